@@ -1,0 +1,62 @@
+/** Activation functions the engine knows by name. */
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/**
+ * Elementwise kernels a backend may accelerate. All buffers are row-major Float32Arrays; every
+ * kernel has a TypeScript reference in src/autodiff/kernels.ts that a backend must agree with.
+ */
+export interface ElementwiseKernels {
+  /** z ← act(z + bias) in place; z is rows×cols, bias has cols entries. */
+  biasActivation(z: Float32Array, bias: Float32Array, rows: number, cols: number, act: ActivationName): void;
+  /** g ← g ⊙ act'(·), written in place, with the derivative expressed through the activation's output y. */
+  activationBackward(g: Float32Array, y: Float32Array, act: ActivationName): void;
+  /** out[j] (+)= Σ_i g[i, j]; overwrites unless `accumulate`. */
+  columnSum(g: Float32Array, rows: number, cols: number, out: Float32Array, accumulate: boolean): void;
+  /**
+   * Mean squared error Σ(p − t)² / p.length (float64 accumulation); when `grad` is given it
+   * receives scale · 2(p − t) / p.length.
+   */
+  mse(p: Float32Array, t: Float32Array, grad: Float32Array | null, scale: number): number;
+  /** One Adam step in Keras form: m,v updated in place, then w ← w − lrT · m / (√v + ε). */
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+}
+
+/**
+ * A matrix-multiply backend. `gemm` computes C ← op(A)·op(B), or C ← C + op(A)·op(B) when
+ * `accumulate`, on row-major buffers: op(A) is m×k (A is stored k×m when transA), op(B) is k×n
+ * (B is stored n×k when transB), C is m×n. The three products of dense-layer training map to
+ * (false,false) forward, (true,false) weight gradient and (false,true) input gradient.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly description: string;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate?: boolean,
+  ): void;
+  /** Storage the backend reads without copying (e.g. inside its WebAssembly memory). */
+  alloc?(length: number): Float32Array;
+  /** True when `buffer` lives in storage that `alloc` hands out. */
+  owns?(buffer: Float32Array): boolean;
+  /** Faster versions of some elementwise kernels; the rest fall back to the TypeScript reference. */
+  readonly kernels?: Partial<ElementwiseKernels>;
+  dispose?(): void;
+}
+
+/** How a backend is found by name and created. */
+export interface BackendFactory {
+  readonly name: string;
+  readonly description: string;
+  /** Higher wins in `auto` selection among the available ones. */
+  readonly priority: number;
+  /** A cheap probe: can this backend run on this machine? */
+  isAvailable(): boolean;
+  create(): Backend;
+}

@@ -1,0 +1,87 @@
+import { closest, distance } from 'fastest-levenshtein';
+import type { z } from 'zod';
+import { formatZodIssues } from './zod-errors.ts';
+
+/** What every plugin carries: a name, a one-line description and a parameter schema with defaults. */
+export interface PluginBase {
+  readonly name: string;
+  readonly description: string;
+  /** A zod schema for the plugin's parameters; defaults live in the schema. */
+  readonly params: z.ZodType;
+}
+
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+}
+
+/**
+ * One registry per plugin kind. A name registered twice is an error; an unknown name lists the
+ * available ones and suggests the nearest.
+ */
+export class Registry<P extends PluginBase> {
+  private readonly plugins = new Map<string, P>();
+
+  constructor(readonly kind: string) {}
+
+  register(plugin: P): P {
+    if (typeof plugin?.name !== 'string' || !/^[a-z0-9][a-z0-9._:-]*$/.test(plugin.name)) {
+      throw new RegistryError(
+        `${this.kind} plugin name must be lower-case letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(plugin?.name)}`,
+      );
+    }
+    if (typeof plugin.description !== 'string' || plugin.description.length === 0) {
+      throw new RegistryError(`${this.kind} plugin '${plugin.name}' needs a one-line description`);
+    }
+    if (typeof (plugin.params as { safeParse?: unknown })?.safeParse !== 'function') {
+      throw new RegistryError(`${this.kind} plugin '${plugin.name}' needs a zod schema as 'params'`);
+    }
+    if (this.plugins.has(plugin.name)) {
+      throw new RegistryError(`${this.kind} '${plugin.name}' is already registered; choose another name`);
+    }
+    this.plugins.set(plugin.name, plugin);
+    return plugin;
+  }
+
+  has(name: string): boolean {
+    return this.plugins.has(name);
+  }
+
+  get(name: string): P {
+    const plugin = this.plugins.get(name);
+    if (plugin) return plugin;
+    throw new RegistryError(this.unknownMessage(name));
+  }
+
+  /** All plugins, sorted by name. */
+  list(): P[] {
+    return [...this.plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  names(): string[] {
+    return this.list().map((p) => p.name);
+  }
+
+  /** Validates raw parameters against the plugin's schema, filling defaults; errors name the parameter. */
+  parseParams<Q extends P>(plugin: Q, raw: unknown = {}): z.output<Q['params']> {
+    const result = plugin.params.safeParse(raw ?? {});
+    if (!result.success) {
+      throw new RegistryError(
+        `${this.kind} '${plugin.name}': invalid parameters: ${formatZodIssues(result.error.issues, 'params')}`,
+      );
+    }
+    return result.data as z.output<Q['params']>;
+  }
+
+  /** For tests: forget a plugin. */
+  unregister(name: string): boolean {
+    return this.plugins.delete(name);
+  }
+
+  private unknownMessage(name: string): string {
+    const names = this.names();
+    if (names.length === 0) return `unknown ${this.kind} '${name}': none are registered`;
+    const nearest = closest(name, names);
+    const hint = distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 2)) ? ` Did you mean '${nearest}'?` : '';
+    return `unknown ${this.kind} '${name}'.${hint} Available: ${names.join(', ')}`;
+  }
+}

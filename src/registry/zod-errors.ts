@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+
+/** Formats zod issues as "path.to.field: message" joined by "; ", so errors name the bad field. */
+export function formatZodIssues(issues: readonly z.core.$ZodIssue[], root = ''): string {
+  return issues
+    .map((issue) => {
+      const path = [root, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))]
+        .filter((s) => s !== '')
+        .join('.')
+        .replace(/\.\[/g, '[');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,129 @@
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+
+/**
+ * A seeded random stream (xoroshiro128+ from pure-rand). Streams are splittable by name:
+ * `rng.child('layer/0')` is a new, independent stream determined only by the root seed and the
+ * path of labels, so adding a draw in one stream never shifts the numbers of another.
+ */
+export class Rng {
+  private readonly gen: JumpableRandomGenerator;
+  private spareNormal: number | null = null;
+
+  private constructor(
+    readonly seed: number,
+    readonly path: string,
+  ) {
+    this.gen = xoroshiro128plus(mix32(seed, hashString(path)));
+  }
+
+  /** The root stream for a seed (any 32-bit integer). */
+  static seeded(seed: number): Rng {
+    if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
+    return new Rng(seed | 0, '');
+  }
+
+  /** An independent stream named `label` below this one. Does not advance this stream. */
+  child(label: string | number): Rng {
+    return new Rng(this.seed, `${this.path}/${label}`);
+  }
+
+  /** Uniform in [0, 1), 53 random bits. */
+  uniform(): number {
+    return uniformFloat64(this.gen);
+  }
+
+  /** Uniform in [lo, hi). */
+  uniformRange(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.uniform();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`int(n) needs a positive integer, got ${n}`);
+    return uniformInt(this.gen, 0, n - 1);
+  }
+
+  /** Standard normal by the Box–Muller transform (both values of each pair are used). */
+  normal(mean = 0, stddev = 1): number {
+    if (this.spareNormal !== null) {
+      const z = this.spareNormal;
+      this.spareNormal = null;
+      return mean + stddev * z;
+    }
+    const u1 = 1 - this.uniform(); // (0, 1]: log is finite
+    const u2 = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u1));
+    this.spareNormal = r * Math.sin(2 * Math.PI * u2);
+    return mean + stddev * r * Math.cos(2 * Math.PI * u2);
+  }
+
+  /**
+   * Normal(mean, stddev) conditioned on |x − mean| ≤ cut·stddev, by redrawing values outside
+   * the cut (as TensorFlow's truncated_normal does). The variance of the result is
+   * stddev² · 0.7737 for cut = 2, which is why Keras divides σ by 0.8796 before calling it.
+   */
+  truncatedNormal(mean = 0, stddev = 1, cut = 2): number {
+    for (;;) {
+      const z = this.normal();
+      if (Math.abs(z) <= cut) return mean + stddev * z;
+    }
+  }
+
+  /** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
+  permutation(n: number): Uint32Array {
+    const p = new Uint32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    this.shuffle(p);
+    return p;
+  }
+
+  /** Shuffles in place (Fisher–Yates). */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = uniformInt(this.gen, 0, i);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+
+  fillUniform(out: Float32Array | Float64Array, lo = 0, hi = 1): typeof out {
+    for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.uniform();
+    return out;
+  }
+
+  fillNormal(out: Float32Array | Float64Array, mean = 0, stddev = 1): typeof out {
+    for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, stddev);
+    return out;
+  }
+
+  fillTruncatedNormal(out: Float32Array | Float64Array, mean = 0, stddev = 1, cut = 2): typeof out {
+    for (let i = 0; i < out.length; i++) out[i] = this.truncatedNormal(mean, stddev, cut);
+    return out;
+  }
+}
+
+/** FNV-1a, 32 bits. */
+function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Combines a seed and a hash into a well-spread 32-bit seed (murmur3 finalizer). */
+function mix32(seed: number, hash: number): number {
+  let h = (seed ^ Math.imul(hash, 0x9e3779b1)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
