@@ -1,0 +1,31 @@
+import type { InitializerPlugin } from 'nmfinit';
+import { constant, identity, ones, zeros } from './constant.ts';
+import { orthogonal } from './orthogonal.ts';
+import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal, lecunUniform } from './presets.ts';
+import { randomNormal, randomUniform, truncatedNormal } from './random.ts';
+import { varianceScalingInitializer } from './variance-scaling.ts';
+
+export * from './constant.ts';
+export * from './orthogonal.ts';
+export * from './presets.ts';
+export * from './random.ts';
+export * from './variance-scaling.ts';
+
+/** The built-in Keras-semantics initializers (NMF lives in ./nmf.ts). Registration is the caller's. */
+export const builtinInitializers: InitializerPlugin[] = [
+  varianceScalingInitializer,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  lecunNormal,
+  lecunUniform,
+  randomNormal,
+  randomUniform,
+  truncatedNormal,
+  orthogonal,
+  zeros,
+  ones,
+  constant,
+  identity,
+];
