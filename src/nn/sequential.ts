@@ -1,0 +1,109 @@
+import { Tape, type Parameter, type Var } from '../autodiff/tape.ts';
+import { BufferPool } from '../backend/pool.ts';
+import type { ActivationName, Backend } from '../backend/types.ts';
+import type { DenseLayerSpec, LayerWeights } from '../initializers/types.ts';
+import { firstNonFinite, formatShape, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { Dense } from './dense.ts';
+
+/**
+ * A stack of dense layers that lives on one backend: its parameters are allocated in the
+ * backend's memory, and its forward/backward passes use the backend's kernels.
+ */
+export class Sequential {
+  readonly layers: Dense[];
+  /** Scratch buffers reused by every tape this model creates. */
+  readonly pool: BufferPool;
+
+  constructor(
+    readonly backend: Backend,
+    specs: readonly { units: number; activation: ActivationName }[],
+    readonly inputDim: number,
+  ) {
+    if (specs.length === 0) throw new RangeError('a Sequential model needs at least one layer');
+    const allocate = backend.alloc ? (n: number) => backend.alloc!(n) : undefined;
+    let dim = inputDim;
+    this.layers = specs.map((s, i) => {
+      const layer = new Dense(dim, s.units, s.activation, `dense_${i}`, allocate);
+      dim = s.units;
+      return layer;
+    });
+    this.pool = new BufferPool(allocate);
+  }
+
+  get outputDim(): number {
+    return this.layers[this.layers.length - 1].units;
+  }
+
+  get parameters(): Parameter[] {
+    return this.layers.flatMap((l) => l.parameters);
+  }
+
+  /** A fresh tape on this model's backend and pool. */
+  tape(gradEnabled = true): Tape {
+    return new Tape(this.backend, this.pool, gradEnabled);
+  }
+
+  forward(tape: Tape, x: Var): Var {
+    if (x.shape.length !== 2 || x.shape[1] !== this.inputDim) {
+      throw new ShapeError(`model expects input of shape [n×${this.inputDim}], got ${formatShape(x.shape)}`);
+    }
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(tape, h);
+    return h;
+  }
+
+  /** The layer shapes an initializer sees. */
+  layerSpecs(): DenseLayerSpec[] {
+    return this.layers.map((l, index) => ({ index, fanIn: l.inputDim, fanOut: l.units, activation: l.activation }));
+  }
+
+  /** Copies initial weights in, checking every shape and value. */
+  setWeights(weights: readonly LayerWeights[], source = 'weights'): void {
+    if (weights.length !== this.layers.length) {
+      throw new ShapeError(`${source}: got weights for ${weights.length} layers, the model has ${this.layers.length}`);
+    }
+    this.layers.forEach((layer, i) => {
+      const { kernel, bias } = weights[i];
+      const expectK = layer.inputDim * layer.units;
+      if (kernel?.length !== expectK) {
+        throw new ShapeError(
+          `${source}: layer ${i} kernel has ${kernel?.length} values, expected ${layer.inputDim}×${layer.units} = ${expectK}`,
+        );
+      }
+      if (bias?.length !== layer.units) {
+        throw new ShapeError(`${source}: layer ${i} bias has ${bias?.length} values, expected ${layer.units}`);
+      }
+      for (const [what, values] of [
+        ['kernel', kernel],
+        ['bias', bias],
+      ] as const) {
+        const bad = firstNonFinite(values);
+        if (bad >= 0) throw new RangeError(`${source}: layer ${i} ${what}[${bad}] is ${values[bad]}, expected a finite number`);
+      }
+      layer.kernel.value.data.set(kernel);
+      layer.bias.value.data.set(bias);
+    });
+  }
+
+  /** Copies of the current weights. */
+  getWeights(): LayerWeights[] {
+    return this.layers.map((l) => ({ kernel: l.kernel.value.data.slice(), bias: l.bias.value.data.slice() }));
+  }
+
+  /** Forward pass without gradients, in batches; returns a new (plain memory) tensor. */
+  predict(x: Tensor, batchSize = 256): Tensor {
+    const n = x.rows;
+    const out = new Float32Array(n * this.outputDim);
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      const tape = this.tape(false);
+      try {
+        const y = this.forward(tape, tape.constant(x.rowSlice(start, end)));
+        out.set(y.value.data, start * this.outputDim);
+      } finally {
+        tape.release();
+      }
+    }
+    return new Tensor(out, [n, this.outputDim]);
+  }
+}

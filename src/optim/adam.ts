@@ -1,0 +1,63 @@
+import type { Parameter } from '../autodiff/tape.ts';
+import { referenceKernels } from '../autodiff/kernels.ts';
+import type { ElementwiseKernels } from '../backend/types.ts';
+import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+
+export interface AdamOptions {
+  learningRate?: number;
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+}
+
+/**
+ * Adam as Keras implements it (Kingma & Ba, the "ε̂" form at the end of their Section 2):
+ *   m ← m + (g − m)(1 − β1),  v ← v + (g² − v)(1 − β2),
+ *   w ← w − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε).
+ * Defaults are Keras': lr 1e-3, β1 0.9, β2 0.999, ε 1e-7.
+ */
+export class Adam implements Optimizer {
+  readonly name = 'adam';
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private t = 0;
+  private readonly state = new Map<Parameter, { m: Float32Array; v: Float32Array }>();
+
+  constructor(
+    options: AdamOptions = {},
+    private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+  ) {
+    this.learningRate = options.learningRate ?? 1e-3;
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-7;
+    checkPositive('Adam', 'learningRate', this.learningRate);
+    checkUnitInterval('Adam', 'beta1', this.beta1);
+    checkUnitInterval('Adam', 'beta2', this.beta2);
+    checkPositive('Adam', 'epsilon', this.epsilon);
+  }
+
+  get iterations(): number {
+    return this.t;
+  }
+
+  step(params: readonly Parameter[], kernels: ElementwiseKernels = referenceKernels): void {
+    this.t += 1;
+    const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    for (const p of params) {
+      let s = this.state.get(p);
+      if (!s) {
+        const n = p.value.size;
+        s = { m: this.allocate(n).fill(0), v: this.allocate(n).fill(0) };
+        this.state.set(p, s);
+      }
+      kernels.adam(p.value.data, p.grad.data, s.m, s.v, lrT, this.beta1, this.beta2, this.epsilon);
+    }
+  }
+
+  config() {
+    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}

@@ -1,0 +1,64 @@
+import type { Parameter } from '../autodiff/tape.ts';
+import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+
+export interface SgdOptions {
+  learningRate?: number;
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/**
+ * SGD with momentum as Keras implements it: v ← μ·v − lr·g; w ← w + v
+ * (Nesterov: w ← w + μ·v − lr·g). Keras defaults: lr 0.01, μ 0.
+ */
+export class Sgd implements Optimizer {
+  readonly name = 'sgd';
+  readonly learningRate: number;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  private t = 0;
+  private readonly velocity = new Map<Parameter, Float32Array>();
+
+  constructor(
+    options: SgdOptions = {},
+    private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+  ) {
+    this.learningRate = options.learningRate ?? 0.01;
+    this.momentum = options.momentum ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    checkPositive('SGD', 'learningRate', this.learningRate);
+    checkUnitInterval('SGD', 'momentum', this.momentum);
+  }
+
+  get iterations(): number {
+    return this.t;
+  }
+
+  step(params: readonly Parameter[]): void {
+    this.t += 1;
+    const lr = this.learningRate;
+    const mu = this.momentum;
+    for (const p of params) {
+      const w = p.value.data;
+      const g = p.grad.data;
+      if (mu === 0) {
+        for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+        continue;
+      }
+      let v = this.velocity.get(p);
+      if (!v) {
+        v = this.allocate(w.length).fill(0);
+        this.velocity.set(p, v);
+      }
+      for (let i = 0; i < w.length; i++) {
+        const vi = mu * v[i] - lr * g[i];
+        v[i] = vi;
+        w[i] += this.nesterov ? mu * vi - lr * g[i] : vi;
+      }
+    }
+  }
+
+  config() {
+    return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
