@@ -1,0 +1,336 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { FONT_FAMILY } from './fonts.ts';
+
+/** One line of a loss plot: the mean loss per epoch of one initializer, with an optional band. */
+export interface LossSeries {
+  /** The initializer's name, shown in the legend. Unique within a plot. */
+  label: string;
+  /** Epoch numbers, non-negative integers, strictly increasing; epoch 0 is before training. */
+  epochs: readonly number[];
+  /** Mean loss at each epoch (across seeds). */
+  mean: readonly number[];
+  /** Lower and upper edge of the shaded band (e.g. mean ∓ sd across seeds); give both or neither. */
+  lower?: readonly number[];
+  upper?: readonly number[];
+  /**
+   * The epoch at which training diverged (loss not finite). The line stops there, a cross marks
+   * it and the legend says "(diverged @ N)"; values from that epoch on may be NaN or ±Infinity.
+   */
+  divergedAtEpoch?: number;
+}
+
+export interface LossPlotSpec {
+  title: string;
+  series: readonly LossSeries[];
+  /** A dashed horizontal line, e.g. the PCA rank-32 reconstruction error, with a legend entry. */
+  reference?: { label: string; value: number };
+  /** Defaults: "epoch", "validation MSE", "initializer". */
+  xLabel?: string;
+  yLabel?: string;
+  legendTitle?: string;
+  /** Logarithmic loss axis; needs every plotted value to be positive (band edges ≤ 0 are clipped). */
+  logY?: boolean;
+  /** Size of the whole figure in CSS px, legend and axes included (default 700 × 450). */
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Okabe & Ito's colour-blind-safe categorical palette, reordered so the first colours are the most
+ * distinct on white (yellow last). Series keep their colour by position in `series`.
+ */
+export const SERIES_COLORS = [
+  '#0072B2',
+  '#D55E00',
+  '#009E73',
+  '#CC79A7',
+  '#E69F00',
+  '#56B4E9',
+  '#000000',
+  '#F0E442',
+] as const;
+/** Point shapes, a second cue besides colour (7 shapes against 8 colours: 56 distinct pairs). */
+const SERIES_SHAPES = [
+  'circle',
+  'square',
+  'triangle-up',
+  'diamond',
+  'triangle-down',
+  'triangle-right',
+  'triangle-left',
+];
+/** An "×" drawn as a stroked path: the divergence marker. */
+const CROSS_PATH = 'M-1,-1L1,1M-1,1L1,-1';
+
+const DEFAULT_WIDTH = 700;
+const DEFAULT_HEIGHT = 450;
+
+/** An error in a loss-plot spec, naming the field (e.g. `series[2].mean[5]`). */
+export class LossPlotSpecError extends Error {
+  override name = 'LossPlotSpecError';
+}
+
+interface Row {
+  label: string;
+  epoch: number;
+  mean: number;
+}
+interface BandRow {
+  label: string;
+  epoch: number;
+  lower: number;
+  upper: number;
+}
+
+/** The series' legend label: its name, plus where it diverged. */
+export function legendLabel(s: LossSeries): string {
+  return s.divergedAtEpoch === undefined ? s.label : `${s.label} (diverged @ ${s.divergedAtEpoch})`;
+}
+
+/** Checks a spec and throws a LossPlotSpecError naming the first bad field. */
+export function validateLossPlotSpec(spec: LossPlotSpec): void {
+  const fail = (msg: string): never => {
+    throw new LossPlotSpecError(`loss plot: ${msg}`);
+  };
+  if (typeof spec.title !== 'string') fail(`title must be a string, got ${typeof spec.title}`);
+  if (!Array.isArray(spec.series) || spec.series.length === 0) fail('series must be a non-empty array');
+  for (const [key, v] of [
+    ['width', spec.width],
+    ['height', spec.height],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 100)) fail(`${key} must be a number ≥ 100, got ${v}`);
+  }
+  const seen = new Set<string>();
+  spec.series.forEach((s, i) => {
+    const at = `series[${i}]`;
+    if (typeof s.label !== 'string' || s.label.trim() === '') fail(`${at}.label must be a non-empty string`);
+    if (seen.has(s.label))
+      fail(`${at}.label '${s.label}' is used by an earlier series; labels must be unique`);
+    seen.add(s.label);
+    const n = s.epochs?.length ?? 0;
+    if (n === 0) fail(`${at}.epochs must be a non-empty array`);
+    for (let j = 0; j < n; j++) {
+      const e = s.epochs[j];
+      if (!Number.isInteger(e) || e < 0) fail(`${at}.epochs[${j}] must be a non-negative integer, got ${e}`);
+      if (j > 0 && e <= s.epochs[j - 1])
+        fail(`${at}.epochs must increase strictly, but [${j}] = ${e} follows ${s.epochs[j - 1]}`);
+    }
+    if (s.mean?.length !== n) fail(`${at}.mean has ${s.mean?.length} values, expected ${n} (one per epoch)`);
+    if ((s.lower === undefined) !== (s.upper === undefined))
+      fail(`${at}: give both lower and upper, or neither`);
+    for (const key of ['lower', 'upper'] as const) {
+      const band = s[key];
+      if (band !== undefined && band.length !== n)
+        fail(`${at}.${key} has ${band.length} values, expected ${n}`);
+    }
+    const div = s.divergedAtEpoch;
+    if (div !== undefined && !(Number.isInteger(div) && div >= 0)) {
+      fail(`${at}.divergedAtEpoch must be a non-negative integer, got ${div}`);
+    }
+    for (let j = 0; j < n; j++) {
+      if (div !== undefined && s.epochs[j] >= div) break;
+      const m = s.mean[j];
+      if (!Number.isFinite(m)) {
+        fail(`${at}.mean[${j}] (epoch ${s.epochs[j]}) is ${m}; a series that diverges needs divergedAtEpoch`);
+      }
+      if (spec.logY && m <= 0) fail(`${at}.mean[${j}] is ${m}, but logY needs positive values`);
+      if (s.lower && s.upper) {
+        const lo = s.lower[j];
+        const hi = s.upper[j];
+        if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
+          fail(`${at}.lower[${j}] = ${lo} and upper[${j}] = ${hi} must be finite with lower ≤ upper`);
+        }
+      }
+    }
+  });
+  if (spec.reference !== undefined) {
+    const { label, value } = spec.reference;
+    if (typeof label !== 'string' || label.trim() === '') fail('reference.label must be a non-empty string');
+    if (!Number.isFinite(value)) fail(`reference.value must be a finite number, got ${value}`);
+    if (spec.logY && value <= 0) fail(`reference.value is ${value}, but logY needs a positive value`);
+  }
+}
+
+/** The points a series draws: those before its divergence epoch (all of them if it never diverged). */
+function plottedRows(s: LossSeries): Row[] {
+  const rows: Row[] = [];
+  const label = legendLabel(s);
+  s.epochs.forEach((epoch, j) => {
+    if (s.divergedAtEpoch === undefined || epoch < s.divergedAtEpoch)
+      rows.push({ label, epoch, mean: s.mean[j] });
+  });
+  // The divergence epoch's own value is drawn too when it is still finite.
+  if (s.divergedAtEpoch !== undefined) {
+    const j = s.epochs.indexOf(s.divergedAtEpoch);
+    if (j >= 0 && Number.isFinite(s.mean[j])) rows.push({ label, epoch: s.divergedAtEpoch, mean: s.mean[j] });
+  }
+  return rows;
+}
+
+/**
+ * A log-axis domain that ends on labelled ticks (1, 2 or 5 × 10^k) around the values. Vega's
+ * own nice log domain runs to whole powers of ten, squeezing the curves into a strip.
+ */
+export function logDomain(values: readonly number[]): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const steps = [1, 2, 5, 10];
+  const below = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * steps.filter((s) => s * p <= v * (1 + 1e-12)).at(-1)!;
+  };
+  const above = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * steps.find((s) => s * p >= v * (1 - 1e-12))!;
+  };
+  return [below(lo), above(hi)];
+}
+
+/**
+ * The Vega-Lite spec of a loss plot (validated first): a band, a line with points and, where a
+ * series diverged, a cross per series, plus the dashed reference line. The figure is exactly
+ * width × height px (autosize "fit").
+ */
+export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
+  validateLossPlotSpec(spec);
+  const labels = spec.series.map(legendLabel);
+  const rows = spec.series.flatMap(plottedRows);
+  const bands: BandRow[] = spec.series.flatMap((s) =>
+    s.lower && s.upper
+      ? plottedRows(s).map((r) => {
+          const j = s.epochs.indexOf(r.epoch);
+          return { label: r.label, epoch: r.epoch, lower: s.lower![j], upper: s.upper![j] };
+        })
+      : [],
+  );
+  const finiteYs = [...rows.map((r) => r.mean), ...(spec.reference ? [spec.reference.value] : [])];
+  if (spec.logY) {
+    // A band edge at or below zero (mean − sd of a wide spread) cannot be drawn on a log axis.
+    const floor = Math.min(...finiteYs);
+    for (const b of bands) b.lower = Math.max(b.lower, floor);
+  }
+  const top = finiteYs.length > 0 ? Math.max(...finiteYs) : 1;
+  const crosses: Row[] = spec.series
+    .filter((s) => s.divergedAtEpoch !== undefined)
+    .map((s) => {
+      const drawn = plottedRows(s);
+      // At the last value drawn; a series with no finite value at all is marked at the top.
+      return { label: legendLabel(s), epoch: s.divergedAtEpoch!, mean: drawn.at(-1)?.mean ?? top };
+    });
+  const maxEpoch = Math.max(...spec.series.flatMap((s) => [...s.epochs, s.divergedAtEpoch ?? 0]), 1);
+
+  const x = {
+    field: 'epoch',
+    type: 'quantitative' as const,
+    title: spec.xLabel ?? 'epoch',
+    scale: { domain: [0, maxEpoch], nice: false },
+    axis: { tickMinStep: 1, format: 'd', grid: true, labelFlush: false },
+  };
+  const yScale = spec.logY
+    ? {
+        type: 'log' as const,
+        domain: logDomain([...finiteYs, ...bands.flatMap((b) => [b.lower, b.upper])]),
+        nice: false,
+      }
+    : { type: 'linear' as const, zero: false };
+  const yTitle = spec.yLabel ?? 'validation MSE';
+  const color = {
+    field: 'label',
+    type: 'nominal' as const,
+    title: spec.legendTitle ?? 'initializer',
+    scale: { domain: labels, range: labels.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length]) },
+    legend: { orient: 'right' as const, symbolStrokeWidth: 2, labelLimit: 1000 },
+  };
+  const shape = {
+    field: 'label',
+    type: 'nominal' as const,
+    title: color.title,
+    scale: { domain: labels, range: labels.map((_, i) => SERIES_SHAPES[i % SERIES_SHAPES.length]) },
+  };
+
+  const layer: unknown[] = [];
+  if (bands.length > 0) {
+    layer.push({
+      data: { values: bands },
+      mark: { type: 'area', opacity: 0.16 },
+      encoding: {
+        x,
+        y: { field: 'lower', type: 'quantitative', scale: yScale, title: yTitle },
+        y2: { field: 'upper' },
+        color,
+      },
+    });
+  }
+  layer.push(
+    {
+      data: { values: rows },
+      mark: { type: 'line', strokeWidth: 2 },
+      encoding: {
+        x,
+        y: { field: 'mean', type: 'quantitative', scale: yScale, title: yTitle },
+        color,
+        detail: { field: 'label' },
+      },
+    },
+    {
+      data: { values: rows },
+      mark: { type: 'point', filled: true, size: 36, opacity: 1 },
+      encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, shape },
+    },
+  );
+  if (crosses.length > 0) {
+    layer.push({
+      data: { values: crosses },
+      mark: { type: 'point', shape: CROSS_PATH, filled: false, strokeWidth: 3, size: 150, opacity: 1 },
+      encoding: { x, y: { field: 'mean', type: 'quantitative' }, color },
+    });
+  }
+  if (spec.reference) {
+    const { label, value } = spec.reference;
+    layer.push({
+      data: { values: [{}] }, // one rule; without data of its own the layer would draw nothing
+      mark: { type: 'rule', color: '#555555', strokeWidth: 1.5 },
+      encoding: {
+        y: { datum: value, type: 'quantitative' },
+        strokeDash: {
+          datum: label,
+          type: 'nominal',
+          title: 'reference',
+          scale: { domain: [label], range: [[6, 4]] },
+          legend: {
+            orient: 'right',
+            symbolType: 'stroke',
+            symbolSize: 500,
+            symbolStrokeColor: '#555555',
+            symbolStrokeWidth: 1.5,
+            labelLimit: 1000,
+          },
+        },
+      },
+    });
+  }
+
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: spec.title, anchor: 'start', fontSize: 15, fontWeight: 'bold', offset: 10 },
+    width: spec.width ?? DEFAULT_WIDTH,
+    height: spec.height ?? DEFAULT_HEIGHT,
+    autosize: { type: 'fit', contains: 'padding' },
+    padding: 10,
+    background: 'white',
+    layer,
+    resolve: { scale: { color: 'shared', shape: 'shared' } },
+    config: {
+      font: FONT_FAMILY,
+      axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', gridColor: '#e6e6e6' },
+      legend: {
+        labelFontSize: 11,
+        titleFontSize: 12,
+        titleFontWeight: 'bold',
+        symbolSize: 80,
+        symbolOpacity: 1,
+      },
+      view: { stroke: '#bbbbbb' },
+    },
+  } as TopLevelSpec;
+}
