@@ -1,0 +1,18 @@
+// The built-in dataset plugins. Registration is done by `nmfinit/plugins`, not here.
+import type { DatasetPlugin } from 'nmfinit';
+import { fashionMnist } from './fashion-mnist.ts';
+import { idx } from './idx.ts';
+import { mnist } from './mnist.ts';
+import { synthetic } from './synthetic.ts';
+
+export {
+  buildFashionMnistSplits,
+  FASHION_MNIST_CLASS_NAMES,
+  FASHION_MNIST_PER_CLASS,
+  fashionMnist,
+} from './fashion-mnist.ts';
+export { idx } from './idx.ts';
+export { mnist, mnistDataDir } from './mnist.ts';
+export { synthetic } from './synthetic.ts';
+
+export const builtinDatasets: DatasetPlugin[] = [mnist, fashionMnist, idx, synthetic];
