@@ -1,4 +1,6 @@
 // The public API of nmfinit. Plugins and experiments import only from here ('nmfinit').
+
+export { z } from 'zod';
 export { ACTIVATIONS, applyActivation, referenceKernels, sigmoid } from './autodiff/kernels.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
@@ -8,16 +10,25 @@ export * from './data/index.ts';
 export * from './data/types.ts';
 export * from './initializers/types.ts';
 export * from './nmf/index.ts';
-export * from './registry/kinds.ts';
-export { Registry, RegistryError, type PluginBase } from './registry/registry.ts';
-export { formatZodIssues } from './registry/zod-errors.ts';
-export * from './report/index.ts';
 export { type AutoencoderOptions, autoencoder } from './nn/autoencoder.ts';
 export { type Allocator, Dense } from './nn/dense.ts';
 export { Sequential } from './nn/sequential.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
 export type { Optimizer } from './optim/optimizer.ts';
 export { Sgd, type SgdOptions } from './optim/sgd.ts';
+export * from './registry/kinds.ts';
+export { type PluginBase, Registry, RegistryError } from './registry/registry.ts';
+export { formatZodIssues } from './registry/zod-errors.ts';
+export * from './report/index.ts';
+export { Rng } from './tensor/rng.ts';
+export {
+  assertSameShape,
+  firstNonFinite,
+  formatShape,
+  ShapeError,
+  shapeSize,
+  Tensor,
+} from './tensor/tensor.ts';
 export {
   type Callbacks,
   type EpochLogs,
@@ -31,6 +42,3 @@ export {
 } from './train/fit.ts';
 export { LOSSES, type LossName, lossByName } from './train/losses.ts';
 export { defaultCacheDir, sha256Hex, writeFileAtomicSync } from './util/files.ts';
-export { Rng } from './tensor/rng.ts';
-export { assertSameShape, firstNonFinite, formatShape, ShapeError, shapeSize, Tensor } from './tensor/tensor.ts';
-export { z } from 'zod';

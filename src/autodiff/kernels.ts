@@ -15,7 +15,7 @@ export const referenceKernels: ElementwiseKernels = {
         case 'relu':
           for (let j = 0; j < cols; j++) {
             const v = z[o + j] + bias[j];
-            z[o + j] = v > 0 ? v : 0;
+            z[o + j] = Math.max(v, 0); // NaN stays NaN, so divergence is seen
           }
           break;
         case 'sigmoid':
@@ -95,7 +95,7 @@ export function applyActivation(x: number, act: ActivationName): number {
     case 'linear':
       return x;
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'sigmoid':
       return sigmoid(x);
     case 'tanh':

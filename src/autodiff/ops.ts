@@ -13,7 +13,8 @@ function tapeOf(...vars: Var[]) {
 }
 
 function expect2d(what: string, v: Var): [number, number] {
-  if (v.shape.length !== 2) throw new ShapeError(`${what}: expected a 2-D tensor, got shape ${formatShape(v.shape)}`);
+  if (v.shape.length !== 2)
+    throw new ShapeError(`${what}: expected a 2-D tensor, got shape ${formatShape(v.shape)}`);
   return [v.shape[0], v.shape[1]];
 }
 
@@ -22,7 +23,10 @@ export function matmul(a: Var, b: Var): Var {
   const tape = tapeOf(a, b);
   const [m, k] = expect2d('matmul', a);
   const [k2, n] = expect2d('matmul', b);
-  if (k !== k2) throw new ShapeError(`matmul: inner dimensions differ: ${formatShape(a.shape)} · ${formatShape(b.shape)}`);
+  if (k !== k2)
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${formatShape(a.shape)} · ${formatShape(b.shape)}`,
+    );
   const out = tape.alloc([m, n]);
   tape.backend.gemm(false, false, m, n, k, a.value.data, b.value.data, out.data);
   const node = tape.record(out, 'matmul', [a, b], () => {
@@ -96,7 +100,9 @@ export function biasAdd(x: Var, bias: Var): Var {
   const tape = tapeOf(x, bias);
   const [m, n] = expect2d('biasAdd', x);
   if (bias.shape.length !== 1 || bias.shape[0] !== n) {
-    throw new ShapeError(`biasAdd: bias ${formatShape(bias.shape)} does not match the columns of ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `biasAdd: bias ${formatShape(bias.shape)} does not match the columns of ${formatShape(x.shape)}`,
+    );
   }
   const out = tape.alloc(x.shape);
   out.data.set(x.value.data);
@@ -181,7 +187,8 @@ export function mse(pred: Var, target: Var): Var {
   if (pred.value.size === 0) throw new ShapeError('mse of empty tensors');
   const out = tape.alloc([]);
   // The gradient 2(p − t)/N is computed in the same pass as the loss when it will be needed.
-  const dPred = tape.gradEnabled && (pred.requiresGrad || target.requiresGrad) ? tape.alloc(pred.shape).data : null;
+  const dPred =
+    tape.gradEnabled && (pred.requiresGrad || target.requiresGrad) ? tape.alloc(pred.shape).data : null;
   out.data[0] = tape.kernels.mse(pred.value.data, target.value.data, dPred, 1);
   const node = tape.record(out, 'mse', [pred, target], () => {
     const g = node.grad!.data[0];
@@ -249,10 +256,14 @@ export function dense(x: Var, kernel: Var, bias: Var, act: ActivationName): Var 
   const [m, k] = expect2d('dense input', x);
   const [k2, n] = expect2d('dense kernel', kernel);
   if (k !== k2) {
-    throw new ShapeError(`dense: input ${formatShape(x.shape)} does not match kernel ${formatShape(kernel.shape)}`);
+    throw new ShapeError(
+      `dense: input ${formatShape(x.shape)} does not match kernel ${formatShape(kernel.shape)}`,
+    );
   }
   if (bias.shape.length !== 1 || bias.shape[0] !== n) {
-    throw new ShapeError(`dense: bias ${formatShape(bias.shape)} does not match kernel ${formatShape(kernel.shape)}`);
+    throw new ShapeError(
+      `dense: bias ${formatShape(bias.shape)} does not match kernel ${formatShape(kernel.shape)}`,
+    );
   }
   const out = tape.alloc([m, n]);
   tape.backend.gemm(false, false, m, n, k, x.value.data, kernel.value.data, out.data);
@@ -261,7 +272,8 @@ export function dense(x: Var, kernel: Var, bias: Var, act: ActivationName): Var 
     const dz = tape.alloc([m, n]).data;
     dz.set(node.grad!.data);
     tape.kernels.activationBackward(dz, out.data, act);
-    if (kernel.requiresGrad) tape.backend.gemm(true, false, k, n, m, x.value.data, dz, kernel.gradData(), true);
+    if (kernel.requiresGrad)
+      tape.backend.gemm(true, false, k, n, m, x.value.data, dz, kernel.gradData(), true);
     if (bias.requiresGrad) tape.kernels.columnSum(dz, m, n, bias.gradData(), true);
     if (x.requiresGrad) tape.backend.gemm(false, true, m, k, n, dz, kernel.value.data, x.gradData(), true);
   });

@@ -123,7 +123,9 @@ export class Tape {
     if (!root.requiresGrad) throw new Error('backward(): the root does not depend on any parameter');
     if (typeof seed === 'number') {
       if (root.value.size !== 1) {
-        throw new Error(`backward() from a non-scalar of shape ${formatShape(root.shape)} needs a seed tensor of that shape`);
+        throw new Error(
+          `backward() from a non-scalar of shape ${formatShape(root.shape)} needs a seed tensor of that shape`,
+        );
       }
       root.gradData()[0] += seed;
     } else {

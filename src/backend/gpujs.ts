@@ -1,4 +1,4 @@
-import { GPU, type IKernelRunShortcut } from 'gpu.js';
+import { GPU, type IKernelFunctionThis, type IKernelRunShortcut, type KernelFunction } from 'gpu.js';
 import { checkGemmArgs } from './reference.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
@@ -8,28 +8,28 @@ export type GpujsMode = (typeof GPUJS_MODES)[number];
 
 // One kernel per transpose pair. Each thread computes one element of the flat m×n output;
 // the four bodies differ only in how A and B are indexed (gpu.js compiles each function's source).
-function gemmNN(this: any, a: number[], b: number[], n: number, k: number, _m: number): number {
+function gemmNN(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, _m: number): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
   return s;
 }
-function gemmTN(this: any, a: number[], b: number[], n: number, k: number, m: number): number {
+function gemmTN(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, m: number): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[p * m + i] * b[p * n + j];
   return s;
 }
-function gemmNT(this: any, a: number[], b: number[], n: number, k: number, _m: number): number {
+function gemmNT(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, _m: number): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
   return s;
 }
-function gemmTT(this: any, a: number[], b: number[], n: number, k: number, m: number): number {
+function gemmTT(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, m: number): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
@@ -46,8 +46,13 @@ export class GpujsBackend implements Backend {
 
   constructor(readonly mode: GpujsMode = 'gpu') {
     this.gpu = new GPU({ mode });
-    const settings = { output: [1], dynamicOutput: true, dynamicArguments: true, precision: 'single' as const };
-    this.kernels4 = [gemmNN, gemmNT, gemmTN, gemmTT].map((f) => this.gpu.createKernel(f as any, settings));
+    const settings = {
+      output: [1],
+      dynamicOutput: true,
+      dynamicArguments: true,
+      precision: 'single' as const,
+    };
+    this.kernels4 = [gemmNN, gemmNT, gemmTN, gemmTT].map((f) => this.gpu.createKernel(f as KernelFunction, settings));
     // gpu.js reports the mode it really chose ('webasm' here, where no GL context exists).
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
     this.description = `gpu.js kernels (mode ${mode}, running as ${this.gpu.mode})`;
@@ -111,7 +116,7 @@ export const gpujsBackendFactories: BackendFactory[] = GPUJS_MODES.map((mode) =>
   name: mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`,
   description:
     mode === 'gpu'
-      ? "gpu.js in its best mode here (a GL context where one exists, else its WebAssembly backend)"
+      ? 'gpu.js in its best mode here (a GL context where one exists, else its WebAssembly backend)'
       : `gpu.js forced to its ${mode} mode`,
   // A real GL context beats the CPU kernels; gpu.js's WebAssembly and cpu modes do not.
   priority: mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? 50 : 1,

@@ -3,8 +3,8 @@ import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
-export type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from './types.ts';
 export { referenceGemm } from './reference.ts';
+export type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from './types.ts';
 
 const factories = new Map<string, BackendFactory>();
 for (const f of [referenceBackendFactory, ...gpujsBackendFactories]) factories.set(f.name, f);
@@ -16,9 +16,19 @@ export function registerBackend(factory: BackendFactory): void {
 }
 
 /** Every known backend with whether it can run here, highest priority first. */
-export function listBackends(): { name: string; description: string; priority: number; available: boolean }[] {
+export function listBackends(): {
+  name: string;
+  description: string;
+  priority: number;
+  available: boolean;
+}[] {
   return [...factories.values()]
-    .map((f) => ({ name: f.name, description: f.description, priority: f.priority, available: safeAvailable(f) }))
+    .map((f) => ({
+      name: f.name,
+      description: f.description,
+      priority: f.priority,
+      available: safeAvailable(f),
+    }))
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 
@@ -50,7 +60,9 @@ export function getBackend(name = 'auto'): Backend {
     const ok = listBackends()
       .filter((b) => b.available)
       .map((b) => b.name);
-    throw new Error(`backend '${resolved}' is not available on this machine; available here: ${ok.join(', ')}`);
+    throw new Error(
+      `backend '${resolved}' is not available on this machine; available here: ${ok.join(', ')}`,
+    );
   }
   const backend = factory.create();
   created.set(resolved, backend);

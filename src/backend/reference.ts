@@ -33,17 +33,28 @@ export function referenceGemm(
 }
 
 /** Validates gemm sizes against buffer lengths, naming what is wrong. */
-export function checkGemmArgs(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+export function checkGemmArgs(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+): void {
   for (const [name, v] of [
     ['m', m],
     ['n', n],
     ['k', k],
   ] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
   }
-  if (a.length < m * k) throw new RangeError(`gemm: A has ${a.length} elements, needs m·k = ${m}·${k} = ${m * k}`);
-  if (b.length < k * n) throw new RangeError(`gemm: B has ${b.length} elements, needs k·n = ${k}·${n} = ${k * n}`);
-  if (c.length < m * n) throw new RangeError(`gemm: C has ${c.length} elements, needs m·n = ${m}·${n} = ${m * n}`);
+  if (a.length < m * k)
+    throw new RangeError(`gemm: A has ${a.length} elements, needs m·k = ${m}·${k} = ${m * k}`);
+  if (b.length < k * n)
+    throw new RangeError(`gemm: B has ${b.length} elements, needs k·n = ${k}·${n} = ${k * n}`);
+  if (c.length < m * n)
+    throw new RangeError(`gemm: C has ${c.length} elements, needs m·n = ${m}·${n} = ${m * n}`);
 }
 
 export const referenceBackendFactory: BackendFactory = {

@@ -18,7 +18,16 @@ export interface ElementwiseKernels {
    */
   mse(p: Float32Array, t: Float32Array, grad: Float32Array | null, scale: number): number;
   /** One Adam step in Keras form: m,v updated in place, then w ← w − lrT · m / (√v + ε). */
-  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  adam(
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lrT: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+  ): void;
 }
 
 /**

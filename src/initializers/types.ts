@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActivationName } from '../backend/types.ts';
-import type { Rng } from '../tensor/rng.ts';
 import type { PluginBase } from '../registry/registry.ts';
+import type { Rng } from '../tensor/rng.ts';
 
 /** One dense layer as an initializer sees it. The kernel is fanIn × fanOut (Keras/JAX orientation). */
 export interface DenseLayerSpec {
@@ -68,7 +68,9 @@ export interface PerTensorOptions<S extends z.ZodType> {
  * Lifts a per-tensor function into a whole-network plugin: layer i draws its kernel from
  * `rng.child('layer/i/kernel')` and its bias from `rng.child('layer/i/bias')`.
  */
-export function perTensorInitializer<S extends z.ZodType>(options: PerTensorOptions<S>): InitializerPlugin<S> {
+export function perTensorInitializer<S extends z.ZodType>(
+  options: PerTensorOptions<S>,
+): InitializerPlugin<S> {
   return {
     name: options.name,
     description: options.description,

@@ -1,6 +1,6 @@
+import { ACTIVATIONS } from '../autodiff/kernels.ts';
 import { dense } from '../autodiff/ops.ts';
 import { Parameter, type Tape, type Var } from '../autodiff/tape.ts';
-import { ACTIVATIONS } from '../autodiff/kernels.ts';
 import type { ActivationName } from '../backend/types.ts';
 import { Tensor } from '../tensor/tensor.ts';
 
@@ -23,10 +23,13 @@ export class Dense {
       ['inputDim', inputDim],
       ['units', units],
     ] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${name}: ${what} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new RangeError(`${name}: ${what} must be a positive integer, got ${v}`);
     }
     if (!ACTIVATIONS.includes(activation)) {
-      throw new RangeError(`${name}: unknown activation '${activation}'; expected one of ${ACTIVATIONS.join(', ')}`);
+      throw new RangeError(
+        `${name}: unknown activation '${activation}'; expected one of ${ACTIVATIONS.join(', ')}`,
+      );
     }
     const param = (suffix: string, shape: number[]) => {
       const size = shape.reduce((a, b) => a * b, 1);

@@ -1,4 +1,4 @@
-import { Tape, type Parameter, type Var } from '../autodiff/tape.ts';
+import { type Parameter, Tape, type Var } from '../autodiff/tape.ts';
 import { BufferPool } from '../backend/pool.ts';
 import type { ActivationName, Backend } from '../backend/types.ts';
 import type { DenseLayerSpec, LayerWeights } from '../initializers/types.ts';
@@ -54,13 +54,20 @@ export class Sequential {
 
   /** The layer shapes an initializer sees. */
   layerSpecs(): DenseLayerSpec[] {
-    return this.layers.map((l, index) => ({ index, fanIn: l.inputDim, fanOut: l.units, activation: l.activation }));
+    return this.layers.map((l, index) => ({
+      index,
+      fanIn: l.inputDim,
+      fanOut: l.units,
+      activation: l.activation,
+    }));
   }
 
   /** Copies initial weights in, checking every shape and value. */
   setWeights(weights: readonly LayerWeights[], source = 'weights'): void {
     if (weights.length !== this.layers.length) {
-      throw new ShapeError(`${source}: got weights for ${weights.length} layers, the model has ${this.layers.length}`);
+      throw new ShapeError(
+        `${source}: got weights for ${weights.length} layers, the model has ${this.layers.length}`,
+      );
     }
     this.layers.forEach((layer, i) => {
       const { kernel, bias } = weights[i];
@@ -71,14 +78,19 @@ export class Sequential {
         );
       }
       if (bias?.length !== layer.units) {
-        throw new ShapeError(`${source}: layer ${i} bias has ${bias?.length} values, expected ${layer.units}`);
+        throw new ShapeError(
+          `${source}: layer ${i} bias has ${bias?.length} values, expected ${layer.units}`,
+        );
       }
       for (const [what, values] of [
         ['kernel', kernel],
         ['bias', bias],
       ] as const) {
         const bad = firstNonFinite(values);
-        if (bad >= 0) throw new RangeError(`${source}: layer ${i} ${what}[${bad}] is ${values[bad]}, expected a finite number`);
+        if (bad >= 0)
+          throw new RangeError(
+            `${source}: layer ${i} ${what}[${bad}] is ${values[bad]}, expected a finite number`,
+          );
       }
       layer.kernel.value.data.set(kernel);
       layer.bias.value.data.set(bias);

@@ -1,5 +1,5 @@
-import type { Parameter } from '../autodiff/tape.ts';
 import { referenceKernels } from '../autodiff/kernels.ts';
+import type { Parameter } from '../autodiff/tape.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
 import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
 
@@ -58,6 +58,12 @@ export class Adam implements Optimizer {
   }
 
   config() {
-    return { name: this.name, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+    return {
+      name: this.name,
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
   }
 }

@@ -15,9 +15,11 @@ export interface Optimizer {
 export type StateAllocator = (length: number) => Float32Array;
 
 export function checkPositive(where: string, name: string, v: number): void {
-  if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`${where}: ${name} must be a positive number, got ${v}`);
+  if (!(Number.isFinite(v) && v > 0))
+    throw new RangeError(`${where}: ${name} must be a positive number, got ${v}`);
 }
 
 export function checkUnitInterval(where: string, name: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new RangeError(`${where}: ${name} must be in [0, 1), got ${v}`);
+  if (!(Number.isFinite(v) && v >= 0 && v < 1))
+    throw new RangeError(`${where}: ${name} must be in [0, 1), got ${v}`);
 }

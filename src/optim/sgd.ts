@@ -59,6 +59,11 @@ export class Sgd implements Optimizer {
   }
 
   config() {
-    return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
+    return {
+      name: this.name,
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+    };
   }
 }

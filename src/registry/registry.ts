@@ -81,7 +81,10 @@ export class Registry<P extends PluginBase> {
     const names = this.names();
     if (names.length === 0) return `unknown ${this.kind} '${name}': none are registered`;
     const nearest = closest(name, names);
-    const hint = distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 2)) ? ` Did you mean '${nearest}'?` : '';
+    const hint =
+      distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 2))
+        ? ` Did you mean '${nearest}'?`
+        : '';
     return `unknown ${this.kind} '${name}'.${hint} Available: ${names.join(', ')}`;
   }
 }

@@ -7,7 +7,9 @@ export class Tensor {
   constructor(data: Float32Array, shape: readonly number[]) {
     const size = shapeSize(shape);
     if (data.length !== size) {
-      throw new ShapeError(`Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${size}`);
+      throw new ShapeError(
+        `Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${size}`,
+      );
     }
     this.array = ndarray(data, shape.slice());
   }
@@ -72,7 +74,8 @@ export class ShapeError extends Error {
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
     n *= d;
   }
   return n;

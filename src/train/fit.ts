@@ -25,7 +25,7 @@ export interface Callbacks {
   onTrainBegin?(info: TrainBeginInfo): void;
   onBatchEnd?(epoch: number, batch: number, loss: number): void;
   /** Return 'stop' to end training after this epoch. */
-  onEpochEnd?(logs: EpochLogs, history: History): void | 'stop';
+  onEpochEnd?(logs: EpochLogs, history: History): 'stop' | undefined;
 }
 
 export interface FitOptions {
@@ -60,16 +60,21 @@ export interface History {
   seconds: number;
 }
 
-/** Training stopped because the loss became NaN or infinite; the history so far is kept. */
+/** Training stopped because a loss became NaN or infinite; the history up to the last good epoch is kept. */
 export class TrainingDivergedError extends Error {
   override name = 'TrainingDivergedError';
   constructor(
     readonly epoch: number,
-    readonly batch: number,
+    /** The batch whose training loss diverged, or null when the validation loss after `epoch` did. */
+    readonly batch: number | null,
     readonly loss: number,
     readonly history: History,
   ) {
-    super(`training diverged: the loss became ${loss} at epoch ${epoch}, batch ${batch}`);
+    super(
+      batch === null
+        ? `training diverged: the validation loss became ${loss} after epoch ${epoch}`
+        : `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${batch}`,
+    );
   }
 }
 
@@ -91,14 +96,16 @@ export function validationSplitIndex(n: number, split: number): number {
 /** Trains `model` on (x, y) and returns the loss history. Deterministic for a given rng and backend. */
 export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions): History {
   const epochs = options.epochs;
-  if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`epochs must be a non-negative integer, got ${epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 0)
+    throw new RangeError(`epochs must be a non-negative integer, got ${epochs}`);
   const batchSize = options.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
   checkData(model, x, y, 'training');
   const lossFn = lossByName(options.loss ?? 'mse');
-  const optimizer = options.optimizer ?? new Adam({}, model.backend.alloc ? (n) => model.backend.alloc!(n) : undefined);
+  const optimizer =
+    options.optimizer ?? new Adam({}, model.backend.alloc ? (n) => model.backend.alloc!(n) : undefined);
   const rng = options.rng ?? Rng.seeded(0);
   const shuffle = options.shuffle ?? true;
   const callbacks = options.callbacks === undefined ? [] : ([] as Callbacks[]).concat(options.callbacks);
@@ -118,9 +125,16 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
 
   const n = train.x.rows;
   const batches = Math.ceil(n / batchSize);
-  const history: History = { loss: [], valLoss: [], trainSamples: n, valSamples: val?.x.rows ?? 0, seconds: 0 };
+  const history: History = {
+    loss: [],
+    valLoss: [],
+    trainSamples: n,
+    valSamples: val?.x.rows ?? 0,
+    seconds: 0,
+  };
   const started = performance.now();
-  for (const c of callbacks) c.onTrainBegin?.({ trainSamples: n, valSamples: history.valSamples, batchesPerEpoch: batches, epochs });
+  for (const c of callbacks)
+    c.onTrainBegin?.({ trainSamples: n, valSamples: history.valSamples, batchesPerEpoch: batches, epochs });
 
   if (options.initialEvaluation ?? true) {
     history.initialLoss = evaluate(model, train.x, train.y, { batchSize, loss: options.loss });
@@ -166,15 +180,15 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
       }
     }
     const logs: EpochLogs = { epoch, loss: lossSum / n, seconds: 0 };
-    history.loss.push(logs.loss);
     if (val) {
       logs.valLoss = evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
-      history.valLoss.push(logs.valLoss);
       if (!Number.isFinite(logs.valLoss)) {
         history.seconds = (performance.now() - started) / 1000;
-        throw new TrainingDivergedError(epoch, batches, logs.valLoss, history);
+        throw new TrainingDivergedError(epoch, null, logs.valLoss, history);
       }
+      history.valLoss.push(logs.valLoss);
     }
+    history.loss.push(logs.loss);
     logs.seconds = (performance.now() - epochStart) / 1000;
     history.seconds = (performance.now() - started) / 1000;
     let stop = false;
@@ -212,7 +226,14 @@ export function evaluate(
   return sum / x.rows;
 }
 
-function gatherRows(src: Float32Array, cols: number, order: Uint32Array, start: number, rows: number, out: Float32Array) {
+function gatherRows(
+  src: Float32Array,
+  cols: number,
+  order: Uint32Array,
+  start: number,
+  rows: number,
+  out: Float32Array,
+) {
   for (let r = 0; r < rows; r++) {
     const i = order[start + r];
     out.set(src.subarray(i * cols, (i + 1) * cols), r * cols);
@@ -221,24 +242,40 @@ function gatherRows(src: Float32Array, cols: number, order: Uint32Array, start: 
 
 function checkData(model: Sequential, x: Tensor, y: Tensor, what: string): void {
   if (x.shape.length !== 2 || y.shape.length !== 2) {
-    throw new ShapeError(`${what} data must be 2-D (samples × features), got x ${formatShape(x.shape)}, y ${formatShape(y.shape)}`);
+    throw new ShapeError(
+      `${what} data must be 2-D (samples × features), got x ${formatShape(x.shape)}, y ${formatShape(y.shape)}`,
+    );
   }
   if (x.rows === 0) throw new RangeError(`${what} data is empty (0 samples)`);
   if (x.rows !== y.rows) {
-    throw new ShapeError(`${what} data: x has ${x.rows} samples but y has ${y.rows} (shapes ${formatShape(x.shape)}, ${formatShape(y.shape)})`);
+    throw new ShapeError(
+      `${what} data: x has ${x.rows} samples but y has ${y.rows} (shapes ${formatShape(x.shape)}, ${formatShape(y.shape)})`,
+    );
   }
   if (x.cols !== model.inputDim) {
-    throw new ShapeError(`${what} data: x ${formatShape(x.shape)} does not match the model input of ${model.inputDim} features`);
+    throw new ShapeError(
+      `${what} data: x ${formatShape(x.shape)} does not match the model input of ${model.inputDim} features`,
+    );
   }
   if (y.cols !== model.outputDim) {
-    throw new ShapeError(`${what} data: y ${formatShape(y.shape)} does not match the model output of ${model.outputDim} features`);
+    throw new ShapeError(
+      `${what} data: y ${formatShape(y.shape)} does not match the model output of ${model.outputDim} features`,
+    );
   }
-  const checks: [string, Tensor][] = x === y ? [['x', x]] : [['x', x], ['y', y]];
+  const checks: [string, Tensor][] =
+    x === y
+      ? [['x', x]]
+      : [
+          ['x', x],
+          ['y', y],
+        ];
   for (const [name, t] of checks) {
     const bad = firstNonFinite(t.data);
     if (bad >= 0) {
       const c = t.cols;
-      throw new RangeError(`${what} data: ${name}[${Math.floor(bad / c)}, ${bad % c}] is ${t.data[bad]}; inputs must be finite`);
+      throw new RangeError(
+        `${what} data: ${name}[${Math.floor(bad / c)}, ${bad % c}] is ${t.data[bad]}; inputs must be finite`,
+      );
     }
   }
 }

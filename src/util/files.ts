@@ -14,7 +14,10 @@ export function defaultCacheDir(): string {
 /** Writes a file atomically (temporary file, then rename): readers never see half a file. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const bytes = typeof data === 'string' || Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const bytes =
+    typeof data === 'string' || Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   writeFileAtomic.sync(path, bytes);
 }
 
