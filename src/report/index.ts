@@ -1,1 +1,25 @@
-export {};
+// Figures and table formatting for reports.
+export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
+export { formatMeanSd, meanSd } from './format.ts';
+export {
+  ERROR_COLOR,
+  type ImageGridLayout,
+  type ImageGridRow,
+  type ImageGridSpec,
+  ImageGridSpecError,
+  imageGridLayout,
+  imageGridPng,
+  validateImageGridSpec,
+} from './image-grid.ts';
+export { lossPlot, PNG_SCALE, type RenderedFigure, vegaLiteToSvg } from './loss-plot.ts';
+export {
+  type LossPlotSpec,
+  LossPlotSpecError,
+  type LossSeries,
+  legendLabel,
+  lossPlotVegaLite,
+  SERIES_COLORS,
+  validateLossPlotSpec,
+} from './loss-plot-spec.ts';
+export { svgToPng } from './render.ts';
+export { writeFigure } from './write-figure.ts';

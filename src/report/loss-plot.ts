@@ -5,7 +5,7 @@ import { type LossPlotSpec, lossPlotVegaLite } from './loss-plot-spec.ts';
 import { svgToPng } from './render.ts';
 
 /** A rendered figure: the SVG and a PNG of it. */
-export interface Figure {
+export interface RenderedFigure {
   svg: string;
   png: Buffer;
 }
@@ -52,7 +52,7 @@ export async function vegaLiteToSvg(spec: Parameters<typeof compile>[0]): Promis
  * Validation loss per epoch, one line per initializer (see LossPlotSpec), as SVG and as PNG at
  * PNG_SCALE×. Same spec → byte-identical output.
  */
-export async function lossPlot(spec: LossPlotSpec): Promise<Figure> {
+export async function lossPlot(spec: LossPlotSpec): Promise<RenderedFigure> {
   const svg = await vegaLiteToSvg(lossPlotVegaLite(spec));
   return { svg, png: svgToPng(svg, PNG_SCALE) };
 }

@@ -1,0 +1,211 @@
+import { PNG } from 'pngjs';
+import { escapeXml, FONT_FAMILY, measureTextWidth } from './fonts.ts';
+import { svgToPremultipliedRgba } from './render.ts';
+
+export interface ImageGridRow {
+  /** Shown left of the row, e.g. "original", "nmf", "glorot-normal". */
+  label?: string;
+  /** h·w grey levels each, row-major, 0 = black, 1 = white. Every row has the same count. */
+  images: readonly Float32Array[];
+}
+
+export interface ImageGridSpec {
+  rows: readonly ImageGridRow[];
+  /** [height, width] of every image in pixels. */
+  imageShape: readonly [number, number];
+  /** Nearest-neighbour enlargement, a positive integer (default 3). */
+  scale?: number;
+  /** One per column, e.g. class names; drawn above the columns (vertically when too wide). */
+  columnLabels?: readonly string[];
+  title?: string;
+  /** White space between cells in px (default max(2, 2·scale)). */
+  gap?: number;
+  /** Label text size in px (default 14; the title is 2 px larger). */
+  fontSize?: number;
+}
+
+/** Colour of a non-finite value (NaN, ±Infinity): magenta, which no grey level can be mistaken for. */
+export const ERROR_COLOR: readonly [number, number, number] = [255, 0, 255];
+const BACKGROUND = 255;
+const MARGIN = 8;
+
+/** An error in an image-grid spec, naming the field (e.g. `rows[1].images[3]`). */
+export class ImageGridSpecError extends Error {
+  override name = 'ImageGridSpecError';
+}
+
+/** Where everything goes, in PNG pixels. */
+export interface ImageGridLayout {
+  width: number;
+  height: number;
+  rows: number;
+  columns: number;
+  cellWidth: number;
+  cellHeight: number;
+  /** Top-left corner of cell (row, column). */
+  cellOrigin(row: number, column: number): { x: number; y: number };
+  /** The SVG with every piece of text, width × height, transparent elsewhere. */
+  textSvg: string;
+}
+
+/** Checks a spec and throws an ImageGridSpecError naming the first bad field. */
+export function validateImageGridSpec(spec: ImageGridSpec): void {
+  const fail = (msg: string): never => {
+    throw new ImageGridSpecError(`image grid: ${msg}`);
+  };
+  const [h, w] = spec.imageShape ?? [];
+  if (!(Number.isInteger(h) && h > 0 && Number.isInteger(w) && w > 0)) {
+    fail(`imageShape must be [height, width] of positive integers, got ${JSON.stringify(spec.imageShape)}`);
+  }
+  const scale = spec.scale ?? 3;
+  if (!(Number.isInteger(scale) && scale >= 1 && scale <= 64))
+    fail(`scale must be an integer in 1..64, got ${scale}`);
+  if (spec.gap !== undefined && !(Number.isInteger(spec.gap) && spec.gap >= 0)) {
+    fail(`gap must be a non-negative integer, got ${spec.gap}`);
+  }
+  if (spec.fontSize !== undefined && !(Number.isFinite(spec.fontSize) && spec.fontSize >= 6)) {
+    fail(`fontSize must be a number ≥ 6, got ${spec.fontSize}`);
+  }
+  if (!Array.isArray(spec.rows) || spec.rows.length === 0) fail('rows must be a non-empty array');
+  const columns = spec.rows[0].images?.length ?? 0;
+  if (columns === 0) fail('rows[0].images must be a non-empty array');
+  spec.rows.forEach((row, r) => {
+    if (row.label !== undefined && typeof row.label !== 'string') fail(`rows[${r}].label must be a string`);
+    if (!Array.isArray(row.images)) fail(`rows[${r}].images must be an array of Float32Array`);
+    if (row.images.length !== columns) {
+      fail(`rows[${r}].images has ${row.images.length} images, expected ${columns} like rows[0]`);
+    }
+    row.images.forEach((img, c) => {
+      if (!(img instanceof Float32Array)) fail(`rows[${r}].images[${c}] must be a Float32Array`);
+      if (img.length !== h * w)
+        fail(`rows[${r}].images[${c}] has ${img.length} values, expected ${h}·${w} = ${h * w}`);
+    });
+  });
+  if (spec.columnLabels !== undefined && spec.columnLabels.length !== columns) {
+    fail(`columnLabels has ${spec.columnLabels.length} labels, expected ${columns} (one per column)`);
+  }
+}
+
+/** Computes the layout (validating the spec first). */
+export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
+  validateImageGridSpec(spec);
+  const [h, w] = spec.imageShape;
+  const scale = spec.scale ?? 3;
+  const gap = spec.gap ?? Math.max(2, 2 * scale);
+  const fontSize = spec.fontSize ?? 14;
+  const titleSize = fontSize + 2;
+  const rows = spec.rows.length;
+  const columns = spec.rows[0].images.length;
+  const cellWidth = w * scale;
+  const cellHeight = h * scale;
+
+  const text: string[] = [];
+  const textAttrs = (size: number, bold = false) =>
+    `font-family="${FONT_FAMILY}" font-size="${size}"${bold ? ' font-weight="bold"' : ''} fill="#000"`;
+  // Baseline offset that centres a line of DejaVu Sans on a point (cap height ≈ 0.73 em).
+  const centre = 0.36 * fontSize;
+
+  let top = MARGIN;
+  if (spec.title) {
+    text.push(
+      `<text x="${MARGIN}" y="${top + titleSize}" ${textAttrs(titleSize, true)}>${escapeXml(spec.title)}</text>`,
+    );
+    top += Math.ceil(titleSize * 1.6);
+  }
+  const rowLabels = spec.rows.map((r) => r.label ?? '');
+  const labelWidth = Math.max(0, ...rowLabels.map((l) => measureTextWidth(l, fontSize)));
+  const left = MARGIN + (labelWidth > 0 ? Math.ceil(labelWidth) + 10 : 0);
+
+  const columnLabels = spec.columnLabels ?? [];
+  const widest = Math.max(0, ...columnLabels.map((l) => measureTextWidth(l, fontSize)));
+  const vertical = widest > cellWidth; // too wide to sit side by side: turn them upright
+  const headerTop = top;
+  if (columnLabels.length > 0) top += vertical ? Math.ceil(widest) + 8 : Math.ceil(fontSize * 1.6);
+
+  const cellOrigin = (row: number, column: number) => ({
+    x: left + column * (cellWidth + gap),
+    y: top + row * (cellHeight + gap),
+  });
+
+  columnLabels.forEach((label, c) => {
+    const cx = cellOrigin(0, c).x + cellWidth / 2;
+    const t = escapeXml(label);
+    if (vertical) {
+      text.push(
+        `<text transform="translate(${cx + centre} ${top - 6}) rotate(-90)" ${textAttrs(fontSize)}>${t}</text>`,
+      );
+    } else {
+      text.push(
+        `<text x="${cx}" y="${headerTop + fontSize}" text-anchor="middle" ${textAttrs(fontSize)}>${t}</text>`,
+      );
+    }
+  });
+  rowLabels.forEach((label, r) => {
+    if (label === '') return;
+    const y = cellOrigin(r, 0).y + cellHeight / 2 + centre;
+    text.push(
+      `<text x="${left - 10}" y="${y}" text-anchor="end" ${textAttrs(fontSize)}>${escapeXml(label)}</text>`,
+    );
+  });
+
+  const width = cellOrigin(0, columns - 1).x + cellWidth + MARGIN;
+  const height = cellOrigin(rows - 1, 0).y + cellHeight + MARGIN;
+  const textSvg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+    `viewBox="0 0 ${width} ${height}">${text.join('')}</svg>`;
+  return { width, height, rows, columns, cellWidth, cellHeight, cellOrigin, textSvg };
+}
+
+/**
+ * A PNG of images in rows (e.g. the original row, then one row per initializer), grey-scale,
+ * nearest-neighbour enlarged, with row labels on the left and optional column labels and title.
+ * Values are clamped to [0, 1] and written as round(255·v); non-finite values are ERROR_COLOR.
+ */
+export function imageGridPng(spec: ImageGridSpec): Buffer {
+  const layout = imageGridLayout(spec);
+  const [h, w] = spec.imageShape;
+  const scale = spec.scale ?? 3;
+  const png = new PNG({ width: layout.width, height: layout.height, colorType: 6 });
+  png.data.fill(BACKGROUND);
+  compositeText(png, layout.textSvg);
+  spec.rows.forEach((row, r) => {
+    row.images.forEach((img, c) => {
+      const { x: x0, y: y0 } = layout.cellOrigin(r, c);
+      for (let i = 0; i < h * scale; i++) {
+        const src = Math.floor(i / scale) * w;
+        let at = ((y0 + i) * layout.width + x0) * 4;
+        for (let j = 0; j < w * scale; j++, at += 4) {
+          const v = img[src + Math.floor(j / scale)];
+          if (Number.isFinite(v)) {
+            const g = Math.round(255 * Math.min(1, Math.max(0, v)));
+            png.data[at] = g;
+            png.data[at + 1] = g;
+            png.data[at + 2] = g;
+          } else {
+            png.data[at] = ERROR_COLOR[0];
+            png.data[at + 1] = ERROR_COLOR[1];
+            png.data[at + 2] = ERROR_COLOR[2];
+          }
+          png.data[at + 3] = 255;
+        }
+      }
+    });
+  });
+  return PNG.sync.write(png);
+}
+
+/** Draws the text layer (rendered by resvg with the bundled font) over the image: "source over". */
+function compositeText(png: PNG, svg: string): void {
+  const text = svgToPremultipliedRgba(svg);
+  if (text.width !== png.width || text.height !== png.height) {
+    throw new Error(`text layer is ${text.width}×${text.height}, expected ${png.width}×${png.height}`);
+  }
+  const src = text.pixels;
+  const dst = png.data;
+  for (let i = 0; i < src.length; i += 4) {
+    const a = src[i + 3];
+    if (a === 0) continue;
+    const keep = (255 - a) / 255;
+    for (let k = 0; k < 3; k++) dst[i + k] = Math.round(src[i + k] + dst[i + k] * keep);
+  }
+}
