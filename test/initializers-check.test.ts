@@ -150,12 +150,18 @@ describe('checkInitializer fails on broken plugins', () => {
   });
 
   it('replays a failure from the reported seed and path', async () => {
-    const first = await checkInitializer(wrongShape, { numRuns: 40 }).catch((e: Error) => e.message);
-    const [, seed, path] = /seed: (-?\d+), path: '([\d:]+)'/.exec(String(first))!;
-    const replay = await checkInitializer(wrongShape, { seed: Number(seed), path }).catch(
-      (e: Error) => e.message,
-    );
-    expect(replay.split('\n')[0]).toBe(String(first).split('\n')[0]);
+    const failureOf = async (options: Parameters<typeof checkInitializer>[1]) => {
+      const outcome = await checkInitializer(wrongShape, options).then(
+        () => 'passed',
+        (e: Error) => e.message,
+      );
+      expect(outcome).not.toBe('passed');
+      return outcome;
+    };
+    const first = await failureOf({ numRuns: 40 });
+    const [, seed, path] = /seed: (-?\d+), path: '([\d:]+)'/.exec(first)!;
+    const replay = await failureOf({ seed: Number(seed), path });
+    expect(replay.split('\n')[0]).toBe(first.split('\n')[0]);
   });
 });
 
