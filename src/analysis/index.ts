@@ -1,0 +1,10 @@
+// Reference analyses the experiments compare with.
+export { type CovarianceOptions, covarianceMatrix, PcaInputError } from './covariance.ts';
+export {
+  fitPca,
+  type Pca,
+  type PcaOptions,
+  pcaReconstruct,
+  pcaReconstructionMse,
+  pcaTrainMseFromEigenvalues,
+} from './pca.ts';
