@@ -55,6 +55,12 @@ export function encodeCachedSplit(split: CachedSplit, key: string): Uint8Array {
       `encodeCachedSplit: ${count} labels of ${imageShape.join('×')} images need ${count * imageShape[0] * imageShape[1]} pixels, got ${pixels.length}`,
     );
   }
+  const bad = labels.findIndex((l) => l >= classNames.length);
+  if (bad >= 0) {
+    throw new DatasetError(
+      `encodeCachedSplit: label ${labels[bad]} at index ${bad} is not one of the ${classNames.length} class names`,
+    );
+  }
   const fields: HeaderFields = {
     key,
     count,
