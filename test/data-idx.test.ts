@@ -81,14 +81,23 @@ describe('IDX encode and parse', () => {
     );
   });
 
-  it('keeps the bit patterns of floats, including −0, infinities and NaN', () => {
-    const special = [-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 1e-310, -3.5];
+  it('keeps −0, infinities, NaN and subnormals', () => {
+    const special = [
+      -0,
+      0,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+      1e-40,
+      1e-310,
+      -3.5,
+    ];
     for (const type of ['float', 'double'] as const) {
-      const data = typedFor[type](special);
-      const back = parseIdx(encodeIdx({ type, shape: [special.length], data })).data;
-      special.forEach((v, i) =>
-        expect(Object.is(back[i], Math.fround(v)) || Object.is(back[i], v)).toBe(true),
-      );
+      const back = parseIdx(encodeIdx({ type, shape: [special.length], data: typedFor[type](special) })).data;
+      for (let i = 0; i < special.length; i++) {
+        const expected = type === 'float' ? Math.fround(special[i]) : special[i];
+        expect(Object.is(back[i], expected), `${type} ${special[i]}`).toBe(true);
+      }
     }
   });
 
