@@ -1,6 +1,7 @@
 import { closest } from 'fastest-levenshtein';
 import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
+import { simdBackendFactory } from './simd/index.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
 export { referenceGemm } from './reference.ts';
@@ -8,6 +9,7 @@ export type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from
 
 const factories = new Map<string, BackendFactory>();
 for (const f of [referenceBackendFactory, ...gpujsBackendFactories]) factories.set(f.name, f);
+factories.set(simdBackendFactory.name, simdBackendFactory);
 
 /** Adds a backend factory (a name registered twice is an error). */
 export function registerBackend(factory: BackendFactory): void {

@@ -1,0 +1,257 @@
+import { referenceKernels } from '../../autodiff/kernels.ts';
+import { checkGemmArgs } from '../reference.ts';
+import type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from '../types.ts';
+import type { GemmShape } from './gemm-wat.ts';
+import { type HeapOptions, WasmHeap } from './heap.ts';
+import { defaultSimdModule, type SimdExports, type SimdModule } from './module.ts';
+import { Staging } from './staging.ts';
+import { wasmApi } from './wasm-api.ts';
+
+/** Cache blocking of the gemm loops (see gemm-wat.ts): sizes of the packed blocks of A and B. */
+export interface GemmBlocking {
+  /** Rows of op(A) packed at once (the A block, mc×kc, is meant to stay in L2). */
+  mc: number;
+  /** Depth packed at once; one kc×nr panel of B is meant to stay in L1. */
+  kc: number;
+  /** Columns of op(B) packed at once. */
+  nc: number;
+}
+
+/** At the autoencoder's shapes everything fits in L2 and these barely matter (±2 % from mc 60..800, kc 128..800). */
+export const DEFAULT_GEMM_BLOCKING: GemmBlocking = { mc: 120, kc: 256, nc: 1024 };
+
+export interface SimdBackendOptions extends HeapOptions {
+  /** Kernels for another micro-tile, from `await buildSimdModule(shape)` (default: the 5×8 module). */
+  module?: SimdModule;
+  blocking?: Partial<GemmBlocking>;
+}
+
+/**
+ * The `simd` backend: WebAssembly SIMD kernels on one shared memory. gemm packs A and B into
+ * panels and runs a register-blocked f32x4 micro-kernel (see gemm-wat.ts); it reads and writes
+ * buffers from `alloc` in place and copies any other Float32Array through scratch space.
+ */
+export class SimdBackend implements Backend {
+  readonly name = 'simd';
+  readonly description: string;
+  readonly heap: WasmHeap;
+  readonly shape: GemmShape;
+  readonly blocking: GemmBlocking;
+  readonly kernels: Partial<ElementwiseKernels>;
+  private readonly wasm: SimdExports;
+  private readonly staging: Staging;
+  private aPack: Float32Array;
+  private bPack: Float32Array;
+
+  constructor(options: SimdBackendOptions = {}) {
+    const module = options.module ?? defaultSimdModule.module;
+    if (!module) throw new Error(`simd backend unavailable: ${defaultSimdModule.error}`);
+    this.shape = module.shape;
+    const blocking = { ...DEFAULT_GEMM_BLOCKING, ...options.blocking };
+    for (const [key, v] of Object.entries(blocking)) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError(`simd backend: blocking.${key} must be a positive integer, got ${v}`);
+    }
+    // Whole A panels per block, so only the last block of rows can have a partial panel.
+    blocking.mc = Math.ceil(blocking.mc / this.shape.mr) * this.shape.mr;
+    this.blocking = blocking;
+    this.heap = new WasmHeap(options);
+    this.wasm = new wasmApi!.Instance(module.module, { env: { memory: this.heap.memory } })
+      .exports as unknown as SimdExports;
+    const { mr, nr } = this.shape;
+    this.wasm.tile_scratch.value = this.heap.alloc(mr * nr).byteOffset;
+    const { mc, kc, nc } = this.blocking;
+    this.aPack = this.heap.alloc(Math.ceil(mc / mr) * mr * kc);
+    this.bPack = this.heap.alloc(Math.ceil(nc / nr) * nr * kc);
+    this.staging = new Staging(this.heap);
+    this.kernels = simdKernels(this.wasm, this.staging);
+    this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), one thread`;
+  }
+
+  alloc(length: number): Float32Array {
+    return this.heap.alloc(length);
+  }
+
+  /** Returns a buffer from `alloc` to the heap for reuse; the view must not be used afterwards. */
+  free(buffer: Float32Array): void {
+    this.heap.free(buffer);
+  }
+
+  owns(buffer: Float32Array): boolean {
+    return this.heap.owns(buffer);
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate = false,
+  ): void {
+    checkGemmArgs(m, n, k, a, b, c);
+    if (m === 0 || n === 0) return;
+    if (k === 0) {
+      if (!accumulate) c.fill(0, 0, m * n);
+      return;
+    }
+    this.staging.run(
+      [
+        { data: a, length: m * k, read: true, write: false },
+        { data: b, length: k * n, read: true, write: false },
+        { data: c, length: m * n, read: accumulate, write: true },
+      ],
+      ([aAddr, bAddr, cAddr]) => this.gemmAt(transA, transB, m, n, k, aAddr, bAddr, cAddr, accumulate),
+    );
+  }
+
+  /** gemm on byte addresses in the heap: the GotoBLAS loop nest around the wasm `block` kernel. */
+  private gemmAt(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    aAddr: number,
+    bAddr: number,
+    cAddr: number,
+    accumulate: boolean,
+  ): void {
+    const { mc, kc, nc } = this.blocking;
+    const w = this.wasm;
+    // Byte strides of op(A) along its rows (i) and depth (p), and of op(B) along its columns (j) and depth.
+    const aLine = transA ? 4 : k * 4;
+    const aDepth = transA ? m * 4 : 4;
+    const bLine = transB ? k * 4 : 4;
+    const bDepth = transB ? 4 : n * 4;
+    const aPack = this.aPack.byteOffset;
+    const bPack = this.bPack.byteOffset;
+    for (let jc = 0; jc < n; jc += nc) {
+      const ncb = Math.min(nc, n - jc);
+      for (let pc = 0; pc < k; pc += kc) {
+        const kcb = Math.min(kc, k - pc);
+        w.pack_b(bAddr + jc * bLine + pc * bDepth, bLine, bDepth, ncb, kcb, bPack);
+        // The first depth block stores into C (or adds, when accumulating); later ones add.
+        const add = pc > 0 || accumulate ? 1 : 0;
+        for (let ic = 0; ic < m; ic += mc) {
+          const mcb = Math.min(mc, m - ic);
+          w.pack_a(aAddr + ic * aLine + pc * aDepth, aLine, aDepth, mcb, kcb, aPack);
+          w.block(aPack, bPack, mcb, ncb, kcb, cAddr + (ic * n + jc) * 4, n * 4, add);
+        }
+      }
+    }
+  }
+
+  dispose(): void {
+    // The memory goes with the last reference to this backend; nothing else holds resources.
+  }
+}
+
+/** The elementwise kernels on the wasm exports; arguments not in the heap are staged. */
+function simdKernels(w: SimdExports, staging: Staging): Partial<ElementwiseKernels> {
+  const arg = (data: Float32Array, length: number, read: boolean, write: boolean) => ({
+    data,
+    length,
+    read,
+    write,
+  });
+  return {
+    biasActivation(z, bias, rows, cols, act: ActivationName) {
+      if (act !== 'linear' && act !== 'relu') {
+        // sigmoid and tanh need exp; the TypeScript reference computes them.
+        referenceKernels.biasActivation(z, bias, rows, cols, act);
+        return;
+      }
+      needLength('biasActivation', 'z', z, rows * cols, `rows·cols = ${rows}·${cols}`);
+      needLength('biasActivation', 'bias', bias, cols, 'cols');
+      const fn = act === 'relu' ? w.bias_relu : w.bias_linear;
+      staging.run([arg(z, rows * cols, true, true), arg(bias, cols, true, false)], ([zA, bA]) =>
+        fn(zA, bA, rows, cols),
+      );
+    },
+
+    activationBackward(g, y, act) {
+      if (act === 'linear') return;
+      const fn =
+        act === 'relu'
+          ? w.relu_backward
+          : act === 'sigmoid'
+            ? w.sigmoid_backward
+            : act === 'tanh'
+              ? w.tanh_backward
+              : null;
+      if (!fn) {
+        referenceKernels.activationBackward(g, y, act); // throws the reference's error for an unknown name
+        return;
+      }
+      const n = g.length;
+      needLength('activationBackward', 'y', y, n, 'g.length');
+      staging.run([arg(g, n, true, true), arg(y, n, true, false)], ([gA, yA]) => fn(gA, yA, n));
+    },
+
+    columnSum(g, rows, cols, out, accumulate) {
+      needLength('columnSum', 'g', g, rows * cols, `rows·cols = ${rows}·${cols}`);
+      needLength('columnSum', 'out', out, cols, 'cols');
+      staging.run([arg(g, rows * cols, true, false), arg(out, cols, accumulate, true)], ([gA, oA]) =>
+        w.column_sum(gA, rows, cols, oA, accumulate ? 1 : 0),
+      );
+    },
+
+    mse(p, t, grad, scale) {
+      const n = p.length;
+      needLength('mse', 't', t, n, 'p.length');
+      if (grad) needLength('mse', 'grad', grad, n, 'p.length');
+      const c = (2 * scale) / n;
+      const args = [arg(p, n, true, false), arg(t, n, true, false)];
+      if (grad) args.push(arg(grad, n, false, true));
+      const sum = staging.run(args, ([pA, tA, gA]) => w.mse(pA, tA, gA ?? 0, n, c, grad ? 1 : 0));
+      return sum / n;
+    },
+
+    adam(wt, g, m, v, lrT, beta1, beta2, epsilon) {
+      const n = wt.length;
+      needLength('adam', 'g', g, n, 'w.length');
+      needLength('adam', 'm', m, n, 'w.length');
+      needLength('adam', 'v', v, n, 'w.length');
+      staging.run(
+        [arg(wt, n, true, true), arg(g, n, true, false), arg(m, n, true, true), arg(v, n, true, true)],
+        ([wA, gA, mA, vA]) => w.adam(wA, gA, mA, vA, n, lrT, 1 - beta1, 1 - beta2, epsilon),
+      );
+    },
+  };
+}
+
+/** Kernels run unchecked inside the shared memory, so a short buffer must be caught before the call. */
+function needLength(kernel: string, name: string, buffer: Float32Array, need: number, what: string): void {
+  if (!Number.isInteger(need) || need < 0)
+    throw new RangeError(`${kernel}: ${what} must be a non-negative integer, got ${need}`);
+  if (buffer.length < need)
+    throw new RangeError(`${kernel}: ${name} has ${buffer.length} elements, needs ${what} = ${need}`);
+}
+
+let sharedMemoryProbe: boolean | null = null;
+
+/** True when this runtime compiled the SIMD module and can create a shared WebAssembly memory. */
+export function simdAvailable(): boolean {
+  if (sharedMemoryProbe === null) {
+    try {
+      new wasmApi!.Memory({ initial: 1, maximum: 1, shared: true });
+      sharedMemoryProbe = true;
+    } catch {
+      sharedMemoryProbe = false;
+    }
+  }
+  return sharedMemoryProbe && defaultSimdModule.module !== null;
+}
+
+export const simdBackendFactory: BackendFactory = {
+  name: 'simd',
+  description:
+    'WebAssembly SIMD (f32x4) gemm with register tiles and packed panels, plus SIMD elementwise kernels',
+  priority: 100,
+  isAvailable: simdAvailable,
+  create: () => new SimdBackend(),
+};

@@ -1,0 +1,144 @@
+/**
+ * Builds the kernels' WebAssembly module: the WebAssembly text from gemm-wat.ts and
+ * elementwise-wat.ts, assembled with the `wabt` package. wabt starts asynchronously and takes
+ * ~150 ms to start and assemble, so the bytes are cached under the cache directory keyed by the
+ * text's sha256 and wabt's version (an unreadable or stale cache entry is simply rebuilt). The
+ * default module is built once, when this file is first imported (top-level await); backends and
+ * worker threads then instantiate it synchronously on their shared memory.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../../util/files.ts';
+import { elementwiseWat } from './elementwise-wat.ts';
+import { checkGemmShape, DEFAULT_GEMM_SHAPE, type GemmShape, gemmWat } from './gemm-wat.ts';
+import { type WasmGlobal, type WasmModule, wasmApi } from './wasm-api.ts';
+
+/** The functions every instance of the module exports. */
+export interface SimdExports {
+  /** Scratch for the accumulators of a partial C tile (mr·nr floats); set before the first gemm. */
+  tile_scratch: WasmGlobal;
+  pack_a(
+    src: number,
+    lineStride: number,
+    depthStride: number,
+    count: number,
+    depth: number,
+    dst: number,
+  ): void;
+  pack_b(
+    src: number,
+    lineStride: number,
+    depthStride: number,
+    count: number,
+    depth: number,
+    dst: number,
+  ): void;
+  block(
+    aPack: number,
+    bPack: number,
+    mc: number,
+    nc: number,
+    kc: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void;
+  bias_linear(z: number, bias: number, rows: number, cols: number): void;
+  bias_relu(z: number, bias: number, rows: number, cols: number): void;
+  relu_backward(g: number, y: number, n: number): void;
+  sigmoid_backward(g: number, y: number, n: number): void;
+  tanh_backward(g: number, y: number, n: number): void;
+  column_sum(g: number, rows: number, cols: number, out: number, accumulate: number): void;
+  mse(p: number, t: number, grad: number, n: number, c: number, hasGrad: number): number;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lrT: number,
+    a1: number,
+    a2: number,
+    eps: number,
+  ): void;
+}
+
+/** A compiled module and the micro-tile its gemm kernels were generated for. */
+export interface SimdModule {
+  readonly module: WasmModule;
+  readonly shape: GemmShape;
+}
+
+/** The whole module text: a shared memory imported as env.memory, the gemm and elementwise kernels. */
+export function simdModuleWat(shape: GemmShape): string {
+  return `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  (global $tile_scratch (export "tile_scratch") (mut i32) (i32.const 0))
+  ${gemmWat(shape)}
+  ${elementwiseWat()}
+)`;
+}
+
+const FEATURES = { simd: true, threads: true, bulk_memory: true };
+
+/** Assembles module text to bytes with wabt (started on first use). */
+async function assemble(text: string): Promise<Uint8Array> {
+  const wabt = await (await import('wabt')).default();
+  const parsed = wabt.parseWat('simd-kernels.wat', text, FEATURES);
+  try {
+    parsed.resolveNames();
+    // wabt's typings omit it, but validate takes the feature set too (without it, shared memory is refused).
+    (parsed.validate as (features: object) => void)(FEATURES);
+    return parsed.toBinary({}).buffer;
+  } finally {
+    parsed.destroy();
+  }
+}
+
+function wabtVersion(): string {
+  try {
+    return (createRequire(import.meta.url)('wabt/package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * The module for a micro-tile shape, from the cache when its entry is there and compiles, else
+ * assembled (and cached: a failed cache write only costs the next start its time).
+ */
+export async function buildSimdModule(
+  shape: GemmShape = DEFAULT_GEMM_SHAPE,
+  cacheDir = defaultCacheDir(),
+): Promise<SimdModule> {
+  checkGemmShape(shape);
+  const api = wasmApi;
+  if (!api) throw new Error('simd backend: this runtime has no WebAssembly');
+  const text = simdModuleWat(shape);
+  const path = join(cacheDir, 'wasm', `simd-${sha256Hex(text, wabtVersion()).slice(0, 24)}.wasm`);
+  try {
+    return { module: new api.Module(readFileSync(path)), shape };
+  } catch {
+    // no entry yet, or one that does not compile: assemble afresh
+  }
+  const bytes = await assemble(text);
+  const module = new api.Module(bytes);
+  try {
+    writeFileAtomicSync(path, bytes);
+  } catch {
+    // a read-only or missing cache directory is not an error here
+  }
+  return { module, shape };
+}
+
+async function buildDefault(): Promise<{ module: SimdModule | null; error: string | null }> {
+  try {
+    return { module: await buildSimdModule(), error: null };
+  } catch (e) {
+    return { module: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** The module for the default micro-tile, or why it could not be built here (e.g. no SIMD). */
+export const defaultSimdModule = await buildDefault();
