@@ -1,1 +1,36 @@
-export {};
+// NMF: solvers, inits and the factor cache (the public part).
+
+export {
+  type CachedNmfOptions,
+  type CachedNmfResult,
+  cachedNmf,
+  decodeNmfResult,
+  encodeNmfResult,
+  NMF_CODE_VERSION,
+  NmfCacheError,
+  nmfCacheKey,
+  nmfCachePath,
+} from './cache.ts';
+export { type DenseMatrix, denseMatrix, identityMatrix, type NmfMatrix } from './matrix.ts';
+export {
+  defaultInitMethod,
+  NMF_INIT_METHODS,
+  NMF_SOLVERS,
+  NmfError,
+  type NmfInitMethod,
+  type NmfOptions,
+  type NmfOptionsInput,
+  type NmfSolverName,
+  type NmfStopping,
+  type NmfStoppingInput,
+  nmfOptionsSchema,
+  nmfStoppingSchema,
+} from './options.ts';
+export {
+  fitCoordinateDescent,
+  fitMultiplicativeUpdate,
+  initializeNmf,
+  type NmfFactors,
+  type NmfResult,
+  nmf,
+} from './solve.ts';

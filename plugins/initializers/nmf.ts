@@ -1,0 +1,118 @@
+// The NMF initializer: an autoencoder whose encoder is n_0 > n_1 > … > n_b, mirrored by its decoder,
+// gets for each encoder layer i the factors of the identity I_{n_i} ≈ W_i·H_i with k = n_{i+1}:
+// encoder layer i's kernel is W_i (n_i × n_{i+1}) and the mirrored decoder layer L−1−i's kernel is
+// H_i (n_{i+1} × n_i), both exactly fanIn × fanOut.
+import {
+  cachedNmf,
+  type DenseLayerSpec,
+  defineInitializer,
+  identityMatrix,
+  type LayerWeights,
+  NMF_INIT_METHODS,
+  NMF_SOLVERS,
+  NmfError,
+  z,
+} from 'nmfinit';
+
+// Defaults are scikit-learn's NMF defaults, which the original study used (sklearn.decomposition.NMF,
+// v1.1+: solver='cd', tol=1e-4, max_iter=200, init=None → 'nndsvda' when n_components ≤
+// min(n_samples, n_features); source: sklearn/decomposition/_nmf.py, _initialize_nmf and the NMF
+// docstring "Changed in version 1.1: ... defaults to nndsvda instead of nndsvd").
+export const nmfParams = z.strictObject({
+  solver: z
+    .enum(NMF_SOLVERS)
+    .default('cd')
+    .describe("'cd' coordinate descent (fast HALS) or 'mu' multiplicative updates"),
+  init: z.enum(NMF_INIT_METHODS).default('nndsvda').describe('how the factors start'),
+  tol: z
+    .number()
+    .min(0)
+    .default(1e-4)
+    .describe('stop when the error decreases by less than tol·(initial error) over 10 iterations'),
+  maxIter: z.number().int().min(1).default(200).describe('iterations at most'),
+  bias: z
+    .enum(['uniform', 'zeros'])
+    .default('uniform')
+    .describe("'uniform': U[0, 1), as the original study; 'zeros'"),
+  cache: z.boolean().default(true).describe('reuse factors from the cache directory'),
+});
+export type NmfInitializerParams = z.output<typeof nmfParams>;
+
+export const nmfInitializer = defineInitializer({
+  name: 'nmf',
+  description: 'encoder/decoder kernels from the NMF I ≈ W·H of the identity, per mirrored layer pair',
+  params: nmfParams,
+  random: true,
+  init({ layers, params, rng, cacheDir, log }) {
+    const pairs = mirroredPairs(layers);
+    const kernels: Float32Array[] = new Array(layers.length);
+    for (const { encoder, decoder } of pairs) {
+      const n = encoder.fanIn;
+      const k = encoder.fanOut;
+      const started = performance.now();
+      const { result, source } = cachedNmf(
+        identityMatrix(n),
+        { rank: k, solver: params.solver, init: params.init, tol: params.tol, maxIter: params.maxIter },
+        rng.child(`layer/${encoder.index}/nmf`),
+        { cacheDir: params.cache ? cacheDir : undefined, log },
+      );
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      const error = result.errors[result.errors.length - 1];
+      log?.(
+        `nmf: I_${n} ≈ W·H with k = ${k} (${source === 'cache' ? 'cached' : `${result.iterations} iterations`}, ${seconds} s): ` +
+          `‖I − WH‖_F = ${error.toFixed(4)}, optimum √(n − k) = ${Math.sqrt(n - k).toFixed(4)}`,
+      );
+      kernels[encoder.index] = Float32Array.from(result.W); // n × k = fanIn × fanOut
+      kernels[decoder.index] = Float32Array.from(result.H); // k × n = fanIn × fanOut
+    }
+    return layers.map(
+      (layer): LayerWeights => ({
+        kernel: kernels[layer.index],
+        bias:
+          params.bias === 'uniform'
+            ? (rng
+                .child(`layer/${layer.index}/bias`)
+                .fillUniform(new Float32Array(layer.fanOut)) as Float32Array)
+            : new Float32Array(layer.fanOut),
+      }),
+    );
+  },
+});
+
+/**
+ * Pairs encoder layer i with decoder layer L−1−i, checking that the network is a mirrored
+ * encoder/decoder: an even number of layers, a shrinking chained encoder, and each decoder layer the
+ * transpose of its encoder partner.
+ */
+function mirroredPairs(
+  layers: readonly DenseLayerSpec[],
+): { encoder: DenseLayerSpec; decoder: DenseLayerSpec }[] {
+  const shapes = layers.map((l) => `${l.fanIn}×${l.fanOut}`).join(', ');
+  const fail = (why: string) =>
+    new NmfError(
+      `initializer 'nmf' needs a mirrored encoder/decoder network; ${why} (layer shapes fanIn×fanOut: ${shapes})`,
+    );
+  const count = layers.length;
+  if (count === 0 || count % 2 !== 0) throw fail(`it has ${count} dense layers, expected an even number ≥ 2`);
+  layers.forEach((layer, i) => {
+    if (layer.index !== i) throw fail(`layer at position ${i} has index ${layer.index}`);
+    if (i > 0 && layers[i - 1].fanOut !== layer.fanIn) {
+      throw fail(`layer ${i - 1} outputs ${layers[i - 1].fanOut} values but layer ${i} takes ${layer.fanIn}`);
+    }
+  });
+  const pairs = [];
+  for (let i = 0; i < count / 2; i++) {
+    const encoder = layers[i];
+    const decoder = layers[count - 1 - i];
+    if (!(encoder.fanOut < encoder.fanIn)) {
+      throw fail(`encoder layer ${i} (${encoder.fanIn}×${encoder.fanOut}) must shrink: fanOut < fanIn`);
+    }
+    if (decoder.fanIn !== encoder.fanOut || decoder.fanOut !== encoder.fanIn) {
+      throw fail(
+        `decoder layer ${count - 1 - i} is ${decoder.fanIn}×${decoder.fanOut}, expected ${encoder.fanOut}×${encoder.fanIn} to mirror encoder layer ${i}`,
+      );
+    }
+    pairs.push({ encoder, decoder });
+  }
+  return pairs;
+}

@@ -1,0 +1,203 @@
+// A disk cache of NMF results, so an architecture's factors are computed once and reused.
+//
+// One file per factorization, named by the SHA-256 of its key (every input that changes the result).
+// Layout: 8 magic bytes "NMFFACT1", a uint32 (little-endian) header length, a JSON header
+// {key, rows, cols, rank, iterations, converged, errorCount, sha256}, then the payload of float64
+// little-endian values: W (rows × rank), H (rank × cols), errors. `sha256` covers the payload. On
+// load every field is checked; a file that is truncated, corrupt or for another key is reported and
+// recomputed, never used. Files are written atomically.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { formatZodIssues } from '../registry/zod-errors.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import type { NmfMatrix } from './matrix.ts';
+import { defaultInitMethod, type NmfOptionsInput, nmfOptionsSchema, parseNmfParams } from './options.ts';
+import { type NmfResult, nmf } from './solve.ts';
+
+/** Bump whenever a change to the solvers, inits or SVD changes the factors they produce. */
+export const NMF_CODE_VERSION = 1;
+
+const MAGIC = new TextEncoder().encode('NMFFACT1');
+const PREFIX_BYTES = MAGIC.length + 4;
+
+/** A cache file that cannot be used; the message says why. */
+export class NmfCacheError extends Error {
+  override name = 'NmfCacheError';
+}
+
+const count = z.number().int().nonnegative();
+const headerSchema = z.strictObject({
+  key: z.string(),
+  rows: count,
+  cols: count,
+  rank: count,
+  iterations: count,
+  converged: z.boolean(),
+  errorCount: count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/**
+ * The canonical key of `nmf(x, options, rng)`: X (the identity by size, other matrices by a hash of
+ * their values), every option with defaults filled in, the random stream (seed and path) and
+ * NMF_CODE_VERSION.
+ */
+export function nmfCacheKey(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): string {
+  const o = parseNmfParams(nmfOptionsSchema, options, 'nmfCacheKey');
+  const matrix =
+    x.kind === 'identity'
+      ? `identity ${x.rows}`
+      : `dense ${x.rows}x${x.cols} sha256:${sha256Hex(new Uint8Array(x.toDense().data.buffer))}`;
+  return JSON.stringify({
+    version: NMF_CODE_VERSION,
+    matrix,
+    rank: o.rank,
+    solver: o.solver,
+    init: o.init ?? defaultInitMethod(o.rank, x.rows, x.cols),
+    tol: o.tol,
+    maxIter: o.maxIter,
+    checkEvery: o.checkEvery,
+    targetError: o.targetError ?? null,
+    stream: { seed: rng.seed, path: rng.path },
+  });
+}
+
+/** The cache file for a key under `cacheDir`. */
+export function nmfCachePath(
+  cacheDir: string,
+  key: string,
+  rows: number,
+  cols: number,
+  rank: number,
+): string {
+  return join(cacheDir, 'nmf', `${rows}x${cols}-k${rank}-${sha256Hex(key).slice(0, 24)}.bin`);
+}
+
+export function encodeNmfResult(result: NmfResult, key: string): Uint8Array {
+  const { rows, cols, rank, W, H, errors } = result;
+  const payload = new Uint8Array(8 * (W.length + H.length + errors.length));
+  const view = new DataView(payload.buffer);
+  let offset = 0;
+  for (const values of [W, H, errors]) {
+    for (let i = 0; i < values.length; i++, offset += 8) view.setFloat64(offset, values[i], true);
+  }
+  const header = new TextEncoder().encode(
+    JSON.stringify({
+      key,
+      rows,
+      cols,
+      rank,
+      iterations: result.iterations,
+      converged: result.converged,
+      errorCount: errors.length,
+      sha256: sha256Hex(payload),
+    }),
+  );
+  const out = new Uint8Array(PREFIX_BYTES + header.length + payload.length);
+  out.set(MAGIC, 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  out.set(header, PREFIX_BYTES);
+  out.set(payload, PREFIX_BYTES + header.length);
+  return out;
+}
+
+/** Decodes and verifies a cache file's bytes; throws NmfCacheError naming `source` and the defect. */
+export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: string): NmfResult {
+  const fail = (why: string) => new NmfCacheError(`${source}: ${why}`);
+  if (bytes.length < PREFIX_BYTES)
+    throw fail(`truncated: expected at least ${PREFIX_BYTES} bytes, found ${bytes.length}`);
+  if (!MAGIC.every((b, i) => bytes[i] === b))
+    throw fail('bad magic: not an nmfinit factor cache (expected "NMFFACT1")');
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
+  const payloadStart = PREFIX_BYTES + headerLength;
+  if (bytes.length < payloadStart) {
+    throw fail(
+      `truncated header: expected ${headerLength} header bytes, found ${bytes.length - PREFIX_BYTES}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, payloadStart)),
+    );
+  } catch (e) {
+    throw fail(`corrupt header: ${(e as Error).message}`);
+  }
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) throw fail(`corrupt header: ${formatZodIssues(parsed.error.issues, 'header')}`);
+  const h = parsed.data;
+  if (h.key !== expectedKey) throw fail(`stale: written for key ${h.key}, expected ${expectedKey}`);
+  const lengths = [h.rows * h.rank, h.rank * h.cols, h.errorCount];
+  const payloadBytes = 8 * (lengths[0] + lengths[1] + lengths[2]);
+  const payload = bytes.subarray(payloadStart);
+  if (payload.length !== payloadBytes) {
+    throw fail(
+      `${payload.length < payloadBytes ? 'truncated' : 'oversized'} payload: expected ${payloadBytes} bytes, found ${payload.length}`,
+    );
+  }
+  if (sha256Hex(payload) !== h.sha256) throw fail('checksum mismatch: the payload is corrupt');
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  let offset = 0;
+  const [W, H, errors] = lengths.map((length) => {
+    const values = new Float64Array(length);
+    for (let i = 0; i < length; i++, offset += 8) values[i] = view.getFloat64(offset, true);
+    return values;
+  });
+  return {
+    rows: h.rows,
+    cols: h.cols,
+    rank: h.rank,
+    W,
+    H,
+    errors,
+    iterations: h.iterations,
+    converged: h.converged,
+  };
+}
+
+export interface CachedNmfOptions {
+  /** Where cache files live (in `<cacheDir>/nmf/`); absent means compute without caching. */
+  readonly cacheDir?: string;
+  /** Told when a file is loaded, computed or found unusable; default console.warn for unusable files. */
+  readonly log?: (message: string) => void;
+}
+
+export interface CachedNmfResult {
+  readonly result: NmfResult;
+  readonly source: 'cache' | 'computed';
+  /** The cache file used or written; absent without a cacheDir. */
+  readonly path?: string;
+}
+
+/**
+ * `nmf(x, options, rng)`, read from the cache when a valid file for the same key exists, else
+ * computed and written atomically. An unusable file is reported through `log` and replaced.
+ */
+export function cachedNmf(
+  x: NmfMatrix,
+  options: NmfOptionsInput,
+  rng: Rng,
+  cache: CachedNmfOptions = {},
+): CachedNmfResult {
+  const { cacheDir, log } = cache;
+  if (cacheDir === undefined) return { result: nmf(x, options, rng), source: 'computed' };
+  const key = nmfCacheKey(x, options, rng);
+  const rank = parseNmfParams(nmfOptionsSchema, options, 'cachedNmf').rank;
+  const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
+  if (existsSync(path)) {
+    try {
+      const result = decodeNmfResult(readFileSync(path), path, key);
+      log?.(`nmf cache: loaded ${path}`);
+      return { result, source: 'cache', path };
+    } catch (e) {
+      if (!(e instanceof NmfCacheError)) throw e;
+      (log ?? console.warn)(`nmf cache: ${e.message}; recomputing and rewriting it`);
+    }
+  }
+  const result = nmf(x, options, rng);
+  writeFileAtomicSync(path, encodeNmfResult(result, key));
+  log?.(`nmf cache: wrote ${path}`);
+  return { result, source: 'computed', path };
+}

@@ -1,0 +1,130 @@
+// The matrix X that NMF factors, behind the three things the solvers ask of it. The identity gets
+// its own implementation because it is the main use and every product with it is free.
+
+/** A row-major float64 matrix. */
+export interface DenseMatrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float64Array;
+}
+
+/**
+ * A non-negative matrix X (rows × cols) as the NMF solvers see it. Factors are kept as W (rows × k)
+ * and Hᵀ (cols × k), both row-major, so the W and H half-steps are the same code.
+ */
+export interface NmfMatrix {
+  readonly kind: 'identity' | 'dense';
+  readonly rows: number;
+  readonly cols: number;
+  /** Mean of the entries (scales the 'random' init and fills nndsvda's zeros). */
+  readonly mean: number;
+  /** ‖X‖²_F. */
+  readonly squaredNorm: number;
+  /** X·Hᵀ (rows × k) for Hᵀ stored cols × k. May return `ht` itself (the identity), so treat it as read-only. */
+  timesTransposed(ht: Float64Array, k: number, scratch: Float64Array): Float64Array;
+  /** Xᵀ·W (cols × k) for W stored rows × k. May return `w` itself (the identity). */
+  transposeTimes(w: Float64Array, k: number, scratch: Float64Array): Float64Array;
+  /** X as a dense matrix (for tests and small cases; the identity allocates rows·cols). */
+  toDense(): DenseMatrix;
+}
+
+/** The n × n identity: X·Hᵀ = Hᵀ, Xᵀ·W = W, ‖X‖² = n, mean = 1/n. */
+export function identityMatrix(n: number): NmfMatrix {
+  checkDimension('identityMatrix: n', n);
+  return {
+    kind: 'identity',
+    rows: n,
+    cols: n,
+    mean: 1 / n,
+    squaredNorm: n,
+    timesTransposed: (ht) => ht,
+    transposeTimes: (w) => w,
+    toDense() {
+      const data = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) data[i * n + i] = 1;
+      return { rows: n, cols: n, data };
+    },
+  };
+}
+
+/** Any non-negative finite matrix, row-major. The data is used as given, not copied. */
+export function denseMatrix(rows: number, cols: number, data: Float64Array | readonly number[]): NmfMatrix {
+  checkDimension('denseMatrix: rows', rows);
+  checkDimension('denseMatrix: cols', cols);
+  if (data.length !== rows * cols) {
+    throw new RangeError(
+      `denseMatrix: data has ${data.length} entries, expected rows·cols = ${rows}·${cols} = ${rows * cols}`,
+    );
+  }
+  const x = data instanceof Float64Array ? data : Float64Array.from(data);
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (!(v >= 0) || !Number.isFinite(v)) {
+      throw new RangeError(
+        `denseMatrix: entry [${Math.floor(i / cols)}, ${i % cols}] is ${v}; NMF needs finite values ≥ 0`,
+      );
+    }
+    sum += v;
+    squares += v * v;
+  }
+  return {
+    kind: 'dense',
+    rows,
+    cols,
+    mean: sum / x.length,
+    squaredNorm: squares,
+    timesTransposed: (ht, k, scratch) => multiply(x, rows, cols, ht, k, scratch),
+    transposeTimes: (w, k, scratch) => multiplyTransposed(x, rows, cols, w, k, scratch),
+    toDense: () => ({ rows, cols, data: x }),
+  };
+}
+
+/** out (rows × k) = X (rows × cols) · B (cols × k); skips zeros of X, which are common in NMF data. */
+function multiply(
+  x: Float64Array,
+  rows: number,
+  cols: number,
+  b: Float64Array,
+  k: number,
+  out: Float64Array,
+) {
+  out.fill(0, 0, rows * k);
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    for (let j = 0; j < cols; j++) {
+      const v = x[i * cols + j];
+      if (v === 0) continue;
+      const bRow = j * k;
+      for (let t = 0; t < k; t++) out[o + t] += v * b[bRow + t];
+    }
+  }
+  return out;
+}
+
+/** out (cols × k) = Xᵀ · B for B (rows × k). */
+function multiplyTransposed(
+  x: Float64Array,
+  rows: number,
+  cols: number,
+  b: Float64Array,
+  k: number,
+  out: Float64Array,
+) {
+  out.fill(0, 0, cols * k);
+  for (let i = 0; i < rows; i++) {
+    const bRow = i * k;
+    for (let j = 0; j < cols; j++) {
+      const v = x[i * cols + j];
+      if (v === 0) continue;
+      const o = j * k;
+      for (let t = 0; t < k; t++) out[o + t] += v * b[bRow + t];
+    }
+  }
+  return out;
+}
+
+function checkDimension(what: string, v: number): void {
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`${what} must be a positive integer, got ${v}`);
+}
