@@ -42,6 +42,15 @@ export {
   readIdxSplit,
 } from './idx-files.ts';
 export {
+  type DatasetInspection,
+  datasetGridPng,
+  formatInspection,
+  type InspectOptions,
+  inspectDataset,
+  type SplitSummary,
+  summarizeSplit,
+} from './inspect.ts';
+export {
   type JsonPixelRows,
   type MalformedSample,
   pixelRowProblem,
