@@ -4,6 +4,7 @@ export { z } from 'zod';
 export { ACTIVATIONS, applyActivation, referenceKernels, sigmoid } from './autodiff/kernels.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
+export * from './analysis/index.ts';
 export * from './backend/index.ts';
 export { BufferPool } from './backend/pool.ts';
 export * from './data/index.ts';
