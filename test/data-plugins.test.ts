@@ -366,6 +366,9 @@ describe('contract checks on what a plugin returns', () => {
       /images has 4 values, expected count 3 × 1×2 = 6/,
     );
     expect(() => validateDataset(base, { count: 1 })).toThrow(/asked for 1 samples, got 2/);
+    expect(() => validateDataset(base, { imageShape: [28, 28] })).toThrow(
+      "dataset 'user' (train): expected images of 28×28, found 1×2",
+    );
   });
 
   it('loadDataset runs a user plugin through the checks', async () => {

@@ -24,7 +24,10 @@ export function parseDatasetParams<S extends z.ZodType>(
  * array of finite values in [0, 1], n labels below the number of class names, the split and the
  * count asked for.
  */
-export function validateDataset(ds: Dataset, expected: { split?: Split; count?: number } = {}): Dataset {
+export function validateDataset(
+  ds: Dataset,
+  expected: { split?: Split; count?: number; imageShape?: readonly [number, number] } = {},
+): Dataset {
   const fail = (what: string) => new DatasetError(`dataset '${ds.name}' (${ds.split}): ${what}`);
   if (expected.split !== undefined && ds.split !== expected.split) {
     throw fail(`asked for the ${expected.split} split, got ${ds.split}`);
@@ -32,6 +35,10 @@ export function validateDataset(ds: Dataset, expected: { split?: Split; count?: 
   const [h, w] = ds.imageShape ?? [];
   if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
     throw fail(`imageShape must be two positive integers, got ${JSON.stringify(ds.imageShape)}`);
+  }
+  const want = expected.imageShape;
+  if (want !== undefined && (want[0] !== h || want[1] !== w)) {
+    throw fail(`expected images of ${want[0]}×${want[1]}, found ${h}×${w}`);
   }
   if (!(ds.images instanceof Float32Array)) throw fail('images must be a Float32Array');
   if (!(ds.labels instanceof Uint8Array)) throw fail('labels must be a Uint8Array');
@@ -71,11 +78,13 @@ export interface LoadDatasetOptions {
   readonly params?: unknown;
   readonly cacheDir: string;
   readonly log?: (message: string) => void;
+  /** [height, width] the caller needs (e.g. [28, 28] for a 784-input network); another size is an error. */
+  readonly expectedShape?: readonly [number, number];
 }
 
-/** Parses the parameters, loads the split and checks the result against the contract. */
+/** Parses the parameters, loads the split and checks the result against the contract (and `expectedShape`). */
 export async function loadDataset(plugin: DatasetPlugin, options: LoadDatasetOptions): Promise<Dataset> {
-  const { split, limit, cacheDir, log } = options;
+  const { split, limit, cacheDir, log, expectedShape } = options;
   if (split !== 'train' && split !== 'test') {
     throw new DatasetError(
       `dataset '${plugin.name}': split must be 'train' or 'test', got ${JSON.stringify(split)}`,
@@ -83,5 +92,5 @@ export async function loadDataset(plugin: DatasetPlugin, options: LoadDatasetOpt
   }
   const params = parseDatasetParams(plugin, options.params);
   const ds = await plugin.load({ split, limit, params, cacheDir, log });
-  return validateDataset(ds, { split, count: limit });
+  return validateDataset(ds, { split, count: limit, imageShape: expectedShape });
 }
