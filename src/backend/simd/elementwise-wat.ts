@@ -59,18 +59,15 @@ function flatLoop(pointers: string[], vectorBody: string, scalarBody: string): s
 
 const flatLocals = '(local $i i32) (local $end4 i32) (local $q v128)';
 
-/** z[i, j] ← act(z[i, j] + bias[j]) for act = linear or relu (relu as `v > 0 ? v : 0`, so NaN → 0). */
+/** z[i, j] ← act(z[i, j] + bias[j]) for act = linear or relu (relu as Math.max(v, 0): NaN stays NaN, −0 → +0). */
 function biasFunc(name: string, relu: boolean): string {
-  const vec = relu
-    ? '(f32x4.pmax (v128.const i32x4 0 0 0 0) (f32x4.add (v128.load (local.get $zp)) (v128.load (local.get $bp))))'
-    : '(f32x4.add (v128.load (local.get $zp)) (v128.load (local.get $bp)))';
-  const scalar = relu
-    ? `(local.set $s (f32.add (f32.load (local.get $zp)) (f32.load (local.get $bp))))
-    (f32.store (local.get $zp) (select (local.get $s) (f32.const 0) (f32.gt (local.get $s) (f32.const 0))))`
-    : '(f32.store (local.get $zp) (f32.add (f32.load (local.get $zp)) (f32.load (local.get $bp))))';
+  const sum = '(f32x4.add (v128.load (local.get $zp)) (v128.load (local.get $bp)))';
+  const vec = relu ? `(f32x4.max ${sum} (v128.const i32x4 0 0 0 0))` : sum;
+  const scalarSum = '(f32.add (f32.load (local.get $zp)) (f32.load (local.get $bp)))';
+  const scalar = `(f32.store (local.get $zp) ${relu ? `(f32.max ${scalarSum} (f32.const 0))` : scalarSum})`;
   return `
 (func (export "${name}") (param $z i32) (param $bias i32) (param $rows i32) (param $cols i32)
-  ${flatLocals} (local $row i32) (local $zp i32) (local $bp i32) (local $n i32) (local $s f32)
+  ${flatLocals} (local $row i32) (local $zp i32) (local $bp i32) (local $n i32)
   (local.set $n (local.get $cols))
   (local.set $zp (local.get $z))
   (block $doneRows (loop $rowsLoop

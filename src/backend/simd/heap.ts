@@ -31,7 +31,7 @@ export class WasmHeap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private top = ALIGN_BYTES; // offset 0 is never handed out
   private readonly freeBlocks = new Map<number, number[]>(); // size class in bytes → block offsets
-  private readonly liveBlocks = new Map<number, number>(); // block offset → size class in bytes
+  private readonly liveBlocks = new Map<number, { size: number; view: Float32Array }>(); // by block offset
 
   constructor(options: HeapOptions = {}) {
     const initial = options.initialPages ?? 16;
@@ -57,8 +57,8 @@ export class WasmHeap {
     const size = sizeClass(length * 4);
     const reused = this.freeBlocks.get(size)?.pop();
     const offset = reused ?? this.bump(size, length);
-    this.liveBlocks.set(offset, size);
     const view = this.view(offset, length);
+    this.liveBlocks.set(offset, { size, view });
     if (reused !== undefined) view.fill(0);
     return view;
   }
@@ -68,17 +68,17 @@ export class WasmHeap {
    * view of the block (e.g. a subarray) must not be used afterwards.
    */
   free(view: Float32Array): void {
-    const size = this.owns(view) ? this.liveBlocks.get(view.byteOffset) : undefined;
-    if (size === undefined) {
+    const block = this.liveBlocks.get(view.byteOffset);
+    if (block?.view !== view) {
       throw new Error(
         `free: the buffer (${view.length} floats at byte ${view.byteOffset}) is not a live block of this heap; pass the exact view alloc returned, once`,
       );
     }
     this.liveBlocks.delete(view.byteOffset);
-    let list = this.freeBlocks.get(size);
+    let list = this.freeBlocks.get(block.size);
     if (!list) {
       list = [];
-      this.freeBlocks.set(size, list);
+      this.freeBlocks.set(block.size, list);
     }
     list.push(view.byteOffset);
   }
