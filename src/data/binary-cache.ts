@@ -27,12 +27,12 @@ export class CacheError extends DatasetError {
   override name = 'CacheError';
 }
 
-const positiveInt = z.number().int().nonnegative();
+const dimension = z.number().int().positive();
 const headerSchema = z
   .object({
     key: z.string(),
-    count: positiveInt,
-    imageShape: z.tuple([positiveInt, positiveInt]),
+    count: z.number().int().nonnegative(),
+    imageShape: z.tuple([dimension, dimension]),
     classNames: z.array(z.string()).min(1).max(256),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })
