@@ -1,14 +1,29 @@
 // The public API of nmfinit. Plugins and experiments import only from here ('nmfinit').
 
 export { z } from 'zod';
+export * from './analysis/index.ts';
 export { ACTIVATIONS, applyActivation, referenceKernels, sigmoid } from './autodiff/kernels.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
-export * from './analysis/index.ts';
 export * from './backend/index.ts';
 export { BufferPool } from './backend/pool.ts';
 export * from './data/index.ts';
 export * from './data/types.ts';
+export { runIfMain } from './experiment/main.ts';
+export { type ResultsFile, resultsFileSchema } from './experiment/report.ts';
+export {
+  type ExperimentOutcome,
+  ExperimentSpecError,
+  type RunOverrides,
+  runExperiment,
+  validateSpec,
+} from './experiment/run.ts';
+export {
+  defineExperiment,
+  type ExperimentSpec,
+  type ExperimentSpecInput,
+  experimentSpecSchema,
+} from './experiment/spec.ts';
 export * from './initializers/types.ts';
 export * from './nmf/index.ts';
 export { type AutoencoderOptions, autoencoder } from './nn/autoencoder.ts';

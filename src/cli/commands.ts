@@ -1,0 +1,93 @@
+import type { CommandModule } from 'yargs';
+import { z } from 'zod';
+import { listBackends } from '../backend/index.ts';
+import { loadPluginModules } from '../experiment/plugins.ts';
+import { writeStudyReport } from '../experiment/report.ts';
+import { loadStudy } from '../experiment/study.ts';
+import { datasets, initializers } from '../registry/kinds.ts';
+import type { PluginBase, Registry } from '../registry/registry.ts';
+
+/** `nmfinit report DIR…`: (re)writes the report from stored runs, merging the directories of shards. */
+export const reportCommand: CommandModule<object, { dirs: string[] }> = {
+  command: 'report <dirs..>',
+  describe:
+    'write plots, grids, report.md and results.json from stored runs (merges shard directories; written to the first)',
+  builder: (y) => y.positional('dirs', { type: 'string', array: true, demandOption: true }) as never,
+  handler: async (args) => {
+    const study = loadStudy(args.dirs);
+    const files = await writeStudyReport(study);
+    console.log(
+      `${study.runs.length} runs → ${files.reportMd} (${files.figures.length} figures, ${files.resultsJson})`,
+    );
+  },
+};
+
+/** Describes a plugin's parameters from its zod schema: name, type and default. */
+export function describeParams(schema: z.ZodType): string {
+  let json: {
+    properties?: Record<
+      string,
+      { type?: unknown; default?: unknown; enum?: unknown[]; description?: string }
+    >;
+    required?: string[];
+  };
+  try {
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as typeof json;
+  } catch {
+    return '(parameters not describable)';
+  }
+  const props = Object.entries(json.properties ?? {});
+  if (props.length === 0) return '(no parameters)';
+  return props
+    .map(([name, p]) => {
+      const type = p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : String(p.type ?? 'any');
+      const def =
+        p.default !== undefined
+          ? ` = ${JSON.stringify(p.default)}`
+          : json.required?.includes(name)
+            ? ' (required)'
+            : '';
+      return `${name}: ${type}${def}`;
+    })
+    .join(', ');
+}
+
+export function listPlugins(kind: string, registry: Registry<PluginBase>): string {
+  const lines = [`${kind}s:`];
+  for (const p of registry.list())
+    lines.push(`  ${p.name}  ${p.description}`, `      ${describeParams(p.params)}`);
+  return lines.join('\n');
+}
+
+/** `nmfinit plugins`: every registered plugin with its description and parameters. */
+export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
+  command: 'plugins',
+  describe: 'list the initializer and dataset plugins with their parameters',
+  builder: (y) =>
+    y.option('plugin', {
+      type: 'string',
+      array: true,
+      describe: 'module(s) that register extra plugins',
+    }) as never,
+  handler: async (args) => {
+    await loadPluginModules(args.plugin ?? []);
+    console.log(listPlugins('initializer', initializers as unknown as Registry<PluginBase>));
+    console.log('');
+    console.log(listPlugins('dataset', datasets as unknown as Registry<PluginBase>));
+  },
+};
+
+/** `nmfinit backends`: the matmul backends, whether each runs here, and what `auto` picks. */
+export const backendsCommand: CommandModule = {
+  command: 'backends',
+  describe: 'list the matmul backends and which are available here',
+  handler: () => {
+    const list = listBackends();
+    const auto = list.find((b) => b.available)?.name;
+    for (const b of list) {
+      console.log(
+        `${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${b.name === auto ? '   ← auto' : ''}`,
+      );
+    }
+  },
+};

@@ -1,0 +1,32 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadPluginModules } from '../experiment/plugins.ts';
+import { datasetsCommand } from './commands/datasets.ts';
+import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
+import { runCommand } from './run-command.ts';
+
+await loadPluginModules([]);
+
+await yargs(hideBin(process.argv))
+  .scriptName('nmfinit')
+  .usage('$0 <command> [options]')
+  .command(runCommand)
+  .command(reportCommand)
+  .command(pluginsCommand)
+  .command(datasetsCommand)
+  .command(backendsCommand)
+  .demandCommand(1, 'name a command (see --help)')
+  .strict()
+  .recommendCommands()
+  .fail((message, error, y) => {
+    // Our errors already say what is wrong and where; yargs' own usage errors get the help text.
+    if (error) console.error(`nmfinit: ${error.message}`);
+    else {
+      y.showHelp();
+      console.error(`\n${message}`);
+    }
+    process.exit(1);
+  })
+  .help()
+  .version(false)
+  .parseAsync();

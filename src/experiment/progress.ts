@@ -1,0 +1,222 @@
+import cliProgress from 'cli-progress';
+import type { RunConfig } from './grid.ts';
+import type { RunEvent } from './run-one.ts';
+import type { RunResult } from './store.ts';
+
+/** How a long experiment tells the user where it is. */
+export interface ProgressReporter {
+  start(total: number, skipped: number): void;
+  runStarted(slot: number, config: RunConfig): void;
+  runEvent(slot: number, config: RunConfig, event: RunEvent): void;
+  runFinished(slot: number, config: RunConfig, result: RunResult): void;
+  runFailed(slot: number, config: RunConfig, message: string): void;
+  stop(): void;
+}
+
+/** Work of a run in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one. */
+function workOf(config: RunConfig, trainCount: (c: RunConfig) => number): number {
+  return config.epochs * trainCount(config);
+}
+
+function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(s % 60).padStart(2, '0')}s`
+      : `${s}s`;
+}
+
+function summary(result: RunResult): string {
+  const h = result.history;
+  const last = h.valLoss.length > 0 ? h.valLoss[h.valLoss.length - 1] : Number.NaN;
+  const div = result.diverged ? `, diverged at epoch ${result.diverged.epoch}` : '';
+  return `val ${h.initialValLoss.toFixed(4)} → ${last.toFixed(4)} in ${h.valLoss.length} epochs, ${result.timing.trainingSeconds.toFixed(1)} s${div}`;
+}
+
+abstract class BaseReporter implements ProgressReporter {
+  protected total = 0;
+  protected done = 0;
+  protected totalWork = 0;
+  protected doneWork = 0;
+  protected readonly inFlight = new Map<number, { config: RunConfig; fraction: number }>();
+  protected startedAt = 0;
+
+  constructor(
+    protected readonly configs: readonly RunConfig[],
+    protected readonly trainCount: (c: RunConfig) => number,
+  ) {}
+
+  start(total: number, _skipped: number): void {
+    this.total = total;
+    this.totalWork = this.configs.reduce((s, c) => s + workOf(c, this.trainCount), 0);
+    this.startedAt = performance.now();
+  }
+
+  runStarted(slot: number, config: RunConfig): void {
+    this.inFlight.set(slot, { config, fraction: 0 });
+  }
+
+  runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+    if (event.type === 'batch') {
+      const f = this.inFlight.get(slot);
+      if (f) f.fraction = (event.epoch - 1 + event.batch / event.batches) / config.epochs;
+    }
+  }
+
+  runFinished(slot: number, config: RunConfig, _result: RunResult): void {
+    this.inFlight.delete(slot);
+    this.done += 1;
+    this.doneWork += workOf(config, this.trainCount);
+  }
+
+  runFailed(slot: number, config: RunConfig, _message: string): void {
+    this.runFinished(slot, config, undefined as never);
+  }
+
+  /** Seconds left, from the work done so far (finished runs plus the fractions in flight). */
+  protected eta(): number {
+    let work = this.doneWork;
+    for (const { config, fraction } of this.inFlight.values())
+      work += fraction * workOf(config, this.trainCount);
+    const elapsed = (performance.now() - this.startedAt) / 1000;
+    return work > 0 ? (elapsed * (this.totalWork - work)) / work : Number.NaN;
+  }
+
+  abstract stop(): void;
+}
+
+/** One plain line per finished run: for logs and CI. */
+export class PlainReporter extends BaseReporter {
+  constructor(
+    configs: readonly RunConfig[],
+    trainCount: (c: RunConfig) => number,
+    private readonly write: (line: string) => void = (l) => console.log(l),
+  ) {
+    super(configs, trainCount);
+  }
+
+  override start(total: number, skipped: number): void {
+    super.start(total, skipped);
+    this.write(`${total} run(s) to train${skipped > 0 ? `, ${skipped} already stored (skipped)` : ''}`);
+  }
+
+  override runFinished(slot: number, config: RunConfig, result: RunResult): void {
+    super.runFinished(slot, config, result);
+    const width = String(this.total).length;
+    this.write(
+      `[${String(this.done).padStart(width)}/${this.total}] ${config.id}: ${summary(result)}; ETA ${fmtDuration(this.eta())}`,
+    );
+  }
+
+  override runFailed(slot: number, config: RunConfig, message: string): void {
+    super.runFailed(slot, config, message);
+    this.write(`[failed] ${config.id}: ${message.split('\n')[0]}`);
+  }
+
+  override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+    super.runEvent(slot, config, event);
+    if (event.type === 'log') this.write(`  ${config.id}: ${event.message}`);
+  }
+
+  stop(): void {}
+}
+
+/** A live bar on a terminal: overall progress and ETA, and a line per worker with its run, epoch and loss. */
+export class TtyReporter extends BaseReporter {
+  private multibar: cliProgress.MultiBar | undefined;
+  private overall: cliProgress.SingleBar | undefined;
+  private readonly slotBars = new Map<number, cliProgress.SingleBar>();
+  private lastRedraw = 0;
+
+  override start(total: number, skipped: number): void {
+    super.start(total, skipped);
+    if (skipped > 0) console.log(`${skipped} run(s) already stored (skipped)`);
+    this.multibar = new cliProgress.MultiBar(
+      {
+        clearOnComplete: false,
+        hideCursor: true,
+        format: '{bar} {value}/{total} runs | ETA {eta_h} | {status}',
+        etaBuffer: 1,
+      },
+      cliProgress.Presets.shades_grey,
+    );
+    this.overall = this.multibar.create(total, 0, { eta_h: '?', status: 'starting' });
+  }
+
+  override runStarted(slot: number, config: RunConfig): void {
+    super.runStarted(slot, config);
+    let bar = this.slotBars.get(slot);
+    if (!bar && this.multibar) {
+      bar = this.multibar.create(
+        config.epochs,
+        0,
+        { eta_h: '', status: '' },
+        { format: '  worker {slot} {bar} epoch {value}/{total} | {status}' },
+      );
+      this.slotBars.set(slot, bar);
+    }
+    bar?.setTotal(config.epochs);
+    bar?.update(0, { slot: slot + 1, status: config.id });
+  }
+
+  override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+    super.runEvent(slot, config, event);
+    const bar = this.slotBars.get(slot);
+    if (event.type === 'epoch') {
+      const val = event.valLoss === undefined ? '' : ` val ${event.valLoss.toFixed(4)}`;
+      bar?.update(event.epoch, {
+        slot: slot + 1,
+        status: `${config.id} loss ${event.loss.toFixed(4)}${val}`,
+      });
+    } else if (event.type === 'batch' && performance.now() - this.lastRedraw > 500) {
+      this.lastRedraw = performance.now();
+      bar?.update(event.epoch - 1, {
+        slot: slot + 1,
+        status: `${config.id} batch ${event.batch}/${event.batches} loss ${event.loss.toFixed(4)}`,
+      });
+      this.overall?.update(this.done, {
+        eta_h: fmtDuration(this.eta()),
+        status: `${this.inFlight.size} running`,
+      });
+    } else if (event.type === 'log') {
+      this.multibar?.log(`${config.id}: ${event.message}\n`);
+    }
+  }
+
+  override runFinished(slot: number, config: RunConfig, result: RunResult): void {
+    super.runFinished(slot, config, result);
+    this.multibar?.log(`${config.id}: ${summary(result)}\n`);
+    this.overall?.update(this.done, {
+      eta_h: fmtDuration(this.eta()),
+      status: `${this.inFlight.size} running`,
+    });
+  }
+
+  override runFailed(slot: number, config: RunConfig, message: string): void {
+    super.runFailed(slot, config, message);
+    this.multibar?.log(`[failed] ${config.id}: ${message.split('\n')[0]}\n`);
+  }
+
+  stop(): void {
+    this.multibar?.stop();
+  }
+}
+
+export class SilentReporter extends BaseReporter {
+  stop(): void {}
+}
+
+export function makeReporter(
+  mode: 'auto' | 'tty' | 'plain' | 'none',
+  configs: readonly RunConfig[],
+  trainCount: (c: RunConfig) => number,
+): ProgressReporter {
+  const resolved = mode === 'auto' ? (process.stdout.isTTY ? 'tty' : 'plain') : mode;
+  if (resolved === 'tty') return new TtyReporter(configs, trainCount);
+  if (resolved === 'plain') return new PlainReporter(configs, trainCount);
+  return new SilentReporter(configs, trainCount);
+}

@@ -1,0 +1,368 @@
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { formatMeanSd, meanSd } from '../report/format.ts';
+import { imageGridPng } from '../report/image-grid.ts';
+import { lossPlot } from '../report/loss-plot.ts';
+import type { LossSeries } from '../report/loss-plot-spec.ts';
+import { writeFigure } from '../report/write-figure.ts';
+import { writeFileAtomicSync } from '../util/files.ts';
+import { expandResultSets, type ResultSet, samplesLabel } from './grid.ts';
+import type { PcaReference } from './pca-reference.ts';
+import { type ExperimentSpec, labelOf } from './spec.ts';
+import { decodeFloat32, type RunResult } from './store.ts';
+
+/** The test images a data set's reconstruction grids show. */
+export interface DisplaySet {
+  imageShape: readonly [number, number];
+  originals: Float32Array[];
+  columnLabels: string[];
+}
+
+export interface StudyReportInput {
+  dir: string;
+  spec: ExperimentSpec;
+  runs: readonly RunResult[];
+  pca: readonly PcaReference[];
+  display: ReadonlyMap<string, DisplaySet>;
+}
+
+export interface StudyReportFiles {
+  reportMd: string;
+  resultsJson: string;
+  figures: string[];
+}
+
+export const RESULTS_SCHEMA = 'nmfinit.results/1' as const;
+
+const finiteOrNull = z.number().nullable();
+
+/** The schema of results.json; `schema` is bumped on any incompatible change. */
+export const resultsFileSchema = z
+  .object({
+    schema: z.literal(RESULTS_SCHEMA),
+    generatedAt: z.string(),
+    environment: z.object({
+      node: z.string(),
+      platform: z.string(),
+      cpu: z.string(),
+      cores: z.number().int().positive(),
+      backends: z.array(z.string()),
+    }),
+    spec: z.looseObject({ name: z.string() }),
+    pca: z.array(
+      z.object({
+        datasetLabel: z.string(),
+        samples: z.union([z.number(), z.literal('all')]),
+        rank: z.number().int(),
+        trainSamples: z.number().int(),
+        valSamples: z.number().int(),
+        trainMse: z.number(),
+        valMse: z.number(),
+        seconds: z.number(),
+      }),
+    ),
+    runs: z.array(
+      z.object({
+        id: z.string(),
+        dataset: z.string(),
+        samples: z.union([z.number(), z.literal('all')]),
+        initializer: z.string(),
+        initializerParams: z.record(z.string(), z.unknown()),
+        seed: z.number().int(),
+        backend: z.string(),
+        epochs: z.number().int(),
+        trainSamples: z.number().int(),
+        valSamples: z.number().int(),
+        initialLoss: finiteOrNull,
+        initialValLoss: finiteOrNull,
+        loss: z.array(finiteOrNull),
+        valLoss: z.array(finiteOrNull),
+        testMse: z.array(z.object({ epoch: z.number().int(), mse: finiteOrNull })),
+        diverged: z
+          .object({ epoch: z.number().int(), batch: z.number().int().nullable(), loss: finiteOrNull })
+          .nullable(),
+        initializerSeconds: z.number(),
+        trainingSeconds: z.number(),
+      }),
+    ),
+    resultSets: z.array(
+      z.object({
+        dataset: z.string(),
+        samples: z.union([z.number(), z.literal('all')]),
+        epochs: z.number().int(),
+        seeds: z.number().int(),
+        lossPlot: z.string(),
+        reconstructionGrid: z.string(),
+      }),
+    ),
+  })
+  .strict();
+
+export type ResultsFile = z.infer<typeof resultsFileSchema>;
+
+/** Validation loss at epochs 0..E of one run (epoch 0 = before training); NaN after divergence. */
+function valCurve(run: RunResult, epochs: number): number[] {
+  const curve = [run.history.initialValLoss, ...run.history.valLoss];
+  return Array.from({ length: epochs + 1 }, (_, e) =>
+    e < curve.length && curve[e] !== null ? curve[e] : Number.NaN,
+  );
+}
+
+const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
+  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}`;
+
+/**
+ * Writes every figure, results.json and report.md for the runs given. Every number in them
+ * comes from those runs and PCA references.
+ */
+export async function writeStudyReport(input: StudyReportInput): Promise<StudyReportFiles> {
+  const { dir, spec, runs, pca, display } = input;
+  const sets = expandResultSets(spec);
+  const figures: string[] = [];
+  const sections: string[] = [];
+  const setEntries: ResultsFile['resultSets'] = [];
+
+  for (const set of sets) {
+    const inSet = runs.filter(
+      (r) => r.config.datasetLabel === set.datasetLabel && r.config.samples === set.samples,
+    );
+    if (inSet.length === 0) continue;
+    const ref = pca.find((p) => p.datasetLabel === set.datasetLabel && p.samples === set.samples);
+    const byInit = spec.initializers.map((init) => ({
+      label: labelOf(init),
+      runs: inSet
+        .filter((r) => r.config.initializerLabel === labelOf(init))
+        .sort((a, b) => a.config.seed - b.config.seed),
+    }));
+
+    // Loss-drop plot: mean across seeds, a ±sd band where there are several.
+    const series: LossSeries[] = byInit
+      .filter((g) => g.runs.length > 0)
+      .map((g) => {
+        const curves = g.runs.map((r) => valCurve(r, set.epochs));
+        const stats = Array.from({ length: set.epochs + 1 }, (_, e) => meanSd(curves.map((c) => c[e])));
+        const divergedAt = g.runs
+          .map((r) => r.diverged?.epoch)
+          .filter((e): e is number => e !== undefined && e <= set.epochs)
+          .sort((a, b) => a - b)[0];
+        const epochs = stats.map((_, e) => e);
+        const s: LossSeries = { label: g.label, epochs, mean: stats.map((x) => x.mean) };
+        if (g.runs.length > 1) {
+          s.lower = stats.map((x) => x.mean - x.sd);
+          s.upper = stats.map((x) => x.mean + x.sd);
+        }
+        if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
+        return s;
+      });
+    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${set.seeds > 1 ? ` (mean ± sd of ${set.seeds} seeds)` : ''}`;
+    const plot = await lossPlot({
+      title,
+      series,
+      reference: ref ? { label: `PCA rank ${ref.rank}`, value: ref.valMse } : undefined,
+    });
+    figures.push(...writeFigure(join(dir, fileBase(set, 'loss')), plot));
+
+    // Reconstruction grid: the originals, then each initializer's first seed after set.epochs.
+    const shown = display.get(set.datasetLabel);
+    if (shown) {
+      const rows = [{ label: 'original', images: shown.originals }];
+      for (const g of byInit) {
+        const run = g.runs[0];
+        if (!run) continue;
+        const snap = run.snapshots.find((s) => s.epoch === set.epochs);
+        const d = shown.imageShape[0] * shown.imageShape[1];
+        const flat = snap
+          ? decodeFloat32(snap.reconstructions)
+          : new Float32Array(shown.originals.length * d).fill(Number.NaN);
+        rows.push({
+          label: g.label,
+          images: shown.originals.map((_, i) => flat.subarray(i * d, (i + 1) * d)),
+        });
+      }
+      const png = imageGridPng({
+        rows,
+        imageShape: shown.imageShape as [number, number],
+        scale: 3,
+        columnLabels: shown.columnLabels,
+        title: `${set.datasetLabel}: reconstructions after ${set.epochs} epochs (${set.samples} samples)`,
+      });
+      figures.push(...writeFigure(join(dir, fileBase(set, 'reconstruction')), { png }));
+    }
+
+    setEntries.push({
+      dataset: set.datasetLabel,
+      samples: set.samples,
+      epochs: set.epochs,
+      seeds: set.seeds,
+      lossPlot: `${fileBase(set, 'loss')}.png`,
+      reconstructionGrid: `${fileBase(set, 'reconstruction')}.png`,
+    });
+    sections.push(markdownSection(spec, set, byInit, ref));
+  }
+
+  const results: ResultsFile = {
+    schema: RESULTS_SCHEMA,
+    generatedAt: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      backends: [...new Set(runs.map((r) => r.config.backend))].sort(),
+    },
+    spec: spec as unknown as ResultsFile['spec'],
+    pca: [...pca],
+    runs: runs.map((r) => ({
+      id: r.id,
+      dataset: r.config.datasetLabel,
+      samples: r.config.samples,
+      initializer: r.config.initializerLabel,
+      initializerParams: r.config.initializer.params,
+      seed: r.config.seed,
+      backend: r.config.backend,
+      epochs: r.config.epochs,
+      trainSamples: r.trainSamples,
+      valSamples: r.valSamples,
+      initialLoss: finite(r.history.initialLoss),
+      initialValLoss: finite(r.history.initialValLoss),
+      loss: r.history.loss.map(finite),
+      valLoss: r.history.valLoss.map(finite),
+      testMse: r.snapshots.map((s) => ({ epoch: s.epoch, mse: finite(s.testMse) })),
+      diverged: r.diverged ? { ...r.diverged, loss: finite(r.diverged.loss) } : null,
+      initializerSeconds: r.timing.initializerSeconds,
+      trainingSeconds: r.timing.trainingSeconds,
+    })),
+    resultSets: setEntries,
+  };
+  const resultsJson = join(dir, 'results.json');
+  writeFileAtomicSync(resultsJson, `${JSON.stringify(results, null, 2)}\n`);
+
+  const reportMd = join(dir, 'report.md');
+  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections));
+  return { reportMd, resultsJson, figures };
+}
+
+const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
+
+function markdownSection(
+  spec: ExperimentSpec,
+  set: ResultSet,
+  byInit: { label: string; runs: RunResult[] }[],
+  ref: PcaReference | undefined,
+): string {
+  const epochs = spec.outputs.tableEpochs.filter((e) => e <= set.epochs);
+  if (!epochs.includes(set.epochs)) epochs.push(set.epochs);
+  const threshold = spec.outputs.lossThreshold ?? ref?.valMse;
+  const rows = byInit.filter((g) => g.runs.length > 0);
+  const cells = rows.map((g) => epochs.map((e) => g.runs.map((r) => valCurve(r, set.epochs)[e])));
+  // The best (lowest mean) initializer at each epoch is bold.
+  const best = epochs.map((_, j) => {
+    let bestRow = -1;
+    let bestMean = Number.POSITIVE_INFINITY;
+    cells.forEach((c, i) => {
+      const m = meanSd(c[j]).mean;
+      if (m < bestMean) {
+        bestMean = m;
+        bestRow = i;
+      }
+    });
+    return bestRow;
+  });
+  const thresholdLabel = threshold === undefined ? null : `epochs to val MSE ≤ ${threshold.toPrecision(3)}`;
+  const header = [
+    'initializer',
+    ...epochs.map((e) => `epoch ${e}`),
+    `test MSE @ ${set.epochs}`,
+    ...(thresholdLabel ? [thresholdLabel] : []),
+  ];
+  const lines = [
+    `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs`,
+    '',
+    `Validation MSE per epoch (epoch 0 = at initialization)${set.seeds > 1 ? `, mean ± sd over ${set.seeds} seeds` : ', one seed'}; the best per epoch in bold.`,
+    '',
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  ];
+  rows.forEach((g, i) => {
+    const values = cells[i].map((c, j) => {
+      const text = formatMeanSd(c, 3);
+      return best[j] === i ? `**${text}**` : text;
+    });
+    const test = formatMeanSd(
+      g.runs.map((r) => r.snapshots.find((s) => s.epoch === set.epochs)?.testMse ?? Number.NaN),
+      3,
+    );
+    const reach = threshold === undefined ? [] : [epochsToReach(g.runs, set.epochs, threshold)];
+    lines.push(`| ${[g.label, ...values, test, ...reach].join(' | ')} |`);
+  });
+  if (ref) {
+    lines.push(
+      '',
+      `PCA reference (rank ${ref.rank}, fitted on the ${ref.trainSamples} training samples): validation MSE ${ref.valMse.toPrecision(4)}, training MSE ${ref.trainMse.toPrecision(4)}.`,
+    );
+  }
+  const divergedRuns = rows.flatMap((g) =>
+    g.runs.filter((r) => r.diverged && r.diverged.epoch <= set.epochs),
+  );
+  for (const r of divergedRuns)
+    lines.push('', `Run ${r.id} diverged at epoch ${r.diverged!.epoch}; its line ends there.`);
+  lines.push(
+    '',
+    `![loss](${fileBase(set, 'loss')}.png)`,
+    '',
+    `![reconstructions](${fileBase(set, 'reconstruction')}.png)`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+/** The first epoch at which the mean validation MSE across seeds is at most `threshold`, or "not reached". */
+function epochsToReach(runs: RunResult[], epochs: number, threshold: number): string {
+  for (let e = 0; e <= epochs; e++) {
+    const m = meanSd(runs.map((r) => valCurve(r, epochs)[e])).mean;
+    if (m <= threshold) return String(e);
+  }
+  return `not within ${epochs}`;
+}
+
+function markdownReport(spec: ExperimentSpec, runs: readonly RunResult[], sections: string[]): string {
+  const maxEpochs = Math.max(...spec.grid.epochs);
+  const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
+  const totalTrain = runs.reduce((s, r) => s + r.timing.trainingSeconds, 0);
+  const backends = [...new Set(runs.map((r) => r.config.backend))].join(', ');
+  const timing = spec.initializers.map((init) => {
+    const rs = runs.filter((r) => r.config.initializerLabel === labelOf(init));
+    return `| ${labelOf(init)} | \`${JSON.stringify(init.params)}\` | ${formatMeanSd(
+      rs.map((r) => r.timing.initializerSeconds),
+      2,
+    )} |`;
+  });
+  return [
+    `# ${spec.name}`,
+    '',
+    spec.description,
+    '',
+    `Autoencoder ${spec.model.sizes.join('-')} (${spec.model.hidden} hidden, ${spec.model.output} output), ` +
+      `${spec.training.optimizer.name} ${JSON.stringify(spec.training.optimizer)}, ${spec.training.loss} loss, batch ${spec.training.batchSize}, ` +
+      `the last ${spec.training.validationSplit} of the given samples held out for validation (Keras validation_split), ${spec.training.shuffle ? 'shuffled' : 'not shuffled'} each epoch.`,
+    '',
+    `${runs.length} runs on backend ${backends}; training took ${(totalTrain / 60).toFixed(1)} min of worker time in all.`,
+    ...(shorter.length > 0
+      ? [
+          '',
+          `The ${shorter.join(', ')}-epoch result sets are the first epochs of the ${maxEpochs}-epoch runs with the same seed (identical by construction: training is deterministic per seed and backend), including their reconstructions, which were recorded after that epoch.`,
+        ]
+      : []),
+    '',
+    '## Initializers',
+    '',
+    '| initializer | parameters | initializer time (s) |',
+    '| --- | --- | ---: |',
+    ...timing,
+    '',
+    '## Result sets',
+    '',
+    ...sections,
+  ].join('\n');
+}

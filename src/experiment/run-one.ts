@@ -1,0 +1,168 @@
+import { getBackend } from '../backend/index.ts';
+import { autoencoder } from '../nn/autoencoder.ts';
+import type { Sequential } from '../nn/sequential.ts';
+import { Adam } from '../optim/adam.ts';
+import type { Optimizer } from '../optim/optimizer.ts';
+import { Sgd } from '../optim/sgd.ts';
+import { initializers } from '../registry/kinds.ts';
+import { Rng } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { evaluate, fit, type History, TrainingDivergedError } from '../train/fit.ts';
+import { type RunConfig, runConfigHash } from './grid.ts';
+import type { ExperimentSpec } from './spec.ts';
+import { encodeFloat32, RUN_SCHEMA, type RunResult, type RunSnapshot } from './store.ts';
+
+/** The arrays a run reads: shared between runs (and threads), never written. */
+export interface RunData {
+  train: { images: Float32Array; count: number };
+  test: { images: Float32Array; count: number };
+  dim: number;
+  displayIndices: number[];
+}
+
+export type RunEvent =
+  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
+  | { type: 'epoch'; epoch: number; loss: number; valLoss?: number }
+  | { type: 'log'; message: string };
+
+export interface RunOptions {
+  cacheDir: string;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * Trains one run from its config: initializer, fit, and at every snapshot epoch the test MSE
+ * and the reconstructions of the display images. Divergence is recorded, not thrown.
+ */
+export async function executeRun(config: RunConfig, data: RunData, options: RunOptions): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const emit = options.onEvent ?? (() => {});
+  const backend = getBackend(config.backend);
+  const model = autoencoder(backend, config.model.sizes, {
+    hidden: config.model.hidden as never,
+    output: config.model.output as never,
+  });
+
+  // Streams: the initializer's depends on the seed and the initializer; the shuffle order only
+  // on the seed, so every initializer of a seed sees the same batches (a controlled comparison).
+  const root = Rng.seeded(config.seed);
+  const plugin = initializers.get(config.initializer.name);
+  const params = initializers.parseParams(plugin, config.initializer.params);
+  const t0 = performance.now();
+  const weights = await plugin.init({
+    layers: model.layerSpecs(),
+    params,
+    rng: root.child(`init/${config.initializer.name}`),
+    cacheDir: options.cacheDir,
+    log: (message) => emit({ type: 'log', message }),
+  });
+  model.setWeights(weights, `initializer '${config.initializer.name}'`);
+  const initializerSeconds = (performance.now() - t0) / 1000;
+
+  const n = config.samples === 'all' ? data.train.count : config.samples;
+  if (n > data.train.count) {
+    throw new RangeError(
+      `${config.id}: asks for ${n} training samples, the data set has ${data.train.count}`,
+    );
+  }
+  const x = new Tensor(data.train.images.subarray(0, n * data.dim), [n, data.dim]);
+  const test = new Tensor(data.test.images.subarray(0, data.test.count * data.dim), [
+    data.test.count,
+    data.dim,
+  ]);
+  const display = gatherRows(data.test.images, data.dim, data.displayIndices);
+
+  const snapshots: RunSnapshot[] = [];
+  const snapshot = (epoch: number) => {
+    if (!config.snapshotEpochs.includes(epoch)) return;
+    snapshots.push(takeSnapshot(model, epoch, test, display, config.training.batchSize));
+  };
+  snapshot(0);
+
+  let history: History;
+  let diverged: RunResult['diverged'] = null;
+  let batches = 0;
+  try {
+    history = fit(model, x, x, {
+      epochs: config.epochs,
+      batchSize: config.training.batchSize,
+      shuffle: config.training.shuffle,
+      validationSplit: config.training.validationSplit,
+      loss: config.training.loss,
+      optimizer: makeOptimizer(config.training.optimizer, model),
+      rng: root.child('shuffle'),
+      callbacks: {
+        onTrainBegin: (info) => {
+          batches = info.batchesPerEpoch;
+        },
+        onBatchEnd: (epoch, batch, loss) => emit({ type: 'batch', epoch, batch, batches, loss }),
+        onEpochEnd: (logs) => {
+          emit({ type: 'epoch', epoch: logs.epoch, loss: logs.loss, valLoss: logs.valLoss });
+          snapshot(logs.epoch);
+          return undefined;
+        },
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof TrainingDivergedError)) throw e;
+    history = e.history;
+    diverged = { epoch: e.epoch, batch: e.batch, loss: e.loss };
+    emit({ type: 'log', message: e.message });
+  }
+
+  return {
+    schema: RUN_SCHEMA,
+    id: config.id,
+    configHash: runConfigHash(config),
+    config,
+    trainSamples: history.trainSamples,
+    valSamples: history.valSamples,
+    history: {
+      loss: history.loss,
+      valLoss: history.valLoss,
+      initialLoss: history.initialLoss ?? Number.NaN,
+      initialValLoss: history.initialValLoss ?? Number.NaN,
+    },
+    diverged,
+    displayIndices: data.displayIndices,
+    snapshots,
+    timing: {
+      initializerSeconds,
+      trainingSeconds: history.seconds,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    },
+  };
+}
+
+function takeSnapshot(
+  model: Sequential,
+  epoch: number,
+  test: Tensor,
+  display: Tensor,
+  batchSize: number,
+): RunSnapshot {
+  return {
+    epoch,
+    testMse: evaluate(model, test, test, { batchSize }),
+    reconstructions: encodeFloat32(model.predict(display).data),
+  };
+}
+
+export function makeOptimizer(spec: ExperimentSpec['training']['optimizer'], model: Sequential): Optimizer {
+  const allocate = model.backend.alloc ? (n: number) => model.backend.alloc!(n) : undefined;
+  switch (spec.name) {
+    case 'adam':
+      return new Adam(spec, allocate);
+    case 'sgd':
+      return new Sgd(spec, allocate);
+  }
+}
+
+function gatherRows(images: Float32Array, d: number, indices: readonly number[]): Tensor {
+  const out = new Float32Array(indices.length * d);
+  indices.forEach((i, r) => {
+    out.set(images.subarray(i * d, (i + 1) * d), r * d);
+  });
+  return new Tensor(out, [indices.length, d]);
+}

@@ -1,0 +1,99 @@
+import { Worker } from 'node:worker_threads';
+import type { RunConfig } from './grid.ts';
+import type { RunData, RunEvent } from './run-one.ts';
+import type { RunResult } from './store.ts';
+import type { FromWorker, WorkerInit } from './worker.ts';
+
+export interface SchedulerHooks {
+  onStart?(slot: number, config: RunConfig): void;
+  onEvent?(slot: number, config: RunConfig, event: RunEvent): void;
+  /** Called for each finished run before the next starts on that slot; write the result here. */
+  onDone(slot: number, config: RunConfig, result: RunResult): void;
+  onFailed?(slot: number, config: RunConfig, message: string): void;
+}
+
+export interface SchedulerOptions {
+  workers: number;
+  data: Record<string, RunData>;
+  cacheDir: string;
+  pluginModules: string[];
+}
+
+const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+
+/**
+ * Runs configs on a pool of worker threads, one run per worker at a time. Each run depends only
+ * on its config, so results do not depend on the number of workers or the order runs finish.
+ * Resolves when every run has finished or failed; rejects if a worker dies.
+ */
+export class Scheduler {
+  private readonly workers: Worker[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    if (!Number.isInteger(options.workers) || options.workers < 1) {
+      throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
+    }
+  }
+
+  async run(configs: readonly RunConfig[], hooks: SchedulerHooks): Promise<{ failed: string[] }> {
+    const queue = [...configs];
+    const failed: string[] = [];
+    const slots = Math.min(this.options.workers, queue.length);
+    const init: WorkerInit = {
+      data: this.options.data,
+      cacheDir: this.options.cacheDir,
+      pluginModules: this.options.pluginModules,
+    };
+    await Promise.all(
+      Array.from(
+        { length: slots },
+        (_, slot) =>
+          new Promise<void>((resolve, reject) => {
+            const worker = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
+            this.workers.push(worker);
+            let current: RunConfig | undefined;
+            const next = () => {
+              current = this.stopped ? undefined : queue.shift();
+              if (!current) {
+                worker.postMessage({ type: 'exit' });
+                return;
+              }
+              hooks.onStart?.(slot, current);
+              worker.postMessage({ type: 'run', config: current });
+            };
+            worker.on('message', (m: FromWorker) => {
+              try {
+                if (m.type === 'ready') next();
+                else if (m.type === 'event' && current) hooks.onEvent?.(slot, current, m.event);
+                else if (m.type === 'done' && current) {
+                  hooks.onDone(slot, current, m.result);
+                  next();
+                } else if (m.type === 'failed' && current) {
+                  failed.push(current.id);
+                  hooks.onFailed?.(slot, current, m.message);
+                  next();
+                }
+              } catch (e) {
+                reject(e);
+                void worker.terminate();
+              }
+            });
+            worker.on('error', (e) =>
+              reject(
+                new Error(`worker ${slot} crashed${current ? ` during ${current.id}` : ''}: ${e.message}`),
+              ),
+            );
+            worker.on('exit', () => resolve());
+          }),
+      ),
+    );
+    return { failed };
+  }
+
+  /** Stops handing out runs and terminates the workers (runs in flight are lost; finished ones are on disk). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

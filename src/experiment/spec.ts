@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ACTIVATIONS } from '../autodiff/kernels.ts';
+
+// An experiment is plain data: this schema is its single definition. Every object is strict,
+// so a misspelt key is an error that names its path, not a silently ignored setting.
+
+const pluginRef = z
+  .object({
+    /** The registered plugin name. */
+    name: z.string().min(1),
+    /** Parameters for the plugin; validated against the plugin's own schema before any training. */
+    params: z.record(z.string(), z.unknown()).default({}),
+    /** How the plugin is named in file names, plots and tables (default: its name). */
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'labels may contain letters, digits, ".", "_" and "-" only')
+      .optional(),
+  })
+  .strict();
+
+const activation = z.enum(ACTIVATIONS as unknown as [string, ...string[]]);
+
+const adamSpec = z
+  .object({
+    name: z.literal('adam'),
+    learningRate: z.number().positive().default(1e-3),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-7),
+  })
+  .strict();
+
+const sgdSpec = z
+  .object({
+    name: z.literal('sgd'),
+    learningRate: z.number().positive().default(0.01),
+    momentum: z.number().min(0).lt(1).default(0),
+    nesterov: z.boolean().default(false),
+  })
+  .strict();
+
+/** 'all' means every training sample of the data set. */
+const sampleCount = z.union([z.number().int().positive(), z.literal('all')]);
+
+const samplesEntry = z
+  .object({
+    count: sampleCount,
+    /** Seeds for result sets of this size (mean ± sd across them in plots and tables). */
+    seeds: z.number().int().positive().default(1),
+  })
+  .strict();
+
+export const experimentSpecSchema = z
+  .object({
+    /** Names the output and the report. */
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
+    description: z.string().default(''),
+    datasets: z.array(pluginRef).min(1),
+    model: z
+      .object({
+        /** Layer sizes, input first; the output size equals the input size. */
+        sizes: z.array(z.number().int().positive()).min(2),
+        hidden: activation.default('relu'),
+        output: activation.default('sigmoid'),
+      })
+      .strict(),
+    initializers: z.array(pluginRef).min(1),
+    training: z
+      .object({
+        optimizer: z.discriminatedUnion('name', [adamSpec, sgdSpec]).default({ name: 'adam' } as never),
+        loss: z.enum(['mse', 'bce']).default('mse'),
+        batchSize: z.number().int().positive().default(256),
+        /** The last fraction of the given samples validates (Keras validation_split). */
+        validationSplit: z.number().gt(0).lt(1).default(0.33),
+        shuffle: z.boolean().default(true),
+      })
+      .strict()
+      .default({} as never),
+    grid: z
+      .object({
+        /** Training-set sizes: the first `count` samples of the training split. */
+        samples: z.array(samplesEntry).min(1),
+        /** Result sets per epoch count; each run trains max(epochs) and is read at every count. */
+        epochs: z.array(z.number().int().positive()).min(1),
+      })
+      .strict(),
+    /** The first seed; seed i of a result set is firstSeed + i. */
+    firstSeed: z.number().int().default(0),
+    backend: z.string().default('auto'),
+    outputs: z
+      .object({
+        dir: z.string().min(1),
+        /** Epochs shown in the report's table (those beyond the longest run are dropped). */
+        tableEpochs: z.array(z.number().int().min(0)).default([0, 1, 2, 5, 10, 50]),
+        /** Validation MSE a run must reach for the "epochs to threshold" column; default: the PCA reference. */
+        lossThreshold: z.number().positive().optional(),
+        /** Rank of the PCA reference line; default: the narrowest layer. */
+        pcaRank: z.number().int().positive().optional(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const sizes = spec.model.sizes;
+    if (sizes[0] !== sizes[sizes.length - 1]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['model', 'sizes'],
+        message: `the output size ${sizes[sizes.length - 1]} must equal the input size ${sizes[0]}`,
+      });
+    }
+    const unique = (path: string, labels: string[]) => {
+      const seen = new Set<string>();
+      labels.forEach((l, i) => {
+        if (seen.has(l)) ctx.addIssue({ code: 'custom', path: [path, i], message: `duplicate label '${l}'` });
+        seen.add(l);
+      });
+    };
+    unique(
+      'datasets',
+      spec.datasets.map((d) => d.label ?? d.name),
+    );
+    unique(
+      'initializers',
+      spec.initializers.map((d) => d.label ?? d.name),
+    );
+    const counts = new Set<string>();
+    spec.grid.samples.forEach((s, i) => {
+      const key = String(s.count);
+      if (counts.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['grid', 'samples', i, 'count'],
+          message: `duplicate count ${key}`,
+        });
+      counts.add(key);
+    });
+  });
+
+/** A spec as written (defaults optional). */
+export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
+/** A validated spec with every default filled in. */
+export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+export type PluginRef = z.output<typeof pluginRef>;
+
+/** Declares an experiment with full typing; validation happens when it runs. */
+export function defineExperiment(spec: ExperimentSpecInput): ExperimentSpecInput {
+  return spec;
+}
+
+export const labelOf = (ref: { name: string; label?: string }): string => ref.label ?? ref.name;
