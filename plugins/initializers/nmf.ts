@@ -1,4 +1,4 @@
-// The NMF initializer: an autoencoder whose encoder is n_0 > n_1 > … > n_b, mirrored by its decoder,
+// The NMF initializer: an autoencoder whose encoder is n_0 ≥ n_1 ≥ … ≥ n_b, mirrored by its decoder,
 // gets for each encoder layer i the factors of the identity I_{n_i} ≈ W_i·H_i with k = n_{i+1}:
 // encoder layer i's kernel is W_i (n_i × n_{i+1}) and the mirrored decoder layer L−1−i's kernel is
 // H_i (n_{i+1} × n_i), both exactly fanIn × fanOut.
@@ -81,7 +81,7 @@ export const nmfInitializer = defineInitializer({
 
 /**
  * Pairs encoder layer i with decoder layer L−1−i, checking that the network is a mirrored
- * encoder/decoder: an even number of layers, a shrinking chained encoder, and each decoder layer the
+ * encoder/decoder: an even number of layers, a chained encoder that never widens, and each decoder layer the
  * transpose of its encoder partner.
  */
 function mirroredPairs(
@@ -104,8 +104,8 @@ function mirroredPairs(
   for (let i = 0; i < count / 2; i++) {
     const encoder = layers[i];
     const decoder = layers[count - 1 - i];
-    if (!(encoder.fanOut < encoder.fanIn)) {
-      throw fail(`encoder layer ${i} (${encoder.fanIn}×${encoder.fanOut}) must shrink: fanOut < fanIn`);
+    if (encoder.fanOut > encoder.fanIn) {
+      throw fail(`encoder layer ${i} (${encoder.fanIn}×${encoder.fanOut}) must not widen: fanOut ≤ fanIn`);
     }
     if (decoder.fanIn !== encoder.fanOut || decoder.fanOut !== encoder.fanIn) {
       throw fail(

@@ -219,7 +219,8 @@ export async function runExperiment(
     .filter((c) => !storedIds.has(c.id))
     .sort((a, b) => trainCount(b) * b.epochs - trainCount(a) * a.epochs);
 
-  const pca = computePcaReferences(spec, dir, loaded, backend, log);
+  // Written to <dir>/pca, where the report (and `nmfinit report` for shards) reads them.
+  computePcaReferences(spec, dir, loaded, backend, log);
 
   const reporter = makeReporter(overrides.progress ?? 'auto', todo, trainCount);
   const trained: string[] = [];

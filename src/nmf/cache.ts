@@ -2,10 +2,10 @@
 //
 // One file per factorization, named by the SHA-256 of its key (every input that changes the result).
 // Layout: 8 magic bytes "NMFFACT1", a uint32 (little-endian) header length, a JSON header
-// {key, rows, cols, rank, iterations, converged, errorCount, sha256}, then the payload of float64
-// little-endian values: W (rows × rank), H (rank × cols), errors. `sha256` covers the payload. On
-// load every field is checked; a file that is truncated, corrupt or for another key is reported and
-// recomputed, never used. Files are written atomically.
+// {key, rows, cols, rank, iterations, converged, errorCount}, the payload of float64 little-endian
+// values — W (rows × rank), H (rank × cols), errors — and last the 32-byte SHA-256 of everything
+// before it, so a change to any byte, header included, is caught. A file that is truncated, corrupt
+// or for another key is reported and recomputed, never used. Files are written atomically.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -21,6 +21,7 @@ export const NMF_CODE_VERSION = 1;
 
 const MAGIC = new TextEncoder().encode('NMFFACT1');
 const PREFIX_BYTES = MAGIC.length + 4;
+const DIGEST_BYTES = 32;
 
 /** A cache file that cannot be used; the message says why. */
 export class NmfCacheError extends Error {
@@ -36,7 +37,6 @@ const headerSchema = z.strictObject({
   iterations: count,
   converged: z.boolean(),
   errorCount: count,
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
 /**
@@ -77,12 +77,6 @@ export function nmfCachePath(
 
 export function encodeNmfResult(result: NmfResult, key: string): Uint8Array {
   const { rows, cols, rank, W, H, errors } = result;
-  const payload = new Uint8Array(8 * (W.length + H.length + errors.length));
-  const view = new DataView(payload.buffer);
-  let offset = 0;
-  for (const values of [W, H, errors]) {
-    for (let i = 0; i < values.length; i++, offset += 8) view.setFloat64(offset, values[i], true);
-  }
   const header = new TextEncoder().encode(
     JSON.stringify({
       key,
@@ -92,29 +86,42 @@ export function encodeNmfResult(result: NmfResult, key: string): Uint8Array {
       iterations: result.iterations,
       converged: result.converged,
       errorCount: errors.length,
-      sha256: sha256Hex(payload),
     }),
   );
-  const out = new Uint8Array(PREFIX_BYTES + header.length + payload.length);
+  const payloadStart = PREFIX_BYTES + header.length;
+  const digestStart = payloadStart + 8 * (W.length + H.length + errors.length);
+  const out = new Uint8Array(digestStart + DIGEST_BYTES);
+  const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
+  view.setUint32(MAGIC.length, header.length, true);
   out.set(header, PREFIX_BYTES);
-  out.set(payload, PREFIX_BYTES + header.length);
+  let offset = payloadStart;
+  for (const values of [W, H, errors]) {
+    for (let i = 0; i < values.length; i++, offset += 8) view.setFloat64(offset, values[i], true);
+  }
+  out.set(Buffer.from(sha256Hex(out.subarray(0, digestStart)), 'hex'), digestStart);
   return out;
 }
 
 /** Decodes and verifies a cache file's bytes; throws NmfCacheError naming `source` and the defect. */
 export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: string): NmfResult {
   const fail = (why: string) => new NmfCacheError(`${source}: ${why}`);
-  if (bytes.length < PREFIX_BYTES)
-    throw fail(`truncated: expected at least ${PREFIX_BYTES} bytes, found ${bytes.length}`);
+  if (bytes.length < PREFIX_BYTES + DIGEST_BYTES) {
+    throw fail(`truncated: expected at least ${PREFIX_BYTES + DIGEST_BYTES} bytes, found ${bytes.length}`);
+  }
+  const digestStart = bytes.length - DIGEST_BYTES;
+  if (
+    sha256Hex(bytes.subarray(0, digestStart)) !== Buffer.from(bytes.subarray(digestStart)).toString('hex')
+  ) {
+    throw fail('checksum mismatch: the file is truncated or corrupt');
+  }
   if (!MAGIC.every((b, i) => bytes[i] === b))
     throw fail('bad magic: not an nmfinit factor cache (expected "NMFFACT1")');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const payloadStart = PREFIX_BYTES + headerLength;
-  if (bytes.length < payloadStart) {
+  if (digestStart < payloadStart) {
     throw fail(
-      `truncated header: expected ${headerLength} header bytes, found ${bytes.length - PREFIX_BYTES}`,
+      `truncated header: expected ${headerLength} header bytes, found ${digestStart - PREFIX_BYTES}`,
     );
   }
   let raw: unknown;
@@ -131,15 +138,13 @@ export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: 
   if (h.key !== expectedKey) throw fail(`stale: written for key ${h.key}, expected ${expectedKey}`);
   const lengths = [h.rows * h.rank, h.rank * h.cols, h.errorCount];
   const payloadBytes = 8 * (lengths[0] + lengths[1] + lengths[2]);
-  const payload = bytes.subarray(payloadStart);
-  if (payload.length !== payloadBytes) {
+  if (digestStart - payloadStart !== payloadBytes) {
     throw fail(
-      `${payload.length < payloadBytes ? 'truncated' : 'oversized'} payload: expected ${payloadBytes} bytes, found ${payload.length}`,
+      `payload of ${digestStart - payloadStart} bytes, expected ${payloadBytes} for the shapes in the header`,
     );
   }
-  if (sha256Hex(payload) !== h.sha256) throw fail('checksum mismatch: the payload is corrupt');
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  let offset = 0;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let offset = payloadStart;
   const [W, H, errors] = lengths.map((length) => {
     const values = new Float64Array(length);
     for (let i = 0; i < length; i++, offset += 8) values[i] = view.getFloat64(offset, true);
