@@ -1,7 +1,9 @@
 // gemm speed of every available backend at the 784-128-64-32-64-128-784 autoencoder's shapes
-// (batch 256): GFLOP/s medians, and how simd compares with gpu.js and the reference.
+// (batch 256): GFLOP/s medians, and how simd compares with gpu.js and the reference; also the
+// elementwise kernels that run around them each step (Adam over the 222k parameters, bias + relu).
 // Run: npm run bench -- matmul
-import { type Backend, getBackend, listBackends } from '../src/backend/index.ts';
+import { referenceKernels } from '../src/autodiff/kernels.ts';
+import { type Backend, type ElementwiseKernels, getBackend, listBackends } from '../src/backend/index.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
 
@@ -84,6 +86,42 @@ export default defineBench({
         figures.push({ name: `simd/${other} ${s.label}`, value: simdValues[i] / otherValues[i], unit: '×' });
       });
     }
+    figures.push(...(await elementwise(simd)));
     return figures;
   },
 });
+
+/** Milliseconds per call of simd's Adam and bias+relu kernels against the TypeScript reference. */
+async function elementwise(simd: Backend): Promise<Figure[]> {
+  const params = 222_384; // weights and biases of 784-128-64-32-64-128-784
+  const rng = Rng.seeded(2);
+  const buffer = (length: number, lo: number, hi: number) => {
+    const out = simd.alloc ? simd.alloc(length) : new Float32Array(length);
+    for (let i = 0; i < length; i++) out[i] = rng.uniformRange(lo, hi);
+    return out;
+  };
+  const [w, g, m, v] = [
+    buffer(params, -1, 1),
+    buffer(params, -0.01, 0.01),
+    buffer(params, -1e-3, 1e-3),
+    buffer(params, 0, 1e-5),
+  ];
+  const z = buffer(256 * 784, -1, 1);
+  const bias = buffer(784, -0.1, 0.1);
+  const cases: [string, (k: ElementwiseKernels) => void][] = [
+    [`adam ${params} parameters`, (k) => k.adam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7)],
+    ['bias + relu 256×784', (k) => k.biasActivation(z, bias, 256, 784, 'relu')],
+  ];
+  const figures: Figure[] = [];
+  for (const [label, run] of cases) {
+    const kernels = { ...referenceKernels, ...simd.kernels };
+    const simdMs = median(await timeIt(() => run(kernels), 41, 10));
+    const referenceMs = median(await timeIt(() => run(referenceKernels), 41, 10));
+    figures.push(
+      { name: `${label} [simd]`, value: simdMs, unit: 'ms' },
+      { name: `${label} [reference]`, value: referenceMs, unit: 'ms' },
+      { name: `simd/reference ${label}`, value: referenceMs / simdMs, unit: '×' },
+    );
+  }
+  return figures;
+}
