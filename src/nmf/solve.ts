@@ -31,7 +31,10 @@ export interface NmfFactors {
 }
 
 export interface NmfResult extends NmfFactors {
-  /** ‖X − WH‖_F after each iteration: errors[0] is at the initial factors, errors[i] after iteration i. */
+  /**
+   * ‖X − WH‖_F after each iteration: errors[0] is at the initial factors, errors[i] after iteration i.
+   * Computed from Gram matrices (see `iterate`), so accurate to about 1e-8·‖X‖_F absolute.
+   */
   readonly errors: Float64Array;
   /** Iterations done (each updates W, then H). */
   readonly iterations: number;
