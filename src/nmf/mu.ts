@@ -25,18 +25,18 @@ export function multiplicativeStep(
     const o = i * k;
     let count = 0;
     for (let s = 0; s < k; s++) if (f[o + s] !== 0) nz[count++] = s;
-    for (let c = 0; c < k; c++) {
-      let sum = 0;
-      const gRow = c * k;
-      for (let a = 0; a < count; a++) {
-        const s = nz[a];
-        sum += f[o + s] * g[gRow + s];
-      }
-      denominator[c] = sum === 0 ? EPSILON : sum;
+    // denominator = F[i, :]·G as a sum of G's rows (G is symmetric), only over non-zero F[i, s].
+    denominator.fill(0, 0, k);
+    for (let a = 0; a < count; a++) {
+      const s = nz[a];
+      const v = f[o + s];
+      const gRow = s * k;
+      for (let c = 0; c < k; c++) denominator[c] += v * g[gRow + c];
     }
     for (let a = 0; a < count; a++) {
       const c = nz[a];
-      f[o + c] *= t[o + c] / denominator[c];
+      const d = denominator[c];
+      f[o + c] *= t[o + c] / (d === 0 ? EPSILON : d);
     }
   }
 }
