@@ -17,7 +17,7 @@ import { defaultInitMethod, type NmfOptionsInput, nmfOptionsSchema, parseNmfPara
 import { type NmfResult, nmf } from './solve.ts';
 
 /** Bump whenever a change to the solvers, inits or SVD changes the factors they produce. */
-export const NMF_CODE_VERSION = 1;
+export const NMF_CODE_VERSION = 2;
 
 const MAGIC = new TextEncoder().encode('NMFFACT1');
 const PREFIX_BYTES = MAGIC.length + 4;

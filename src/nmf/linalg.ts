@@ -123,7 +123,7 @@ export function transpose(a: Float64Array, rows: number, cols: number): Float64A
  *
  * Cholesky-QR, twice ("CholQR2", Fukaya et al. 2014): R from the Cholesky factor of AᵀA, Q = A·R⁻¹,
  * repeated once to restore orthogonality to rounding level. It costs 2·rows·k² flops, several times
- * less than ml-matrix's Householder QR in JS (measured ≈ 8× for 784 × 128), and is accurate while
+ * less than ml-matrix's Householder QR in JS (measured ≈ 3× for 784 × 128), and is accurate while
  * cond(A) ≪ 1e8 — true of Gaussian matrices with rows ≥ k in all but rare draws. When a column is
  * nearly dependent on the earlier ones (or A is rank-deficient) it falls back to Householder QR.
  */
@@ -145,14 +145,25 @@ function choleskyQrPass(a: Float64Array, rows: number, k: number): Float64Array 
   // cond(A) may exceed 1e5 and two passes no longer reach rounding-level orthogonality.
   for (let j = 0; j < k; j++) if (!(lower[j * k + j] >= 1e-5 * Math.sqrt(gram[j * k + j]))) return null;
   const q = new Float64Array(rows * k);
-  // Each row q solves q·R = a, i.e. q·Lᵀ = a, by forward substitution.
+  // Each row q solves q·R = a, i.e. q·Lᵀ = a, by forward substitution; four partial sums break the
+  // dependency chain of one running sum (≈ 2× faster in V8).
   for (let i = 0; i < rows; i++) {
     const o = i * k;
     for (let j = 0; j < k; j++) {
       const lRow = j * k;
-      let v = a[o + j];
-      for (let s = 0; s < j; s++) v -= q[o + s] * lower[lRow + s];
-      q[o + j] = v / lower[lRow + j];
+      let v0 = a[o + j];
+      let v1 = 0;
+      let v2 = 0;
+      let v3 = 0;
+      let s = 0;
+      for (; s + 3 < j; s += 4) {
+        v0 -= q[o + s] * lower[lRow + s];
+        v1 -= q[o + s + 1] * lower[lRow + s + 1];
+        v2 -= q[o + s + 2] * lower[lRow + s + 2];
+        v3 -= q[o + s + 3] * lower[lRow + s + 3];
+      }
+      for (; s < j; s++) v0 -= q[o + s] * lower[lRow + s];
+      q[o + j] = (v0 + v1 + (v2 + v3)) / lower[lRow + j];
     }
   }
   for (let i = 0; i < q.length; i++) if (!Number.isFinite(q[i])) return null;

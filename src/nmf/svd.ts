@@ -30,8 +30,9 @@ export function truncatedSvd(x: NmfMatrix, k: number, rng: Rng): TruncatedSvd {
  * Randomized SVD (Halko, Martinsson & Tropp 2011) with scikit-learn's randomized_svd settings:
  * 10 extra samples, 7 power iterations when k < 0.1·min(rows, cols) else 4, each re-orthonormalized.
  * Cost: 2·(iterations + 1) products of X with a cols × (k + 10) block, and the SVD of that block by
- * ml-matrix — O(rows·cols·k) instead of the O(n³) of a full SVD (for 784 × 784, k = 128: ≈ 1 G flops
- * against ≈ 10 G flops).
+ * ml-matrix — O(rows·cols·k) instead of the O(n³) of a full SVD. Measured for a dense 784 × 784,
+ * k = 128 (2-core shared machine, npx tsx): 5.5 s, against 17 s for ml-matrix's full SVD; the
+ * identity's closed form above takes 60 ms.
  */
 export function randomizedSvd(x: NmfMatrix, k: number, rng: Rng): TruncatedSvd {
   const { rows, cols } = x;
