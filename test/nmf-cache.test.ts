@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import {
   cachedNmf,
   decodeNmfResult,
+  denseMatrix,
   encodeNmfResult,
   identityMatrix,
   NmfCacheError,
@@ -83,6 +84,16 @@ describe('NMF factor cache', () => {
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
     // Spelling out a default does not change the key.
     expect(nmfCacheKey(x, { ...options, solver: 'cd', init: 'nndsvda', tol: 1e-4 }, rng)).toBe(base);
+  });
+
+  it('keys a dense X by its values alone', () => {
+    const values = Float64Array.from({ length: 12 }, (_, i) => i % 5);
+    const inBiggerBuffer = new Float64Array(20);
+    inBiggerBuffer.set(values, 4);
+    const key = (data: Float64Array) => nmfCacheKey(denseMatrix(3, 4, data), { rank: 2 }, rng);
+    expect(key(inBiggerBuffer.subarray(4, 16))).toBe(key(values.slice()));
+    expect(key(values.map((v, i) => (i === 7 ? v + 1 : v)))).not.toBe(key(values));
+    expect(nmfCacheKey(denseMatrix(4, 3, values), { rank: 2 }, rng)).not.toBe(key(values));
   });
 
   it('detects any single corrupted byte', () => {

@@ -47,9 +47,7 @@ const headerSchema = z.strictObject({
 export function nmfCacheKey(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): string {
   const o = parseNmfParams(nmfOptionsSchema, options, 'nmfCacheKey');
   const matrix =
-    x.kind === 'identity'
-      ? `identity ${x.rows}`
-      : `dense ${x.rows}x${x.cols} sha256:${sha256Hex(new Uint8Array(x.toDense().data.buffer))}`;
+    x.kind === 'identity' ? `identity ${x.rows}` : `dense ${x.rows}x${x.cols} sha256:${denseHash(x)}`;
   return JSON.stringify({
     version: NMF_CODE_VERSION,
     matrix,
@@ -62,6 +60,11 @@ export function nmfCacheKey(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): s
     targetError: o.targetError ?? null,
     stream: { seed: rng.seed, path: rng.path },
   });
+}
+
+function denseHash(x: NmfMatrix): string {
+  const { data } = x.toDense();
+  return sha256Hex(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /** The cache file for a key under `cacheDir`. */
