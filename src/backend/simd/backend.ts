@@ -40,8 +40,8 @@ export class SimdBackend implements Backend {
   readonly kernels: Partial<ElementwiseKernels>;
   private readonly wasm: SimdExports;
   private readonly staging: Staging;
-  private aPack: Float32Array;
-  private bPack: Float32Array;
+  private readonly aPack: Float32Array;
+  private readonly bPack: Float32Array;
 
   constructor(options: SimdBackendOptions = {}) {
     const module = options.module ?? defaultSimdModule.module;
@@ -81,6 +81,7 @@ export class SimdBackend implements Backend {
     return this.heap.owns(buffer);
   }
 
+  /** See Backend.gemm; C must not overlap A or B. */
   gemm(
     transA: boolean,
     transB: boolean,
