@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { autoBackendName, getBackend } from '../backend/index.ts';
-import { firstOfEachClass } from '../data/types.ts';
+import { loadDataset } from '../data/load.ts';
+import { type Dataset, firstOfEachClass } from '../data/types.ts';
 import { datasets, initializers } from '../registry/kinds.ts';
 import { formatZodIssues } from '../registry/zod-errors.ts';
 import { validationSplitIndex } from '../train/fit.ts';
@@ -39,6 +40,8 @@ export interface RunOverrides {
   force?: boolean;
   cacheDir?: string;
   progress?: 'auto' | 'tty' | 'plain' | 'none';
+  /** Where status lines go (default: stdout). */
+  log?: (message: string) => void;
 }
 
 export class ExperimentSpecError extends Error {
@@ -129,18 +132,26 @@ async function loadDatasets(
     const numeric = spec.grid.samples.map((s) => s.count).filter((c): c is number => c !== 'all');
     const needsAll = spec.grid.samples.some((s) => s.count === 'all');
     const t0 = performance.now();
-    let train: Awaited<ReturnType<typeof plugin.load>>;
-    let test: Awaited<ReturnType<typeof plugin.load>>;
+    const load = (split: 'train' | 'test', limit?: number) =>
+      loadDataset(plugin, { split, limit, params: ref.params, cacheDir, log });
+    let train: Dataset;
+    let test: Dataset;
     try {
-      train = await plugin.load({
-        split: 'train',
-        limit: needsAll ? undefined : Math.max(...numeric),
-        params: ref.params,
-        cacheDir,
-        log,
+      train = await load('train', needsAll ? undefined : Math.max(...numeric)).catch(async (e) => {
+        // If the split is smaller than a requested size, say which grid entry asks too much.
+        const full = await load('train');
+        spec.grid.samples.forEach((s, j) => {
+          if (s.count !== 'all' && s.count > full.count) {
+            throw new ExperimentSpecError(
+              `grid.samples[${j}].count: ${s.count} samples asked, '${label}' has ${full.count} training samples`,
+            );
+          }
+        });
+        throw e;
       });
-      test = await plugin.load({ split: 'test', params: ref.params, cacheDir, log });
+      test = await load('test');
     } catch (e) {
+      if (e instanceof ExperimentSpecError) throw e;
       throw new ExperimentSpecError(`datasets[${i}] ('${label}'): cannot load: ${(e as Error).message}`);
     }
     const dim = train.imageShape[0] * train.imageShape[1];
@@ -149,13 +160,6 @@ async function loadDatasets(
         `datasets[${i}] ('${label}'): images have ${dim} pixels but model.sizes[0] is ${spec.model.sizes[0]}`,
       );
     }
-    spec.grid.samples.forEach((s, j) => {
-      if (s.count !== 'all' && s.count > train.count) {
-        throw new ExperimentSpecError(
-          `grid.samples[${j}].count: ${s.count} samples asked, '${label}' has ${train.count} training samples`,
-        );
-      }
-    });
     const displayIndices = plugin.displayIndices?.(test) ?? firstOfEachClass(test);
     log(
       `loaded ${label}: ${train.count} train, ${test.count} test in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
@@ -194,7 +198,7 @@ export async function runExperiment(
   overrides: RunOverrides = {},
 ): Promise<ExperimentOutcome> {
   const started = performance.now();
-  const log = (m: string) => console.log(m);
+  const log = overrides.log ?? ((m: string) => console.log(m));
   await loadPluginModules(overrides.plugins ?? []);
   const spec = validateSpec(applyOverrides(raw, overrides));
   const dir = resolve(spec.outputs.dir);

@@ -67,7 +67,7 @@ export const experimentSpecSchema = z
     initializers: z.array(pluginRef).min(1),
     training: z
       .object({
-        optimizer: z.discriminatedUnion('name', [adamSpec, sgdSpec]).default({ name: 'adam' } as never),
+        optimizer: z.discriminatedUnion('name', [adamSpec, sgdSpec]).prefault({ name: 'adam' }),
         loss: z.enum(['mse', 'bce']).default('mse'),
         batchSize: z.number().int().positive().default(256),
         /** The last fraction of the given samples validates (Keras validation_split). */
@@ -75,7 +75,7 @@ export const experimentSpecSchema = z
         shuffle: z.boolean().default(true),
       })
       .strict()
-      .default({} as never),
+      .prefault({}),
     grid: z
       .object({
         /** Training-set sizes: the first `count` samples of the training split. */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../util/files.ts';
@@ -81,11 +81,13 @@ export class RunStore {
     return join(this.runsDir, `${id}.json`);
   }
 
-  /** Creates the directory and proves it writable, so a bad --out fails before any training. */
+  /** Creates the output directory and proves it writable, so a bad --out fails before any training. */
   ensureWritable(): void {
+    const probe = join(this.dir, `.write-test-${process.pid}`);
     try {
-      mkdirSync(this.runsDir, { recursive: true });
-      writeFileAtomicSync(join(this.runsDir, '.write-test'), 'ok');
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(probe, 'ok');
+      rmSync(probe);
     } catch (e) {
       throw new Error(`outputs.dir: cannot write to '${this.dir}': ${(e as Error).message}`);
     }

@@ -1,0 +1,166 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandResultSets } from '../src/experiment/grid.ts';
+import { resultsFileSchema } from '../src/experiment/report.ts';
+import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
+import { type ExperimentSpecInput, experimentSpecSchema } from '../src/experiment/spec.ts';
+import { RunStore } from '../src/experiment/store.ts';
+
+// A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
+// 64-16-8-16-64, two initializers, two seeds, result sets after 2 and 3 epochs.
+const root = mkdtempSync(join(tmpdir(), 'nmfinit-exp-'));
+const cacheDir = join(root, 'cache');
+
+function tinySpec(dir: string): ExperimentSpecInput {
+  return {
+    name: 'tiny',
+    datasets: [
+      {
+        name: 'synthetic',
+        label: 'blobs',
+        params: { height: 8, width: 8, trainCount: 200, testCount: 40, classes: 4 },
+      },
+    ],
+    model: { sizes: [64, 16, 8, 16, 64] },
+    initializers: [{ name: 'nmf', params: { maxIter: 50 } }, { name: 'glorot-normal' }],
+    training: { batchSize: 32 },
+    grid: { samples: [{ count: 150, seeds: 2 }], epochs: [2, 3] },
+    backend: 'reference',
+    outputs: { dir },
+  };
+}
+
+const quiet = { progress: 'none' as const, cacheDir, log: () => {} };
+let first: ExperimentOutcome;
+const dirA = join(root, 'a');
+
+beforeAll(async () => {
+  first = await runExperiment(tinySpec(dirA), { ...quiet, workers: 2 });
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('a tiny experiment end to end', () => {
+  it('trains every run of the grid once', () => {
+    expect(first.trained.sort()).toEqual([
+      'blobs__150__glorot-normal__seed0',
+      'blobs__150__glorot-normal__seed1',
+      'blobs__150__nmf__seed0',
+      'blobs__150__nmf__seed1',
+    ]);
+    expect(first.failed).toEqual([]);
+  });
+
+  it('writes a loss plot (PNG + SVG) and a reconstruction grid per result set, with the expected sizes', () => {
+    const sets = expandResultSets(experimentSpecSchema.parse(tinySpec(dirA)));
+    expect(sets.map((s) => `${s.samples}_${s.epochs}`)).toEqual(['150_2', '150_3']);
+    for (const s of sets) {
+      const base = `blobs_%_${s.samples}_${s.epochs}`;
+      const loss = PNG.sync.read(readFileSync(join(dirA, `${base.replace('%', 'loss')}.png`)));
+      expect([loss.width, loss.height]).toEqual([1400, 900]);
+      expect(readFileSync(join(dirA, `${base.replace('%', 'loss')}.svg`), 'utf8')).toContain('glorot-normal');
+      const grid = PNG.sync.read(readFileSync(join(dirA, `${base.replace('%', 'reconstruction')}.png`)));
+      // original + 2 initializer rows of 4 images (one per class) at 3× of 8 px: taller than 3 rows of cells.
+      expect(grid.height).toBeGreaterThan(3 * 8 * 3);
+      expect(grid.width).toBeGreaterThan(4 * 8 * 3);
+    }
+  });
+
+  it('writes results.json that validates against its schema, with the numbers of the runs', () => {
+    const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
+    expect(results.runs).toHaveLength(4);
+    expect(results.resultSets).toHaveLength(2);
+    for (const run of results.runs) {
+      expect(run.valLoss).toHaveLength(3);
+      expect(run.initialValLoss).toBeTypeOf('number');
+      expect(run.testMse.map((t) => t.epoch)).toEqual([0, 2, 3]);
+      expect(run.trainSamples + run.valSamples).toBe(150);
+    }
+    expect(results.pca[0].valMse).toBeGreaterThan(0);
+    expect(results.environment.backends).toEqual(['reference']);
+  });
+
+  it('writes report.md with a table per result set and the PCA reference', () => {
+    const md = readFileSync(join(dirA, 'report.md'), 'utf8');
+    expect(md).toContain('### blobs — 150 training samples, 2 epochs');
+    expect(md).toContain('### blobs — 150 training samples, 3 epochs');
+    expect(md).toMatch(/\| nmf \| .*±/);
+    expect(md).toContain('PCA reference (rank 8');
+    expect(md).toContain('first epochs of the 3-epoch runs');
+  });
+
+  it('re-running skips the stored runs and reproduces the same report numbers', async () => {
+    const before = readFileSync(join(dirA, 'results.json'), 'utf8');
+    const again = await runExperiment(tinySpec(dirA), { ...quiet, workers: 2 });
+    expect(again.trained).toEqual([]);
+    expect(again.skipped).toHaveLength(4);
+    const strip = (s: string) => JSON.parse(s).runs;
+    expect(strip(readFileSync(join(dirA, 'results.json'), 'utf8'))).toEqual(strip(before));
+  });
+
+  it('results do not depend on the number of workers', async () => {
+    const dirB = join(root, 'b');
+    await runExperiment(tinySpec(dirB), { ...quiet, workers: 1 });
+    const a = new RunStore(dirA).all();
+    const b = new RunStore(dirB).all();
+    expect(b.map((r) => r.id)).toEqual(a.map((r) => r.id));
+    b.forEach((r, i) => {
+      expect(r.history).toEqual(a[i].history);
+      expect(r.snapshots).toEqual(a[i].snapshots);
+    });
+  });
+
+  it('a changed parameter retrains only the runs it touches', async () => {
+    const spec = tinySpec(dirA);
+    spec.initializers[0] = { name: 'nmf', params: { maxIter: 60 } };
+    const again = await runExperiment(spec, quiet);
+    expect(again.trained.sort()).toEqual(['blobs__150__nmf__seed0', 'blobs__150__nmf__seed1']);
+    expect(again.skipped).toHaveLength(2);
+  });
+});
+
+describe('a bad spec fails before any training, naming the field', () => {
+  const bad = async (mutate: (s: ExperimentSpecInput) => void, message: RegExp) => {
+    const dir = join(root, `bad-${Math.random().toString(36).slice(2)}`);
+    const spec = tinySpec(dir);
+    mutate(spec);
+    await expect(runExperiment(spec, quiet)).rejects.toThrow(message);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+  };
+
+  it('an unknown key', () =>
+    bad((s) => Object.assign(s.training!, { batchsize: 3 }), /training: Unrecognized key: "batchsize"/));
+  it('a wrong type', () =>
+    bad((s) => Object.assign(s.training!, { batchSize: 'big' }), /training\.batchSize: /));
+  it('an unknown initializer', () =>
+    bad(
+      (s) => s.initializers.push({ name: 'glorot-normall' }),
+      /initializers\[2\]: .*Did you mean 'glorot-normal'/,
+    ));
+  it('bad initializer parameters', () =>
+    bad(
+      (s) => s.initializers.push({ name: 'random-normal', params: { stddev: -1 } }),
+      /initializers\[2\].*stddev/,
+    ));
+  it('an unknown data set', () =>
+    bad((s) => (s.datasets[0].name = 'nope'), /datasets\[0\]: unknown dataset 'nope'/));
+  it('more samples than the data set has', () =>
+    bad((s) => (s.grid.samples[0].count = 5000), /grid\.samples\[0\]\.count: 5000 samples asked/));
+  it('a model that does not match the images', () => bad((s) => (s.model.sizes = [784, 32, 784]), /784/));
+  it('a mismatched autoencoder', () =>
+    bad(
+      (s) => (s.model.sizes = [64, 16, 32]),
+      /model\.sizes: the output size 32 must equal the input size 64/,
+    ));
+  it('an unknown backend', () => bad((s) => (s.backend = 'cuda'), /backend: unknown backend 'cuda'/));
+  it('an unwritable output directory', async () => {
+    // A directory cannot be made below a regular file.
+    const file = join(root, 'a-file');
+    writeFileSync(file, 'x');
+    const spec = tinySpec(join(file, 'out'));
+    await expect(runExperiment(spec, quiet)).rejects.toThrow(/outputs\.dir: cannot write to '.*a-file\/out'/);
+  });
+});
