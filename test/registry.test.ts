@@ -146,7 +146,7 @@ describe('parameters', () => {
       errorOf(() => registry.parseParams(registry.get('variance-scaling'), { mode: 3 })).message,
     ).toMatch(/params\.mode/);
     expect(errorOf(() => registry.parseParams(registry.get('zeros'), { value: 1 })).message).toMatch(
-      /"value"/,
+      /params\.value: unknown key/,
     );
   });
 });
@@ -190,5 +190,42 @@ describe('invalid plugins are rejected at registration', () => {
   it('the same object with a valid shape registers (the cases above differ only in the broken field)', () => {
     const registry = new Registry<InitializerPlugin>('initializer');
     expect(registry.register(good as unknown as InitializerPlugin).name).toBe('good-one');
+  });
+});
+
+describe('registry edge cases', () => {
+  const make = () => {
+    const r = new Registry<PluginBase>('widget');
+    r.register({ name: 'glorot-normal', description: 'one line', params: z.object({}).strict() });
+    r.register({ name: 'he_normal2', description: 'one line', params: z.object({}).strict() });
+    r.register({ name: 'he-normal', description: 'one line', params: z.object({}).strict() });
+    return r;
+  };
+
+  it('a non-string name is a RegistryError, not a crash', () => {
+    expect(() => make().get(undefined as never)).toThrow(RegistryError);
+  });
+
+  it('suggests the nearest name case-insensitively', () => {
+    expect(() => make().get('GLOROT-NORMAL')).toThrow(/Did you mean 'glorot-normal'\?/);
+  });
+
+  it('lists in code-point order, independent of locale', () => {
+    expect(make().names()).toEqual(['glorot-normal', 'he-normal', 'he_normal2']);
+  });
+
+  it('rejects blank and multi-line descriptions', () => {
+    const r = new Registry<PluginBase>('widget');
+    expect(() => r.register({ name: 'a', description: '   ', params: z.object({}) })).toThrow(
+      /one-line description/,
+    );
+    expect(() => r.register({ name: 'b', description: 'two\nlines', params: z.object({}) })).toThrow(
+      /one-line description/,
+    );
+  });
+
+  it('names an unknown parameter in the path', () => {
+    const r = make();
+    expect(() => r.parseParams(r.get('he-normal'), { sigma: 1 })).toThrow(/params\.sigma: unknown key/);
   });
 });

@@ -29,7 +29,11 @@ export class Registry<P extends PluginBase> {
         `${this.kind} plugin name must be lower-case letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(plugin?.name)}`,
       );
     }
-    if (typeof plugin.description !== 'string' || plugin.description.length === 0) {
+    if (
+      typeof plugin.description !== 'string' ||
+      plugin.description.trim() === '' ||
+      /[\r\n]/.test(plugin.description)
+    ) {
       throw new RegistryError(`${this.kind} plugin '${plugin.name}' needs a one-line description`);
     }
     if (typeof (plugin.params as { safeParse?: unknown })?.safeParse !== 'function') {
@@ -47,6 +51,8 @@ export class Registry<P extends PluginBase> {
   }
 
   get(name: string): P {
+    if (typeof name !== 'string')
+      throw new RegistryError(`${this.kind} name must be a string, got ${JSON.stringify(name)}`);
     const plugin = this.plugins.get(name);
     if (plugin) return plugin;
     throw new RegistryError(this.unknownMessage(name));
@@ -54,7 +60,8 @@ export class Registry<P extends PluginBase> {
 
   /** All plugins, sorted by name. */
   list(): P[] {
-    return [...this.plugins.values()].sort((a, b) => a.name.localeCompare(b.name));
+    // Code-point order: the same on every machine, whatever its locale data.
+    return [...this.plugins.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   names(): string[] {
@@ -80,11 +87,12 @@ export class Registry<P extends PluginBase> {
   private unknownMessage(name: string): string {
     const names = this.names();
     if (names.length === 0) return `unknown ${this.kind} '${name}': none are registered`;
-    const nearest = closest(name, names);
-    const hint =
-      distance(name, nearest) <= Math.max(2, Math.floor(nearest.length / 2))
-        ? ` Did you mean '${nearest}'?`
-        : '';
+    // Compared in lower case, so 'GLOROT-NORMAL' still finds 'glorot-normal'.
+    const lowerNames = names.map((n) => n.toLowerCase());
+    const lower = name.toLowerCase();
+    const nearest = names[lowerNames.indexOf(closest(lower, lowerNames))];
+    const close = distance(lower, nearest.toLowerCase()) <= Math.max(2, Math.floor(nearest.length / 2));
+    const hint = close ? ` Did you mean '${nearest}'?` : '';
     return `unknown ${this.kind} '${name}'.${hint} Available: ${names.join(', ')}`;
   }
 }

@@ -8,6 +8,10 @@ export function formatZodIssues(issues: readonly z.core.$ZodIssue[], root = ''):
         .filter((s) => s !== '')
         .join('.')
         .replace(/\.\[/g, '[');
+      // Unknown keys are named in the path, with the keys that are allowed.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((k) => `${path ? `${path}.` : ''}${k}: unknown key`).join('; ');
+      }
       return `${path || '(root)'}: ${issue.message}`;
     })
     .join('; ');

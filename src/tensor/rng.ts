@@ -91,17 +91,17 @@ export class Rng {
     return a;
   }
 
-  fillUniform(out: Float32Array | Float64Array, lo = 0, hi = 1): typeof out {
+  fillUniform<T extends Float32Array | Float64Array>(out: T, lo = 0, hi = 1): T {
     for (let i = 0; i < out.length; i++) out[i] = lo + (hi - lo) * this.uniform();
     return out;
   }
 
-  fillNormal(out: Float32Array | Float64Array, mean = 0, stddev = 1): typeof out {
+  fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, stddev = 1): T {
     for (let i = 0; i < out.length; i++) out[i] = this.normal(mean, stddev);
     return out;
   }
 
-  fillTruncatedNormal(out: Float32Array | Float64Array, mean = 0, stddev = 1, cut = 2): typeof out {
+  fillTruncatedNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, stddev = 1, cut = 2): T {
     for (let i = 0; i < out.length; i++) out[i] = this.truncatedNormal(mean, stddev, cut);
     return out;
   }
