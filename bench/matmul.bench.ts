@@ -4,6 +4,7 @@
 // Run: npm run bench -- matmul
 import { referenceKernels } from '../src/autodiff/kernels.ts';
 import { type Backend, type ElementwiseKernels, getBackend, listBackends } from '../src/backend/index.ts';
+import { SimdBackend } from '../src/backend/simd/index.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
 
@@ -26,7 +27,7 @@ const SHAPES: GemmShape[] = [
 
 /** Timed calls per shape: the slow backends take ~0.1 s a call, simd ~1 ms. */
 function repeatsFor(name: string): { repeats: number; warmup: number } {
-  return name === 'simd' ? { repeats: 41, warmup: 20 } : { repeats: 5, warmup: 1 };
+  return name === 'simd' ? { repeats: 41, warmup: 20 } : { repeats: 5, warmup: 1 }; // twoThreads is named 'simd' too
 }
 
 function operands(backend: Backend, s: GemmShape, inHeap: boolean) {
@@ -79,6 +80,17 @@ export default defineBench({
       });
     }
     const simdValues = byBackend.get('simd') ?? [];
+    // One gemm split across two threads (an option, off by default): pays only while the other core is idle.
+    const twoThreads = new SimdBackend({ threads: 2 });
+    log(`simd, threads 2: ${twoThreads.description}`);
+    for (const [i, s] of SHAPES.entries()) {
+      const { value, ms } = await gflops(twoThreads, s, true);
+      figures.push(
+        { name: `${s.label} [simd, 2 threads]`, value, unit: 'GFLOP/s', details: { ...s, ms } },
+        { name: `simd 2 threads/1 thread ${s.label}`, value: value / simdValues[i], unit: '×' },
+      );
+    }
+    twoThreads.dispose();
     for (const other of ['gpujs', 'reference']) {
       const otherValues = byBackend.get(other);
       if (!otherValues) continue;

@@ -313,6 +313,47 @@ describe('simd gemm', () => {
     }
   });
 
+  it('gives the same bits split across 2 or 3 threads as on one (rows shared out by whole panels)', () => {
+    const two = new SimdBackend({ threads: 2 });
+    const three = new SimdBackend({ threads: 3 });
+    try {
+      const dims = fc.record({
+        // m·n·k ≥ 100·40·262 > 2²⁰, the size from which a gemm is split across threads
+        m: fc.integer({ min: 100, max: 160 }),
+        n: fc.integer({ min: 40, max: 70 }),
+        k: fc.integer({ min: 262, max: 300 }),
+        transA: fc.boolean(),
+        transB: fc.boolean(),
+        accumulate: fc.boolean(),
+        seed: fc.integer(),
+      });
+      fc.assert(
+        fc.property(dims, ({ m, n, k, transA, transB, accumulate, seed }) => {
+          const rng = Rng.seeded(seed);
+          const a = Float32Array.from(values(rng, m * k, -1, 1, false));
+          const b = Float32Array.from(values(rng, k * n, -1, 1, false));
+          const c = Float32Array.from(values(rng, m * n, -1, 1, false));
+          const [c1, c2, c3] = [c.slice(), c.slice(), c.slice()];
+          backend.gemm(transA, transB, m, n, k, a, b, c1, accumulate);
+          two.gemm(transA, transB, m, n, k, a, b, c2, accumulate);
+          three.gemm(transA, transB, m, n, k, a, b, c3, accumulate);
+          return sameBits(c2, c1) && sameBits(c3, c1);
+        }),
+        { numRuns: 25 },
+      );
+    } finally {
+      two.dispose();
+      three.dispose();
+    }
+  });
+
+  it('names a bad option', () => {
+    expect(() => new SimdBackend({ threads: 0 })).toThrow(/threads must be an integer in 1\.\.64, got 0/);
+    expect(() => new SimdBackend({ blocking: { kc: 0 } })).toThrow(
+      /blocking\.kc must be a positive integer, got 0/,
+    );
+  });
+
   it('copies nothing when A, B and C are all in its heap', () => {
     const be = new SimdBackend();
     const [m, n, k] = [50, 40, 30];

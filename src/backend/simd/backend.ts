@@ -3,8 +3,9 @@ import { checkGemmArgs } from '../reference.ts';
 import type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
 import { type HeapOptions, WasmHeap } from './heap.ts';
-import { defaultSimdModule, type SimdExports, type SimdModule } from './module.ts';
+import { defaultSimdModule, type GemmRowsArgs, type SimdExports, type SimdModule } from './module.ts';
 import { Staging } from './staging.ts';
+import { GemmHelpers } from './threads.ts';
 import { wasmApi } from './wasm-api.ts';
 
 /** Cache blocking of the gemm loops (see gemm-wat.ts): sizes of the packed blocks of A and B. */
@@ -24,7 +25,16 @@ export interface SimdBackendOptions extends HeapOptions {
   /** Kernels for another micro-tile, from `await buildSimdModule(shape)` (default: the 5×8 module). */
   module?: SimdModule;
   blocking?: Partial<GemmBlocking>;
+  /**
+   * Threads one gemm is split across, this one included (default 1). Off by default: it pays only
+   * when other cores are idle (≈1.4–1.8× with 2 on the 2-core bench machine when idle, nothing or
+   * worse while another process keeps the second core busy, e.g. a second training run).
+   */
+  threads?: number;
 }
+
+/** Below this many multiply-adds a gemm stays on one thread: waking a helper costs ~10–50 µs. */
+const THREADED_MIN_MACS = 1 << 20;
 
 /**
  * The `simd` backend: WebAssembly SIMD kernels on one shared memory. gemm packs A and B into
@@ -42,6 +52,7 @@ export class SimdBackend implements Backend {
   private readonly staging: Staging;
   private readonly aPack: Float32Array;
   private readonly bPack: Float32Array;
+  private readonly helpers: GemmHelpers | null;
 
   constructor(options: SimdBackendOptions = {}) {
     const module = options.module ?? defaultSimdModule.module;
@@ -65,7 +76,15 @@ export class SimdBackend implements Backend {
     this.bPack = this.heap.alloc(Math.ceil(nc / nr) * nr * kc);
     this.staging = new Staging(this.heap);
     this.kernels = simdKernels(this.wasm, this.staging);
-    this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), one thread`;
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+      throw new RangeError(`simd backend: threads must be an integer in 1..64, got ${threads}`);
+    }
+    this.helpers =
+      threads > 1
+        ? new GemmHelpers(this.heap, module, threads - 1, { a: this.aPack.length, b: this.bPack.length })
+        : null;
+    this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), ${threads === 1 ? 'one thread' : `${threads} threads`}`;
   }
 
   alloc(length: number): Float32Array {
@@ -109,7 +128,7 @@ export class SimdBackend implements Backend {
     );
   }
 
-  /** gemm on byte addresses in the heap: the GotoBLAS loop nest around the wasm `block` kernel. */
+  /** gemm on byte addresses in the heap: the wasm loop nest, over all rows or split across threads. */
   private gemmAt(
     transA: boolean,
     transB: boolean,
@@ -122,32 +141,35 @@ export class SimdBackend implements Backend {
     accumulate: boolean,
   ): void {
     const { mc, kc, nc } = this.blocking;
-    const w = this.wasm;
-    // Byte strides of op(A) along its rows (i) and depth (p), and of op(B) along its columns (j) and depth.
-    const aLine = transA ? 4 : k * 4;
-    const aDepth = transA ? m * 4 : 4;
-    const bLine = transB ? k * 4 : 4;
-    const bDepth = transB ? 4 : n * 4;
-    const aPack = this.aPack.byteOffset;
-    const bPack = this.bPack.byteOffset;
-    for (let jc = 0; jc < n; jc += nc) {
-      const ncb = Math.min(nc, n - jc);
-      for (let pc = 0; pc < k; pc += kc) {
-        const kcb = Math.min(kc, k - pc);
-        w.pack_b(bAddr + jc * bLine + pc * bDepth, bLine, bDepth, ncb, kcb, bPack);
-        // The first depth block stores into C (or adds, when accumulating); later ones add.
-        const add = pc > 0 || accumulate ? 1 : 0;
-        for (let ic = 0; ic < m; ic += mc) {
-          const mcb = Math.min(mc, m - ic);
-          w.pack_a(aAddr + ic * aLine + pc * aDepth, aLine, aDepth, mcb, kcb, aPack);
-          w.block(aPack, bPack, mcb, ncb, kcb, cAddr + (ic * n + jc) * 4, n * 4, add);
-        }
-      }
+    const own = { aPack: this.aPack.byteOffset, bPack: this.bPack.byteOffset };
+    const args: GemmRowsArgs = [
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      m,
+      n,
+      k,
+      aAddr,
+      bAddr,
+      cAddr,
+      accumulate ? 1 : 0,
+      0,
+      m,
+      own.aPack,
+      own.bPack,
+      mc,
+      kc,
+      nc,
+    ];
+    if (this.helpers && m * n * k >= THREADED_MIN_MACS && m >= 2 * this.shape.mr) {
+      this.helpers.run(this.wasm, args, this.shape.mr, own);
+    } else {
+      this.wasm.gemm_rows(...args);
     }
   }
 
+  /** Stops the helper threads, if any; the memory goes with the last reference to the backend. */
   dispose(): void {
-    // The memory goes with the last reference to this backend; nothing else holds resources.
+    this.helpers?.dispose();
   }
 }
 

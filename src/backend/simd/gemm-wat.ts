@@ -10,6 +10,8 @@
  * - `tile` multiplies one A panel by one B panel into MR×NR accumulators (f32x4.mul + f32x4.add,
  *   no FMA, summing over p in order, so every run gives the same bits) and stores or adds them into C, clipping partial tiles.
  * - `block` runs `tile` over every (A panel, B panel) pair of a packed block.
+ * - `gemm_rows`, the one export, runs the cache-blocking loops around them for a range of C's rows
+ *   (all of them, or one thread's share).
  *
  * All addresses are byte offsets into the one shared memory; strides are in bytes too.
  */
@@ -42,9 +44,13 @@ const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 /** The four gemm functions for one micro-tile shape; `$tile_scratch` is a global of the module. */
 export function gemmWat(shape: GemmShape): string {
   checkGemmShape(shape);
-  return [tileFunc(shape), blockFunc(shape), packFunc('pack_a', shape.mr), packFunc('pack_b', shape.nr)].join(
-    '\n',
-  );
+  return [
+    tileFunc(shape),
+    blockFunc(shape),
+    packFunc('pack_a', shape.mr),
+    packFunc('pack_b', shape.nr),
+    GEMM_ROWS,
+  ].join('\n');
 }
 
 function tileFunc({ mr, nr }: GemmShape): string {
@@ -126,7 +132,7 @@ function tileFunc({ mr, nr }: GemmShape): string {
 function blockFunc({ mr, nr }: GemmShape): string {
   return `
 ;; Every micro-tile of a packed mc×kc A block times a packed kc×nc B block into C (row stride $ldc bytes).
-(func (export "block") (param $aPack i32) (param $bPack i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
+(func $block (param $aPack i32) (param $bPack i32) (param $mc i32) (param $nc i32) (param $kc i32) (param $c i32) (param $ldc i32) (param $accumulate i32)
   (local $i i32) (local $j i32) (local $ap i32) (local $bp i32) (local $cCol i32) (local $cp i32) (local $aStep i32) (local $bStep i32) (local $nr i32) (local $mr i32)
   (local.set $aStep (i32.mul (local.get $kc) (i32.const ${mr * 4})))
   (local.set $bStep (i32.mul (local.get $kc) (i32.const ${nr * 4})))
@@ -153,6 +159,54 @@ function blockFunc({ mr, nr }: GemmShape): string {
     (local.set $j (i32.add (local.get $j) (i32.const ${nr})))
     (br $cols))))`;
 }
+
+/**
+ * C[i0..i1, :] (+)= op(A)[i0..i1, :]·op(B): the GotoBLAS loop nest. For each block of nc columns
+ * and kc depth steps, pack that block of op(B) once; then for each block of mc rows, pack it of
+ * op(A) and multiply the two. The first depth block stores into C (or adds, when accumulating),
+ * later ones add, so each element sums its depth blocks in order whatever the row range.
+ */
+const GEMM_ROWS = `
+(func (export "gemm_rows") (param $transA i32) (param $transB i32) (param $m i32) (param $n i32) (param $k i32)
+  (param $a i32) (param $b i32) (param $c i32) (param $accumulate i32) (param $i0 i32) (param $i1 i32)
+  (param $aPack i32) (param $bPack i32) (param $mc i32) (param $kc i32) (param $nc i32)
+  (local $aLine i32) (local $aDepth i32) (local $bLine i32) (local $bDepth i32)
+  (local $jc i32) (local $pc i32) (local $ic i32) (local $ncb i32) (local $kcb i32) (local $mcb i32) (local $add i32)
+  ;; Byte strides of op(A) along its rows and its depth, and of op(B) along its columns and its depth.
+  (local.set $aLine (select (i32.const 4) (i32.shl (local.get $k) (i32.const 2)) (local.get $transA)))
+  (local.set $aDepth (select (i32.shl (local.get $m) (i32.const 2)) (i32.const 4) (local.get $transA)))
+  (local.set $bLine (select (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $transB)))
+  (local.set $bDepth (select (i32.const 4) (i32.shl (local.get $n) (i32.const 2)) (local.get $transB)))
+  (block $doneCols (loop $cols
+    (br_if $doneCols (i32.ge_u (local.get $jc) (local.get $n)))
+    (local.set $ncb (i32.sub (local.get $n) (local.get $jc)))
+    (if (i32.gt_u (local.get $ncb) (local.get $nc)) (then (local.set $ncb (local.get $nc))))
+    (local.set $pc (i32.const 0))
+    (block $doneDepth (loop $depth
+      (br_if $doneDepth (i32.ge_u (local.get $pc) (local.get $k)))
+      (local.set $kcb (i32.sub (local.get $k) (local.get $pc)))
+      (if (i32.gt_u (local.get $kcb) (local.get $kc)) (then (local.set $kcb (local.get $kc))))
+      (call $pack_b
+        (i32.add (local.get $b) (i32.add (i32.mul (local.get $jc) (local.get $bLine)) (i32.mul (local.get $pc) (local.get $bDepth))))
+        (local.get $bLine) (local.get $bDepth) (local.get $ncb) (local.get $kcb) (local.get $bPack))
+      (local.set $add (i32.or (i32.ne (local.get $pc) (i32.const 0)) (local.get $accumulate)))
+      (local.set $ic (local.get $i0))
+      (block $doneRows (loop $rows
+        (br_if $doneRows (i32.ge_u (local.get $ic) (local.get $i1)))
+        (local.set $mcb (i32.sub (local.get $i1) (local.get $ic)))
+        (if (i32.gt_u (local.get $mcb) (local.get $mc)) (then (local.set $mcb (local.get $mc))))
+        (call $pack_a
+          (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aLine)) (i32.mul (local.get $pc) (local.get $aDepth))))
+          (local.get $aLine) (local.get $aDepth) (local.get $mcb) (local.get $kcb) (local.get $aPack))
+        (call $block (local.get $aPack) (local.get $bPack) (local.get $mcb) (local.get $ncb) (local.get $kcb)
+          (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $n)) (local.get $jc)) (i32.const 2)))
+          (i32.shl (local.get $n) (i32.const 2)) (local.get $add))
+        (local.set $ic (i32.add (local.get $ic) (local.get $mc)))
+        (br $rows)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $kc)))
+      (br $depth)))
+    (local.set $jc (i32.add (local.get $jc) (local.get $nc)))
+    (br $cols))))`;
 
 /**
  * Packs `count` lines of a strided matrix into panels of `width` lines, interleaved by depth:
@@ -195,7 +249,7 @@ function packFunc(name: string, width: number): string {
   const transposeRest = width - transposeGroups * 4; // lines left over when width is not a multiple of 4
   return `
 ;; ${name}: pack $count lines (stride $lineStride bytes) of depth $depth (stride $depthStride bytes) into panels of ${width}.
-(func (export "${name}") (param $src i32) (param $lineStride i32) (param $depthStride i32) (param $count i32) (param $depth i32) (param $dst i32)
+(func $${name} (param $src i32) (param $lineStride i32) (param $depthStride i32) (param $count i32) (param $depth i32) (param $dst i32)
   (local $line i32) (local $p i32) (local $s i32) (local $w i32) (local $n i32)
   (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
   (block $done (loop $panels

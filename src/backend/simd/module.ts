@@ -18,32 +18,8 @@ import { type WasmGlobal, type WasmModule, wasmApi } from './wasm-api.ts';
 export interface SimdExports {
   /** Scratch for the accumulators of a partial C tile (mr·nr floats); set before the first gemm. */
   tile_scratch: WasmGlobal;
-  pack_a(
-    src: number,
-    lineStride: number,
-    depthStride: number,
-    count: number,
-    depth: number,
-    dst: number,
-  ): void;
-  pack_b(
-    src: number,
-    lineStride: number,
-    depthStride: number,
-    count: number,
-    depth: number,
-    dst: number,
-  ): void;
-  block(
-    aPack: number,
-    bPack: number,
-    mc: number,
-    nc: number,
-    kc: number,
-    c: number,
-    ldc: number,
-    accumulate: number,
-  ): void;
+  /** C rows i0..i1 of gemm on byte addresses, with pack buffers for mc×kc of A and kc×nc of B (see gemm-wat.ts). */
+  gemm_rows(...args: GemmRowsArgs): void;
   bias_linear(z: number, bias: number, rows: number, cols: number): void;
   bias_relu(z: number, bias: number, rows: number, cols: number): void;
   relu_backward(g: number, y: number, n: number): void;
@@ -63,6 +39,26 @@ export interface SimdExports {
     eps: number,
   ): void;
 }
+
+/** transA, transB, m, n, k, a, b, c, accumulate, i0, i1, aPack, bPack, mc, kc, nc (flags 0/1, addresses in bytes). */
+export type GemmRowsArgs = [
+  transA: number,
+  transB: number,
+  m: number,
+  n: number,
+  k: number,
+  a: number,
+  b: number,
+  c: number,
+  accumulate: number,
+  i0: number,
+  i1: number,
+  aPack: number,
+  bPack: number,
+  mc: number,
+  kc: number,
+  nc: number,
+];
 
 /** A compiled module and the micro-tile its gemm kernels were generated for. */
 export interface SimdModule {
