@@ -1,10 +1,13 @@
 import { closest } from 'fastest-levenshtein';
+import { type AutoChoice, chooseFastest } from './auto.ts';
 import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { simdBackendFactory } from './simd/index.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
+export type { AutoChoice } from './auto.ts';
 export { referenceGemm } from './reference.ts';
+export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
 export type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from './types.ts';
 
 const factories = new Map<string, BackendFactory>();
@@ -34,11 +37,29 @@ export function listBackends(): {
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 
-/** The name `auto` resolves to on this machine: the available backend of highest priority. */
+/** Backends `auto` chooses among: every available one but the slow oracles and gpu.js's alias for its own pick. */
+function autoCandidates(): string[] {
+  return listBackends()
+    .filter((b) => b.available && !['reference', 'gpujs', 'gpujs:cpu'].includes(b.name))
+    .map((b) => b.name);
+}
+
+/**
+ * What `auto` means on this machine: the fastest available backend, measured once (a forward
+ * gemm of the study's widest layer) and remembered in the cache directory, so every later run
+ * here uses the same one. See {@link chooseFastest}.
+ */
+export function autoChoice(): AutoChoice {
+  const candidates = autoCandidates();
+  if (candidates.length === 0) {
+    return { machine: 'none', chosen: 'reference', gflops: {} };
+  }
+  return chooseFastest(candidates, (name) => getBackend(name));
+}
+
+/** The backend name `auto` resolves to here. */
 export function autoBackendName(): string {
-  const best = listBackends().find((b) => b.available);
-  if (!best) throw new Error('no backend is available on this machine');
-  return best.name;
+  return autoChoice().chosen;
 }
 
 const created = new Map<string, Backend>();

@@ -54,6 +54,8 @@ export interface Backend {
   alloc?(length: number): Float32Array;
   /** True when `buffer` lives in storage that `alloc` hands out. */
   owns?(buffer: Float32Array): boolean;
+  /** Returns a buffer from `alloc` to the backend (views of it must not be used afterwards). */
+  free?(buffer: Float32Array): void;
   /** Faster versions of some elementwise kernels; the rest fall back to the TypeScript reference. */
   readonly kernels?: Partial<ElementwiseKernels>;
   dispose?(): void;

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
-import { listBackends } from '../backend/index.ts';
+import { autoChoice, listBackends } from '../backend/index.ts';
 import { loadPluginModules } from '../experiment/plugins.ts';
 import { writeStudyReport } from '../experiment/report.ts';
 import { loadStudy } from '../experiment/study.ts';
@@ -82,12 +82,15 @@ export const backendsCommand: CommandModule = {
   command: 'backends',
   describe: 'list the matmul backends and which are available here',
   handler: () => {
-    const list = listBackends();
-    const auto = list.find((b) => b.available)?.name;
-    for (const b of list) {
-      console.log(
-        `${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${b.name === auto ? '   ← auto' : ''}`,
-      );
+    const choice = autoChoice();
+    for (const b of listBackends()) {
+      const rate = choice.gflops[b.name];
+      const measured = rate === undefined ? '' : ` (${rate.toFixed(1)} GFLOP/s)`;
+      const auto = b.name === choice.chosen ? '   ← auto' : '';
+      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
     }
+    console.log(
+      '\nauto: the fastest available backend, measured once per machine at 256×784·784×128 and cached.',
+    );
   },
 };

@@ -110,6 +110,7 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
     emit({ type: 'log', message: e.message });
   }
 
+  model.dispose();
   return {
     schema: RUN_SCHEMA,
     id: config.id,
@@ -150,7 +151,7 @@ function takeSnapshot(
 }
 
 export function makeOptimizer(spec: ExperimentSpec['training']['optimizer'], model: Sequential): Optimizer {
-  const allocate = model.backend.alloc ? (n: number) => model.backend.alloc!(n) : undefined;
+  const allocate = (n: number) => model.allocate(n);
   switch (spec.name) {
     case 'adam':
       return new Adam(spec, allocate);

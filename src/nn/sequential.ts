@@ -13,6 +13,8 @@ export class Sequential {
   readonly layers: Dense[];
   /** Scratch buffers reused by every tape this model creates. */
   readonly pool: BufferPool;
+  /** Every buffer taken from the backend for this model, returned by dispose(). */
+  private readonly owned: Float32Array[] = [];
 
   constructor(
     readonly backend: Backend,
@@ -20,7 +22,7 @@ export class Sequential {
     readonly inputDim: number,
   ) {
     if (specs.length === 0) throw new RangeError('a Sequential model needs at least one layer');
-    const allocate = backend.alloc ? (n: number) => backend.alloc!(n) : undefined;
+    const allocate = (n: number) => this.allocate(n);
     let dim = inputDim;
     this.layers = specs.map((s, i) => {
       const layer = new Dense(dim, s.units, s.activation, `dense_${i}`, allocate);
@@ -28,6 +30,23 @@ export class Sequential {
       return layer;
     });
     this.pool = new BufferPool(allocate);
+  }
+
+  /**
+   * Storage for this model's tensors (parameters, gradients, optimizer state, scratch): in the
+   * backend's own memory where it has one, so its kernels read it without copying.
+   */
+  allocate(length: number): Float32Array {
+    if (!this.backend.alloc) return new Float32Array(length);
+    const buffer = this.backend.alloc(length);
+    this.owned.push(buffer);
+    return buffer;
+  }
+
+  /** Returns the backend memory this model took. The model must not be used afterwards. */
+  dispose(): void {
+    if (this.backend.free) for (const b of this.owned) this.backend.free(b);
+    this.owned.length = 0;
   }
 
   get outputDim(): number {

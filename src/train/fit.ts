@@ -104,8 +104,7 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
   }
   checkData(model, x, y, 'training');
   const lossFn = lossByName(options.loss ?? 'mse');
-  const optimizer =
-    options.optimizer ?? new Adam({}, model.backend.alloc ? (n) => model.backend.alloc!(n) : undefined);
+  const optimizer = options.optimizer ?? new Adam({}, (n) => model.allocate(n));
   const rng = options.rng ?? Rng.seeded(0);
   const shuffle = options.shuffle ?? true;
   const callbacks = options.callbacks === undefined ? [] : ([] as Callbacks[]).concat(options.callbacks);
