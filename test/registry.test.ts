@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { datasets, type InitializerPlugin, initializers, Registry, RegistryError, z } from 'nmfinit';
+import {
+  datasets,
+  type InitializerPlugin,
+  initializers,
+  type PluginBase,
+  Registry,
+  RegistryError,
+  z,
+} from 'nmfinit';
 import { describe, expect, it } from 'vitest';
 import { builtinInitializers } from '../plugins/initializers/index.ts';
 

@@ -8,28 +8,56 @@ export type GpujsMode = (typeof GPUJS_MODES)[number];
 
 // One kernel per transpose pair. Each thread computes one element of the flat m×n output;
 // the four bodies differ only in how A and B are indexed (gpu.js compiles each function's source).
-function gemmNN(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, _m: number): number {
+function gemmNN(
+  this: IKernelFunctionThis,
+  a: number[],
+  b: number[],
+  n: number,
+  k: number,
+  _m: number,
+): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
   return s;
 }
-function gemmTN(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, m: number): number {
+function gemmTN(
+  this: IKernelFunctionThis,
+  a: number[],
+  b: number[],
+  n: number,
+  k: number,
+  m: number,
+): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[p * m + i] * b[p * n + j];
   return s;
 }
-function gemmNT(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, _m: number): number {
+function gemmNT(
+  this: IKernelFunctionThis,
+  a: number[],
+  b: number[],
+  n: number,
+  k: number,
+  _m: number,
+): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
   for (let p = 0; p < k; p++) s += a[i * k + p] * b[j * k + p];
   return s;
 }
-function gemmTT(this: IKernelFunctionThis, a: number[], b: number[], n: number, k: number, m: number): number {
+function gemmTT(
+  this: IKernelFunctionThis,
+  a: number[],
+  b: number[],
+  n: number,
+  k: number,
+  m: number,
+): number {
   const i = Math.floor(this.thread.x / n);
   const j = this.thread.x - i * n;
   let s = 0;
@@ -52,7 +80,9 @@ export class GpujsBackend implements Backend {
       dynamicArguments: true,
       precision: 'single' as const,
     };
-    this.kernels4 = [gemmNN, gemmNT, gemmTN, gemmTT].map((f) => this.gpu.createKernel(f as KernelFunction, settings));
+    this.kernels4 = [gemmNN, gemmNT, gemmTN, gemmTT].map((f) =>
+      this.gpu.createKernel(f as KernelFunction, settings),
+    );
     // gpu.js reports the mode it really chose ('webasm' here, where no GL context exists).
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
     this.description = `gpu.js kernels (mode ${mode}, running as ${this.gpu.mode})`;
