@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandResultSets } from '../src/experiment/grid.ts';
-import { resultsFileSchema } from '../src/experiment/report.ts';
+import { resultsFileSchema, writeStudyReport } from '../src/experiment/report.ts';
 import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
 import { type ExperimentSpecInput, experimentSpecSchema } from '../src/experiment/spec.ts';
 import { RunStore } from '../src/experiment/store.ts';
+import { loadStudy } from '../src/experiment/study.ts';
 
 // A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
 // 64-16-8-16-64, two initializers, two seeds, result sets after 2 and 3 epochs.
@@ -119,6 +120,28 @@ describe('a tiny experiment end to end', () => {
     const again = await runExperiment(spec, quiet);
     expect(again.trained.sort()).toEqual(['blobs__150__nmf__seed0', 'blobs__150__nmf__seed1']);
     expect(again.skipped).toHaveLength(2);
+  });
+});
+
+describe('shards', () => {
+  it('two shards train disjoint halves of the grid, and the report merges them', async () => {
+    const d1 = join(root, 'shard1');
+    const d2 = join(root, 'shard2');
+    const s1 = await runExperiment(tinySpec(d1), { ...quiet, shard: { index: 1, count: 2 } });
+    const s2 = await runExperiment(tinySpec(d2), { ...quiet, shard: { index: 2, count: 2 } });
+    expect(s1.report).toBeNull();
+    expect([...s1.trained, ...s2.trained].sort()).toEqual(first.trained.sort());
+    expect(s1.trained.filter((id) => s2.trained.includes(id))).toEqual([]);
+    const study = loadStudy([d1, d2]);
+    expect(study.runs.map((r) => r.id).sort()).toEqual(first.trained.sort());
+    const files = await writeStudyReport(study);
+    const merged = resultsFileSchema.parse(JSON.parse(readFileSync(files.resultsJson, 'utf8')));
+    const single = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
+    const byId = (r: typeof merged) => Object.fromEntries(r.runs.map((x) => [x.id, x.valLoss]));
+    // Same numbers as the unsharded study, run for run (before the nmf parameter change above).
+    expect(byId(merged)['blobs__150__glorot-normal__seed1']).toEqual(
+      byId(single)['blobs__150__glorot-normal__seed1'],
+    );
   });
 });
 

@@ -43,7 +43,11 @@ export function loadStudy(dirs: readonly string[]): StudyReportInput {
       throw new Error(`report: ${specPath} not found; is '${d}' an experiment output directory?`);
     const parsed = experimentSpecSchema.safeParse(JSON.parse(readFileSync(specPath, 'utf8')));
     if (!parsed.success) throw new Error(`report: ${specPath} is not a valid experiment spec`);
-    if (spec && JSON.stringify(parsed.data) !== JSON.stringify(spec)) {
+    // Shards differ only in where they wrote (outputs.dir); anything else is another experiment.
+    const sameStudy = (a: ExperimentSpec, b: ExperimentSpec) =>
+      JSON.stringify({ ...a, outputs: { ...a.outputs, dir: '' } }) ===
+      JSON.stringify({ ...b, outputs: { ...b.outputs, dir: '' } });
+    if (spec && !sameStudy(parsed.data, spec)) {
       throw new Error(
         `report: ${specPath} describes a different experiment than ${join(resolve(dirs[0]), 'spec.json')}`,
       );
