@@ -22,6 +22,8 @@ export interface SimdExports {
   gemm_rows(...args: GemmRowsArgs): void;
   bias_linear(z: number, bias: number, rows: number, cols: number): void;
   bias_relu(z: number, bias: number, rows: number, cols: number): void;
+  bias_sigmoid(z: number, bias: number, rows: number, cols: number): void;
+  bias_tanh(z: number, bias: number, rows: number, cols: number): void;
   relu_backward(g: number, y: number, n: number): void;
   sigmoid_backward(g: number, y: number, n: number): void;
   tanh_backward(g: number, y: number, n: number): void;
