@@ -1,6 +1,7 @@
 // gemm speed of every available backend at the 784-128-64-32-64-128-784 autoencoder's shapes
 // (batch 256): GFLOP/s medians, and how simd compares with gpu.js and the reference; also the
-// elementwise kernels that run around them each step (Adam over the 222k parameters, bias + relu).
+// elementwise kernels that run around them each step (Adam over the 222k parameters, bias + relu,
+// bias + sigmoid for the 784-wide output layer, bias + tanh).
 // Run: npm run bench -- matmul
 import { referenceKernels } from '../src/autodiff/kernels.ts';
 import { type Backend, type ElementwiseKernels, getBackend, listBackends } from '../src/backend/index.ts';
@@ -103,7 +104,7 @@ export default defineBench({
   },
 });
 
-/** Milliseconds per call of simd's Adam and bias+relu kernels against the TypeScript reference. */
+/** Milliseconds per call of simd's Adam and bias+activation kernels against the TypeScript reference. */
 async function elementwise(simd: Backend): Promise<Figure[]> {
   const params = 222_384; // weights and biases of 784-128-64-32-64-128-784
   const rng = Rng.seeded(2);
@@ -120,9 +121,14 @@ async function elementwise(simd: Backend): Promise<Figure[]> {
   ];
   const z = buffer(256 * 784, -1, 1);
   const bias = buffer(784, -0.1, 0.1);
+  // Applied in place call after call, so sigmoid's inputs settle in (0, 1) ± bias and tanh's in
+  // (−1, 1) ± bias; neither implementation's time depends much on the value (simd's not at all).
+  const [zSigmoid, zTanh] = [buffer(256 * 784, -6, 6), buffer(256 * 784, -3, 3)];
   const cases: [string, (k: ElementwiseKernels) => void][] = [
     [`adam ${params} parameters`, (k) => k.adam(w, g, m, v, 1e-3, 0.9, 0.999, 1e-7)],
     ['bias + relu 256×784', (k) => k.biasActivation(z, bias, 256, 784, 'relu')],
+    ['bias + sigmoid 256×784', (k) => k.biasActivation(zSigmoid, bias, 256, 784, 'sigmoid')],
+    ['bias + tanh 256×784', (k) => k.biasActivation(zTanh, bias, 256, 784, 'tanh')],
   ];
   const figures: Figure[] = [];
   for (const [label, run] of cases) {
