@@ -159,7 +159,10 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
     const plot = await lossPlot({
       title,
       series,
-      reference: ref ? { label: `PCA rank ${ref.rank}`, value: ref.valMse } : undefined,
+      reference: ref
+        ? { label: `PCA rank ${ref.rank} (${ref.valMse.toPrecision(3)})`, value: ref.valMse }
+        : undefined,
+      logY: spec.outputs.lossScale === 'log',
     });
     figures.push(...writeFigure(join(dir, fileBase(set, 'loss')), plot));
 

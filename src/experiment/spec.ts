@@ -96,6 +96,8 @@ export const experimentSpecSchema = z
         lossThreshold: z.number().positive().optional(),
         /** Rank of the PCA reference line; default: the narrowest layer. */
         pcaRank: z.number().int().positive().optional(),
+        /** Loss axis of the plots: losses span two orders of magnitude, so log reads best. */
+        lossScale: z.enum(['log', 'linear']).default('log'),
       })
       .strict(),
   })
