@@ -83,14 +83,14 @@ export class GpujsBackend implements Backend {
     this.kernels4 = [gemmNN, gemmNT, gemmTN, gemmTT].map((f) =>
       this.gpu.createKernel(f as KernelFunction, settings),
     );
-    // gpu.js reports the mode it really chose ('webasm' here, where no GL context exists).
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
-    this.description = `gpu.js kernels (mode ${mode}, running as ${this.gpu.mode})`;
+    this.description = `gpu.js kernels (mode ${mode}, running as ${this.resolvedMode})`;
   }
 
-  /** The mode gpu.js settled on, e.g. 'webasm' or 'headlessgl'. */
+  /** The kernel type gpu.js settled on, e.g. 'webasm' where no GL context exists, or 'headlessgl'. */
   get resolvedMode(): string {
-    return String(this.gpu.mode);
+    const chosen = (this.gpu as unknown as { Kernel?: { mode?: string } }).Kernel;
+    return String(chosen?.mode ?? this.gpu.mode);
   }
 
   gemm(

@@ -1,21 +1,20 @@
 // A compact binary cache for one dataset split, so slow sources (JSON) are converted once.
 //
-// Layout: 8 magic bytes "NMFDSET1", a uint32 (little-endian) header length, a JSON header
-// {key, count, imageShape, classNames, sha256}, then the payload: `count` label bytes followed by
-// count·h·w pixel bytes. `sha256` covers the other header fields and the payload, so a change to any
-// byte is caught; `key` says what source and conversion the file was built from. Every field is checked on load: a truncated, corrupted or stale file is rejected
-// with the reason, and `loadOrBuildCachedSplit` rebuilds it.
+// A framed file (src/util/framed-file.ts, magic "NMFDSET2"): a JSON header
+// {key, count, imageShape, classNames}, then `count` label bytes and count·h·w pixel bytes, then a
+// SHA-256 of everything before it, so a change to any byte is caught. `key` says what source and
+// conversion the file was built from. A truncated, corrupt or stale file is rejected with the
+// reason, and `loadOrBuildCachedSplit` rebuilds it.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { formatZodIssues } from '../registry/zod-errors.ts';
 import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { ByteSamples } from './assemble.ts';
 import { DatasetError } from './errors.ts';
 import type { Split } from './types.ts';
 
-const MAGIC = new TextEncoder().encode('NMFDSET1');
-const PREFIX_BYTES = MAGIC.length + 4;
+const MAGIC = 'NMFDSET2';
 
 /** A split as stored in the cache. */
 export interface CachedSplit extends ByteSamples {
@@ -34,17 +33,8 @@ const headerSchema = z
     count: z.number().int().nonnegative(),
     imageShape: z.tuple([dimension, dimension]),
     classNames: z.array(z.string()).min(1).max(256),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/),
   })
   .strict();
-
-type HeaderFields = Pick<z.output<typeof headerSchema>, 'key' | 'count' | 'imageShape' | 'classNames'>;
-
-/** SHA-256 of the header fields (in a fixed order) and the payload. */
-function checksum(h: HeaderFields, labels: Uint8Array, pixels: Uint8Array): string {
-  const fields = JSON.stringify([h.key, h.count, h.imageShape, h.classNames]);
-  return sha256Hex(fields, labels, pixels);
-}
 
 /** Encodes a split with the key of its source; labels must be below the number of class names. */
 export function encodeCachedSplit(split: CachedSplit, key: string): Uint8Array {
@@ -61,22 +51,8 @@ export function encodeCachedSplit(split: CachedSplit, key: string): Uint8Array {
       `encodeCachedSplit: label ${labels[bad]} at index ${bad} is not one of the ${classNames.length} class names`,
     );
   }
-  const fields: HeaderFields = {
-    key,
-    count,
-    imageShape: [imageShape[0], imageShape[1]],
-    classNames: [...classNames],
-  };
-  const header = new TextEncoder().encode(
-    JSON.stringify({ ...fields, sha256: checksum(fields, labels, pixels) }),
-  );
-  const out = new Uint8Array(PREFIX_BYTES + header.length + labels.length + pixels.length);
-  out.set(MAGIC, 0);
-  new DataView(out.buffer).setUint32(MAGIC.length, header.length, true);
-  out.set(header, PREFIX_BYTES);
-  out.set(labels, PREFIX_BYTES + header.length);
-  out.set(pixels, PREFIX_BYTES + header.length + labels.length);
-  return out;
+  const header = { key, count, imageShape: [imageShape[0], imageShape[1]], classNames: [...classNames] };
+  return encodeFramed(MAGIC, header, [labels, pixels]);
 }
 
 /**
@@ -85,44 +61,19 @@ export function encodeCachedSplit(split: CachedSplit, key: string): Uint8Array {
  */
 export function decodeCachedSplit(bytes: Uint8Array, source: string, expectedKey?: string): CachedSplit {
   const fail = (why: string) => new CacheError(`${source}: ${why}`);
-  if (bytes.length < PREFIX_BYTES)
-    throw fail(`truncated: expected at least ${PREFIX_BYTES} bytes, found ${bytes.length}`);
-  if (!MAGIC.every((b, i) => bytes[i] === b))
-    throw fail('bad magic: not an nmfinit dataset cache (expected "NMFDSET1")');
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
-  const payloadStart = PREFIX_BYTES + headerLength;
-  if (bytes.length < payloadStart) {
-    throw fail(
-      `truncated header: expected ${headerLength} header bytes, found ${bytes.length - PREFIX_BYTES}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, payloadStart)),
-    );
-  } catch (e) {
-    throw fail(`corrupt header: ${(e as Error).message}`);
-  }
-  const parsed = headerSchema.safeParse(raw);
-  if (!parsed.success) throw fail(`corrupt header: ${formatZodIssues(parsed.error.issues, 'header')}`);
-  const header = parsed.data;
+  const { header, payload } = decodeFramed(bytes, MAGIC, 'an nmfinit dataset cache', headerSchema, fail);
   if (expectedKey !== undefined && header.key !== expectedKey) {
     throw fail(`stale: built from source ${header.key}, expected ${expectedKey}`);
   }
   const [h, w] = header.imageShape;
-  const expectedLength = payloadStart + header.count * (1 + h * w);
-  if (bytes.length !== expectedLength) {
-    const what = bytes.length < expectedLength ? 'truncated' : 'trailing bytes';
+  const expectedLength = header.count * (1 + h * w);
+  if (payload.length !== expectedLength) {
     throw fail(
-      `${what}: ${header.count} samples of ${h}×${w} take ${expectedLength} bytes, found ${bytes.length}`,
+      `payload of ${payload.length} bytes, expected ${expectedLength} for ${header.count} samples of ${h}×${w}`,
     );
   }
-  const labels = bytes.subarray(payloadStart, payloadStart + header.count);
-  const pixels = bytes.subarray(payloadStart + header.count);
-  const actual = checksum(header, labels, pixels);
-  if (actual !== header.sha256)
-    throw fail(`checksum mismatch: header says ${header.sha256}, contents hash to ${actual}`);
+  const labels = payload.subarray(0, header.count);
+  const pixels = payload.subarray(header.count);
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] >= header.classNames.length) {
       throw fail(`label ${labels[i]} at index ${i} is not one of the ${header.classNames.length} classes`);

@@ -1,17 +1,17 @@
 // A disk cache of NMF results, so an architecture's factors are computed once and reused.
 //
 // One file per factorization, named by the SHA-256 of its key (every input that changes the result).
-// Layout: 8 magic bytes "NMFFACT1", a uint32 (little-endian) header length, a JSON header
-// {key, rows, cols, rank, iterations, converged, errorCount}, the payload of float64 little-endian
-// values — W (rows × rank), H (rank × cols), errors — and last the 32-byte SHA-256 of everything
-// before it, so a change to any byte, header included, is caught. A file that is truncated, corrupt
-// or for another key is reported and recomputed, never used. Files are written atomically.
+// A framed file (src/util/framed-file.ts, magic "NMFFACT1"): a JSON header
+// {key, rows, cols, rank, iterations, converged, errorCount}, the float64 little-endian values of
+// W (rows × rank), H (rank × cols) and the errors, then a SHA-256 of everything before it. A file
+// that is truncated, corrupt or for another key is reported and recomputed, never used. Files
+// are written atomically.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { formatZodIssues } from '../registry/zod-errors.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { NmfMatrix } from './matrix.ts';
 import { defaultInitMethod, type NmfOptionsInput, nmfOptionsSchema, parseNmfParams } from './options.ts';
 import { type NmfResult, nmf } from './solve.ts';
@@ -19,9 +19,7 @@ import { type NmfResult, nmf } from './solve.ts';
 /** Bump whenever a change to the solvers, inits or SVD changes the factors they produce. */
 export const NMF_CODE_VERSION = 2;
 
-const MAGIC = new TextEncoder().encode('NMFFACT1');
-const PREFIX_BYTES = MAGIC.length + 4;
-const DIGEST_BYTES = 32;
+const MAGIC = 'NMFFACT1';
 
 /** A cache file that cannot be used; the message says why. */
 export class NmfCacheError extends Error {
@@ -80,74 +78,30 @@ export function nmfCachePath(
 
 export function encodeNmfResult(result: NmfResult, key: string): Uint8Array {
   const { rows, cols, rank, W, H, errors } = result;
-  const header = new TextEncoder().encode(
-    JSON.stringify({
-      key,
-      rows,
-      cols,
-      rank,
-      iterations: result.iterations,
-      converged: result.converged,
-      errorCount: errors.length,
-    }),
-  );
-  const payloadStart = PREFIX_BYTES + header.length;
-  const digestStart = payloadStart + 8 * (W.length + H.length + errors.length);
-  const out = new Uint8Array(digestStart + DIGEST_BYTES);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  view.setUint32(MAGIC.length, header.length, true);
-  out.set(header, PREFIX_BYTES);
-  let offset = payloadStart;
-  for (const values of [W, H, errors]) {
-    for (let i = 0; i < values.length; i++, offset += 8) view.setFloat64(offset, values[i], true);
-  }
-  out.set(Buffer.from(sha256Hex(out.subarray(0, digestStart)), 'hex'), digestStart);
-  return out;
+  const header = {
+    key,
+    rows,
+    cols,
+    rank,
+    iterations: result.iterations,
+    converged: result.converged,
+    errorCount: errors.length,
+  };
+  return encodeFramed(MAGIC, header, [W, H, errors].map(float64LittleEndian));
 }
 
 /** Decodes and verifies a cache file's bytes; throws NmfCacheError naming `source` and the defect. */
 export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: string): NmfResult {
   const fail = (why: string) => new NmfCacheError(`${source}: ${why}`);
-  if (bytes.length < PREFIX_BYTES + DIGEST_BYTES) {
-    throw fail(`truncated: expected at least ${PREFIX_BYTES + DIGEST_BYTES} bytes, found ${bytes.length}`);
-  }
-  const digestStart = bytes.length - DIGEST_BYTES;
-  if (
-    sha256Hex(bytes.subarray(0, digestStart)) !== Buffer.from(bytes.subarray(digestStart)).toString('hex')
-  ) {
-    throw fail('checksum mismatch: the file is truncated or corrupt');
-  }
-  if (!MAGIC.every((b, i) => bytes[i] === b))
-    throw fail('bad magic: not an nmfinit factor cache (expected "NMFFACT1")');
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
-  const payloadStart = PREFIX_BYTES + headerLength;
-  if (digestStart < payloadStart) {
-    throw fail(
-      `truncated header: expected ${headerLength} header bytes, found ${digestStart - PREFIX_BYTES}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, payloadStart)),
-    );
-  } catch (e) {
-    throw fail(`corrupt header: ${(e as Error).message}`);
-  }
-  const parsed = headerSchema.safeParse(raw);
-  if (!parsed.success) throw fail(`corrupt header: ${formatZodIssues(parsed.error.issues, 'header')}`);
-  const h = parsed.data;
+  const { header: h, payload } = decodeFramed(bytes, MAGIC, 'an nmfinit factor cache', headerSchema, fail);
   if (h.key !== expectedKey) throw fail(`stale: written for key ${h.key}, expected ${expectedKey}`);
   const lengths = [h.rows * h.rank, h.rank * h.cols, h.errorCount];
   const payloadBytes = 8 * (lengths[0] + lengths[1] + lengths[2]);
-  if (digestStart - payloadStart !== payloadBytes) {
-    throw fail(
-      `payload of ${digestStart - payloadStart} bytes, expected ${payloadBytes} for the shapes in the header`,
-    );
+  if (payload.length !== payloadBytes) {
+    throw fail(`payload of ${payload.length} bytes, expected ${payloadBytes} for the shapes in the header`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  let offset = payloadStart;
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+  let offset = 0;
   const [W, H, errors] = lengths.map((length) => {
     const values = new Float64Array(length);
     for (let i = 0; i < length; i++, offset += 8) values[i] = view.getFloat64(offset, true);
@@ -163,6 +117,14 @@ export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: 
     iterations: h.iterations,
     converged: h.converged,
   };
+}
+
+/** Float64 values as little-endian bytes, whatever the platform's byte order. */
+function float64LittleEndian(values: Float64Array): Uint8Array {
+  const out = new Uint8Array(values.length * 8);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
+  return out;
 }
 
 export interface CachedNmfOptions {
