@@ -9,7 +9,8 @@ import { spec as mnist } from './mnist.ts';
 export const spec = defineExperiment({
   ...mnist,
   name: 'nmf-bias',
-  description: 'NMF-of-the-identity kernels with the original U[0,1) biases versus zero biases, next to He normal.',
+  description:
+    'NMF-of-the-identity kernels with the original U[0,1) biases versus zero biases, next to He normal.',
   datasets: [{ name: 'mnist', label: 'mnist_digit' }],
   initializers: [
     { name: 'nmf', label: 'nmf-uniform-bias', params: { bias: 'uniform' } },
