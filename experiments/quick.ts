@@ -1,5 +1,5 @@
 // All six initializers on both data sets at a small size: the seed study's pipeline end to end
-// in about a minute (2,000 samples, 5 epochs, one seed). Same as `experiments/mnist.ts --quick`.
+// in under a minute (2,000 samples, 5 epochs, one seed). Same as `experiments/mnist.ts --quick`.
 //
 //   npx tsx experiments/quick.ts
 import { defineExperiment, runIfMain } from 'nmfinit';

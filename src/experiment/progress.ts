@@ -183,13 +183,13 @@ export class TtyReporter extends BaseReporter {
         status: `${this.inFlight.size} running`,
       });
     } else if (event.type === 'log') {
-      this.multibar?.log(`${config.id}: ${event.message}\n`);
+      this.logLine(`${config.id}: ${event.message}`);
     }
   }
 
   override runFinished(slot: number, config: RunConfig, result: RunResult): void {
     super.runFinished(slot, config, result);
-    this.multibar?.log(`${config.id}: ${summary(result)}\n`);
+    this.logLine(`${config.id}: ${summary(result)}`);
     this.overall?.update(this.done, {
       eta_h: fmtDuration(this.eta()),
       status: `${this.inFlight.size} running`,
@@ -198,7 +198,12 @@ export class TtyReporter extends BaseReporter {
 
   override runFailed(slot: number, config: RunConfig, message: string): void {
     super.runFailed(slot, config, message);
-    this.multibar?.log(`[failed] ${config.id}: ${message.split('\n')[0]}\n`);
+    this.logLine(`[failed] ${config.id}: ${message.split('\n')[0]}`);
+  }
+
+  /** A line above the bars; clears the terminal line first so no bar text is left behind it. */
+  private logLine(text: string): void {
+    this.multibar?.log(`\x1b[2K${text}\n`);
   }
 
   stop(): void {
