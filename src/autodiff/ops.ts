@@ -1,3 +1,5 @@
+import ndarray from 'ndarray';
+import ndops from 'ndarray-ops';
 import type { ActivationName } from '../backend/types.ts';
 import { assertSameShape, formatShape, ShapeError } from '../tensor/tensor.ts';
 import { applyActivation } from './kernels.ts';
@@ -37,63 +39,63 @@ export function matmul(a: Var, b: Var): Var {
   return node;
 }
 
-/** Elementwise binary op on equal shapes, with the two partial derivatives. */
-function elementwise2(
-  name: string,
-  a: Var,
-  b: Var,
-  f: (x: number, y: number) => number,
-  dfa: (x: number, y: number) => number,
-  dfb: (x: number, y: number) => number,
-): Var {
+// The generic elementwise ops run on ndarray-ops' compiled loops over the tensors' ndarrays;
+// the training hot path (dense, mse) uses the backend's fused kernels instead.
+
+function sameShapeOperands(name: string, a: Var, b: Var) {
   const tape = tapeOf(a, b);
   assertSameShape(name, a.shape, b.shape);
+  return tape;
+}
+
+/** The gradient buffer of `v` as an ndarray of its shape, for ndarray-ops. */
+const gradArray = (v: Var) => ndarray(v.gradData(), v.shape.slice());
+
+/** a + b, elementwise. */
+export function add(a: Var, b: Var): Var {
+  const tape = sameShapeOperands('add', a, b);
   const out = tape.alloc(a.shape);
-  const x = a.value.data;
-  const y = b.value.data;
-  const o = out.data;
-  for (let i = 0; i < o.length; i++) o[i] = f(x[i], y[i]);
-  const node = tape.record(out, name, [a, b], () => {
-    const g = node.grad!.data;
-    if (a.requiresGrad) {
-      const ga = a.gradData();
-      for (let i = 0; i < g.length; i++) ga[i] += g[i] * dfa(x[i], y[i]);
-    }
-    if (b.requiresGrad) {
-      const gb = b.gradData();
-      for (let i = 0; i < g.length; i++) gb[i] += g[i] * dfb(x[i], y[i]);
-    }
+  ndops.add(out.array, a.value.array, b.value.array);
+  const node = tape.record(out, 'add', [a, b], () => {
+    const g = node.grad!.array;
+    if (a.requiresGrad) ndops.addeq(gradArray(a), g);
+    if (b.requiresGrad) ndops.addeq(gradArray(b), g);
   });
   return node;
 }
 
-export const add = (a: Var, b: Var): Var =>
-  elementwise2(
-    'add',
-    a,
-    b,
-    (x, y) => x + y,
-    () => 1,
-    () => 1,
-  );
-export const sub = (a: Var, b: Var): Var =>
-  elementwise2(
-    'sub',
-    a,
-    b,
-    (x, y) => x - y,
-    () => 1,
-    () => -1,
-  );
-export const mul = (a: Var, b: Var): Var =>
-  elementwise2(
-    'mul',
-    a,
-    b,
-    (x, y) => x * y,
-    (_x, y) => y,
-    (x) => x,
-  );
+/** a − b, elementwise. */
+export function sub(a: Var, b: Var): Var {
+  const tape = sameShapeOperands('sub', a, b);
+  const out = tape.alloc(a.shape);
+  ndops.sub(out.array, a.value.array, b.value.array);
+  const node = tape.record(out, 'sub', [a, b], () => {
+    const g = node.grad!.array;
+    if (a.requiresGrad) ndops.addeq(gradArray(a), g);
+    if (b.requiresGrad) ndops.subeq(gradArray(b), g);
+  });
+  return node;
+}
+
+/** a ⊙ b, elementwise: d/da = b, d/db = a. */
+export function mul(a: Var, b: Var): Var {
+  const tape = sameShapeOperands('mul', a, b);
+  const out = tape.alloc(a.shape);
+  ndops.mul(out.array, a.value.array, b.value.array);
+  const node = tape.record(out, 'mul', [a, b], () => {
+    const g = node.grad!.array;
+    const product = tape.alloc(a.shape).array;
+    if (a.requiresGrad) {
+      ndops.mul(product, g, b.value.array);
+      ndops.addeq(gradArray(a), product);
+    }
+    if (b.requiresGrad) {
+      ndops.mul(product, g, a.value.array);
+      ndops.addeq(gradArray(b), product);
+    }
+  });
+  return node;
+}
 
 /** x (m×n) + bias (n), the bias broadcast over rows. */
 export function biasAdd(x: Var, bias: Var): Var {
@@ -144,12 +146,11 @@ export const identity = (x: Var): Var => activation(x, 'linear');
 export function scale(x: Var, c: number): Var {
   const tape = x.tape;
   const out = tape.alloc(x.shape);
-  const xs = x.value.data;
-  for (let i = 0; i < xs.length; i++) out.data[i] = c * xs[i];
+  ndops.muls(out.array, x.value.array, c);
   const node = tape.record(out, 'scale', [x], () => {
-    const g = node.grad!.data;
-    const gx = x.gradData();
-    for (let i = 0; i < g.length; i++) gx[i] += c * g[i];
+    const scaled = tape.alloc(x.shape).array;
+    ndops.muls(scaled, node.grad!.array, c);
+    ndops.addeq(gradArray(x), scaled);
   });
   return node;
 }
@@ -167,15 +168,10 @@ export function mean(x: Var): Var {
 
 function reduceAll(name: string, x: Var, factor: number): Var {
   const tape = x.tape;
-  const xs = x.value.data;
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i];
   const out = tape.alloc([]);
-  out.data[0] = s * factor;
+  out.data[0] = ndops.sum(x.value.array) * factor; // summed in float64
   const node = tape.record(out, name, [x], () => {
-    const g = node.grad!.data[0] * factor;
-    const gx = x.gradData();
-    for (let i = 0; i < gx.length; i++) gx[i] += g;
+    ndops.addseq(gradArray(x), node.grad!.data[0] * factor);
   });
   return node;
 }
