@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+const bin = new URL('../bin/nmfinit.js', import.meta.url).pathname;
+
 function nmfinit(...args: string[]) {
-  const r = spawnSync(process.execPath, [new URL('../bin/nmfinit.js', import.meta.url).pathname, ...args], {
+  const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') },
     timeout: 120_000,
@@ -89,6 +91,48 @@ describe('the nmfinit command', () => {
     expect(r.err).toMatch(/training\.batchSize: Too small/);
     expect(existsSync(join(dir, 'runs'))).toBe(false);
   });
+
+  it('Ctrl-C keeps the finished runs, and the same command resumes from them', async () => {
+    const dir = join(root, 'interrupted');
+    const spec = join(root, 'long.json');
+    // Runs of a second or so each on the reference backend, one worker: time to interrupt.
+    const long = {
+      ...tinySpec(dir),
+      model: { sizes: [64, 48, 64] },
+      grid: { samples: [{ count: 100, seeds: 6 }], epochs: [60] },
+    };
+    writeFileSync(spec, JSON.stringify(long));
+    const child = spawn(process.execPath, [bin, 'run', spec, '--workers', '1', '--progress', 'plain'], {
+      env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') },
+    });
+    let out = '';
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (!sent && /\[\s*1\/12\]/.test(out)) sent = child.kill('SIGINT');
+      });
+      child.on('exit', (c) => resolve(c));
+    });
+    expect(code).toBe(130);
+    expect(out).toContain('interrupted: finished runs are saved');
+    expect(err).not.toMatch(/Error/);
+    const finished = readdirSync(join(dir, 'runs')).filter((f) => f.endsWith('.json'));
+    expect(finished.length).toBeGreaterThanOrEqual(1);
+    expect(finished.length).toBeLessThan(12);
+    // No half-written files: every stored run parses.
+    for (const f of finished)
+      expect(JSON.parse(readFileSync(join(dir, 'runs', f), 'utf8')).schema).toBe('nmfinit.run/1');
+    const resumed = nmfinit('run', spec, '--workers', '1', '--progress', 'plain', '--epochs', '60');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain(
+      `${12 - finished.length} run(s) to train, ${finished.length} already stored (skipped)`,
+    );
+  }, 180_000);
 
   it('bad flags and files get clear errors', () => {
     expect(nmfinit('run', join(root, 'missing.json')).err).toMatch(/cannot read spec file '.*missing\.json'/);

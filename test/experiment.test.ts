@@ -123,6 +123,27 @@ describe('a tiny experiment end to end', () => {
   });
 });
 
+describe('a run that diverges', () => {
+  it('is recorded at its epoch, drawn as ending there, and the other runs continue', async () => {
+    const dir = join(root, 'diverge');
+    const spec = tinySpec(dir);
+    spec.model = { sizes: [64, 16, 64], output: 'linear' };
+    // Weights of 1e19 overflow float32 activations to Infinity at the first step; Glorot trains.
+    spec.initializers = [{ name: 'constant', params: { value: 1e19 } }, { name: 'glorot-normal' }];
+    spec.grid = { samples: [{ count: 150, seeds: 1 }], epochs: [3] };
+    const outcome = await runExperiment(spec, quiet);
+    expect(outcome.failed).toEqual([]);
+    const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
+    const big = results.runs.find((r) => r.initializer === 'constant')!;
+    expect(big.diverged).toEqual({ epoch: 1, batch: 1, loss: null });
+    expect(big.valLoss).toEqual([]);
+    expect(results.runs.find((r) => r.initializer === 'glorot-normal')!.valLoss).toHaveLength(3);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('Run blobs__150__constant__seed0 diverged at epoch 1');
+    expect(readFileSync(join(dir, 'blobs_loss_150_3.svg'), 'utf8')).toContain('(diverged @');
+  });
+});
+
 describe('shards', () => {
   it('two shards train disjoint halves of the grid, and the report merges them', async () => {
     const d1 = join(root, 'shard1');

@@ -57,7 +57,8 @@ describe.each(combos)(
           const resolution = 1e-7 * Math.sqrt(x.squaredNorm);
           expect(Math.abs(r.errors[0] - distance(x, start))).toBeLessThan(resolution);
           expect(Math.abs(r.errors[r.iterations] - distance(x, r))).toBeLessThan(resolution);
-          expect(r.errors[r.iterations]).toBeLessThanOrEqual(r.errors[0] * (1 + 1e-12));
+          // Not above the init, to the resolution of the reported errors.
+          expect(r.errors[r.iterations]).toBeLessThanOrEqual(r.errors[0] + resolution);
         }),
         { numRuns: 15 },
       );

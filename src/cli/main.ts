@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadPluginModules } from '../experiment/plugins.ts';
+import { ExperimentInterruptedError } from '../experiment/run.ts';
 import { datasetsCommand } from './commands/datasets.ts';
 import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
   .recommendCommands()
   .fail((message, error, y) => {
     // Our errors already say what is wrong and where; yargs' own usage errors get the help text.
+    if (error instanceof ExperimentInterruptedError) process.exit(130);
     if (error) console.error(`nmfinit: ${error.message}`);
     else {
       y.showHelp();

@@ -5,7 +5,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runWithFlags } from '../cli/run-command.ts';
 import { type RunFlags, withRunOptions } from '../cli/run-options.ts';
-import type { ExperimentOutcome } from './run.ts';
+import { ExperimentInterruptedError, type ExperimentOutcome } from './run.ts';
 import type { ExperimentSpecInput } from './spec.ts';
 
 /**
@@ -32,6 +32,7 @@ export async function runIfMain(
   try {
     return await runWithFlags(spec, flags, moduleUrl);
   } catch (e) {
+    if (e instanceof ExperimentInterruptedError) process.exit(130);
     console.error(`${spec.name}: ${(e as Error).message}`);
     process.exit(1);
   }

@@ -142,8 +142,13 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
       .map((g) => {
         const curves = g.runs.map((r) => valCurve(r, set.epochs));
         const stats = Array.from({ length: set.epochs + 1 }, (_, e) => meanSd(curves.map((c) => c[e])));
-        const divergedAt = g.runs
-          .map((r) => r.diverged?.epoch)
+        // Where the line ends: the first recorded divergence, or an earlier non-finite point
+        // (a loss that is already infinite at initialization).
+        const firstNonFinite = stats.findIndex((x) => !Number.isFinite(x.mean));
+        const divergedAt = [
+          ...g.runs.map((r) => r.diverged?.epoch),
+          firstNonFinite >= 0 ? firstNonFinite : undefined,
+        ]
           .filter((e): e is number => e !== undefined && e <= set.epochs)
           .sort((a, b) => a - b)[0];
         const epochs = stats.map((_, e) => e);

@@ -48,6 +48,14 @@ export class ExperimentSpecError extends Error {
   override name = 'ExperimentSpecError';
 }
 
+/** The run was stopped by Ctrl-C; the runs that finished are stored. */
+export class ExperimentInterruptedError extends Error {
+  override name = 'ExperimentInterruptedError';
+  constructor(readonly finished: number) {
+    super(`interrupted after ${finished} finished run(s); they are saved, and the same command resumes`);
+  }
+}
+
 export interface ExperimentOutcome {
   spec: ExperimentSpec;
   dir: string;
@@ -239,10 +247,13 @@ export async function runExperiment(
       cacheDir,
       pluginModules: [...(overrides.plugins ?? []), ...(overrides.specModule ? [overrides.specModule] : [])],
     });
+    // Ctrl-C: stop handing out runs and end the workers; every finished run is already on disk.
+    let interrupted = false;
     const onSignal = () => {
+      interrupted = true;
       reporter.stop();
-      console.error('\ninterrupted: finished runs are saved; run the same command again to resume');
-      void scheduler.stop().then(() => process.exit(130));
+      log('interrupted: finished runs are saved; run the same command again to resume');
+      void scheduler.stop();
     };
     process.once('SIGINT', onSignal);
     reporter.start(todo.length, stored.length);
@@ -261,6 +272,7 @@ export async function runExperiment(
       process.removeListener('SIGINT', onSignal);
       reporter.stop();
     }
+    if (interrupted) throw new ExperimentInterruptedError(trained.length);
   } else {
     log(`${spec.name}: all ${all.length} run(s) already stored in ${dir}`);
   }

@@ -30,6 +30,11 @@ export interface RunSnapshot {
 
 export const RUN_SCHEMA = 'nmfinit.run/1' as const;
 
+const lossValue = z
+  .number()
+  .nullable()
+  .transform((v) => v ?? Number.NaN);
+
 const runResultSchema = z.object({
   schema: z.literal(RUN_SCHEMA),
   id: z.string(),
@@ -37,11 +42,12 @@ const runResultSchema = z.object({
   config: z.looseObject({ id: z.string() }),
   trainSamples: z.number().int(),
   valSamples: z.number().int(),
+  // JSON writes NaN and ±Infinity as null; they are read back as NaN.
   history: z.object({
-    loss: z.array(z.number()),
-    valLoss: z.array(z.number()),
-    initialLoss: z.number(),
-    initialValLoss: z.number(),
+    loss: z.array(lossValue),
+    valLoss: z.array(lossValue),
+    initialLoss: lossValue,
+    initialValLoss: lossValue,
   }),
   diverged: z
     .object({ epoch: z.number(), batch: z.number().nullable(), loss: z.number().nullable() })
