@@ -154,13 +154,16 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
         const epochs = stats.map((_, e) => e);
         const s: LossSeries = { label: g.label, epochs, mean: stats.map((x) => x.mean) };
         if (g.runs.length > 1) {
-          s.lower = stats.map((x) => x.mean - x.sd);
-          s.upper = stats.map((x) => x.mean + x.sd);
+          // The band spans the seeds (min to max): honest when one seed is stuck, and always
+          // positive on the log axis, which mean − sd is not.
+          const finiteAt = (e: number) => curves.map((c) => c[e]).filter(Number.isFinite);
+          s.lower = stats.map((_, e) => Math.min(...finiteAt(e)));
+          s.upper = stats.map((_, e) => Math.max(...finiteAt(e)));
         }
         if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
         return s;
       });
-    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${set.seeds > 1 ? ` (mean ± sd of ${set.seeds} seeds)` : ''}`;
+    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${set.seeds > 1 ? ` (mean; band: min–max of ${set.seeds} seeds)` : ''}`;
     const plot = await lossPlot({
       title,
       series,
