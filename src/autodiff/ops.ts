@@ -51,31 +51,24 @@ function sameShapeOperands(name: string, a: Var, b: Var) {
 /** The gradient buffer of `v` as an ndarray of its shape, for ndarray-ops. */
 const gradArray = (v: Var) => ndarray(v.gradData(), v.shape.slice());
 
-/** a + b, elementwise. */
-export function add(a: Var, b: Var): Var {
-  const tape = sameShapeOperands('add', a, b);
+/** a ± b, elementwise: the gradient flows to a unchanged and to b with the sign. */
+function plusOrMinus(name: 'add' | 'sub', a: Var, b: Var): Var {
+  const tape = sameShapeOperands(name, a, b);
   const out = tape.alloc(a.shape);
-  ndops.add(out.array, a.value.array, b.value.array);
-  const node = tape.record(out, 'add', [a, b], () => {
+  ndops[name](out.array, a.value.array, b.value.array);
+  const node = tape.record(out, name, [a, b], () => {
     const g = node.grad!.array;
     if (a.requiresGrad) ndops.addeq(gradArray(a), g);
-    if (b.requiresGrad) ndops.addeq(gradArray(b), g);
+    if (b.requiresGrad) (name === 'add' ? ndops.addeq : ndops.subeq)(gradArray(b), g);
   });
   return node;
 }
 
+/** a + b, elementwise. */
+export const add = (a: Var, b: Var): Var => plusOrMinus('add', a, b);
+
 /** a − b, elementwise. */
-export function sub(a: Var, b: Var): Var {
-  const tape = sameShapeOperands('sub', a, b);
-  const out = tape.alloc(a.shape);
-  ndops.sub(out.array, a.value.array, b.value.array);
-  const node = tape.record(out, 'sub', [a, b], () => {
-    const g = node.grad!.array;
-    if (a.requiresGrad) ndops.addeq(gradArray(a), g);
-    if (b.requiresGrad) ndops.subeq(gradArray(b), g);
-  });
-  return node;
-}
+export const sub = (a: Var, b: Var): Var => plusOrMinus('sub', a, b);
 
 /** a ⊙ b, elementwise: d/da = b, d/db = a. */
 export function mul(a: Var, b: Var): Var {

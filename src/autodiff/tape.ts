@@ -77,7 +77,9 @@ export class Tape {
 
   constructor(
     readonly backend: Backend,
-    readonly pool: BufferPool = new BufferPool(backend.alloc ? (n) => backend.alloc!(n) : undefined),
+    // Plain memory by default: a backend's own memory is taken through a model's pool, which
+    // returns it on dispose(); an ad hoc tape has nobody to free it.
+    readonly pool: BufferPool = new BufferPool(),
     /** When false (inference), parameters enter as constants and no backward closures are kept. */
     readonly gradEnabled = true,
   ) {
