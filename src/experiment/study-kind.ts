@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import type { Backend } from '../backend/types.ts';
+import type { PluginBase } from '../registry/registry.ts';
+import type { Rng } from '../tensor/rng.ts';
+
+// A study kind is a plugin: it says what its spec looks like, how the spec expands into runs,
+// what one run does and how its report is drawn from stored runs. Everything around that —
+// validation before any work, the worker pool, the run store, shards, `nmfinit report`,
+// progress, Ctrl-C and failure records — is shared machinery in src/experiment that no kind
+// re-implements.
+
+/** What every run of every kind carries. A kind adds its own (JSON-serialisable) fields. */
+export interface StudyRun {
+  /** Unique within its study; used as a file name: letters, digits, '.', '_' and '-'. */
+  readonly id: string;
+  /** The run's seed: `ctx.rng` is `Rng.seeded(seed)`. */
+  readonly seed: number;
+  /** The backend that runs it, resolved ('auto' has become a name): numbers are per backend. */
+  readonly backend: string;
+}
+
+/** What a run tells the progress display while it works. */
+export type StudyRunEvent =
+  /** The fraction (0..1) of this run's work done so far. */
+  | { type: 'progress'; fraction: number }
+  /** An epoch (or a comparable step) ended; printed as one line in plain mode. */
+  | { type: 'epoch'; epoch: number; epochs: number; loss: number; valLoss?: number }
+  | { type: 'log'; message: string };
+
+/**
+ * JSON files a kind keeps beside its runs for its report (PCA references, display images, a
+ * data summary), so `nmfinit report` can redraw the report, and merge shards, without loading
+ * any data again. Names are relative paths under the output directory, e.g. `pca/mnist__3000.json`.
+ * Reading names the file in every error.
+ */
+export interface StudyArtifacts {
+  write(name: string, value: unknown): void;
+  read<T>(name: string, schema: z.ZodType<T>): T;
+  /** Names of the `.json` files directly in `folder` (relative to the output directory), sorted. */
+  list(folder: string): string[];
+  exists(name: string): boolean;
+}
+
+/** The context of a study's steps in the main thread. */
+export interface StudyContext {
+  /** The output directory (absolute). */
+  readonly dir: string;
+  readonly cacheDir: string;
+  /** The resolved backend name. */
+  readonly backend: string;
+  readonly log: (message: string) => void;
+  readonly artifacts: StudyArtifacts;
+}
+
+/** The context of one run, in a worker thread. */
+export interface RunContext {
+  readonly cacheDir: string;
+  /** `Rng.seeded(run.seed)`: split it by path (`rng.child('init')`) so streams stay independent. */
+  readonly rng: Rng;
+  /** The backend named by `run.backend`, created once per worker. */
+  readonly backend: Backend;
+  emit(event: StudyRunEvent): void;
+}
+
+/** A finished run as stored: the shared envelope around the kind's own result. */
+export interface StoredRun<Run extends StudyRun = StudyRun, Result = unknown> {
+  readonly schema: typeof STORED_RUN_SCHEMA;
+  readonly kind: string;
+  readonly id: string;
+  /** Hash of (kind, resultVersion, run config): a stored run is reused only when it matches. */
+  readonly configHash: string;
+  readonly config: Run;
+  readonly result: Result;
+  readonly timing: { seconds: number; startedAt: string; finishedAt: string };
+}
+
+export const STORED_RUN_SCHEMA = 'nmfinit.run/2' as const;
+
+/** A run that threw: recorded with its error, so the report can list it and a re-run retries it. */
+export interface FailedRun<Run extends StudyRun = StudyRun> {
+  readonly config: Run;
+  readonly error: string;
+}
+
+/** What a kind's report is drawn from: stored runs only, never models or data sets. */
+export interface StudyReportInput<Spec, Run extends StudyRun, Result> {
+  readonly dir: string;
+  readonly spec: Spec;
+  readonly runs: readonly StoredRun<Run, Result>[];
+  /** Runs of the spec's grid that have no stored result (not run yet, failed, or in a missing shard). */
+  readonly missing: readonly Run[];
+  readonly failed: readonly FailedRun<Run>[];
+  readonly artifacts: StudyArtifacts;
+}
+
+export interface StudyReportFiles {
+  readonly reportMd: string;
+  readonly resultsJson: string;
+  readonly figures: readonly string[];
+}
+
+/**
+ * A study kind. `params` is the schema of the whole spec (a study's parameters are its spec):
+ * build it on `studySpecFields(name)` and `studyOutputsFields`, so the shared fields are spelt
+ * the same in every kind, and make every object `.strict()`.
+ */
+export interface StudyKind<
+  Spec extends BaseStudySpec = BaseStudySpec,
+  Run extends StudyRun = StudyRun,
+  Result = unknown,
+  Data = unknown,
+> extends PluginBase {
+  readonly params: z.ZodType<Spec>;
+  /**
+   * Checks that need the registries or several fields at once (plugin names and parameters,
+   * model compatibility), before any work. Throw an Error whose message starts with the path
+   * (`initializers[2]: …`). Returns the spec with plugin parameters' defaults filled in.
+   */
+  check?(spec: Spec): Spec;
+  /** The spec's runs in a fixed order (shards take every n-th). */
+  expand(spec: Spec, backend: string): Run[];
+  /**
+   * Main thread, once per study, before any run: load what runs share and write what the report
+   * needs with `ctx.artifacts`. Typed arrays over SharedArrayBuffers reach every worker without a
+   * copy; everything else in `Data` is structured-cloned once per worker.
+   */
+  prepare(spec: Spec, runs: readonly Run[], ctx: StudyContext): Promise<Data>;
+  /** Relative work of a run: longer runs start first, and the ETA weighs runs by it. Default 1. */
+  cost?(run: Run, data: Data): number;
+  /** One run. It must depend only on `run` and `data`: the same seed gives the same numbers. */
+  execute(run: Run, data: Data, ctx: RunContext): Promise<Result>;
+  /** The schema of a stored result, checked when it is read back. */
+  readonly result: z.ZodType<Result>;
+  /** Bump whenever a change alters stored numbers or their layout: older runs are then redone. */
+  readonly resultVersion: number;
+  /** One short line about a finished run, for the progress log. */
+  summarize?(result: Result): string;
+  /** The quick version of a spec (`--quick`): the same pipeline at small size, under a minute. */
+  quick?(spec: z.input<z.ZodType<Spec>>): z.input<z.ZodType<Spec>>;
+  /** Writes report.md, results.json and the figures into `input.dir`. */
+  report(
+    input: StudyReportInput<Spec, Run, Result>,
+    ctx: { log: (m: string) => void },
+  ): Promise<StudyReportFiles>;
+}
+
+/** The fields every study spec has. */
+export interface BaseStudySpec {
+  name: string;
+  description: string;
+  kind: string;
+  backend: string;
+  firstSeed: number;
+  outputs: { dir: string };
+}
+
+const nameField = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only');
+
+/** The spec fields every kind shares; spread them into the kind's `z.object({...}).strict()`. */
+export function studySpecFields<K extends string>(kind: K, options: { isDefault?: boolean } = {}) {
+  const kindField = options.isDefault ? z.literal(kind).default(kind) : z.literal(kind);
+  return {
+    /** Names the output and the report. */
+    name: nameField,
+    description: z.string().default(''),
+    /** The study kind; specs without one are autoencoder-initialization studies. */
+    kind: kindField,
+    backend: z.string().default('auto'),
+    /** The first seed; seed i of a result set is firstSeed + i. */
+    firstSeed: z.number().int().default(0),
+  };
+}
+
+/** The `outputs` fields every kind shares; spread them into the kind's outputs object. */
+export const studyOutputsFields = {
+  dir: z.string().min(1),
+};
+
+/** Identity function that gives a study kind its full type (like Vite's defineConfig). */
+export function defineStudyKind<Spec extends BaseStudySpec, Run extends StudyRun, Result, Data>(
+  kind: StudyKind<Spec, Run, Result, Data>,
+): StudyKind<Spec, Run, Result, Data> {
+  return kind;
+}
+
+/** The kind of specs that name none. */
+export const DEFAULT_STUDY_KIND = 'autoencoder-init';
