@@ -1,8 +1,9 @@
 // Importing this module registers every built-in plugin (the package entry `nmfinit/plugins`).
-import { datasets, initializers } from 'nmfinit';
+import { datasets, initializers, studies } from 'nmfinit';
 import { builtinDatasets } from './datasets/index.ts';
 import { builtinInitializers } from './initializers/index.ts';
 import { nmfInitializer } from './initializers/nmf.ts';
+import { builtinStudies } from './studies/index.ts';
 
 for (const plugin of [nmfInitializer, ...builtinInitializers]) {
   if (!initializers.has(plugin.name)) initializers.register(plugin);
@@ -10,5 +11,9 @@ for (const plugin of [nmfInitializer, ...builtinInitializers]) {
 for (const plugin of builtinDatasets) {
   if (!datasets.has(plugin.name)) datasets.register(plugin);
 }
+for (const kind of builtinStudies) {
+  if (!studies.has(kind.name)) studies.register(kind as never);
+}
 
-export { builtinDatasets, builtinInitializers, nmfInitializer };
+export { autoencoderInitStudy, defineAutoencoderStudy } from './studies/index.ts';
+export { builtinDatasets, builtinInitializers, builtinStudies, nmfInitializer };

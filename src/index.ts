@@ -2,28 +2,38 @@
 
 export { z } from 'zod';
 export * from './analysis/index.ts';
-export { ACTIVATIONS, applyActivation, referenceKernels, sigmoid } from './autodiff/kernels.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
+export {
+  ACTIVATION_RULES,
+  ACTIVATIONS,
+  type ActivationRule,
+  activationRule,
+  applyActivation,
+  sigmoid,
+} from './backend/activations.ts';
 export * from './backend/index.ts';
+export { kernelsOf, referenceKernels } from './backend/kernels.ts';
 export { BufferPool } from './backend/pool.ts';
+export { runIfMain } from './cli/run-if-main.ts';
 export * from './data/index.ts';
 export * from './data/types.ts';
-export { runIfMain } from './experiment/main.ts';
-export { type ResultsFile, resultsFileSchema } from './experiment/report.ts';
+export { dirArtifacts, readJsonAs, readJsonFile } from './experiment/artifacts.ts';
+export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
+export { canonicalJson, runConfigHash } from './experiment/hash.ts';
+export { loadPluginModules } from './experiment/plugins.ts';
 export {
+  applyOverrides,
+  ExperimentInterruptedError,
   type ExperimentOutcome,
-  ExperimentSpecError,
   type RunOverrides,
   runExperiment,
-  validateSpec,
 } from './experiment/run.ts';
-export {
-  defineExperiment,
-  type ExperimentSpec,
-  type ExperimentSpecInput,
-  experimentSpecSchema,
-} from './experiment/spec.ts';
+export { parseShard, shardRuns } from './experiment/shards.ts';
+export { RunStore } from './experiment/store.ts';
+export { type LoadedStudy, loadStudy, PartialReportError, writeReport } from './experiment/study.ts';
+export * from './experiment/study-kind.ts';
+export { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './experiment/validate.ts';
 export * from './initializers/types.ts';
 export * from './nmf/index.ts';
 export { type AutoencoderOptions, autoencoder } from './nn/autoencoder.ts';
@@ -33,6 +43,7 @@ export { Adam, type AdamOptions } from './optim/adam.ts';
 export type { Optimizer } from './optim/optimizer.ts';
 export { Sgd, type SgdOptions } from './optim/sgd.ts';
 export * from './registry/kinds.ts';
+export { type ParseOptions, parseOrThrow, ValidationError } from './registry/parse.ts';
 export { type PluginBase, Registry, RegistryError } from './registry/registry.ts';
 export { formatZodIssues } from './registry/zod-errors.ts';
 export * from './report/index.ts';
@@ -58,3 +69,4 @@ export {
 } from './train/fit.ts';
 export { LOSSES, type LossName, lossByName } from './train/losses.ts';
 export { defaultCacheDir, sha256Hex, writeFileAtomicSync } from './util/files.ts';
+export { decodeFloat32, encodeFloat32 } from './util/float32-base64.ts';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sigmoid as sigmoid64 } from '../src/autodiff/kernels.ts';
+import { sigmoid as sigmoid64 } from '../src/backend/activations.ts';
 import * as ops from '../src/autodiff/ops.ts';
 import { Parameter, Tape, type Var } from '../src/autodiff/tape.ts';
 import { referenceBackendFactory } from '../src/backend/reference.ts';
@@ -177,7 +177,7 @@ const cases: OpCase[] = [
   ),
 ];
 
-const backend = referenceBackendFactory.create();
+const backend = referenceBackendFactory.create({});
 
 /** Runs our op on float32 copies of the inputs; returns the output and each input's gradient. */
 function analytic(c: OpCase, shapes: number[][], inputs: Float64Array[], cotangent: Float64Array) {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ACTIVATIONS, referenceKernels } from '../src/autodiff/kernels.ts';
+import { ACTIVATIONS } from '../src/backend/activations.ts';
+import { referenceKernels } from '../src/backend/kernels.ts';
 import { referenceGemm } from '../src/backend/reference.ts';
 import { SimdBackend, simdAvailable, WasmHeap } from '../src/backend/simd/index.ts';
 import type { ActivationName, ElementwiseKernels } from '../src/backend/types.ts';

@@ -1,8 +1,8 @@
 import ndarray from 'ndarray';
 import ndops from 'ndarray-ops';
+import { applyActivation } from '../backend/activations.ts';
 import type { ActivationName } from '../backend/types.ts';
 import { assertSameShape, formatShape, ShapeError } from '../tensor/tensor.ts';
-import { applyActivation } from './kernels.ts';
 import type { Var } from './tape.ts';
 
 // Every op computes its value, then records a closure that adds its gradient contribution into

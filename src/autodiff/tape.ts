@@ -1,7 +1,7 @@
+import { kernelsOf } from '../backend/kernels.ts';
 import { BufferPool } from '../backend/pool.ts';
 import type { Backend, ElementwiseKernels } from '../backend/types.ts';
 import { assertSameShape, formatShape, shapeSize, Tensor } from '../tensor/tensor.ts';
-import { referenceKernels } from './kernels.ts';
 
 /** A trainable tensor with its gradient buffer (same shape), living as long as its model. */
 export class Parameter {
@@ -83,7 +83,7 @@ export class Tape {
     /** When false (inference), parameters enter as constants and no backward closures are kept. */
     readonly gradEnabled = true,
   ) {
-    this.kernels = { ...referenceKernels, ...backend.kernels };
+    this.kernels = kernelsOf(backend);
   }
 
   /** A pooled tensor whose contents are undefined until written; returned to the pool on release(). */

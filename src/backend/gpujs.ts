@@ -1,4 +1,5 @@
 import { GPU, type IKernelFunctionThis, type IKernelRunShortcut, type KernelFunction } from 'gpu.js';
+import { z } from 'zod';
 import { checkGemmArgs } from './reference.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
@@ -149,6 +150,7 @@ export const gpujsBackendFactories: BackendFactory[] = GPUJS_MODES.map((mode) =>
       ? 'gpu.js in its best mode here (a GL context where one exists, else its WebAssembly backend)'
       : `gpu.js forced to its ${mode} mode`,
   // A real GL context beats the CPU kernels; gpu.js's WebAssembly and cpu modes do not.
+  params: z.object({}).strict(),
   priority: mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? 50 : 1,
   isAvailable: () => gpujsModeAvailable(mode),
   create: () => new GpujsBackend(mode),

@@ -1,4 +1,5 @@
-import { closest } from 'fastest-levenshtein';
+import { backends } from '../registry/kinds.ts';
+import { parseOrThrow } from '../registry/parse.ts';
 import { type AutoChoice, chooseFastest } from './auto.ts';
 import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
@@ -8,16 +9,16 @@ import type { Backend, BackendFactory } from './types.ts';
 export type { AutoChoice } from './auto.ts';
 export { referenceGemm } from './reference.ts';
 export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
-export type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from './types.ts';
+export {
+  type ActivationName,
+  type Backend,
+  type BackendFactory,
+  defineBackend,
+  type ElementwiseKernels,
+} from './types.ts';
 
-const factories = new Map<string, BackendFactory>();
-for (const f of [referenceBackendFactory, ...gpujsBackendFactories]) factories.set(f.name, f);
-factories.set(simdBackendFactory.name, simdBackendFactory);
-
-/** Adds a backend factory (a name registered twice is an error). */
-export function registerBackend(factory: BackendFactory): void {
-  if (factories.has(factory.name)) throw new Error(`backend '${factory.name}' is already registered`);
-  factories.set(factory.name, factory);
+for (const f of [referenceBackendFactory, ...gpujsBackendFactories, simdBackendFactory]) {
+  if (!backends.has(f.name)) backends.register(f as BackendFactory);
 }
 
 /** Every known backend with whether it can run here, highest priority first. */
@@ -27,7 +28,8 @@ export function listBackends(): {
   priority: number;
   available: boolean;
 }[] {
-  return [...factories.values()]
+  return backends
+    .list()
     .map((f) => ({
       name: f.name,
       description: f.description,
@@ -65,29 +67,34 @@ export function autoBackendName(): string {
 const created = new Map<string, Backend>();
 
 /**
- * The backend of that name ('auto' picks the fastest available), created once per thread.
- * Unknown or unavailable names get an error listing what is available.
+ * Splits a backend reference into its registered name and parameters: `simd?threads=2` is the
+ * `simd` backend with `{ threads: '2' }` (the backend's schema coerces and checks the values).
  */
-export function getBackend(name = 'auto'): Backend {
-  const resolved = name === 'auto' ? autoBackendName() : name;
+export function parseBackendName(text: string): { name: string; params: Record<string, string> } {
+  const q = text.indexOf('?');
+  if (q < 0) return { name: text, params: {} };
+  return { name: text.slice(0, q), params: Object.fromEntries(new URLSearchParams(text.slice(q + 1))) };
+}
+
+/**
+ * The backend of that name ('auto' picks the fastest available), with parameters after a `?`
+ * (`simd?threads=2`), created once per thread and name. Unknown or unavailable names get an
+ * error listing what is available; bad parameters name the parameter.
+ */
+export function getBackend(text = 'auto'): Backend {
+  const resolved = text === 'auto' ? autoBackendName() : text;
   const cached = created.get(resolved);
   if (cached) return cached;
-  const factory = factories.get(resolved);
-  if (!factory) {
-    const names = [...factories.keys()];
-    throw new Error(
-      `unknown backend '${name}'. Did you mean '${closest(name, names)}'? Available: auto, ${names.join(', ')}`,
-    );
-  }
+  const { name, params } = parseBackendName(resolved);
+  if (name === 'auto') throw new Error(`backend 'auto' takes no parameters, got '${text}'`);
+  const factory = backends.get(name);
   if (!safeAvailable(factory)) {
     const ok = listBackends()
       .filter((b) => b.available)
       .map((b) => b.name);
-    throw new Error(
-      `backend '${resolved}' is not available on this machine; available here: ${ok.join(', ')}`,
-    );
+    throw new Error(`backend '${name}' is not available on this machine; available here: ${ok.join(', ')}`);
   }
-  const backend = factory.create();
+  const backend = factory.create(parseOrThrow(factory.params, params, `backend '${name}': parameters`));
   created.set(resolved, backend);
   return backend;
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Backend, BackendFactory } from './types.ts';
 
 /**
@@ -60,6 +61,7 @@ export function checkGemmArgs(
 export const referenceBackendFactory: BackendFactory = {
   name: 'reference',
   description: 'plain TypeScript loops; the correctness oracle for the other backends',
+  params: z.object({}).strict(),
   priority: 0,
   isAvailable: () => true,
   create: (): Backend => ({

@@ -1,9 +1,12 @@
+import type { z } from 'zod';
+import type { PluginBase } from '../registry/registry.ts';
+
 /** Activation functions the engine knows by name. */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh';
 
 /**
  * Elementwise kernels a backend may accelerate. All buffers are row-major Float32Arrays; every
- * kernel has a TypeScript reference in src/autodiff/kernels.ts that a backend must agree with.
+ * kernel has a TypeScript reference in src/backend/kernels.ts that a backend must agree with.
  */
 export interface ElementwiseKernels {
   /** z ← act(z + bias) in place; z is rows×cols, bias has cols entries. */
@@ -61,13 +64,20 @@ export interface Backend {
   dispose?(): void;
 }
 
-/** How a backend is found by name and created. */
-export interface BackendFactory {
-  readonly name: string;
-  readonly description: string;
+/**
+ * How a backend is found by name and created: a plugin of the `backends` registry. Its
+ * parameters come from the name's query part (`simd?threads=2`), validated by `params`.
+ */
+export interface BackendFactory<S extends z.ZodType = z.ZodType> extends PluginBase {
+  readonly params: S;
   /** Higher wins in `auto` selection among the available ones. */
   readonly priority: number;
   /** A cheap probe: can this backend run on this machine? */
   isAvailable(): boolean;
-  create(): Backend;
+  create(params: z.output<S>): Backend;
+}
+
+/** Identity function that gives a backend factory its full type (its params typed from its schema). */
+export function defineBackend<S extends z.ZodType>(factory: BackendFactory<S>): BackendFactory<S> {
+  return factory;
 }

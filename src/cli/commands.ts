@@ -2,22 +2,34 @@ import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { autoChoice, listBackends } from '../backend/index.ts';
 import { loadPluginModules } from '../experiment/plugins.ts';
-import { writeStudyReport } from '../experiment/report.ts';
-import { loadStudy } from '../experiment/study.ts';
-import { datasets, initializers } from '../registry/kinds.ts';
+import { loadStudy, writeReport } from '../experiment/study.ts';
+import { backends, datasets, initializers, studies } from '../registry/kinds.ts';
 import type { PluginBase, Registry } from '../registry/registry.ts';
 
 /** `nmfinit report DIR…`: (re)writes the report from stored runs, merging the directories of shards. */
-export const reportCommand: CommandModule<object, { dirs: string[] }> = {
+export const reportCommand: CommandModule<object, { dirs: string[]; partial: boolean; plugin?: string[] }> = {
   command: 'report <dirs..>',
   describe:
     'write plots, grids, report.md and results.json from stored runs (merges shard directories; written to the first)',
-  builder: (y) => y.positional('dirs', { type: 'string', array: true, demandOption: true }) as never,
+  builder: (y) =>
+    y
+      .positional('dirs', { type: 'string', array: true, demandOption: true })
+      .option('partial', {
+        type: 'boolean',
+        default: false,
+        describe: 'write the report even when runs of the grid are missing (it names them)',
+      })
+      .option('plugin', {
+        type: 'string',
+        array: true,
+        describe: 'module(s) that register extra plugins',
+      }) as never,
   handler: async (args) => {
+    await loadPluginModules(args.plugin ?? []);
     const study = loadStudy(args.dirs);
-    const files = await writeStudyReport(study);
+    const files = await writeReport(study, { allowPartial: args.partial });
     console.log(
-      `${study.runs.length} runs → ${files.reportMd} (${files.figures.length} figures, ${files.resultsJson})`,
+      `${study.input.runs.length} runs → ${files.reportMd} (${files.figures.length} figures, ${files.resultsJson})`,
     );
   },
 };
@@ -62,7 +74,7 @@ export function listPlugins(kind: string, registry: Registry<PluginBase>): strin
 /** `nmfinit plugins`: every registered plugin with its description and parameters. */
 export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
   command: 'plugins',
-  describe: 'list the initializer and dataset plugins with their parameters',
+  describe: 'list the study kinds, initializers, datasets and backends with their parameters',
   builder: (y) =>
     y.option('plugin', {
       type: 'string',
@@ -71,9 +83,13 @@ export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
     }) as never,
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
-    console.log(listPlugins('initializer', initializers as unknown as Registry<PluginBase>));
-    console.log('');
-    console.log(listPlugins('dataset', datasets as unknown as Registry<PluginBase>));
+    const sections: [string, Registry<PluginBase>][] = [
+      ['study kind', studies as unknown as Registry<PluginBase>],
+      ['initializer', initializers as unknown as Registry<PluginBase>],
+      ['dataset', datasets as unknown as Registry<PluginBase>],
+      ['backend', backends as unknown as Registry<PluginBase>],
+    ];
+    console.log(sections.map(([kind, registry]) => listPlugins(kind, registry)).join('\n\n'));
   },
 };
 

@@ -2,11 +2,12 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadPluginModules } from '../experiment/plugins.ts';
 import { ExperimentInterruptedError } from '../experiment/run.ts';
+import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { datasetsCommand } from './commands/datasets.ts';
 import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
 
-await loadPluginModules([]);
+await loadPluginModules(BUILTIN_PLUGIN_MODULES);
 
 await yargs(hideBin(process.argv))
   .scriptName('nmfinit')

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CommandModule } from 'yargs';
-import { quickOverrides } from '../experiment/quick.ts';
-import { type ExperimentOutcome, runExperiment } from '../experiment/run.ts';
-import type { ExperimentSpecInput } from '../experiment/spec.ts';
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExperimentInterruptedError, type ExperimentOutcome, runExperiment } from '../experiment/run.ts';
+import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { overridesFromFlags, type RunFlags, withRunOptions } from './run-options.ts';
 
 /** Loads a spec from a JSON file or from a module whose default export (or `spec`) is one. */
-export async function loadSpecFile(path: string): Promise<ExperimentSpecInput> {
+export async function loadSpecFile(path: string): Promise<unknown> {
   const full = resolve(path);
   if (/\.json$/i.test(path)) {
     let text: string;
@@ -18,31 +18,34 @@ export async function loadSpecFile(path: string): Promise<ExperimentSpecInput> {
       throw new Error(`cannot read spec file '${path}': ${(e as Error).message}`);
     }
     try {
-      return JSON.parse(text) as ExperimentSpecInput;
+      // A UTF-8 byte-order mark is legal in a file, not in JSON.
+      return JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (e) {
       throw new Error(`spec file '${path}' is not valid JSON: ${(e as Error).message}`);
     }
   }
-  const mod = (await import(pathToFileURL(full).href)) as {
-    default?: ExperimentSpecInput;
-    spec?: ExperimentSpecInput;
-  };
+  let mod: { default?: unknown; spec?: unknown };
+  try {
+    mod = await import(pathToFileURL(full).href);
+  } catch (e) {
+    throw new Error(`cannot load experiment file '${path}': ${(e as Error).message}`);
+  }
   const spec = mod.spec ?? mod.default;
-  if (!spec)
+  if (spec === undefined)
     throw new Error(`'${path}' exports no experiment spec (export it as 'spec' or as the default export)`);
   return spec;
 }
 
 /** Runs a spec with command-line flags applied (the shared path of `nmfinit run` and experiment files). */
 export async function runWithFlags(
-  spec: ExperimentSpecInput,
+  spec: unknown,
   flags: RunFlags,
   specModule?: string,
 ): Promise<ExperimentOutcome> {
-  const base = overridesFromFlags(flags);
+  const overrides = overridesFromFlags(flags);
+  overrides.plugins = [...BUILTIN_PLUGIN_MODULES, ...(overrides.plugins ?? [])];
   // A TS experiment file may define plugins inline; workers import it to register them.
-  base.specModule = specModule;
-  const overrides = flags.quick ? quickOverrides(spec, base) : base;
+  overrides.specModule = specModule;
   const outcome = await runExperiment(spec, overrides);
   const minutes = (outcome.seconds / 60).toFixed(1);
   console.log(
@@ -50,6 +53,29 @@ export async function runWithFlags(
   );
   if (outcome.failed.length > 0) process.exitCode = 1;
   return outcome;
+}
+
+/** What `runIfMain` does when an experiment file is the program: parse argv, run, exit with the status. */
+export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise<ExperimentOutcome> {
+  const name = (spec as { name?: unknown } | null)?.name ?? 'experiment';
+  const flags = (await withRunOptions(yargs(hideBin(process.argv)))
+    .scriptName(`tsx ${process.argv[1]}`)
+    .strict()
+    .recommendCommands()
+    .help()
+    .version(false)
+    .fail((message, error) => {
+      console.error(`${name}: ${error?.message ?? message}`);
+      process.exit(1);
+    })
+    .parseAsync()) as RunFlags;
+  try {
+    return await runWithFlags(spec, flags, moduleUrl);
+  } catch (e) {
+    if (e instanceof ExperimentInterruptedError) process.exit(130);
+    console.error(`${name}: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }
 
 export const runCommand: CommandModule<object, RunFlags & { spec: string }> = {

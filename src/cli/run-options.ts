@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
-import { parseShard } from '../experiment/grid.ts';
 import type { RunOverrides } from '../experiment/run.ts';
+import { parseShard } from '../experiment/shards.ts';
 
 /** The flags that override an experiment spec, shared by `nmfinit run` and experiment files. */
 export function withRunOptions<T>(y: Argv<T>) {
@@ -63,6 +63,12 @@ export interface RunFlags {
 
 /** Flags → overrides, with errors that name the flag and the bad value. */
 export function overridesFromFlags(f: RunFlags): RunOverrides {
+  // yargs makes an array of a flag given twice; a second value must not silently win.
+  for (const flag of ['seeds', 'out', 'backend', 'workers', 'shard', 'cache-dir'] as const) {
+    const v = f[flag] as unknown;
+    if (Array.isArray(v))
+      throw new RangeError(`--${flag} was given ${v.length} times (${v.join(', ')}); give it once`);
+  }
   const samples = f.samples?.map((s) => {
     if (s === 'all') return 'all' as const;
     const n = Number(s);
@@ -80,11 +86,8 @@ export function overridesFromFlags(f: RunFlags): RunOverrides {
     throw new RangeError(`--workers takes a positive integer, got ${f.workers}`);
   }
   return {
-    datasets: f.datasets,
-    initializers: f.initializers,
-    samples,
-    epochs: f.epochs,
-    seeds: f.seeds,
+    grid: { datasets: f.datasets, initializers: f.initializers, samples, epochs: f.epochs, seeds: f.seeds },
+    quick: f.quick,
     out: f.out,
     backend: f.backend,
     workers: f.workers,

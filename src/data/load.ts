@@ -1,7 +1,7 @@
 // Loading through a plugin with its parameters validated, and checking that what a plugin returns
 // keeps the Dataset contract (so a user's plugin cannot feed training malformed data).
 import type { z } from 'zod';
-import { formatZodIssues } from '../registry/zod-errors.ts';
+import { parseOrThrow } from '../registry/parse.ts';
 import { DatasetError } from './errors.ts';
 import type { Dataset, DatasetPlugin, Split } from './types.ts';
 
@@ -10,13 +10,10 @@ export function parseDatasetParams<S extends z.ZodType>(
   plugin: DatasetPlugin<S>,
   raw: unknown = {},
 ): z.output<S> {
-  const result = plugin.params.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new DatasetError(
-      `dataset '${plugin.name}': invalid parameters: ${formatZodIssues(result.error.issues, 'params')}`,
-    );
-  }
-  return result.data;
+  return parseOrThrow(plugin.params, raw ?? {}, `dataset '${plugin.name}': invalid parameters`, {
+    root: 'params',
+    error: DatasetError,
+  });
 }
 
 /**

@@ -1,21 +1,18 @@
 import cliProgress from 'cli-progress';
-import type { RunConfig } from './grid.ts';
-import type { RunEvent } from './run-one.ts';
-import type { RunResult } from './store.ts';
+import type { StudyRun, StudyRunEvent } from './study-kind.ts';
+
+type RunConfig = StudyRun;
+type RunEvent = StudyRunEvent;
 
 /** How a long experiment tells the user where it is. */
 export interface ProgressReporter {
   start(total: number, skipped: number): void;
   runStarted(slot: number, config: RunConfig): void;
   runEvent(slot: number, config: RunConfig, event: RunEvent): void;
-  runFinished(slot: number, config: RunConfig, result: RunResult): void;
+  /** `summary` is the kind's one-line account of the result. */
+  runFinished(slot: number, config: RunConfig, summary: string): void;
   runFailed(slot: number, config: RunConfig, message: string): void;
   stop(): void;
-}
-
-/** Work of a run in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one. */
-function workOf(config: RunConfig, trainCount: (c: RunConfig) => number): number {
-  return config.epochs * trainCount(config);
 }
 
 function fmtDuration(seconds: number): string {
@@ -30,13 +27,6 @@ function fmtDuration(seconds: number): string {
       : `${s}s`;
 }
 
-function summary(result: RunResult): string {
-  const h = result.history;
-  const last = h.valLoss.length > 0 ? h.valLoss[h.valLoss.length - 1] : Number.NaN;
-  const div = result.diverged ? `, diverged at epoch ${result.diverged.epoch}` : '';
-  return `val ${h.initialValLoss.toFixed(4)} → ${last.toFixed(4)} in ${h.valLoss.length} epochs, ${result.timing.trainingSeconds.toFixed(1)} s${div}`;
-}
-
 abstract class BaseReporter implements ProgressReporter {
   protected total = 0;
   protected done = 0;
@@ -45,14 +35,15 @@ abstract class BaseReporter implements ProgressReporter {
   protected readonly inFlight = new Map<number, { config: RunConfig; fraction: number }>();
   protected startedAt = 0;
 
+  /** `cost` weighs runs (the kind's estimate of their work), so the ETA is honest from the first run. */
   constructor(
     protected readonly configs: readonly RunConfig[],
-    protected readonly trainCount: (c: RunConfig) => number,
+    protected readonly cost: (c: RunConfig) => number,
   ) {}
 
   start(total: number, _skipped: number): void {
     this.total = total;
-    this.totalWork = this.configs.reduce((s, c) => s + workOf(c, this.trainCount), 0);
+    this.totalWork = this.configs.reduce((s, c) => s + this.cost(c), 0);
     this.startedAt = performance.now();
   }
 
@@ -61,27 +52,30 @@ abstract class BaseReporter implements ProgressReporter {
   }
 
   runEvent(slot: number, config: RunConfig, event: RunEvent): void {
-    if (event.type === 'batch') {
-      const f = this.inFlight.get(slot);
-      if (f) f.fraction = (event.epoch - 1 + event.batch / event.batches) / config.epochs;
-    }
+    const f = this.inFlight.get(slot);
+    if (!f) return;
+    if (event.type === 'progress') f.fraction = event.fraction;
+    else if (event.type === 'epoch') f.fraction = event.epoch / event.epochs;
   }
 
-  runFinished(slot: number, config: RunConfig, _result: RunResult): void {
-    this.inFlight.delete(slot);
-    this.done += 1;
-    this.doneWork += workOf(config, this.trainCount);
+  runFinished(slot: number, config: RunConfig, _summary: string): void {
+    this.finish(slot, config);
   }
 
   runFailed(slot: number, config: RunConfig, _message: string): void {
-    this.runFinished(slot, config, undefined as never);
+    this.finish(slot, config);
+  }
+
+  private finish(slot: number, config: RunConfig): void {
+    this.inFlight.delete(slot);
+    this.done += 1;
+    this.doneWork += this.cost(config);
   }
 
   /** Seconds left, from the work done so far (finished runs plus the fractions in flight). */
   protected eta(): number {
     let work = this.doneWork;
-    for (const { config, fraction } of this.inFlight.values())
-      work += fraction * workOf(config, this.trainCount);
+    for (const { config, fraction } of this.inFlight.values()) work += fraction * this.cost(config);
     const elapsed = (performance.now() - this.startedAt) / 1000;
     return work > 0 ? (elapsed * (this.totalWork - work)) / work : Number.NaN;
   }
@@ -93,10 +87,10 @@ abstract class BaseReporter implements ProgressReporter {
 export class PlainReporter extends BaseReporter {
   constructor(
     configs: readonly RunConfig[],
-    trainCount: (c: RunConfig) => number,
+    cost: (c: RunConfig) => number,
     private readonly write: (line: string) => void = (l) => console.log(l),
   ) {
-    super(configs, trainCount);
+    super(configs, cost);
   }
 
   override start(total: number, skipped: number): void {
@@ -104,11 +98,11 @@ export class PlainReporter extends BaseReporter {
     this.write(`${total} run(s) to train${skipped > 0 ? `, ${skipped} already stored (skipped)` : ''}`);
   }
 
-  override runFinished(slot: number, config: RunConfig, result: RunResult): void {
-    super.runFinished(slot, config, result);
+  override runFinished(slot: number, config: RunConfig, summary: string): void {
+    super.runFinished(slot, config, summary);
     const width = String(this.total).length;
     this.write(
-      `[${String(this.done).padStart(width)}/${this.total}] ${config.id}: ${summary(result)}; ETA ${fmtDuration(this.eta())}`,
+      `[${String(this.done).padStart(width)}/${this.total}] ${config.id}: ${summary}; ETA ${fmtDuration(this.eta())}`,
     );
   }
 
@@ -120,6 +114,13 @@ export class PlainReporter extends BaseReporter {
   override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
     super.runEvent(slot, config, event);
     if (event.type === 'log') this.write(`  ${config.id}: ${event.message}`);
+    // One line per epoch per run, like Keras verbose=2.
+    else if (event.type === 'epoch') {
+      const val = event.valLoss === undefined ? '' : ` - val_loss ${event.valLoss.toFixed(4)}`;
+      this.write(
+        `  ${config.id}: epoch ${event.epoch}/${event.epochs} - loss ${event.loss.toFixed(4)}${val}`,
+      );
+    }
   }
 
   stop(): void {}
@@ -152,32 +153,29 @@ export class TtyReporter extends BaseReporter {
     let bar = this.slotBars.get(slot);
     if (!bar && this.multibar) {
       bar = this.multibar.create(
-        config.epochs,
+        100,
         0,
         { eta_h: '', status: '' },
-        { format: '  worker {slot} {bar} epoch {value}/{total} | {status}' },
+        { format: '  worker {slot} {bar} {value}% | {status}' },
       );
       this.slotBars.set(slot, bar);
     }
-    bar?.setTotal(config.epochs);
     bar?.update(0, { slot: slot + 1, status: config.id });
   }
 
   override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
     super.runEvent(slot, config, event);
     const bar = this.slotBars.get(slot);
+    const percent = Math.round(100 * (this.inFlight.get(slot)?.fraction ?? 0));
     if (event.type === 'epoch') {
       const val = event.valLoss === undefined ? '' : ` val ${event.valLoss.toFixed(4)}`;
-      bar?.update(event.epoch, {
+      bar?.update(percent, {
         slot: slot + 1,
-        status: `${config.id} loss ${event.loss.toFixed(4)}${val}`,
+        status: `${config.id} epoch ${event.epoch}/${event.epochs} loss ${event.loss.toFixed(4)}${val}`,
       });
-    } else if (event.type === 'batch' && performance.now() - this.lastRedraw > 500) {
+    } else if (event.type === 'progress' && performance.now() - this.lastRedraw > 500) {
       this.lastRedraw = performance.now();
-      bar?.update(event.epoch - 1, {
-        slot: slot + 1,
-        status: `${config.id} batch ${event.batch}/${event.batches} loss ${event.loss.toFixed(4)}`,
-      });
+      bar?.update(percent, { slot: slot + 1 });
       this.overall?.update(this.done, {
         eta_h: fmtDuration(this.eta()),
         status: `${this.inFlight.size} running`,
@@ -187,9 +185,9 @@ export class TtyReporter extends BaseReporter {
     }
   }
 
-  override runFinished(slot: number, config: RunConfig, result: RunResult): void {
-    super.runFinished(slot, config, result);
-    this.logLine(`${config.id}: ${summary(result)}`);
+  override runFinished(slot: number, config: RunConfig, summary: string): void {
+    super.runFinished(slot, config, summary);
+    this.logLine(`${config.id}: ${summary}`);
     this.overall?.update(this.done, {
       eta_h: fmtDuration(this.eta()),
       status: `${this.inFlight.size} running`,
@@ -218,10 +216,11 @@ export class SilentReporter extends BaseReporter {
 export function makeReporter(
   mode: 'auto' | 'tty' | 'plain' | 'none',
   configs: readonly RunConfig[],
-  trainCount: (c: RunConfig) => number,
+  cost: (c: RunConfig) => number,
+  log?: (line: string) => void,
 ): ProgressReporter {
   const resolved = mode === 'auto' ? (process.stdout.isTTY ? 'tty' : 'plain') : mode;
-  if (resolved === 'tty') return new TtyReporter(configs, trainCount);
-  if (resolved === 'plain') return new PlainReporter(configs, trainCount);
-  return new SilentReporter(configs, trainCount);
+  if (resolved === 'tty') return new TtyReporter(configs, cost);
+  if (resolved === 'plain') return new PlainReporter(configs, cost, log);
+  return new SilentReporter(configs, cost);
 }

@@ -1,51 +1,53 @@
+export { ExperimentSpecError } from './validate.ts';
+
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { autoBackendName, getBackend } from '../backend/index.ts';
-import { loadDataset } from '../data/load.ts';
-import { type Dataset, firstOfEachClass } from '../data/types.ts';
-import { datasets, initializers } from '../registry/kinds.ts';
-import { formatZodIssues } from '../registry/zod-errors.ts';
-import { validationSplitIndex } from '../train/fit.ts';
-import { defaultCacheDir } from '../util/files.ts';
-import { expandRuns, type RunConfig, shardRuns } from './grid.ts';
-import { type PcaReference, pcaReference } from './pca-reference.ts';
+import { join, resolve } from 'node:path';
+import { autoBackendName } from '../backend/index.ts';
+import { parseOrThrow } from '../registry/parse.ts';
+import { defaultCacheDir, writeFileAtomicSync } from '../util/files.ts';
+import { dirArtifacts } from './artifacts.ts';
+import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
 import { makeReporter } from './progress.ts';
-import { type DisplaySet, type StudyReportFiles, writeStudyReport } from './report.ts';
-import type { RunData } from './run-one.ts';
 import { Scheduler } from './scheduler.ts';
-import { type ExperimentSpec, type ExperimentSpecInput, experimentSpecSchema, labelOf } from './spec.ts';
+import { shardRuns } from './shards.ts';
 import { RunStore } from './store.ts';
-import { loadStudy, saveStudyInputs } from './study.ts';
+import { loadStudy, writeReport } from './study.ts';
+import {
+  type BaseStudySpec,
+  type GridOverrides,
+  STORED_RUN_SCHEMA,
+  type StudyReportFiles,
+  type StudyRun,
+} from './study-kind.ts';
+import { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './validate.ts';
 
-/** Command-line style overrides of a spec (each replaces the spec's value). */
+/**
+ * Command-line style overrides of a spec. The generic ones apply to every kind; `grid` is handed
+ * to the kind's `override` hook (a kind without one rejects it).
+ */
 export interface RunOverrides {
-  datasets?: string[];
-  initializers?: string[];
-  samples?: (number | 'all')[];
-  epochs?: number[];
-  seeds?: number;
+  /** Kind-specific grid flags (`--datasets`, `--initializers`, `--samples`, `--epochs`, `--seeds`). */
+  grid?: GridOverrides;
+  /** The kind's quick version of the spec, written next to the full results. */
+  quick?: boolean;
   out?: string;
   backend?: string;
   workers?: number;
   shard?: { index: number; count: number };
-  /** Modules that register plugins (paths or file URLs), imported here and in every worker. */
+  /** Modules that register plugins (paths, file URLs or package names), imported here and in every worker. */
   plugins?: string[];
   /**
    * The experiment file itself, when it may register plugins inline: workers import it (it does
    * not run there), the main thread has it loaded already.
    */
   specModule?: string;
-  /** Retrain runs even when a stored result with the same config exists. */
+  /** Redo runs even when a stored result with the same config exists, and replace stored runs that differ. */
   force?: boolean;
   cacheDir?: string;
   progress?: 'auto' | 'tty' | 'plain' | 'none';
   /** Where status lines go (default: stdout). */
   log?: (message: string) => void;
-}
-
-export class ExperimentSpecError extends Error {
-  override name = 'ExperimentSpecError';
 }
 
 /** The run was stopped by Ctrl-C; the runs that finished are stored. */
@@ -56,8 +58,9 @@ export class ExperimentInterruptedError extends Error {
   }
 }
 
-export interface ExperimentOutcome {
-  spec: ExperimentSpec;
+export interface ExperimentOutcome<Spec = BaseStudySpec> {
+  spec: Spec;
+  kind: string;
   dir: string;
   trained: string[];
   skipped: string[];
@@ -67,148 +70,41 @@ export interface ExperimentOutcome {
 }
 
 /** Applies overrides to a raw spec, before validation (so overridden values are validated too). */
-export function applyOverrides(raw: ExperimentSpecInput, o: RunOverrides): ExperimentSpecInput {
-  const spec = structuredClone(raw) as ExperimentSpecInput;
-  const pick = (refs: ExperimentSpecInput['datasets'], names: string[]) =>
-    names.map(
-      (n) => refs.find((r) => (r.label ?? r.name) === n) ?? refs.find((r) => r.name === n) ?? { name: n },
-    );
-  if (o.datasets) spec.datasets = pick(spec.datasets, o.datasets);
-  if (o.initializers) spec.initializers = pick(spec.initializers, o.initializers);
-  if (o.samples) {
-    spec.grid.samples = o.samples.map((count) => ({
-      count,
-      seeds: spec.grid.samples.find((s) => s.count === count)?.seeds ?? 1,
-    }));
+export function applyOverrides(kind: AnyKind, raw: unknown, o: RunOverrides): Record<string, unknown> {
+  let spec = structuredClone(raw) as Record<string, unknown>;
+  // Quick first, so explicit flags still win over the quick sizes.
+  if (o.quick) {
+    spec = (kind.quick ? kind.quick(spec as never) : spec) as Record<string, unknown>;
+    const outputs = (spec.outputs ?? {}) as { dir?: unknown };
+    // The quick study is written next to the full results, never over them.
+    if (typeof outputs.dir === 'string')
+      spec.outputs = { ...outputs, dir: `${outputs.dir.replace(/\/+$/, '')}-quick` };
   }
-  if (o.seeds !== undefined) spec.grid.samples = spec.grid.samples.map((s) => ({ ...s, seeds: o.seeds }));
-  if (o.epochs) spec.grid.epochs = o.epochs;
-  if (o.out) spec.outputs.dir = o.out;
-  if (o.backend) spec.backend = o.backend;
+  const grid = Object.fromEntries(Object.entries(o.grid ?? {}).filter(([, v]) => v !== undefined));
+  if (Object.keys(grid).length > 0) {
+    if (!kind.override) {
+      const flags = Object.keys(grid).map((k) => `--${k}`);
+      throw new ExperimentSpecError(`${flags.join(', ')}: not supported by study kind '${kind.name}'`);
+    }
+    spec = kind.override(spec as never, grid) as Record<string, unknown>;
+  }
+  if (o.out !== undefined) spec.outputs = { ...(isObject(spec.outputs) ? spec.outputs : {}), dir: o.out };
+  if (o.backend !== undefined) spec.backend = o.backend;
   return spec;
 }
 
 /**
- * Validates a spec completely before any training: its shape (zod, errors name the path), every
- * plugin and its parameters, the backend, and the output directory.
+ * Runs a study end to end: validate, let the kind prepare its data, execute the runs not already
+ * stored (in worker threads), then write the report. Finished runs are on disk as soon as they
+ * finish, so an interruption loses only the runs in flight; a run that throws is recorded and
+ * the others go on.
  */
-export function validateSpec(raw: unknown): ExperimentSpec {
-  const parsed = experimentSpecSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new ExperimentSpecError(`invalid experiment spec: ${formatZodIssues(parsed.error.issues)}`);
-  const spec = parsed.data;
-  const problems: string[] = [];
-  const check = (path: string, f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      problems.push(`${path}: ${(e as Error).message}`);
-    }
-  };
-  spec.datasets.forEach((ref, i) => {
-    check(`datasets[${i}]`, () => {
-      const plugin = datasets.get(ref.name);
-      ref.params = datasets.parseParams(plugin, ref.params) as Record<string, unknown>;
-    });
-  });
-  spec.initializers.forEach((ref, i) => {
-    check(`initializers[${i}]`, () => {
-      const plugin = initializers.get(ref.name);
-      ref.params = initializers.parseParams(plugin, ref.params) as Record<string, unknown>;
-    });
-  });
-  check('backend', () => getBackend(spec.backend));
-  if (problems.length > 0) throw new ExperimentSpecError(`invalid experiment spec: ${problems.join('; ')}`);
-  return spec;
-}
-
-interface LoadedDataset {
-  data: RunData;
-  display: DisplaySet;
-}
-
-/** Loads every data set of the spec once, into shared memory, checking the sample counts it asks for. */
-async function loadDatasets(
-  spec: ExperimentSpec,
-  cacheDir: string,
-  log: (m: string) => void,
-): Promise<Map<string, LoadedDataset>> {
-  const out = new Map<string, LoadedDataset>();
-  for (const [i, ref] of spec.datasets.entries()) {
-    const label = labelOf(ref);
-    const plugin = datasets.get(ref.name);
-    const numeric = spec.grid.samples.map((s) => s.count).filter((c): c is number => c !== 'all');
-    const needsAll = spec.grid.samples.some((s) => s.count === 'all');
-    const t0 = performance.now();
-    const load = (split: 'train' | 'test', limit?: number) =>
-      loadDataset(plugin, { split, limit, params: ref.params, cacheDir, log });
-    let train: Dataset;
-    let test: Dataset;
-    try {
-      train = await load('train', needsAll ? undefined : Math.max(...numeric)).catch(async (e) => {
-        // If the split is smaller than a requested size, say which grid entry asks too much.
-        const full = await load('train');
-        spec.grid.samples.forEach((s, j) => {
-          if (s.count !== 'all' && s.count > full.count) {
-            throw new ExperimentSpecError(
-              `grid.samples[${j}].count: ${s.count} samples asked, '${label}' has ${full.count} training samples`,
-            );
-          }
-        });
-        throw e;
-      });
-      test = await load('test');
-    } catch (e) {
-      if (e instanceof ExperimentSpecError) throw e;
-      throw new ExperimentSpecError(`datasets[${i}] ('${label}'): cannot load: ${(e as Error).message}`);
-    }
-    const dim = train.imageShape[0] * train.imageShape[1];
-    if (dim !== spec.model.sizes[0]) {
-      throw new ExperimentSpecError(
-        `datasets[${i}] ('${label}'): images have ${dim} pixels but model.sizes[0] is ${spec.model.sizes[0]}`,
-      );
-    }
-    const displayIndices = plugin.displayIndices?.(test) ?? firstOfEachClass(test);
-    log(
-      `loaded ${label}: ${train.count} train, ${test.count} test in ${((performance.now() - t0) / 1000).toFixed(2)} s`,
-    );
-    out.set(label, {
-      data: {
-        train: { images: shared(train.images), count: train.count },
-        test: { images: shared(test.images), count: test.count },
-        dim,
-        displayIndices,
-      },
-      display: {
-        imageShape: train.imageShape,
-        originals: displayIndices.map((k) => test.images.slice(k * dim, (k + 1) * dim)),
-        columnLabels: displayIndices.map((k) => test.classNames[test.labels[k]] ?? String(test.labels[k])),
-      },
-    });
-  }
-  return out;
-}
-
-/** A copy in shared memory, so every worker reads the same bytes without a copy of its own. */
-function shared(a: Float32Array): Float32Array {
-  const out = new Float32Array(new SharedArrayBuffer(a.byteLength));
-  out.set(a);
-  return out;
-}
-
-/**
- * Runs an experiment end to end: validate, load data, train the runs not already stored (in
- * worker threads), then write the report. Finished runs are on disk as soon as they finish, so
- * an interruption loses only the runs in flight.
- */
-export async function runExperiment(
-  raw: ExperimentSpecInput,
-  overrides: RunOverrides = {},
-): Promise<ExperimentOutcome> {
+export async function runExperiment(raw: unknown, overrides: RunOverrides = {}): Promise<ExperimentOutcome> {
   const started = performance.now();
   const log = overrides.log ?? ((m: string) => console.log(m));
   await loadPluginModules(overrides.plugins ?? []);
-  const spec = validateSpec(applyOverrides(raw, overrides));
+  const kind = studyKindOf(raw);
+  const spec = validateSpec(kind, applyOverrides(kind, raw, overrides));
   const dir = resolve(spec.outputs.dir);
   const store = new RunStore(dir);
   store.ensureWritable();
@@ -218,32 +114,41 @@ export async function runExperiment(
   if (!Number.isInteger(workers) || workers < 1)
     throw new ExperimentSpecError(`--workers must be a positive integer, got ${workers}`);
 
-  const loaded = await loadDatasets(spec, cacheDir, log);
-  saveStudyInputs(dir, spec, new Map([...loaded].map(([k, v]) => [k, v.display])));
+  const hash = (c: StudyRun) => runConfigHash(kind.name, kind.resultVersion, c);
+  const all = shardRuns(kind.expand(spec, backend), overrides.shard);
+  const storedRuns = new Map(all.map((c) => [c.id, store.tryRead(c.id)] as const));
+  const differing = all.filter((c) => {
+    const s = storedRuns.get(c.id);
+    return s && s.configHash !== hash(c);
+  });
+  if (differing.length > 0 && !overrides.force) {
+    throw new ExperimentSpecError(
+      `${dir} holds ${differing.length} stored run(s) made with another configuration (e.g. ${differing[0].id}); ` +
+        'pass --force to replace them, or choose another --out',
+    );
+  }
 
-  const all = shardRuns(expandRuns(spec, backend), overrides.shard);
-  const stored = overrides.force ? [] : all.filter((c) => store.find(c) !== null);
+  const artifacts = dirArtifacts(dir);
+  const data = await kind.prepare(spec, all, { dir, cacheDir, backend, log, artifacts });
+  writeFileAtomicSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+
+  const stored = overrides.force ? [] : all.filter((c) => storedRuns.get(c.id)?.configHash === hash(c));
   const storedIds = new Set(stored.map((c) => c.id));
+  const cost = (c: StudyRun) => kind.cost?.(c, data) ?? 1;
   // Longest runs first: the pool finishes sooner when the big runs do not come last.
-  const trainCount = (c: RunConfig) =>
-    c.samples === 'all' ? loaded.get(c.datasetLabel)!.data.train.count : c.samples;
-  const todo = all
-    .filter((c) => !storedIds.has(c.id))
-    .sort((a, b) => trainCount(b) * b.epochs - trainCount(a) * a.epochs);
+  const todo = all.filter((c) => !storedIds.has(c.id)).sort((a, b) => cost(b) - cost(a));
 
-  // Written to <dir>/pca, where the report (and `nmfinit report` for shards) reads them.
-  computePcaReferences(spec, dir, loaded, backend, log);
-
-  const reporter = makeReporter(overrides.progress ?? 'auto', todo, trainCount);
+  const reporter = makeReporter(overrides.progress ?? 'auto', todo, cost, log);
   const trained: string[] = [];
-  let failed: string[] = [];
+  const failed: string[] = [];
   if (todo.length > 0) {
     log(
       `${spec.name}: ${todo.length} run(s) on ${Math.min(workers, todo.length)} worker(s), backend ${backend}, output ${dir}`,
     );
     const scheduler = new Scheduler({
       workers,
-      data: Object.fromEntries([...loaded].map(([k, v]) => [k, v.data])),
+      kind: kind.name,
+      data,
       cacheDir,
       pluginModules: [...(overrides.plugins ?? []), ...(overrides.specModule ? [overrides.specModule] : [])],
     });
@@ -258,28 +163,54 @@ export async function runExperiment(
     process.once('SIGINT', onSignal);
     reporter.start(todo.length, stored.length);
     try {
-      ({ failed } = await scheduler.run(todo, {
+      await scheduler.run(todo, {
         onStart: (slot, c) => reporter.runStarted(slot, c),
         onEvent: (slot, c, e) => reporter.runEvent(slot, c, e),
-        onDone: (slot, c, result) => {
-          store.write(result);
+        onDone: (slot, c, done) => {
+          let result: unknown;
+          try {
+            result = parseOrThrow(
+              kind.result,
+              done.result,
+              `${c.id}: the result of study kind '${kind.name}'`,
+            );
+          } catch (e) {
+            store.writeFailure(c, hash(c), (e as Error).message);
+            failed.push(c.id);
+            reporter.runFailed(slot, c, (e as Error).message);
+            return;
+          }
+          store.write({
+            schema: STORED_RUN_SCHEMA,
+            kind: kind.name,
+            id: c.id,
+            configHash: hash(c),
+            config: c,
+            result,
+            timing: done.timing,
+          });
           trained.push(c.id);
-          reporter.runFinished(slot, c, result);
+          reporter.runFinished(slot, c, kind.summarize?.(result) ?? `${done.timing.seconds.toFixed(1)} s`);
         },
-        onFailed: (slot, c, message) => reporter.runFailed(slot, c, message),
-      }));
+        onFailed: (slot, c, message) => {
+          store.writeFailure(c, hash(c), message);
+          failed.push(c.id);
+          reporter.runFailed(slot, c, message);
+        },
+      });
     } finally {
       process.removeListener('SIGINT', onSignal);
       reporter.stop();
     }
     if (interrupted) throw new ExperimentInterruptedError(trained.length);
+    if (failed.length > 0) log(`${failed.length} run(s) failed; their errors are in ${store.failedDir}`);
   } else {
     log(`${spec.name}: all ${all.length} run(s) already stored in ${dir}`);
   }
 
   // A shard writes only its runs; `nmfinit report` merges the shards' directories.
-  const report =
-    overrides.shard && overrides.shard.count > 1 ? null : await writeStudyReport(loadStudy([dir]));
+  const sharded = overrides.shard !== undefined && overrides.shard.count > 1;
+  const report = sharded ? null : await writeReport(loadStudy([dir]), { log, allowPartial: true });
   if (report) log(`report: ${report.reportMd}`);
   else
     log(
@@ -287,6 +218,7 @@ export async function runExperiment(
     );
   return {
     spec,
+    kind: kind.name,
     dir,
     trained,
     skipped: stored.map((c) => c.id),
@@ -296,23 +228,5 @@ export async function runExperiment(
   };
 }
 
-function computePcaReferences(
-  spec: ExperimentSpec,
-  dir: string,
-  loaded: Map<string, LoadedDataset>,
-  backend: string,
-  log: (m: string) => void,
-): PcaReference[] {
-  const rank = spec.outputs.pcaRank ?? Math.min(...spec.model.sizes);
-  const refs: PcaReference[] = [];
-  for (const [label, { data }] of loaded) {
-    for (const s of spec.grid.samples) {
-      const n = s.count === 'all' ? data.train.count : s.count;
-      const split = validationSplitIndex(n, spec.training.validationSplit);
-      const ref = pcaReference(dir, label, s.count, data.train.images, n, split, data.dim, rank, backend);
-      log(`PCA rank ${rank} on ${label} (${s.count}): validation MSE ${ref.valMse.toFixed(5)}`);
-      refs.push(ref);
-    }
-  }
-  return refs;
-}
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);

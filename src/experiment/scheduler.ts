@@ -1,20 +1,23 @@
 import { Worker } from 'node:worker_threads';
-import type { RunConfig } from './grid.ts';
-import type { RunData, RunEvent } from './run-one.ts';
-import type { RunResult } from './store.ts';
-import type { FromWorker, WorkerInit } from './worker.ts';
+import type { StudyRun, StudyRunEvent } from './study-kind.ts';
+import type { FromWorker, WorkerInit, WorkerRunDone } from './worker.ts';
+
+type RunConfig = StudyRun;
 
 export interface SchedulerHooks {
   onStart?(slot: number, config: RunConfig): void;
-  onEvent?(slot: number, config: RunConfig, event: RunEvent): void;
+  onEvent?(slot: number, config: RunConfig, event: StudyRunEvent): void;
   /** Called for each finished run before the next starts on that slot; write the result here. */
-  onDone(slot: number, config: RunConfig, result: RunResult): void;
+  onDone(slot: number, config: RunConfig, done: WorkerRunDone): void;
   onFailed?(slot: number, config: RunConfig, message: string): void;
 }
 
 export interface SchedulerOptions {
   workers: number;
-  data: Record<string, RunData>;
+  /** The study kind every run belongs to. */
+  kind: string;
+  /** What the kind's `prepare` returned, sent once to each worker. */
+  data: unknown;
   cacheDir: string;
   pluginModules: string[];
 }
@@ -41,6 +44,7 @@ export class Scheduler {
     const failed: string[] = [];
     const slots = Math.min(this.options.workers, queue.length);
     const init: WorkerInit = {
+      kind: this.options.kind,
       data: this.options.data,
       cacheDir: this.options.cacheDir,
       pluginModules: this.options.pluginModules,
@@ -67,7 +71,7 @@ export class Scheduler {
                 if (m.type === 'ready') next();
                 else if (m.type === 'event' && current) hooks.onEvent?.(slot, current, m.event);
                 else if (m.type === 'done' && current) {
-                  hooks.onDone(slot, current, m.result);
+                  hooks.onDone(slot, current, m);
                   next();
                 } else if (m.type === 'failed' && current) {
                   failed.push(current.id);

@@ -1,93 +1,52 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomicSync } from '../util/files.ts';
-import { type RunConfig, runConfigHash } from './grid.ts';
+import { readJsonAs } from './artifacts.ts';
+import { STORED_RUN_SCHEMA, type StoredRun, type StudyRun } from './study-kind.ts';
 
-/** What a finished run stores: its full config, its history and its snapshots. */
-export interface RunResult {
-  schema: typeof RUN_SCHEMA;
-  id: string;
-  configHash: string;
-  config: RunConfig;
-  trainSamples: number;
-  valSamples: number;
-  history: { loss: number[]; valLoss: number[]; initialLoss: number; initialValLoss: number };
-  /** Where the loss became NaN/Inf; the history ends before it. */
-  diverged: { epoch: number; batch: number | null; loss: number } | null;
-  /** Indices (in the test split) of the images whose reconstructions are kept. */
-  displayIndices: number[];
-  snapshots: RunSnapshot[];
-  timing: { initializerSeconds: number; trainingSeconds: number; startedAt: string; finishedAt: string };
-}
+const storedRunSchema = z.object({
+  schema: z.literal(STORED_RUN_SCHEMA),
+  kind: z.string(),
+  id: z.string(),
+  configHash: z.string(),
+  config: z.looseObject({ id: z.string(), seed: z.number(), backend: z.string() }),
+  result: z.unknown(),
+  timing: z.object({ seconds: z.number(), startedAt: z.string(), finishedAt: z.string() }),
+});
 
-export interface RunSnapshot {
-  epoch: number;
-  testMse: number;
-  /** Reconstructions of the display images, displayIndices.length × d float32, base64. */
-  reconstructions: string;
-}
-
-export const RUN_SCHEMA = 'nmfinit.run/1' as const;
-
-const lossValue = z
-  .number()
-  .nullable()
-  .transform((v) => v ?? Number.NaN);
-
-const runResultSchema = z.object({
-  schema: z.literal(RUN_SCHEMA),
+const failureSchema = z.object({
   id: z.string(),
   configHash: z.string(),
   config: z.looseObject({ id: z.string() }),
-  trainSamples: z.number().int(),
-  valSamples: z.number().int(),
-  // JSON writes NaN and ±Infinity as null; they are read back as NaN.
-  history: z.object({
-    loss: z.array(lossValue),
-    valLoss: z.array(lossValue),
-    initialLoss: lossValue,
-    initialValLoss: lossValue,
-  }),
-  diverged: z
-    .object({ epoch: z.number(), batch: z.number().nullable(), loss: z.number().nullable() })
-    .nullable(),
-  displayIndices: z.array(z.number().int()),
-  snapshots: z.array(
-    z.object({ epoch: z.number().int(), testMse: z.number().nullable(), reconstructions: z.string() }),
-  ),
-  timing: z.object({
-    initializerSeconds: z.number(),
-    trainingSeconds: z.number(),
-    startedAt: z.string(),
-    finishedAt: z.string(),
-  }),
+  error: z.string(),
+  at: z.string(),
 });
 
-export function encodeFloat32(values: Float32Array): string {
-  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+/** A file under runs/ that could not be read back, and why. */
+export interface UnreadableRun {
+  file: string;
+  reason: string;
 }
 
-export function decodeFloat32(base64: string): Float32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  const out = new Float32Array(bytes.byteLength / 4);
-  new Uint8Array(out.buffer).set(bytes);
-  return out;
-}
-
-/** Finished runs on disk: one JSON file per run under <dir>/runs, written atomically. */
+/**
+ * Finished runs on disk: one JSON file per run under <dir>/runs, written atomically, and one per
+ * failed run under <dir>/failed (removed when the run later succeeds).
+ */
 export class RunStore {
   readonly runsDir: string;
+  readonly failedDir: string;
 
   constructor(readonly dir: string) {
     this.runsDir = join(dir, 'runs');
+    this.failedDir = join(dir, 'failed');
   }
 
   pathOf(id: string): string {
     return join(this.runsDir, `${id}.json`);
   }
 
-  /** Creates the output directory and proves it writable, so a bad --out fails before any training. */
+  /** Creates the output directory and proves it writable, so a bad --out fails before any work. */
   ensureWritable(): void {
     const probe = join(this.dir, `.write-test-${process.pid}`);
     try {
@@ -99,41 +58,64 @@ export class RunStore {
     }
   }
 
-  write(result: RunResult): void {
-    // JSON keeps NaN/Inf as null; the divergence record says where the run stopped.
-    writeFileAtomicSync(this.pathOf(result.id), `${JSON.stringify(result)}\n`);
+  write(run: StoredRun): void {
+    // JSON keeps NaN/Inf as null; a kind's result schema reads them back.
+    writeFileAtomicSync(this.pathOf(run.id), `${JSON.stringify(run)}\n`);
+    rmSync(join(this.failedDir, `${run.id}.json`), { force: true });
   }
 
-  /** The stored result of this config, if there is one with the same config hash; otherwise null. */
-  find(config: RunConfig): RunResult | null {
-    const stored = this.read(config.id);
-    return stored && stored.configHash === runConfigHash(config) ? stored : null;
+  writeFailure(config: StudyRun, configHash: string, error: string): void {
+    const record = { id: config.id, configHash, config, error, at: new Date().toISOString() };
+    writeFileAtomicSync(join(this.failedDir, `${config.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 
-  read(id: string): RunResult | null {
+  /** The stored run with this id, or null when there is none; throws (naming the file) when unreadable. */
+  read(id: string): StoredRun | null {
     const path = this.pathOf(id);
     if (!existsSync(path)) return null;
+    return readJsonAs(path, storedRunSchema) as StoredRun;
+  }
+
+  /** Like `read`, but an unreadable file counts as absent (it is redone and replaced). */
+  tryRead(id: string): StoredRun | null {
     try {
-      return parseRunResult(readFileSync(path, 'utf8'), path);
+      return this.read(id);
     } catch {
-      // An unreadable result is treated as missing: the run is redone and the file replaced.
       return null;
     }
   }
 
-  /** Every readable run under this directory. */
-  all(): RunResult[] {
-    if (!existsSync(this.runsDir)) return [];
-    return readdirSync(this.runsDir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => this.read(f.slice(0, -5)))
-      .filter((r): r is RunResult => r !== null);
+  /** Every stored run, and the files that could not be read. */
+  all(): { runs: StoredRun[]; unreadable: UnreadableRun[] } {
+    const runs: StoredRun[] = [];
+    const unreadable: UnreadableRun[] = [];
+    for (const f of listJson(this.runsDir)) {
+      try {
+        const run = this.read(f.slice(0, -5));
+        if (run) runs.push(run);
+      } catch (e) {
+        unreadable.push({ file: join(this.runsDir, f), reason: (e as Error).message });
+      }
+    }
+    return { runs, unreadable };
+  }
+
+  /** The failure records (the latest error of each run that failed and has not succeeded since). */
+  failures(): { id: string; configHash: string; config: StudyRun; error: string }[] {
+    return listJson(this.failedDir).flatMap((f) => {
+      try {
+        return [readJsonAs(join(this.failedDir, f), failureSchema) as never];
+      } catch {
+        return [];
+      }
+    });
   }
 }
 
-export function parseRunResult(text: string, source: string): RunResult {
-  const parsed = runResultSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${source}: not a run result: ${parsed.error.issues[0]?.message}`);
-  return parsed.data as unknown as RunResult;
+function listJson(dir: string): string[] {
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+    : [];
 }

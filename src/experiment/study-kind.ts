@@ -135,6 +135,11 @@ export interface StudyKind<
   readonly resultVersion: number;
   /** One short line about a finished run, for the progress log. */
   summarize?(result: Result): string;
+  /**
+   * Applies the grid flags (`--datasets`, `--samples`, …) to a raw spec, before validation. A kind
+   * without it rejects them; a kind throws for a flag it does not understand.
+   */
+  override?(spec: z.input<z.ZodType<Spec>>, grid: GridOverrides): z.input<z.ZodType<Spec>>;
   /** The quick version of a spec (`--quick`): the same pipeline at small size, under a minute. */
   quick?(spec: z.input<z.ZodType<Spec>>): z.input<z.ZodType<Spec>>;
   /** Writes report.md, results.json and the figures into `input.dir`. */
@@ -142,6 +147,15 @@ export interface StudyKind<
     input: StudyReportInput<Spec, Run, Result>,
     ctx: { log: (m: string) => void },
   ): Promise<StudyReportFiles>;
+}
+
+/** The grid flags of `nmfinit run` and experiment files; each kind says which it understands. */
+export interface GridOverrides {
+  datasets?: string[];
+  initializers?: string[];
+  samples?: (number | 'all')[];
+  epochs?: number[];
+  seeds?: number;
 }
 
 /** The fields every study spec has. */

@@ -1,88 +1,130 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomicSync } from '../util/files.ts';
-import { expandRuns, runConfigHash } from './grid.ts';
-import type { PcaReference } from './pca-reference.ts';
-import type { DisplaySet, StudyReportInput } from './report.ts';
-import { type ExperimentSpec, experimentSpecSchema } from './spec.ts';
-import { decodeFloat32, encodeFloat32, type RunResult, RunStore } from './store.ts';
+import { dirArtifacts, readJsonFile } from './artifacts.ts';
+import { runConfigHash } from './hash.ts';
+import { RunStore, type UnreadableRun } from './store.ts';
+import type {
+  BaseStudySpec,
+  FailedRun,
+  StoredRun,
+  StudyReportFiles,
+  StudyReportInput,
+  StudyRun,
+} from './study-kind.ts';
+import { type AnyKind, studyKindOf, validateSpec } from './validate.ts';
 
-// What a report needs besides the runs is kept next to them, so `nmfinit report` can merge the
-// output directories of several shards (machines) without loading any data set again.
-
-export function saveStudyInputs(
-  dir: string,
-  spec: ExperimentSpec,
-  display: ReadonlyMap<string, DisplaySet>,
-): void {
-  writeFileAtomicSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
-  for (const [label, set] of display) {
-    const stored = {
-      imageShape: set.imageShape,
-      columnLabels: set.columnLabels,
-      originals: set.originals.map(encodeFloat32),
-    };
-    writeFileAtomicSync(join(dir, 'display', `${label}.json`), `${JSON.stringify(stored)}\n`);
-  }
+/** Everything a report is drawn from, gathered from one or more output directories. */
+export interface LoadedStudy {
+  kind: AnyKind;
+  input: StudyReportInput<BaseStudySpec, StudyRun, unknown>;
+  /** Run files that could not be read, or whose config no longer matches the spec's grid. */
+  unreadable: UnreadableRun[];
 }
 
 /**
- * Reads one or more output directories of the same experiment (e.g. one per shard) into one
- * report input: the spec (which must agree), every run of its grid whose config matches, the
- * PCA references and the display images. The report is written to the first directory.
+ * Reads one or more output directories of the same study (e.g. one per shard) into one report
+ * input: the spec (which must agree), every run of its grid whose stored config matches, the
+ * runs that are missing, and the failure records. The report is written to the first directory.
  */
-export function loadStudy(dirs: readonly string[]): StudyReportInput {
+export function loadStudy(dirs: readonly string[]): LoadedStudy {
   if (dirs.length === 0) throw new Error('report: give at least one output directory');
-  let spec: ExperimentSpec | undefined;
-  const pca = new Map<string, PcaReference>();
-  const display = new Map<string, DisplaySet>();
-  const runs = new Map<string, RunResult>();
+  let spec: BaseStudySpec | undefined;
+  let kind: AnyKind | undefined;
+  let specSource = '';
+  const runs = new Map<string, StoredRun>();
+  const failures = new Map<string, FailedRun>();
+  const unreadable: UnreadableRun[] = [];
   for (const d of dirs.map((x) => resolve(x))) {
     const specPath = join(d, 'spec.json');
     if (!existsSync(specPath))
       throw new Error(`report: ${specPath} not found; is '${d}' an experiment output directory?`);
-    const parsed = experimentSpecSchema.safeParse(JSON.parse(readFileSync(specPath, 'utf8')));
-    if (!parsed.success) throw new Error(`report: ${specPath} is not a valid experiment spec`);
-    // Shards differ only in where they wrote (outputs.dir); anything else is another experiment.
-    const sameStudy = (a: ExperimentSpec, b: ExperimentSpec) =>
+    const raw = readJsonFile(specPath);
+    const k = studyKindOf(raw);
+    let parsed: BaseStudySpec;
+    try {
+      parsed = validateSpec(k, raw);
+    } catch (e) {
+      throw new Error(`report: ${specPath}: ${(e as Error).message}`);
+    }
+    // Shards differ only in where they wrote (outputs.dir); anything else is another study.
+    const sameStudy = (a: BaseStudySpec, b: BaseStudySpec) =>
       JSON.stringify({ ...a, outputs: { ...a.outputs, dir: '' } }) ===
       JSON.stringify({ ...b, outputs: { ...b.outputs, dir: '' } });
-    if (spec && !sameStudy(parsed.data, spec)) {
-      throw new Error(
-        `report: ${specPath} describes a different experiment than ${join(resolve(dirs[0]), 'spec.json')}`,
-      );
+    if (spec && !sameStudy(parsed, spec)) {
+      throw new Error(`report: ${specPath} describes a different experiment than ${specSource}`);
     }
-    spec ??= parsed.data;
-    for (const f of listJson(join(d, 'pca'))) {
-      const ref = JSON.parse(readFileSync(join(d, 'pca', f), 'utf8')) as PcaReference;
-      pca.set(`${ref.datasetLabel}__${ref.samples}__${ref.rank}`, ref);
-    }
-    for (const f of listJson(join(d, 'display'))) {
-      const raw = JSON.parse(readFileSync(join(d, 'display', f), 'utf8'));
-      display.set(f.slice(0, -5), {
-        imageShape: raw.imageShape,
-        columnLabels: raw.columnLabels,
-        originals: (raw.originals as string[]).map(decodeFloat32),
-      });
-    }
-    for (const r of new RunStore(d).all()) runs.set(r.id, r);
+    spec ??= parsed;
+    kind ??= k;
+    specSource ||= specPath;
+    const store = new RunStore(d);
+    const found = store.all();
+    unreadable.push(...found.unreadable);
+    for (const r of found.runs) runs.set(r.id, r);
+    for (const f of store.failures()) failures.set(f.id, { config: f.config, error: f.error });
   }
+  const k = kind!;
   const s = spec!;
-  // Keep the runs of this spec's grid whose stored config is exactly the one it asks for.
-  const wanted = new Map(expandRuns(s, '').map((c) => [c.id, c]));
-  const matching = [...runs.values()].filter((r) => {
+  // Keep the runs of this spec's grid whose stored config is exactly the one it asks for
+  // (any backend: a report may merge shards that ran on different machines).
+  const wanted = new Map(k.expand(s, '').map((c) => [c.id, c]));
+  const matching: StoredRun[] = [];
+  for (const r of runs.values()) {
     const expected = wanted.get(r.id);
-    return (
-      expected !== undefined && r.configHash === runConfigHash({ ...expected, backend: r.config.backend })
-    );
+    if (!expected) continue;
+    const hash = runConfigHash(k.name, k.resultVersion, { ...expected, backend: r.config.backend });
+    if (r.configHash !== hash) {
+      unreadable.push({ file: r.id, reason: 'made with another configuration than the spec asks for' });
+      continue;
+    }
+    try {
+      matching.push({ ...r, result: k.result.parse(r.result) });
+    } catch (e) {
+      unreadable.push({ file: r.id, reason: `result does not match its schema: ${(e as Error).message}` });
+    }
+  }
+  const have = new Set(matching.map((r) => r.id));
+  const missing = [...wanted.values()].filter((c) => !have.has(c.id));
+  const failed = missing.flatMap((c) => {
+    const f = failures.get(c.id);
+    return f ? [f] : [];
   });
-  return { dir: resolve(dirs[0]), spec: s, runs: matching, pca: [...pca.values()], display };
+  return {
+    kind: k,
+    input: {
+      dir: resolve(dirs[0]),
+      spec: s,
+      runs: matching.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      missing,
+      failed,
+      artifacts: dirArtifacts(resolve(dirs[0])),
+    },
+    unreadable,
+  };
 }
 
-function listJson(dir: string): string[] {
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort()
-    : [];
+export class PartialReportError extends Error {
+  override name = 'PartialReportError';
+}
+
+/**
+ * Writes a study's report from what `loadStudy` gathered. A report with missing runs is refused
+ * (it would quote n seeds it does not have) unless `allowPartial`; the kind's report then names
+ * the missing and failed runs, and computes n from what it has.
+ */
+export async function writeReport(
+  study: LoadedStudy,
+  options: { log?: (m: string) => void; allowPartial?: boolean } = {},
+): Promise<StudyReportFiles> {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const { missing, failed } = study.input;
+  for (const u of study.unreadable) log(`warning: skipped ${u.file}: ${u.reason}`);
+  if (missing.length > 0) {
+    const text = `${missing.length} run(s) of the grid are missing (${failed.length} failed), e.g. ${missing[0].id}`;
+    if (!options.allowPartial)
+      throw new PartialReportError(
+        `report: ${text}; pass --partial to write a report from the runs there are`,
+      );
+    log(`warning: ${text}; the report says so`);
+  }
+  return study.kind.report(study.input, { log });
 }

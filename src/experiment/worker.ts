@@ -1,27 +1,39 @@
-// A worker thread that trains runs sent by the scheduler, one at a time, on its own backend
-// instance. The data sets arrive once, in shared memory, and are never copied.
+// A worker thread that executes runs sent by the scheduler, one at a time. The study's shared
+// data arrives once (typed arrays over SharedArrayBuffers are never copied); the kind comes from
+// the registry after the plugin modules the parent names are imported.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { RunConfig } from './grid.ts';
+import { getBackend } from '../backend/index.ts';
+import { studies } from '../registry/kinds.ts';
+import { Rng } from '../tensor/rng.ts';
 import { loadPluginModules } from './plugins.ts';
-import { executeRun, type RunData } from './run-one.ts';
+import type { StudyRun, StudyRunEvent } from './study-kind.ts';
 
 export interface WorkerInit {
-  data: Record<string, RunData>;
+  kind: string;
+  data: unknown;
   cacheDir: string;
   pluginModules: string[];
 }
 
-export type ToWorker = { type: 'run'; config: RunConfig } | { type: 'exit' };
+export type ToWorker = { type: 'run'; config: StudyRun } | { type: 'exit' };
+
+export interface WorkerRunDone {
+  type: 'done';
+  result: unknown;
+  timing: { seconds: number; startedAt: string; finishedAt: string };
+}
+
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'event'; runId: string; event: import('./run-one.ts').RunEvent }
-  | { type: 'done'; result: import('./store.ts').RunResult }
+  | { type: 'event'; runId: string; event: StudyRunEvent }
+  | WorkerRunDone
   | { type: 'failed'; runId: string; message: string };
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 
 await loadPluginModules(init.pluginModules);
+const kind = studies.get(init.kind);
 
 port.on('message', async (message: ToWorker) => {
   if (message.type === 'exit') {
@@ -29,20 +41,27 @@ port.on('message', async (message: ToWorker) => {
     return;
   }
   const { config } = message;
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
   try {
-    const data = init.data[config.datasetLabel];
-    if (!data) throw new Error(`no data loaded for data set '${config.datasetLabel}'`);
-    const result = await executeRun(config, data, {
+    const result = await kind.execute(config, init.data, {
       cacheDir: init.cacheDir,
-      onEvent: (event) => port.postMessage({ type: 'event', runId: config.id, event } satisfies FromWorker),
+      rng: Rng.seeded(config.seed),
+      backend: getBackend(config.backend),
+      emit: (event) => port.postMessage({ type: 'event', runId: config.id, event } satisfies FromWorker),
     });
-    port.postMessage({ type: 'done', result } satisfies FromWorker);
+    const timing = {
+      seconds: (performance.now() - t0) / 1000,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+    };
+    port.postMessage({ type: 'done', result, timing } satisfies FromWorker);
   } catch (e) {
     const err = e as Error;
     port.postMessage({
       type: 'failed',
       runId: config.id,
-      message: err.stack ?? err.message,
+      message: err?.stack ?? String(e),
     } satisfies FromWorker);
   }
 });

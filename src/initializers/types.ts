@@ -39,6 +39,11 @@ export interface InitializerPlugin<S extends z.ZodType = z.ZodType> extends Plug
   /** True when different seeds give different weights (checked by `checkInitializer`). */
   readonly random: boolean;
   init(ctx: InitializerContext<z.output<S>>): LayerWeights[] | Promise<LayerWeights[]>;
+  /**
+   * Whether the plugin can initialize this network with these parameters, checked before any
+   * training: null when it can, otherwise why not (e.g. NMF needs a mirrored autoencoder).
+   */
+  supports?(layers: readonly DenseLayerSpec[], params: z.output<S>): string | null;
 }
 
 /** Identity function that gives a plugin object its full type (like Vite's defineConfig). */

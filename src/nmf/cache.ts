@@ -9,11 +9,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { defaultInitMethod, type NmfOptionsInput, nmfOptionsSchema, parseNmfParams } from './options.ts';
+import { defaultInitMethod, NmfError, type NmfOptionsInput, nmfOptionsSchema } from './options.ts';
 import { type NmfResult, nmf } from './solve.ts';
 
 /** Bump whenever a change to the solvers, inits or SVD changes the factors they produce. */
@@ -43,7 +44,9 @@ const headerSchema = z.strictObject({
  * NMF_CODE_VERSION.
  */
 export function nmfCacheKey(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): string {
-  const o = parseNmfParams(nmfOptionsSchema, options, 'nmfCacheKey');
+  const o = parseOrThrow(nmfOptionsSchema, options ?? {}, 'nmfCacheKey: invalid parameters', {
+    error: NmfError,
+  });
   const matrix =
     x.kind === 'identity' ? `identity ${x.rows}` : `dense ${x.rows}x${x.cols} sha256:${denseHash(x)}`;
   return JSON.stringify({
@@ -154,7 +157,9 @@ export function cachedNmf(
   const { cacheDir, log } = cache;
   if (cacheDir === undefined) return { result: nmf(x, options, rng), source: 'computed' };
   const key = nmfCacheKey(x, options, rng);
-  const rank = parseNmfParams(nmfOptionsSchema, options, 'cachedNmf').rank;
+  const rank = parseOrThrow(nmfOptionsSchema, options ?? {}, 'cachedNmf: invalid parameters', {
+    error: NmfError,
+  }).rank;
   const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
   if (existsSync(path)) {
     try {

@@ -3,7 +3,6 @@
 // solver='cd', tol=1e-4, max_iter=200, init=None meaning 'nndsvda' when k ≤ min(rows, cols), else
 // 'random'.
 import { z } from 'zod';
-import { formatZodIssues } from '../registry/zod-errors.ts';
 
 export const NMF_SOLVERS = ['cd', 'mu'] as const;
 export const NMF_INIT_METHODS = ['random', 'nndsvd', 'nndsvda', 'nndsvdar'] as const;
@@ -54,14 +53,6 @@ export const nmfOptionsSchema = z.strictObject({
 });
 export type NmfOptions = z.output<typeof nmfOptionsSchema>;
 export type NmfOptionsInput = z.input<typeof nmfOptionsSchema>;
-
-/** Parses with `schema` or throws an NmfError naming each bad parameter. */
-export function parseNmfParams<S extends z.ZodType>(schema: S, raw: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(raw ?? {});
-  if (!result.success)
-    throw new NmfError(`${where}: invalid parameters: ${formatZodIssues(result.error.issues)}`);
-  return result.data;
-}
 
 /** scikit-learn's init=None rule. */
 export function defaultInitMethod(rank: number, rows: number, cols: number): NmfInitMethod {

@@ -1,5 +1,7 @@
 // The NMF driver: initial factors, then alternating W and H half-steps of one solver until the
 // error stops decreasing, reaches a target, or the iteration budget is spent.
+
+import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { coordinateDescentSweep } from './hals.ts';
 import { type FactorPair, initialFactors } from './init.ts';
@@ -16,7 +18,6 @@ import {
   type NmfStoppingInput,
   nmfOptionsSchema,
   nmfStoppingSchema,
-  parseNmfParams,
 } from './options.ts';
 
 /** Non-negative factors of X (rows × cols) ≈ W·H, row-major float64. */
@@ -51,7 +52,7 @@ export function initializeNmf(x: NmfMatrix, rank: number, method: NmfInitMethod,
 
 /** Factors X with the chosen solver and init; `rng` seeds the init (the solvers are deterministic). */
 export function nmf(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): NmfResult {
-  const o = parseNmfParams(nmfOptionsSchema, options, 'nmf');
+  const o = parseOrThrow(nmfOptionsSchema, options ?? {}, 'nmf: invalid parameters', { error: NmfError });
   const method = o.init ?? defaultInitMethod(o.rank, x.rows, x.cols);
   checkRank(x, o.rank, method);
   const start = initialFactors(x, o.rank, method, rng.child('init'));
@@ -83,7 +84,9 @@ function fitFrom(
   solver: NmfSolverName,
 ): NmfResult {
   const where = solver === 'cd' ? 'fitCoordinateDescent' : 'fitMultiplicativeUpdate';
-  const s = parseNmfParams(nmfStoppingSchema, stopping, where);
+  const s = parseOrThrow(nmfStoppingSchema, stopping ?? {}, `${where}: invalid parameters`, {
+    error: NmfError,
+  });
   const { rank, W, H } = initial;
   if (initial.rows !== x.rows || initial.cols !== x.cols) {
     throw new NmfError(

@@ -1,6 +1,6 @@
-import { ACTIVATIONS } from '../autodiff/kernels.ts';
 import { dense } from '../autodiff/ops.ts';
 import { Parameter, type Tape, type Var } from '../autodiff/tape.ts';
+import { ACTIVATIONS } from '../backend/activations.ts';
 import type { ActivationName } from '../backend/types.ts';
 import { Tensor } from '../tensor/tensor.ts';
 

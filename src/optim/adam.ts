@@ -1,5 +1,5 @@
-import { referenceKernels } from '../autodiff/kernels.ts';
 import type { Parameter } from '../autodiff/tape.ts';
+import { referenceKernels } from '../backend/kernels.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
 import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
 

@@ -1,4 +1,6 @@
+import type { BackendFactory } from '../backend/types.ts';
 import type { DatasetPlugin } from '../data/types.ts';
+import type { StudyKind } from '../experiment/study-kind.ts';
 import type { InitializerPlugin } from '../initializers/types.ts';
 import { Registry } from './registry.ts';
 
@@ -7,3 +9,9 @@ export const initializers = new Registry<InitializerPlugin>('initializer');
 
 /** The dataset plugins. */
 export const datasets = new Registry<DatasetPlugin>('dataset');
+
+/** The matmul backends; the built-ins register when the backend module loads. */
+export const backends = new Registry<BackendFactory>('backend');
+
+/** The study kinds (autoencoder-init, nmf-identity, …). Built-ins register with `nmfinit/plugins`. */
+export const studies = new Registry<StudyKind>('study kind');

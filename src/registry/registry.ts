@@ -1,6 +1,6 @@
 import { closest, distance } from 'fastest-levenshtein';
 import type { z } from 'zod';
-import { formatZodIssues } from './zod-errors.ts';
+import { parseOrThrow } from './parse.ts';
 
 /** What every plugin carries: a name, a one-line description and a parameter schema with defaults. */
 export interface PluginBase {
@@ -70,18 +70,10 @@ export class Registry<P extends PluginBase> {
 
   /** Validates raw parameters against the plugin's schema, filling defaults; errors name the parameter. */
   parseParams<Q extends P>(plugin: Q, raw: unknown = {}): z.output<Q['params']> {
-    const result = plugin.params.safeParse(raw ?? {});
-    if (!result.success) {
-      throw new RegistryError(
-        `${this.kind} '${plugin.name}': invalid parameters: ${formatZodIssues(result.error.issues, 'params')}`,
-      );
-    }
-    return result.data as z.output<Q['params']>;
-  }
-
-  /** For tests: forget a plugin. */
-  unregister(name: string): boolean {
-    return this.plugins.delete(name);
+    return parseOrThrow(plugin.params, raw ?? {}, `${this.kind} '${plugin.name}': invalid parameters`, {
+      root: 'params',
+      error: RegistryError,
+    }) as z.output<Q['params']>;
   }
 
   private unknownMessage(name: string): string {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import type { DenseLayerSpec, InitializerPlugin, LayerWeights } from '../initializers/types.ts';
-import { formatZodIssues } from '../registry/zod-errors.ts';
+import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
 import { firstNonFinite } from '../tensor/tensor.ts';
 import { autoencoderStack, denseStack } from './stacks.ts';
@@ -142,13 +142,10 @@ async function initOnce(
 }
 
 function parseParams(plugin: InitializerPlugin, raw: unknown, label: string): unknown {
-  const result = plugin.params.safeParse(raw ?? {});
-  if (!result.success) {
-    throw new InitializerCheckError(
-      `${label}: options.params are invalid: ${formatZodIssues(result.error.issues, 'params')}`,
-    );
-  }
-  return result.data;
+  return parseOrThrow(plugin.params, raw ?? {}, `${label}: options.params are invalid`, {
+    root: 'params',
+    error: InitializerCheckError,
+  });
 }
 
 /** The fields every plugin needs (the registry's own rules, so a checked plugin also registers). */

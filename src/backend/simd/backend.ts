@@ -1,6 +1,7 @@
-import { referenceKernels } from '../../autodiff/kernels.ts';
+import { z } from 'zod';
+import { referenceKernels } from '../kernels.ts';
 import { checkGemmArgs } from '../reference.ts';
-import type { ActivationName, Backend, BackendFactory, ElementwiseKernels } from '../types.ts';
+import { type ActivationName, type Backend, defineBackend, type ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
 import { type HeapOptions, WasmHeap } from './heap.ts';
 import { defaultSimdModule, type GemmRowsArgs, type SimdExports, type SimdModule } from './module.ts';
@@ -276,11 +277,17 @@ export function simdAvailable(): boolean {
   return sharedMemoryProbe && defaultSimdModule.module !== null;
 }
 
-export const simdBackendFactory: BackendFactory = {
+export const simdBackendFactory = defineBackend({
   name: 'simd',
   description:
     'WebAssembly SIMD (f32x4) gemm with register tiles and packed panels, plus SIMD elementwise kernels',
+  params: z
+    .object({
+      /** Threads that share one gemm's rows (bit-identical results); 1 leaves the other cores to other runs. */
+      threads: z.coerce.number().int().min(1).max(64).default(1),
+    })
+    .strict(),
   priority: 100,
   isAvailable: simdAvailable,
-  create: () => new SimdBackend(),
-};
+  create: ({ threads }) => new SimdBackend({ threads }),
+});

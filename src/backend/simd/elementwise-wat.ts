@@ -5,7 +5,7 @@ import { activationWat } from './activation-wat.ts';
  *
  * Except bias + sigmoid / tanh (activation-wat.ts: an exp approximation, a few ulps from the
  * reference), each kernel repeats the arithmetic of its TypeScript reference
- * (src/autodiff/kernels.ts) in the same precision and order, so the results are bit-identical to
+ * (src/backend/kernels.ts) in the same precision and order, so the results are bit-identical to
  * it, not merely close:
  * - where the reference does one f32 operation per element (bias add, relu, column sums), f32x4
  *   gives the same rounding as JavaScript's double-then-round-to-float32 (one IEEE operation in

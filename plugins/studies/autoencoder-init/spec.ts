@@ -1,5 +1,7 @@
-import { z } from 'zod';
-import { ACTIVATIONS } from '../autodiff/kernels.ts';
+import { ACTIVATIONS, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+
+/** The name of this study kind; specs that name no kind are of this one. */
+export const AUTOENCODER_KIND = 'autoencoder-init';
 
 // An experiment is plain data: this schema is its single definition. Every object is strict,
 // so a misspelt key is an error that names its path, not a silently ignored setting.
@@ -52,9 +54,7 @@ const samplesEntry = z
 
 export const experimentSpecSchema = z
   .object({
-    /** Names the output and the report. */
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
-    description: z.string().default(''),
+    ...studySpecFields(AUTOENCODER_KIND, { isDefault: true }),
     datasets: z.array(pluginRef).min(1),
     model: z
       .object({
@@ -84,12 +84,9 @@ export const experimentSpecSchema = z
         epochs: z.array(z.number().int().positive()).min(1),
       })
       .strict(),
-    /** The first seed; seed i of a result set is firstSeed + i. */
-    firstSeed: z.number().int().default(0),
-    backend: z.string().default('auto'),
     outputs: z
       .object({
-        dir: z.string().min(1),
+        ...studyOutputsFields,
         /** Epochs shown in the report's table (those beyond the longest run are dropped). */
         tableEpochs: z.array(z.number().int().min(0)).default([0, 1, 2, 5, 10, 50]),
         /** Validation MSE a run must reach for the "epochs to threshold" column; default: the PCA reference. */
@@ -126,6 +123,10 @@ export const experimentSpecSchema = z
       'initializers',
       spec.initializers.map((d) => d.label ?? d.name),
     );
+    spec.grid.epochs.forEach((e, i) => {
+      if (spec.grid.epochs.indexOf(e) !== i)
+        ctx.addIssue({ code: 'custom', path: ['grid', 'epochs', i], message: `duplicate epoch count ${e}` });
+    });
     const counts = new Set<string>();
     spec.grid.samples.forEach((s, i) => {
       const key = String(s.count);
@@ -145,8 +146,8 @@ export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
 export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
 export type PluginRef = z.output<typeof pluginRef>;
 
-/** Declares an experiment with full typing; validation happens when it runs. */
-export function defineExperiment(spec: ExperimentSpecInput): ExperimentSpecInput {
+/** Declares an autoencoder-initialization study with full typing; validation happens when it runs. */
+export function defineAutoencoderStudy(spec: ExperimentSpecInput): ExperimentSpecInput {
   return spec;
 }
 

@@ -1,16 +1,21 @@
-import { getBackend } from '../backend/index.ts';
-import { autoencoder } from '../nn/autoencoder.ts';
-import type { Sequential } from '../nn/sequential.ts';
-import { Adam } from '../optim/adam.ts';
-import type { Optimizer } from '../optim/optimizer.ts';
-import { Sgd } from '../optim/sgd.ts';
-import { initializers } from '../registry/kinds.ts';
-import { Rng } from '../tensor/rng.ts';
-import { Tensor } from '../tensor/tensor.ts';
-import { evaluate, fit, type History, TrainingDivergedError } from '../train/fit.ts';
-import { type RunConfig, runConfigHash } from './grid.ts';
+import {
+  Adam,
+  autoencoder,
+  encodeFloat32,
+  evaluate,
+  fit,
+  type History,
+  initializers,
+  type Optimizer,
+  type RunContext,
+  type Sequential,
+  Sgd,
+  Tensor,
+  TrainingDivergedError,
+} from 'nmfinit';
+import type { RunConfig } from './grid.ts';
+import type { AutoencoderResult, RunSnapshot } from './result.ts';
 import type { ExperimentSpec } from './spec.ts';
-import { encodeFloat32, RUN_SCHEMA, type RunResult, type RunSnapshot } from './store.ts';
 
 /** The arrays a run reads: shared between runs (and threads), never written. */
 export interface RunData {
@@ -20,24 +25,16 @@ export interface RunData {
   displayIndices: number[];
 }
 
-export type RunEvent =
-  | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
-  | { type: 'epoch'; epoch: number; loss: number; valLoss?: number }
-  | { type: 'log'; message: string };
-
-export interface RunOptions {
-  cacheDir: string;
-  onEvent?: (event: RunEvent) => void;
-}
-
 /**
  * Trains one run from its config: initializer, fit, and at every snapshot epoch the test MSE
  * and the reconstructions of the display images. Divergence is recorded, not thrown.
  */
-export async function executeRun(config: RunConfig, data: RunData, options: RunOptions): Promise<RunResult> {
-  const startedAt = new Date().toISOString();
-  const emit = options.onEvent ?? (() => {});
-  const backend = getBackend(config.backend);
+export async function executeRun(
+  config: RunConfig,
+  data: RunData,
+  ctx: RunContext,
+): Promise<AutoencoderResult> {
+  const { emit, backend } = ctx;
   const model = autoencoder(backend, config.model.sizes, {
     hidden: config.model.hidden as never,
     output: config.model.output as never,
@@ -45,7 +42,7 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
 
   // Streams: the initializer's depends on the seed and the initializer; the shuffle order only
   // on the seed, so every initializer of a seed sees the same batches (a controlled comparison).
-  const root = Rng.seeded(config.seed);
+  const root = ctx.rng;
   const plugin = initializers.get(config.initializer.name);
   const params = initializers.parseParams(plugin, config.initializer.params);
   const t0 = performance.now();
@@ -53,7 +50,7 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
     layers: model.layerSpecs(),
     params,
     rng: root.child(`init/${config.initializer.name}`),
-    cacheDir: options.cacheDir,
+    cacheDir: ctx.cacheDir,
     log: (message) => emit({ type: 'log', message }),
   });
   model.setWeights(weights, `initializer '${config.initializer.name}'`);
@@ -80,7 +77,7 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
   snapshot(0);
 
   let history: History;
-  let diverged: RunResult['diverged'] = null;
+  let diverged: AutoencoderResult['diverged'] = null;
   let batches = 0;
   try {
     history = fit(model, x, x, {
@@ -95,9 +92,16 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
         onTrainBegin: (info) => {
           batches = info.batchesPerEpoch;
         },
-        onBatchEnd: (epoch, batch, loss) => emit({ type: 'batch', epoch, batch, batches, loss }),
+        onBatchEnd: (epoch, batch) =>
+          emit({ type: 'progress', fraction: (epoch - 1 + batch / batches) / config.epochs }),
         onEpochEnd: (logs) => {
-          emit({ type: 'epoch', epoch: logs.epoch, loss: logs.loss, valLoss: logs.valLoss });
+          emit({
+            type: 'epoch',
+            epoch: logs.epoch,
+            epochs: config.epochs,
+            loss: logs.loss,
+            valLoss: logs.valLoss,
+          });
           snapshot(logs.epoch);
           return undefined;
         },
@@ -112,10 +116,6 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
 
   model.dispose();
   return {
-    schema: RUN_SCHEMA,
-    id: config.id,
-    configHash: runConfigHash(config),
-    config,
     trainSamples: history.trainSamples,
     valSamples: history.valSamples,
     history: {
@@ -127,12 +127,7 @@ export async function executeRun(config: RunConfig, data: RunData, options: RunO
     diverged,
     displayIndices: data.displayIndices,
     snapshots,
-    timing: {
-      initializerSeconds,
-      trainingSeconds: history.seconds,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-    },
+    timing: { initializerSeconds, trainingSeconds: history.seconds },
   };
 }
 

@@ -1,28 +1,29 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fitPca, pcaReconstructionMse, pcaTrainMseFromEigenvalues } from '../analysis/pca.ts';
-import { writeFileAtomicSync } from '../util/files.ts';
+import { fitPca, pcaReconstructionMse, pcaTrainMseFromEigenvalues, type StudyArtifacts, z } from 'nmfinit';
 
 /** The PCA error a linear autoencoder with a `rank`-wide bottleneck reaches on a result set's split. */
-export interface PcaReference {
-  datasetLabel: string;
-  samples: number | 'all';
-  rank: number;
-  trainSamples: number;
-  valSamples: number;
+export const pcaReferenceSchema = z.object({
+  datasetLabel: z.string(),
+  samples: z.union([z.number().int().positive(), z.literal('all')]),
+  rank: z.number().int().positive(),
+  trainSamples: z.number().int(),
+  valSamples: z.number().int(),
   /** MSE on the training part (the PCA fit's own data). */
-  trainMse: number;
+  trainMse: z.number(),
   /** MSE on the validation part, comparable with the plotted validation loss. */
-  valMse: number;
-  seconds: number;
-}
+  valMse: z.number(),
+  seconds: z.number(),
+});
+export type PcaReference = z.infer<typeof pcaReferenceSchema>;
+
+export const PCA_FOLDER = 'pca';
 
 /**
  * Fits PCA on the training part of the first `n` samples and measures its reconstruction MSE on
- * the validation part (the same split the runs use). Cached in <dir>/pca as JSON.
+ * the validation part (the same split the runs use). Kept as an artifact beside the runs, and
+ * reused when one with the same split is there.
  */
 export function pcaReference(
-  dir: string,
+  artifacts: StudyArtifacts,
   datasetLabel: string,
   samples: number | 'all',
   images: Float32Array,
@@ -32,14 +33,13 @@ export function pcaReference(
   rank: number,
   backend: string,
 ): PcaReference {
-  const path = join(dir, 'pca', `${datasetLabel}__${samples}__rank${rank}.json`);
-  if (existsSync(path)) {
+  const name = `${PCA_FOLDER}/${datasetLabel}__${samples}__rank${rank}.json`;
+  if (artifacts.exists(name)) {
     try {
-      const cached = JSON.parse(readFileSync(path, 'utf8')) as PcaReference;
-      if (cached.rank === rank && cached.trainSamples === split && cached.valSamples === n - split)
-        return cached;
+      const cached = artifacts.read(name, pcaReferenceSchema);
+      if (cached.trainSamples === split && cached.valSamples === n - split) return cached;
     } catch {
-      // recompute below
+      // An unreadable reference is computed again and replaced.
     }
   }
   const t0 = performance.now();
@@ -56,6 +56,6 @@ export function pcaReference(
     valMse: pcaReconstructionMse(pca, val, n - split, d),
     seconds: (performance.now() - t0) / 1000,
   };
-  writeFileAtomicSync(path, `${JSON.stringify(ref, null, 2)}\n`);
+  artifacts.write(name, ref);
   return ref;
 }

@@ -1,28 +1,24 @@
-import { sha256Hex } from '../util/files.ts';
-import { type ExperimentSpec, labelOf, type PluginRef } from './spec.ts';
-
-/** Bumped whenever a change to the engine or the run procedure changes stored numbers. */
-export const RUN_FORMAT_VERSION = 1;
+import type { GridOverrides } from 'nmfinit';
+import { type ExperimentSpec, type ExperimentSpecInput, labelOf, type PluginRef } from './spec.ts';
 
 /** One training run: a data set × training-set size × initializer × seed, trained max(epochs). */
 export interface RunConfig {
   id: string;
+  seed: number;
+  /** The backend that runs it, resolved ('auto' becomes a name): numbers are per backend. */
+  backend: string;
   experiment: string;
   dataset: PluginRef;
   datasetLabel: string;
   samples: number | 'all';
   initializer: PluginRef;
   initializerLabel: string;
-  seedIndex: number;
-  seed: number;
   /** Epochs trained: the longest result set. Shorter sets read its prefix. */
   epochs: number;
   /** Epochs at which test MSE and reconstructions are recorded (0 = before training). */
   snapshotEpochs: number[];
   model: ExperimentSpec['model'];
   training: ExperimentSpec['training'];
-  /** The backend that runs it, resolved ('auto' becomes a name): numbers are per backend. */
-  backend: string;
 }
 
 /** A result set of the report: one plot and one grid. */
@@ -43,25 +39,24 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   for (const dataset of spec.datasets) {
     for (const s of spec.grid.samples) {
       for (const initializer of spec.initializers) {
-        for (let seedIndex = 0; seedIndex < s.seeds; seedIndex++) {
-          const seed = spec.firstSeed + seedIndex;
+        for (let i = 0; i < s.seeds; i++) {
+          const seed = spec.firstSeed + i;
           const datasetLabel = labelOf(dataset);
           const initializerLabel = labelOf(initializer);
           runs.push({
             id: `${datasetLabel}__${samplesLabel(s.count)}__${initializerLabel}__seed${seed}`,
+            seed,
+            backend,
             experiment: spec.name,
             dataset,
             datasetLabel,
             samples: s.count,
             initializer,
             initializerLabel,
-            seedIndex,
-            seed,
             epochs,
             snapshotEpochs,
             model: spec.model,
             training: spec.training,
-            backend,
           });
         }
       }
@@ -81,36 +76,29 @@ export function expandResultSets(spec: ExperimentSpec): ResultSet[] {
   );
 }
 
-/** Runs of shard `index` (1-based) of `count`: every count-th run, so shards balance. */
-export function shardRuns<T>(runs: readonly T[], shard: { index: number; count: number } | undefined): T[] {
-  if (!shard) return [...runs];
-  return runs.filter((_, i) => i % shard.count === shard.index - 1);
-}
-
-/** Parses "i/n" (1 ≤ i ≤ n). */
-export function parseShard(text: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const index = m ? Number(m[1]) : Number.NaN;
-  const count = m ? Number(m[2]) : Number.NaN;
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new RangeError(`--shard must look like i/n with 1 ≤ i ≤ n (e.g. 2/4), got '${text}'`);
+/** The grid flags applied to a raw spec: `--datasets`, `--initializers` pick entries by label or name. */
+export function overrideGrid(raw: ExperimentSpecInput, o: GridOverrides): ExperimentSpecInput {
+  const spec = structuredClone(raw);
+  const pick = (refs: ExperimentSpecInput['datasets'], names: string[]) =>
+    names.map(
+      (n) => refs.find((r) => (r.label ?? r.name) === n) ?? refs.find((r) => r.name === n) ?? { name: n },
+    );
+  const grid = spec.grid ?? { samples: [], epochs: [] };
+  spec.grid = grid;
+  if (o.datasets) spec.datasets = pick(spec.datasets ?? [], o.datasets);
+  if (o.initializers) spec.initializers = pick(spec.initializers ?? [], o.initializers);
+  if (o.samples) {
+    grid.samples = o.samples.map((count) => ({
+      count,
+      seeds: (grid.samples ?? []).find((s) => s.count === count)?.seeds ?? 1,
+    }));
   }
-  return { index, count };
+  if (o.seeds !== undefined) grid.samples = (grid.samples ?? []).map((s) => ({ ...s, seeds: o.seeds }));
+  if (o.epochs) grid.epochs = o.epochs;
+  return spec;
 }
 
-/**
- * The identity of a run's numbers: everything that changes them. A stored run with the same
- * hash is reused; any difference (a parameter, the backend, the format version) retrains.
- */
-export function runConfigHash(config: RunConfig): string {
-  return sha256Hex(canonicalJson({ v: RUN_FORMAT_VERSION, ...config }));
-}
-
-/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+/** The quick version of a study: every data set and initializer, but 2,000 samples, 5 epochs, one seed. */
+export function quickSpec(raw: ExperimentSpecInput): ExperimentSpecInput {
+  return overrideGrid(raw, { samples: [2000], epochs: [5], seeds: 1 });
 }

@@ -1,37 +1,27 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
-import { formatMeanSd, meanSd } from '../report/format.ts';
-import { imageGridPng } from '../report/image-grid.ts';
-import { lossPlot } from '../report/loss-plot.ts';
-import type { LossSeries } from '../report/loss-plot-spec.ts';
-import { writeFigure } from '../report/write-figure.ts';
-import { writeFileAtomicSync } from '../util/files.ts';
-import { expandResultSets, type ResultSet, samplesLabel } from './grid.ts';
-import type { PcaReference } from './pca-reference.ts';
+import {
+  decodeFloat32,
+  formatMeanSd,
+  imageGridPng,
+  type LossSeries,
+  lossPlot,
+  meanSd,
+  type StoredRun,
+  type StudyReportFiles,
+  type StudyReportInput,
+  writeFigure,
+  writeFileAtomicSync,
+  z,
+} from 'nmfinit';
+import { readDisplaySets } from './data.ts';
+import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
+import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
+import type { AutoencoderResult } from './result.ts';
 import { type ExperimentSpec, labelOf } from './spec.ts';
-import { decodeFloat32, type RunResult } from './store.ts';
 
-/** The test images a data set's reconstruction grids show. */
-export interface DisplaySet {
-  imageShape: readonly [number, number];
-  originals: Float32Array[];
-  columnLabels: string[];
-}
-
-export interface StudyReportInput {
-  dir: string;
-  spec: ExperimentSpec;
-  runs: readonly RunResult[];
-  pca: readonly PcaReference[];
-  display: ReadonlyMap<string, DisplaySet>;
-}
-
-export interface StudyReportFiles {
-  reportMd: string;
-  resultsJson: string;
-  figures: string[];
-}
+/** A stored run with its result's fields at the top, as the report reads it. */
+type RunResult = AutoencoderResult & { id: string; config: RunConfig };
 
 export const RESULTS_SCHEMA = 'nmfinit.results/1' as const;
 
@@ -116,8 +106,17 @@ const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
  * Writes every figure, results.json and report.md for the runs given. Every number in them
  * comes from those runs and PCA references.
  */
-export async function writeStudyReport(input: StudyReportInput): Promise<StudyReportFiles> {
-  const { dir, spec, runs, pca, display } = input;
+export async function writeStudyReport(
+  input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
+): Promise<StudyReportFiles> {
+  const { dir, spec, artifacts } = input;
+  const runs: RunResult[] = input.runs.map((r: StoredRun<RunConfig, AutoencoderResult>) => ({
+    ...r.result,
+    id: r.id,
+    config: r.config,
+  }));
+  const pca: PcaReference[] = artifacts.list(PCA_FOLDER).map((f) => artifacts.read(f, pcaReferenceSchema));
+  const display = readDisplaySets(artifacts);
   const sets = expandResultSets(spec);
   const figures: string[] = [];
   const sections: string[] = [];
@@ -135,6 +134,10 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
         .filter((r) => r.config.initializerLabel === labelOf(init))
         .sort((a, b) => a.config.seed - b.config.seed),
     }));
+    // n is what is there, not what the grid asked for: a missing run must not be quoted as present.
+    const counts = byInit.map((g) => g.runs.length).filter((n) => n > 0);
+    const seeds = { min: Math.min(...counts), max: Math.max(...counts) };
+    const seedsText = seeds.min === seeds.max ? `${seeds.max} seeds` : `${seeds.min}–${seeds.max} seeds`;
 
     // Loss-drop plot: mean across seeds, a ±sd band where there are several.
     const series: LossSeries[] = byInit
@@ -163,7 +166,7 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
         if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
         return s;
       });
-    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${set.seeds > 1 ? ` (mean; band: min–max of ${set.seeds} seeds)` : ''}`;
+    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${seeds.max > 1 ? ` (mean; band: min–max of ${seedsText})` : ''}`;
     const plot = await lossPlot({
       title,
       series,
@@ -205,11 +208,11 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
       dataset: set.datasetLabel,
       samples: set.samples,
       epochs: set.epochs,
-      seeds: set.seeds,
+      seeds: seeds.max,
       lossPlot: `${fileBase(set, 'loss')}.png`,
       reconstructionGrid: `${fileBase(set, 'reconstruction')}.png`,
     });
-    sections.push(markdownSection(spec, set, byInit, ref));
+    sections.push(markdownSection(spec, set, byInit, ref, seeds.max > 1 ? seedsText : null));
   }
 
   const results: ResultsFile = {
@@ -250,7 +253,7 @@ export async function writeStudyReport(input: StudyReportInput): Promise<StudyRe
   writeFileAtomicSync(resultsJson, `${JSON.stringify(results, null, 2)}\n`);
 
   const reportMd = join(dir, 'report.md');
-  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections));
+  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input));
   return { reportMd, resultsJson, figures };
 }
 
@@ -261,6 +264,7 @@ function markdownSection(
   set: ResultSet,
   byInit: { label: string; runs: RunResult[] }[],
   ref: PcaReference | undefined,
+  seedsText: string | null,
 ): string {
   const epochs = spec.outputs.tableEpochs.filter((e) => e <= set.epochs);
   if (!epochs.includes(set.epochs)) epochs.push(set.epochs);
@@ -290,7 +294,7 @@ function markdownSection(
   const lines = [
     `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs`,
     '',
-    `Validation MSE per epoch (epoch 0 = at initialization)${set.seeds > 1 ? `, mean ± sd over ${set.seeds} seeds` : ', one seed'}; the best per epoch in bold.`,
+    `Validation MSE per epoch (epoch 0 = at initialization)${seedsText ? `, mean ± sd over ${seedsText}` : ', one seed'}; the best per epoch in bold.`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -337,7 +341,12 @@ function epochsToReach(runs: RunResult[], epochs: number, threshold: number): st
   return `not within ${epochs}`;
 }
 
-function markdownReport(spec: ExperimentSpec, runs: readonly RunResult[], sections: string[]): string {
+function markdownReport(
+  spec: ExperimentSpec,
+  runs: readonly RunResult[],
+  sections: string[],
+  input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
+): string {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
   const totalTrain = runs.reduce((s, r) => s + r.timing.trainingSeconds, 0);
@@ -372,8 +381,25 @@ function markdownReport(spec: ExperimentSpec, runs: readonly RunResult[], sectio
     '| --- | --- | ---: |',
     ...timing,
     '',
+    ...missingRunsSection(input),
     '## Result sets',
     '',
     ...sections,
   ].join('\n');
+}
+
+/** Names the runs of the grid that are not in the report, and why where a failure was recorded. */
+function missingRunsSection(input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>): string[] {
+  if (input.missing.length === 0) return [];
+  const errors = new Map(input.failed.map((f) => [f.config.id, f.error.split('\n')[0]]));
+  return [
+    '## Missing runs',
+    '',
+    `${input.missing.length} run(s) of the grid have no stored result, so the tables and plots count only the runs there are:`,
+    '',
+    ...input.missing.map(
+      (c) => `- ${c.id}${errors.has(c.id) ? `: failed: ${errors.get(c.id)}` : ': not run'}`,
+    ),
+    '',
+  ];
 }
