@@ -57,7 +57,8 @@ module.exports = {
     {
       name: 'src-never-imports-plugins',
       severity: 'error',
-      comment: 'src is the engine; plugins use it, never the other way round (the CLI names plugin modules as strings).',
+      comment:
+        'src is the engine; plugins use it, never the other way round (the CLI names plugin modules as strings).',
       from: { path: '^src/' },
       to: { path: '^plugins/' },
     },
@@ -71,7 +72,8 @@ module.exports = {
     {
       name: 'plugins-use-the-public-api',
       severity: 'error',
-      comment: "Built-in plugins import only 'nmfinit' (src/index.ts) and 'nmfinit/testing', as a user's plugin would.",
+      comment:
+        "Built-in plugins import only 'nmfinit' (src/index.ts) and 'nmfinit/testing', as a user's plugin would.",
       from: { path: '^plugins/' },
       to: { path: '^src/', pathNot: ['^src/index\\.ts$', '^src/testing/index\\.ts$'] },
     },

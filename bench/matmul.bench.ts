@@ -3,8 +3,9 @@
 // elementwise kernels that run around them each step (Adam over the 222k parameters, bias + relu,
 // bias + sigmoid for the 784-wide output layer, bias + tanh).
 // Run: npm run bench -- matmul
-import { referenceKernels } from '../src/backend/kernels.ts';
+
 import { type Backend, type ElementwiseKernels, getBackend, listBackends } from '../src/backend/index.ts';
+import { referenceKernels } from '../src/backend/kernels.ts';
 import { SimdBackend } from '../src/backend/simd/index.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sigmoid as sigmoid64 } from '../src/backend/activations.ts';
 import * as ops from '../src/autodiff/ops.ts';
 import { Parameter, Tape, type Var } from '../src/autodiff/tape.ts';
+import { sigmoid as sigmoid64 } from '../src/backend/activations.ts';
 import { referenceBackendFactory } from '../src/backend/reference.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import { numericGradient, worstRelativeError } from './helpers/finite-diff.ts';

@@ -126,7 +126,7 @@ describe('the nmfinit command', () => {
     expect(finished.length).toBeLessThan(12);
     // No half-written files: every stored run parses.
     for (const f of finished)
-      expect(JSON.parse(readFileSync(join(dir, 'runs', f), 'utf8')).schema).toBe('nmfinit.run/1');
+      expect(JSON.parse(readFileSync(join(dir, 'runs', f), 'utf8')).schema).toBe('nmfinit.run/2');
     const resumed = nmfinit('run', spec, '--workers', '1', '--progress', 'plain', '--epochs', '60');
     expect(resumed.code).toBe(0);
     expect(resumed.out).toContain(

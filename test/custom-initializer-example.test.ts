@@ -4,7 +4,8 @@ import { initializers } from 'nmfinit';
 import { checkInitializer } from 'nmfinit/testing';
 import { describe, expect, it } from 'vitest';
 import { sparseNormal, spec } from '../experiments/custom-initializer.ts';
-import { validateSpec } from '../src/experiment/run.ts';
+import type { ExperimentSpec } from '../plugins/studies/autoencoder-init/spec.ts';
+import { studyKindOf, validateSpec } from '../src/experiment/validate.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import 'nmfinit/plugins';
 
@@ -46,10 +47,7 @@ describe('the README plugin example', () => {
   });
 
   it('its experiment spec validates', () => {
-    expect(validateSpec(spec).initializers.map((i) => i.name)).toEqual([
-      'sparse-normal',
-      'nmf',
-      'glorot-normal',
-    ]);
+    const validated = validateSpec(studyKindOf(spec), spec) as ExperimentSpec;
+    expect(validated.initializers.map((i) => i.name)).toEqual(['sparse-normal', 'nmf', 'glorot-normal']);
   });
 });

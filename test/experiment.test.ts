@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandResultSets } from '../src/experiment/grid.ts';
-import { resultsFileSchema, writeStudyReport } from '../src/experiment/report.ts';
+import { expandResultSets } from '../plugins/studies/autoencoder-init/grid.ts';
+import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
+import { type ExperimentSpecInput, experimentSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
+import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
-import { type ExperimentSpecInput, experimentSpecSchema } from '../src/experiment/spec.ts';
 import { RunStore } from '../src/experiment/store.ts';
-import { loadStudy } from '../src/experiment/study.ts';
+import { loadStudy, writeReport } from '../src/experiment/study.ts';
 
 // A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
 // 64-16-8-16-64, two initializers, two seeds, result sets after 2 and 3 epochs.
@@ -34,7 +35,12 @@ function tinySpec(dir: string): ExperimentSpecInput {
   };
 }
 
-const quiet = { progress: 'none' as const, cacheDir, log: () => {} };
+const quiet = {
+  plugins: [...BUILTIN_PLUGIN_MODULES],
+  progress: 'none' as const,
+  cacheDir,
+  log: () => {},
+};
 let first: ExperimentOutcome;
 const dirA = join(root, 'a');
 
@@ -105,21 +111,32 @@ describe('a tiny experiment end to end', () => {
   it('results do not depend on the number of workers', async () => {
     const dirB = join(root, 'b');
     await runExperiment(tinySpec(dirB), { ...quiet, workers: 1 });
-    const a = new RunStore(dirA).all();
-    const b = new RunStore(dirB).all();
+    const a = new RunStore(dirA).all().runs;
+    const b = new RunStore(dirB).all().runs;
     expect(b.map((r) => r.id)).toEqual(a.map((r) => r.id));
+    expect(b.length).toBe(4);
+    const numbers = (r: (typeof a)[number]) => {
+      const { history, snapshots } = r.result as { history: unknown; snapshots: unknown };
+      return { history, snapshots };
+    };
     b.forEach((r, i) => {
-      expect(r.history).toEqual(a[i].history);
-      expect(r.snapshots).toEqual(a[i].snapshots);
+      expect(numbers(r)).toEqual(numbers(a[i]));
     });
   });
 
-  it('a changed parameter retrains only the runs it touches', async () => {
+  it('a changed parameter is refused over stored runs, naming how many differ; --force retrains only those', async () => {
     const spec = tinySpec(dirA);
     spec.initializers[0] = { name: 'nmf', params: { maxIter: 60 } };
-    const again = await runExperiment(spec, quiet);
-    expect(again.trained.sort()).toEqual(['blobs__150__nmf__seed0', 'blobs__150__nmf__seed1']);
-    expect(again.skipped).toHaveLength(2);
+    await expect(runExperiment(spec, quiet)).rejects.toThrow(
+      /holds 2 stored run\(s\) made with another configuration \(e\.g\. blobs__150__nmf__seed0\); pass --force/,
+    );
+    const again = await runExperiment(spec, { ...quiet, force: true });
+    expect(again.trained.sort()).toEqual([
+      'blobs__150__glorot-normal__seed0',
+      'blobs__150__glorot-normal__seed1',
+      'blobs__150__nmf__seed0',
+      'blobs__150__nmf__seed1',
+    ]);
   });
 });
 
@@ -132,6 +149,7 @@ describe('a run that diverges', () => {
     spec.initializers = [{ name: 'constant', params: { value: 1e19 } }, { name: 'glorot-normal' }];
     spec.grid = { samples: [{ count: 150, seeds: 1 }], epochs: [3] };
     const outcome = await runExperiment(spec, quiet);
+    expect(new RunStore(dir).failures().map((f) => f.error)).toEqual([]);
     expect(outcome.failed).toEqual([]);
     const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')));
     const big = results.runs.find((r) => r.initializer === 'constant')!;
@@ -154,8 +172,12 @@ describe('shards', () => {
     expect([...s1.trained, ...s2.trained].sort()).toEqual(first.trained.sort());
     expect(s1.trained.filter((id) => s2.trained.includes(id))).toEqual([]);
     const study = loadStudy([d1, d2]);
-    expect(study.runs.map((r) => r.id).sort()).toEqual(first.trained.sort());
-    const files = await writeStudyReport(study);
+    expect(study.input.runs.map((r) => r.id).sort()).toEqual(first.trained.sort());
+    expect(study.input.missing).toEqual([]);
+    await expect(writeReport(loadStudy([d1]), { log: () => {} })).rejects.toThrow(
+      /2 run\(s\) of the grid are missing \(0 failed\).*--partial/,
+    );
+    const files = await writeReport(study, { log: () => {} });
     const merged = resultsFileSchema.parse(JSON.parse(readFileSync(files.resultsJson, 'utf8')));
     const single = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
     const byId = (r: typeof merged) => Object.fromEntries(r.runs.map((x) => [x.id, x.valLoss]));

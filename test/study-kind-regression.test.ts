@@ -19,43 +19,46 @@ interface OldRun {
   snapshots: { epoch: number; testMse: number; reconstructions: string }[];
 }
 
-describe.each(['reference', 'simd'])('the autoencoder study on %s, before and after study kinds', (backend) => {
-  it('gives the same losses, test MSEs and reconstructions, bit for bit', async () => {
-    const dir = join(root, backend);
-    await runExperiment(
-      {
-        name: 'regression',
-        datasets: [
-          {
-            name: 'synthetic',
-            label: 'blobs',
-            params: { height: 8, width: 8, trainCount: 120, testCount: 20, classes: 3 },
-          },
-        ],
-        model: { sizes: [64, 12, 6, 12, 64] },
-        initializers: [{ name: 'glorot-normal' }, { name: 'he-normal' }, { name: 'orthogonal' }],
-        training: { batchSize: 32 },
-        grid: { samples: [{ count: 100, seeds: 2 }], epochs: [3] },
-        backend,
-        outputs: { dir },
-      },
-      {
-        plugins: [...BUILTIN_PLUGIN_MODULES],
-        progress: 'none',
-        workers: 2,
-        cacheDir: join(root, 'cache'),
-        log: () => {},
-      },
-    );
-    const files = readdirSync(join(fixtures, backend)).filter((f) => f.endsWith('.json'));
-    expect(files).toHaveLength(6);
-    const store = new RunStore(dir);
-    for (const f of files) {
-      const old = JSON.parse(readFileSync(join(fixtures, backend, f), 'utf8')) as OldRun;
-      const now = store.read(old.id)?.result as OldRun | undefined;
-      expect(now, old.id).toBeDefined();
-      expect(now!.history).toEqual(old.history);
-      expect(now!.snapshots).toEqual(old.snapshots);
-    }
-  });
-});
+describe.each(['reference', 'simd'])(
+  'the autoencoder study on %s, before and after study kinds',
+  (backend) => {
+    it('gives the same losses, test MSEs and reconstructions, bit for bit', async () => {
+      const dir = join(root, backend);
+      await runExperiment(
+        {
+          name: 'regression',
+          datasets: [
+            {
+              name: 'synthetic',
+              label: 'blobs',
+              params: { height: 8, width: 8, trainCount: 120, testCount: 20, classes: 3 },
+            },
+          ],
+          model: { sizes: [64, 12, 6, 12, 64] },
+          initializers: [{ name: 'glorot-normal' }, { name: 'he-normal' }, { name: 'orthogonal' }],
+          training: { batchSize: 32 },
+          grid: { samples: [{ count: 100, seeds: 2 }], epochs: [3] },
+          backend,
+          outputs: { dir },
+        },
+        {
+          plugins: [...BUILTIN_PLUGIN_MODULES],
+          progress: 'none',
+          workers: 2,
+          cacheDir: join(root, 'cache'),
+          log: () => {},
+        },
+      );
+      const files = readdirSync(join(fixtures, backend)).filter((f) => f.endsWith('.json'));
+      expect(files).toHaveLength(6);
+      const store = new RunStore(dir);
+      for (const f of files) {
+        const old = JSON.parse(readFileSync(join(fixtures, backend, f), 'utf8')) as OldRun;
+        const now = store.read(old.id)?.result as OldRun | undefined;
+        expect(now, old.id).toBeDefined();
+        expect(now!.history).toEqual(old.history);
+        expect(now!.snapshots).toEqual(old.snapshots);
+      }
+    });
+  },
+);

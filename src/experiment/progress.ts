@@ -51,7 +51,7 @@ abstract class BaseReporter implements ProgressReporter {
     this.inFlight.set(slot, { config, fraction: 0 });
   }
 
-  runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+  runEvent(slot: number, _config: RunConfig, event: RunEvent): void {
     const f = this.inFlight.get(slot);
     if (!f) return;
     if (event.type === 'progress') f.fraction = event.fraction;

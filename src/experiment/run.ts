@@ -167,13 +167,11 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
         onStart: (slot, c) => reporter.runStarted(slot, c),
         onEvent: (slot, c, e) => reporter.runEvent(slot, c, e),
         onDone: (slot, c, done) => {
-          let result: unknown;
+          // Checked in the form it is stored and read back in (JSON: NaN and ±Infinity become null).
+          const result: unknown = JSON.parse(JSON.stringify(done.result));
+          let parsed: unknown;
           try {
-            result = parseOrThrow(
-              kind.result,
-              done.result,
-              `${c.id}: the result of study kind '${kind.name}'`,
-            );
+            parsed = parseOrThrow(kind.result, result, `${c.id}: the result of study kind '${kind.name}'`);
           } catch (e) {
             store.writeFailure(c, hash(c), (e as Error).message);
             failed.push(c.id);
@@ -190,7 +188,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
             timing: done.timing,
           });
           trained.push(c.id);
-          reporter.runFinished(slot, c, kind.summarize?.(result) ?? `${done.timing.seconds.toFixed(1)} s`);
+          reporter.runFinished(slot, c, kind.summarize?.(parsed) ?? `${done.timing.seconds.toFixed(1)} s`);
         },
         onFailed: (slot, c, message) => {
           store.writeFailure(c, hash(c), message);

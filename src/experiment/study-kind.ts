@@ -171,14 +171,16 @@ export interface BaseStudySpec {
 const nameField = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only');
 
 /** The spec fields every kind shares; spread them into the kind's `z.object({...}).strict()`. */
-export function studySpecFields<K extends string>(kind: K, options: { isDefault?: boolean } = {}) {
-  const kindField = options.isDefault ? z.literal(kind).default(kind) : z.literal(kind);
+export function studySpecFields<K extends string>(kind: K) {
   return {
     /** Names the output and the report. */
     name: nameField,
     description: z.string().default(''),
-    /** The study kind; specs without one are autoencoder-initialization studies. */
-    kind: kindField,
+    /**
+     * The study kind. A spec reaches a kind's schema only when it names that kind (or names none
+     * and the kind is the default), so the default here only fills the field in.
+     */
+    kind: z.literal(kind).default(kind),
     backend: z.string().default('auto'),
     /** The first seed; seed i of a result set is firstSeed + i. */
     firstSeed: z.number().int().default(0),

@@ -1,4 +1,4 @@
-import { defineStudyKind, initializers } from 'nmfinit';
+import { defineStudyKind } from 'nmfinit';
 import { checkModelFits } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { expandRuns, overrideGrid, quickSpec, type RunConfig } from './grid.ts';

@@ -54,7 +54,7 @@ const samplesEntry = z
 
 export const experimentSpecSchema = z
   .object({
-    ...studySpecFields(AUTOENCODER_KIND, { isDefault: true }),
+    ...studySpecFields(AUTOENCODER_KIND),
     datasets: z.array(pluginRef).min(1),
     model: z
       .object({
