@@ -32,7 +32,7 @@ export const spec = defineExperiment({
   },
   grid: {
     samples: [
-      { count: 3000, seeds: 5 },
+      { count: 3000, seeds: 10 },
       { count: 'all', seeds: 1 },
     ],
     epochs: [10, 50],

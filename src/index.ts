@@ -47,6 +47,35 @@ export { type ParseOptions, parseOrThrow, ValidationError } from './registry/par
 export { type PluginBase, Registry, RegistryError } from './registry/registry.ts';
 export { formatZodIssues } from './registry/zod-errors.ts';
 export * from './report/index.ts';
+export {
+  allTests,
+  mannWhitneyU,
+  PRIMARY_TEST,
+  pairedT,
+  runTest,
+  TEST_LABELS,
+  TEST_NAMES,
+  type TestName,
+  type TestResult,
+  welchT,
+  wilcoxonSignedRank,
+} from './report/stats.ts';
+export {
+  CLAIM_EARLY_MAX_EPOCH,
+  type ClaimStatus,
+  type ClaimVerdict,
+  type Comparison,
+  claimSummaryMarkdown,
+  type EpochVerdict,
+  formatP,
+  type ResultSetVerdict,
+  resultSetVerdict,
+  SEED_CLAIM,
+  SIGNIFICANCE_LEVELS,
+  type Standing,
+  VERDICT_EPOCHS,
+  type VerdictInput,
+} from './report/verdict.ts';
 export { Rng } from './tensor/rng.ts';
 export {
   assertSameShape,
@@ -68,5 +97,6 @@ export {
   validationSplitIndex,
 } from './train/fit.ts';
 export { LOSSES, type LossName, lossByName } from './train/losses.ts';
+export { type ComputeOnceOptions, computeOnce } from './util/compute-once.ts';
 export { defaultCacheDir, sha256Hex, writeFileAtomicSync } from './util/files.ts';
 export { decodeFloat32, encodeFloat32 } from './util/float32-base64.ts';

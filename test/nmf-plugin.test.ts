@@ -1,13 +1,14 @@
 // The `nmf` initializer plugin: shapes and orientation on the study's 784-128-64-32-64-128-784
 // autoencoder, the generic initializer laws on random mirrored stacks, biases, caching and errors.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { Matrix } from 'ml-matrix';
-import { cachedNmf, identityMatrix, type LayerWeights, Rng } from 'nmfinit';
+import { cachedNmf, identityMatrix, type LayerWeights, nmfOptionsSchema, Rng } from 'nmfinit';
 import { checkInitializer, layerSpecs } from 'nmfinit/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { nmfInitializer, nmfParams } from '../plugins/initializers/nmf.ts';
+import { type NmfInitializerParams, nmfInitializer, nmfParams } from '../plugins/initializers/nmf.ts';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'nmf-plugin-test-'));
 afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
@@ -33,17 +34,33 @@ function pairError(encoder: Float32Array, decoder: Float32Array, n: number, k: n
 }
 
 describe("initializer 'nmf'", () => {
-  it("defaults to scikit-learn's NMF settings with uniform biases and the cache on", () => {
-    expect(nmfParams.parse({})).toEqual({
-      solver: 'cd',
-      init: 'nndsvda',
-      tol: 1e-4,
-      maxIter: 200,
-      bias: 'uniform',
-      cache: true,
-    });
+  // The original notebook, per encoder layer i (layers = [784, 128, 64, 32]):
+  //   NMF(n_components=layers[i+1], init='random', random_state=0).fit_transform(np.identity(layers[i]))
+  // and np.random.rand(fan_out) biases; every other NMF argument is scikit-learn's default.
+  const notebook: [keyof NmfInitializerParams, unknown, string][] = [
+    ['solver', 'cd', "NMF default solver='cd'"],
+    ['init', 'random', "init='random'"],
+    ['tol', 1e-4, 'NMF default tol=1e-4'],
+    ['maxIter', 200, 'NMF default max_iter=200'],
+    ['checkEvery', 10, "scikit-learn's _fit_coordinate_descent checks tol every 10 iterations"],
+    ['randomState', 0, 'random_state=0'],
+    ['bias', 'uniform', 'np.random.rand(fan_out): U[0, 1)'],
+  ];
+  it.each(notebook)("defaults %s to %j, as the notebook's call (%s)", (key, value) => {
+    expect(nmfParams.parse({})[key]).toEqual(value);
+  });
+
+  it('takes its solver parameters from the NMF options schema, less rank, and nothing else undeclared', () => {
+    const own = ['randomState', 'bias', 'cache'];
+    const solverKeys = Object.keys(nmfOptionsSchema.shape).filter((key) => key !== 'rank');
+    expect(Object.keys(nmfParams.shape).sort()).toEqual([...solverKeys, ...own].sort());
+    const { rank: _, ...solverDefaults } = nmfOptionsSchema.parse({ rank: 1, init: 'random' });
+    expect(nmfParams.parse({})).toEqual({ ...solverDefaults, randomState: 0, bias: 'uniform', cache: true });
+    expect(() => nmfParams.parse({ rank: 5 })).toThrow(/rank/);
     expect(() => nmfParams.parse({ maxiter: 5 })).toThrow(/maxiter/);
     expect(() => nmfParams.parse({ solver: 'als' })).toThrow(/solver/);
+    expect(() => nmfParams.parse({ randomState: -1 })).toThrow(/randomState/);
+    expect(() => nmfParams.parse({ randomState: 'seed' })).toThrow(/randomState/);
   });
 
   it('gives every layer of 784-128-64-32-64-128-784 a fanIn × fanOut kernel: W_i for the encoder, H_i for the mirrored decoder', () => {
@@ -62,21 +79,78 @@ describe("initializer 'nmf'", () => {
       const error = pairError(weights[i].kernel, weights[5 - i].kernel, n, k);
       expect(error).toBeGreaterThanOrEqual(Math.sqrt(n - k) * (1 - 1e-5));
       expect(error ** 2).toBeLessThanOrEqual(n - k + 0.1 * k);
-      // They are the factors of I_n on the layer's stream 'layer/i/nmf' (here from the plugin's cache).
-      const { result } = cachedNmf(identityMatrix(n), { rank: k }, Rng.seeded(1).child(`layer/${i}/nmf`), {
-        cacheDir,
-      });
+      // They are the factors of I_n from the fixed state's stream (here from the plugin's cache).
+      const { result } = cachedNmf(
+        identityMatrix(n),
+        { rank: k, init: 'random' },
+        Rng.seeded(0).child('nmf'),
+        {
+          cacheDir,
+        },
+      );
       expect(weights[i].kernel).toEqual(Float32Array.from(result.W));
       expect(weights[5 - i].kernel).toEqual(Float32Array.from(result.H));
     }
   });
 
-  it('loads the factors from the cache the second time, identical', () => {
-    const log: string[] = [];
-    const first = init(study, { maxIter: 5 }, 7, (m) => log.push(m));
-    const second = init(study, { maxIter: 5 }, 7, (m) => log.push(m));
-    expect(second).toEqual(first);
-    expect(log.filter((m) => m.startsWith('nmf cache: loaded'))).toHaveLength(3);
+  /** How many factorizations a log reports computing, and how many it reports loading. */
+  const factorizations = (log: string[]) => ({
+    computed: log.filter((m) => /^nmf: I_\d+ ≈ W·H with k = \d+ \(\d+ iterations/.test(m)).length,
+    cached: log.filter((m) => /^nmf: I_\d+ ≈ W·H with k = \d+ \(cached/.test(m)).length,
+  });
+
+  it('factors once per architecture by default: any later init, with any seed, does zero factorizations', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmf-plugin-once-'));
+    try {
+      const run = (seed: number) => {
+        const log: string[] = [];
+        const weights = nmfInitializer.init({
+          layers: study,
+          params: nmfParams.parse({ maxIter: 5 }),
+          rng: Rng.seeded(seed),
+          cacheDir: dir,
+          log: (m) => log.push(m),
+        }) as LayerWeights[];
+        return { weights, log };
+      };
+      const first = run(1);
+      expect(factorizations(first.log)).toEqual({ computed: 3, cached: 0 });
+      expect(first.log.filter((m) => m.startsWith('nmf cache: wrote'))).toHaveLength(3);
+      for (const seed of [1, 2, 3]) {
+        const again = run(seed);
+        expect(factorizations(again.log)).toEqual({ computed: 0, cached: 3 });
+        expect(again.log.filter((m) => m.startsWith('nmf cache: loaded'))).toHaveLength(3);
+        expect(again.weights.map((w) => w.kernel)).toEqual(first.weights.map((w) => w.kernel));
+      }
+      expect(readdirSync(join(dir, 'nmf'))).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const small = layerSpecs([40, 20, 10, 20, 40]);
+  it('gives two seeds identical kernels and different biases by default; different kernels with randomState run', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer(), (a, b) => {
+        fc.pre((a | 0) !== (b | 0));
+        const [x, y] = [a, b].map((seed) => init(small, { maxIter: 20 }, seed));
+        for (let i = 0; i < small.length; i++) {
+          expect(y[i].kernel).toEqual(x[i].kernel);
+          expect(y[i].bias).not.toEqual(x[i].bias);
+        }
+        const [u, v] = [a, b].map((seed) => init(small, { maxIter: 20, randomState: 'run' }, seed));
+        for (let i = 0; i < small.length; i++) expect(v[i].kernel).not.toEqual(u[i].kernel);
+        // The run's seed still sets the biases alone: the same with either randomState.
+        expect(u.map((w) => w.bias)).toEqual(x.map((w) => w.bias));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('gives a different fixed randomState different kernels', () => {
+    const zero = init(small, { maxIter: 20 });
+    const one = init(small, { maxIter: 20, randomState: 1 });
+    for (let i = 0; i < small.length; i++) expect(one[i].kernel).not.toEqual(zero[i].kernel);
   });
 
   it('draws biases from U[0, 1) per layer stream, or zeros', () => {

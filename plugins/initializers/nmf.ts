@@ -8,32 +8,36 @@ import {
   defineInitializer,
   identityMatrix,
   type LayerWeights,
-  NMF_INIT_METHODS,
-  NMF_SOLVERS,
   NmfError,
+  nmfOptionsSchema,
+  Rng,
   z,
 } from 'nmfinit';
 
-// Defaults are scikit-learn's NMF defaults, which the original study used (sklearn.decomposition.NMF,
-// v1.1+: solver='cd', tol=1e-4, max_iter=200, init=None → 'nndsvda' when n_components ≤
-// min(n_samples, n_features); source: sklearn/decomposition/_nmf.py, _initialize_nmf and the NMF
-// docstring "Changed in version 1.1: ... defaults to nndsvda instead of nndsvd").
-export const nmfParams = z.strictObject({
-  solver: z
-    .enum(NMF_SOLVERS)
-    .default('cd')
-    .describe("'cd' coordinate descent (fast HALS) or 'mu' multiplicative updates"),
-  init: z.enum(NMF_INIT_METHODS).default('nndsvda').describe('how the factors start'),
-  tol: z
-    .number()
-    .min(0)
-    .default(1e-4)
-    .describe('stop when the error decreases by less than tol·(initial error) over 10 iterations'),
-  maxIter: z.number().int().min(1).default(200).describe('iterations at most'),
+// The original study's notebook (nmf_weight_initialization.ipynb) calls
+//   NMF(n_components=layers[i+1], init='random', random_state=0).fit_transform(np.identity(layers[i]))
+// with every other argument scikit-learn's default (solver='cd', tol=1e-4, max_iter=200), and
+// gives every layer np.random.rand(fan_out) biases (U[0, 1), unseeded). The parameters below are
+// the NMF options schema's (src/nmf/options.ts) less `rank`, which the network fixes, with the
+// notebook's init as the default, plus what only the initializer has.
+const solverOptions = nmfOptionsSchema.omit({ rank: true });
+
+export const nmfParams = solverOptions.extend({
+  init: solverOptions.shape.init
+    .unwrap()
+    .default('random')
+    .describe("how the factors start; 'random' as the original study (init='random')"),
+  randomState: z
+    .union([z.number().int().min(0).max(0xffffffff), z.literal('run')])
+    .default(0)
+    .describe(
+      "the factorization's own seed, as scikit-learn's random_state: the same factors for every run and seed, " +
+        "computed once and cached; 'run' draws them from each run's seed instead",
+    ),
   bias: z
     .enum(['uniform', 'zeros'])
     .default('uniform')
-    .describe("'uniform': U[0, 1), as the original study; 'zeros'"),
+    .describe("'uniform': U[0, 1) from the run's stream, as the original study; 'zeros'"),
   cache: z.boolean().default(true).describe('reuse factors from the cache directory'),
 });
 export type NmfInitializerParams = z.output<typeof nmfParams>;
@@ -50,12 +54,17 @@ export const nmfInitializer = defineInitializer({
       const n = encoder.fanIn;
       const k = encoder.fanOut;
       const started = performance.now();
-      const { result, source } = cachedNmf(
-        identityMatrix(n),
-        { rank: k, solver: params.solver, init: params.init, tol: params.tol, maxIter: params.maxIter },
-        rng.child(`layer/${encoder.index}/nmf`),
-        { cacheDir: params.cache ? cacheDir : undefined, log },
-      );
+      const { randomState, bias: _bias, cache, ...options } = params;
+      // A fixed state gives one stream for every factorization, as scikit-learn's random_state=0
+      // gives each NMF call a fresh RandomState(0): the factors depend on (n, k, options) alone.
+      const stream =
+        randomState === 'run'
+          ? rng.child(`layer/${encoder.index}/nmf`)
+          : Rng.seeded(randomState).child('nmf');
+      const { result, source } = cachedNmf(identityMatrix(n), { ...options, rank: k }, stream, {
+        cacheDir: cache ? cacheDir : undefined,
+        log,
+      });
       const seconds = ((performance.now() - started) / 1000).toFixed(2);
       const error = result.errors[result.errors.length - 1];
       log?.(

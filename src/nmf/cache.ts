@@ -5,12 +5,14 @@
 // {key, rows, cols, rank, iterations, converged, errorCount}, the float64 little-endian values of
 // W (rows × rank), H (rank × cols) and the errors, then a SHA-256 of everything before it. A file
 // that is truncated, corrupt or for another key is reported and recomputed, never used. Files
-// are written atomically.
+// are written atomically, under a lock file (src/util/compute-once.ts) so that concurrent runs
+// compute each factorization once.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
+import { computeOnce } from '../util/compute-once.ts';
 import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { NmfMatrix } from './matrix.ts';
@@ -161,7 +163,8 @@ export function cachedNmf(
     error: NmfError,
   }).rank;
   const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
-  if (existsSync(path)) {
+  const load = (): CachedNmfResult | undefined => {
+    if (!existsSync(path)) return undefined;
     try {
       const result = decodeNmfResult(readFileSync(path), path, key);
       log?.(`nmf cache: loaded ${path}`);
@@ -169,10 +172,19 @@ export function cachedNmf(
     } catch (e) {
       if (!(e instanceof NmfCacheError)) throw e;
       (log ?? console.warn)(`nmf cache: ${e.message}; recomputing and rewriting it`);
+      return undefined;
     }
-  }
-  const result = nmf(x, options, rng);
-  writeFileAtomicSync(path, encodeNmfResult(result, key));
-  log?.(`nmf cache: wrote ${path}`);
-  return { result, source: 'computed', path };
+  };
+  // Under a lock, so workers that start together compute each factorization once.
+  return computeOnce(
+    `${path}.lock`,
+    load,
+    () => {
+      const result = nmf(x, options, rng);
+      writeFileAtomicSync(path, encodeNmfResult(result, key));
+      log?.(`nmf cache: wrote ${path}`);
+      return { result, source: 'computed', path };
+    },
+    { onWait: () => log?.(`nmf cache: waiting for another run computing ${path}`) },
+  );
 }

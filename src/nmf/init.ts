@@ -36,9 +36,15 @@ export function initialFactors(x: NmfMatrix, k: number, method: NmfInitMethod, r
   return { w, ht };
 }
 
+/**
+ * scikit-learn's init='random' (sklearn/decomposition/_nmf.py, _initialize_nmf, checked against
+ * v1.2.1): avg = sqrt(X.mean() / n_components); H = avg · |standard_normal((n_components, n_features))|,
+ * then W = avg · |standard_normal((n_samples, n_components))|, both from one RandomState. Same
+ * scale, same distribution and H drawn before W; the values differ from numpy's, because the
+ * stream is ours (xoroshiro128+ with Box–Muller), not MT19937 with numpy's polar method.
+ */
 function randomFactors(x: NmfMatrix, k: number, rng: Rng): FactorPair {
   const scale = Math.sqrt(x.mean / k);
-  // H before W, in scikit-learn's order.
   const ht = new Float64Array(x.cols * k);
   const w = new Float64Array(x.rows * k);
   for (let i = 0; i < ht.length; i++) ht[i] = Math.abs(scale * rng.normal());

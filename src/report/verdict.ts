@@ -1,0 +1,305 @@
+// Verdicts computed from the numbers: for one result set (a data set, a sample count, a training
+// length), which initializer has the lowest mean validation loss at each reported epoch, by how
+// much, with what p-value, and whether the seed study's claim holds there. Pure: curves in, data
+// and Markdown sentences out; nothing here is written by hand about results.
+import { formatMeanSd, meanSd } from './format.ts';
+import { allTests, PRIMARY_TEST, TEST_LABELS, type TestName, type TestResult } from './stats.ts';
+
+/** The seed study's claim, as its README states it. */
+export const SEED_CLAIM = 'NMF reaches a better reconstruction after fewer epochs, even with fewer samples.';
+
+/** Epochs a verdict reports where the curves reach them; epoch 0 (before training) never has a "best". */
+export const VERDICT_EPOCHS = [1, 2, 5, 10, 50] as const;
+
+/** The early epochs the claim is judged on: "after fewer epochs". */
+export const CLAIM_EARLY_MAX_EPOCH = 10;
+
+export const SIGNIFICANCE_LEVELS = [0.05, 0.01] as const;
+
+export interface VerdictInput {
+  /** Names the result set in sentences, e.g. "mnist_digit, 3,000 samples, 50 epochs". */
+  readonly resultSet: string;
+  /**
+   * Per initializer label, per seed, the validation loss indexed by epoch (index 0 = before
+   * training). Runs are paired by seed. Non-finite values (diverged runs) count as missing.
+   */
+  readonly curves: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
+  /** Default: VERDICT_EPOCHS, those that some curve reaches. */
+  readonly epochs?: readonly number[];
+  /** The initializer the claim is about; default 'nmf'. */
+  readonly subject?: string;
+  /** Mean ± sd digits in sentences; default 3. */
+  readonly digits?: number;
+}
+
+export interface Standing {
+  readonly label: string;
+  readonly mean: number;
+  readonly sd: number;
+  /** Seeds with a finite value at this epoch. */
+  readonly seeds: readonly string[];
+}
+
+export interface Comparison {
+  readonly label: string;
+  /** The best other initializer at this epoch (lowest mean among the rest). */
+  readonly versus: string;
+  /** Seeds both have (the pairs); the tests need two. */
+  readonly pairedSeeds: readonly string[];
+  /** The primary test's p-value; null with fewer than two paired seeds. */
+  readonly pValue: number | null;
+  readonly tests: Readonly<Record<TestName, TestResult>> | null;
+}
+
+export interface EpochVerdict {
+  readonly epoch: number;
+  /** Lowest mean first. */
+  readonly ranking: readonly Standing[];
+  readonly best: string;
+  readonly runnerUp: string;
+  /** runnerUp.mean − best.mean, and that relative to runnerUp.mean. */
+  readonly margin: { readonly absolute: number; readonly relative: number };
+  /** The best's comparison with the runner-up (its best other). */
+  readonly pValue: number | null;
+  readonly significant: { readonly at05: boolean; readonly at01: boolean };
+  /** Every initializer against its best other initializer, in ranking order. */
+  readonly comparisons: readonly Comparison[];
+  readonly sentence: string;
+}
+
+export type ClaimStatus = 'supported' | 'contradicted' | 'inconclusive' | 'not-applicable';
+
+export interface ClaimVerdict {
+  readonly claim: string;
+  readonly subject: string;
+  readonly status: ClaimStatus;
+  /** The early epochs judged and, per epoch, whether the subject is significantly best, significantly behind, or neither. */
+  readonly epochs: readonly { epoch: number; outcome: 'best' | 'behind' | 'undecided' }[];
+  readonly sentence: string;
+}
+
+export interface ResultSetVerdict {
+  readonly resultSet: string;
+  readonly test: TestName;
+  readonly epochs: readonly EpochVerdict[];
+  readonly claim: ClaimVerdict;
+  /** The sentences, one per line, then the p-value table. */
+  readonly markdown: string;
+}
+
+/** The verdict on one result set. Throws when fewer than two initializers have curves. */
+export function resultSetVerdict(input: VerdictInput): ResultSetVerdict {
+  const labels = Object.keys(input.curves);
+  if (labels.length < 2) {
+    throw new RangeError(
+      `resultSetVerdict(${input.resultSet}): needs at least two initializers, got ${labels.length} (${labels.join(', ')})`,
+    );
+  }
+  const digits = input.digits ?? 3;
+  const longest = Math.max(
+    0,
+    ...labels.flatMap((l) => Object.values(input.curves[l]).map((c) => c.length - 1)),
+  );
+  const epochs = (input.epochs ?? VERDICT_EPOCHS).filter((e) => e >= 1 && e <= longest);
+  for (const e of epochs) {
+    if (!Number.isInteger(e)) throw new RangeError(`resultSetVerdict: epoch ${e} is not an integer`);
+  }
+  const verdicts = epochs
+    .map((epoch) => epochVerdict(input, labels, epoch, digits))
+    .filter((v): v is EpochVerdict => v !== null);
+  const claim = claimVerdict(input.resultSet, input.subject ?? 'nmf', verdicts);
+  const markdown = [
+    ...verdicts.map((v) => `- ${v.sentence}`),
+    `- ${claim.sentence}`,
+    '',
+    pValueTable(verdicts),
+  ].join('\n');
+  return { resultSet: input.resultSet, test: PRIMARY_TEST, epochs: verdicts, claim, markdown };
+}
+
+function valuesAt(curves: Readonly<Record<string, readonly number[]>>, epoch: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [seed, curve] of Object.entries(curves)) {
+    const v = curve[epoch];
+    if (v !== undefined && Number.isFinite(v)) out.set(seed, v);
+  }
+  return out;
+}
+
+function epochVerdict(
+  input: VerdictInput,
+  labels: readonly string[],
+  epoch: number,
+  digits: number,
+): EpochVerdict | null {
+  const values = new Map(labels.map((l) => [l, valuesAt(input.curves[l], epoch)]));
+  const ranking: Standing[] = labels
+    .filter((l) => (values.get(l)?.size ?? 0) > 0)
+    .map((label) => {
+      const v = values.get(label) as Map<string, number>;
+      const { mean, sd } = meanSd([...v.values()]);
+      return { label, mean, sd, seeds: [...v.keys()] };
+    })
+    // Ties in the mean keep the input order, so the result never depends on the sort's whims.
+    .sort((a, b) => a.mean - b.mean);
+  if (ranking.length < 2) return null;
+  const comparisons = ranking.map((standing) => {
+    const versus = ranking.find((other) => other.label !== standing.label) as Standing;
+    return compare(standing.label, versus.label, values);
+  });
+  const [best, runnerUp] = ranking;
+  const pValue = comparisons[0].pValue;
+  const significant = { at05: pValue !== null && pValue < 0.05, at01: pValue !== null && pValue < 0.01 };
+  const absolute = runnerUp.mean - best.mean;
+  const margin = { absolute, relative: runnerUp.mean === 0 ? 0 : absolute / runnerUp.mean };
+  const cell = (s: Standing) => {
+    const v = values.get(s.label) as Map<string, number>;
+    return `${formatMeanSd([...v.values()], digits)}, ${v.size} seed${v.size === 1 ? '' : 's'}`;
+  };
+  const pText =
+    pValue === null
+      ? 'too few paired seeds for a test'
+      : `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)}, ${significanceText(significant)}`;
+  const sentence =
+    `${input.resultSet}, epoch ${epoch}: **${best.label}** has the lowest validation loss ` +
+    `(${cell(best)}), ${formatNumber(absolute, digits)} (${formatPercent(margin.relative)}) below ` +
+    `${runnerUp.label} (${cell(runnerUp)}); ${pText}.`;
+  return {
+    epoch,
+    ranking,
+    best: best.label,
+    runnerUp: runnerUp.label,
+    margin,
+    pValue,
+    significant,
+    comparisons,
+    sentence,
+  };
+}
+
+function compare(label: string, versus: string, values: Map<string, Map<string, number>>): Comparison {
+  const a = values.get(label) as Map<string, number>;
+  const b = values.get(versus) as Map<string, number>;
+  const pairedSeeds = [...a.keys()].filter((seed) => b.has(seed));
+  if (pairedSeeds.length < 2) return { label, versus, pairedSeeds, pValue: null, tests: null };
+  const x = pairedSeeds.map((s) => a.get(s) as number);
+  const y = pairedSeeds.map((s) => b.get(s) as number);
+  const tests = allTests(x, y);
+  return { label, versus, pairedSeeds, pValue: tests[PRIMARY_TEST].pValue, tests };
+}
+
+function claimVerdict(resultSet: string, subject: string, verdicts: readonly EpochVerdict[]): ClaimVerdict {
+  const early = verdicts.filter((v) => v.epoch <= CLAIM_EARLY_MAX_EPOCH);
+  const base = { claim: SEED_CLAIM, subject };
+  const present = early.filter((v) => v.ranking.some((s) => s.label === subject));
+  if (present.length === 0) {
+    return {
+      ...base,
+      status: 'not-applicable',
+      epochs: [],
+      sentence: `${resultSet}: the claim is not tested here (no ${subject} runs at epochs 1–${CLAIM_EARLY_MAX_EPOCH}).`,
+    };
+  }
+  const epochs = present.map((v) => {
+    const own = v.comparisons.find((c) => c.label === subject) as Comparison;
+    const significant = own.pValue !== null && own.pValue < 0.05;
+    const outcome: 'best' | 'behind' | 'undecided' = !significant
+      ? 'undecided'
+      : v.best === subject
+        ? 'best'
+        : 'behind';
+    return { epoch: v.epoch, outcome, versus: own.versus, pValue: own.pValue };
+  });
+  const list = (o: string) =>
+    epochs
+      .filter((e) => e.outcome === o)
+      .map((e) => e.epoch)
+      .join(', ');
+  const behind = epochs.filter((e) => e.outcome === 'behind');
+  const status: ClaimStatus =
+    behind.length > 0
+      ? 'contradicted'
+      : epochs.every((e) => e.outcome === 'best')
+        ? 'supported'
+        : 'inconclusive';
+  const parts = [
+    list('best') && `${subject} is significantly best at epoch ${list('best')}`,
+    behind.length > 0 &&
+      `significantly behind at epoch ${behind.map((e) => `${e.epoch} (${e.versus} better, ${pEquals(e.pValue as number)})`).join(', ')}`,
+    list('undecided') && `not significantly different from the best other at epoch ${list('undecided')}`,
+  ].filter(Boolean);
+  const word = {
+    supported: 'supported',
+    contradicted: 'not supported',
+    inconclusive: 'not supported (inconclusive)',
+  }[status];
+  return {
+    ...base,
+    status,
+    epochs: epochs.map(({ epoch, outcome }) => ({ epoch, outcome })),
+    sentence:
+      `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
+      `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).`,
+  };
+}
+
+/** Rows: initializers; columns: epochs; cells: mean ± sd and p against the best other initializer. */
+function pValueTable(verdicts: readonly EpochVerdict[]): string {
+  if (verdicts.length === 0) return '';
+  const labels = [...new Set(verdicts.flatMap((v) => v.ranking.map((s) => s.label)))];
+  const header = `| initializer | ${verdicts.map((v) => `p at epoch ${v.epoch} (vs)`).join(' | ')} |`;
+  const rule = `|---|${verdicts.map(() => '---').join('|')}|`;
+  const rows = labels.map((label) => {
+    const cells = verdicts.map((v) => {
+      const c = v.comparisons.find((x) => x.label === label);
+      if (c === undefined) return '—';
+      const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
+      return `${v.best === label ? '**best** ' : ''}${p} (${c.versus})`;
+    });
+    return `| ${label} | ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+function significanceText(s: { at05: boolean; at01: boolean }): string {
+  return s.at01
+    ? 'significant at 0.01'
+    : s.at05
+      ? 'significant at 0.05, not at 0.01'
+      : 'not significant at 0.05';
+}
+
+/** "p = 0.0031" or "p < 0.0001". */
+function pEquals(p: number): string {
+  const text = formatP(p);
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`;
+}
+
+/** p to two significant digits, or "< 0.0001". */
+export function formatP(p: number): string {
+  if (p < 1e-4) return '< 0.0001';
+  return p >= 0.1 ? p.toFixed(2) : p.toPrecision(2);
+}
+
+function formatNumber(v: number, digits: number): string {
+  return v === 0 ? '0' : v.toPrecision(digits);
+}
+
+function formatPercent(r: number): string {
+  return `${(100 * r).toFixed(1)}%`;
+}
+
+/** The claim, then one verdict line per result set. */
+export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): string {
+  const counts = new Map<ClaimStatus, number>();
+  for (const v of verdicts) counts.set(v.claim.status, (counts.get(v.claim.status) ?? 0) + 1);
+  const tested = verdicts.filter((v) => v.claim.status !== 'not-applicable').length;
+  return [
+    `**The seed's claim:** ${SEED_CLAIM}`,
+    '',
+    `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
+      `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}.`,
+    '',
+    ...verdicts.map((v) => `- ${v.claim.sentence}`),
+  ].join('\n');
+}
