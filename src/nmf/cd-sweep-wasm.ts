@@ -156,8 +156,12 @@ export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Ar
   if (!cdModule || !heap?.memory || typeof heap.owns !== 'function') return null;
   const instance = new wasm!.Instance(cdModule, { env: { memory: heap.memory } });
   const sweep = instance.exports.cd_sweep as CdSweepFn;
-  return (a, grad) =>
-    sweep(
+  return (a, grad) => {
+    for (const b of [a.f, a.f32, a.g, a.p, a.t, grad]) {
+      if (!heap.owns(b as unknown as Float32Array))
+        throw new Error('wasmCdSweep: every buffer must come from the backend (alloc)');
+    }
+    return sweep(
       a.f.byteOffset,
       a.f32.byteOffset,
       a.g.byteOffset,
@@ -169,4 +173,5 @@ export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Ar
       a.l1,
       grad.byteOffset,
     );
+  };
 }

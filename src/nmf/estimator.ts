@@ -63,8 +63,14 @@ export class NMF {
     return this.model('nIter').nIter;
   }
 
-  /** Learns H from X and returns W (n × k), row-major float64. */
-  fitTransform(input: NmfData | NmfDataInput): Float64Array {
+  /**
+   * Learns H from X and returns W (n × k), row-major float64. `initial` starts from given factors
+   * (scikit-learn's init='custom'): W (n × k) and H (k × d), row-major, finite and ≥ 0.
+   */
+  fitTransform(
+    input: NmfData | NmfDataInput,
+    initial?: { W: ArrayLike<number>; H: ArrayLike<number> },
+  ): Float64Array {
     const x = this.data(input, 'NMF.fitTransform');
     const k = this.options.nComponents;
     if (k > Math.min(x.rows, x.cols)) {
@@ -75,7 +81,9 @@ export class NMF {
     const ws = new Workspace(this.backend);
     try {
       const method = this.options.init ?? 'nndsvda'; // scikit-learn's init=None, given k ≤ min(n, d)
-      const start = initialFactors(asNmfMatrix(x, ws), k, method, this.rng.child('init'));
+      const start = initial
+        ? customFactors(initial, x.rows, x.cols, k)
+        : initialFactors(asNmfMatrix(x, ws), k, method, this.rng.child('init'));
       const f = factorsIn(ws, k, start.w, start.ht);
       const pen = penalties(this.options, x.rows, x.cols);
       const nIter = this.solve(x, f, pen, ws, true);
@@ -148,6 +156,32 @@ export function penalties(o: NmfDataOptions, n: number, d: number): Penalties {
     l2W: d * o.alphaW * (1 - o.l1Ratio),
     l2H: n * alphaH * (1 - o.l1Ratio),
   };
+}
+
+function customFactors(
+  initial: { W: ArrayLike<number>; H: ArrayLike<number> },
+  n: number,
+  d: number,
+  k: number,
+): { w: Float64Array; ht: Float64Array } {
+  for (const [name, f, size, shape] of [
+    ['W', initial.W, n * k, `${n} × ${k}`],
+    ['H', initial.H, k * d, `${k} × ${d}`],
+  ] as const) {
+    if (f.length !== size) {
+      throw new NmfError(
+        `NMF.fitTransform: initial ${name} has ${f.length} values, expected ${shape} = ${size}`,
+      );
+    }
+    for (let i = 0; i < f.length; i++) {
+      if (!(f[i] >= 0) || !Number.isFinite(f[i])) {
+        throw new NmfError(
+          `NMF.fitTransform: initial ${name}[${i}] is ${f[i]}; factors must be finite and ≥ 0`,
+        );
+      }
+    }
+  }
+  return { w: Float64Array.from(initial.W), ht: transposeToF64(Float64Array.from(initial.H), k, d) };
 }
 
 function factorsIn(ws: Workspace, k: number, w: Float64Array, ht: Float64Array): DataFactors {
