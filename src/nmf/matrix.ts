@@ -1,5 +1,6 @@
 // The matrix X that NMF factors, behind the three things the solvers ask of it. The identity gets
 // its own implementation because it is the main use and every product with it is free.
+import type { Rng } from '../tensor/rng.ts';
 
 /** A row-major float64 matrix. */
 export interface DenseMatrix {
@@ -26,6 +27,8 @@ export interface NmfMatrix {
   transposeTimes(w: Float64Array, k: number, scratch: Float64Array): Float64Array;
   /** X as a dense matrix (for tests and small cases; the identity allocates rows·cols). */
   toDense(): DenseMatrix;
+  /** Its own leading k singular triplets (see svd.ts), for matrices that compute them faster. */
+  truncatedSvd?(k: number, rng: Rng): { u: Float64Array; s: Float64Array; v: Float64Array };
 }
 
 /** The n × n identity: X·Hᵀ = Hᵀ, Xᵀ·W = W, ‖X‖² = n, mean = 1/n. */

@@ -19,6 +19,7 @@ export interface TruncatedSvd {
  * become random there. Other matrices use the randomized SVD below.
  */
 export function truncatedSvd(x: NmfMatrix, k: number, rng: Rng): TruncatedSvd {
+  if (x.truncatedSvd) return x.truncatedSvd(k, rng);
   if (x.kind === 'identity') {
     const q = orthonormalColumns(rng.fillNormal(new Float64Array(x.rows * k)) as Float64Array, x.rows, k);
     return { u: q, s: new Float64Array(k).fill(1), v: q };

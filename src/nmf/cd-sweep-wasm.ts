@@ -1,0 +1,177 @@
+// The coordinate-descent sweep of cd-sweep.ts in WebAssembly SIMD, on the simd backend's own
+// memory, so it reads the gemm outputs (P, T) where the gemm wrote them and writes F's float32
+// copy where the next gemm reads it: no copies. Same arithmetic, same order as `cdSweepRows`
+// (the g[s] += δ·G[t, s] correction two lanes at a time with f64x2), so the results are bit-identical.
+// The module is assembled with wabt when this file is first imported and cached under the cache
+// directory, like the backend's own kernels (src/backend/simd/module.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend } from '../backend/types.ts';
+import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import type { CdSweepArgs } from './cd-sweep.ts';
+
+const WAT = `(module
+  (import "env" "memory" (memory 1 65536 shared))
+  ;; Returns the violation. Addresses in bytes; f, g, grad float64; f32, p float32; t float64 when tF64.
+  (func (export "cd_sweep") (param $f i32) (param $f32 i32) (param $g i32) (param $p i32) (param $t i32)
+    (param $tF64 i32) (param $rows i32) (param $k i32) (param $l1 f64) (param $grad i32) (result f64)
+    (local $i i32) (local $s i32) (local $c i32) (local $fo i32) (local $po i32) (local $to i32)
+    (local $gr f64) (local $old f64) (local $next f64) (local $delta f64) (local $hess f64)
+    (local $viol f64) (local $dv v128) (local $a i32) (local $b i32) (local $tv f64) (local $k2 i32)
+    (local.set $k2 (i32.and (local.get $k) (i32.const -2)))
+    (block $rowsDone (loop $rowsLoop
+      (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $fo (i32.add (local.get $f) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 3))))
+      (local.set $po (i32.add (local.get $p) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+      (local.set $to (i32.add (local.get $t)
+        (i32.shl (i32.mul (local.get $i) (local.get $k)) (select (i32.const 3) (i32.const 2) (local.get $tF64)))))
+      ;; grad = p − t + l1
+      (local.set $s (i32.const 0))
+      (block $initDone (loop $initLoop
+        (br_if $initDone (i32.ge_u (local.get $s) (local.get $k)))
+        (if (local.get $tF64)
+          (then (local.set $tv (f64.load (i32.add (local.get $to) (i32.shl (local.get $s) (i32.const 3))))))
+          (else (local.set $tv (f64.promote_f32 (f32.load (i32.add (local.get $to) (i32.shl (local.get $s) (i32.const 2))))))))
+        (f64.store (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3)))
+          (f64.add
+            (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $po) (i32.shl (local.get $s) (i32.const 2))))) (local.get $tv))
+            (local.get $l1)))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $initLoop)))
+      (local.set $c (i32.const 0))
+      (block $colsDone (loop $colsLoop
+        (br_if $colsDone (i32.ge_u (local.get $c) (local.get $k)))
+        (block $next
+          (local.set $gr (f64.load (i32.add (local.get $grad) (i32.shl (local.get $c) (i32.const 3)))))
+          (local.set $a (i32.add (local.get $fo) (i32.shl (local.get $c) (i32.const 3))))
+          (local.set $old (f64.load (local.get $a)))
+          (local.set $viol (f64.add (local.get $viol)
+            (f64.abs (select (f64.min (f64.const 0) (local.get $gr)) (local.get $gr) (f64.eq (local.get $old) (f64.const 0))))))
+          (local.set $b (i32.add (local.get $g) (i32.shl (i32.mul (local.get $c) (local.get $k)) (i32.const 3))))
+          (local.set $hess (f64.load (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 3)))))
+          (br_if $next (f64.eq (local.get $hess) (f64.const 0)))
+          (local.set $next (f64.max (f64.sub (local.get $old) (f64.div (local.get $gr) (local.get $hess))) (f64.const 0)))
+          (local.set $delta (f64.sub (local.get $next) (local.get $old)))
+          (br_if $next (f64.eq (local.get $delta) (f64.const 0)))
+          (f64.store (local.get $a) (local.get $next))
+          ;; grad[s] += delta * g[c, s] for s > c: one lane until s is even, then pairs, then the last one
+          (local.set $s (i32.add (local.get $c) (i32.const 1)))
+          (if (i32.and (i32.lt_u (local.get $s) (local.get $k)) (i32.and (local.get $s) (i32.const 1)))
+            (then
+              (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
+              (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
+                (f64.mul (local.get $delta) (f64.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3)))))))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))))
+          (local.set $dv (f64x2.splat (local.get $delta)))
+          (block $pairsDone (loop $pairs
+            (br_if $pairsDone (i32.ge_u (local.get $s) (local.get $k2)))
+            (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
+            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a))
+              (f64x2.mul (local.get $dv) (v128.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3)))))))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br $pairs)))
+          (if (i32.lt_u (local.get $s) (local.get $k))
+            (then
+              (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
+              (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
+                (f64.mul (local.get $delta) (f64.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3))))))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $colsLoop)))
+      ;; the float32 copy of the row
+      (local.set $a (i32.add (local.get $f32) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
+      (local.set $s (i32.const 0))
+      (block $copyDone (loop $copy
+        (br_if $copyDone (i32.ge_u (local.get $s) (local.get $k)))
+        (f32.store (i32.add (local.get $a) (i32.shl (local.get $s) (i32.const 2)))
+          (f32.demote_f64 (f64.load (i32.add (local.get $fo) (i32.shl (local.get $s) (i32.const 3))))))
+        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+        (br $copy)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rowsLoop)))
+    (local.get $viol))
+)`;
+
+interface WasmApiLike {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly?: WasmApiLike }).WebAssembly;
+const FEATURES = { simd: true, threads: true, bulk_memory: true };
+
+async function build(): Promise<object | null> {
+  if (!wasm) return null;
+  const path = join(defaultCacheDir(), 'wasm', `nmf-cd-${sha256Hex(WAT).slice(0, 24)}.wasm`);
+  try {
+    return new wasm.Module(readFileSync(path));
+  } catch {
+    // not cached yet, or unreadable: assemble
+  }
+  try {
+    const wabt = await (await import('wabt')).default();
+    const parsed = wabt.parseWat('nmf-cd.wat', WAT, FEATURES);
+    try {
+      parsed.resolveNames();
+      (parsed.validate as (features: object) => void)(FEATURES);
+      const bytes = parsed.toBinary({}).buffer;
+      try {
+        writeFileAtomicSync(path, bytes);
+      } catch {
+        // a read-only cache costs only the next start its assembly
+      }
+      return new wasm.Module(bytes);
+    } finally {
+      parsed.destroy();
+    }
+  } catch {
+    return null; // no SIMD or threads here: the TypeScript sweep runs instead
+  }
+}
+
+const cdModule = await build();
+
+/** What the wasm sweep needs of a backend: the simd backend's heap. */
+interface HeapBackend extends Backend {
+  readonly heap: { readonly memory: unknown; owns(view: Float32Array): boolean };
+}
+
+type CdSweepFn = (
+  f: number,
+  f32: number,
+  g: number,
+  p: number,
+  t: number,
+  tF64: number,
+  rows: number,
+  k: number,
+  l1: number,
+  grad: number,
+) => number;
+
+/**
+ * A sweep bound to a simd backend's memory, or null when the backend has none (then use
+ * `cdSweepRows`). Every buffer passed to it must live in that memory (`backend.alloc`).
+ */
+export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Array) => number) | null {
+  const heap = (backend as Partial<HeapBackend>).heap;
+  if (!cdModule || !heap?.memory || typeof heap.owns !== 'function') return null;
+  const instance = new wasm!.Instance(cdModule, { env: { memory: heap.memory } });
+  const sweep = instance.exports.cd_sweep as CdSweepFn;
+  return (a, grad) => {
+    for (const b of [a.f, a.f32, a.g, a.p, a.t, grad]) {
+      if (!heap.owns(b as unknown as Float32Array))
+        throw new Error('wasmCdSweep: every buffer must come from the backend (alloc)');
+    }
+    return sweep(
+      a.f.byteOffset,
+      a.f32.byteOffset,
+      a.g.byteOffset,
+      a.p.byteOffset,
+      a.t.byteOffset,
+      a.t instanceof Float64Array ? 1 : 0,
+      a.rows,
+      a.k,
+      a.l1,
+      grad.byteOffset,
+    );
+  };
+}

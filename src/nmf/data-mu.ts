@@ -1,0 +1,148 @@
+// The 'mu' solver for NMF of data, as scikit-learn's _fit_multiplicative_update (Lee & Seung 2001;
+// Févotte & Idier 2011) for beta = 2 (Frobenius) and beta = 1 (Kullback–Leibler), gamma = 1:
+//   Frobenius: W ← W ∘ (X·Hᵀ) / (W·H·Hᵀ + l1 + l2·W),       H ← H ∘ (WᵀX) / (WᵀW·H + l1 + l2·H)
+//   KL:        W ← W ∘ ((X/WH)·Hᵀ) / (rowsums(H) + l1 + l2·W), H ← H ∘ (Wᵀ(X/WH)) / (colsums(W) + l1 + l2·H)
+// W first, then H from the new W; a zero denominator becomes ε; after a KL step entries of H below
+// float64's epsilon become 0. Every 10 iterations (tol > 0) the loss is checked and it stops when
+// (previous − current) / initial < tol.
+
+import type { Penalties, SolverStop } from './data-cd.ts';
+import { type BetaLoss, betaError, type DataFactors, EPSILON, KL_CHUNK } from './data-loss.ts';
+import type { NmfData } from './data-matrix.ts';
+import { gram, timesSquare, toF32, type Workspace, xTimes, xtTimes } from './data-products.ts';
+
+const F64_EPSILON = 2 ** -52;
+
+/** f ← f ∘ num / den with scikit-learn's penalties; `den` is overwritten. Keeps f32 in step. */
+function multiply(
+  f: Float64Array,
+  f32: Float32Array,
+  num: ArrayLike<number>,
+  den: ArrayLike<number>,
+  length: number,
+  l1: number,
+  l2: number,
+): void {
+  for (let i = 0; i < length; i++) {
+    let d = den[i];
+    if (l1 > 0) d += l1;
+    if (l2 > 0) d += l2 * f[i];
+    if (d === 0) d = EPSILON;
+    f[i] *= num[i] / d;
+    f32[i] = f[i];
+  }
+}
+
+function frobeniusW(x: NmfData, f: DataFactors, pen: Penalties, ws: Workspace, fixed: boolean): void {
+  const { k } = f;
+  const n = x.rows;
+  // With H fixed (transform) X·Hᵀ and H·Hᵀ are computed once and kept, as scikit-learn does.
+  let xht = ws.named32('mu.xht', n * k);
+  let hht32 = ws.named32('mu.hht32', k * k);
+  if (!fixed || !ws.has('mu.fixed')) {
+    xht = xTimes(x, f.ht32, k, ws.backend, xht);
+    hht32 = toF32(gram(f.ht32, x.cols, k, ws, ws.named64('mu.hht', k * k)), hht32);
+    if (fixed) ws.mark('mu.fixed');
+  }
+  const den = timesSquare(f.w32, hht32, n, k, ws.backend, ws.named32('mu.den', n * k));
+  multiply(f.w, f.w32, xht, den, n * k, pen.l1W, pen.l2W);
+}
+
+function frobeniusH(x: NmfData, f: DataFactors, pen: Penalties, ws: Workspace): void {
+  const { k } = f;
+  const d = x.cols;
+  const xtw = xtTimes(x, f.w32, k, ws, ws.named64('mu.xtw', d * k));
+  const wtw32 = toF32(gram(f.w32, x.rows, k, ws, ws.named64('mu.wtw', k * k)), ws.named32('mu.wtw32', k * k));
+  const den = timesSquare(f.ht32, wtw32, d, k, ws.backend, ws.named32('mu.hden', d * k));
+  multiply(f.ht, f.ht32, xtw, den, d * k, pen.l1H, pen.l2H);
+}
+
+/** R = X / WH for rows r0..r1 (0 where X is 0, WH = 0 replaced by ε), into `r`. */
+function ratioRows(x: NmfData, f: DataFactors, r0: number, r1: number, r: Float32Array, ws: Workspace): void {
+  const { k } = f;
+  const d = x.cols;
+  ws.backend.gemm(false, true, r1 - r0, d, k, f.w32.subarray(r0 * k, r1 * k), f.ht32, r);
+  const base = r0 * d;
+  for (let i = 0; i < (r1 - r0) * d; i++) {
+    const v = x.values[base + i];
+    r[i] = v === 0 ? 0 : v / (r[i] === 0 ? EPSILON : r[i]);
+  }
+}
+
+function klW(x: NmfData, f: DataFactors, pen: Penalties, ws: Workspace): void {
+  const { k } = f;
+  const { rows, cols } = x;
+  const hsum = new Float64Array(k);
+  for (let j = 0; j < cols; j++) for (let t = 0; t < k; t++) hsum[t] += f.ht[j * k + t];
+  const r = ws.named32('kl.r', Math.min(rows, KL_CHUNK) * cols);
+  const num = ws.named32('kl.num', Math.min(rows, KL_CHUNK) * k);
+  const den = new Float64Array(Math.min(rows, KL_CHUNK) * k);
+  for (let r0 = 0; r0 < rows; r0 += KL_CHUNK) {
+    const r1 = Math.min(rows, r0 + KL_CHUNK);
+    ratioRows(x, f, r0, r1, r, ws);
+    ws.backend.gemm(false, false, r1 - r0, k, cols, r, f.ht32, num);
+    for (let i = 0; i < (r1 - r0) * k; i++) den[i] = hsum[i % k];
+    multiply(f.w.subarray(r0 * k), f.w32.subarray(r0 * k), num, den, (r1 - r0) * k, pen.l1W, pen.l2W);
+  }
+}
+
+function klH(x: NmfData, f: DataFactors, pen: Penalties, ws: Workspace): void {
+  const { k } = f;
+  const { rows, cols } = x;
+  const wsum = new Float64Array(k);
+  for (let i = 0; i < rows; i++) for (let t = 0; t < k; t++) wsum[t] += f.w[i * k + t];
+  for (let t = 0; t < k; t++) if (wsum[t] === 0) wsum[t] = 1;
+  const r = ws.named32('kl.r', Math.min(rows, KL_CHUNK) * cols);
+  const block = ws.named32('kl.block', cols * k);
+  const num = new Float64Array(cols * k);
+  for (let r0 = 0; r0 < rows; r0 += KL_CHUNK) {
+    const r1 = Math.min(rows, r0 + KL_CHUNK);
+    ratioRows(x, f, r0, r1, r, ws);
+    // (Wᵀ R)ᵀ = Rᵀ W, summed over blocks in float64
+    ws.backend.gemm(true, false, cols, k, r1 - r0, r, f.w32.subarray(r0 * k, r1 * k), block);
+    for (let i = 0; i < cols * k; i++) num[i] += block[i];
+  }
+  const den = new Float64Array(cols * k);
+  for (let i = 0; i < cols * k; i++) den[i] = wsum[i % k];
+  multiply(f.ht, f.ht32, num, den, cols * k, pen.l1H, pen.l2H);
+  for (let i = 0; i < cols * k; i++) {
+    if (f.ht[i] < F64_EPSILON) {
+      f.ht[i] = 0;
+      f.ht32[i] = 0;
+    }
+  }
+}
+
+/**
+ * Runs the solver from `f` in place; returns the iterations done. `onIteration` is called after
+ * each iteration (tests use it to follow the loss).
+ */
+export function fitMuData(
+  x: NmfData,
+  f: DataFactors,
+  loss: BetaLoss,
+  pen: Penalties,
+  stop: SolverStop,
+  ws: Workspace,
+  updateH = true,
+  onIteration?: (iteration: number) => void,
+): number {
+  const errorAtInit = betaError(loss, x, f, ws);
+  let previous = errorAtInit;
+  let iter = 1;
+  for (; iter <= stop.maxIter; iter++) {
+    if (loss === 'frobenius') frobeniusW(x, f, pen, ws, !updateH);
+    else klW(x, f, pen, ws);
+    if (updateH) {
+      if (loss === 'frobenius') frobeniusH(x, f, pen, ws);
+      else klH(x, f, pen, ws);
+    }
+    onIteration?.(iter);
+    if (stop.tol > 0 && iter % 10 === 0) {
+      const error = betaError(loss, x, f, ws);
+      if ((previous - error) / errorAtInit < stop.tol) break;
+      previous = error;
+    }
+  }
+  return Math.min(iter, stop.maxIter);
+}
