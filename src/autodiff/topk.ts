@@ -1,0 +1,272 @@
+import { formatShape, ShapeError } from '../tensor/tensor.ts';
+import type { Var } from './tape.ts';
+
+// Top-k sparsity as autodiff ops (Gao et al. 2024, "Scaling and evaluating sparse
+// autoencoders"): keep the k largest entries of each row, apply ReLU, zero the rest. The result
+// is stored sparsely — k values and k column indices per row — so that what follows it (the
+// decoder) costs O(k) per row instead of O(n), and every backward rule touches only the kept
+// entries. Ties are broken deterministically (the earlier column stays).
+
+/** An m × n matrix with exactly k stored entries per row. */
+export interface SparseRows {
+  /** The stored values, m × k, after ReLU; a node on the tape, so gradients flow through it. */
+  readonly values: Var;
+  /** Column of each stored value, m × k row-major; ascending within a row. */
+  readonly indices: Int32Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly k: number;
+}
+
+/** Which entries a selection may keep and how many. */
+export interface TopKSelection {
+  readonly k: number;
+  /** When given (length n), only columns with a non-zero flag are eligible (e.g. dead latents). */
+  readonly eligible?: Uint8Array;
+}
+
+function expect2d(what: string, v: Var): [number, number] {
+  if (v.shape.length !== 2)
+    throw new ShapeError(`${what}: expected a 2-D tensor, got shape ${formatShape(v.shape)}`);
+  return [v.shape[0], v.shape[1]];
+}
+
+function checkSelection(what: string, s: TopKSelection, n: number): void {
+  if (!(Number.isInteger(s.k) && s.k >= 1))
+    throw new RangeError(`${what}: k must be an integer ≥ 1, got ${s.k}`);
+  if (s.eligible && s.eligible.length !== n) {
+    throw new ShapeError(`${what}: eligible has ${s.eligible.length} flags for ${n} columns`);
+  }
+  let available = n;
+  if (s.eligible) {
+    available = 0;
+    for (const f of s.eligible) if (f) available++;
+  }
+  if (s.k > available) throw new RangeError(`${what}: k = ${s.k} exceeds the ${available} eligible columns`);
+}
+
+/**
+ * Writes the columns of the k largest eligible entries of each row of `x` (m × n) into
+ * `indices` (ascending within a row) and their raw values into `raw`. A min-heap of size k per
+ * row: O(n log k), and most entries are rejected by one comparison with the heap's root.
+ */
+export function selectTopK(
+  x: Float32Array,
+  m: number,
+  n: number,
+  s: TopKSelection,
+  indices: Int32Array,
+  raw: Float32Array,
+): void {
+  const { k, eligible } = s;
+  const hv = new Float64Array(k);
+  const hi = new Int32Array(k);
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    let size = 0;
+    for (let c = 0; c < n; c++) {
+      if (eligible && !eligible[c]) continue;
+      const v = x[row + c];
+      if (size < k) {
+        // Sift up: the root holds the smallest kept value.
+        let p = size++;
+        while (p > 0) {
+          const parent = (p - 1) >> 1;
+          // A later column is worse than an earlier one of equal value, so the earlier one stays.
+          if (!(hv[parent] > v || (hv[parent] === v && hi[parent] < c))) break;
+          hv[p] = hv[parent];
+          hi[p] = hi[parent];
+          p = parent;
+        }
+        hv[p] = v;
+        hi[p] = c;
+      } else if (v > hv[0]) {
+        // Replace the root and sift down.
+        let p = 0;
+        for (;;) {
+          const l = 2 * p + 1;
+          if (l >= k) break;
+          const r = l + 1;
+          const child = r < k && (hv[r] < hv[l] || (hv[r] === hv[l] && hi[r] > hi[l])) ? r : l;
+          if (!(hv[child] < v || (hv[child] === v && hi[child] > c))) break;
+          hv[p] = hv[child];
+          hi[p] = hi[child];
+          p = child;
+        }
+        hv[p] = v;
+        hi[p] = c;
+      }
+    }
+    const out = indices.subarray(i * k, (i + 1) * k);
+    out.set(hi);
+    out.sort();
+    for (let j = 0; j < k; j++) raw[i * k + j] = x[row + out[j]];
+  }
+}
+
+/**
+ * TopK(x): per row of x (m × n), the k largest entries after ReLU, sparse. The backward pass
+ * adds each kept value's gradient into its entry of x where the kept value was positive
+ * (ReLU's derivative); every other entry of x receives nothing.
+ */
+export function topk(x: Var, selection: TopKSelection | number): SparseRows {
+  const s = typeof selection === 'number' ? { k: selection } : selection;
+  const [m, n] = expect2d('topk', x);
+  checkSelection('topk', s, n);
+  const tape = x.tape;
+  const { k } = s;
+  const indices = new Int32Array(m * k);
+  const out = tape.alloc([m, k]);
+  const v = out.data;
+  selectTopK(x.value.data, m, n, s, indices, v);
+  for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = 0;
+  const node = tape.record(out, `topk:${k}`, [x], () => {
+    const g = node.grad!.data;
+    const gx = x.gradData();
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < k; j++) {
+        const e = i * k + j;
+        if (v[e] > 0) gx[i * n + indices[e]] += g[e];
+      }
+    }
+  });
+  return { values: node, indices, rows: m, cols: n, k };
+}
+
+/**
+ * The kept entries of TopK(x·W + b) for one or more selections from the same pre-activations
+ * (the model's top k and the auxiliary loss's top k_aux dead latents), with x (m × d), W (d × n,
+ * fanIn × fanOut), b (n). The pre-activations are one dense gemm; the backward pass is sparse:
+ * dW[:, c] += xᵢ·g, db[c] += g, dxᵢ += g·W[:, c] for kept entries (i, c) only — m·k·d work
+ * instead of the m·n·d of a dense layer's weight gradient.
+ */
+export function topkLinear(x: Var, w: Var, b: Var, selections: readonly TopKSelection[]): SparseRows[] {
+  const tape = x.tape;
+  if (w.tape !== tape || b.tape !== tape) throw new Error('operands belong to different tapes');
+  const [m, d] = expect2d('topkLinear input', x);
+  const [d2, n] = expect2d('topkLinear kernel', w);
+  if (d !== d2) {
+    throw new ShapeError(
+      `topkLinear: input ${formatShape(x.shape)} does not match kernel ${formatShape(w.shape)}`,
+    );
+  }
+  if (b.shape.length !== 1 || b.shape[0] !== n) {
+    throw new ShapeError(
+      `topkLinear: bias ${formatShape(b.shape)} does not match kernel ${formatShape(w.shape)}`,
+    );
+  }
+  for (const s of selections) checkSelection('topkLinear', s, n);
+  const pre = tape.alloc([m, n]).data;
+  tape.backend.gemm(false, false, m, n, d, x.value.data, w.value.data, pre);
+  const bias = b.value.data;
+  for (let i = 0; i < m; i++) {
+    const row = i * n;
+    for (let c = 0; c < n; c++) pre[row + c] += bias[c];
+  }
+  return selections.map((s) => {
+    const { k } = s;
+    const indices = new Int32Array(m * k);
+    const out = tape.alloc([m, k]);
+    const v = out.data;
+    selectTopK(pre, m, n, s, indices, v);
+    for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = 0;
+    const node = tape.record(out, `topkLinear:${k}`, [x, w, b], () => {
+      // The gradient of the pre-activation at each kept entry: zero where ReLU cut it.
+      const g = tape.alloc([m, k]).data;
+      const gv = node.grad!.data;
+      for (let e = 0; e < g.length; e++) g[e] = v[e] > 0 ? gv[e] : 0;
+      if (b.requiresGrad) {
+        const gb = b.gradData();
+        for (let e = 0; e < g.length; e++) gb[indices[e]] += g[e];
+      }
+      if (!w.requiresGrad && !x.requiresGrad) return;
+      const xs = x.value.data;
+      const ws = w.value.data;
+      const gw = w.requiresGrad ? w.gradData() : null;
+      const gx = x.requiresGrad ? x.gradData() : null;
+      // Row p of W (and of dW) stays in cache while every kept entry of the batch visits it.
+      for (let p = 0; p < d; p++) {
+        const wRow = p * n;
+        for (let i = 0; i < m; i++) {
+          const xp = xs[i * d + p];
+          let acc = 0;
+          for (let j = i * k, end = j + k; j < end; j++) {
+            const gij = g[j];
+            if (gij === 0) continue;
+            const c = wRow + indices[j];
+            if (gw) gw[c] += xp * gij;
+            acc += gij * ws[c];
+          }
+          if (gx) gx[i * d + p] += acc;
+        }
+      }
+    });
+    return { values: node, indices, rows: m, cols: n, k };
+  });
+}
+
+/**
+ * s·W for s sparse (m × n, k per row) and W (n × d): row i is Σⱼ vᵢⱼ·W[cᵢⱼ, :], a gather of k rows
+ * of W — never a dense product over all n. Backward: dvᵢⱼ = gᵢ·W[cᵢⱼ, :], dW[cᵢⱼ, :] += vᵢⱼ·gᵢ.
+ */
+export function sparseMatmul(s: SparseRows, w: Var): Var {
+  const tape = s.values.tape;
+  if (w.tape !== tape) throw new Error('operands belong to different tapes');
+  const [n, d] = expect2d('sparseMatmul', w);
+  if (n !== s.cols) {
+    throw new ShapeError(
+      `sparseMatmul: sparse [${s.rows}×${s.cols}] · ${formatShape(w.shape)}: inner dimensions differ`,
+    );
+  }
+  const { rows: m, k, indices } = s;
+  const v = s.values.value.data;
+  const ws = w.value.data;
+  const out = tape.alloc([m, d]);
+  const o = out.data;
+  o.fill(0);
+  for (let i = 0; i < m; i++) {
+    const orow = i * d;
+    for (let j = i * k, end = j + k; j < end; j++) {
+      const a = v[j];
+      if (a === 0) continue;
+      const wrow = indices[j] * d;
+      for (let q = 0; q < d; q++) o[orow + q] += a * ws[wrow + q];
+    }
+  }
+  const node = tape.record(out, 'sparseMatmul', [s.values, w], () => {
+    const g = node.grad!.data;
+    const gv = s.values.requiresGrad ? s.values.gradData() : null;
+    const gw = w.requiresGrad ? w.gradData() : null;
+    for (let i = 0; i < m; i++) {
+      const grow = i * d;
+      for (let j = i * k, end = j + k; j < end; j++) {
+        const wrow = indices[j] * d;
+        if (gv) {
+          let dot = 0;
+          for (let q = 0; q < d; q++) dot += g[grow + q] * ws[wrow + q];
+          gv[j] += dot;
+        }
+        const a = v[j];
+        if (gw && a !== 0) for (let q = 0; q < d; q++) gw[wrow + q] += a * g[grow + q];
+      }
+    }
+  });
+  return node;
+}
+
+/** The sparse rows as a dense m × n tensor (zeros elsewhere); backward gathers the kept entries. */
+export function densify(s: SparseRows): Var {
+  const tape = s.values.tape;
+  const { rows: m, cols: n, k, indices } = s;
+  const out = tape.alloc([m, n]);
+  const o = out.data;
+  o.fill(0);
+  const v = s.values.value.data;
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) o[i * n + indices[i * k + j]] = v[i * k + j];
+  const node = tape.record(out, 'densify', [s.values], () => {
+    const g = node.grad!.data;
+    const gv = s.values.gradData();
+    for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) gv[i * k + j] += g[i * n + indices[i * k + j]];
+  });
+  return node;
+}

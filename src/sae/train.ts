@@ -1,0 +1,187 @@
+import * as ops from '../autodiff/ops.ts';
+import { sparseMatmul } from '../autodiff/topk.ts';
+import { Adam } from '../optim/adam.ts';
+import type { Rng } from '../tensor/rng.ts';
+import { Tensor } from '../tensor/tensor.ts';
+import { DeadLatentTracker } from './dead-latents.ts';
+import { type DensityHistogram, densityHistogram, evaluateSae } from './metrics.ts';
+import { normalizeRows, removeParallelComponent, type SparseAutoencoder } from './model.ts';
+
+// Training as in openai/sparse_autoencoder (train.py) with these stated choices:
+// - loss = mse(x̂, x)/σ² + α·L_aux. mse is (1/(m·d))Σ‖x − x̂‖², i.e. (1/d)‖x − x̂‖² averaged over
+//   the batch; σ² = (1/(N·d))Σ‖x − mean‖² over the training data, the reference's `mse_scale`
+//   (a constant: it sets the main term's scale against α·L_aux, not its optimum).
+// - L_aux = ‖e − ê‖² normalised as the reference's `normalized_mse` does: the batch's
+//   mse(ê, e) / mse(ē, e), with e = x − x̂ held constant, ē its batch mean and ê = W_d·z, z the
+//   ReLU'd top k_aux dead latents' pre-activations. A batch with no dead latent, or with
+//   mse(ē, e) = 0, has no aux term (the reference's nan_to_num(0)). The reference adds b_pre to
+//   both ê and e; it cancels in the value, and we let no aux gradient reach b_pre through it.
+// - The dead set used by a step's aux term is the one before that step's batch (the reference
+//   updates its counters from the same batch first; the difference is one batch).
+// - Decoder atoms: the gradient's component along each (unit) atom is removed before the Adam
+//   step, and atoms are renormalised right after it, so they have unit norm after every step
+//   (the reference renormalises just before the next step instead).
+// - Adam with ε = 6.25e-10 (the reference's); lr by default 2e-4/√(n/2¹⁴), Gao et al.'s scaling.
+
+export interface SaeTrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** Default 2e-4 / √(n / 16384) (Gao et al. 2024). */
+  readonly learningRate?: number;
+  /** α, the auxiliary loss's weight; 0 turns the auxiliary loss off. */
+  readonly auxCoefficient: number;
+  /** k_aux, dead latents used by the auxiliary loss; default 2k. */
+  readonly kAux?: number;
+  /** Samples without firing after which a latent is dead. */
+  readonly deadSamples: number;
+  /** Record metrics every this many steps (and after the last step). */
+  readonly recordEvery: number;
+  /** Samples the metrics are computed on (rows × d); default the first ≤ 1000 training samples. */
+  readonly evalSet?: { readonly x: Float32Array; readonly rows: number };
+  readonly histogramBins?: number;
+}
+
+export interface SaeRecord {
+  readonly step: number;
+  readonly samples: number;
+  readonly loss: number;
+  readonly normalizedMse: number;
+  readonly l0: number;
+  readonly deadFraction: number;
+}
+
+export interface SaeTrainResult {
+  readonly records: SaeRecord[];
+  /** Firing frequencies on the evaluation set after training. */
+  readonly frequencies: Float64Array;
+  readonly histogram: DensityHistogram;
+  readonly steps: number;
+  readonly seconds: number;
+}
+
+export function defaultLearningRate(latents: number): number {
+  return 2e-4 / Math.sqrt(latents / 2 ** 14);
+}
+
+/** Mean per coordinate and σ² = mean squared deviation from it, in float64. */
+export function dataMoments(
+  x: Float32Array,
+  rows: number,
+  d: number,
+): { mean: Float32Array; variance: number } {
+  const mean = new Float64Array(d);
+  for (let i = 0; i < rows; i++) for (let q = 0; q < d; q++) mean[q] += x[i * d + q];
+  for (let q = 0; q < d; q++) mean[q] /= rows;
+  let v = 0;
+  for (let i = 0; i < rows; i++) for (let q = 0; q < d; q++) v += (x[i * d + q] - mean[q]) ** 2;
+  return { mean: Float32Array.from(mean), variance: v / (rows * d) };
+}
+
+/**
+ * Trains `model` (its dictionary already set) on x (rows × d). Shuffles every epoch from
+ * `rng.child('shuffle/<epoch>')`; deterministic for a seed and backend.
+ */
+export function trainSae(
+  model: SparseAutoencoder,
+  x: Float32Array,
+  rows: number,
+  options: SaeTrainOptions,
+  rng: Rng,
+  onRecord?: (r: SaeRecord) => void,
+): SaeTrainResult {
+  const t0 = performance.now();
+  const { inputDim: d, latents: n, k } = model;
+  if (x.length !== rows * d)
+    throw new RangeError(`trainSae: ${x.length} values are not ${rows} rows of ${d}`);
+  const batch = options.batchSize;
+  if (!(Number.isInteger(batch) && batch >= 1 && batch <= rows)) {
+    throw new RangeError(`trainSae: batchSize must be an integer in 1..${rows}, got ${batch}`);
+  }
+  const kAux = options.kAux ?? 2 * k;
+  const { variance } = dataMoments(x, rows, d);
+  const mseScale = variance > 0 ? 1 / variance : 1;
+  const evalSet = options.evalSet ?? {
+    x: x.subarray(0, Math.min(rows, 1000) * d),
+    rows: Math.min(rows, 1000),
+  };
+  const tracker = new DeadLatentTracker(n, options.deadSamples);
+  const optimizer = new Adam(
+    { learningRate: options.learningRate ?? defaultLearningRate(n), epsilon: 6.25e-10 },
+    (len) => model.allocate(len),
+  );
+  const params = model.parameters;
+  const wd = model.decoderKernel;
+  const xBuf = model.allocate(batch * d);
+  const eBuf = new Float32Array(batch * d);
+  const records: SaeRecord[] = [];
+  const stepsPerEpoch = Math.floor(rows / batch);
+  const totalSteps = stepsPerEpoch * options.epochs;
+  let step = 0;
+  let lastLoss = Number.NaN;
+
+  const record = () => {
+    const ev = evaluateSae(model, evalSet.x, evalSet.rows);
+    const r: SaeRecord = {
+      step,
+      samples: step * batch,
+      loss: lastLoss,
+      normalizedMse: ev.normalizedMse,
+      l0: ev.l0,
+      deadFraction: tracker.deadFraction(),
+    };
+    records.push(r);
+    onRecord?.(r);
+  };
+  record();
+
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    const order = rng.child(`shuffle/${epoch}`).permutation(rows);
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      for (let i = 0; i < batch; i++) {
+        const src = order[s * batch + i] * d;
+        xBuf.set(x.subarray(src, src + d), i * d);
+      }
+      const tape = model.tape();
+      const xv = tape.constant(new Tensor(xBuf, [batch, d]));
+      const dead = options.auxCoefficient > 0 ? tracker.deadMask() : { mask: undefined, count: 0 };
+      const aux = dead.count > 0 ? { k: Math.min(kAux, dead.count), eligible: dead.mask } : undefined;
+      const out = model.forward(tape, xv, aux);
+      let loss = ops.scale(ops.mse(out.recon, xv), mseScale);
+      if (out.auxLatents) {
+        // e = x − x̂, a constant target; the normaliser is mse(ē, e) over the batch.
+        const r = out.recon.value.data;
+        const mean = new Float64Array(d);
+        for (let e = 0; e < batch * d; e++) {
+          eBuf[e] = xBuf[e] - r[e];
+          mean[e % d] += eBuf[e];
+        }
+        let spread = 0;
+        for (let e = 0; e < batch * d; e++) spread += (eBuf[e] - mean[e % d] / batch) ** 2;
+        spread /= batch * d;
+        if (spread > 0) {
+          const eHat = sparseMatmul(out.auxLatents, out.decoder);
+          const auxLoss = ops.mse(eHat, tape.constant(new Tensor(eBuf, [batch, d])));
+          loss = ops.add(loss, ops.scale(auxLoss, options.auxCoefficient / spread));
+        }
+      }
+      lastLoss = loss.item();
+      tape.backward(loss);
+      removeParallelComponent(wd.grad.data, wd.value.data, n, d);
+      optimizer.step(params, tape.kernels);
+      normalizeRows(wd.value.data, n, d);
+      tracker.update(out.latents.indices, out.latents.values.value.data, batch);
+      tape.release();
+      step++;
+      if (step % options.recordEvery === 0 && step < totalSteps) record();
+    }
+  }
+  if (records[records.length - 1].step !== step) record();
+  const final = evaluateSae(model, evalSet.x, evalSet.rows);
+  return {
+    records,
+    frequencies: final.frequencies,
+    histogram: densityHistogram(final.frequencies, evalSet.rows, options.histogramBins ?? 20),
+    steps: step,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
