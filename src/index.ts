@@ -5,6 +5,15 @@ export * from './analysis/index.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
 export {
+  densify,
+  type SparseRows,
+  selectTopK,
+  sparseMatmul,
+  type TopKSelection,
+  topk,
+  topkLinear,
+} from './autodiff/topk.ts';
+export {
   ACTIVATION_RULES,
   ACTIVATIONS,
   type ActivationRule,
@@ -76,6 +85,36 @@ export {
   VERDICT_EPOCHS,
   type VerdictInput,
 } from './report/verdict.ts';
+export { DeadLatentTracker, FIRING_THRESHOLD } from './sae/dead-latents.ts';
+export {
+  type DictionaryContext,
+  type DictionaryInitializer,
+  defineDictionaryInitializer,
+  parseDictionaryParams,
+} from './sae/dictionary.ts';
+export {
+  type DensityHistogram,
+  densityHistogram,
+  evaluateSae,
+  meanMaxCosine,
+  type SaeEvaluation,
+} from './sae/metrics.ts';
+export {
+  normalizeRows,
+  removeParallelComponent,
+  type SaeForward,
+  type SaeShape,
+  SparseAutoencoder,
+} from './sae/model.ts';
+export { type DataComponentsOptions, nmfComponentsOfData } from './sae/nmf-of-data.ts';
+export {
+  dataMoments,
+  defaultLearningRate,
+  type SaeRecord,
+  type SaeTrainOptions,
+  type SaeTrainResult,
+  trainSae,
+} from './sae/train.ts';
 export { Rng } from './tensor/rng.ts';
 export {
   assertSameShape,

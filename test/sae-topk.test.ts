@@ -13,7 +13,7 @@ import { numericGradient, worstRelativeError } from './helpers/finite-diff.ts';
 // is within 2h of ReLU's kink, so inputs closer than 1e-3 to either are skipped (fc.pre).
 const RTOL = 1e-4;
 const ATOL = 1e-6;
-const backend = referenceBackendFactory.create();
+const backend = referenceBackendFactory.create({});
 
 function matmul64(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);

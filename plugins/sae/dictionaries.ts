@@ -1,8 +1,6 @@
 // SAE dictionary initializers. Imports from src by relative path until the lead exports them
 // from 'nmfinit' (src/public-issue-12.ts).
-import { Rng, z } from 'nmfinit';
-import { defineDictionaryInitializer } from '../../src/sae/dictionary.ts';
-import { nmfComponentsOfData } from '../../src/sae/nmf-of-data.ts';
+import { defineDictionaryInitializer, nmfComponentsOfData, Rng, z } from 'nmfinit';
 
 /**
  * The reference's init (openai/sparse_autoencoder): PyTorch's nn.Linear(d, n) default draw,

@@ -2,6 +2,7 @@
 // fit_transform → W, components_ → H, reconstruction_err_, n_iter_, and transform(X_new), which
 // solves for W with H fixed. The rows of H are basis images; the rows of W are encodings.
 import type { Backend } from '../backend/types.ts';
+import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
 import { fitCdData, type Penalties } from './data-cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
@@ -12,7 +13,7 @@ import { Workspace, xTimes, xtTimes } from './data-products.ts';
 import { dataRandomizedSvd } from './data-svd.ts';
 import { initialFactors } from './init.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { NmfError, parseNmfParams } from './options.ts';
+import { NmfError } from './options.ts';
 
 /** X as given by a caller: validated and copied into the backend's memory by the estimator. */
 export interface NmfDataInput {
@@ -40,7 +41,9 @@ export class NMF {
   } | null = null;
 
   constructor(options: NmfDataOptionsInput, env: NmfEnvironment) {
-    this.options = parseNmfParams(nmfDataOptionsSchema, options, 'NMF');
+    this.options = parseOrThrow(nmfDataOptionsSchema, options ?? {}, 'NMF: invalid parameters', {
+      error: NmfError,
+    });
     if (this.options.betaLoss === 'kullback-leibler' && this.options.solver !== 'mu') {
       throw new NmfError(
         "NMF: betaLoss 'kullback-leibler' needs solver 'mu' (coordinate descent minimises the Frobenius loss only)",

@@ -1,5 +1,4 @@
-import { z } from 'nmfinit';
-import { studyOutputsFields, studySpecFields } from '../../../src/experiment/study-kind.ts';
+import { studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 
