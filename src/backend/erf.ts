@@ -21,7 +21,7 @@ export function erf(x: number): number {
   const a = Math.abs(x);
   if (a >= 6) return Math.sign(x); // erfc(6) ≈ 2·10⁻¹⁷: below half an ulp of 1
   const value = a < SERIES_LIMIT ? erfSeries(a) : 1 - erfcContinuedFraction(a);
-  return x < 0 ? -value : value;
+  return x < 0 ? -value : x === 0 ? x : value; // keeps the sign of −0
 }
 
 function erfSeries(a: number): number {
