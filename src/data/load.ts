@@ -58,8 +58,16 @@ export function validateDataset(
     }
   }
   const images = ds.images;
+  const real = ds.values === 'real';
   for (let i = 0; i < images.length; i++) {
     const v = images[i];
+    if (real) {
+      if (!Number.isFinite(v))
+        throw fail(
+          `value ${i % (h * w)} of sample ${Math.floor(i / (h * w))} is ${v}, expected a finite number`,
+        );
+      continue;
+    }
     // Written so that NaN fails too.
     if (!(v >= 0 && v <= 1)) {
       throw fail(`image ${Math.floor(i / (h * w))} pixel ${i % (h * w)} is ${v}, expected a value in [0, 1]`);

@@ -13,6 +13,8 @@ export interface Dataset {
   /** [height, width] */
   readonly imageShape: readonly [number, number];
   readonly classNames: readonly string[];
+  /** 'unit' (default): pixels in [0, 1]. 'real': any finite value (e.g. Gaussian inputs). */
+  readonly values?: 'unit' | 'real';
 }
 
 export interface DatasetLoadOptions<P> {

@@ -1,0 +1,71 @@
+// Online SGD at batch 1 for the shallow autoencoder, D = 784, K = 32, biases on: nmfinit's fused
+// SIMD step against the same model in PyTorch (bench/python/shallow_torch.py, one thread:
+// torch.set_num_threads(1), since nmfinit's step is single-threaded) when torch is installed.
+// Run: npm run bench -- shallow   (SHALLOW_BENCH_STEPS=N to change the 20,000 timed steps)
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ShallowAutoencoder } from '../src/shallow/model.ts';
+import { Rng } from '../src/tensor/rng.ts';
+import { defineBench, type Figure } from './harness.ts';
+
+const D = 784;
+const K = 32;
+const STEPS = Number(process.env.SHALLOW_BENCH_STEPS ?? 20000);
+const ACTS = ['linear', 'relu', 'erf'] as const;
+
+function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return null;
+}
+
+export default defineBench({
+  name: 'shallow',
+  description: `shallow autoencoder, online SGD at batch 1, D = ${D}, K = ${K}, ${STEPS} steps: steps/s, nmfinit vs PyTorch (1 thread)`,
+  async run(log) {
+    const figures: Figure[] = [];
+    const x = Rng.seeded(2).fillNormal(new Float32Array(1000 * D));
+    const ours = new Map<string, number>();
+    for (const activation of ACTS) {
+      for (const tied of [false, true]) {
+        const model = new ShallowAutoencoder(
+          { d: D, k: K, activation, tied, biases: true, lr: 0.1 },
+          Rng.seeded(1),
+        );
+        for (let i = 0; i < 2000; i++) model.step(x, (i % 1000) * D);
+        const t0 = performance.now();
+        for (let i = 0; i < STEPS; i++) model.step(x, (i % 1000) * D);
+        const rate = STEPS / ((performance.now() - t0) / 1000);
+        ours.set(`${activation}/${tied}`, rate);
+        figures.push({
+          name: `nmfinit ${activation} ${tied ? 'tied' : 'untied'}`,
+          value: rate,
+          unit: 'steps/s',
+        });
+      }
+    }
+    const py = torchPython();
+    if (!py) {
+      log('PyTorch not installed: nmfinit alone');
+      return figures;
+    }
+    const script = fileURLToPath(new URL('./python/shallow_torch.py', import.meta.url));
+    const out = spawnSync(py, [script, String(D), String(K), String(STEPS)], { encoding: 'utf8' });
+    if (out.status !== 0) {
+      log(`PyTorch run failed: ${out.stderr.trim().split('\n').at(-1)}`);
+      return figures;
+    }
+    for (const line of out.stdout.trim().split('\n')) {
+      const r = JSON.parse(line) as { activation: string; tied: boolean; stepsPerSecond: number };
+      const mine = ours.get(`${r.activation}/${r.tied}`);
+      const label = `${r.activation} ${r.tied ? 'tied' : 'untied'}`;
+      figures.push({ name: `pytorch ${label}`, value: r.stepsPerSecond, unit: 'steps/s' });
+      if (mine !== undefined) {
+        figures.push({ name: `nmfinit / pytorch ${label}`, value: mine / r.stepsPerSecond, unit: '×' });
+        log(`${label}: nmfinit ${mine.toFixed(0)} vs pytorch ${r.stepsPerSecond.toFixed(0)} steps/s`);
+      }
+    }
+    return figures;
+  },
+});

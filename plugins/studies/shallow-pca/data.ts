@@ -1,0 +1,113 @@
+import { datasets, fitPca, loadDataset, pcaReconstructionMse, z } from 'nmfinit';
+import type { StudyContext } from '../../../src/experiment/study-kind.ts';
+import type { ShallowPcaDataset, ShallowPcaSpec } from './spec.ts';
+
+/** What every run of one data set shares (typed arrays over SharedArrayBuffers reach workers without a copy). */
+export interface PreparedData {
+  d: number;
+  k: number;
+  imageShape: [number, number];
+  train: Float32Array;
+  trainCount: number;
+  test: Float32Array;
+  testCount: number;
+  /** Top K principal components of the training samples, K × D. */
+  components: Float64Array;
+  /** PCA-K reconstruction MSE on the test samples: the line the runs are measured against. */
+  pcaMse: number;
+  /** The leading eigenvalues of the training covariance (2K of them, or D), for the report. */
+  eigenvalues: number[];
+}
+
+export type ShallowPcaData = Record<string, PreparedData>;
+
+/** The artifact the report reads per data set: pca/<label>.json. */
+export const pcaArtifactSchema = z
+  .object({
+    label: z.string(),
+    k: z.number().int(),
+    d: z.number().int(),
+    imageShape: z.tuple([z.number().int(), z.number().int()]),
+    pcaMse: z.number(),
+    /** The leading eigenvalues of the training covariance (2K of them, or D). */
+    eigenvalues: z.array(z.number()),
+  })
+  .strict();
+
+function shared(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * length));
+}
+
+/** Subtracts the training mean of every feature, then divides by twice the overall standard deviation. */
+export function standardize(train: Float32Array, n: number, test: Float32Array, m: number, d: number) {
+  const mean = new Float64Array(d);
+  for (let s = 0; s < n; s++) for (let i = 0; i < d; i++) mean[i] += train[s * d + i];
+  for (let i = 0; i < d; i++) mean[i] /= n;
+  let sq = 0;
+  for (let s = 0; s < n; s++) for (let i = 0; i < d; i++) sq += (train[s * d + i] - mean[i]) ** 2;
+  const scale = 1 / (2 * Math.sqrt(sq / (n * d)));
+  const apply = (x: Float32Array, rows: number) => {
+    const out = shared(rows * d);
+    for (let s = 0; s < rows; s++)
+      for (let i = 0; i < d; i++) out[s * d + i] = (x[s * d + i] - mean[i]) * scale;
+    return out;
+  };
+  return { train: apply(train, n), test: apply(test, m) };
+}
+
+export async function prepareDataset(
+  entry: ShallowPcaDataset,
+  ctx: Pick<StudyContext, 'cacheDir' | 'log'>,
+): Promise<PreparedData> {
+  const plugin = datasets.get(entry.name);
+  const load = (split: 'train' | 'test', limit: number) =>
+    loadDataset(plugin, { split, limit, params: entry.params, cacheDir: ctx.cacheDir, log: ctx.log });
+  const trainSet = await load('train', entry.trainCount);
+  const testSet = await load('test', entry.testCount);
+  const [h, w] = trainSet.imageShape;
+  const d = h * w;
+  if (entry.k > d)
+    throw new Error(`datasets[${entry.label}].k: ${entry.k} hidden units exceed the dimension ${d}`);
+  let train: Float32Array;
+  let test: Float32Array;
+  if (entry.preprocess === 'standardize') {
+    ({ train, test } = standardize(trainSet.images, trainSet.count, testSet.images, testSet.count, d));
+  } else {
+    train = shared(trainSet.images.length);
+    train.set(trainSet.images);
+    test = shared(testSet.images.length);
+    test.set(testSet.images);
+  }
+  const pca = fitPca(train, trainSet.count, d, entry.k);
+  const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d);
+  return {
+    d,
+    k: entry.k,
+    imageShape: [h, w],
+    train,
+    trainCount: trainSet.count,
+    test,
+    testCount: testSet.count,
+    components: pca.components,
+    pcaMse,
+    eigenvalues: Array.from(pca.eigenvalues.subarray(0, Math.min(d, 2 * entry.k))),
+  };
+}
+
+export async function prepareAll(spec: ShallowPcaSpec, ctx: StudyContext): Promise<ShallowPcaData> {
+  const out: ShallowPcaData = {};
+  for (const entry of spec.datasets) {
+    const p = await prepareDataset(entry, ctx);
+    ctx.artifacts.write(`pca/${entry.label}.json`, {
+      label: entry.label,
+      k: p.k,
+      d: p.d,
+      imageShape: p.imageShape,
+      pcaMse: p.pcaMse,
+      eigenvalues: p.eigenvalues,
+    });
+    out[entry.label] = p;
+    ctx.log(`${entry.label}: D = ${p.d}, K = ${p.k}, PCA-${p.k} test MSE ${p.pcaMse.toPrecision(4)}`);
+  }
+  return out;
+}

@@ -1,0 +1,209 @@
+import { join } from 'node:path';
+import {
+  FONT_FAMILY,
+  imageGridPng,
+  PNG_SCALE,
+  svgToPng,
+  vegaLiteToSvg,
+  writeFigure,
+  writeFileAtomicSync,
+} from 'nmfinit';
+import type { StudyReportFiles, StudyReportInput } from '../../../src/experiment/study-kind.ts';
+import { pcaArtifactSchema } from './data.ts';
+import { configName, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
+import type { ShallowPcaSpec } from './spec.ts';
+import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
+
+type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
+
+async function figure(dir: string, name: string, spec: object): Promise<string> {
+  const withFont = { ...spec, config: { font: FONT_FAMILY } };
+  const svg = await vegaLiteToSvg(withFont as Parameters<typeof vegaLiteToSvg>[0]);
+  writeFigure(join(dir, name), { svg, png: svgToPng(svg, PNG_SCALE) });
+  return `${name}.png`;
+}
+
+/** Mean over seeds of test MSE at each recorded step, one line per configuration, log–log, with the PCA-K line. */
+function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+  const rows: object[] = [];
+  const groups = new Map<string, Input['runs'][number][]>();
+  for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
+  for (const [config, g] of groups) {
+    const steps = g[0].result.records.map((x) => x.step);
+    steps.forEach((step, i) => {
+      if (step === 0) return;
+      const values = g
+        .map((r) => r.result.records[i]?.testMse)
+        .filter((v): v is number => Number.isFinite(v));
+      if (values.length === 0) return;
+      const c = g[0].config;
+      rows.push({
+        config,
+        g: c.activation,
+        weights: `${c.tied ? 'tied' : 'untied'}, ${c.biases ? 'biases' : 'no biases'}`,
+        step,
+        mse: values.reduce((a, b) => a + b, 0) / values.length,
+      });
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${dataset}: test MSE over online SGD (mean of seeds); dashed: PCA-${k} = ${pcaMse.toPrecision(4)}`,
+    width: 620,
+    height: 380,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          x: {
+            field: 'step',
+            type: 'quantitative',
+            scale: { type: 'log', nice: false },
+            title: 'SGD step (one sample each)',
+          },
+          y: { field: 'mse', type: 'quantitative', scale: { type: 'log' }, title: 'test MSE' },
+          color: { field: 'g', type: 'nominal', title: 'g' },
+          strokeDash: { field: 'weights', type: 'nominal', title: 'weights' },
+          detail: { field: 'config' },
+        },
+      },
+      {
+        data: { values: [{ pca: pcaMse }] },
+        mark: { type: 'rule', strokeDash: [6, 4], color: 'black' },
+        encoding: { y: { field: 'pca', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** One run's per-component subspace overlap over time, one line per principal component. */
+function overlapSpec(run: Input['runs'][number], threshold: number): object {
+  const rows = run.result.records.flatMap((r) =>
+    r.step === 0 ? [] : r.subspace.map((o, m) => ({ step: r.step, overlap: o, component: `PC ${m + 1}` })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `${run.config.dataset} ${configName(run.config)} seed ${run.config.seed}: overlap of each PC with span{w^k}`,
+    width: 620,
+    height: 340,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'SGD step' },
+          y: {
+            field: 'overlap',
+            type: 'quantitative',
+            scale: { domain: [0, 1] },
+            title: '‖projection of u_m on span{w^k}‖',
+          },
+          color: { field: 'component', type: 'nominal', title: 'component', sort: null },
+        },
+      },
+      {
+        data: { values: [{ t: threshold }] },
+        mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' },
+        encoding: { y: { field: 't', type: 'quantitative' } },
+      },
+    ],
+  };
+}
+
+/** Each w^k scaled to [0, 1] by its own extreme |value| (grey 0.5 = 0). */
+function weightImage(w: readonly number[]): Float32Array {
+  let peak = 0;
+  for (const v of w) peak = Math.max(peak, Math.abs(v));
+  return Float32Array.from(w, (v) => 0.5 + (peak > 0 ? v / (2 * peak) : 0));
+}
+
+export async function writeReport(
+  input: Input,
+  ctx: { log: (m: string) => void },
+): Promise<StudyReportFiles> {
+  const { spec, dir, artifacts } = input;
+  const runs = input.runs.map((r) => ({ config: r.config, result: r.result }));
+  const summaries = summarize(runs, spec.tolerance, spec.overlapThreshold);
+  const all = verdicts(summaries, spec.tolerance, spec.overlapThreshold);
+  const synthetic = spec.datasets.find((d) => d.preprocess === 'none')?.label;
+  const images = spec.datasets.find((d) => d.preprocess === 'standardize')?.label;
+  const real = synthetic && images ? realImageVerdict(all, synthetic, images) : null;
+  if (real) all.push(real);
+  const figures: string[] = [];
+  const lines: string[] = [
+    `# ${spec.name}: shallow autoencoders against the PCA error`,
+    '',
+    spec.description,
+    '',
+  ];
+  for (const ds of spec.datasets) {
+    const pca = artifacts.read(`pca/${ds.label}.json`, pcaArtifactSchema);
+    const here = input.runs.filter((r) => r.config.dataset === ds.label);
+    if (here.length === 0) continue;
+    figures.push(
+      await figure(dir, `curves-${ds.label}`, learningCurveSpec(ds.label, here, pca.pcaMse, pca.k)),
+    );
+    const shown =
+      here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
+    figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(shown, spec.overlapThreshold)));
+    lines.push(
+      `## ${ds.label}`,
+      '',
+      `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
+        .slice(0, pca.k + 1)
+        .map((e) => (e / pca.d).toPrecision(3))
+        .join(', ')}.`,
+      '',
+      `![learning curves](curves-${ds.label}.png)`,
+      '',
+      `![overlaps](overlap-${ds.label}.png)`,
+      '',
+    );
+    const withWeights = here.filter((r) => r.result.weights && r.config.seed === spec.firstSeed);
+    if (withWeights.length > 0) {
+      const png = imageGridPng({
+        title: `${ds.label}: learned w^k (seed ${spec.firstSeed}; grey = 0)`,
+        imageShape: pca.imageShape,
+        scale: 2,
+        rows: withWeights.map((r) => ({
+          label: configName(r.config),
+          images: r.result.weights!.map(weightImage),
+        })),
+      });
+      writeFigure(join(dir, `weights-${ds.label}`), { png });
+      figures.push(`weights-${ds.label}.png`);
+      lines.push(`![learned weights](weights-${ds.label}.png)`, '');
+    }
+  }
+  lines.push(
+    '## Verdicts',
+    '',
+    `Generated from the stored runs: "reaches" means final test MSE ≤ ${1 + spec.tolerance} × PCA-K on the test samples.`,
+    '',
+    '| claim | data | verdict | numbers |',
+    '|---|---|---|---|',
+    ...all.map(
+      (v) => `| ${v.claim} | ${v.dataset} | ${v.holds ? 'holds' : 'does not hold'} | ${v.evidence} |`,
+    ),
+    '',
+    '## Per configuration',
+    '',
+    '| data | configuration | reached | MSE / PCA-K per seed | components in order |',
+    '|---|---|---|---|---|',
+    ...summaries.map(
+      (s) =>
+        `| ${s.dataset} | ${s.config} | ${s.reached}/${s.seeds} | ${s.ratios.map((q) => (Number.isFinite(q) ? q.toFixed(3) : 'diverged')).join(', ')} | ${s.ordered}/${s.allCrossed} |`,
+    ),
+    '',
+  );
+  if (input.missing.length > 0) lines.push(`${input.missing.length} runs have no stored result.`, '');
+  if (input.failed.length > 0)
+    lines.push(`Failed: ${input.failed.map((f) => `${f.config.id}: ${f.error}`).join('; ')}`, '');
+  const reportMd = join(dir, 'report.md');
+  const resultsJson = join(dir, 'results.json');
+  writeFileAtomicSync(reportMd, lines.join('\n'));
+  writeFileAtomicSync(resultsJson, `${JSON.stringify({ verdicts: all, summaries }, null, 2)}\n`);
+  ctx.log(`wrote ${reportMd}`);
+  return { reportMd, resultsJson, figures: figures.map((f) => join(dir, f)) };
+}

@@ -1,0 +1,123 @@
+import { z } from 'nmfinit';
+import type { RunContext, StudyRun } from '../../../src/experiment/study-kind.ts';
+import {
+  SHALLOW_ACTIVATIONS,
+  type ShallowActivation,
+  ShallowAutoencoder,
+} from '../../../src/shallow/model.ts';
+import { trainShallow } from '../../../src/shallow/train.ts';
+import type { PreparedData } from './data.ts';
+import type { ShallowPcaSpec } from './spec.ts';
+
+export interface ShallowPcaRun extends StudyRun {
+  dataset: string;
+  activation: ShallowActivation;
+  tied: boolean;
+  biases: boolean;
+  k: number;
+  steps: number;
+  lr: number;
+  initStd: number;
+  records: number;
+}
+
+export const recordSchema = z
+  .object({
+    step: z.number().int(),
+    testMse: z.number(),
+    subspace: z.array(z.number()),
+    bestUnit: z.array(z.number()),
+  })
+  .strict();
+
+export const shallowPcaResultSchema = z
+  .object({
+    pcaMse: z.number(),
+    finalTestMse: z.number().nullable(),
+    diverged: z.boolean(),
+    records: z.array(recordSchema),
+    /** |ŵ^k·u_m| at the end, K × K row-major. */
+    finalOverlap: z.array(z.number()),
+    /** The encoder vectors w^k at the end (K × D, unit k contiguous), for image data sets only. */
+    weights: z.array(z.array(z.number())).nullable(),
+  })
+  .strict();
+
+export type ShallowPcaResult = z.output<typeof shallowPcaResultSchema>;
+
+/** The configuration's name in ids, legends and tables, e.g. "erf-tied-bias". */
+export function configName(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'biases'>): string {
+  return `${r.activation}-${r.tied ? 'tied' : 'untied'}-${r.biases ? 'bias' : 'nobias'}`;
+}
+
+export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun[] {
+  const runs: ShallowPcaRun[] = [];
+  for (const ds of spec.datasets) {
+    for (const activation of spec.model.activations) {
+      if (!SHALLOW_ACTIVATIONS.includes(activation))
+        throw new Error(`model.activations: unknown '${activation}'`);
+      for (const tied of spec.model.tied) {
+        for (const biases of spec.model.biases) {
+          for (let s = 0; s < spec.seeds; s++) {
+            const seed = spec.firstSeed + s;
+            const base = { dataset: ds.label, activation, tied, biases };
+            runs.push({
+              id: `${ds.label}__${configName(base)}__s${seed}`,
+              seed,
+              backend,
+              ...base,
+              k: ds.k,
+              steps: ds.steps,
+              lr: ds.lr,
+              initStd: spec.model.initStd,
+              records: spec.records,
+            });
+          }
+        }
+      }
+    }
+  }
+  return runs;
+}
+
+export async function executeRun(
+  run: ShallowPcaRun,
+  data: Record<string, PreparedData>,
+  ctx: RunContext,
+): Promise<ShallowPcaResult> {
+  const p = data[run.dataset];
+  if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
+  const model = new ShallowAutoencoder(
+    {
+      d: p.d,
+      k: run.k,
+      activation: run.activation,
+      tied: run.tied,
+      biases: run.biases,
+      lr: run.lr,
+      initStd: run.initStd,
+    },
+    ctx.rng.child('init'),
+  );
+  const result = trainShallow(model, {
+    train: p.train,
+    trainCount: p.trainCount,
+    test: p.test,
+    testCount: p.testCount,
+    steps: run.steps,
+    records: run.records,
+    components: p.components,
+    componentCount: run.k,
+    onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+  });
+  const last = result.records.at(-1)!;
+  const image = p.imageShape[0] > 1 && p.imageShape[1] > 1;
+  return {
+    pcaMse: p.pcaMse,
+    finalTestMse: result.diverged ? null : last.testMse,
+    diverged: result.diverged,
+    records: result.records,
+    finalOverlap: result.finalOverlap,
+    weights: image ? Array.from({ length: run.k }, (_, k) => Array.from(model.encoderVector(k))) : null,
+  };
+}

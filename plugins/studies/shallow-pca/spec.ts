@@ -1,0 +1,62 @@
+import { z } from 'nmfinit';
+import { studyOutputsFields, studySpecFields } from '../../../src/experiment/study-kind.ts';
+import { SHALLOW_ACTIVATIONS } from '../../../src/shallow/model.ts';
+
+const positiveInt = z.number().int().positive();
+
+const datasetEntry = z
+  .object({
+    /** Names the data set in run ids, figures and the report. */
+    label: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
+    /** A registered dataset plugin, with its parameters. */
+    name: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+    trainCount: positiveInt,
+    testCount: positiveInt,
+    /** Hidden units K (and the PCA rank compared with). */
+    k: positiveInt,
+    /** Online-SGD steps per run (sample s mod trainCount at step s). */
+    steps: positiveInt,
+    /** The learning constant η (scaled per parameter as in ShallowAutoencoder). */
+    lr: z.number().positive(),
+    /**
+     * 'standardize': subtract the training mean of every pixel and divide by twice the overall
+     * standard deviation (zero mean, standard deviation 0.5, as the authors prepare images).
+     */
+    preprocess: z.enum(['none', 'standardize']).default('none'),
+  })
+  .strict();
+
+export const shallowPcaSpecSchema = z
+  .object({
+    ...studySpecFields('shallow-pca'),
+    datasets: z.array(datasetEntry).min(1),
+    model: z
+      .object({
+        activations: z.array(z.enum(SHALLOW_ACTIVATIONS)).min(1).default(['linear', 'relu', 'erf']),
+        tied: z.array(z.boolean()).min(1).default([true, false]),
+        biases: z.array(z.boolean()).min(1).default([false, true]),
+        /** Standard deviation of the initial weights (the authors' default 0.1). */
+        initStd: z.number().positive().default(0.1),
+      })
+      .strict()
+      .default({
+        activations: ['linear', 'relu', 'erf'],
+        tied: [true, false],
+        biases: [false, true],
+        initStd: 0.1,
+      }),
+    seeds: positiveInt.default(3),
+    /** Measurements per run, at log-spaced steps. */
+    records: z.number().int().min(3).max(1000).default(40),
+    /** "Reaches the PCA error": final test MSE ≤ (1 + tolerance)·PCA-K error. */
+    tolerance: z.number().positive().default(0.1),
+    /** A component counts as learned once its overlap reaches this. */
+    overlapThreshold: z.number().gt(0).lt(1).default(0.5),
+    outputs: z.object({ ...studyOutputsFields }).strict(),
+  })
+  .strict();
+
+export type ShallowPcaSpec = z.output<typeof shallowPcaSpecSchema>;
+export type ShallowPcaDataset = ShallowPcaSpec['datasets'][number];
+export type ShallowPcaSpecInput = z.input<typeof shallowPcaSpecSchema>;

@@ -1,0 +1,83 @@
+import type { ShallowAutoencoder } from './model.ts';
+import { bestUnitOverlaps, overlapMatrix, subspaceOverlaps } from './overlap.ts';
+
+export interface ShallowTrainOptions {
+  /** Training samples, n × D row-major; step s uses sample s mod n (online SGD: one pass when n ≥ steps). */
+  train: Float32Array;
+  trainCount: number;
+  test: Float32Array;
+  testCount: number;
+  steps: number;
+  /** How many log-spaced steps to measure at (step 0 and the last step are always among them). */
+  records: number;
+  /** The top M principal components, M × D row-major (as Pca.components). */
+  components: ArrayLike<number>;
+  componentCount: number;
+  /** Called after each measurement, e.g. for progress. */
+  onRecord?: (record: ShallowRecord) => void;
+}
+
+export interface ShallowRecord {
+  step: number;
+  /** Mean over test samples and coordinates of (x − x̂)². */
+  testMse: number;
+  /** Per component: ‖projection of u_m on span{w^k}‖. */
+  subspace: number[];
+  /** Per component: max_k |ŵ^k·u_m|. */
+  bestUnit: number[];
+}
+
+export interface ShallowTrainResult {
+  records: ShallowRecord[];
+  /** |ŵ^k·u_m| at the end, K × M row-major. */
+  finalOverlap: number[];
+  diverged: boolean;
+}
+
+/** 0 and round(10^(i·log10(steps)/(n−2))) for i = 0..n−2, deduplicated: log-spaced measurement steps. */
+export function logSpacedSteps(steps: number, n: number): number[] {
+  const out = new Set<number>([0]);
+  const top = Math.log10(Math.max(1, steps));
+  for (let i = 0; i <= n - 2; i++) out.add(Math.round(10 ** ((i * top) / Math.max(1, n - 2))));
+  out.add(steps);
+  return [...out].filter((s) => s <= steps).sort((a, b) => a - b);
+}
+
+/** Vanilla online SGD with measurements at log-spaced steps. Stops early, marked, if the loss stops being finite. */
+export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions): ShallowTrainResult {
+  const d = model.d;
+  const at = logSpacedSteps(o.steps, o.records);
+  const records: ShallowRecord[] = [];
+  const measure = (step: number): ShallowRecord => {
+    const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
+    const matrix = overlapMatrix(vectors, o.components, o.componentCount);
+    const record = {
+      step,
+      testMse: model.meanSquaredError(o.test, o.testCount),
+      subspace: subspaceOverlaps(vectors, o.components, o.componentCount),
+      bestUnit: bestUnitOverlaps(matrix, model.k, o.componentCount),
+    };
+    records.push(record);
+    o.onRecord?.(record);
+    return record;
+  };
+  let step = 0;
+  let diverged = false;
+  for (const target of at) {
+    for (; step < target; step++) {
+      const loss = model.step(o.train, (step % o.trainCount) * d);
+      if (!Number.isFinite(loss)) {
+        diverged = true;
+        break;
+      }
+    }
+    if (diverged) break;
+    measure(step);
+  }
+  const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
+  return {
+    records,
+    finalOverlap: Array.from(overlapMatrix(vectors, o.components, o.componentCount)),
+    diverged,
+  };
+}
