@@ -2,6 +2,7 @@
 
 export { z } from 'zod';
 export * from './analysis/index.ts';
+export { erfActivation } from './autodiff/erf-activation.ts';
 export * as ops from './autodiff/ops.ts';
 export { Parameter, Tape, Var } from './autodiff/tape.ts';
 export {
@@ -13,6 +14,7 @@ export {
   topk,
   topkLinear,
 } from './autodiff/topk.ts';
+export { transpose } from './autodiff/transpose.ts';
 export {
   ACTIVATION_RULES,
   ACTIVATIONS,
@@ -21,6 +23,7 @@ export {
   applyActivation,
   sigmoid,
 } from './backend/activations.ts';
+export { erf, erfScaled, erfScaledDerivative } from './backend/erf.ts';
 export * from './backend/index.ts';
 export { kernelsOf, referenceKernels } from './backend/kernels.ts';
 export { BufferPool } from './backend/pool.ts';
@@ -47,6 +50,7 @@ export * from './initializers/types.ts';
 export * from './nmf/index.ts';
 export { type AutoencoderOptions, autoencoder } from './nn/autoencoder.ts';
 export { type Allocator, Dense } from './nn/dense.ts';
+export { type LayerActivation, Linear, type LinearOptions, TiedLinear } from './nn/linear.ts';
 export { Sequential } from './nn/sequential.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
 export type { Optimizer } from './optim/optimizer.ts';
@@ -115,6 +119,21 @@ export {
   type SaeTrainResult,
   trainSae,
 } from './sae/train.ts';
+export {
+  SHALLOW_ACTIVATIONS,
+  type ShallowActivation,
+  ShallowAutoencoder,
+  type ShallowGradients,
+  type ShallowOptions,
+} from './shallow/model.ts';
+export { bestUnitOverlaps, crossingSteps, overlapMatrix, subspaceOverlaps } from './shallow/overlap.ts';
+export {
+  logSpacedSteps,
+  type ShallowRecord,
+  type ShallowTrainOptions,
+  type ShallowTrainResult,
+  trainShallow,
+} from './shallow/train.ts';
 export { Rng } from './tensor/rng.ts';
 export {
   assertSameShape,

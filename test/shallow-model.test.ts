@@ -130,7 +130,7 @@ describe('shallow autoencoder gradients', () => {
         // The float32 tape against a float64 oracle of float32-rounded parameters.
         const rounded = p.map((a) => Float64Array.from(Float32Array.from(a)));
         const x32 = Float32Array.from(x);
-        const tape = new Tape(referenceBackendFactory.create());
+        const tape = new Tape(referenceBackendFactory.create({}));
         const input = tape.constant(new Tensor(x32, [1, d]));
         const out = dec.forward(tape, enc.forward(tape, input));
         const loss = ops.scale(ops.mse(out, input), 0.5);

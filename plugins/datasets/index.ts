@@ -3,6 +3,8 @@ import type { DatasetPlugin } from 'nmfinit';
 import { fashionMnist } from './fashion-mnist.ts';
 import { idx } from './idx.ts';
 import { mnist } from './mnist.ts';
+import { spikedGaussian } from './spiked-gaussian.ts';
+import { superposition } from './superposition.ts';
 import { synthetic } from './synthetic.ts';
 
 export {
@@ -13,6 +15,15 @@ export {
 } from './fashion-mnist.ts';
 export { idx } from './idx.ts';
 export { mnist, mnistDataDir } from './mnist.ts';
+export { spikedGaussian, spikedGaussianBasis } from './spiked-gaussian.ts';
+export { superposition, superpositionDirections } from './superposition.ts';
 export { synthetic } from './synthetic.ts';
 
-export const builtinDatasets: DatasetPlugin[] = [mnist, fashionMnist, idx, synthetic];
+export const builtinDatasets: DatasetPlugin[] = [
+  mnist,
+  fashionMnist,
+  idx,
+  synthetic,
+  spikedGaussian,
+  superposition,
+];

@@ -1,8 +1,9 @@
 import { autoencoderInitStudy } from './autoencoder-init/index.ts';
 import { nmfIdentityStudy } from './nmf-identity/index.ts';
+import { shallowPcaStudy } from './shallow-pca/index.ts';
 
 /** The built-in study kinds. */
-export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy];
+export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy];
 
 export { defineAutoencoderStudy } from './autoencoder-init/spec.ts';
-export { autoencoderInitStudy, nmfIdentityStudy };
+export { autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy };

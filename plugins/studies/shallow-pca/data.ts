@@ -1,5 +1,4 @@
-import { datasets, fitPca, loadDataset, pcaReconstructionMse, z } from 'nmfinit';
-import type { StudyContext } from '../../../src/experiment/study-kind.ts';
+import { datasets, fitPca, loadDataset, pcaReconstructionMse, type StudyContext, z } from 'nmfinit';
 import type { ShallowPcaDataset, ShallowPcaSpec } from './spec.ts';
 
 /** What every run of one data set shares (typed arrays over SharedArrayBuffers reach workers without a copy). */

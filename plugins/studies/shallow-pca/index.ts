@@ -1,6 +1,6 @@
+import { defineStudyKind } from 'nmfinit';
 // The study kind 'shallow-pca': Refinetti & Goldt's shallow autoencoders (ICML 2022) trained by
 // online SGD against the PCA error, with the alignment of w^k to the principal components over time.
-import { defineStudyKind } from '../../../src/experiment/study-kind.ts';
 import { prepareAll, type ShallowPcaData } from './data.ts';
 import { writeReport } from './report.ts';
 import {

@@ -3,12 +3,13 @@ import {
   FONT_FAMILY,
   imageGridPng,
   PNG_SCALE,
+  type StudyReportFiles,
+  type StudyReportInput,
   svgToPng,
   vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
 } from 'nmfinit';
-import type { StudyReportFiles, StudyReportInput } from '../../../src/experiment/study-kind.ts';
 import { pcaArtifactSchema } from './data.ts';
 import { configName, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';

@@ -1,11 +1,12 @@
-import { z } from 'nmfinit';
-import type { RunContext, StudyRun } from '../../../src/experiment/study-kind.ts';
 import {
+  type RunContext,
   SHALLOW_ACTIVATIONS,
   type ShallowActivation,
   ShallowAutoencoder,
-} from '../../../src/shallow/model.ts';
-import { trainShallow } from '../../../src/shallow/train.ts';
+  type StudyRun,
+  trainShallow,
+  z,
+} from 'nmfinit';
 import type { PreparedData } from './data.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 

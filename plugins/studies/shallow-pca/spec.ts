@@ -1,6 +1,4 @@
-import { z } from 'nmfinit';
-import { studyOutputsFields, studySpecFields } from '../../../src/experiment/study-kind.ts';
-import { SHALLOW_ACTIVATIONS } from '../../../src/shallow/model.ts';
+import { SHALLOW_ACTIVATIONS, studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 

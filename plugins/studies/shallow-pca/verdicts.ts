@@ -1,4 +1,4 @@
-import { crossingSteps } from '../../../src/shallow/overlap.ts';
+import { crossingSteps } from 'nmfinit';
 import { configName, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 
 export interface ConfigSummary {
