@@ -194,33 +194,33 @@ describe('imageGridPng', () => {
     [
       'rows of different lengths',
       { rows: [{ images: [img6(), img6()] }, { images: [img6()] }], imageShape: [2, 3] },
-      /rows\[1\]\.images has 1 images, expected 2 like rows\[0\]/,
+      /rows\[1\]\.images: has 1 images, expected 2 like rows\[0\]/,
     ],
     [
       'an image of the wrong size',
       { rows: [{ images: [img6(), filled(5, 0)] }], imageShape: [2, 3] },
-      /rows\[0\]\.images\[1\] has 5 values, expected 2·3 = 6/,
+      /rows\[0\]\.images\[1\]: has 5 values, expected 2·3 = 6/,
     ],
-    ['no rows', { rows: [], imageShape: [2, 3] }, /rows must be a non-empty array/],
+    ['no rows', { rows: [], imageShape: [2, 3] }, /rows: must be a non-empty array/],
     [
       'a bad image shape',
       { rows: [{ images: [img6()] }], imageShape: [2, 0] as [number, number] },
-      /imageShape must be \[height, width\] of positive integers, got \[2,0\]/,
+      /imageShape: must be \[height, width\] of positive integers, got \[2,0\]/,
     ],
     [
       'a fractional scale',
       { rows: [{ images: [img6()] }], imageShape: [2, 3], scale: 1.5 },
-      /scale must be an integer in 1\.\.64, got 1\.5/,
+      /scale: must be an integer in 1\.\.64, got 1\.5/,
     ],
     [
       'too few column labels',
       { rows: [{ images: [img6(), img6()] }], imageShape: [2, 3], columnLabels: ['a'] },
-      /columnLabels has 1 labels, expected 2/,
+      /columnLabels: has 1 labels, expected 2/,
     ],
     [
       'a plain array as image',
       { rows: [{ images: [[0, 0, 0, 0, 0, 0] as unknown as Float32Array] }], imageShape: [2, 3] },
-      /rows\[0\]\.images\[0\] must be a Float32Array/,
+      /rows\[0\]\.images\[0\]: must be a Float32Array/,
     ],
   ])('rejects %s with an error naming the field', (_, spec, message) => {
     expect(() => imageGridPng(spec)).toThrow(ImageGridSpecError);

@@ -110,17 +110,17 @@ describe('lossPlot', () => {
   });
 
   it.each<[string, (s: LossPlotSpec) => LossPlotSpec, RegExp]>([
-    ['empty series', (s) => ({ ...s, series: [] }), /series must be a non-empty array/],
+    ['empty series', (s) => ({ ...s, series: [] }), /series: must be a non-empty array/],
     [
       'non-finite reference',
       (s) => ({ ...s, reference: { label: 'pca', value: Number.NaN } }),
-      /reference\.value must be a finite number, got NaN/,
+      /reference\.value: must be a finite number, got NaN/,
     ],
     ['blank reference label', (s) => ({ ...s, reference: { label: ' ', value: 1 } }), /reference\.label/],
     [
       'mean of wrong length',
       (s) => ({ ...s, series: [s.series[0], { ...s.series[1], mean: [1, 2] }] }),
-      /series\[1\]\.mean has 2 values, expected 7/,
+      /series\[1\]\.mean: has 2 values, expected 7/,
     ],
     [
       'NaN without divergence',
@@ -128,12 +128,12 @@ describe('lossPlot', () => {
         ...s,
         series: [{ ...s.series[1], mean: s.series[1].mean.map((v, i) => (i === 2 ? Number.NaN : v)) }],
       }),
-      /series\[0\]\.mean\[2\] \(epoch 2\) is NaN.*divergedAtEpoch/,
+      /series\[0\]\.mean\[2\]: \(epoch 2\) is NaN.*divergedAtEpoch/,
     ],
     [
       'duplicate label',
       (s) => ({ ...s, series: [s.series[1], s.series[1]] }),
-      /series\[1\]\.label 'glorot-normal' is used by an earlier series/,
+      /series\[1\]\.label: 'glorot-normal' is used by an earlier series/,
     ],
     [
       'lower without upper',
@@ -148,19 +148,19 @@ describe('lossPlot', () => {
     [
       'epochs not increasing',
       (s) => ({ ...s, series: [{ label: 'a', epochs: [0, 2, 1], mean: [1, 1, 1] }] }),
-      /series\[0\]\.epochs must increase strictly, but \[2\] = 1 follows 2/,
+      /series\[0\]\.epochs: must increase strictly, but \[2\] = 1 follows 2/,
     ],
     [
       'fractional epoch',
       (s) => ({ ...s, series: [{ label: 'a', epochs: [0, 0.5], mean: [1, 1] }] }),
-      /series\[0\]\.epochs\[1\] must be a non-negative integer, got 0\.5/,
+      /series\[0\]\.epochs\[1\]: must be a non-negative integer, got 0\.5/,
     ],
     [
       'log axis with zero',
       (s) => ({ ...s, logY: true, series: [{ label: 'a', epochs: [0, 1], mean: [1, 0] }] }),
-      /series\[0\]\.mean\[1\] is 0, but logY needs positive values/,
+      /series\[0\]\.mean\[1\]: is 0, but logY needs positive values/,
     ],
-    ['tiny width', (s) => ({ ...s, width: 10 }), /width must be a number ≥ 100, got 10/],
+    ['tiny width', (s) => ({ ...s, width: 10 }), /width: must be a number ≥ 100, got 10/],
   ])('rejects %s with an error naming the field', (_, mutate, message) => {
     const bad = mutate(sample);
     expect(() => lossPlotVegaLite(bad)).toThrow(LossPlotSpecError);

@@ -1,4 +1,6 @@
 import { PNG } from 'pngjs';
+import { z } from 'zod';
+import { parseOrThrow } from '../registry/parse.ts';
 import { escapeXml, FONT_FAMILY, measureTextWidth } from './fonts.ts';
 import { svgToPremultipliedRgba } from './render.ts';
 
@@ -48,42 +50,75 @@ export interface ImageGridLayout {
   textSvg: string;
 }
 
-/** Checks a spec and throws an ImageGridSpecError naming the first bad field. */
-export function validateImageGridSpec(spec: ImageGridSpec): void {
-  const fail = (msg: string): never => {
-    throw new ImageGridSpecError(`image grid: ${msg}`);
-  };
-  const [h, w] = spec.imageShape ?? [];
-  if (!(Number.isInteger(h) && h > 0 && Number.isInteger(w) && w > 0)) {
-    fail(`imageShape must be [height, width] of positive integers, got ${JSON.stringify(spec.imageShape)}`);
-  }
-  const scale = spec.scale ?? 3;
-  if (!(Number.isInteger(scale) && scale >= 1 && scale <= 64))
-    fail(`scale must be an integer in 1..64, got ${scale}`);
-  if (spec.gap !== undefined && !(Number.isInteger(spec.gap) && spec.gap >= 0)) {
-    fail(`gap must be a non-negative integer, got ${spec.gap}`);
-  }
-  if (spec.fontSize !== undefined && !(Number.isFinite(spec.fontSize) && spec.fontSize >= 6)) {
-    fail(`fontSize must be a number ≥ 6, got ${spec.fontSize}`);
-  }
-  if (!Array.isArray(spec.rows) || spec.rows.length === 0) fail('rows must be a non-empty array');
-  const columns = spec.rows[0].images?.length ?? 0;
-  if (columns === 0) fail('rows[0].images must be a non-empty array');
-  spec.rows.forEach((row, r) => {
-    if (row.label !== undefined && typeof row.label !== 'string') fail(`rows[${r}].label must be a string`);
-    if (!Array.isArray(row.images)) fail(`rows[${r}].images must be an array of Float32Array`);
-    if (row.images.length !== columns) {
-      fail(`rows[${r}].images has ${row.images.length} images, expected ${columns} like rows[0]`);
-    }
-    row.images.forEach((img, c) => {
-      if (!(img instanceof Float32Array)) fail(`rows[${r}].images[${c}] must be a Float32Array`);
-      if (img.length !== h * w)
-        fail(`rows[${r}].images[${c}] has ${img.length} values, expected ${h}·${w} = ${h * w}`);
+const got = (what: string) => (iss: { input?: unknown }) =>
+  `must be ${what}, got ${JSON.stringify(iss.input)}`;
+
+/** The schema of an ImageGridSpec: every error names its field (e.g. `rows[1].images[3]`). */
+export const imageGridSpecSchema = z
+  .object({
+    rows: z
+      .array(
+        z.object({
+          label: z.string().optional(),
+          images: z
+            .array(z.instanceof(Float32Array, { message: 'must be a Float32Array' }))
+            .min(1, 'must be a non-empty array'),
+        }),
+      )
+      .min(1, 'must be a non-empty array'),
+    imageShape: z.custom<[number, number]>(
+      (v) => Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x > 0),
+      { error: got('[height, width] of positive integers') },
+    ),
+    scale: z
+      .number()
+      .int({ error: got('an integer in 1..64') })
+      .min(1, { error: got('an integer in 1..64') })
+      .max(64, { error: got('an integer in 1..64') })
+      .optional(),
+    columnLabels: z.array(z.string()).optional(),
+    title: z.string().optional(),
+    gap: z
+      .number()
+      .int({ error: got('a non-negative integer') })
+      .min(0, { error: got('a non-negative integer') })
+      .optional(),
+    fontSize: z
+      .number()
+      .min(6, { error: got('a number ≥ 6') })
+      .optional(),
+  })
+  .superRefine((spec, ctx) => {
+    if (spec.rows.length === 0) return;
+    const [h, w] = spec.imageShape;
+    const columns = spec.rows[0].images.length;
+    spec.rows.forEach((row, r) => {
+      if (row.images.length !== columns)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rows', r, 'images'],
+          message: `has ${row.images.length} images, expected ${columns} like rows[0]`,
+        });
+      row.images.forEach((img, c) => {
+        if (img.length !== h * w)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rows', r, 'images', c],
+            message: `has ${img.length} values, expected ${h}·${w} = ${h * w}`,
+          });
+      });
     });
+    if (spec.columnLabels !== undefined && spec.columnLabels.length !== columns)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['columnLabels'],
+        message: `has ${spec.columnLabels.length} labels, expected ${columns} (one per column)`,
+      });
   });
-  if (spec.columnLabels !== undefined && spec.columnLabels.length !== columns) {
-    fail(`columnLabels has ${spec.columnLabels.length} labels, expected ${columns} (one per column)`);
-  }
+
+/** Checks a spec and throws an ImageGridSpecError naming the bad fields. */
+export function validateImageGridSpec(spec: ImageGridSpec): void {
+  parseOrThrow(imageGridSpecSchema, spec, 'image grid', { error: ImageGridSpecError });
 }
 
 /** Computes the layout (validating the spec first). */

@@ -1,4 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { z } from 'zod';
+import { parseOrThrow } from '../registry/parse.ts';
 import { FONT_FAMILY } from './fonts.ts';
 
 /** One line of a loss plot: the mean loss per epoch of one initializer, with an optional band. */
@@ -87,68 +89,118 @@ export function legendLabel(s: LossSeries): string {
   return s.divergedAtEpoch === undefined ? s.label : `${s.label} (diverged @ ${s.divergedAtEpoch})`;
 }
 
-/** Checks a spec and throws a LossPlotSpecError naming the first bad field. */
-export function validateLossPlotSpec(spec: LossPlotSpec): void {
-  const fail = (msg: string): never => {
-    throw new LossPlotSpecError(`loss plot: ${msg}`);
-  };
-  if (typeof spec.title !== 'string') fail(`title must be a string, got ${typeof spec.title}`);
-  if (!Array.isArray(spec.series) || spec.series.length === 0) fail('series must be a non-empty array');
-  for (const [key, v] of [
-    ['width', spec.width],
-    ['height', spec.height],
-  ] as const) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 100)) fail(`${key} must be a number ≥ 100, got ${v}`);
-  }
-  const seen = new Set<string>();
-  spec.series.forEach((s, i) => {
-    const at = `series[${i}]`;
-    if (typeof s.label !== 'string' || s.label.trim() === '') fail(`${at}.label must be a non-empty string`);
-    if (seen.has(s.label))
-      fail(`${at}.label '${s.label}' is used by an earlier series; labels must be unique`);
-    seen.add(s.label);
-    const n = s.epochs?.length ?? 0;
-    if (n === 0) fail(`${at}.epochs must be a non-empty array`);
-    for (let j = 0; j < n; j++) {
-      const e = s.epochs[j];
-      if (!Number.isInteger(e) || e < 0) fail(`${at}.epochs[${j}] must be a non-negative integer, got ${e}`);
-      if (j > 0 && e <= s.epochs[j - 1])
-        fail(`${at}.epochs must increase strictly, but [${j}] = ${e} follows ${s.epochs[j - 1]}`);
+/** Any number, NaN and ±Infinity included: a diverged series holds them after its divergence. */
+const anyNumber = z.custom<number>((v) => typeof v === 'number', 'must be a number');
+const got = (what: string) => (iss: { input?: unknown }) => `must be ${what}, got ${String(iss.input)}`;
+const nonEmptyLabel = z.string().refine((v) => v.trim() !== '', 'must be a non-empty string');
+
+const seriesSchema = z
+  .object({
+    label: nonEmptyLabel,
+    epochs: z
+      .array(
+        z
+          .number({ error: got('a non-negative integer') })
+          .int({ error: got('a non-negative integer') })
+          .min(0, { error: got('a non-negative integer') }),
+      )
+      .min(1, 'must be a non-empty array'),
+    mean: z.array(anyNumber),
+    lower: z.array(anyNumber).optional(),
+    upper: z.array(anyNumber).optional(),
+    divergedAtEpoch: z
+      .number()
+      .int({ error: got('a non-negative integer') })
+      .min(0, { error: got('a non-negative integer') })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    const n = s.epochs.length;
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    for (let j = 1; j < n; j++) {
+      if (s.epochs[j] <= s.epochs[j - 1])
+        return issue(
+          ['epochs'],
+          `must increase strictly, but [${j}] = ${s.epochs[j]} follows ${s.epochs[j - 1]}`,
+        );
     }
-    if (s.mean?.length !== n) fail(`${at}.mean has ${s.mean?.length} values, expected ${n} (one per epoch)`);
+    if (s.mean.length !== n)
+      return issue(['mean'], `has ${s.mean.length} values, expected ${n} (one per epoch)`);
     if ((s.lower === undefined) !== (s.upper === undefined))
-      fail(`${at}: give both lower and upper, or neither`);
+      return issue([], 'give both lower and upper, or neither');
     for (const key of ['lower', 'upper'] as const) {
       const band = s[key];
       if (band !== undefined && band.length !== n)
-        fail(`${at}.${key} has ${band.length} values, expected ${n}`);
-    }
-    const div = s.divergedAtEpoch;
-    if (div !== undefined && !(Number.isInteger(div) && div >= 0)) {
-      fail(`${at}.divergedAtEpoch must be a non-negative integer, got ${div}`);
+        return issue([key], `has ${band.length} values, expected ${n}`);
     }
     for (let j = 0; j < n; j++) {
-      if (div !== undefined && s.epochs[j] >= div) break;
-      const m = s.mean[j];
-      if (!Number.isFinite(m)) {
-        fail(`${at}.mean[${j}] (epoch ${s.epochs[j]}) is ${m}; a series that diverges needs divergedAtEpoch`);
-      }
-      if (spec.logY && m <= 0) fail(`${at}.mean[${j}] is ${m}, but logY needs positive values`);
-      if (s.lower && s.upper) {
-        const lo = s.lower[j];
-        const hi = s.upper[j];
-        if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) {
-          fail(`${at}.lower[${j}] = ${lo} and upper[${j}] = ${hi} must be finite with lower ≤ upper`);
-        }
-      }
+      if (s.divergedAtEpoch !== undefined && s.epochs[j] >= s.divergedAtEpoch) break;
+      if (!Number.isFinite(s.mean[j]))
+        return issue(
+          ['mean', j],
+          `(epoch ${s.epochs[j]}) is ${s.mean[j]}; a series that diverges needs divergedAtEpoch`,
+        );
+      const lo = s.lower?.[j];
+      const hi = s.upper?.[j];
+      if (lo !== undefined && hi !== undefined && !(Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi))
+        return issue(['lower', j], `= ${lo} and upper[${j}] = ${hi} must be finite with lower ≤ upper`);
     }
   });
-  if (spec.reference !== undefined) {
-    const { label, value } = spec.reference;
-    if (typeof label !== 'string' || label.trim() === '') fail('reference.label must be a non-empty string');
-    if (!Number.isFinite(value)) fail(`reference.value must be a finite number, got ${value}`);
-    if (spec.logY && value <= 0) fail(`reference.value is ${value}, but logY needs a positive value`);
-  }
+
+/** The schema of a LossPlotSpec: every error names its field (e.g. `series[2].mean[5]`). */
+export const lossPlotSpecSchema = z
+  .object({
+    title: z.string(),
+    series: z.array(seriesSchema).min(1, 'must be a non-empty array'),
+    reference: z
+      .object({ label: nonEmptyLabel, value: z.number({ error: got('a finite number') }) })
+      .optional(),
+    xLabel: z.string().optional(),
+    yLabel: z.string().optional(),
+    legendTitle: z.string().optional(),
+    logY: z.boolean().optional(),
+    width: z
+      .number({ error: got('a number ≥ 100') })
+      .min(100, { error: got('a number ≥ 100') })
+      .optional(),
+    height: z
+      .number({ error: got('a number ≥ 100') })
+      .min(100, { error: got('a number ≥ 100') })
+      .optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.series.forEach((s, i) => {
+      if (seen.has(s.label))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['series', i, 'label'],
+          message: `'${s.label}' is used by an earlier series; labels must be unique`,
+        });
+      seen.add(s.label);
+      if (!spec.logY) return;
+      const j = s.mean.findIndex(
+        (m, k) => (s.divergedAtEpoch === undefined || s.epochs[k] < s.divergedAtEpoch) && m <= 0,
+      );
+      if (j >= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['series', i, 'mean', j],
+          message: `is ${s.mean[j]}, but logY needs positive values`,
+        });
+    });
+    if (spec.logY && spec.reference && spec.reference.value <= 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reference', 'value'],
+        message: `is ${spec.reference.value}, but logY needs a positive value`,
+      });
+  });
+
+/** Checks a spec and throws a LossPlotSpecError naming the bad fields. */
+export function validateLossPlotSpec(spec: LossPlotSpec): void {
+  parseOrThrow(lossPlotSpecSchema, spec, 'loss plot', { error: LossPlotSpecError });
 }
 
 /** The points a series draws: those before its divergence epoch (all of them if it never diverged). */
