@@ -50,6 +50,10 @@ describe('the nmfinit command', () => {
     expect(r.out).toMatch(/nmf .*\n\s+solver: "cd"\|"mu" = "cd"/);
     expect(r.out).toMatch(/random-normal .*\n\s+mean: number = 0, stddev: number = 0.05/);
     expect(r.out).toContain('fashion-mnist');
+    // Study kinds with their spec fields, and backends with their parameters.
+    expect(r.out).toMatch(/study kinds:\n\s+autoencoder-init .*\n\s+.*datasets: array/);
+    expect(r.out).toMatch(/nmf-identity .*\n\s+.*sizes: array.*ranks: array/);
+    expect(r.out).toMatch(/simd .*\n\s+threads: number = 1/);
   });
 
   it('runs a JSON spec, prints a line per finished run, and writes the report', () => {
