@@ -10,7 +10,7 @@ import { defineBench } from './harness.ts';
 const CHILD = `
 const { runExperiment } = await import('nmfinit');
 const { spec } = await import('./experiments/mnist.ts');
-const outcome = await runExperiment(spec, { out: process.env.OUT, seeds: 1, force: true, progress: 'plain' });
+const outcome = await runExperiment(spec, { out: process.env.OUT, grid: { seeds: 1 }, force: true, progress: 'plain', plugins: ['nmfinit/plugins'] });
 const usage = process.resourceUsage();
 console.log('STUDY ' + JSON.stringify({ seconds: outcome.seconds, runs: outcome.trained.length, failed: outcome.failed.length, maxRssKiB: usage.maxRSS }));
 `;
