@@ -48,6 +48,14 @@ module.exports = {
       to: { path: ['^src/(nn|autodiff|optim|train)/'] },
     },
     {
+      name: 'runner-knows-no-training',
+      severity: 'error',
+      comment:
+        "The shared study machinery runs any kind; what a run trains is the kind's business (in plugins).",
+      from: { path: layer('experiment') },
+      to: { path: ['^src/(nn|optim|train|autodiff)/'] },
+    },
+    {
       name: 'runner-without-terminal',
       severity: 'error',
       comment: 'The runner is usable without a terminal: experiment never imports cli.',
