@@ -1,3 +1,4 @@
+import { sigmoid } from '../backend/activations.ts';
 import { erfScaled, erfScaledDerivative } from '../backend/erf.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { instantiateShallowKernels, type ShallowKernels } from './wasm.ts';
@@ -25,8 +26,6 @@ export interface ShallowOptions {
 }
 
 type Buffer = Float32Array | Float64Array;
-
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /**
  * Refinetti & Goldt's shallow autoencoder, x̂ = Σ_k v^k g(λ^k) (+ c), λ^k = w^k·x/√D (+ b^k),
