@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { paperScale } from '../plugins/studies/shallow-pca/data.ts';
 import type { ShallowPcaResult, ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
 import { realImageVerdict, summarize, verdicts } from '../plugins/studies/shallow-pca/verdicts.ts';
 
@@ -41,6 +42,7 @@ function run(
       steps: STEPS.at(-1)!,
       lr: 1,
       initStd: 0.1,
+      outputBias: false,
       records: STEPS.length,
     },
     result: {
@@ -191,5 +193,31 @@ describe('the real-images verdict', () => {
       }),
     );
     expect(realImageVerdict([], 'syn', 'img')).toBeNull();
+  });
+});
+
+describe("the authors' image scaling", () => {
+  it('gives the training pixels overall mean 0 and standard deviation 0.5, and maps test pixels by the same affine map', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 40 }),
+        (v) => {
+          fc.pre(Math.max(...v) - Math.min(...v) > 1e-3);
+          const train = Float32Array.from(v);
+          const test = Float32Array.from([0, 1]);
+          const out = paperScale(train, test);
+          const n = out.train.length;
+          const mean = out.train.reduce((a, b) => a + b, 0) / n;
+          const sd = Math.sqrt(out.train.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+          expect(Math.abs(mean)).toBeLessThan(1e-5);
+          expect(sd).toBeCloseTo(0.5, 4);
+          // Affine: the test pixel 1 sits (1 − 0)·scale above the test pixel 0, scale = 0.5/sd(train).
+          const rawSd = Math.sqrt(
+            v.reduce((a, b) => a + (b - v.reduce((x, y) => x + y, 0) / v.length) ** 2, 0) / v.length,
+          );
+          expect((out.test[1] - out.test[0]) / (0.5 / rawSd)).toBeCloseTo(1, 4);
+        },
+      ),
+    );
   });
 });
