@@ -26,6 +26,8 @@ interface Dims {
   k: number;
   tied: boolean;
   biases: boolean;
+  /** With biases: the output bias c as well as b (the authors' model has b only). */
+  outputBias: boolean;
   act: ShallowActivation;
 }
 
@@ -42,7 +44,7 @@ function oracleLoss(dims: Dims, x: Float64Array) {
     }
     let sq = 0;
     for (let i = 0; i < d; i++) {
-      let xhat = biases ? c[i] : 0;
+      let xhat = biases && dims.outputBias ? c[i] : 0;
       for (let j = 0; j < k; j++) xhat += h[j] * (tied ? w[i * k + j] : v[j * d + i]);
       sq += (x[i] - xhat) ** 2;
     }
@@ -55,6 +57,7 @@ const dimsArb = fc.record({
   k: fc.integer({ min: 1, max: 4 }),
   tied: fc.boolean(),
   biases: fc.boolean(),
+  outputBias: fc.boolean(),
   act: fc.constantFrom(...SHALLOW_ACTIVATIONS),
 });
 
@@ -65,7 +68,9 @@ function randomParams(dims: Dims, seed: number): Float64Array[] {
     rng.child('w').fillNormal(new Float64Array(d * k), 0, 0.8),
     dims.tied ? new Float64Array(0) : rng.child('v').fillNormal(new Float64Array(k * d), 0, 0.8),
     dims.biases ? rng.child('b').fillNormal(new Float64Array(k), 0, 0.5) : new Float64Array(0),
-    dims.biases ? rng.child('c').fillNormal(new Float64Array(d), 0, 0.5) : new Float64Array(0),
+    dims.biases && dims.outputBias
+      ? rng.child('c').fillNormal(new Float64Array(d), 0, 0.5)
+      : new Float64Array(0),
   ];
 }
 
@@ -123,7 +128,7 @@ describe('shallow autoencoder gradients', () => {
         fc.pre(!nearKink({ ...dims, tied: true }, x, p));
         const act: LayerActivation = dims.act;
         const enc = new Linear(d, k, 'enc', { bias: dims.biases, scale: 1 / Math.sqrt(d), activation: act });
-        const dec = new TiedLinear(enc, 'dec', { bias: dims.biases });
+        const dec = new TiedLinear(enc, 'dec', { bias: dims.biases && dims.outputBias });
         enc.kernel.value.data.set(p[0]);
         if (enc.bias) enc.bias.value.data.set(p[2]);
         if (dec.bias) dec.bias.value.data.set(p[3]);

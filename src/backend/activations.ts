@@ -19,7 +19,17 @@ export function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** The one table of activations the engine knows. */
+/**
+ * The one table of activations the engine knows.
+ *
+ * Why erf(x/√2) is not in it (it lives in src/backend/erf.ts, used by src/autodiff/erf-activation.ts
+ * and the shallow model's own loops): every entry here is part of the Backend contract, so every
+ * backend fuses it into `biasActivation` and differentiates it in `activationBackward(g, y)` from
+ * the stored output alone. erf's derivative √(2/π)·e^{−x²/2} needs the pre-activation; through y it
+ * would be √(2/π)·exp(−erfinv(y)²), which loses all precision as |y| → 1. Admitting erf would mean
+ * a new backward signature taking x, dense ops that keep their pre-activations, and a WebAssembly
+ * erf in the SIMD backend: not a small change, and only the shallow autoencoder uses erf.
+ */
 export const ACTIVATION_RULES: { readonly [A in ActivationName]: ActivationRule } = {
   linear: { name: 'linear', forward: (x) => x, backward: (g) => g },
   // NaN stays NaN in both directions, so divergence is seen.

@@ -1,3 +1,4 @@
+import { sigmoid } from '../backend/activations.ts';
 import { erfScaled, erfScaledDerivative } from '../backend/erf.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { instantiateShallowKernels, type ShallowKernels } from './wasm.ts';
@@ -16,6 +17,11 @@ export interface ShallowOptions {
   tied: boolean;
   /** Trainable biases: b^k inside g and c_i on the output; none at all when false. */
   biases: boolean;
+  /**
+   * With `biases`, whether the output bias c exists too (default true). The authors' model has
+   * the encoder bias only (their decoder is nn.Linear(K, D, bias=False)).
+   */
+  outputBias?: boolean;
   /** The learning constant η, scaled per parameter as described on ShallowAutoencoder. */
   lr: number;
   /** Standard deviation of the Gaussian initial weights (the authors' default is 0.1). */
@@ -25,8 +31,6 @@ export interface ShallowOptions {
 }
 
 type Buffer = Float32Array | Float64Array;
-
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /**
  * Refinetti & Goldt's shallow autoencoder, x̂ = Σ_k v^k g(λ^k) (+ c), λ^k = w^k·x/√D (+ b^k),
@@ -119,7 +123,7 @@ export class ShallowAutoencoder {
     this.w = rng.child('w').fillNormal(make(d * k), 0, initStd);
     this.v = tied ? null : rng.child('v').fillNormal(make(k * d), 0, initStd);
     this.b = biases ? make(k) : null;
-    this.c = biases ? make(d) : null;
+    this.c = biases && (options.outputBias ?? true) ? make(d) : null;
     this.lrW = tied ? lr : lr / d;
     this.lrV = lr;
     this.lrBias = lr;
@@ -272,8 +276,10 @@ export class ShallowAutoencoder {
     for (let j = 0; j < k; j++) delta[j] = this.gPrime(lam[j], h[j]) * s[j] * invD;
     if (this.b) {
       const b = this.b;
-      const c = this.c!;
       for (let j = 0; j < k; j++) b[j] += this.lrBias * delta[j];
+    }
+    if (this.c) {
+      const c = this.c;
       const a = this.lrBias * invD;
       for (let i = 0; i < d; i++) c[i] += a * e[i];
     }
@@ -354,12 +360,13 @@ export class ShallowAutoencoder {
     for (let j = 0; j < k; j++) delta[j] = this.gPrime(lambda[j], h[j]) * s[j] * invD;
     if (this.b) {
       const b = this.b;
-      const c = this.c!;
-      if (grads) {
-        for (let j = 0; j < k; j++) grads.b![j] = -delta[j];
-        for (let i = 0; i < d; i++) grads.c![i] = -e[i] * invD;
-      } else {
-        for (let j = 0; j < k; j++) b[j] += this.lrBias * delta[j];
+      if (grads) for (let j = 0; j < k; j++) grads.b![j] = -delta[j];
+      else for (let j = 0; j < k; j++) b[j] += this.lrBias * delta[j];
+    }
+    if (this.c) {
+      const c = this.c;
+      if (grads) for (let i = 0; i < d; i++) grads.c![i] = -e[i] * invD;
+      else {
         const a = this.lrBias * invD;
         for (let i = 0; i < d; i++) c[i] += a * e[i];
       }

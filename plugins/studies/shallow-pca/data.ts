@@ -37,6 +37,42 @@ function shared(length: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(4 * length));
 }
 
+/**
+ * The authors' preparation of images (mariaref/NonLinearShallowAE, src/utils.py preprocessData):
+ * divide by twice the overall standard deviation, then subtract the overall mean, one scalar
+ * each (here from the training samples, applied to both splits). The pixels keep their own
+ * means, so the data are not centred per pixel and their second moment, not their covariance,
+ * is what the bias-free models and the PCA line see.
+ */
+export function paperScale(train: Float32Array, test: Float32Array) {
+  let sum = 0;
+  for (const v of train) sum += v;
+  const rawMean = sum / train.length;
+  let sq = 0;
+  for (const v of train) sq += (v - rawMean) ** 2;
+  const scale = 1 / (2 * Math.sqrt(sq / train.length));
+  const mean = rawMean * scale;
+  const apply = (x: Float32Array) => {
+    const out = shared(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = x[i] * scale - mean;
+    return out;
+  };
+  return { train: apply(train), test: apply(test) };
+}
+
+/**
+ * PCA of the second moment E[xxᵀ] (no centring), as the authors' PCA line: fitPca on the samples
+ * and their negatives, whose mean is exactly 0 and whose covariance is the second moment.
+ */
+function uncentredPca(x: Float32Array, n: number, d: number, k: number) {
+  const both = new Float32Array(2 * n * d);
+  both.set(x);
+  for (let i = 0; i < x.length; i++) both[x.length + i] = -x[i];
+  const pca = fitPca(both, 2 * n, d, k);
+  pca.mean.fill(0); // exactly 0 by symmetry; clears round-off
+  return pca;
+}
+
 /** Subtracts the training mean of every feature, then divides by twice the overall standard deviation. */
 export function standardize(train: Float32Array, n: number, test: Float32Array, m: number, d: number) {
   const mean = new Float64Array(d);
@@ -71,13 +107,18 @@ export async function prepareDataset(
   let test: Float32Array;
   if (entry.preprocess === 'standardize') {
     ({ train, test } = standardize(trainSet.images, trainSet.count, testSet.images, testSet.count, d));
+  } else if (entry.preprocess === 'paper') {
+    ({ train, test } = paperScale(trainSet.images, testSet.images));
   } else {
     train = shared(trainSet.images.length);
     train.set(trainSet.images);
     test = shared(testSet.images.length);
     test.set(testSet.images);
   }
-  const pca = fitPca(train, trainSet.count, d, entry.k);
+  const pca =
+    entry.preprocess === 'paper'
+      ? uncentredPca(train, trainSet.count, d, entry.k)
+      : fitPca(train, trainSet.count, d, entry.k);
   const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d);
   return {
     d,

@@ -24,10 +24,18 @@ export const shallowPcaStudy = defineStudyKind<
   params: shallowPcaSpecSchema,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareAll(spec, ctx),
-  cost: (run, data) => run.steps * run.k * (data[run.dataset]?.d ?? 1),
+  // Measured at D = 784, K = 4: a step streams the K·D weights and a few D-long vectors (hence
+  // K + 4); a tied step does both uses of W (about 1.5×); a test sample is a forward pass (½ step).
+  cost: (run, data) => {
+    const p = data[run.dataset];
+    const d = p?.d ?? 1;
+    const evaluation = 0.5 * run.records * (p?.testCount ?? 0);
+    return d * (run.k + 4) * (run.steps * (run.tied ? 1.5 : 1) + evaluation);
+  },
   execute: executeRun,
   result: shallowPcaResultSchema,
-  resultVersion: 1,
+  // 2: run configs carry outputBias (the authors' encoder-only bias is the default).
+  resultVersion: 2,
   summarize: (r) =>
     r.finalTestMse === null
       ? 'diverged'
@@ -40,7 +48,7 @@ export const shallowPcaStudy = defineStudyKind<
       ...d,
       trainCount: Math.min(d.trainCount, 20000),
       testCount: Math.min(d.testCount, 300),
-      steps: Math.max(1000, Math.round(d.steps / 5)),
+      steps: Math.max(1000, Math.round(d.steps / 10)),
     })),
   }),
   report: writeReport,

@@ -11,7 +11,7 @@ import {
   writeFileAtomicSync,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
-import { configName, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
+import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
@@ -24,7 +24,10 @@ async function figure(dir: string, name: string, spec: object): Promise<string> 
   return `${name}.png`;
 }
 
-/** Mean over seeds of test MSE at each recorded step, one line per configuration, log–log, with the PCA-K line. */
+/**
+ * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
+ * for tied and untied weights, colour for g, solid with biases and dashed without.
+ */
 function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
@@ -41,51 +44,73 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
       rows.push({
         config,
         g: c.activation,
-        weights: `${c.tied ? 'tied' : 'untied'}, ${c.biases ? 'biases' : 'no biases'}`,
+        weights: c.tied ? 'tied weights' : 'untied weights',
+        biases: c.biases ? 'trainable' : 'none',
         step,
         mse: values.reduce((a, b) => a + b, 0) / values.length,
       });
     });
   }
+  const seeds = Math.max(...[...groups.values()].map((g) => g.length));
+  const panels = [...new Set(rows.map((r) => (r as { weights: string }).weights))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${dataset}: test MSE over online SGD (mean of seeds); dashed: PCA-${k} = ${pcaMse.toPrecision(4)}`,
-    width: 620,
-    height: 380,
-    layer: [
-      {
-        data: { values: rows },
-        mark: { type: 'line', strokeWidth: 2 },
-        encoding: {
-          x: {
-            field: 'step',
-            type: 'quantitative',
-            scale: { type: 'log', nice: false },
-            title: 'SGD step (one sample each)',
+    title: {
+      text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
+      subtitle: `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+    },
+    data: { values: rows },
+    facet: { column: { field: 'weights', type: 'nominal', title: null, sort: panels } },
+    spec: {
+      width: 340,
+      height: 300,
+      layer: [
+        {
+          mark: { type: 'line', strokeWidth: 2 },
+          encoding: {
+            x: {
+              field: 'step',
+              type: 'quantitative',
+              scale: { type: 'log', nice: false },
+              title: 'SGD step (one sample each)',
+            },
+            y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
+            color: { field: 'g', type: 'nominal', title: 'g' },
+            strokeDash: {
+              field: 'biases',
+              type: 'nominal',
+              title: 'biases',
+              scale: {
+                domain: ['trainable', 'none'],
+                range: [
+                  [1, 0],
+                  [6, 3],
+                ],
+              },
+            },
+            detail: { field: 'config' },
           },
-          y: { field: 'mse', type: 'quantitative', scale: { type: 'log' }, title: 'test MSE' },
-          color: { field: 'g', type: 'nominal', title: 'g' },
-          strokeDash: { field: 'weights', type: 'nominal', title: 'weights' },
-          detail: { field: 'config' },
         },
-      },
-      {
-        data: { values: [{ pca: pcaMse }] },
-        mark: { type: 'rule', strokeDash: [6, 4], color: 'black' },
-        encoding: { y: { field: 'pca', type: 'quantitative' } },
-      },
-    ],
+        {
+          mark: { type: 'rule', color: 'black', strokeWidth: 1.5 },
+          encoding: { y: { datum: pcaMse, type: 'quantitative' } },
+        },
+      ],
+    },
   };
 }
 
 /** One run's per-component subspace overlap over time, one line per principal component. */
-function overlapSpec(run: Input['runs'][number], threshold: number): object {
+function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
   const rows = run.result.records.flatMap((r) =>
     r.step === 0 ? [] : r.subspace.map((o, m) => ({ step: r.step, overlap: o, component: `PC ${m + 1}` })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: `${run.config.dataset} ${configName(run.config)} seed ${run.config.seed}: overlap of each PC with span{w^k}`,
+    title: {
+      text: `${dataset}, ${configTitle(run.config)} (seed ${run.config.seed}): each PC's overlap with span{w^k}`,
+      subtitle: `grey: the threshold ${threshold} at which a component counts as learned`,
+    },
     width: 620,
     height: 340,
     layer: [
@@ -127,8 +152,12 @@ export async function writeReport(
   const runs = input.runs.map((r) => ({ config: r.config, result: r.result }));
   const summaries = summarize(runs, spec.tolerance, spec.overlapThreshold);
   const all = verdicts(summaries, spec.tolerance, spec.overlapThreshold);
-  const synthetic = spec.datasets.find((d) => d.preprocess === 'none')?.label;
-  const images = spec.datasets.find((d) => d.preprocess === 'standardize')?.label;
+  const isImage = (label: string) => {
+    const [h, w] = artifacts.read(`pca/${label}.json`, pcaArtifactSchema).imageShape;
+    return h > 1 && w > 1;
+  };
+  const synthetic = spec.datasets.find((d) => !isImage(d.label))?.label;
+  const images = spec.datasets.find((d) => isImage(d.label))?.label;
   const real = synthetic && images ? realImageVerdict(all, synthetic, images) : null;
   if (real) all.push(real);
   const figures: string[] = [];
@@ -142,14 +171,13 @@ export async function writeReport(
     const pca = artifacts.read(`pca/${ds.label}.json`, pcaArtifactSchema);
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
-    figures.push(
-      await figure(dir, `curves-${ds.label}`, learningCurveSpec(ds.label, here, pca.pcaMse, pca.k)),
-    );
+    const title = ds.title ?? ds.label;
+    figures.push(await figure(dir, `curves-${ds.label}`, learningCurveSpec(title, here, pca.pcaMse, pca.k)));
     const shown =
       here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
-    figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(shown, spec.overlapThreshold)));
+    figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(title, shown, spec.overlapThreshold)));
     lines.push(
-      `## ${ds.label}`,
+      `## ${title}`,
       '',
       `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
         .slice(0, pca.k + 1)
@@ -164,11 +192,11 @@ export async function writeReport(
     const withWeights = here.filter((r) => r.result.weights && r.config.seed === spec.firstSeed);
     if (withWeights.length > 0) {
       const png = imageGridPng({
-        title: `${ds.label}: learned w^k (seed ${spec.firstSeed}; grey = 0)`,
+        title: `${title}: learned w^k, seed ${spec.firstSeed} (grey = 0)`,
         imageShape: pca.imageShape,
         scale: 2,
         rows: withWeights.map((r) => ({
-          label: configName(r.config),
+          label: configTitle(r.config),
           images: r.result.weights!.map(weightImage),
         })),
       });

@@ -19,6 +19,8 @@ export interface ShallowPcaRun extends StudyRun {
   steps: number;
   lr: number;
   initStd: number;
+  /** With biases: the output bias c too (see spec model.outputBias). */
+  outputBias: boolean;
   records: number;
 }
 
@@ -51,6 +53,11 @@ export function configName(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'biase
   return `${r.activation}-${r.tied ? 'tied' : 'untied'}-${r.biases ? 'bias' : 'nobias'}`;
 }
 
+/** The configuration in words, for figure titles and legends, e.g. "erf, tied, no biases". */
+export function configTitle(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'biases'>): string {
+  return `${r.activation}, ${r.tied ? 'tied' : 'untied'}, ${r.biases ? 'biases' : 'no biases'}`;
+}
+
 export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun[] {
   const runs: ShallowPcaRun[] = [];
   for (const ds of spec.datasets) {
@@ -71,6 +78,7 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
               steps: ds.steps,
               lr: ds.lr,
               initStd: spec.model.initStd,
+              outputBias: spec.model.outputBias,
               records: spec.records,
             });
           }
@@ -95,6 +103,7 @@ export async function executeRun(
       activation: run.activation,
       tied: run.tied,
       biases: run.biases,
+      outputBias: run.outputBias,
       lr: run.lr,
       initStd: run.initStd,
     },

@@ -6,6 +6,8 @@ const datasetEntry = z
   .object({
     /** Names the data set in run ids, figures and the report. */
     label: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only'),
+    /** The data set's name in figure titles and report headings (default: the label). */
+    title: z.string().min(1).optional(),
     /** A registered dataset plugin, with its parameters. */
     name: z.string().min(1),
     params: z.record(z.string(), z.unknown()).default({}),
@@ -18,10 +20,12 @@ const datasetEntry = z
     /** The learning constant η (scaled per parameter as in ShallowAutoencoder). */
     lr: z.number().positive(),
     /**
-     * 'standardize': subtract the training mean of every pixel and divide by twice the overall
-     * standard deviation (zero mean, standard deviation 0.5, as the authors prepare images).
+     * 'paper': the authors' preparation of images: divide by twice the overall standard deviation
+     * and subtract the overall mean (scalars; pixels keep their own means), with the PCA line
+     * taken from the second moment as theirs is. 'standardize': subtract every pixel's training
+     * mean, then divide by twice the overall standard deviation (centred data, ordinary PCA).
      */
-    preprocess: z.enum(['none', 'standardize']).default('none'),
+    preprocess: z.enum(['none', 'standardize', 'paper']).default('none'),
   })
   .strict();
 
@@ -36,6 +40,8 @@ export const shallowPcaSpecSchema = z
         biases: z.array(z.boolean()).min(1).default([false, true]),
         /** Standard deviation of the initial weights (the authors' default 0.1). */
         initStd: z.number().positive().default(0.1),
+        /** With biases, an output bias c as well as the encoder's b (the authors' model has b only). */
+        outputBias: z.boolean().default(false),
       })
       .strict()
       .default({
@@ -43,6 +49,7 @@ export const shallowPcaSpecSchema = z
         tied: [true, false],
         biases: [false, true],
         initStd: 0.1,
+        outputBias: false,
       }),
     seeds: positiveInt.default(3),
     /** Measurements per run, at log-spaced steps. */
