@@ -48,7 +48,13 @@ export async function prepareAll(
     const counts = mine.map((r) => r.samples);
     const limit = counts.includes('all') ? undefined : Math.max(...(counts as number[]));
     const train = await load('train', limit);
-    const test = await load('test', entry.testCount);
+    // testCount is an upper bound (a quick run asks for 1,000 of a folder that may hold fewer).
+    const testSplit = await load('test');
+    const m = Math.min(entry.testCount ?? testSplit.count, testSplit.count);
+    const test = {
+      count: m,
+      images: testSplit.images.subarray(0, m * testSplit.imageShape[0] * testSplit.imageShape[1]),
+    };
     const [h, w] = train.imageShape;
     out[label] = {
       imageShape: [h, w],

@@ -15,7 +15,7 @@ const datasetEntry = z
     /** Names the data set in run ids, figures and the report (default: the plugin's name). */
     label: label.optional(),
     params: z.record(z.string(), z.unknown()).default({}),
-    /** Test images encoded for the test MSE (default: the whole test split). */
+    /** At most this many test images (the first) are encoded for the test MSE (default: all). */
     testCount: positiveInt.optional(),
   })
   .strict();
