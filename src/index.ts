@@ -47,7 +47,16 @@ export { type LoadedStudy, loadStudy, PartialReportError, writeReport } from './
 export * from './experiment/study-kind.ts';
 export { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './experiment/validate.ts';
 export * from './initializers/types.ts';
+export { type NmfData, nmfData } from './nmf/data-matrix.ts';
+export {
+  NMF_BETA_LOSSES,
+  type NmfDataOptions,
+  type NmfDataOptionsInput,
+  nmfDataOptionsSchema,
+} from './nmf/data-options.ts';
+export { NMF, type NmfDataInput, type NmfEnvironment } from './nmf/estimator.ts';
 export * from './nmf/index.ts';
+export { componentSparsity, hoyerSparsity, NEAR_ZERO_FRACTION, nearZeroFraction } from './nmf/sparsity.ts';
 export { type AutoencoderOptions, autoencoder } from './nn/autoencoder.ts';
 export { type Allocator, Dense } from './nn/dense.ts';
 export { type LayerActivation, Linear, type LinearOptions, TiedLinear } from './nn/linear.ts';

@@ -2,6 +2,7 @@
 import type { DatasetPlugin } from 'nmfinit';
 import { fashionMnist } from './fashion-mnist.ts';
 import { idx } from './idx.ts';
+import { imageFolder } from './image-folder.ts';
 import { mnist } from './mnist.ts';
 import { spikedGaussian } from './spiked-gaussian.ts';
 import { superposition } from './superposition.ts';
@@ -14,6 +15,7 @@ export {
   fashionMnist,
 } from './fashion-mnist.ts';
 export { idx } from './idx.ts';
+export { imageFolder, listImageFolder, splitImageFolder } from './image-folder.ts';
 export { mnist, mnistDataDir } from './mnist.ts';
 export { spikedGaussian, spikedGaussianBasis } from './spiked-gaussian.ts';
 export { superposition, superpositionDirections } from './superposition.ts';
@@ -23,6 +25,7 @@ export const builtinDatasets: DatasetPlugin[] = [
   mnist,
   fashionMnist,
   idx,
+  imageFolder,
   synthetic,
   spikedGaussian,
   superposition,

@@ -1,9 +1,11 @@
 import { autoencoderInitStudy } from './autoencoder-init/index.ts';
+import { nmfDataStudy } from './nmf-data/index.ts';
 import { nmfIdentityStudy } from './nmf-identity/index.ts';
 import { shallowPcaStudy } from './shallow-pca/index.ts';
 
 /** The built-in study kinds. */
-export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy];
+export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy, nmfDataStudy];
 
 export { defineAutoencoderStudy } from './autoencoder-init/spec.ts';
-export { autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy };
+export { defineNmfDataStudy } from './nmf-data/spec.ts';
+export { autoencoderInitStudy, nmfDataStudy, nmfIdentityStudy, shallowPcaStudy };

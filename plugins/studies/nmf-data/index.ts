@@ -1,0 +1,101 @@
+// The study kind 'nmf-data': NMF of image data (Lee & Seung), X ≈ W·H with W, H ≥ 0. Are the
+// basis images parts or whole images, which init gets there, and how does the test error fall as
+// training samples grow? Runs are data set × samples × k × init (× seed).
+import { datasets, defineStudyKind, type GridOverrides } from 'nmfinit';
+import { type NmfDataData, prepareAll } from './data.ts';
+import { writeReport } from './report.ts';
+import { executeRun, expandRuns, type NmfDataResult, type NmfDataRun, nmfDataResultSchema } from './run.ts';
+import {
+  labelOf,
+  NMF_DATA_KIND,
+  type NmfDataSpec,
+  type NmfDataSpecInput,
+  nmfDataSpecSchema,
+} from './spec.ts';
+
+function check(spec: NmfDataSpec): NmfDataSpec {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  spec.datasets.forEach((entry, i) => {
+    try {
+      entry.params = datasets.parseParams(datasets.get(entry.name), entry.params) as Record<string, unknown>;
+    } catch (e) {
+      problems.push(`datasets[${i}]: ${(e as Error).message}`);
+    }
+    const label = labelOf(entry);
+    if (seen.has(label))
+      problems.push(`datasets[${i}]: label '${label}' is used twice; give each entry its own label`);
+    seen.add(label);
+  });
+  spec.grids.forEach((grid, i) => {
+    for (const n of grid.samples)
+      for (const k of grid.ranks)
+        if (typeof n === 'number' && k > n)
+          problems.push(
+            `grids[${i}]: k = ${k} exceeds ${n} training samples (NMF needs k ≤ min(samples, pixels))`,
+          );
+  });
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return spec;
+}
+
+function override(spec: NmfDataSpecInput, grid: GridOverrides): NmfDataSpecInput {
+  const out = { ...spec };
+  if (grid.initializers !== undefined || grid.epochs !== undefined) {
+    throw new Error(
+      `${NMF_DATA_KIND}: --initializers and --epochs do not apply; it understands --datasets, --samples and --seeds`,
+    );
+  }
+  if (grid.datasets !== undefined) {
+    const wanted = new Set(grid.datasets);
+    out.datasets = spec.datasets.filter((d) => wanted.has(d.label ?? d.name));
+    const unknown = grid.datasets.filter((n) => !spec.datasets.some((d) => (d.label ?? d.name) === n));
+    if (unknown.length > 0)
+      throw new Error(
+        `--datasets: ${unknown.join(', ')} not in the spec (it has ${spec.datasets.map((d) => d.label ?? d.name).join(', ')})`,
+      );
+  }
+  if (grid.samples !== undefined)
+    out.grids = spec.grids.map((g) => ({ ...g, samples: grid.samples as (number | 'all')[] }));
+  if (grid.seeds !== undefined) out.seeds = grid.seeds;
+  return out;
+}
+
+/** The same pipeline small: at most three sample counts up to 1,000, 50 iterations, 1,000 test images. */
+function quick(spec: NmfDataSpecInput): NmfDataSpecInput {
+  return {
+    ...spec,
+    seeds: 1,
+    maxIter: Math.min(spec.maxIter ?? 200, 50),
+    datasets: spec.datasets.map((d) => ({ ...d, testCount: Math.min(d.testCount ?? 1000, 1000) })),
+    grids: spec.grids.map((g) => {
+      const small = g.samples.filter((n): n is number => typeof n === 'number' && n <= 1000).slice(0, 3);
+      return { ...g, samples: small.length > 0 ? small : [Math.max(200, ...g.ranks)] };
+    }),
+  };
+}
+
+export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResult, NmfDataData>({
+  name: NMF_DATA_KIND,
+  description:
+    'NMF of image data X ≈ W·H: component grids, test MSE against training samples, sparsity of the basis images, over data sets × samples × k × init',
+  params: nmfDataSpecSchema as never,
+  check,
+  expand: expandRuns,
+  prepare: prepareAll,
+  cost: (run, data) => {
+    const p = data[run.dataset];
+    const n = run.samples === 'all' ? (p?.trainCount ?? 1) : run.samples;
+    return n * run.k * (p ? p.imageShape[0] * p.imageShape[1] : 1) * run.maxIter;
+  },
+  execute: executeRun,
+  result: nmfDataResultSchema as never,
+  resultVersion: 1,
+  summarize: (r) =>
+    `n = ${r.trainCount}: test MSE ${r.testMse.toPrecision(4)}, reconstruction_err_ ${r.reconstructionErr.toFixed(2)}, Hoyer ${r.hoyer.toFixed(3)}, ${r.nIter} iterations in ${r.fitSeconds.toFixed(1)} s`,
+  override: override as never,
+  quick: quick as never,
+  report: (input) => writeReport(input),
+});
+
+export { defineNmfDataStudy } from './spec.ts';
