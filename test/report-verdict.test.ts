@@ -106,7 +106,38 @@ describe('resultSetVerdict', () => {
     });
     expect(single.epochs[0].pValue).toBeNull();
     expect(single.epochs[0].sentence).toContain('too few paired seeds for a test');
-    expect(single.claim.status).toBe('inconclusive');
+    // One seed is no evidence either way: the claim is untested, not "not significantly different".
+    expect(single.claim.status).toBe('untested');
+    expect(single.claim.epochs.every((e) => e.outcome === 'untested' && e.pValue === null)).toBe(true);
+    expect(single.claim.sentence).toContain('the claim is **not tested**');
+    expect(single.claim.sentence).toContain(
+      'not testable at epoch 1, 2, 5, 10 (fewer than two paired seeds)',
+    );
+    expect(single.claim.sentence).not.toContain('not significantly different');
+  });
+
+  it("judges the claim against the rivals only: an ablation's own variants do not count against it", () => {
+    const ablation = {
+      nmf: curves(5, 10, (s) => 0.1 + noise(s)),
+      'nmf-zero-bias': curves(5, 10, (s) => 0.05 + noise(s)), // a variant, better than nmf
+      he: curves(5, 10, (s) => 0.2 + noise(s)),
+    };
+    const v = resultSetVerdict({ resultSet: 'ablation', curves: ablation, rivals: ['he'] });
+    // The per-epoch verdict still names the variant best…
+    expect(v.epochs.every((e) => e.best === 'nmf-zero-bias')).toBe(true);
+    // …but the claim compares nmf with he alone, and says so.
+    expect(v.claim.status).toBe('supported');
+    expect(v.claim.rivals).toEqual(['he']);
+    expect(v.claim.epochs.every((e) => e.versus === 'he' && e.outcome === 'best')).toBe(true);
+    expect(v.claim.sentence).toContain('Judged against he only.');
+    // Against every other initializer (the default), the better variant contradicts it.
+    const all = resultSetVerdict({ resultSet: 'ablation', curves: ablation });
+    expect(all.claim.status).toBe('contradicted');
+    expect(all.claim.sentence).not.toContain('Judged against');
+    const two = { nmf: curves(2, 1, () => 1), he: curves(2, 1, () => 2) };
+    expect(() => resultSetVerdict({ resultSet: 'x', curves: two, rivals: ['glorot'] })).toThrow(
+      /rival 'glorot' is not among the curves/,
+    );
   });
 
   it('leaves diverged (non-finite) values out of the means and the pairs', () => {

@@ -135,5 +135,8 @@ function mirroredPairs(
   const message = mirrorMessage(layers);
   if (message !== null) throw new NmfError(`initializer 'nmf' ${message}`);
   const count = layers.length;
-  return Array.from({ length: count / 2 }, (_, i) => ({ encoder: layers[i], decoder: layers[count - 1 - i] }));
+  return Array.from({ length: count / 2 }, (_, i) => ({
+    encoder: layers[i],
+    decoder: layers[count - 1 - i],
+  }));
 }
