@@ -99,6 +99,10 @@ describe('resultSetVerdict', () => {
     expect(close.epochs.every((e) => e.best === 'nmf' && !e.significant.at05)).toBe(true);
     expect(close.claim.status).toBe('inconclusive');
     expect(close.epochs[0].sentence).toContain('not significant at 0.05');
+    // Not backed by the test, so not bold: neither in the sentence nor in the p-value table.
+    expect(close.epochs[0].sentence).toContain('epoch 1: nmf has the lowest validation loss');
+    expect(close.markdown).not.toContain('**best**');
+    expect(close.markdown).toContain('| nmf | lowest mean, ');
 
     const single = resultSetVerdict({
       resultSet: 'one seed',

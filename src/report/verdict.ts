@@ -194,8 +194,10 @@ function epochVerdict(
     pValue === null
       ? 'too few paired seeds for a test'
       : `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)}, ${significanceText(significant)}`;
+  // The name is bold only where the test backs it, as in the report's tables.
+  const name = significant.at05 ? `**${best.label}**` : best.label;
   const sentence =
-    `${input.resultSet}, epoch ${epoch}: **${best.label}** has the lowest validation loss ` +
+    `${input.resultSet}, epoch ${epoch}: ${name} has the lowest validation loss ` +
     `(${cell(best)}), ${formatNumber(absolute, digits)} (${formatPercent(margin.relative)}) below ` +
     `${runnerUp.label} (${cell(runnerUp)}); ${pText}.`;
   return {
@@ -290,7 +292,10 @@ function claimVerdict(
   };
 }
 
-/** Rows: initializers; columns: epochs; cells: mean ± sd and p against the best other initializer. */
+/**
+ * Rows: initializers; columns: epochs; cells: p against the best other initializer. The lowest
+ * mean is marked **best** where its p < 0.05, "lowest mean" where not.
+ */
 function pValueTable(verdicts: readonly EpochVerdict[]): string {
   if (verdicts.length === 0) return '';
   const labels = [...new Set(verdicts.flatMap((v) => v.ranking.map((s) => s.label)))];
@@ -301,7 +306,8 @@ function pValueTable(verdicts: readonly EpochVerdict[]): string {
       const c = v.comparisons.find((x) => x.label === label);
       if (c === undefined) return '—';
       const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
-      return `${v.best === label ? '**best** ' : ''}${p} (${c.versus})`;
+      const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
+      return `${mark}${p} (${c.versus})`;
     });
     return `| ${label} | ${cells.join(' | ')} |`;
   });
