@@ -114,8 +114,13 @@ describe('resultSetVerdict', () => {
     expect(single.claim.status).toBe('untested');
     expect(single.claim.epochs.every((e) => e.outcome === 'untested' && e.pValue === null)).toBe(true);
     expect(single.claim.sentence).toContain('the claim is **not tested**');
-    expect(single.claim.sentence).toContain(
-      'not testable at epoch 1, 2, 5, 10 (fewer than two paired seeds)',
+    expect(single.claim.sentence).toBe(
+      'one seed: the claim is **not tested**: fewer than two paired seeds, so no p-value at epoch 1, 2, 5, 10.',
+    );
+    // No p-value anywhere: no table of "n/a".
+    expect(single.markdown).not.toContain('| initializer |');
+    expect(claimSummaryMarkdown([single])).toContain(
+      'Not tested: 1 result set with fewer than two seeds, so no p-values.',
     );
     expect(single.claim.sentence).not.toContain('not significantly different');
   });
@@ -203,6 +208,13 @@ describe('resultSetVerdict', () => {
     const md = claimSummaryMarkdown([make('small', 0.1), make('large', 0.3)]);
     expect(md).toContain(SEED_CLAIM);
     expect(md).toContain('Supported in 1 of 2 result sets tested, contradicted in 1, inconclusive in 0.');
+    const withOneSeed = resultSetVerdict({
+      resultSet: 'one seed',
+      curves: { nmf: curves(1, 10, () => 0.1), he: curves(1, 10, () => 0.2) },
+    });
+    expect(claimSummaryMarkdown([make('small', 0.1), withOneSeed])).toContain(
+      'Supported in 1 of 1 result sets tested, contradicted in 0, inconclusive in 0; not tested in 1 result set with fewer than two seeds.',
+    );
     expect(md).toMatch(/- small: the claim is \*\*supported\*\*/);
     expect(md).toMatch(/- large: the claim is \*\*not supported\*\*/);
   });

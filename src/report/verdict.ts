@@ -287,8 +287,10 @@ function claimVerdict(
     status,
     epochs,
     sentence:
-      `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
-      `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).${against}`,
+      status === 'untested'
+        ? `${resultSet}: the claim is **${word}**: fewer than two paired seeds, so no p-value at epoch ${list('untested')}.`
+        : `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
+          `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).${against}`,
   };
 }
 
@@ -297,7 +299,8 @@ function claimVerdict(
  * mean is marked **best** where its p < 0.05, "lowest mean" where not.
  */
 function pValueTable(verdicts: readonly EpochVerdict[]): string {
-  if (verdicts.length === 0) return '';
+  // A table of "n/a" says nothing the sentences do not (one seed: no test anywhere).
+  if (verdicts.every((v) => v.comparisons.every((c) => c.pValue === null))) return '';
   const labels = [...new Set(verdicts.flatMap((v) => v.ranking.map((s) => s.label)))];
   const header = `| initializer | ${verdicts.map((v) => `p at epoch ${v.epoch} (vs)`).join(' | ')} |`;
   const rule = `|---|${verdicts.map(() => '---').join('|')}|`;
@@ -350,12 +353,15 @@ export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): str
     (v) => v.claim.status !== 'not-applicable' && v.claim.status !== 'untested',
   ).length;
   const untested = counts.get('untested') ?? 0;
+  const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than two seeds`;
   return [
     `**The seed's claim:** ${SEED_CLAIM}`,
     '',
-    `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
-      `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
-      `${untested > 0 ? `; ${untested} not testable (fewer than two seeds)` : ''}.`,
+    tested === 0
+      ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : 'no result set has NMF and another initializer'}.`
+      : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
+        `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
+        `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,
     '',
     ...verdicts.map((v) => `- ${v.claim.sentence}`),
   ].join('\n');

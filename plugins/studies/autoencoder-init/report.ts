@@ -491,8 +491,11 @@ function markdownSection(
   const lines = [
     `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs`,
     '',
-    `Validation MSE per epoch (epoch 0 = at initialization)${seedsText ? `, mean ± sd over ${seedsText}` : ', one seed'}; ` +
-      `in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`,
+    `Validation MSE per epoch (epoch 0 = at initialization)${
+      seedsText
+        ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`
+        : ', one seed, so no test and nothing in bold.'
+    }`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
