@@ -73,6 +73,7 @@ export {
   allTests,
   mannWhitneyU,
   PRIMARY_TEST,
+  PRIMARY_TEST_REASON,
   pairedT,
   runTest,
   TEST_LABELS,
@@ -84,6 +85,7 @@ export {
 } from './report/stats.ts';
 export {
   CLAIM_EARLY_MAX_EPOCH,
+  type ClaimOutcome,
   type ClaimStatus,
   type ClaimVerdict,
   type Comparison,

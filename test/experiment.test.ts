@@ -10,6 +10,8 @@ import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
+import { mean, pairedT, welchT } from '../src/report/stats.ts';
+import { formatP, SEED_CLAIM } from '../src/report/verdict.ts';
 
 // A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
 // 64-16-8-16-64, two initializers, two seeds, result sets after 2 and 3 epochs.
@@ -97,6 +99,84 @@ describe('a tiny experiment end to end', () => {
     expect(md).toMatch(/\| nmf \| .*±/);
     expect(md).toContain('PCA reference (rank 8');
     expect(md).toContain('first epochs of the 3-epoch runs');
+  });
+
+  it('states the claim and a verdict per result set whose numbers the runs reproduce; bold only where p < 0.05', () => {
+    const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
+    const md = readFileSync(join(dirA, 'report.md'), 'utf8');
+    expect(results.schema).toBe('nmfinit.results/2');
+    expect(md).toContain(`**The seed's claim:** ${SEED_CLAIM}`);
+    expect(md).toContain('by the two-sided paired t-test across seeds');
+    expect(md).toContain('Runs with the same seed share the validation split and the batch order');
+    const labels = ['nmf', 'glorot-normal'];
+    // Validation MSE of each seed at epoch e, straight from the stored runs (epoch 0 = at init).
+    const at = (label: string, e: number) =>
+      results.runs
+        .filter((r) => r.initializer === label)
+        .sort((a, b) => a.seed - b.seed)
+        .map((r) => (e === 0 ? r.initialValLoss : r.valLoss[e - 1]) as number);
+    for (const set of results.resultSets) {
+      const v = set.verdict!;
+      expect(v.test).toBe('paired-t');
+      // Every reported epoch from 1 to the set's length (the default table epochs ∩ 0..3, less 0).
+      expect(v.epochs.map((e) => e.epoch)).toEqual(set.epochs === 2 ? [1, 2] : [1, 2, 3]);
+      const section = md
+        .split('### ')
+        .find((x) => x.startsWith(`blobs — 150 training samples, ${set.epochs} epochs`))!;
+      for (const e of v.epochs) {
+        const [best, other] = [...labels].sort((a, b) => mean(at(a, e.epoch)) - mean(at(b, e.epoch)));
+        expect([e.best, e.runnerUp]).toEqual([best, other]);
+        expect(e.margin.absolute).toBeCloseTo(mean(at(other, e.epoch)) - mean(at(best, e.epoch)), 12);
+        for (const c of e.comparisons) {
+          expect(c.versus).toBe(c.label === best ? other : best);
+          expect(c.pairedSeeds).toEqual(['0', '1']);
+          expect(c.pValue).toBe(pairedT(at(c.label, e.epoch), at(c.versus, e.epoch)).pValue);
+          expect(c.tests!['welch-t'].pValue).toBe(welchT(at(c.label, e.epoch), at(c.versus, e.epoch)).pValue);
+        }
+        const p = e.pValue!;
+        expect(e.sentence).toContain(p < 1e-4 ? 'p < 0.0001' : `p = ${formatP(p)}`);
+        expect(section).toContain(e.sentence);
+      }
+      expect(section).toContain(v.claim.sentence);
+      // The table: bold exactly where the verdict's best is significant; never at epoch 0.
+      const rows = section
+        .split('**Verdict**')[0]
+        .split('\n')
+        .filter((l) => labels.some((l2) => l.startsWith(`| ${l2} |`)));
+      expect(rows).toHaveLength(2);
+      for (const row of rows) {
+        const cells = row.split('|').map((c) => c.trim());
+        const label = cells[1];
+        expect(cells[2]).not.toContain('**'); // epoch 0
+        for (const e of v.epochs) {
+          const bold = e.best === label && (e.pValue as number) < 0.05;
+          expect(cells[2 + e.epoch].startsWith('**')).toBe(bold);
+        }
+      }
+    }
+    // The claim once per data set × samples, over the longest set's epochs ≤ 10, with the outcome
+    // the recomputed p-values give.
+    expect(results.claim.test).toBe('paired-t');
+    expect(results.claim.resultSets).toHaveLength(1);
+    const claim = results.claim.resultSets[0].verdict;
+    expect(claim).toMatchObject({ subject: 'nmf', rivals: ['glorot-normal'] });
+    expect(claim.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    for (const e of claim.epochs) {
+      const [x, y] = [at('nmf', e.epoch), at('glorot-normal', e.epoch)];
+      const p = pairedT(x, y).pValue;
+      expect(e.pValue).toBe(p);
+      expect(e.outcome).toBe(p >= 0.05 ? 'undecided' : mean(x) < mean(y) ? 'best' : 'behind');
+    }
+    const status = claim.epochs.some((e) => e.outcome === 'behind')
+      ? 'contradicted'
+      : claim.epochs.every((e) => e.outcome === 'best')
+        ? 'supported'
+        : 'inconclusive';
+    expect(claim.status).toBe(status);
+    expect(md).toContain(`- ${claim.sentence}`);
+    expect(md).toContain(
+      `Supported in ${status === 'supported' ? 1 : 0} of 1 result sets tested, contradicted in ${status === 'contradicted' ? 1 : 0}`,
+    );
   });
 
   it('re-running skips the stored runs and reproduces the same report numbers', async () => {
@@ -221,6 +301,11 @@ describe('a bad spec fails before any training, naming the field', () => {
       (s) => (s.model.sizes = [64, 16, 32]),
       /model\.sizes: the output size 32 must equal the input size 64/,
     ));
+  it('a model the NMF initializer cannot initialize (not mirrored), with the reason', () =>
+    bad((s) => {
+      s.model.sizes = [64, 16, 8, 64];
+      s.initializers = [{ name: 'glorot-normal' }, { name: 'nmf' }];
+    }, /initializers\[1\]: 'nmf' cannot initialize model 64-16-8-64: it needs a mirrored encoder\/decoder network; it has 3 dense layers, expected an even number ≥ 2 \(layer shapes fanIn×fanOut: 64×16, 16×8, 8×64\)/));
   it('an unknown backend', () => bad((s) => (s.backend = 'cuda'), /backend: unknown backend 'cuda'/));
   it('an unwritable output directory', async () => {
     // A directory cannot be made below a regular file.

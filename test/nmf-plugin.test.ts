@@ -179,6 +179,32 @@ describe("initializer 'nmf'", () => {
     const shapes = layers.map((l) => `${l.fanIn}×${l.fanOut}`).join(', ');
     expect(() => init(layers)).toThrow(reason);
     expect(() => init(layers)).toThrow(`(layer shapes fanIn×fanOut: ${shapes})`);
+    // supports() says the same before any factorization, so a study can refuse the model up front.
+    const why = nmfInitializer.supports?.(layers, nmfParams.parse({}));
+    expect(why).toMatch(reason);
+    expect(why).toContain(`(layer shapes fanIn×fanOut: ${shapes})`);
+  });
+
+  it('supports every mirrored encoder/decoder that does not widen, and nothing whose init would throw', () => {
+    const sizes = fc
+      .array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 4 })
+      .map((widths) => [...widths].sort((a, b) => b - a));
+    fc.assert(
+      fc.property(sizes, fc.boolean(), fc.integer({ min: 1, max: 40 }), (encoder, perturb, extra) => {
+        const mirrored = [...encoder, ...encoder.slice(0, -1).reverse()];
+        // A perturbed net appends one layer, so it has an odd number of layers or does not mirror.
+        const net = perturb ? [...mirrored, extra] : mirrored;
+        const layers = layerSpecs(net);
+        const why = nmfInitializer.supports?.(layers, nmfParams.parse({}));
+        if (!perturb) {
+          expect(why).toBeNull();
+        } else {
+          expect(why).toMatch(/^it needs a mirrored encoder\/decoder network; /);
+          expect(() => init(layers, { maxIter: 1, cache: false })).toThrow(why!.slice('it '.length));
+        }
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('rejects layers that do not chain', () => {

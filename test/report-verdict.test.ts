@@ -99,6 +99,10 @@ describe('resultSetVerdict', () => {
     expect(close.epochs.every((e) => e.best === 'nmf' && !e.significant.at05)).toBe(true);
     expect(close.claim.status).toBe('inconclusive');
     expect(close.epochs[0].sentence).toContain('not significant at 0.05');
+    // Not backed by the test, so not bold: neither in the sentence nor in the p-value table.
+    expect(close.epochs[0].sentence).toContain('epoch 1: nmf has the lowest validation loss');
+    expect(close.markdown).not.toContain('**best**');
+    expect(close.markdown).toContain('| nmf | lowest mean, ');
 
     const single = resultSetVerdict({
       resultSet: 'one seed',
@@ -106,7 +110,43 @@ describe('resultSetVerdict', () => {
     });
     expect(single.epochs[0].pValue).toBeNull();
     expect(single.epochs[0].sentence).toContain('too few paired seeds for a test');
-    expect(single.claim.status).toBe('inconclusive');
+    // One seed is no evidence either way: the claim is untested, not "not significantly different".
+    expect(single.claim.status).toBe('untested');
+    expect(single.claim.epochs.every((e) => e.outcome === 'untested' && e.pValue === null)).toBe(true);
+    expect(single.claim.sentence).toContain('the claim is **not tested**');
+    expect(single.claim.sentence).toBe(
+      'one seed: the claim is **not tested**: fewer than two paired seeds, so no p-value at epoch 1, 2, 5, 10.',
+    );
+    // No p-value anywhere: no table of "n/a".
+    expect(single.markdown).not.toContain('| initializer |');
+    expect(claimSummaryMarkdown([single])).toContain(
+      'Not tested: 1 result set with fewer than two seeds, so no p-values.',
+    );
+    expect(single.claim.sentence).not.toContain('not significantly different');
+  });
+
+  it("judges the claim against the rivals only: an ablation's own variants do not count against it", () => {
+    const ablation = {
+      nmf: curves(5, 10, (s) => 0.1 + noise(s)),
+      'nmf-zero-bias': curves(5, 10, (s) => 0.05 + noise(s)), // a variant, better than nmf
+      he: curves(5, 10, (s) => 0.2 + noise(s)),
+    };
+    const v = resultSetVerdict({ resultSet: 'ablation', curves: ablation, rivals: ['he'] });
+    // The per-epoch verdict still names the variant best…
+    expect(v.epochs.every((e) => e.best === 'nmf-zero-bias')).toBe(true);
+    // …but the claim compares nmf with he alone, and says so.
+    expect(v.claim.status).toBe('supported');
+    expect(v.claim.rivals).toEqual(['he']);
+    expect(v.claim.epochs.every((e) => e.versus === 'he' && e.outcome === 'best')).toBe(true);
+    expect(v.claim.sentence).toContain('Judged against he only.');
+    // Against every other initializer (the default), the better variant contradicts it.
+    const all = resultSetVerdict({ resultSet: 'ablation', curves: ablation });
+    expect(all.claim.status).toBe('contradicted');
+    expect(all.claim.sentence).not.toContain('Judged against');
+    const two = { nmf: curves(2, 1, () => 1), he: curves(2, 1, () => 2) };
+    expect(() => resultSetVerdict({ resultSet: 'x', curves: two, rivals: ['glorot'] })).toThrow(
+      /rival 'glorot' is not among the curves/,
+    );
   });
 
   it('leaves diverged (non-finite) values out of the means and the pairs', () => {
@@ -168,6 +208,13 @@ describe('resultSetVerdict', () => {
     const md = claimSummaryMarkdown([make('small', 0.1), make('large', 0.3)]);
     expect(md).toContain(SEED_CLAIM);
     expect(md).toContain('Supported in 1 of 2 result sets tested, contradicted in 1, inconclusive in 0.');
+    const withOneSeed = resultSetVerdict({
+      resultSet: 'one seed',
+      curves: { nmf: curves(1, 10, () => 0.1), he: curves(1, 10, () => 0.2) },
+    });
+    expect(claimSummaryMarkdown([make('small', 0.1), withOneSeed])).toContain(
+      'Supported in 1 of 1 result sets tested, contradicted in 0, inconclusive in 0; not tested in 1 result set with fewer than two seeds.',
+    );
     expect(md).toMatch(/- small: the claim is \*\*supported\*\*/);
     expect(md).toMatch(/- large: the claim is \*\*not supported\*\*/);
   });

@@ -47,6 +47,11 @@ export const nmfInitializer = defineInitializer({
   description: 'encoder/decoder kernels from the NMF I ≈ W·H of the identity, per mirrored layer pair',
   params: nmfParams,
   random: true,
+  // Checked before any training (the study's check), so a bad model fails in seconds, not after data loads.
+  supports: (layers) => {
+    const message = mirrorMessage(layers);
+    return message === null ? null : `it ${message}`;
+  },
   init({ layers, params, rng, cacheDir, log }) {
     const pairs = mirroredPairs(layers);
     const kernels: Float32Array[] = new Array(layers.length);
@@ -89,39 +94,49 @@ export const nmfInitializer = defineInitializer({
 });
 
 /**
- * Pairs encoder layer i with decoder layer L−1−i, checking that the network is a mirrored
- * encoder/decoder: an even number of layers, a chained encoder that never widens, and each decoder layer the
- * transpose of its encoder partner.
+ * Why the network is not a mirrored encoder/decoder (an even number of layers, a chained encoder
+ * that never widens, each decoder layer the transpose of its encoder partner), or null when it is.
  */
-function mirroredPairs(
-  layers: readonly DenseLayerSpec[],
-): { encoder: DenseLayerSpec; decoder: DenseLayerSpec }[] {
-  const shapes = layers.map((l) => `${l.fanIn}×${l.fanOut}`).join(', ');
-  const fail = (why: string) =>
-    new NmfError(
-      `initializer 'nmf' needs a mirrored encoder/decoder network; ${why} (layer shapes fanIn×fanOut: ${shapes})`,
-    );
+function mirrorProblem(layers: readonly DenseLayerSpec[]): string | null {
   const count = layers.length;
-  if (count === 0 || count % 2 !== 0) throw fail(`it has ${count} dense layers, expected an even number ≥ 2`);
-  layers.forEach((layer, i) => {
-    if (layer.index !== i) throw fail(`layer at position ${i} has index ${layer.index}`);
+  if (count === 0 || count % 2 !== 0) return `it has ${count} dense layers, expected an even number ≥ 2`;
+  for (let i = 0; i < count; i++) {
+    const layer = layers[i];
+    if (layer.index !== i) return `layer at position ${i} has index ${layer.index}`;
     if (i > 0 && layers[i - 1].fanOut !== layer.fanIn) {
-      throw fail(`layer ${i - 1} outputs ${layers[i - 1].fanOut} values but layer ${i} takes ${layer.fanIn}`);
+      return `layer ${i - 1} outputs ${layers[i - 1].fanOut} values but layer ${i} takes ${layer.fanIn}`;
     }
-  });
-  const pairs = [];
+  }
   for (let i = 0; i < count / 2; i++) {
     const encoder = layers[i];
     const decoder = layers[count - 1 - i];
     if (encoder.fanOut > encoder.fanIn) {
-      throw fail(`encoder layer ${i} (${encoder.fanIn}×${encoder.fanOut}) must not widen: fanOut ≤ fanIn`);
+      return `encoder layer ${i} (${encoder.fanIn}×${encoder.fanOut}) must not widen: fanOut ≤ fanIn`;
     }
     if (decoder.fanIn !== encoder.fanOut || decoder.fanOut !== encoder.fanIn) {
-      throw fail(
-        `decoder layer ${count - 1 - i} is ${decoder.fanIn}×${decoder.fanOut}, expected ${encoder.fanOut}×${encoder.fanIn} to mirror encoder layer ${i}`,
-      );
+      return `decoder layer ${count - 1 - i} is ${decoder.fanIn}×${decoder.fanOut}, expected ${encoder.fanOut}×${encoder.fanIn} to mirror encoder layer ${i}`;
     }
-    pairs.push({ encoder, decoder });
   }
-  return pairs;
+  return null;
+}
+
+/** The reason with the layer shapes, as `supports` and `init` both give it; null when mirrored. */
+function mirrorMessage(layers: readonly DenseLayerSpec[]): string | null {
+  const why = mirrorProblem(layers);
+  if (why === null) return null;
+  const shapes = layers.map((l) => `${l.fanIn}×${l.fanOut}`).join(', ');
+  return `needs a mirrored encoder/decoder network; ${why} (layer shapes fanIn×fanOut: ${shapes})`;
+}
+
+/** Pairs encoder layer i with decoder layer L−1−i; throws NmfError when the network is not mirrored. */
+function mirroredPairs(
+  layers: readonly DenseLayerSpec[],
+): { encoder: DenseLayerSpec; decoder: DenseLayerSpec }[] {
+  const message = mirrorMessage(layers);
+  if (message !== null) throw new NmfError(`initializer 'nmf' ${message}`);
+  const count = layers.length;
+  return Array.from({ length: count / 2 }, (_, i) => ({
+    encoder: layers[i],
+    decoder: layers[count - 1 - i],
+  }));
 }

@@ -20,6 +20,13 @@ export type TestName = (typeof TEST_NAMES)[number];
 /** The test the verdicts use (see the comment at the top). */
 export const PRIMARY_TEST: TestName = 'paired-t';
 
+/** Why the verdicts use PRIMARY_TEST, for reports to state (the comment at the top, in a sentence). */
+export const PRIMARY_TEST_REASON =
+  'Runs with the same seed share the validation split and the batch order whatever the initializer, ' +
+  'so each seed gives a pair and the per-seed differences cancel what the seed does to both; ' +
+  "the t-test rather than Wilcoxon's signed-rank test because with n seeds the signed-rank test " +
+  'cannot go below p = 2/2ⁿ (0.0625 for 5 seeds), however clear the difference.';
+
 export const TEST_LABELS: Record<TestName, string> = {
   'paired-t': 'paired t-test',
   'wilcoxon-signed-rank': 'Wilcoxon signed-rank test',

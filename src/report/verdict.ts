@@ -28,6 +28,11 @@ export interface VerdictInput {
   readonly epochs?: readonly number[];
   /** The initializer the claim is about; default 'nmf'. */
   readonly subject?: string;
+  /**
+   * The initializers the claim's subject is judged against; default every other. An ablation
+   * leaves out the subject's own variants, so the claim stays NMF against the other methods.
+   */
+  readonly rivals?: readonly string[];
   /** Mean ± sd digits in sentences; default 3. */
   readonly digits?: number;
 }
@@ -67,14 +72,26 @@ export interface EpochVerdict {
   readonly sentence: string;
 }
 
-export type ClaimStatus = 'supported' | 'contradicted' | 'inconclusive' | 'not-applicable';
+/** 'untested': the subject is there but no epoch has two paired seeds (one seed per initializer). */
+export type ClaimStatus = 'supported' | 'contradicted' | 'inconclusive' | 'untested' | 'not-applicable';
+export type ClaimOutcome = 'best' | 'behind' | 'undecided' | 'untested';
 
 export interface ClaimVerdict {
   readonly claim: string;
   readonly subject: string;
   readonly status: ClaimStatus;
-  /** The early epochs judged and, per epoch, whether the subject is significantly best, significantly behind, or neither. */
-  readonly epochs: readonly { epoch: number; outcome: 'best' | 'behind' | 'undecided' }[];
+  /** Whom the subject is judged against. */
+  readonly rivals: readonly string[];
+  /**
+   * The early epochs judged and, per epoch, whether the subject is significantly best, significantly
+   * behind, neither, or untested (fewer than two paired seeds); versus and p against its best rival.
+   */
+  readonly epochs: readonly {
+    epoch: number;
+    outcome: ClaimOutcome;
+    versus: string;
+    pValue: number | null;
+  }[];
   readonly sentence: string;
 }
 
@@ -107,7 +124,24 @@ export function resultSetVerdict(input: VerdictInput): ResultSetVerdict {
   const verdicts = epochs
     .map((epoch) => epochVerdict(input, labels, epoch, digits))
     .filter((v): v is EpochVerdict => v !== null);
-  const claim = claimVerdict(input.resultSet, input.subject ?? 'nmf', verdicts);
+  const subject = input.subject ?? 'nmf';
+  const rivals = input.rivals ?? labels.filter((l) => l !== subject);
+  for (const r of rivals) {
+    if (r === subject || !labels.includes(r)) {
+      throw new RangeError(
+        `resultSetVerdict(${input.resultSet}): rival '${r}' is ${r === subject ? 'the subject' : 'not among the curves'} (${labels.join(', ')})`,
+      );
+    }
+  }
+  // The claim is judged on the subject and its rivals alone: "best other" means best rival.
+  const claimLabels = labels.includes(subject) ? [subject, ...rivals] : [];
+  const claimEpochs =
+    claimLabels.length === labels.length
+      ? verdicts
+      : epochs
+          .map((epoch) => epochVerdict(input, claimLabels, epoch, digits))
+          .filter((v): v is EpochVerdict => v !== null);
+  const claim = claimVerdict(input.resultSet, subject, rivals, labels.length, claimEpochs);
   const markdown = [
     ...verdicts.map((v) => `- ${v.sentence}`),
     `- ${claim.sentence}`,
@@ -160,8 +194,10 @@ function epochVerdict(
     pValue === null
       ? 'too few paired seeds for a test'
       : `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)}, ${significanceText(significant)}`;
+  // The name is bold only where the test backs it, as in the report's tables.
+  const name = significant.at05 ? `**${best.label}**` : best.label;
   const sentence =
-    `${input.resultSet}, epoch ${epoch}: **${best.label}** has the lowest validation loss ` +
+    `${input.resultSet}, epoch ${epoch}: ${name} has the lowest validation loss ` +
     `(${cell(best)}), ${formatNumber(absolute, digits)} (${formatPercent(margin.relative)}) below ` +
     `${runnerUp.label} (${cell(runnerUp)}); ${pText}.`;
   return {
@@ -188,26 +224,34 @@ function compare(label: string, versus: string, values: Map<string, Map<string, 
   return { label, versus, pairedSeeds, pValue: tests[PRIMARY_TEST].pValue, tests };
 }
 
-function claimVerdict(resultSet: string, subject: string, verdicts: readonly EpochVerdict[]): ClaimVerdict {
+function claimVerdict(
+  resultSet: string,
+  subject: string,
+  rivals: readonly string[],
+  labelCount: number,
+  verdicts: readonly EpochVerdict[],
+): ClaimVerdict {
   const early = verdicts.filter((v) => v.epoch <= CLAIM_EARLY_MAX_EPOCH);
-  const base = { claim: SEED_CLAIM, subject };
+  const base = { claim: SEED_CLAIM, subject, rivals };
   const present = early.filter((v) => v.ranking.some((s) => s.label === subject));
   if (present.length === 0) {
     return {
       ...base,
       status: 'not-applicable',
       epochs: [],
-      sentence: `${resultSet}: the claim is not tested here (no ${subject} runs at epochs 1–${CLAIM_EARLY_MAX_EPOCH}).`,
+      sentence: `${resultSet}: the claim is not tested here (no epoch from 1 to ${CLAIM_EARLY_MAX_EPOCH} has runs of ${subject} and of ${rivals.length > 0 ? rivals.join(' or ') : 'another initializer'}).`,
     };
   }
   const epochs = present.map((v) => {
     const own = v.comparisons.find((c) => c.label === subject) as Comparison;
-    const significant = own.pValue !== null && own.pValue < 0.05;
-    const outcome: 'best' | 'behind' | 'undecided' = !significant
-      ? 'undecided'
-      : v.best === subject
-        ? 'best'
-        : 'behind';
+    const outcome: ClaimOutcome =
+      own.pValue === null
+        ? 'untested'
+        : own.pValue >= 0.05
+          ? 'undecided'
+          : v.best === subject
+            ? 'best'
+            : 'behind';
     return { epoch: v.epoch, outcome, versus: own.versus, pValue: own.pValue };
   });
   const list = (o: string) =>
@@ -221,31 +265,42 @@ function claimVerdict(resultSet: string, subject: string, verdicts: readonly Epo
       ? 'contradicted'
       : epochs.every((e) => e.outcome === 'best')
         ? 'supported'
-        : 'inconclusive';
+        : epochs.every((e) => e.outcome === 'untested')
+          ? 'untested'
+          : 'inconclusive';
+  const against = rivals.length === labelCount - 1 ? '' : ` Judged against ${rivals.join(', ')} only.`;
   const parts = [
     list('best') && `${subject} is significantly best at epoch ${list('best')}`,
     behind.length > 0 &&
       `significantly behind at epoch ${behind.map((e) => `${e.epoch} (${e.versus} better, ${pEquals(e.pValue as number)})`).join(', ')}`,
     list('undecided') && `not significantly different from the best other at epoch ${list('undecided')}`,
+    list('untested') && `not testable at epoch ${list('untested')} (fewer than two paired seeds)`,
   ].filter(Boolean);
   const word = {
     supported: 'supported',
     contradicted: 'not supported',
     inconclusive: 'not supported (inconclusive)',
+    untested: 'not tested',
   }[status];
   return {
     ...base,
     status,
-    epochs: epochs.map(({ epoch, outcome }) => ({ epoch, outcome })),
+    epochs,
     sentence:
-      `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
-      `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).`,
+      status === 'untested'
+        ? `${resultSet}: the claim is **${word}**: fewer than two paired seeds, so no p-value at epoch ${list('untested')}.`
+        : `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
+          `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).${against}`,
   };
 }
 
-/** Rows: initializers; columns: epochs; cells: mean ± sd and p against the best other initializer. */
+/**
+ * Rows: initializers; columns: epochs; cells: p against the best other initializer. The lowest
+ * mean is marked **best** where its p < 0.05, "lowest mean" where not.
+ */
 function pValueTable(verdicts: readonly EpochVerdict[]): string {
-  if (verdicts.length === 0) return '';
+  // A table of "n/a" says nothing the sentences do not (one seed: no test anywhere).
+  if (verdicts.every((v) => v.comparisons.every((c) => c.pValue === null))) return '';
   const labels = [...new Set(verdicts.flatMap((v) => v.ranking.map((s) => s.label)))];
   const header = `| initializer | ${verdicts.map((v) => `p at epoch ${v.epoch} (vs)`).join(' | ')} |`;
   const rule = `|---|${verdicts.map(() => '---').join('|')}|`;
@@ -254,7 +309,8 @@ function pValueTable(verdicts: readonly EpochVerdict[]): string {
       const c = v.comparisons.find((x) => x.label === label);
       if (c === undefined) return '—';
       const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
-      return `${v.best === label ? '**best** ' : ''}${p} (${c.versus})`;
+      const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
+      return `${mark}${p} (${c.versus})`;
     });
     return `| ${label} | ${cells.join(' | ')} |`;
   });
@@ -293,12 +349,19 @@ function formatPercent(r: number): string {
 export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): string {
   const counts = new Map<ClaimStatus, number>();
   for (const v of verdicts) counts.set(v.claim.status, (counts.get(v.claim.status) ?? 0) + 1);
-  const tested = verdicts.filter((v) => v.claim.status !== 'not-applicable').length;
+  const tested = verdicts.filter(
+    (v) => v.claim.status !== 'not-applicable' && v.claim.status !== 'untested',
+  ).length;
+  const untested = counts.get('untested') ?? 0;
+  const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than two seeds`;
   return [
     `**The seed's claim:** ${SEED_CLAIM}`,
     '',
-    `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
-      `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}.`,
+    tested === 0
+      ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : 'no result set has NMF and another initializer'}.`
+      : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
+        `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
+        `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,
     '',
     ...verdicts.map((v) => `- ${v.claim.sentence}`),
   ].join('\n');

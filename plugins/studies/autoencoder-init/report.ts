@@ -1,15 +1,25 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
+  CLAIM_EARLY_MAX_EPOCH,
+  claimSummaryMarkdown,
   decodeFloat32,
   formatMeanSd,
   imageGridPng,
   type LossSeries,
   lossPlot,
   meanSd,
+  PRIMARY_TEST,
+  PRIMARY_TEST_REASON,
+  type ResultSetVerdict,
+  resultSetVerdict,
+  SEED_CLAIM,
   type StoredRun,
   type StudyReportFiles,
   type StudyReportInput,
+  TEST_LABELS,
+  TEST_NAMES,
+  type TestName,
   writeFigure,
   writeFileAtomicSync,
   z,
@@ -23,9 +33,72 @@ import { type ExperimentSpec, labelOf } from './spec.ts';
 /** A stored run with its result's fields at the top, as the report reads it. */
 type RunResult = AutoencoderResult & { id: string; config: RunConfig };
 
-export const RESULTS_SCHEMA = 'nmfinit.results/1' as const;
+// 2: verdicts per result set and the claim's summary.
+export const RESULTS_SCHEMA = 'nmfinit.results/2' as const;
 
 const finiteOrNull = z.number().nullable();
+const samplesField = z.union([z.number(), z.literal('all')]);
+const testName = z.enum(TEST_NAMES);
+
+/** A claim's verdict on one result set (or one data set × samples pair), as results.json keeps it. */
+const claimJson = z
+  .object({
+    status: z.enum(['supported', 'contradicted', 'inconclusive', 'untested', 'not-applicable']),
+    subject: z.string(),
+    rivals: z.array(z.string()),
+    epochs: z.array(
+      z
+        .object({
+          epoch: z.number().int(),
+          outcome: z.enum(['best', 'behind', 'undecided', 'untested']),
+          versus: z.string(),
+          pValue: z.number().nullable(),
+        })
+        .strict(),
+    ),
+    sentence: z.string(),
+  })
+  .strict();
+
+/** The generated verdict on one result set: per reported epoch the ranking and every p-value. */
+const verdictJson = z
+  .object({
+    test: testName,
+    epochs: z.array(
+      z
+        .object({
+          epoch: z.number().int(),
+          best: z.string(),
+          runnerUp: z.string(),
+          margin: z.object({ absolute: z.number(), relative: z.number() }).strict(),
+          pValue: z.number().nullable(),
+          significant: z.object({ at05: z.boolean(), at01: z.boolean() }).strict(),
+          ranking: z.array(
+            z
+              .object({ label: z.string(), mean: z.number(), sd: z.number(), seeds: z.array(z.string()) })
+              .strict(),
+          ),
+          /** Each initializer against the best other; `tests` holds all four tests (statistic null when degenerate). */
+          comparisons: z.array(
+            z
+              .object({
+                label: z.string(),
+                versus: z.string(),
+                pairedSeeds: z.array(z.string()),
+                pValue: z.number().nullable(),
+                tests: z
+                  .record(testName, z.object({ pValue: z.number(), statistic: finiteOrNull }).strict())
+                  .nullable(),
+              })
+              .strict(),
+          ),
+          sentence: z.string(),
+        })
+        .strict(),
+    ),
+    claim: claimJson,
+  })
+  .strict();
 
 /** The schema of results.json; `schema` is bumped on any incompatible change. */
 export const resultsFileSchema = z
@@ -43,7 +116,7 @@ export const resultsFileSchema = z
     pca: z.array(
       z.object({
         datasetLabel: z.string(),
-        samples: z.union([z.number(), z.literal('all')]),
+        samples: samplesField,
         rank: z.number().int(),
         trainSamples: z.number().int(),
         valSamples: z.number().int(),
@@ -56,7 +129,7 @@ export const resultsFileSchema = z
       z.object({
         id: z.string(),
         dataset: z.string(),
-        samples: z.union([z.number(), z.literal('all')]),
+        samples: samplesField,
         initializer: z.string(),
         initializerParams: z.record(z.string(), z.unknown()),
         seed: z.number().int(),
@@ -79,13 +152,26 @@ export const resultsFileSchema = z
     resultSets: z.array(
       z.object({
         dataset: z.string(),
-        samples: z.union([z.number(), z.literal('all')]),
+        samples: samplesField,
         epochs: z.number().int(),
         seeds: z.number().int(),
         lossPlot: z.string(),
         reconstructionGrid: z.string(),
+        /** Null where fewer than two initializers have runs. */
+        verdict: verdictJson.nullable(),
       }),
     ),
+    /** The seed's claim, judged once per data set × samples (its epochs ≤ 10 are shared by every epoch count). */
+    claim: z
+      .object({
+        statement: z.string(),
+        test: testName,
+        testReason: z.string(),
+        resultSets: z.array(
+          z.object({ dataset: z.string(), samples: samplesField, verdict: claimJson }).strict(),
+        ),
+      })
+      .strict(),
   })
   .strict();
 
@@ -101,6 +187,93 @@ function valCurve(run: RunResult, epochs: number): number[] {
 
 const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
   `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}`;
+
+const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
+
+/** Epochs of a result set's table: the spec's table epochs it reaches, and its last. */
+function tableEpochs(spec: ExperimentSpec, set: ResultSet): number[] {
+  const epochs = spec.outputs.tableEpochs.filter((e) => e <= set.epochs);
+  if (!epochs.includes(set.epochs)) epochs.push(set.epochs);
+  return epochs;
+}
+
+/**
+ * Whom the claim is about: the spec's first `nmf` initializer, judged against every initializer
+ * of another plugin, so an ablation's NMF variants do not count for or against it.
+ */
+function claimParties(
+  spec: ExperimentSpec,
+): { subject: string; rivals: string[]; variants: string[] } | null {
+  const subject = spec.initializers.find((i) => i.name === 'nmf');
+  if (!subject) return null;
+  return {
+    subject: labelOf(subject),
+    rivals: spec.initializers.filter((i) => i.name !== 'nmf').map(labelOf),
+    variants: spec.initializers.filter((i) => i.name === 'nmf' && i !== subject).map(labelOf),
+  };
+}
+
+/** Per initializer label, per seed, the validation loss at epochs 0..set.epochs: the verdicts' input. */
+type Curves = Record<string, Record<string, number[]>>;
+
+function verdictOf(
+  name: string,
+  curves: Curves,
+  epochs: readonly number[],
+  parties: ReturnType<typeof claimParties>,
+): ResultSetVerdict | null {
+  const labels = Object.keys(curves);
+  if (labels.length < 2) return null;
+  return resultSetVerdict({
+    resultSet: name,
+    curves,
+    epochs: epochs.filter((e) => e >= 1),
+    ...(parties && {
+      subject: parties.subject,
+      rivals: parties.rivals.filter((r) => labels.includes(r)),
+    }),
+  });
+}
+
+function claimToJson(c: ResultSetVerdict['claim']): z.infer<typeof claimJson> {
+  return {
+    status: c.status,
+    subject: c.subject,
+    rivals: [...c.rivals],
+    epochs: c.epochs.map((e) => ({ ...e })),
+    sentence: c.sentence,
+  };
+}
+
+function testsToJson(tests: NonNullable<ResultSetVerdict['epochs'][number]['comparisons'][number]['tests']>) {
+  const out = {} as Record<TestName, { pValue: number; statistic: number | null }>;
+  for (const t of TEST_NAMES) out[t] = { pValue: tests[t].pValue, statistic: finite(tests[t].statistic) };
+  return out;
+}
+
+function verdictToJson(v: ResultSetVerdict): z.infer<typeof verdictJson> {
+  return {
+    test: v.test,
+    epochs: v.epochs.map((e) => ({
+      epoch: e.epoch,
+      best: e.best,
+      runnerUp: e.runnerUp,
+      margin: { ...e.margin },
+      pValue: e.pValue,
+      significant: { ...e.significant },
+      ranking: e.ranking.map((r) => ({ label: r.label, mean: r.mean, sd: r.sd, seeds: [...r.seeds] })),
+      comparisons: e.comparisons.map((c) => ({
+        label: c.label,
+        versus: c.versus,
+        pairedSeeds: [...c.pairedSeeds],
+        pValue: c.pValue,
+        tests: c.tests === null ? null : testsToJson(c.tests),
+      })),
+      sentence: e.sentence,
+    })),
+    claim: claimToJson(v.claim),
+  };
+}
 
 /**
  * Writes every figure, results.json and report.md for the runs given. Every number in them
@@ -121,6 +294,9 @@ export async function writeStudyReport(
   const figures: string[] = [];
   const sections: string[] = [];
   const setEntries: ResultsFile['resultSets'] = [];
+  const parties = claimParties(spec);
+  // The claim, once per data set × samples: from its longest result set, whose epochs ≤ 10 every shorter one shares.
+  const claims = new Map<string, { dataset: string; samples: number | 'all'; verdict: ResultSetVerdict }>();
 
   for (const set of sets) {
     const inSet = runs.filter(
@@ -138,6 +314,22 @@ export async function writeStudyReport(
     const counts = byInit.map((g) => g.runs.length).filter((n) => n > 0);
     const seeds = { min: Math.min(...counts), max: Math.max(...counts) };
     const seedsText = seeds.min === seeds.max ? `${seeds.max} seeds` : `${seeds.min}–${seeds.max} seeds`;
+
+    const curves: Curves = Object.fromEntries(
+      byInit
+        .filter((g) => g.runs.length > 0)
+        .map((g) => [
+          g.label,
+          Object.fromEntries(g.runs.map((r) => [String(r.config.seed), valCurve(r, set.epochs)])),
+        ]),
+    );
+    const epochs = tableEpochs(spec, set);
+    const setName = `${set.datasetLabel}, ${samplesText(set.samples)} samples, ${set.epochs} epochs`;
+    const verdict = verdictOf(setName, curves, epochs, parties);
+    const pairName = `${set.datasetLabel}, ${samplesText(set.samples)} samples`;
+    const pairVerdict = verdictOf(pairName, curves, epochs, parties);
+    if (pairVerdict)
+      claims.set(pairName, { dataset: set.datasetLabel, samples: set.samples, verdict: pairVerdict });
 
     // Loss-drop plot: mean across seeds, a ±sd band where there are several.
     const series: LossSeries[] = byInit
@@ -211,8 +403,9 @@ export async function writeStudyReport(
       seeds: seeds.max,
       lossPlot: `${fileBase(set, 'loss')}.png`,
       reconstructionGrid: `${fileBase(set, 'reconstruction')}.png`,
+      verdict: verdict ? verdictToJson(verdict) : null,
     });
-    sections.push(markdownSection(spec, set, byInit, ref, seeds.max > 1 ? seedsText : null));
+    sections.push(markdownSection(set, epochs, byInit, ref, seeds.max > 1 ? seedsText : null, verdict, spec));
   }
 
   const results: ResultsFile = {
@@ -248,41 +441,45 @@ export async function writeStudyReport(
       trainingSeconds: r.timing.trainingSeconds,
     })),
     resultSets: setEntries,
+    claim: {
+      statement: SEED_CLAIM,
+      test: PRIMARY_TEST,
+      testReason: PRIMARY_TEST_REASON,
+      resultSets: [...claims.values()].map((c) => ({
+        dataset: c.dataset,
+        samples: c.samples,
+        verdict: claimToJson(c.verdict.claim),
+      })),
+    },
   };
   const resultsJson = join(dir, 'results.json');
   writeFileAtomicSync(resultsJson, `${JSON.stringify(results, null, 2)}\n`);
 
   const reportMd = join(dir, 'report.md');
-  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input));
+  const claimVerdicts = [...claims.values()].map((c) => c.verdict);
+  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input, claimVerdicts, parties));
   return { reportMd, resultsJson, figures };
 }
 
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
 function markdownSection(
-  spec: ExperimentSpec,
   set: ResultSet,
+  epochs: readonly number[],
   byInit: { label: string; runs: RunResult[] }[],
   ref: PcaReference | undefined,
   seedsText: string | null,
+  verdict: ResultSetVerdict | null,
+  spec: ExperimentSpec,
 ): string {
-  const epochs = spec.outputs.tableEpochs.filter((e) => e <= set.epochs);
-  if (!epochs.includes(set.epochs)) epochs.push(set.epochs);
   const threshold = spec.outputs.lossThreshold ?? ref?.valMse;
   const rows = byInit.filter((g) => g.runs.length > 0);
   const cells = rows.map((g) => epochs.map((e) => g.runs.map((r) => valCurve(r, set.epochs)[e])));
-  // The best (lowest mean) initializer at each epoch is bold.
-  const best = epochs.map((_, j) => {
-    let bestRow = -1;
-    let bestMean = Number.POSITIVE_INFINITY;
-    cells.forEach((c, i) => {
-      const m = meanSd(c[j]).mean;
-      if (m < bestMean) {
-        bestMean = m;
-        bestRow = i;
-      }
-    });
-    return bestRow;
+  // Bold only where the statistics back it: the verdict's best at that epoch, significant at 0.05.
+  // Epoch 0 (before training) has no verdict, so it is never bold.
+  const best = epochs.map((e) => {
+    const v = verdict?.epochs.find((x) => x.epoch === e);
+    return v?.significant.at05 ? rows.findIndex((g) => g.label === v.best) : -1;
   });
   const thresholdLabel = threshold === undefined ? null : `epochs to val MSE ≤ ${threshold.toPrecision(3)}`;
   const header = [
@@ -294,7 +491,11 @@ function markdownSection(
   const lines = [
     `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs`,
     '',
-    `Validation MSE per epoch (epoch 0 = at initialization)${seedsText ? `, mean ± sd over ${seedsText}` : ', one seed'}; the best per epoch in bold.`,
+    `Validation MSE per epoch (epoch 0 = at initialization)${
+      seedsText
+        ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`
+        : ', one seed, so no test and nothing in bold.'
+    }`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -322,6 +523,14 @@ function markdownSection(
   );
   for (const r of divergedRuns)
     lines.push('', `Run ${r.id} diverged at epoch ${r.diverged!.epoch}; its line ends there.`);
+  if (verdict) {
+    lines.push(
+      '',
+      `**Verdict** (generated from the runs; p: ${TEST_LABELS[PRIMARY_TEST]} across seeds, each initializer against the best other at that epoch):`,
+      '',
+      verdict.markdown,
+    );
+  }
   lines.push(
     '',
     `![loss](${fileBase(set, 'loss')}.png)`,
@@ -346,6 +555,8 @@ function markdownReport(
   runs: readonly RunResult[],
   sections: string[],
   input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
+  claims: readonly ResultSetVerdict[],
+  parties: ReturnType<typeof claimParties>,
 ): string {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
@@ -367,7 +578,7 @@ function markdownReport(
       `${spec.training.optimizer.name} ${JSON.stringify(spec.training.optimizer)}, ${spec.training.loss} loss, batch ${spec.training.batchSize}, ` +
       `the last ${spec.training.validationSplit} of the given samples held out for validation (Keras validation_split), ${spec.training.shuffle ? 'shuffled' : 'not shuffled'} each epoch.`,
     '',
-    `${runs.length} runs on backend ${backends}; training took ${(totalTrain / 60).toFixed(1)} min of worker time in all.`,
+    `${runs.length} runs on backend ${backends}; training took ${totalTrain < 60 ? `${totalTrain.toFixed(1)} s` : `${(totalTrain / 60).toFixed(1)} min`} of worker time in all.`,
     ...(shorter.length > 0
       ? [
           '',
@@ -375,6 +586,7 @@ function markdownReport(
         ]
       : []),
     '',
+    ...verdictSection(claims, parties),
     '## Initializers',
     '',
     '| initializer | parameters | initializer time (s) |',
@@ -400,6 +612,32 @@ function missingRunsSection(input: StudyReportInput<ExperimentSpec, RunConfig, A
     ...input.missing.map(
       (c) => `- ${c.id}${errors.has(c.id) ? `: failed: ${errors.get(c.id)}` : ': not run'}`,
     ),
+    '',
+  ];
+}
+
+/** The claim, its generated verdict per data set × samples, and how the statistics are made. */
+function verdictSection(
+  claims: readonly ResultSetVerdict[],
+  parties: ReturnType<typeof claimParties>,
+): string[] {
+  const test = TEST_LABELS[PRIMARY_TEST];
+  return [
+    '## Verdict',
+    '',
+    claims.length > 0 ? claimSummaryMarkdown(claims) : `**The seed's claim:** ${SEED_CLAIM}`,
+    '',
+    `Each result set below ends with its own verdict. How they are computed: at each reported epoch ≥ 1, ` +
+      `every initializer is compared with the best other initializer there (the lowest mean validation MSE ` +
+      `among the rest), by the two-sided ${test} across seeds. ${PRIMARY_TEST_REASON} ` +
+      `results.json also holds ${TEST_LABELS['welch-t']}, the ${TEST_LABELS['mann-whitney-u']} and the ` +
+      `${TEST_LABELS['wilcoxon-signed-rank']} for every comparison.`,
+    '',
+    parties
+      ? `The claim is judged for '${parties.subject}' against ${parties.rivals.length > 0 ? parties.rivals.map((r) => `'${r}'`).join(', ') : 'no other method'}` +
+        `${parties.variants.length > 0 ? ` (the NMF variants ${parties.variants.map((r) => `'${r}'`).join(', ')} are left out of the claim, not of the verdicts)` : ''}, ` +
+        `at the reported epochs 1–${CLAIM_EARLY_MAX_EPOCH}, once per data set and sample count: the shorter result sets are the first epochs of the same runs.`
+      : 'No initializer of the spec is NMF, so the claim is not judged.',
     '',
   ];
 }
