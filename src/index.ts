@@ -94,7 +94,6 @@ export {
   type DictionaryContext,
   type DictionaryInitializer,
   defineDictionaryInitializer,
-  parseDictionaryParams,
 } from './sae/dictionary.ts';
 export {
   type DensityHistogram,

@@ -1,9 +1,10 @@
 import { autoencoderInitStudy } from './autoencoder-init/index.ts';
 import { nmfIdentityStudy } from './nmf-identity/index.ts';
+import { saeStudy } from './sae/index.ts';
 import { shallowPcaStudy } from './shallow-pca/index.ts';
 
 /** The built-in study kinds. */
-export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy];
+export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy, saeStudy];
 
 export { defineAutoencoderStudy } from './autoencoder-init/spec.ts';
-export { autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy };
+export { autoencoderInitStudy, nmfIdentityStudy, saeStudy, shallowPcaStudy };
