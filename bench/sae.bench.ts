@@ -1,8 +1,8 @@
 // Sparse autoencoders: decoding k non-zeros per row by gathering k decoder rows vs a dense gemm
 // over all n latents (n = 4,096, k = 32, batch 256, d = 784), and training samples/s of the same
 // TopK SAE in nmfinit and in PyTorch (bench/python/sae_torch.py) on the same machine, both on one
-// thread (torch.set_num_threads(1), the simd backend's default). PyTorch is run only when
-// `python3 -c 'import torch'` works. Smaller sizes: SAE_BENCH_SMALL=1.
+// thread (torch.set_num_threads(1), the simd backend's default). PyTorch is run only when a
+// python3 that imports torch is found (bench/python.ts). Smaller sizes: SAE_BENCH_SMALL=1.
 // Run: npm run bench -- sae
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { dataMoments, trainSae } from '../src/sae/train.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
+import { pythonWith } from './python.ts';
 
 const SMALL = process.env.SAE_BENCH_SMALL === '1';
 const D = SMALL ? 196 : 784;
@@ -22,15 +23,6 @@ const N = SMALL ? 1024 : 4096;
 const K = 32;
 const BATCH = 256;
 const STEPS = SMALL ? 5 : 20;
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import torch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export default defineBench({
   name: 'sae',
@@ -98,13 +90,14 @@ export default defineBench({
     figures.push({ name: `train samples/s nmfinit d=${D} n=${N} k=${K}`, value: ours, unit: 'samples/s' });
     model.dispose();
 
-    if (!torchAvailable()) {
-      log('PyTorch not installed (python3 -c "import torch" failed): nmfinit alone');
+    const python = pythonWith('torch');
+    if (!python) {
+      log('PyTorch not installed (no python3 imports torch): nmfinit alone');
       return figures;
     }
     const script = fileURLToPath(new URL('./python/sae_torch.py', import.meta.url));
     const res = JSON.parse(
-      execFileSync('python3', [script, String(D), String(N), String(K), String(BATCH), String(STEPS), '1'], {
+      execFileSync(python, [script, String(D), String(N), String(K), String(BATCH), String(STEPS), '1'], {
         encoding: 'utf8',
       }),
     );

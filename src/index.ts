@@ -105,7 +105,6 @@ export {
   type DictionaryContext,
   type DictionaryInitializer,
   defineDictionaryInitializer,
-  parseDictionaryParams,
 } from './sae/dictionary.ts';
 export {
   type DensityHistogram,

@@ -44,7 +44,7 @@ def step(x):
         dec.grad -= (dec.grad * dec).sum(0, keepdim=True) * dec
     opt.step()
     with torch.no_grad():
-        dec /= dec.norm(dim=0, keepdim=True)
+        dec.div_(dec.norm(dim=0, keepdim=True))
 
 for i in range(3):
     step(x_all[(i % 8) * batch:(i % 8 + 1) * batch])

@@ -1,6 +1,11 @@
-// SAE dictionary initializers. Imports from src by relative path until the lead exports them
-// from 'nmfinit' (src/public-issue-12.ts).
-import { defineDictionaryInitializer, nmfComponentsOfData, Rng, z } from 'nmfinit';
+// The built-in SAE dictionary initializers. Registration is done by `nmfinit/plugins`.
+import {
+  type DictionaryInitializer,
+  defineDictionaryInitializer,
+  nmfComponentsOfData,
+  Rng,
+  z,
+} from 'nmfinit';
 
 /**
  * The reference's init (openai/sparse_autoencoder): PyTorch's nn.Linear(d, n) default draw,
@@ -63,4 +68,4 @@ export const nmfDictionary = defineDictionaryInitializer({
   },
 });
 
-export const saeDictionaries = [standardDictionary, nmfDictionary] as const;
+export const builtinDictionaries: DictionaryInitializer[] = [standardDictionary, nmfDictionary];

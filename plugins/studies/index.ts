@@ -1,11 +1,18 @@
 import { autoencoderInitStudy } from './autoencoder-init/index.ts';
 import { nmfDataStudy } from './nmf-data/index.ts';
 import { nmfIdentityStudy } from './nmf-identity/index.ts';
+import { saeStudy } from './sae/index.ts';
 import { shallowPcaStudy } from './shallow-pca/index.ts';
 
 /** The built-in study kinds. */
-export const builtinStudies = [autoencoderInitStudy, nmfIdentityStudy, shallowPcaStudy, nmfDataStudy];
+export const builtinStudies = [
+  autoencoderInitStudy,
+  nmfIdentityStudy,
+  shallowPcaStudy,
+  nmfDataStudy,
+  saeStudy,
+];
 
 export { defineAutoencoderStudy } from './autoencoder-init/spec.ts';
 export { defineNmfDataStudy } from './nmf-data/spec.ts';
-export { autoencoderInitStudy, nmfDataStudy, nmfIdentityStudy, shallowPcaStudy };
+export { autoencoderInitStudy, nmfDataStudy, nmfIdentityStudy, saeStudy, shallowPcaStudy };

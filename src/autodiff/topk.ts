@@ -180,26 +180,18 @@ export function topkLinear(x: Var, w: Var, b: Var, selections: readonly TopKSele
         for (let e = 0; e < g.length; e++) gb[indices[e]] += g[e];
       }
       if (!w.requiresGrad && !x.requiresGrad) return;
-      const xs = x.value.data;
-      const ws = w.value.data;
-      const gw = w.requiresGrad ? w.gradData() : null;
-      const gx = x.requiresGrad ? x.gradData() : null;
-      // Row p of W (and of dW) stays in cache while every kept entry of the batch visits it.
-      for (let p = 0; p < d; p++) {
-        const wRow = p * n;
-        for (let i = 0; i < m; i++) {
-          const xp = xs[i * d + p];
-          let acc = 0;
-          for (let j = i * k, end = j + k; j < end; j++) {
-            const gij = g[j];
-            if (gij === 0) continue;
-            const c = wRow + indices[j];
-            if (gw) gw[c] += xp * gij;
-            acc += gij * ws[c];
-          }
-          if (gx) gx[i * d + p] += acc;
-        }
-      }
+      tape.kernels.sparseLinearBackward(
+        g,
+        indices,
+        m,
+        k,
+        x.value.data,
+        d,
+        w.value.data,
+        n,
+        w.requiresGrad ? w.gradData() : null,
+        x.requiresGrad ? x.gradData() : null,
+      );
     });
     return { values: node, indices, rows: m, cols: n, k };
   });
@@ -222,34 +214,19 @@ export function sparseMatmul(s: SparseRows, w: Var): Var {
   const v = s.values.value.data;
   const ws = w.value.data;
   const out = tape.alloc([m, d]);
-  const o = out.data;
-  o.fill(0);
-  for (let i = 0; i < m; i++) {
-    const orow = i * d;
-    for (let j = i * k, end = j + k; j < end; j++) {
-      const a = v[j];
-      if (a === 0) continue;
-      const wrow = indices[j] * d;
-      for (let q = 0; q < d; q++) o[orow + q] += a * ws[wrow + q];
-    }
-  }
+  tape.kernels.sparseRowsMatmul(v, indices, m, k, ws, d, out.data);
   const node = tape.record(out, 'sparseMatmul', [s.values, w], () => {
-    const g = node.grad!.data;
-    const gv = s.values.requiresGrad ? s.values.gradData() : null;
-    const gw = w.requiresGrad ? w.gradData() : null;
-    for (let i = 0; i < m; i++) {
-      const grow = i * d;
-      for (let j = i * k, end = j + k; j < end; j++) {
-        const wrow = indices[j] * d;
-        if (gv) {
-          let dot = 0;
-          for (let q = 0; q < d; q++) dot += g[grow + q] * ws[wrow + q];
-          gv[j] += dot;
-        }
-        const a = v[j];
-        if (gw && a !== 0) for (let q = 0; q < d; q++) gw[wrow + q] += a * g[grow + q];
-      }
-    }
+    tape.kernels.sparseRowsMatmulBackward(
+      node.grad!.data,
+      v,
+      indices,
+      m,
+      k,
+      ws,
+      d,
+      s.values.requiresGrad ? s.values.gradData() : null,
+      w.requiresGrad ? w.gradData() : null,
+    );
   });
   return node;
 }

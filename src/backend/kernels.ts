@@ -1,4 +1,5 @@
 import { activationRule } from './activations.ts';
+import { referenceSparseKernels } from './sparse-kernels.ts';
 import type { Backend, ElementwiseKernels } from './types.ts';
 
 /**
@@ -6,6 +7,8 @@ import type { Backend, ElementwiseKernels } from './types.ts';
  * (see Backend.kernels); tests hold every replacement to these.
  */
 export const referenceKernels: ElementwiseKernels = {
+  ...referenceSparseKernels,
+
   biasActivation(z, bias, rows, cols, act) {
     const { forward } = activationRule(act);
     for (let i = 0; i < rows; i++) {

@@ -3,7 +3,7 @@ import type { PluginBase } from '../registry/registry.ts';
 import type { Rng } from '../tensor/rng.ts';
 
 // An SAE dictionary initializer: a plugin, registry-compatible like initializer and dataset
-// plugins, that proposes the n decoder atoms. The model normalises them to unit norm, sets the
+// plugins (the `dictionaries` registry), that proposes the n decoder atoms. The model normalises them to unit norm, sets the
 // encoder to their transpose and b_e = 0 (src/sae/model.ts, setDictionary).
 
 export interface DictionaryContext<P> {
@@ -32,17 +32,4 @@ export function defineDictionaryInitializer<S extends z.ZodType>(
   plugin: DictionaryInitializer<S>,
 ): DictionaryInitializer<S> {
   return plugin;
-}
-
-/** Validates `raw` against the plugin's schema, naming the plugin and each bad field. */
-export function parseDictionaryParams<S extends z.ZodType>(
-  plugin: DictionaryInitializer<S>,
-  raw: unknown,
-): z.output<S> {
-  const r = plugin.params.safeParse(raw ?? {});
-  if (!r.success) {
-    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
-    throw new RangeError(`dictionary initializer '${plugin.name}': ${issues}`);
-  }
-  return r.data;
 }

@@ -1,15 +1,33 @@
-import { studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import { datasets, dictionaries, studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 
+const dictionaryEntry = z
+  .object({
+    /** A registered dictionary initializer (`dictionaries`: sae-standard, sae-nmf, …). */
+    name: z.string().min(1),
+    params: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
 const datasetEntry = z
   .object({
-    /** 'mnist' or 'superposition' (the datasets this kind knows). */
-    name: z.enum(['mnist', 'superposition']),
+    /** Names the entry in run ids, tables and figures; default the dataset's name. */
+    label: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "_" and "-" only')
+      .optional(),
+    /** A registered dataset. 'superposition' also reports recovery of its planted directions. */
+    name: z.string().min(1),
     params: z.record(z.string(), z.unknown()).default({}),
     trainSamples: positiveInt,
     /** Samples the metrics are computed on (the first of the test split). */
     evalSamples: positiveInt.default(1000),
+    // The grid for this entry; each falls back to the spec's top-level field.
+    latents: z.array(positiveInt).min(1).optional(),
+    k: z.array(positiveInt).min(1).optional(),
+    aux: z.array(z.boolean()).min(1).optional(),
+    dictionaries: z.array(dictionaryEntry).min(1).optional(),
   })
   .strict();
 
@@ -22,61 +40,151 @@ export const saeSpecSchema = z
     /** With and/or without the auxiliary loss. */
     aux: z.array(z.boolean()).min(1).default([true, false]),
     dictionaries: z
-      .array(
-        z
-          .object({
-            name: z.enum(['sae-standard', 'sae-nmf']),
-            params: z.record(z.string(), z.unknown()).default({}),
-          })
-          .strict(),
-      )
+      .array(dictionaryEntry)
       .min(1)
       .default([{ name: 'sae-standard', params: {} }]),
     seeds: positiveInt.default(3),
     epochs: positiveInt.default(5),
     batchSize: positiveInt.default(256),
+    /** Adam's step size; default 2e-4/√(n/2¹⁴) (Gao et al.). */
     learningRate: z.number().positive().optional(),
     auxCoefficient: z
       .number()
       .positive()
       .default(1 / 32),
+    /** k_aux, the dead latents the auxiliary loss uses; default 2k (the notes). */
+    kAux: positiveInt.optional(),
     /** Samples without firing after which a latent is dead; default one epoch of the training set. */
     deadSamples: positiveInt.optional(),
-    recordEvery: positiveInt.default(50),
+    recordEvery: positiveInt.default(20),
+    /** Atoms kept per run (seed firstSeed only) for the figure: this many most and least used. */
+    atomsShown: z.number().int().min(0).default(8),
     outputs: z.object({ ...studyOutputsFields }).strict(),
   })
   .strict();
 
 export type SaeSpec = z.output<typeof saeSpecSchema>;
 export type SaeSpecInput = z.input<typeof saeSpecSchema>;
+export type SaeDatasetEntry = SaeSpec['datasets'][number];
+
+export function entryLabel(entry: SaeDatasetEntry): string {
+  return entry.label ?? entry.name;
+}
 
 export interface SaeRun {
   readonly id: string;
   readonly seed: number;
   readonly backend: string;
+  /** Index into spec.datasets. */
   readonly dataset: number;
+  readonly label: string;
   readonly latents: number;
   readonly k: number;
   readonly aux: boolean;
-  readonly dictionary: number;
+  readonly dictionary: string;
+  readonly dictionaryParams: Record<string, unknown>;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number | null;
+  readonly auxCoefficient: number;
+  readonly kAux: number;
+  readonly deadSamples: number;
+  readonly recordEvery: number;
+  readonly atomsShown: number;
 }
 
-/** dataset × latents × k × aux × dictionary × seed, in that order. */
+/** The grid of one entry: its own fields where given, the spec's otherwise. */
+export function entryGrid(spec: SaeSpec, entry: SaeDatasetEntry) {
+  return {
+    latents: entry.latents ?? spec.latents,
+    k: entry.k ?? spec.k,
+    aux: entry.aux ?? spec.aux,
+    dictionaries: entry.dictionaries ?? spec.dictionaries,
+  };
+}
+
+/** Per entry: latents × k × aux × dictionary × seed, in that order, skipping k > n. */
 export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   const runs: SaeRun[] = [];
   spec.datasets.forEach((ds, di) => {
-    for (const n of spec.latents)
-      for (const k of spec.k) {
+    const label = entryLabel(ds);
+    const grid = entryGrid(spec, ds);
+    for (const n of grid.latents)
+      for (const k of grid.k) {
         if (k > n) continue;
-        for (const aux of spec.aux)
-          spec.dictionaries.forEach((dict, ki) => {
+        for (const aux of grid.aux)
+          for (const dict of grid.dictionaries) {
             for (let s = 0; s < spec.seeds; s++) {
               const seed = spec.firstSeed + s;
-              const id = `${ds.name}${di}__n${n}__k${k}__${aux ? 'aux' : 'noaux'}__${dict.name}__s${seed}`;
-              runs.push({ id, seed, backend, dataset: di, latents: n, k, aux, dictionary: ki });
+              const id = `${label}__n${n}__k${k}__${aux ? 'aux' : 'noaux'}__${dict.name}__s${seed}`;
+              runs.push({
+                id,
+                seed,
+                backend,
+                dataset: di,
+                label,
+                latents: n,
+                k,
+                aux,
+                dictionary: dict.name,
+                dictionaryParams: dict.params,
+                epochs: spec.epochs,
+                batchSize: spec.batchSize,
+                learningRate: spec.learningRate ?? null,
+                auxCoefficient: spec.auxCoefficient,
+                kAux: spec.kAux ?? 2 * k,
+                deadSamples: spec.deadSamples ?? ds.trainSamples,
+                recordEvery: spec.recordEvery,
+                atomsShown: seed === spec.firstSeed ? spec.atomsShown : 0,
+              });
             }
-          });
+          }
       }
   });
   return runs;
+}
+
+/**
+ * Registry checks before any work: every dataset and dictionary is registered and its parameters
+ * are valid (defaults filled in), labels are unique, the grid is not empty, batches fit.
+ */
+export function checkSae(spec: SaeSpec): SaeSpec {
+  const labels = new Set<string>();
+  const dict = (d: SaeSpec['dictionaries'][number], path: string) => {
+    try {
+      const params = dictionaries.parseParams(dictionaries.get(d.name), d.params) as Record<string, unknown>;
+      return { name: d.name, params };
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+  };
+  const out: SaeSpec = {
+    ...spec,
+    dictionaries: spec.dictionaries.map((d, i) => dict(d, `dictionaries[${i}]`)),
+    datasets: spec.datasets.map((ds, i) => {
+      const label = entryLabel(ds);
+      if (labels.has(label))
+        throw new Error(`datasets[${i}].label: '${label}' is used twice; give each entry its own label`);
+      labels.add(label);
+      if (ds.trainSamples < spec.batchSize)
+        throw new Error(
+          `datasets[${i}].trainSamples: ${ds.trainSamples} is fewer than one batch (batchSize ${spec.batchSize})`,
+        );
+      let params: Record<string, unknown>;
+      try {
+        const plugin = datasets.get(ds.name);
+        params = datasets.parseParams(plugin, ds.params) as Record<string, unknown>;
+      } catch (e) {
+        throw new Error(`datasets[${i}]: ${(e as Error).message}`);
+      }
+      return {
+        ...ds,
+        params,
+        dictionaries: ds.dictionaries?.map((d, j) => dict(d, `datasets[${i}].dictionaries[${j}]`)),
+      };
+    }),
+  };
+  if (expandSae(out, '').length === 0)
+    throw new Error(`k: every k exceeds every number of latents; there is nothing to train`);
+  return out;
 }

@@ -1,5 +1,4 @@
-// The verdict's statistical test, behind one function until src/report/stats.ts (branch issue-9)
-// lands: an exact paired sign-flip permutation test on per-seed differences (two-sided, mean
+// The per-configuration test of the sae verdicts (verdicts.ts): an exact paired sign-flip permutation test on per-seed differences (two-sided, mean
 // difference as statistic). With s seeds its smallest p-value is 2/2^s (0.25 for 3 seeds), which
 // the verdict states rather than hides.
 

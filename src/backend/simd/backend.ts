@@ -251,7 +251,79 @@ function simdKernels(w: SimdExports, staging: Staging): Partial<ElementwiseKerne
         ([wA, gA, mA, vA]) => w.adam(wA, gA, mA, vA, n, lrT, 1 - beta1, 1 - beta2, epsilon),
       );
     },
+
+    sparseRowsMatmul(v, idx, m, k, wt, d, o) {
+      needLength('sparseRowsMatmul', 'v', v, m * k, 'm·k');
+      needIndices('sparseRowsMatmul', idx, m * k, wt.length / d, d);
+      needLength('sparseRowsMatmul', 'o', o, m * d, 'm·d');
+      staging.run(
+        [
+          arg(v, m * k, true, false),
+          arg(asFloats(idx), m * k, true, false),
+          arg(wt, wt.length, true, false),
+          arg(o, m * d, false, true),
+        ],
+        ([vA, iA, wA, oA]) => w.sparse_rows_matmul(vA, iA, m, k, wA, d, oA),
+      );
+    },
+
+    sparseRowsMatmulBackward(g, v, idx, m, k, wt, d, gv, gw) {
+      needLength('sparseRowsMatmulBackward', 'g', g, m * d, 'm·d');
+      needLength('sparseRowsMatmulBackward', 'v', v, m * k, 'm·k');
+      needIndices('sparseRowsMatmulBackward', idx, m * k, wt.length / d, d);
+      if (gv) needLength('sparseRowsMatmulBackward', 'gv', gv, m * k, 'm·k');
+      if (gw) needLength('sparseRowsMatmulBackward', 'gw', gw, wt.length, 'w.length');
+      const args = [
+        arg(g, m * d, true, false),
+        arg(v, m * k, true, false),
+        arg(asFloats(idx), m * k, true, false),
+        arg(wt, wt.length, true, false),
+      ];
+      if (gv) args.push(arg(gv, m * k, true, true));
+      if (gw) args.push(arg(gw, wt.length, true, true));
+      staging.run(args, ([gA, vA, iA, wA, ...rest]) => {
+        const gvA = gv ? rest[0] : 0;
+        const gwA = gw ? rest[gv ? 1 : 0] : 0;
+        w.sparse_rows_matmul_backward(gA, vA, iA, m, k, wA, d, gvA, gwA, gv ? 1 : 0, gw ? 1 : 0);
+      });
+    },
+
+    sparseLinearBackward(g, idx, m, k, x, d, wt, n, gw, gx) {
+      needLength('sparseLinearBackward', 'g', g, m * k, 'm·k');
+      needIndices('sparseLinearBackward', idx, m * k, n, 1);
+      needLength('sparseLinearBackward', 'x', x, m * d, 'm·d');
+      needLength('sparseLinearBackward', 'w', wt, d * n, 'd·n');
+      if (gw) needLength('sparseLinearBackward', 'gw', gw, d * n, 'd·n');
+      if (gx) needLength('sparseLinearBackward', 'gx', gx, m * d, 'm·d');
+      const args = [
+        arg(g, m * k, true, false),
+        arg(asFloats(idx), m * k, true, false),
+        arg(x, m * d, true, false),
+        arg(wt, d * n, true, false),
+      ];
+      if (gw) args.push(arg(gw, d * n, true, true));
+      if (gx) args.push(arg(gx, m * d, true, true));
+      staging.run(args, ([gA, iA, xA, wA, ...rest]) => {
+        const gwA = gw ? rest[0] : 0;
+        const gxA = gx ? rest[gw ? 1 : 0] : 0;
+        w.sparse_linear_backward(gA, iA, m, k, xA, d, wA, n, gwA, gxA, gw ? 1 : 0, gx ? 1 : 0);
+      });
+    },
   };
+}
+
+/** The bits of an index array as floats, so staging copies them like any argument (same-type copies keep every bit). */
+function asFloats(idx: Int32Array): Float32Array {
+  return new Float32Array(idx.buffer, idx.byteOffset, idx.length);
+}
+
+/** Indices are used as addresses inside the shared memory: each must name a row (or column) that exists. */
+function needIndices(kernel: string, idx: Int32Array, need: number, rows: number, _d: number): void {
+  if (idx.length < need) throw new RangeError(`${kernel}: idx has ${idx.length} entries, needs ${need}`);
+  for (let e = 0; e < need; e++) {
+    const c = idx[e];
+    if (!(c >= 0 && c < rows)) throw new RangeError(`${kernel}: idx[${e}] = ${c} is outside 0..${rows - 1}`);
+  }
 }
 
 /** Kernels run unchecked inside the shared memory, so a short buffer must be caught before the call. */

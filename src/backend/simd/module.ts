@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../../util/files.ts';
 import { elementwiseWat } from './elementwise-wat.ts';
 import { checkGemmShape, DEFAULT_GEMM_SHAPE, type GemmShape, gemmWat } from './gemm-wat.ts';
+import { sparseWat } from './sparse-wat.ts';
 import { type WasmGlobal, type WasmModule, wasmApi } from './wasm-api.ts';
 
 /** The functions every instance of the module exports. */
@@ -39,6 +40,34 @@ export interface SimdExports {
     a1: number,
     a2: number,
     eps: number,
+  ): void;
+  sparse_rows_matmul(v: number, idx: number, m: number, k: number, w: number, d: number, o: number): void;
+  sparse_rows_matmul_backward(
+    g: number,
+    v: number,
+    idx: number,
+    m: number,
+    k: number,
+    w: number,
+    d: number,
+    gv: number,
+    gw: number,
+    hasGv: number,
+    hasGw: number,
+  ): void;
+  sparse_linear_backward(
+    g: number,
+    idx: number,
+    m: number,
+    k: number,
+    x: number,
+    d: number,
+    w: number,
+    n: number,
+    gw: number,
+    gx: number,
+    hasGw: number,
+    hasGx: number,
   ): void;
 }
 
@@ -75,6 +104,7 @@ export function simdModuleWat(shape: GemmShape): string {
   (global $tile_scratch (export "tile_scratch") (mut i32) (i32.const 0))
   ${gemmWat(shape)}
   ${elementwiseWat()}
+  ${sparseWat()}
 )`;
 }
 

@@ -1,0 +1,44 @@
+// The study kind 'sae': top-k sparse autoencoders (Gao et al. 2024; the notes' O'Neill et al.
+// section) over n, k, with and without the auxiliary loss, from pluggable dictionaries, with
+// normalised MSE, L0, dead fraction, latent density, atoms and feature recovery.
+import { defineStudyKind } from 'nmfinit';
+import { prepareSae, type SaeData } from './data.ts';
+import { writeSaeReport } from './report.ts';
+import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
+import { checkSae, expandSae, type SaeRun, type SaeSpec, type SaeSpecInput, saeSpecSchema } from './spec.ts';
+
+// --quick: n capped at 256 (duplicates dropped), k ≤ 16 (or the smallest), 2 seeds, 3 epochs, 2,048 samples.
+const small = (ns: number[]) => [...new Set(ns.map((n) => Math.min(n, 256)))];
+const fewK = (ks: number[]) => (ks.some((k) => k <= 16) ? ks.filter((k) => k <= 16) : [Math.min(...ks)]);
+
+export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
+  name: 'sae',
+  description:
+    'Top-k sparse autoencoders: normalised MSE, L0, dead latents with and without the auxiliary loss, latent density, atoms, recovery of planted features',
+  params: saeSpecSchema as never,
+  check: checkSae,
+  expand: expandSae,
+  prepare: (spec, _runs, ctx) => prepareSae(spec, ctx),
+  cost: (run, data) => run.epochs * (data[run.dataset]?.trainRows ?? 1) * run.latents,
+  execute: executeSae,
+  result: saeResultSchema as never,
+  resultVersion: 1,
+  summarize: (r) =>
+    `nMSE ${r.final.normalizedMse.toPrecision(3)}, L0 ${r.final.l0.toFixed(1)}, dead ${(100 * r.final.deadFraction).toFixed(1)}%${r.recovery === null ? '' : `, recovery ${r.recovery.toFixed(3)}`}, ${r.samplesPerSecond.toFixed(0)} samples/s`,
+  quick: (spec: SaeSpecInput) =>
+    ({
+      ...spec,
+      seeds: Math.min(spec.seeds ?? 3, 2),
+      epochs: Math.min(spec.epochs ?? 5, 3),
+      latents: small(spec.latents),
+      k: fewK(spec.k),
+      datasets: spec.datasets.map((d) => ({
+        ...d,
+        trainSamples: Math.min(d.trainSamples, 2048),
+        evalSamples: Math.min(d.evalSamples ?? 1000, 256),
+        ...(d.latents ? { latents: small(d.latents) } : {}),
+        ...(d.k ? { k: fewK(d.k) } : {}),
+      })),
+    }) as SaeSpecInput,
+  report: writeSaeReport,
+});

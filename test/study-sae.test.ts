@@ -1,0 +1,129 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SaeResult } from '../plugins/studies/sae/run.ts';
+import type { SaeRun } from '../plugins/studies/sae/spec.ts';
+import { auxVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts';
+import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
+import { runExperiment } from '../src/experiment/run.ts';
+import { loadStudy } from '../src/experiment/study.ts';
+
+// The 'sae' study kind end to end on a tiny planted problem: validation, workers, store, resume, report.
+const root = mkdtempSync(join(tmpdir(), 'nmfinit-sae-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const options = {
+  plugins: [...BUILTIN_PLUGIN_MODULES],
+  progress: 'none' as const,
+  workers: 1,
+  log: () => {},
+};
+const params = { height: 4, width: 4, features: 24, meanActive: 2, trainCount: 512, testCount: 128 };
+
+const spec = (dir: string) => ({
+  kind: 'sae',
+  name: 'sae-tiny',
+  datasets: [
+    { name: 'superposition', params, trainSamples: 512, evalSamples: 128 },
+    {
+      label: 'planted-nmf',
+      name: 'superposition',
+      params,
+      trainSamples: 512,
+      evalSamples: 128,
+      dictionaries: [{ name: 'sae-nmf', params: { rank: 8, samples: 256, maxIter: 20 } }],
+    },
+  ],
+  latents: [32],
+  k: [2],
+  seeds: 2,
+  epochs: 2,
+  batchSize: 64,
+  learningRate: 0.003,
+  recordEvery: 4,
+  atomsShown: 3,
+  outputs: { dir },
+});
+
+describe('the sae study kind', () => {
+  it('trains every run, stores bounded metrics, resumes without retraining, and reports', async () => {
+    const dir = join(root, 'a');
+    const cacheDir = join(root, 'cache');
+    const outcome = await runExperiment(spec(dir), { ...options, cacheDir });
+    // 2 entries × 2 aux × 1 dictionary × 2 seeds.
+    expect(outcome.trained).toHaveLength(8);
+    const { input } = loadStudy([dir]);
+    for (const r of input.runs) {
+      const res = r.result as SaeResult;
+      const c = r.config as unknown as SaeRun;
+      expect(res.final.l0).toBeLessThanOrEqual(c.k);
+      expect(res.final.deadFraction).toBeGreaterThanOrEqual(0);
+      expect(res.final.deadFraction).toBeLessThanOrEqual(1);
+      expect(res.recovery).not.toBeNull();
+      expect(Math.abs(res.recovery!)).toBeLessThanOrEqual(1 + 1e-6);
+      // The histogram accounts for every latent.
+      expect(res.histogram.counts.reduce((a, b) => a + b, 0) + res.histogram.neverFired).toBe(c.latents);
+      // 512 / 64 = 8 steps per epoch, 2 epochs: records at steps 0, 4, 8, 12, 16.
+      expect(res.records.map((x) => x.step)).toEqual([0, 4, 8, 12, 16]);
+      expect(res.atoms.most).toHaveLength(c.seed === 0 ? 3 : 0);
+    }
+    const again = await runExperiment(spec(dir), { ...options, cacheDir });
+    expect(again.trained).toHaveLength(0);
+    const md = readFileSync(join(dir, 'report.md'), 'utf8');
+    expect(md).toContain('| 32 | 2 | yes | sae-standard | 2 |');
+    expect(md).toContain('the auxiliary loss lowers the dead fraction');
+    expect(md).toContain('the NMF dictionary has a lower normalised MSE');
+    for (const f of [
+      'mse-superposition',
+      'dead-superposition',
+      'density-superposition',
+      'atoms-superposition',
+    ])
+      expect(existsSync(join(dir, `${f}.png`))).toBe(true);
+  }, 60_000);
+
+  it('rejects an unknown dictionary before any run, naming the field and the nearest name', async () => {
+    const dir = join(root, 'b');
+    const bad = { ...spec(dir), dictionaries: [{ name: 'sae-standart' }] };
+    await expect(runExperiment(bad, options)).rejects.toThrow(
+      /dictionaries\[0\]: .*Did you mean 'sae-standard'/,
+    );
+    await expect(
+      runExperiment({ ...spec(dir), dictionaries: [{ name: 'sae-nmf', params: { rank: 0 } }] }, options),
+    ).rejects.toThrow(/dictionaries\[0\]: .*params\.rank/);
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+  });
+});
+
+describe('the aux-loss verdict', () => {
+  const stored = (aux: boolean, seed: number, k: number, dead: number): StoredSae => ({
+    config: { label: 'x', latents: 64, k, aux, dictionary: 'sae-standard', seed } as SaeRun,
+    result: { final: { deadFraction: dead, normalizedMse: 0.5, l0: k, neverFiredFraction: 0 } } as SaeResult,
+  });
+  const runs = (sign: number) =>
+    [1, 2, 3, 4].flatMap((k) =>
+      [0, 1, 2].flatMap((s) => [
+        stored(false, s, k, 0.5),
+        stored(true, s, k, 0.5 + sign * (0.01 + 0.001 * (s + 3 * k))),
+      ]),
+    );
+
+  it('holds when AuxK lowers the dead fraction in every pair, is contradicted when it raises it', () => {
+    const down = auxVerdicts(runs(-1)).verdicts.find((v) => v.metric === 'deadFraction')!;
+    expect(down.pairs).toBe(12);
+    expect(down.lower).toBe(12);
+    expect(down.status).toBe('holds');
+    const up = auxVerdicts(runs(1)).verdicts.find((v) => v.metric === 'deadFraction')!;
+    expect(up.status).toBe('contradicted');
+    // Equal MSE in every pair: no difference to show.
+    expect(auxVerdicts(runs(1)).verdicts.find((v) => v.metric === 'normalizedMse')!.status).toBe('not shown');
+  });
+
+  it('per configuration, 3 seeds never reach 0.05: the exact sign-flip floor is 0.25', () => {
+    const { configs } = auxVerdicts(runs(-1));
+    for (const c of configs.filter((x) => x.metric === 'deadFraction')) {
+      expect(c.seeds).toBe(3);
+      expect(c.signFlipP).toBeCloseTo(0.25, 12);
+    }
+  });
+});
