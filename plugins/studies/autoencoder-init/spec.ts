@@ -1,4 +1,5 @@
 import { ACTIVATIONS, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import { targetSpec } from './target.ts';
 
 /** The name of this study kind; specs that name no kind are of this one. */
 export const AUTOENCODER_KIND = 'autoencoder-init';
@@ -163,6 +164,8 @@ export const experimentSpecSchema = z
         pcaRank: z.number().int().positive().optional(),
         /** Loss axis of the plots: losses span two orders of magnitude, so log reads best. */
         lossScale: z.enum(['log', 'linear']).default('log'),
+        /** A target to judge (candidates against baselines); its verdict is generated into report.md. */
+        target: targetSpec.optional(),
       })
       .strict(),
   })
