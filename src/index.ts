@@ -46,6 +46,7 @@ export { RunStore } from './experiment/store.ts';
 export { type LoadedStudy, loadStudy, PartialReportError, writeReport } from './experiment/study.ts';
 export * from './experiment/study-kind.ts';
 export { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './experiment/validate.ts';
+export { forwardLayers, initializerData, sampleTrainingRows } from './initializers/data.ts';
 export * from './initializers/types.ts';
 export { type NmfData, nmfData } from './nmf/data-matrix.ts';
 export {
@@ -63,6 +64,14 @@ export { type LayerActivation, Linear, type LinearOptions, TiedLinear } from './
 export { Sequential } from './nn/sequential.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
 export type { Optimizer } from './optim/optimizer.ts';
+export {
+  type DecayOptions,
+  type LearningRateSchedule,
+  learningRateSchedule,
+  type ParameterMultipliers,
+  type RateControl,
+  type ScheduleOptions,
+} from './optim/schedule.ts';
 export { Sgd, type SgdOptions } from './optim/sgd.ts';
 export * from './registry/kinds.ts';
 export { type ParseOptions, parseOrThrow, ValidationError } from './registry/parse.ts';

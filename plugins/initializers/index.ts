@@ -1,12 +1,20 @@
 import type { InitializerPlugin } from 'nmfinit';
 import { constant, identity, ones, zeros } from './constant.ts';
+import { dataDependentInitializer } from './data-dependent.ts';
+import { lsuvInitializer } from './lsuv.ts';
+import { nmfDataInitializer } from './nmf-data.ts';
 import { orthogonal } from './orthogonal.ts';
+import { pcaInitializer } from './pca.ts';
 import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal, lecunUniform } from './presets.ts';
 import { randomNormal, randomUniform, truncatedNormal } from './random.ts';
 import { varianceScalingInitializer } from './variance-scaling.ts';
 
 export * from './constant.ts';
+export * from './data-dependent.ts';
+export * from './lsuv.ts';
+export * from './nmf-data.ts';
 export * from './orthogonal.ts';
+export * from './pca.ts';
 export * from './presets.ts';
 export * from './random.ts';
 export * from './variance-scaling.ts';
@@ -28,4 +36,9 @@ export const builtinInitializers: InitializerPlugin[] = [
   ones,
   constant,
   identity,
+  // Data-aware: they see a sample of the training split (plugin.data).
+  lsuvInitializer,
+  dataDependentInitializer,
+  pcaInitializer,
+  nmfDataInitializer,
 ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ActivationName } from '../backend/types.ts';
+import type { ActivationName, Backend } from '../backend/types.ts';
 import type { PluginBase } from '../registry/registry.ts';
 import type { Rng } from '../tensor/rng.ts';
 
@@ -28,6 +28,38 @@ export interface InitializerContext<P> {
   readonly cacheDir?: string;
   /** Progress and notes for the user. */
   readonly log?: (message: string) => void;
+  /**
+   * Present only for plugins that declare `data`: a sample of the training split (never the
+   * validation split), and, when they ask for it, a forward pass through their own weights.
+   */
+  readonly data?: InitializerData;
+}
+
+/** What a data-aware initializer declares it needs. */
+export interface DataNeeds {
+  /** Also give `ctx.data.forward` (LSUV and data-dependent scaling need layer outputs). */
+  readonly forward?: boolean;
+}
+
+/** The output of one layer on the sample: before and after its activation, rows × fanOut. */
+export interface LayerOutput {
+  readonly pre: Float32Array;
+  readonly post: Float32Array;
+}
+
+/** The training data a data-aware initializer sees. */
+export interface InitializerData {
+  /** rows × cols, row-major: a sample of the training split only, its size set by the spec. */
+  readonly x: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+  /** The run's backend, for the plugin's own products (PCA, NMF). */
+  readonly backend: Backend;
+  /**
+   * Runs the sample through the first `weights.length` layers with these weights (the
+   * partially initialized network) and returns every one of their outputs. Only with `forward: true`.
+   */
+  forward?(weights: readonly LayerWeights[]): LayerOutput[];
 }
 
 /**
@@ -38,6 +70,8 @@ export interface InitializerPlugin<S extends z.ZodType = z.ZodType> extends Plug
   readonly params: S;
   /** True when different seeds give different weights (checked by `checkInitializer`). */
   readonly random: boolean;
+  /** Declares that `init` needs a sample of the training data (`ctx.data`); absent: data-free. */
+  readonly data?: DataNeeds;
   init(ctx: InitializerContext<z.output<S>>): LayerWeights[] | Promise<LayerWeights[]>;
   /**
    * Whether the plugin can initialize this network with these parameters, checked before any

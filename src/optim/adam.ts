@@ -2,6 +2,7 @@ import type { Parameter } from '../autodiff/tape.ts';
 import { referenceKernels } from '../backend/kernels.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
 import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+import { checkRateControl, type RateControl } from './schedule.ts';
 
 export interface AdamOptions {
   learningRate?: number;
@@ -28,7 +29,10 @@ export class Adam implements Optimizer {
   constructor(
     options: AdamOptions = {},
     private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+    /** A schedule and per-parameter multipliers on top of learningRate (default: neither). */
+    private readonly control: RateControl = {},
   ) {
+    checkRateControl('Adam', control);
     this.learningRate = options.learningRate ?? 1e-3;
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
@@ -43,9 +47,16 @@ export class Adam implements Optimizer {
     return this.t;
   }
 
+  /** The rate of the next update before bias correction and group multipliers. */
+  get currentLearningRate(): number {
+    return this.learningRate * (this.control.schedule?.(this.t) ?? 1);
+  }
+
   step(params: readonly Parameter[], kernels: ElementwiseKernels = referenceKernels): void {
+    const lr = this.currentLearningRate;
     this.t += 1;
-    const lrT = (this.learningRate * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    const lrT = (lr * Math.sqrt(1 - this.beta2 ** this.t)) / (1 - this.beta1 ** this.t);
+    const multipliers = this.control.multipliers;
     for (const p of params) {
       let s = this.state.get(p);
       if (!s) {
@@ -53,7 +64,9 @@ export class Adam implements Optimizer {
         s = { m: this.allocate(n).fill(0), v: this.allocate(n).fill(0) };
         this.state.set(p, s);
       }
-      kernels.adam(p.value.data, p.grad.data, s.m, s.v, lrT, this.beta1, this.beta2, this.epsilon);
+      // A multiplier of 0 freezes the values but still updates the moments, as a zero rate would.
+      const scale = multipliers?.get(p) ?? 1;
+      kernels.adam(p.value.data, p.grad.data, s.m, s.v, lrT * scale, this.beta1, this.beta2, this.epsilon);
     }
   }
 

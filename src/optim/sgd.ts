@@ -1,5 +1,6 @@
 import type { Parameter } from '../autodiff/tape.ts';
 import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+import { checkRateControl, type RateControl } from './schedule.ts';
 
 export interface SgdOptions {
   learningRate?: number;
@@ -22,7 +23,10 @@ export class Sgd implements Optimizer {
   constructor(
     options: SgdOptions = {},
     private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+    /** A schedule and per-parameter multipliers on top of learningRate (default: neither). */
+    private readonly control: RateControl = {},
   ) {
+    checkRateControl('SGD', control);
     this.learningRate = options.learningRate ?? 0.01;
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
@@ -34,11 +38,17 @@ export class Sgd implements Optimizer {
     return this.t;
   }
 
+  /** The rate of the next update before group multipliers. */
+  get currentLearningRate(): number {
+    return this.learningRate * (this.control.schedule?.(this.t) ?? 1);
+  }
+
   step(params: readonly Parameter[]): void {
+    const base = this.currentLearningRate;
     this.t += 1;
-    const lr = this.learningRate;
     const mu = this.momentum;
     for (const p of params) {
+      const lr = base * (this.control.multipliers?.get(p) ?? 1);
       const w = p.value.data;
       const g = p.grad.data;
       if (mu === 0) {

@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { getBackend } from '../backend/index.ts';
+import { initializerData } from '../initializers/data.ts';
 import type { DenseLayerSpec, InitializerPlugin, LayerWeights } from '../initializers/types.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
@@ -9,7 +11,11 @@ import { autoencoderStack, denseStack } from './stacks.ts';
 export interface CheckInitializerOptions {
   /** Raw parameters, validated by the plugin's schema before every call (default `{}`). */
   readonly params?: unknown;
-  /** The networks to try: 'dense' chains (default), mirrored 'autoencoder' stacks, or your own arbitrary. */
+  /**
+   * The networks to try: 'dense' chains, mirrored 'autoencoder' stacks, or your own arbitrary.
+   * Default 'dense', and 'autoencoder' for data-aware plugins (they initialize reconstructions).
+   * Networks the plugin's `supports` rejects are skipped; at least one must be supported.
+   */
   readonly stacks?: 'dense' | 'autoencoder' | fc.Arbitrary<readonly DenseLayerSpec[]>;
   /** Random networks tried (default 25); each costs three `init` calls. */
   readonly numRuns?: number;
@@ -18,6 +24,8 @@ export interface CheckInitializerOptions {
   readonly path?: string;
   /** Passed to the plugin as `cacheDir`. */
   readonly cacheDir?: string;
+  /** Rows of the random training sample a data-aware plugin gets (default 40): values U[0, 1) per network. */
+  readonly dataRows?: number;
 }
 
 /** Thrown by `checkInitializer`: names the plugin, the property, the layer and the replay seed. */
@@ -44,6 +52,8 @@ class Violation extends Error {
  * somewhere: different seeds must change the weights of at least one of the networks tried. (Not
  * of every network: a random plugin may have few possible outcomes on a tiny one — an orthogonal
  * 1×1 kernel is ±gain — so per-network difference would be a flaky law.)
+ * A data-aware plugin (`plugin.data`) gets a random U[0, 1) sample per network, the same for the
+ * calls compared, and a forward pass when it asks; it must not write into the sample.
  * Resolves when all hold; rejects with an `InitializerCheckError` otherwise. Use inside a test:
  * `await checkInitializer(myPlugin, { params: { gain: 2 } })`.
  */
@@ -55,12 +65,10 @@ export async function checkInitializer(
   const label = `initializer '${plugin.name}'`;
   parseParams(plugin, options.params, label); // fail fast, outside the property, on bad options
 
+  const stackChoice = options.stacks ?? (plugin.data ? 'autoencoder' : 'dense');
   const stacks =
-    options.stacks === 'autoencoder'
-      ? autoencoderStack()
-      : options.stacks === undefined || options.stacks === 'dense'
-        ? denseStack()
-        : options.stacks;
+    stackChoice === 'autoencoder' ? autoencoderStack() : stackChoice === 'dense' ? denseStack() : stackChoice;
+  const supportParams = parseParams(plugin, options.params, label);
   const seeds = fc.uniqueArray(fc.integer({ min: -0x80000000, max: 0x7fffffff }), {
     minLength: 2,
     maxLength: 2,
@@ -69,7 +77,13 @@ export async function checkInitializer(
   let networksWhereSeedMattered = 0;
   let networksTried = 0;
   const property = fc.asyncProperty(stacks, seeds, async (layers, [seed, otherSeed]) => {
-    const run = (s: number) => initOnce(plugin, layers, options, s, label);
+    // A network the plugin says it cannot initialize is not a counterexample.
+    if (plugin.supports?.(layers, supportParams)) {
+      fc.pre(false);
+    }
+    // One sample per network, the same for all three calls: only the seed changes between them.
+    const sample = plugin.data ? randomSample(layers, options.dataRows ?? 40, seed ^ otherSeed) : undefined;
+    const run = (s: number) => initOnce(plugin, layers, options, s, label, sample);
     const first = await run(seed);
     checkShapes(layers, first);
     checkFinite(layers, first);
@@ -107,6 +121,11 @@ export async function checkInitializer(
     ...(options.path !== undefined ? { path: options.path } : {}),
   });
   if (details.failed) throw new InitializerCheckError(failureMessage(label, details));
+  if (networksTried === 0) {
+    throw new InitializerCheckError(
+      `${label}: its supports() rejected every one of the random networks tried; pass stacks it supports`,
+    );
+  }
   if (plugin.random && networksWhereSeedMattered === 0) {
     throw new InitializerCheckError(
       `${label} breaks "different seeds give different weights": over ${networksTried} random networks, ` +
@@ -123,11 +142,25 @@ async function initOnce(
   options: CheckInitializerOptions,
   seed: number,
   label: string,
+  sample?: { x: Float32Array; rows: number },
 ): Promise<LayerWeights[]> {
   const params = parseParams(plugin, options.params, label);
   const layersBefore = structuredClone(layers);
   const paramsBefore = structuredClone(params);
-  const weights = await plugin.init({ layers, params, rng: Rng.seeded(seed), cacheDir: options.cacheDir });
+  const sampleBefore = sample?.x.slice();
+  const data = sample
+    ? initializerData(getBackend('reference'), layers, sample, { forward: plugin.data?.forward })
+    : undefined;
+  const weights = await plugin.init({
+    layers,
+    params,
+    rng: Rng.seeded(seed),
+    cacheDir: options.cacheDir,
+    ...(data ? { data } : {}),
+  });
+  if (sample && sampleBefore && !sameBits(sample.x, sampleBefore)) {
+    throw new Violation('inputs are not mutated', null, `init wrote into ctx.data.x (seed ${seed})`);
+  }
   if (!isDeepStrictEqual(layers, layersBefore)) {
     throw new Violation('inputs are not mutated', null, `init changed ctx.layers (seed ${seed})`);
   }
@@ -139,6 +172,15 @@ async function initOnce(
     );
   }
   return weights;
+}
+
+/** rows × fanIn values U[0, 1), like pixels, from a stream of its own. */
+function randomSample(layers: readonly DenseLayerSpec[], rows: number, seed: number) {
+  const cols = layers[0].fanIn;
+  const x = Rng.seeded(seed)
+    .child('check-initializer/data')
+    .fillUniform(new Float32Array(rows * cols)) as Float32Array;
+  return { x, rows };
 }
 
 function parseParams(plugin: InitializerPlugin, raw: unknown, label: string): unknown {

@@ -40,6 +40,37 @@ export function checkModelFits(spec: ExperimentSpec): ExperimentSpec {
         throw new Error(`'${labelOf(ref)}' cannot initialize model ${spec.model.sizes.join('-')}: ${why}`);
     });
   });
+  const groupsAt: [string, ExperimentSpec['training']['parameterGroups']][] = [
+    ['training.parameterGroups', spec.training.parameterGroups],
+    ...(spec.grid.recipes ?? []).map(
+      (r, i) =>
+        [`grid.recipes[${i}].training.parameterGroups`, r.training.parameterGroups] as [
+          string,
+          ExperimentSpec['training']['parameterGroups'],
+        ],
+    ),
+  ];
+  for (const [path, groups] of groupsAt) {
+    const seen = new Map<string, number>();
+    groups?.forEach((g, i) => {
+      g.layers.forEach((index, j) => {
+        const at = index < 0 ? layers.length + index : index;
+        if (at < 0 || at >= layers.length) {
+          problems.push(
+            `${path}[${i}].layers[${j}]: layer ${index} is not in the ${layers.length}-layer model (use 0..${layers.length - 1}, or −1 for the output layer)`,
+          );
+          return;
+        }
+        for (const p of g.params === 'all' ? ['kernel', 'bias'] : [g.params]) {
+          const key = `${at}/${p}`;
+          const other = seen.get(key);
+          if (other !== undefined && other !== i)
+            problems.push(`${path}[${i}]: layer ${at}'s ${p} is in group ${other} already`);
+          seen.set(key, i);
+        }
+      });
+    });
+  }
   if (problems.length > 0) throw new Error(problems.join('; '));
   return spec;
 }

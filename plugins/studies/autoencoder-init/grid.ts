@@ -1,4 +1,4 @@
-import type { GridOverrides } from 'nmfinit';
+import { type GridOverrides, initializers } from 'nmfinit';
 import { type ExperimentSpec, type ExperimentSpecInput, labelOf, type PluginRef } from './spec.ts';
 
 /** One training run: a data set × training-set size × initializer × seed, trained max(epochs). */
@@ -18,7 +18,12 @@ export interface RunConfig {
   /** Epochs at which test MSE and reconstructions are recorded (0 = before training). */
   snapshotEpochs: number[];
   model: ExperimentSpec['model'];
+  /** The spec's training with the run's recipe applied. */
   training: ExperimentSpec['training'];
+  /** The recipe's label, when the grid has recipes (absent otherwise, so older run hashes stay). */
+  recipe?: string;
+  /** Rows of the training split a data-aware initializer sees; absent for data-free ones. */
+  initData?: { samples: number };
 }
 
 /** A result set of the report: one plot and one grid. */
@@ -27,6 +32,8 @@ export interface ResultSet {
   samples: number | 'all';
   epochs: number;
   seeds: number;
+  /** The recipe, when the grid has recipes. */
+  recipe?: string;
 }
 
 export const samplesLabel = (s: number | 'all'): string => String(s);
@@ -36,28 +43,38 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   const epochs = Math.max(...spec.grid.epochs);
   const snapshotEpochs = [...new Set([0, ...spec.grid.epochs])].sort((a, b) => a - b);
   const runs: RunConfig[] = [];
+  const recipes: ({ label: string; training: Partial<ExperimentSpec['training']> } | undefined)[] = spec.grid
+    .recipes ?? [undefined];
   for (const dataset of spec.datasets) {
     for (const s of spec.grid.samples) {
-      for (const initializer of spec.initializers) {
-        for (let i = 0; i < s.seeds; i++) {
-          const seed = spec.firstSeed + i;
-          const datasetLabel = labelOf(dataset);
-          const initializerLabel = labelOf(initializer);
-          runs.push({
-            id: `${datasetLabel}__${samplesLabel(s.count)}__${initializerLabel}__seed${seed}`,
-            seed,
-            backend,
-            experiment: spec.name,
-            dataset,
-            datasetLabel,
-            samples: s.count,
-            initializer,
-            initializerLabel,
-            epochs,
-            snapshotEpochs,
-            model: spec.model,
-            training: spec.training,
-          });
+      for (const recipe of recipes) {
+        for (const initializer of spec.initializers) {
+          const initData = initializers.get(initializer.name).data
+            ? { samples: spec.initializerData.samples }
+            : undefined;
+          for (let i = 0; i < s.seeds; i++) {
+            const seed = spec.firstSeed + i;
+            const datasetLabel = labelOf(dataset);
+            const initializerLabel = labelOf(initializer);
+            const recipePart = recipe ? `${recipe.label}__` : '';
+            runs.push({
+              id: `${datasetLabel}__${samplesLabel(s.count)}__${recipePart}${initializerLabel}__seed${seed}`,
+              seed,
+              backend,
+              experiment: spec.name,
+              dataset,
+              datasetLabel,
+              samples: s.count,
+              initializer,
+              initializerLabel,
+              epochs,
+              snapshotEpochs,
+              model: spec.model,
+              training: recipe ? { ...spec.training, ...recipe.training } : spec.training,
+              ...(recipe ? { recipe: recipe.label } : {}),
+              ...(initData ? { initData } : {}),
+            });
+          }
         }
       }
     }
@@ -67,11 +84,20 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
 
 /** The result sets of a spec: data set × samples × epochs. */
 export function expandResultSets(spec: ExperimentSpec): ResultSet[] {
+  const recipes = spec.grid.recipes?.map((r) => r.label) ?? [undefined];
   return spec.datasets.flatMap((d) =>
     spec.grid.samples.flatMap((s) =>
-      [...spec.grid.epochs]
-        .sort((a, b) => a - b)
-        .map((epochs) => ({ datasetLabel: labelOf(d), samples: s.count, epochs, seeds: s.seeds })),
+      recipes.flatMap((recipe) =>
+        [...spec.grid.epochs]
+          .sort((a, b) => a - b)
+          .map((epochs) => ({
+            datasetLabel: labelOf(d),
+            samples: s.count,
+            epochs,
+            seeds: s.seeds,
+            ...(recipe ? { recipe } : {}),
+          })),
+      ),
     ),
   );
 }

@@ -29,6 +29,7 @@ import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from '
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
 import type { AutoencoderResult } from './result.ts';
 import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type Curves as TargetCurves, targetVerdict } from './target.ts';
 
 /** A stored run with its result's fields at the top, as the report reads it. */
 type RunResult = AutoencoderResult & { id: string; config: RunConfig };
@@ -186,7 +187,9 @@ function valCurve(run: RunResult, epochs: number): number[] {
 }
 
 const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
-  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}`;
+  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}${set.recipe ? `_${set.recipe}` : ''}`;
+
+const recipeText = (set: ResultSet) => (set.recipe ? `, recipe ${set.recipe}` : '');
 
 const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
 
@@ -300,7 +303,10 @@ export async function writeStudyReport(
 
   for (const set of sets) {
     const inSet = runs.filter(
-      (r) => r.config.datasetLabel === set.datasetLabel && r.config.samples === set.samples,
+      (r) =>
+        r.config.datasetLabel === set.datasetLabel &&
+        r.config.samples === set.samples &&
+        r.config.recipe === set.recipe,
     );
     if (inSet.length === 0) continue;
     const ref = pca.find((p) => p.datasetLabel === set.datasetLabel && p.samples === set.samples);
@@ -358,7 +364,7 @@ export async function writeStudyReport(
         if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
         return s;
       });
-    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${seeds.max > 1 ? ` (mean; band: min–max of ${seedsText})` : ''}`;
+    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${recipeText(set)}${seeds.max > 1 ? ` (mean; band: min–max of ${seedsText})` : ''}`;
     const plot = await lossPlot({
       title,
       series,
@@ -391,7 +397,7 @@ export async function writeStudyReport(
         imageShape: shown.imageShape as [number, number],
         scale: 3,
         columnLabels: shown.columnLabels,
-        title: `${set.datasetLabel}: reconstructions after ${set.epochs} epochs (${set.samples} samples)`,
+        title: `${set.datasetLabel}: reconstructions after ${set.epochs} epochs (${set.samples} samples${recipeText(set)})`,
       });
       figures.push(...writeFigure(join(dir, fileBase(set, 'reconstruction')), { png }));
     }
@@ -489,7 +495,7 @@ function markdownSection(
     ...(thresholdLabel ? [thresholdLabel] : []),
   ];
   const lines = [
-    `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs`,
+    `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs${recipeText(set)}`,
     '',
     `Validation MSE per epoch (epoch 0 = at initialization)${
       seedsText
@@ -564,10 +570,15 @@ function markdownReport(
   const backends = [...new Set(runs.map((r) => r.config.backend))].join(', ');
   const timing = spec.initializers.map((init) => {
     const rs = runs.filter((r) => r.config.initializerLabel === labelOf(init));
-    return `| ${labelOf(init)} | \`${JSON.stringify(init.params)}\` | ${formatMeanSd(
-      rs.map((r) => r.timing.initializerSeconds),
-      2,
-    )} |`;
+    const initS = rs.map((r) => r.timing.initializerSeconds);
+    const epochS = rs.map((r) => r.timing.trainingSeconds / Math.max(1, r.history.loss.length));
+    // A start is only free if it costs less than the training it is meant to save.
+    const costly = rs.filter((_, i) => initS[i] > epochS[i]).length;
+    const note = costly > 0 ? `costs more than an epoch in ${costly} of ${rs.length} runs` : '';
+    return `| ${labelOf(init)} | \`${JSON.stringify(init.params)}\` | ${formatMeanSd(initS, 2)} | ${formatMeanSd(epochS, 2)} | ${formatMeanSd(
+      rs.map((r) => r.timing.trainingSeconds),
+      1,
+    )} | ${note} |`;
   });
   return [
     `# ${spec.name}`,
@@ -589,15 +600,56 @@ function markdownReport(
     ...verdictSection(claims, parties),
     '## Initializers',
     '',
-    '| initializer | parameters | initializer time (s) |',
-    '| --- | --- | ---: |',
+    '| initializer | parameters | initializer time (s) | one epoch (s) | training time (s) | note |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
     ...timing,
     '',
+    ...recipesSection(spec),
+    ...targetSection(spec, runs),
     ...missingRunsSection(input),
     '## Result sets',
     '',
     ...sections,
   ].join('\n');
+}
+
+function recipesSection(spec: ExperimentSpec): string[] {
+  if (!spec.grid.recipes) return [];
+  return [
+    '## Training recipes',
+    '',
+    'Every initializer runs under every recipe: `training` with these fields replaced.',
+    '',
+    ...spec.grid.recipes.map((r) => `- **${r.label}**: \`${JSON.stringify(r.training)}\``),
+    '',
+  ];
+}
+
+/** The target's verdict per sample count and recipe, over the data sets of the spec. */
+function targetSection(spec: ExperimentSpec, runs: readonly RunResult[]): string[] {
+  const target = spec.outputs.target;
+  if (!target) return [];
+  const maxEpochs = Math.max(...spec.grid.epochs);
+  const epochs = spec.outputs.tableEpochs.filter((e) => e >= 1 && e <= maxEpochs);
+  const lines = ['## Target', ''];
+  for (const s of spec.grid.samples) {
+    for (const recipe of spec.grid.recipes?.map((r) => r.label) ?? [undefined]) {
+      const curves: TargetCurves = new Map();
+      for (const r of runs) {
+        if (r.config.samples !== s.count || r.config.recipe !== recipe) continue;
+        const byInit = curves.get(r.config.datasetLabel) ?? new Map();
+        curves.set(r.config.datasetLabel, byInit);
+        const bySeed = byInit.get(r.config.initializerLabel) ?? new Map();
+        byInit.set(r.config.initializerLabel, bySeed);
+        bySeed.set(r.config.seed, valCurve(r, maxEpochs));
+      }
+      if (curves.size === 0) continue;
+      lines.push(
+        ...targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, recipe ${recipe}` : ''}`),
+      );
+    }
+  }
+  return lines;
 }
 
 /** Names the runs of the grid that are not in the report, and why where a failure was recorded. */

@@ -5,13 +5,19 @@ import {
   evaluate,
   fit,
   type History,
+  initializerData,
   initializers,
+  learningRateSchedule,
   type Optimizer,
+  type Parameter,
+  type RateControl,
   type RunContext,
   type Sequential,
   Sgd,
+  sampleTrainingRows,
   Tensor,
   TrainingDivergedError,
+  validationSplitIndex,
 } from 'nmfinit';
 import type { RunConfig } from './grid.ts';
 import type { AutoencoderResult, RunSnapshot } from './result.ts';
@@ -43,25 +49,44 @@ export async function executeRun(
   // Streams: the initializer's depends on the seed and the initializer; the shuffle order only
   // on the seed, so every initializer of a seed sees the same batches (a controlled comparison).
   const root = ctx.rng;
-  const plugin = initializers.get(config.initializer.name);
-  const params = initializers.parseParams(plugin, config.initializer.params);
-  const t0 = performance.now();
-  const weights = await plugin.init({
-    layers: model.layerSpecs(),
-    params,
-    rng: root.child(`init/${config.initializer.name}`),
-    cacheDir: ctx.cacheDir,
-    log: (message) => emit({ type: 'log', message }),
-  });
-  model.setWeights(weights, `initializer '${config.initializer.name}'`);
-  const initializerSeconds = (performance.now() - t0) / 1000;
-
   const n = config.samples === 'all' ? data.train.count : config.samples;
   if (n > data.train.count) {
     throw new RangeError(
       `${config.id}: asks for ${n} training samples, the data set has ${data.train.count}`,
     );
   }
+  // Keras' split: the first `trainRows` of the n samples train, the rest validate. A data-aware
+  // initializer is given rows of the training part only.
+  const trainRows = validationSplitIndex(n, config.training.validationSplit);
+
+  const plugin = initializers.get(config.initializer.name);
+  const params = initializers.parseParams(plugin, config.initializer.params);
+  const layers = model.layerSpecs();
+  const t0 = performance.now();
+  const initData = plugin.data
+    ? initializerData(
+        backend,
+        layers,
+        sampleTrainingRows(
+          data.train.images,
+          trainRows,
+          data.dim,
+          config.initData?.samples ?? DEFAULT_INIT_SAMPLES,
+          root.child('init-data'),
+        ),
+        { forward: plugin.data.forward },
+      )
+    : undefined;
+  const weights = await plugin.init({
+    layers,
+    params,
+    rng: root.child(`init/${config.initializer.name}`),
+    cacheDir: ctx.cacheDir,
+    log: (message) => emit({ type: 'log', message }),
+    ...(initData ? { data: initData } : {}),
+  });
+  model.setWeights(weights, `initializer '${config.initializer.name}'`);
+  const initializerSeconds = (performance.now() - t0) / 1000;
   const x = new Tensor(data.train.images.subarray(0, n * data.dim), [n, data.dim]);
   const test = new Tensor(data.test.images.subarray(0, data.test.count * data.dim), [
     data.test.count,
@@ -86,7 +111,14 @@ export async function executeRun(
       shuffle: config.training.shuffle,
       validationSplit: config.training.validationSplit,
       loss: config.training.loss,
-      optimizer: makeOptimizer(config.training.optimizer, model),
+      optimizer: makeOptimizer(
+        config.training.optimizer,
+        model,
+        rateControl(config.training, model, {
+          batchesPerEpoch: Math.ceil(trainRows / config.training.batchSize),
+          epochs: config.epochs,
+        }),
+      ),
       rng: root.child('shuffle'),
       callbacks: {
         onTrainBegin: (info) => {
@@ -145,14 +177,65 @@ function takeSnapshot(
   };
 }
 
-export function makeOptimizer(spec: ExperimentSpec['training']['optimizer'], model: Sequential): Optimizer {
+/** Rows a data-aware initializer sees when the config does not say (older configs). */
+const DEFAULT_INIT_SAMPLES = 1000;
+
+export function makeOptimizer(
+  spec: ExperimentSpec['training']['optimizer'],
+  model: Sequential,
+  control: RateControl = {},
+): Optimizer {
   const allocate = (n: number) => model.allocate(n);
   switch (spec.name) {
     case 'adam':
-      return new Adam(spec, allocate);
+      return new Adam(spec, allocate, control);
     case 'sgd':
-      return new Sgd(spec, allocate);
+      return new Sgd(spec, allocate, control);
   }
+}
+
+/**
+ * The spec's schedule in updates (epochs × batches per epoch) and its layer groups as
+ * per-parameter multipliers. Layer −1 is the output layer; checkModelFits has checked the indices.
+ */
+export function rateControl(
+  training: ExperimentSpec['training'],
+  model: Sequential,
+  run: { batchesPerEpoch: number; epochs: number },
+): RateControl {
+  const control: { schedule?: RateControl['schedule']; multipliers?: Map<Parameter, number> } = {};
+  const s = training.schedule;
+  if (s) {
+    const after = Math.max(1, run.epochs * run.batchesPerEpoch - s.warmupSteps);
+    const d = s.decay;
+    control.schedule = learningRateSchedule({
+      warmupSteps: s.warmupSteps,
+      decay:
+        d.name === 'constant'
+          ? d
+          : d.name === 'step'
+            ? { name: 'step', everySteps: d.everyEpochs * run.batchesPerEpoch, factor: d.factor }
+            : {
+                name: 'cosine',
+                steps: d.epochs === undefined ? after : d.epochs * run.batchesPerEpoch,
+                minFactor: d.minFactor,
+              },
+    });
+  }
+  if (training.parameterGroups) {
+    const multipliers = new Map<Parameter, number>();
+    const count = model.layers.length;
+    for (const g of training.parameterGroups) {
+      for (const index of g.layers) {
+        const layer = model.layers[index < 0 ? count + index : index];
+        if (!layer) throw new RangeError(`parameterGroups: layer ${index} is not in a ${count}-layer model`);
+        if (g.params !== 'bias') multipliers.set(layer.kernel, g.multiplier);
+        if (g.params !== 'kernel') multipliers.set(layer.bias, g.multiplier);
+      }
+    }
+    control.multipliers = multipliers;
+  }
+  return control;
 }
 
 function gatherRows(images: Float32Array, d: number, indices: readonly number[]): Tensor {

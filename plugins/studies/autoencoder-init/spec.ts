@@ -1,4 +1,5 @@
 import { ACTIVATIONS, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import { targetSpec } from './target.ts';
 
 /** The name of this study kind; specs that name no kind are of this one. */
 export const AUTOENCODER_KIND = 'autoencoder-init';
@@ -41,6 +42,63 @@ const sgdSpec = z
   })
   .strict();
 
+/**
+ * Learning-rate schedule: a linear warm-up over `warmupSteps` updates, then a decay whose own
+ * count starts when the warm-up ends. Epochs are converted to updates with the run's batches per epoch.
+ */
+export const scheduleSpec = z
+  .object({
+    warmupSteps: z.number().int().min(0).default(0),
+    decay: z
+      .discriminatedUnion('name', [
+        z.object({ name: z.literal('constant') }).strict(),
+        z
+          .object({
+            name: z.literal('step'),
+            /** Multiply the rate by `factor` every `everyEpochs` epochs (staircase). */
+            everyEpochs: z.number().int().positive(),
+            factor: z.number().gt(0).max(1).default(0.1),
+          })
+          .strict(),
+        z
+          .object({
+            name: z.literal('cosine'),
+            /** Epochs the cosine spans (default: the whole run after the warm-up); the rate stays at minFactor after. */
+            epochs: z.number().int().positive().optional(),
+            minFactor: z.number().min(0).lt(1).default(0),
+          })
+          .strict(),
+      ])
+      .prefault({ name: 'constant' }),
+  })
+  .strict();
+
+/** A learning-rate multiplier for some layers' parameters (layer indices from 0; −1 is the output layer). */
+export const parameterGroupSpec = z
+  .object({
+    layers: z.array(z.number().int()).min(1),
+    params: z.enum(['all', 'kernel', 'bias']).default('all'),
+    multiplier: z.number().min(0),
+  })
+  .strict();
+
+/** What a recipe may change: the optimization, never the data split (the PCA references depend on it). */
+const recipeTraining = z
+  .object({
+    optimizer: z.discriminatedUnion('name', [adamSpec, sgdSpec]).optional(),
+    batchSize: z.number().int().positive().optional(),
+    schedule: scheduleSpec.optional(),
+    parameterGroups: z.array(parameterGroupSpec).min(1).optional(),
+  })
+  .strict();
+
+const labelText = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'labels may contain letters, digits, ".", "_" and "-" only');
+
+/** A training recipe of the grid: `training` with these fields replaced, for every initializer alike. */
+const recipeSpec = z.object({ label: labelText, training: recipeTraining.default({}) }).strict();
+
 /** 'all' means every training sample of the data set. */
 const sampleCount = z.union([z.number().int().positive(), z.literal('all')]);
 
@@ -73,7 +131,16 @@ export const experimentSpecSchema = z
         /** The last fraction of the given samples validates (Keras validation_split). */
         validationSplit: z.number().gt(0).lt(1).default(0.33),
         shuffle: z.boolean().default(true),
+        /** Absent: the base rate throughout (optional, so specs without it keep their run hashes). */
+        schedule: scheduleSpec.optional(),
+        /** Learning-rate multipliers per layer group; a layer and parameter in no group gets 1. */
+        parameterGroups: z.array(parameterGroupSpec).min(1).optional(),
       })
+      .strict()
+      .prefault({}),
+    /** What data-aware initializers see: `samples` rows drawn from the training split of each run. */
+    initializerData: z
+      .object({ samples: z.number().int().positive().default(1000) })
       .strict()
       .prefault({}),
     grid: z
@@ -82,6 +149,8 @@ export const experimentSpecSchema = z
         samples: z.array(samplesEntry).min(1),
         /** Result sets per epoch count; each run trains max(epochs) and is read at every count. */
         epochs: z.array(z.number().int().positive()).min(1),
+        /** Training recipes, each run by every initializer; absent: the one `training`. */
+        recipes: z.array(recipeSpec).min(1).optional(),
       })
       .strict(),
     outputs: z
@@ -95,6 +164,8 @@ export const experimentSpecSchema = z
         pcaRank: z.number().int().positive().optional(),
         /** Loss axis of the plots: losses span two orders of magnitude, so log reads best. */
         lossScale: z.enum(['log', 'linear']).default('log'),
+        /** A target to judge (candidates against baselines); its verdict is generated into report.md. */
+        target: targetSpec.optional(),
       })
       .strict(),
   })
@@ -123,6 +194,14 @@ export const experimentSpecSchema = z
       'initializers',
       spec.initializers.map((d) => d.label ?? d.name),
     );
+    spec.grid.recipes?.forEach((r, i) => {
+      if (spec.grid.recipes?.findIndex((o) => o.label === r.label) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['grid', 'recipes', i, 'label'],
+          message: `duplicate recipe '${r.label}'`,
+        });
+    });
     spec.grid.epochs.forEach((e, i) => {
       if (spec.grid.epochs.indexOf(e) !== i)
         ctx.addIssue({ code: 'custom', path: ['grid', 'epochs', i], message: `duplicate epoch count ${e}` });
