@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { autoBackendName } from '../backend/index.ts';
 import { parseOrThrow } from '../registry/parse.ts';
-import { defaultCacheDir, writeFileAtomicSync } from '../util/files.ts';
+import { defaultCacheDir, ensureDirectory, writeFileAtomicSync } from '../util/files.ts';
 import { dirArtifacts } from './artifacts.ts';
 import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
@@ -108,7 +108,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const dir = resolve(spec.outputs.dir);
   const store = new RunStore(dir);
   store.ensureWritable();
-  const cacheDir = overrides.cacheDir ?? defaultCacheDir();
+  const cacheDir = ensureDirectory(overrides.cacheDir ?? defaultCacheDir(), '--cache-dir');
   const backend = spec.backend === 'auto' ? autoBackendName() : spec.backend;
   const workers = overrides.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
