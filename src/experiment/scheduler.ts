@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   /** What the kind's `prepare` returned, sent once to each worker. */
   data: unknown;
   cacheDir: string;
+  /** The output directory (checkpoints live under it). */
+  dir: string;
   pluginModules: string[];
 }
 
@@ -48,6 +50,7 @@ export class Scheduler {
       kind: this.options.kind,
       data: this.options.data,
       cacheDir: this.options.cacheDir,
+      dir: this.options.dir,
       pluginModules: this.options.pluginModules,
     };
     // A slot runs on one worker at a time. A worker that dies in a run (an uncaught error or

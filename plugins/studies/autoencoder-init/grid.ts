@@ -19,6 +19,8 @@ export interface RunConfig {
   snapshotEpochs: number[];
   model: ExperimentSpec['model'];
   training: ExperimentSpec['training'];
+  /** Save a checkpoint every this many epochs (from a 'model-checkpoint' callback). */
+  checkpointEvery?: number;
 }
 
 /** A result set of the report: one plot and one grid. */
@@ -35,6 +37,12 @@ export const samplesLabel = (s: number | 'all'): string => String(s);
 export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   const epochs = Math.max(...spec.grid.epochs);
   const snapshotEpochs = [...new Set([0, ...spec.grid.epochs])].sort((a, b) => a - b);
+  // A checkpoint callback says how a run is carried out, not what it computes: it leaves the
+  // training config (and so the run's hash) and becomes the run's checkpointEvery.
+  const { callbacks, ...rest } = spec.training;
+  const checkpoint = callbacks?.find((c) => c.name === 'model-checkpoint');
+  const kept = (callbacks ?? []).filter((c) => c.name !== 'model-checkpoint');
+  const training = kept.length > 0 ? { ...rest, callbacks: kept } : rest;
   const runs: RunConfig[] = [];
   for (const dataset of spec.datasets) {
     for (const s of spec.grid.samples) {
@@ -56,7 +64,8 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
             epochs,
             snapshotEpochs,
             model: spec.model,
-            training: spec.training,
+            training,
+            ...(checkpoint ? { checkpointEvery: checkpoint.every } : {}),
           });
         }
       }

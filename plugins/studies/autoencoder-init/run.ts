@@ -1,18 +1,21 @@
 import {
   Adam,
   autoencoder,
+  EarlyStopping,
   encodeFloat32,
   evaluate,
   fit,
   type History,
   initializers,
   type Optimizer,
+  Rng,
   type RunContext,
   type Sequential,
   Sgd,
   Tensor,
   TrainingDivergedError,
 } from 'nmfinit';
+import { restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './grid.ts';
 import type { AutoencoderResult, RunSnapshot } from './result.ts';
 import type { ExperimentSpec } from './spec.ts';
@@ -27,7 +30,9 @@ export interface RunData {
 
 /**
  * Trains one run from its config: initializer, fit, and at every snapshot epoch the test MSE
- * and the reconstructions of the display images. Divergence is recorded, not thrown.
+ * and the reconstructions of the display images. Divergence is recorded, not thrown. With a
+ * checkpoint every N epochs, an interrupted run resumes from its newest good checkpoint and
+ * ends with the numbers of an uninterrupted one.
  */
 export async function executeRun(
   config: RunConfig,
@@ -43,18 +48,28 @@ export async function executeRun(
   // Streams: the initializer's depends on the seed and the initializer; the shuffle order only
   // on the seed, so every initializer of a seed sees the same batches (a controlled comparison).
   const root = ctx.rng;
-  const plugin = initializers.get(config.initializer.name);
-  const params = initializers.parseParams(plugin, config.initializer.params);
-  const t0 = performance.now();
-  const weights = await plugin.init({
-    layers: model.layerSpecs(),
-    params,
-    rng: root.child(`init/${config.initializer.name}`),
-    cacheDir: ctx.cacheDir,
-    log: (message) => emit({ type: 'log', message }),
-  });
-  model.setWeights(weights, `initializer '${config.initializer.name}'`);
-  const initializerSeconds = (performance.now() - t0) / 1000;
+  const log = (message: string) => emit({ type: 'log', message });
+  const optimizer = makeOptimizer(config.training.optimizer, model);
+  const es = config.training.callbacks?.find((c) => c.name === 'early-stopping');
+  const earlyStopping = es ? new EarlyStopping(model, es) : null;
+  const every = config.checkpointEvery;
+  const restored = every ? restoreCheckpoint(ctx.checkpoints, model, optimizer, earlyStopping, log) : null;
+  if (restored) log(`resumed from the checkpoint after epoch ${restored.epoch} (${restored.file})`);
+  let initializerSeconds = restored?.initializerSeconds ?? 0;
+  if (!restored) {
+    const plugin = initializers.get(config.initializer.name);
+    const params = initializers.parseParams(plugin, config.initializer.params);
+    const t0 = performance.now();
+    const weights = await plugin.init({
+      layers: model.layerSpecs(),
+      params,
+      rng: root.child(`init/${config.initializer.name}`),
+      cacheDir: ctx.cacheDir,
+      log,
+    });
+    model.setWeights(weights, `initializer '${config.initializer.name}'`);
+    initializerSeconds = (performance.now() - t0) / 1000;
+  }
 
   const n = config.samples === 'all' ? data.train.count : config.samples;
   if (n > data.train.count) {
@@ -69,12 +84,13 @@ export async function executeRun(
   ]);
   const display = gatherRows(data.test.images, data.dim, data.displayIndices);
 
-  const snapshots: RunSnapshot[] = [];
+  const snapshots: RunSnapshot[] = [...(restored?.snapshots ?? [])];
   const snapshot = (epoch: number) => {
     if (!config.snapshotEpochs.includes(epoch)) return;
     snapshots.push(takeSnapshot(model, epoch, test, display, config.training.batchSize));
   };
-  snapshot(0);
+  if (!restored) snapshot(0);
+  const rng = restored ? Rng.fromState(restored.rng) : root.child('shuffle');
 
   let history: History;
   let diverged: AutoencoderResult['diverged'] = null;
@@ -86,26 +102,53 @@ export async function executeRun(
       shuffle: config.training.shuffle,
       validationSplit: config.training.validationSplit,
       loss: config.training.loss,
-      optimizer: makeOptimizer(config.training.optimizer, model),
-      rng: root.child('shuffle'),
-      callbacks: {
-        onTrainBegin: (info) => {
-          batches = info.batchesPerEpoch;
+      optimizer,
+      rng,
+      resume: restored?.resume,
+      callbacks: [
+        {
+          onTrainBegin: (info) => {
+            batches = info.batchesPerEpoch;
+          },
+          onBatchEnd: (epoch, batch) =>
+            emit({ type: 'progress', fraction: (epoch - 1 + batch / batches) / config.epochs }),
+          onEpochEnd: (logs) => {
+            emit({
+              type: 'epoch',
+              epoch: logs.epoch,
+              epochs: config.epochs,
+              loss: logs.loss,
+              valLoss: logs.valLoss,
+            });
+            snapshot(logs.epoch);
+            return undefined;
+          },
         },
-        onBatchEnd: (epoch, batch) =>
-          emit({ type: 'progress', fraction: (epoch - 1 + batch / batches) / config.epochs }),
-        onEpochEnd: (logs) => {
-          emit({
-            type: 'epoch',
-            epoch: logs.epoch,
-            epochs: config.epochs,
-            loss: logs.loss,
-            valLoss: logs.valLoss,
-          });
-          snapshot(logs.epoch);
-          return undefined;
+        ...(earlyStopping ? [earlyStopping] : []),
+        {
+          // Last, so the state saved includes early stopping's update for this epoch.
+          onEpochEnd: (logs, h, state) => {
+            if (!every || logs.epoch % every !== 0 || logs.epoch >= config.epochs) return undefined;
+            saveCheckpoint(ctx.checkpoints, {
+              epoch: logs.epoch,
+              model,
+              optimizer,
+              rng,
+              order: state.order,
+              history: {
+                loss: h.loss,
+                valLoss: h.valLoss,
+                initialLoss: h.initialLoss,
+                initialValLoss: h.initialValLoss,
+              },
+              snapshots,
+              earlyStopping,
+              initializerSeconds,
+            });
+            return undefined;
+          },
         },
-      },
+      ],
     });
   } catch (e) {
     if (!(e instanceof TrainingDivergedError)) throw e;
@@ -114,6 +157,16 @@ export async function executeRun(
     emit({ type: 'log', message: e.message });
   }
 
+  const stopped =
+    earlyStopping && earlyStopping.stoppedEpoch > 0
+      ? {
+          stoppedEpoch: earlyStopping.stoppedEpoch,
+          bestEpoch: earlyStopping.bestEpoch,
+          restoredBestWeights: earlyStopping.restoreBestWeights,
+          testMse: evaluate(model, test, test, { batchSize: config.training.batchSize }),
+        }
+      : undefined;
+  if (stopped) log(`early stopping at epoch ${stopped.stoppedEpoch} (best epoch ${stopped.bestEpoch})`);
   model.dispose();
   return {
     trainSamples: history.trainSamples,
@@ -128,6 +181,7 @@ export async function executeRun(
     displayIndices: data.displayIndices,
     snapshots,
     timing: { initializerSeconds, trainingSeconds: history.seconds },
+    ...(stopped ? { earlyStopping: stopped } : {}),
   };
 }
 

@@ -41,6 +41,24 @@ const sgdSpec = z
   })
   .strict();
 
+/** Keras' EarlyStopping (see src/train/early-stopping.ts); changes the numbers, so part of a run's identity. */
+const earlyStoppingSpec = z
+  .object({
+    name: z.literal('early-stopping'),
+    monitor: z.enum(['val_loss', 'loss']).default('val_loss'),
+    minDelta: z.number().nonnegative().default(0),
+    patience: z.number().int().nonnegative().default(0),
+    restoreBestWeights: z.boolean().default(false),
+    startFromEpoch: z.number().int().nonnegative().default(0),
+    baseline: z.number().optional(),
+  })
+  .strict();
+
+/** Weights, optimizer, rng and history saved every `every` epochs; an interrupted run resumes from the last. */
+const modelCheckpointSpec = z
+  .object({ name: z.literal('model-checkpoint'), every: z.number().int().positive().default(1) })
+  .strict();
+
 /** 'all' means every training sample of the data set. */
 const sampleCount = z.union([z.number().int().positive(), z.literal('all')]);
 
@@ -73,6 +91,8 @@ export const experimentSpecSchema = z
         /** The last fraction of the given samples validates (Keras validation_split). */
         validationSplit: z.number().gt(0).lt(1).default(0.33),
         shuffle: z.boolean().default(true),
+        /** Keras-style callbacks, at most one of each. */
+        callbacks: z.array(z.discriminatedUnion('name', [earlyStoppingSpec, modelCheckpointSpec])).optional(),
       })
       .strict()
       .prefault({}),
@@ -126,6 +146,14 @@ export const experimentSpecSchema = z
     spec.grid.epochs.forEach((e, i) => {
       if (spec.grid.epochs.indexOf(e) !== i)
         ctx.addIssue({ code: 'custom', path: ['grid', 'epochs', i], message: `duplicate epoch count ${e}` });
+    });
+    (spec.training.callbacks ?? []).forEach((c, i) => {
+      if (spec.training.callbacks!.findIndex((d) => d.name === c.name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'callbacks', i],
+          message: `a second '${c.name}' callback; give each callback once`,
+        });
     });
     const counts = new Set<string>();
     spec.grid.samples.forEach((s, i) => {
