@@ -31,6 +31,14 @@ export { runIfMain } from './cli/run-if-main.ts';
 export * from './data/index.ts';
 export * from './data/types.ts';
 export { dirArtifacts, readJsonAs, readJsonFile } from './experiment/artifacts.ts';
+export {
+  type Checkpoint,
+  type PackedArray,
+  type PackedLayout,
+  packArrays,
+  RunCheckpoints,
+  unpackArrays,
+} from './experiment/checkpoints.ts';
 export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
 export { canonicalJson, runConfigHash } from './experiment/hash.ts';
 export { loadPluginModules } from './experiment/plugins.ts';
@@ -63,7 +71,7 @@ export { type Allocator, Dense } from './nn/dense.ts';
 export { type LayerActivation, Linear, type LinearOptions, TiedLinear } from './nn/linear.ts';
 export { Sequential } from './nn/sequential.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
-export type { Optimizer } from './optim/optimizer.ts';
+export type { Optimizer, OptimizerState } from './optim/optimizer.ts';
 export {
   type DecayOptions,
   type LearningRateSchedule,
@@ -153,7 +161,7 @@ export {
   type ShallowTrainResult,
   trainShallow,
 } from './shallow/train.ts';
-export { Rng } from './tensor/rng.ts';
+export { Rng, type RngState } from './tensor/rng.ts';
 export {
   assertSameShape,
   firstNonFinite,
@@ -162,11 +170,14 @@ export {
   shapeSize,
   Tensor,
 } from './tensor/tensor.ts';
+export { EarlyStopping, type EarlyStoppingOptions, type EarlyStoppingState } from './train/early-stopping.ts';
 export {
   type Callbacks,
   type EpochLogs,
   evaluate,
+  type FitEpochState,
   type FitOptions,
+  type FitResume,
   fit,
   type History,
   type TrainBeginInfo,

@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import {
   type DenseLayerSpec,
@@ -11,6 +12,7 @@ import {
 } from 'nmfinit';
 import { checkInitializer, layerSpecs } from 'nmfinit/testing';
 import { describe, expect, it } from 'vitest';
+import { RunCheckpoints } from '../src/experiment/checkpoints.ts';
 import '../plugins/index.ts';
 import { dataDependentInitializer } from '../plugins/initializers/data-dependent.ts';
 import { lsuvInitializer, variance } from '../plugins/initializers/lsuv.ts';
@@ -221,6 +223,7 @@ describe('the autoencoder kind gives data-aware initializers training rows only'
           rng: Rng.seeded(run.seed),
           backend,
           cacheDir: '/tmp/nmfinit-test-none',
+          checkpoints: new RunCheckpoints(tmpdir(), run.id, 'none', () => {}),
           emit: () => {},
         });
       }

@@ -4,6 +4,7 @@ import { loadPluginModules } from '../experiment/plugins.ts';
 import { ExperimentInterruptedError } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { datasetsCommand } from './commands/datasets.ts';
+import { slurmCommand } from './commands/slurm.ts';
 import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
 
@@ -17,6 +18,7 @@ await yargs(hideBin(process.argv))
   .command(pluginsCommand)
   .command(datasetsCommand)
   .command(backendsCommand)
+  .command(slurmCommand)
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .recommendCommands()

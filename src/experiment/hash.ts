@@ -14,5 +14,7 @@ export function canonicalJson(value: unknown): string {
  * config. A stored run with the same hash is reused; any difference retrains.
  */
 export function runConfigHash(kind: string, resultVersion: number, config: object): string {
-  return sha256Hex(canonicalJson({ kind, v: resultVersion, config }));
+  // How often a run checkpoints does not change its numbers.
+  const { checkpointEvery: _, ...identity } = config as { checkpointEvery?: unknown };
+  return sha256Hex(canonicalJson({ kind, v: resultVersion, config: identity }));
 }

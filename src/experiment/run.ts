@@ -4,8 +4,9 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { autoBackendName } from '../backend/index.ts';
 import { parseOrThrow } from '../registry/parse.ts';
-import { defaultCacheDir, writeFileAtomicSync } from '../util/files.ts';
+import { defaultCacheDir, ensureDirectory, writeFileAtomicSync } from '../util/files.ts';
 import { dirArtifacts } from './artifacts.ts';
+import { RunCheckpoints } from './checkpoints.ts';
 import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
 import { makeReporter } from './progress.ts';
@@ -108,7 +109,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const dir = resolve(spec.outputs.dir);
   const store = new RunStore(dir);
   store.ensureWritable();
-  const cacheDir = overrides.cacheDir ?? defaultCacheDir();
+  const cacheDir = ensureDirectory(overrides.cacheDir ?? defaultCacheDir(), '--cache-dir');
   const backend = spec.backend === 'auto' ? autoBackendName() : spec.backend;
   const workers = overrides.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
@@ -138,6 +139,9 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   // Longest runs first: the pool finishes sooner when the big runs do not come last.
   const todo = all.filter((c) => !storedIds.has(c.id)).sort((a, b) => cost(b) - cost(a));
 
+  const checkpointsOf = (c: StudyRun) => new RunCheckpoints(dir, c.id, hash(c), log);
+  // --force redoes runs from scratch: their checkpoints would resume them instead.
+  if (overrides.force) for (const c of todo) checkpointsOf(c).clear();
   const reporter = makeReporter(overrides.progress ?? 'auto', todo, cost, log);
   const trained: string[] = [];
   const failed: string[] = [];
@@ -150,6 +154,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
       kind: kind.name,
       data,
       cacheDir,
+      dir,
       pluginModules: [...(overrides.plugins ?? []), ...(overrides.specModule ? [overrides.specModule] : [])],
     });
     // Ctrl-C: stop handing out runs and end the workers; every finished run is already on disk.
@@ -187,6 +192,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
             result,
             timing: done.timing,
           });
+          checkpointsOf(c).clear();
           trained.push(c.id);
           reporter.runFinished(slot, c, kind.summarize?.(parsed) ?? `${done.timing.seconds.toFixed(1)} s`);
         },

@@ -19,6 +19,8 @@ export interface SchedulerOptions {
   /** What the kind's `prepare` returned, sent once to each worker. */
   data: unknown;
   cacheDir: string;
+  /** The output directory (checkpoints live under it). */
+  dir: string;
   pluginModules: string[];
 }
 
@@ -27,7 +29,8 @@ const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
 /**
  * Runs configs on a pool of worker threads, one run per worker at a time. Each run depends only
  * on its config, so results do not depend on the number of workers or the order runs finish.
- * Resolves when every run has finished or failed; rejects if a worker dies.
+ * Resolves when every run has finished or failed (a run whose worker crashed counts as failed);
+ * rejects only if a worker cannot start.
  */
 export class Scheduler {
   private readonly workers: Worker[] = [];
@@ -47,57 +50,82 @@ export class Scheduler {
       kind: this.options.kind,
       data: this.options.data,
       cacheDir: this.options.cacheDir,
+      dir: this.options.dir,
       pluginModules: this.options.pluginModules,
     };
-    await Promise.all(
-      Array.from(
-        { length: slots },
-        (_, slot) =>
-          new Promise<void>((resolve, reject) => {
-            const worker = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
-            this.workers.push(worker);
-            let current: RunConfig | undefined;
-            const next = () => {
-              current = this.stopped ? undefined : queue.shift();
-              if (!current) {
-                worker.postMessage({ type: 'exit' });
-                return;
+    // A slot runs on one worker at a time. A worker that dies in a run (an uncaught error or
+    // process.exit in the worker thread, not a run that throws) fails that run; the slot then
+    // starts a replacement and goes on. A worker that dies before it is ready (its plugin
+    // modules do not load) would die again, so that ends the study.
+    const runSlot = (slot: number) =>
+      new Promise<void>((resolve, reject) => {
+        const spawn = () => {
+          const worker = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
+          this.workers.push(worker);
+          let current: RunConfig | undefined;
+          let ready = false;
+          let died: string | undefined;
+          const next = () => {
+            current = this.stopped ? undefined : queue.shift();
+            if (!current) {
+              worker.postMessage({ type: 'exit' });
+              return;
+            }
+            hooks.onStart?.(slot, current);
+            worker.postMessage({ type: 'run', config: current });
+          };
+          worker.on('message', (m: FromWorker) => {
+            try {
+              if (m.type === 'ready') {
+                ready = true;
+                next();
+              } else if (m.type === 'event' && current) hooks.onEvent?.(slot, current, m.event);
+              else if (m.type === 'done' && current) {
+                hooks.onDone(slot, current, m);
+                next();
+              } else if (m.type === 'failed' && current) {
+                failed.push(current.id);
+                hooks.onFailed?.(slot, current, m.message);
+                next();
               }
-              hooks.onStart?.(slot, current);
-              worker.postMessage({ type: 'run', config: current });
-            };
-            worker.on('message', (m: FromWorker) => {
-              try {
-                if (m.type === 'ready') next();
-                else if (m.type === 'event' && current) hooks.onEvent?.(slot, current, m.event);
-                else if (m.type === 'done' && current) {
-                  hooks.onDone(slot, current, m);
-                  next();
-                } else if (m.type === 'failed' && current) {
-                  failed.push(current.id);
-                  hooks.onFailed?.(slot, current, m.message);
-                  next();
-                }
-              } catch (e) {
-                reject(e);
-                void worker.terminate();
-              }
-            });
-            worker.on('error', (e) =>
-              reject(
-                new Error(`worker ${slot} crashed${current ? ` during ${current.id}` : ''}: ${e.message}`),
-              ),
-            );
-            worker.on('exit', () => resolve());
-          }),
-      ),
-    );
+            } catch (e) {
+              reject(e);
+              void worker.terminate();
+            }
+          });
+          worker.on('error', (e) => {
+            died = e.stack ?? e.message;
+          });
+          worker.on('exit', (code) => {
+            this.workers.splice(this.workers.indexOf(worker), 1);
+            const run = current;
+            current = undefined;
+            if (this.stopped) return resolve();
+            if (!ready) {
+              return reject(
+                new Error(`worker ${slot} died before it was ready: ${died ?? `exit code ${code}`}`),
+              );
+            }
+            if (!run) return resolve();
+            failed.push(run.id);
+            try {
+              hooks.onFailed?.(slot, run, `worker crashed during ${run.id}: ${died ?? `exit code ${code}`}`);
+            } catch (e) {
+              return reject(e);
+            }
+            if (queue.length > 0) spawn();
+            else resolve();
+          });
+        };
+        spawn();
+      });
+    await Promise.all(Array.from({ length: slots }, (_, slot) => runSlot(slot)));
     return { failed };
   }
 
   /** Stops handing out runs and terminates the workers (runs in flight are lost; finished ones are on disk). */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers].map((w) => w.terminate()));
   }
 }

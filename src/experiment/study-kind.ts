@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Backend } from '../backend/types.ts';
 import type { PluginBase } from '../registry/registry.ts';
 import type { Rng } from '../tensor/rng.ts';
+import type { RunCheckpoints } from './checkpoints.ts';
 
 // A study kind is a plugin: it says what its spec looks like, how the spec expands into runs,
 // what one run does and how its report is drawn from stored runs. Everything around that —
@@ -17,6 +18,11 @@ export interface StudyRun {
   readonly seed: number;
   /** The backend that runs it, resolved ('auto' has become a name): numbers are per backend. */
   readonly backend: string;
+  /**
+   * Save a checkpoint every this many steps (epochs), if the kind supports it. It changes how a
+   * run is carried out, not its numbers, so it is not part of the run's identity (its hash).
+   */
+  readonly checkpointEvery?: number;
 }
 
 /** What a run tells the progress display while it works. */
@@ -60,6 +66,12 @@ export interface RunContext {
   /** The backend named by `run.backend`, created once per worker. */
   readonly backend: Backend;
   emit(event: StudyRunEvent): void;
+  /**
+   * This run's checkpoints under the output directory: a kind that saves one every
+   * `run.checkpointEvery` steps resumes an interrupted run from `latest()`, which skips (and
+   * names) corrupt ones. The machinery removes them once the run is stored.
+   */
+  readonly checkpoints: RunCheckpoints;
 }
 
 /** A finished run as stored: the shared envelope around the kind's own result. */

@@ -5,6 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { getBackend } from '../backend/index.ts';
 import { studies } from '../registry/kinds.ts';
 import { Rng } from '../tensor/rng.ts';
+import { RunCheckpoints } from './checkpoints.ts';
+import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
 import type { StudyRun, StudyRunEvent } from './study-kind.ts';
 
@@ -12,6 +14,8 @@ export interface WorkerInit {
   kind: string;
   data: unknown;
   cacheDir: string;
+  /** The output directory: checkpoints live under it. */
+  dir: string;
   pluginModules: string[];
 }
 
@@ -44,11 +48,15 @@ port.on('message', async (message: ToWorker) => {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   try {
+    const emit = (event: StudyRunEvent) =>
+      port.postMessage({ type: 'event', runId: config.id, event } satisfies FromWorker);
+    const hash = runConfigHash(kind.name, kind.resultVersion, config);
     const result = await kind.execute(config, init.data, {
       cacheDir: init.cacheDir,
       rng: Rng.seeded(config.seed),
       backend: getBackend(config.backend),
-      emit: (event) => port.postMessage({ type: 'event', runId: config.id, event } satisfies FromWorker),
+      emit,
+      checkpoints: new RunCheckpoints(init.dir, config.id, hash, (message) => emit({ type: 'log', message })),
     });
     const timing = {
       seconds: (performance.now() - t0) / 1000,

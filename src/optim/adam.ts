@@ -1,7 +1,14 @@
 import type { Parameter } from '../autodiff/tape.ts';
 import { referenceKernels } from '../backend/kernels.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
-import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+import {
+  checkPositive,
+  checkUnitInterval,
+  type Optimizer,
+  type OptimizerState,
+  restoreBuffers,
+  type StateAllocator,
+} from './optimizer.ts';
 import { checkRateControl, type RateControl } from './schedule.ts';
 
 export interface AdamOptions {
@@ -78,5 +85,25 @@ export class Adam implements Optimizer {
       beta2: this.beta2,
       epsilon: this.epsilon,
     };
+  }
+
+  saveState(params: readonly Parameter[]): OptimizerState {
+    return {
+      iterations: this.t,
+      buffers: params.map((p) => {
+        const s = this.state.get(p);
+        return s ? [s.m.slice(), s.v.slice()] : [null, null];
+      }),
+    };
+  }
+
+  loadState(params: readonly Parameter[], state: OptimizerState): void {
+    const restored = restoreBuffers('Adam.loadState', params, state, 2, this.allocate);
+    this.state.clear();
+    params.forEach((p, i) => {
+      const r = restored[i];
+      if (r) this.state.set(p, { m: r[0], v: r[1] });
+    });
+    this.t = state.iterations;
   }
 }

@@ -1,5 +1,12 @@
 import type { Parameter } from '../autodiff/tape.ts';
-import { checkPositive, checkUnitInterval, type Optimizer, type StateAllocator } from './optimizer.ts';
+import {
+  checkPositive,
+  checkUnitInterval,
+  type Optimizer,
+  type OptimizerState,
+  restoreBuffers,
+  type StateAllocator,
+} from './optimizer.ts';
 import { checkRateControl, type RateControl } from './schedule.ts';
 
 export interface SgdOptions {
@@ -75,5 +82,22 @@ export class Sgd implements Optimizer {
       momentum: this.momentum,
       nesterov: this.nesterov,
     };
+  }
+
+  saveState(params: readonly Parameter[]): OptimizerState {
+    return {
+      iterations: this.t,
+      buffers: params.map((p) => [this.velocity.get(p)?.slice() ?? null]),
+    };
+  }
+
+  loadState(params: readonly Parameter[], state: OptimizerState): void {
+    const restored = restoreBuffers('SGD.loadState', params, state, 1, this.allocate);
+    this.velocity.clear();
+    params.forEach((p, i) => {
+      const r = restored[i];
+      if (r) this.velocity.set(p, r[0]);
+    });
+    this.t = state.iterations;
   }
 }

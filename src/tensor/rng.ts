@@ -1,6 +1,6 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { xoroshiro128plus, xoroshiro128plusFromState } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
 /**
@@ -15,8 +15,27 @@ export class Rng {
   private constructor(
     readonly seed: number,
     readonly path: string,
+    state?: RngState,
   ) {
-    this.gen = xoroshiro128plus(mix32(seed, hashString(path)));
+    this.gen = state
+      ? xoroshiro128plusFromState(state.generator)
+      : xoroshiro128plus(mix32(seed, hashString(path)));
+    this.spareNormal = state?.spareNormal ?? null;
+  }
+
+  /** Where the stream is (JSON-serialisable): `Rng.fromState` continues it exactly, e.g. after a resume. */
+  state(): RngState {
+    return {
+      seed: this.seed,
+      path: this.path,
+      generator: [...this.gen.getState()],
+      spareNormal: this.spareNormal,
+    };
+  }
+
+  /** The stream `state()` saved, continuing with the very next draw. */
+  static fromState(state: RngState): Rng {
+    return new Rng(state.seed, state.path, state);
   }
 
   /** The root stream for a seed (any 32-bit integer). */
@@ -105,6 +124,15 @@ export class Rng {
     for (let i = 0; i < out.length; i++) out[i] = this.truncatedNormal(mean, stddev, cut);
     return out;
   }
+}
+
+/** A stream's position, from `Rng.state()`. */
+export interface RngState {
+  seed: number;
+  path: string;
+  generator: number[];
+  /** The second value of a Box–Muller pair not yet returned. */
+  spareNormal: number | null;
 }
 
 /** FNV-1a, 32 bits. */

@@ -24,8 +24,24 @@ export interface TrainBeginInfo {
 export interface Callbacks {
   onTrainBegin?(info: TrainBeginInfo): void;
   onBatchEnd?(epoch: number, batch: number, loss: number): void;
-  /** Return 'stop' to end training after this epoch. */
-  onEpochEnd?(logs: EpochLogs, history: History): 'stop' | undefined;
+  /** Return 'stop' to end training after this epoch. `state` is what a checkpoint needs beyond the model, optimizer and rng. */
+  onEpochEnd?(logs: EpochLogs, history: History, state: FitEpochState): 'stop' | undefined;
+}
+
+/** The loop's own state at the end of an epoch: the sample order the next shuffle starts from. */
+export interface FitEpochState {
+  order: Uint32Array;
+}
+
+/**
+ * Where a resumed fit starts: after `epoch`, with the sample order and history saved then. With
+ * the model weights, optimizer state and rng restored too, it continues exactly as the
+ * uninterrupted fit would have.
+ */
+export interface FitResume {
+  epoch: number;
+  order: Uint32Array;
+  history: Pick<History, 'loss' | 'valLoss' | 'initialLoss' | 'initialValLoss'>;
 }
 
 export interface FitOptions {
@@ -45,6 +61,8 @@ export interface FitOptions {
   callbacks?: Callbacks | readonly Callbacks[];
   /** Evaluate before the first step and record it as epoch 0 (default true). */
   initialEvaluation?: boolean;
+  /** Continue a fit from a checkpoint instead of starting at epoch 1. */
+  resume?: FitResume;
 }
 
 export interface History {
@@ -124,9 +142,16 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
 
   const n = train.x.rows;
   const batches = Math.ceil(n / batchSize);
+  const resume = options.resume;
+  if (resume && (resume.order.length !== n || !Number.isInteger(resume.epoch) || resume.epoch < 0))
+    throw new RangeError(
+      `resume: a checkpoint of ${resume.order.length} training samples at epoch ${resume.epoch} does not fit ${n} samples`,
+    );
   const history: History = {
-    loss: [],
-    valLoss: [],
+    loss: [...(resume?.history.loss ?? [])],
+    valLoss: [...(resume?.history.valLoss ?? [])],
+    initialLoss: resume?.history.initialLoss,
+    initialValLoss: resume?.history.initialValLoss,
     trainSamples: n,
     valSamples: val?.x.rows ?? 0,
     seconds: 0,
@@ -135,7 +160,7 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
   for (const c of callbacks)
     c.onTrainBegin?.({ trainSamples: n, valSamples: history.valSamples, batchesPerEpoch: batches, epochs });
 
-  if (options.initialEvaluation ?? true) {
+  if (!resume && (options.initialEvaluation ?? true)) {
     history.initialLoss = evaluate(model, train.x, train.y, { batchSize, loss: options.loss });
     if (val) history.initialValLoss = evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
   }
@@ -144,10 +169,11 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
   const d = train.x.cols;
   const dOut = train.y.cols;
   const sameXY = train.x === train.y || train.x.data === train.y.data;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+  // Shuffles permute the previous epoch's order in place, so a resume needs the saved order.
+  const order = resume ? resume.order.slice() : new Uint32Array(n);
+  if (!resume) for (let i = 0; i < n; i++) order[i] = i;
 
-  for (let epoch = 1; epoch <= epochs; epoch++) {
+  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
     const epochStart = performance.now();
     if (shuffle) rng.shuffle(order);
     let lossSum = 0;
@@ -191,7 +217,7 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
     logs.seconds = (performance.now() - epochStart) / 1000;
     history.seconds = (performance.now() - started) / 1000;
     let stop = false;
-    for (const c of callbacks) if (c.onEpochEnd?.(logs, history) === 'stop') stop = true;
+    for (const c of callbacks) if (c.onEpochEnd?.(logs, history, { order }) === 'stop') stop = true;
     if (stop) break;
   }
   history.seconds = (performance.now() - started) / 1000;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
@@ -25,4 +25,20 @@ export function sha256Hex(...parts: (string | Uint8Array)[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest('hex');
+}
+
+/**
+ * Makes sure `dir` is a directory that can be created (an existing file there is an error
+ * naming `what`, e.g. '--cache-dir'), so a bad cache fails before any work, not in every run.
+ */
+export function ensureDirectory(dir: string, what: string): string {
+  const full = resolve(dir);
+  const stat = statSync(full, { throwIfNoEntry: false });
+  if (stat && !stat.isDirectory()) throw new Error(`${what}: '${full}' is not a directory`);
+  try {
+    mkdirSync(full, { recursive: true });
+  } catch (e) {
+    throw new Error(`${what}: cannot create '${full}': ${(e as Error).message}`);
+  }
+  return full;
 }

@@ -24,6 +24,8 @@ export interface RunConfig {
   recipe?: string;
   /** Rows of the training split a data-aware initializer sees; absent for data-free ones. */
   initData?: { samples: number };
+  /** Save a checkpoint every this many epochs (from a 'model-checkpoint' callback). */
+  checkpointEvery?: number;
 }
 
 /** A result set of the report: one plot and one grid. */
@@ -42,6 +44,12 @@ export const samplesLabel = (s: number | 'all'): string => String(s);
 export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   const epochs = Math.max(...spec.grid.epochs);
   const snapshotEpochs = [...new Set([0, ...spec.grid.epochs])].sort((a, b) => a - b);
+  // A checkpoint callback says how a run is carried out, not what it computes: it leaves the
+  // training config (and so the run's hash) and becomes the run's checkpointEvery.
+  const { callbacks, ...rest } = spec.training;
+  const checkpoint = callbacks?.find((c) => c.name === 'model-checkpoint');
+  const kept = (callbacks ?? []).filter((c) => c.name !== 'model-checkpoint');
+  const training = kept.length > 0 ? { ...rest, callbacks: kept } : rest;
   const runs: RunConfig[] = [];
   const recipes: ({ label: string; training: Partial<ExperimentSpec['training']> } | undefined)[] = spec.grid
     .recipes ?? [undefined];
@@ -70,9 +78,10 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
               epochs,
               snapshotEpochs,
               model: spec.model,
-              training: recipe ? { ...spec.training, ...recipe.training } : spec.training,
+              training: recipe ? { ...training, ...recipe.training } : training,
               ...(recipe ? { recipe: recipe.label } : {}),
               ...(initData ? { initData } : {}),
+              ...(checkpoint ? { checkpointEvery: checkpoint.every } : {}),
             });
           }
         }

@@ -29,6 +29,15 @@ export const autoencoderResultSchema = z.object({
     }),
   ),
   timing: z.object({ initializerSeconds: z.number(), trainingSeconds: z.number() }),
+  /** Only with an early-stopping callback that stopped the run: where, and the final model's test MSE. */
+  earlyStopping: z
+    .object({
+      stoppedEpoch: z.number().int(),
+      bestEpoch: z.number().int(),
+      restoredBestWeights: z.boolean(),
+      testMse: lossValue,
+    })
+    .optional(),
 });
 
 export type AutoencoderResult = z.output<typeof autoencoderResultSchema>;

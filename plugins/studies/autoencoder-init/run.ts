@@ -1,6 +1,7 @@
 import {
   Adam,
   autoencoder,
+  EarlyStopping,
   encodeFloat32,
   evaluate,
   fit,
@@ -11,6 +12,7 @@ import {
   type Optimizer,
   type Parameter,
   type RateControl,
+  Rng,
   type RunContext,
   type Sequential,
   Sgd,
@@ -19,6 +21,7 @@ import {
   TrainingDivergedError,
   validationSplitIndex,
 } from 'nmfinit';
+import { restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './grid.ts';
 import type { AutoencoderResult, RunSnapshot } from './result.ts';
 import type { ExperimentSpec } from './spec.ts';
@@ -33,7 +36,9 @@ export interface RunData {
 
 /**
  * Trains one run from its config: initializer, fit, and at every snapshot epoch the test MSE
- * and the reconstructions of the display images. Divergence is recorded, not thrown.
+ * and the reconstructions of the display images. Divergence is recorded, not thrown. With a
+ * checkpoint every N epochs, an interrupted run resumes from its newest good checkpoint and
+ * ends with the numbers of an uninterrupted one.
  */
 export async function executeRun(
   config: RunConfig,
@@ -49,6 +54,7 @@ export async function executeRun(
   // Streams: the initializer's depends on the seed and the initializer; the shuffle order only
   // on the seed, so every initializer of a seed sees the same batches (a controlled comparison).
   const root = ctx.rng;
+  const log = (message: string) => emit({ type: 'log', message });
   const n = config.samples === 'all' ? data.train.count : config.samples;
   if (n > data.train.count) {
     throw new RangeError(
@@ -58,35 +64,51 @@ export async function executeRun(
   // Keras' split: the first `trainRows` of the n samples train, the rest validate. A data-aware
   // initializer is given rows of the training part only.
   const trainRows = validationSplitIndex(n, config.training.validationSplit);
+  const optimizer = makeOptimizer(
+    config.training.optimizer,
+    model,
+    rateControl(config.training, model, {
+      batchesPerEpoch: Math.ceil(trainRows / config.training.batchSize),
+      epochs: config.epochs,
+    }),
+  );
+  const es = config.training.callbacks?.find((c) => c.name === 'early-stopping');
+  const earlyStopping = es ? new EarlyStopping(model, es) : null;
+  const every = config.checkpointEvery;
+  const restored = every ? restoreCheckpoint(ctx.checkpoints, model, optimizer, earlyStopping, log) : null;
+  if (restored) log(`resumed from the checkpoint after epoch ${restored.epoch} (${restored.file})`);
+  let initializerSeconds = restored?.initializerSeconds ?? 0;
+  if (!restored) {
+    const plugin = initializers.get(config.initializer.name);
+    const params = initializers.parseParams(plugin, config.initializer.params);
+    const layers = model.layerSpecs();
+    const t0 = performance.now();
+    const initData = plugin.data
+      ? initializerData(
+          backend,
+          layers,
+          sampleTrainingRows(
+            data.train.images,
+            trainRows,
+            data.dim,
+            config.initData?.samples ?? DEFAULT_INIT_SAMPLES,
+            root.child('init-data'),
+          ),
+          { forward: plugin.data.forward },
+        )
+      : undefined;
+    const weights = await plugin.init({
+      layers,
+      params,
+      rng: root.child(`init/${config.initializer.name}`),
+      cacheDir: ctx.cacheDir,
+      log,
+      ...(initData ? { data: initData } : {}),
+    });
+    model.setWeights(weights, `initializer '${config.initializer.name}'`);
+    initializerSeconds = (performance.now() - t0) / 1000;
+  }
 
-  const plugin = initializers.get(config.initializer.name);
-  const params = initializers.parseParams(plugin, config.initializer.params);
-  const layers = model.layerSpecs();
-  const t0 = performance.now();
-  const initData = plugin.data
-    ? initializerData(
-        backend,
-        layers,
-        sampleTrainingRows(
-          data.train.images,
-          trainRows,
-          data.dim,
-          config.initData?.samples ?? DEFAULT_INIT_SAMPLES,
-          root.child('init-data'),
-        ),
-        { forward: plugin.data.forward },
-      )
-    : undefined;
-  const weights = await plugin.init({
-    layers,
-    params,
-    rng: root.child(`init/${config.initializer.name}`),
-    cacheDir: ctx.cacheDir,
-    log: (message) => emit({ type: 'log', message }),
-    ...(initData ? { data: initData } : {}),
-  });
-  model.setWeights(weights, `initializer '${config.initializer.name}'`);
-  const initializerSeconds = (performance.now() - t0) / 1000;
   const x = new Tensor(data.train.images.subarray(0, n * data.dim), [n, data.dim]);
   const test = new Tensor(data.test.images.subarray(0, data.test.count * data.dim), [
     data.test.count,
@@ -94,12 +116,13 @@ export async function executeRun(
   ]);
   const display = gatherRows(data.test.images, data.dim, data.displayIndices);
 
-  const snapshots: RunSnapshot[] = [];
+  const snapshots: RunSnapshot[] = [...(restored?.snapshots ?? [])];
   const snapshot = (epoch: number) => {
     if (!config.snapshotEpochs.includes(epoch)) return;
     snapshots.push(takeSnapshot(model, epoch, test, display, config.training.batchSize));
   };
-  snapshot(0);
+  if (!restored) snapshot(0);
+  const rng = restored ? Rng.fromState(restored.rng) : root.child('shuffle');
 
   let history: History;
   let diverged: AutoencoderResult['diverged'] = null;
@@ -111,33 +134,53 @@ export async function executeRun(
       shuffle: config.training.shuffle,
       validationSplit: config.training.validationSplit,
       loss: config.training.loss,
-      optimizer: makeOptimizer(
-        config.training.optimizer,
-        model,
-        rateControl(config.training, model, {
-          batchesPerEpoch: Math.ceil(trainRows / config.training.batchSize),
-          epochs: config.epochs,
-        }),
-      ),
-      rng: root.child('shuffle'),
-      callbacks: {
-        onTrainBegin: (info) => {
-          batches = info.batchesPerEpoch;
+      optimizer,
+      rng,
+      resume: restored?.resume,
+      callbacks: [
+        {
+          onTrainBegin: (info) => {
+            batches = info.batchesPerEpoch;
+          },
+          onBatchEnd: (epoch, batch) =>
+            emit({ type: 'progress', fraction: (epoch - 1 + batch / batches) / config.epochs }),
+          onEpochEnd: (logs) => {
+            emit({
+              type: 'epoch',
+              epoch: logs.epoch,
+              epochs: config.epochs,
+              loss: logs.loss,
+              valLoss: logs.valLoss,
+            });
+            snapshot(logs.epoch);
+            return undefined;
+          },
         },
-        onBatchEnd: (epoch, batch) =>
-          emit({ type: 'progress', fraction: (epoch - 1 + batch / batches) / config.epochs }),
-        onEpochEnd: (logs) => {
-          emit({
-            type: 'epoch',
-            epoch: logs.epoch,
-            epochs: config.epochs,
-            loss: logs.loss,
-            valLoss: logs.valLoss,
-          });
-          snapshot(logs.epoch);
-          return undefined;
+        ...(earlyStopping ? [earlyStopping] : []),
+        {
+          // Last, so the state saved includes early stopping's update for this epoch.
+          onEpochEnd: (logs, h, state) => {
+            if (!every || logs.epoch % every !== 0 || logs.epoch >= config.epochs) return undefined;
+            saveCheckpoint(ctx.checkpoints, {
+              epoch: logs.epoch,
+              model,
+              optimizer,
+              rng,
+              order: state.order,
+              history: {
+                loss: h.loss,
+                valLoss: h.valLoss,
+                initialLoss: h.initialLoss,
+                initialValLoss: h.initialValLoss,
+              },
+              snapshots,
+              earlyStopping,
+              initializerSeconds,
+            });
+            return undefined;
+          },
         },
-      },
+      ],
     });
   } catch (e) {
     if (!(e instanceof TrainingDivergedError)) throw e;
@@ -146,6 +189,16 @@ export async function executeRun(
     emit({ type: 'log', message: e.message });
   }
 
+  const stopped =
+    earlyStopping && earlyStopping.stoppedEpoch > 0
+      ? {
+          stoppedEpoch: earlyStopping.stoppedEpoch,
+          bestEpoch: earlyStopping.bestEpoch,
+          restoredBestWeights: earlyStopping.restoreBestWeights,
+          testMse: evaluate(model, test, test, { batchSize: config.training.batchSize }),
+        }
+      : undefined;
+  if (stopped) log(`early stopping at epoch ${stopped.stoppedEpoch} (best epoch ${stopped.bestEpoch})`);
   model.dispose();
   return {
     trainSamples: history.trainSamples,
@@ -160,6 +213,7 @@ export async function executeRun(
     displayIndices: data.displayIndices,
     snapshots,
     timing: { initializerSeconds, trainingSeconds: history.seconds },
+    ...(stopped ? { earlyStopping: stopped } : {}),
   };
 }
 

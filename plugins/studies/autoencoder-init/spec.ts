@@ -99,6 +99,24 @@ const labelText = z
 /** A training recipe of the grid: `training` with these fields replaced, for every initializer alike. */
 const recipeSpec = z.object({ label: labelText, training: recipeTraining.default({}) }).strict();
 
+/** Keras' EarlyStopping (see src/train/early-stopping.ts); changes the numbers, so part of a run's identity. */
+const earlyStoppingSpec = z
+  .object({
+    name: z.literal('early-stopping'),
+    monitor: z.enum(['val_loss', 'loss']).default('val_loss'),
+    minDelta: z.number().nonnegative().default(0),
+    patience: z.number().int().nonnegative().default(0),
+    restoreBestWeights: z.boolean().default(false),
+    startFromEpoch: z.number().int().nonnegative().default(0),
+    baseline: z.number().optional(),
+  })
+  .strict();
+
+/** Weights, optimizer, rng and history saved every `every` epochs; an interrupted run resumes from the last. */
+const modelCheckpointSpec = z
+  .object({ name: z.literal('model-checkpoint'), every: z.number().int().positive().default(1) })
+  .strict();
+
 /** 'all' means every training sample of the data set. */
 const sampleCount = z.union([z.number().int().positive(), z.literal('all')]);
 
@@ -135,6 +153,8 @@ export const experimentSpecSchema = z
         schedule: scheduleSpec.optional(),
         /** Learning-rate multipliers per layer group; a layer and parameter in no group gets 1. */
         parameterGroups: z.array(parameterGroupSpec).min(1).optional(),
+        /** Keras-style callbacks, at most one of each. */
+        callbacks: z.array(z.discriminatedUnion('name', [earlyStoppingSpec, modelCheckpointSpec])).optional(),
       })
       .strict()
       .prefault({}),
@@ -205,6 +225,14 @@ export const experimentSpecSchema = z
     spec.grid.epochs.forEach((e, i) => {
       if (spec.grid.epochs.indexOf(e) !== i)
         ctx.addIssue({ code: 'custom', path: ['grid', 'epochs', i], message: `duplicate epoch count ${e}` });
+    });
+    (spec.training.callbacks ?? []).forEach((c, i) => {
+      if (spec.training.callbacks!.findIndex((d) => d.name === c.name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['training', 'callbacks', i],
+          message: `a second '${c.name}' callback; give each callback once`,
+        });
     });
     const counts = new Set<string>();
     spec.grid.samples.forEach((s, i) => {
