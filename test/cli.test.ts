@@ -53,7 +53,7 @@ describe('the nmfinit command', () => {
     // Study kinds with their spec fields, and backends with their parameters.
     expect(r.out).toMatch(/study kinds:\n\s+autoencoder-init .*\n\s+.*datasets: array/);
     expect(r.out).toMatch(/nmf-identity .*\n\s+.*sizes: array.*ranks: array/);
-    expect(r.out).toMatch(/simd .*\n\s+threads: number = 1/);
+    expect(r.out).toMatch(/simd .*\n\s+threads: integer = 1/);
   });
 
   it('runs a JSON spec, prints a line per finished run, and writes the report', () => {
