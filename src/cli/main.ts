@@ -4,6 +4,7 @@ import { loadPluginModules } from '../experiment/plugins.ts';
 import { ExperimentInterruptedError } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { datasetsCommand } from './commands/datasets.ts';
+import { viewCommand } from './commands/view.ts';
 import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
 
@@ -14,6 +15,7 @@ await yargs(hideBin(process.argv))
   .usage('$0 <command> [options]')
   .command(runCommand)
   .command(reportCommand)
+  .command(viewCommand)
   .command(pluginsCommand)
   .command(datasetsCommand)
   .command(backendsCommand)
