@@ -39,9 +39,9 @@ const specSchema = z
     outputs: z.object({ ...studyOutputsFields }).strict(),
   })
   .strict();
-type NmfIdentitySpec = z.output<typeof specSchema>;
+export type NmfIdentitySpec = z.output<typeof specSchema>;
 
-interface NmfIdentityRun {
+export interface NmfIdentityRun {
   id: string;
   seed: number;
   backend: string;
@@ -60,7 +60,7 @@ const resultSchema = z.object({
   converged: z.boolean(),
   seconds: z.number(),
 });
-type NmfIdentityResult = z.output<typeof resultSchema>;
+export type NmfIdentityResult = z.output<typeof resultSchema>;
 
 function expand(spec: NmfIdentitySpec, backend: string): NmfIdentityRun[] {
   const runs: NmfIdentityRun[] = [];
