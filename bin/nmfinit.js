@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so the package needs no build step.
-import { register } from 'tsx/esm/api';
+// The nmfinit command. An installed package runs its build (dist/) with plain node; a checkout
+// of the repository (src/ beside bin/) runs the sources through tsx, so they never go stale.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const sources = new URL('../src/cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register({ tsconfig: new URL('../tsconfig.json', import.meta.url).pathname });
+  await import(sources.href);
+} else {
+  await import('../dist/src/cli/main.js');
+}

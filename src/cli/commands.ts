@@ -1,8 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
-import { autoChoice, listBackends } from '../backend/index.ts';
 import { loadPluginModules } from '../experiment/plugins.ts';
-import { loadStudy, writeReport } from '../experiment/study.ts';
 import { backends, datasets, initializers, studies } from '../registry/kinds.ts';
 import type { PluginBase, Registry } from '../registry/registry.ts';
 
@@ -26,6 +24,8 @@ export const reportCommand: CommandModule<object, { dirs: string[]; partial: boo
       }) as never,
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
+    // The runner and the backends load on use, so `nmfinit --help` starts fast.
+    const { loadStudy, writeReport } = await import('../experiment/study.ts');
     const study = loadStudy(args.dirs);
     const files = await writeReport(study, { allowPartial: args.partial });
     console.log(
@@ -97,7 +97,8 @@ export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
 export const backendsCommand: CommandModule = {
   command: 'backends',
   describe: 'list the matmul backends and which are available here',
-  handler: () => {
+  handler: async () => {
+    const { autoChoice, listBackends } = await import('../backend/index.ts');
     const choice = autoChoice();
     for (const b of listBackends()) {
       const rate = choice.gflops[b.name];

@@ -1,30 +1,34 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadPluginModules } from '../experiment/plugins.ts';
-import { ExperimentInterruptedError } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { datasetsCommand } from './commands/datasets.ts';
 import { slurmCommand } from './commands/slurm.ts';
+import { viewCommand } from './commands/view.ts';
 import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
 
-await loadPluginModules(BUILTIN_PLUGIN_MODULES);
-
+// The built-in plugins (and with them the engine) load before a command runs, not for --help:
+// the CLI starts in well under a second.
 await yargs(hideBin(process.argv))
   .scriptName('nmfinit')
   .usage('$0 <command> [options]')
   .command(runCommand)
   .command(reportCommand)
+  .command(viewCommand)
   .command(pluginsCommand)
   .command(datasetsCommand)
   .command(backendsCommand)
   .command(slurmCommand)
+  .middleware(async () => {
+    await loadPluginModules(BUILTIN_PLUGIN_MODULES);
+  })
   .demandCommand(1, 'name a command (see --help)')
   .strict()
   .recommendCommands()
   .fail((message, error, y) => {
     // Our errors already say what is wrong and where; yargs' own usage errors get the help text.
-    if (error instanceof ExperimentInterruptedError) process.exit(130);
+    if (error?.name === 'ExperimentInterruptedError') process.exit(130);
     if (error) console.error(`nmfinit: ${error.message}`);
     else {
       y.showHelp();

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ExperimentInterruptedError, type ExperimentOutcome, runExperiment } from '../experiment/run.ts';
+import type { ExperimentOutcome } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { overridesFromFlags, type RunFlags, withRunOptions } from './run-options.ts';
 
@@ -46,6 +46,8 @@ export async function runWithFlags(
   overrides.plugins = [...BUILTIN_PLUGIN_MODULES, ...(overrides.plugins ?? [])];
   // A TS experiment file may define plugins inline; workers import it to register them.
   overrides.specModule = specModule;
+  // Loaded here, not at start: `nmfinit --help` stays fast (see main.ts).
+  const { runExperiment } = await import('../experiment/run.ts');
   const outcome = await runExperiment(spec, overrides);
   const minutes = (outcome.seconds / 60).toFixed(1);
   console.log(
@@ -72,7 +74,7 @@ export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise
   try {
     return await runWithFlags(spec, flags, moduleUrl);
   } catch (e) {
-    if (e instanceof ExperimentInterruptedError) process.exit(130);
+    if ((e as Error).name === 'ExperimentInterruptedError') process.exit(130);
     console.error(`${name}: ${(e as Error).message}`);
     process.exit(1);
   }

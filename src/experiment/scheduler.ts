@@ -24,7 +24,10 @@ export interface SchedulerOptions {
   pluginModules: string[];
 }
 
-const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+// Built (dist/), the worker is plain JS; from the sources it needs tsx's loader registered first.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./worker-entry.mjs', import.meta.url)
+  : new URL('./worker.js', import.meta.url);
 
 /**
  * Runs configs on a pool of worker threads, one run per worker at a time. Each run depends only

@@ -109,6 +109,8 @@ export interface StudyReportFiles {
   readonly reportMd: string;
   readonly resultsJson: string;
   readonly figures: readonly string[];
+  /** The interactive report (src/report/html), where the kind writes one. */
+  readonly reportHtml?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Figures and table formatting for reports.
 export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
 export { formatMeanSd, meanSd } from './format.ts';
+export * from './html/index.ts';
 export {
   ERROR_COLOR,
   type ImageGridLayout,
@@ -21,5 +22,6 @@ export {
   SERIES_COLORS,
   validateLossPlotSpec,
 } from './loss-plot-spec.ts';
+export { nmfinitProvenance, type Provenance } from './provenance.ts';
 export { svgToPng } from './render.ts';
 export { writeFigure } from './write-figure.ts';

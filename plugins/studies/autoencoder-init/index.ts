@@ -2,6 +2,7 @@ import { defineStudyKind } from 'nmfinit';
 import { checkModelFits } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { expandRuns, overrideGrid, quickSpec, type RunConfig } from './grid.ts';
+import { writeAutoencoderHtml } from './html.ts';
 import { writeStudyReport } from './report.ts';
 import { type AutoencoderResult, autoencoderResultSchema } from './result.ts';
 import { executeRun } from './run.ts';
@@ -37,5 +38,8 @@ export const autoencoderInitStudy = defineStudyKind<
   },
   override: overrideGrid as never,
   quick: quickSpec as never,
-  report: (input) => writeStudyReport(input),
+  report: async (input) => {
+    const files = await writeStudyReport(input);
+    return { ...files, reportHtml: writeAutoencoderHtml(input, files.figures) };
+  },
 });

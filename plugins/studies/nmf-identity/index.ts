@@ -4,17 +4,21 @@
 import { join } from 'node:path';
 import {
   defineStudyKind,
+  type HtmlReport,
   identityMatrix,
   NMF_INIT_METHODS,
   NMF_SOLVERS,
   nmf,
   PNG_SCALE,
+  reportMeta,
+  type StoredRun,
   studyOutputsFields,
   studySpecFields,
   svgToPng,
   vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeReportHtml,
   z,
 } from 'nmfinit';
 
@@ -35,9 +39,9 @@ const specSchema = z
     outputs: z.object({ ...studyOutputsFields }).strict(),
   })
   .strict();
-type NmfIdentitySpec = z.output<typeof specSchema>;
+export type NmfIdentitySpec = z.output<typeof specSchema>;
 
-interface NmfIdentityRun {
+export interface NmfIdentityRun {
   id: string;
   seed: number;
   backend: string;
@@ -56,7 +60,7 @@ const resultSchema = z.object({
   converged: z.boolean(),
   seconds: z.number(),
 });
-type NmfIdentityResult = z.output<typeof resultSchema>;
+export type NmfIdentityResult = z.output<typeof resultSchema>;
 
 function expand(spec: NmfIdentitySpec, backend: string): NmfIdentityRun[] {
   const runs: NmfIdentityRun[] = [];
@@ -200,6 +204,100 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
       resultsJson,
       `${JSON.stringify({ schema: 'nmfinit.nmf-identity/1', rows }, null, 2)}\n`,
     );
-    return { reportMd, resultsJson, figures };
+    return {
+      reportMd,
+      resultsJson,
+      figures,
+      reportHtml: writeNmfIdentityHtml(input.dir, input.spec, rows, input.runs),
+    };
   },
 });
+
+/** report.html: both charts with a switch per series and axis, the table, and every run. */
+function writeNmfIdentityHtml(
+  dir: string,
+  spec: NmfIdentitySpec,
+  rows: ReturnType<typeof summarize>,
+  runs: readonly StoredRun<NmfIdentityRun, NmfIdentityResult>[],
+): string {
+  const values = rows.map((r) => ({ ...r, series: `n = ${r.n}, ${r.method}` }));
+  const chart = (field: 'excess' | 'seconds', title: string) => ({
+    type: 'chart' as const,
+    id: `chart-${field}`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title,
+      width: 560,
+      height: 320,
+      data: { values },
+      mark: { type: 'line', point: true, tooltip: true },
+      encoding: {
+        x: { field: 'k', type: 'quantitative', title: 'rank k' },
+        y: {
+          field,
+          type: 'quantitative',
+          title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'seconds (mean over seeds)',
+          scale: { type: 'log' },
+        },
+        color: { field: 'series', type: 'nominal', title: null },
+      },
+      config: { font: 'DejaVu Sans' },
+    },
+    toggles: [{ field: 'series', label: 'n and method' }],
+    yScale: 'log' as const,
+  });
+  const report: HtmlReport = {
+    title: spec.name,
+    description: spec.description,
+    meta: reportMeta([{ label: 'runs', value: String(runs.length) }]),
+    sections: [
+      {
+        title: 'Error and time',
+        blocks: [
+          {
+            type: 'text',
+            text: 'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young).',
+          },
+          chart('excess', 'Relative excess over the Eckart–Young bound'),
+          chart('seconds', 'Factor time'),
+          {
+            type: 'table',
+            id: 'summary',
+            title: 'Mean over seeds',
+            columns: [
+              { key: 'n', label: 'n' },
+              { key: 'k', label: 'k' },
+              { key: 'method', label: 'solver + init' },
+              { key: 'seeds', label: 'seeds' },
+              { key: 'ratio', label: 'error / bound' },
+              { key: 'iterations', label: 'iterations' },
+              { key: 'converged', label: 'converged' },
+              { key: 'seconds', label: 'seconds' },
+            ],
+            rows: rows.map((r) => ({ ...r, ratio: { value: r.ratio, text: r.ratio.toFixed(5) } })),
+          },
+        ],
+      },
+    ],
+    runs: {
+      table: {
+        type: 'table',
+        id: 'runs',
+        columns: [
+          { key: 'id', label: 'run', link: 'run' },
+          { key: 'ratio', label: 'error / bound' },
+          { key: 'iterations', label: 'iterations' },
+          { key: 'seconds', label: 'seconds' },
+        ],
+        rows: runs.map((r) => ({
+          id: r.id,
+          ratio: r.result.error / r.result.bound,
+          iterations: r.result.iterations,
+          seconds: r.result.seconds,
+        })),
+      },
+      details: Object.fromEntries(runs.map((r) => [r.id, { config: r.config, result: r.result }])),
+    },
+  };
+  return writeReportHtml(dir, report);
+}

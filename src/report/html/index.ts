@@ -1,0 +1,16 @@
+// report.html: a self-contained interactive report drawn from data a study kind hands over.
+export { type CurvePoint, type CurvesChartOptions, curvesChartSpec } from './curves.ts';
+export { pngDataUri } from './image.ts';
+export { reportMeta } from './meta.ts';
+export {
+  type HtmlBlock,
+  type HtmlCell,
+  type HtmlChart,
+  type HtmlImage,
+  type HtmlReport,
+  type HtmlRunDetail,
+  type HtmlTable,
+  htmlReportSchema,
+  parseHtmlReport,
+} from './model.ts';
+export { renderReportHtml, writeReportHtml } from './page.ts';
