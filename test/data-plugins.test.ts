@@ -43,8 +43,16 @@ const perClass = (ds: Dataset) => {
 };
 
 describe('built-in dataset list', () => {
-  it('holds the four plugins, with distinct names', () => {
-    expect(builtinDatasets.map((p) => p.name).sort()).toEqual(['fashion-mnist', 'idx', 'mnist', 'synthetic']);
+  it('holds every built-in plugin, with distinct names', () => {
+    expect(builtinDatasets.map((p) => p.name).sort()).toEqual([
+      'fashion-mnist',
+      'idx',
+      'image-folder',
+      'mnist',
+      'spiked-gaussian',
+      'superposition',
+      'synthetic',
+    ]);
   });
 });
 
