@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { builtinInitializers } from '../plugins/initializers/index.ts';
 
 const plugin = (name: string) => builtinInitializers.find((p) => p.name === name)!;
+// The laws below are for data-free initializers; the data-aware ones (lsuv, pca, …) need a
+// training sample and are held to their own laws in data-initializers.test.ts.
+const dataFree = builtinInitializers.filter((p) => !p.data);
 
 function initSync(
   p: InitializerPlugin,
@@ -37,7 +40,7 @@ describe('the built-in list', () => {
   it('biases start at zero for every built-in', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...builtinInitializers),
+        fc.constantFrom(...dataFree),
         fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 5 }),
         fc.integer(),
         (p, sizes, seed) => {
@@ -251,11 +254,11 @@ describe('parameters', () => {
 
 describe('seeds and layer streams', () => {
   const sizes = fc.array(fc.integer({ min: 1, max: 24 }), { minLength: 3, maxLength: 7 });
-  const randomOnes = builtinInitializers.filter((p) => p.random);
+  const randomOnes = dataFree.filter((p) => p.random);
 
   it('the same seed gives bit-identical weights', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...builtinInitializers), sizes, fc.integer(), (p, s, seed) => {
+      fc.property(fc.constantFrom(...dataFree), sizes, fc.integer(), (p, s, seed) => {
         expect(initSync(p, s, {}, seed)).toEqual(initSync(p, s, {}, seed));
       }),
       { numRuns: 60 },
