@@ -112,7 +112,15 @@ describe('datasets command', () => {
   it('lists the registered plugins, or says there are none', () => {
     expect(listDatasets(new Registry<DatasetPlugin>('dataset'))).toBe('no dataset plugins are registered');
     const lines = listDatasets(registryWithBuiltins()).split('\n');
-    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['fashion-mnist', 'idx', 'mnist', 'synthetic']);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual([
+      'fashion-mnist',
+      'idx',
+      'image-folder',
+      'mnist',
+      'spiked-gaussian',
+      'superposition',
+      'synthetic',
+    ]);
     expect(lines[2]).toMatch(/^mnist\s+MNIST handwritten digits/);
   });
 
@@ -169,7 +177,7 @@ describe('datasets command', () => {
 
   it('names an unknown dataset and the nearest registered one', async () => {
     await expect(runDatasetsCommand({ ...args, name: 'mnsit' }, registryWithBuiltins())).rejects.toThrow(
-      /unknown dataset 'mnsit'\. Did you mean 'mnist'\? Available: fashion-mnist, idx, mnist, synthetic/,
+      /unknown dataset 'mnsit'\. Did you mean 'mnist'\? Available: fashion-mnist, idx, image-folder, mnist, spiked-gaussian, superposition, synthetic/,
     );
   });
 });
