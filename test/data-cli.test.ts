@@ -121,7 +121,7 @@ describe('datasets command', () => {
       'superposition',
       'synthetic',
     ]);
-    expect(lines[2]).toMatch(/^mnist\s+MNIST handwritten digits/);
+    expect(lines[3]).toMatch(/^mnist\s+MNIST handwritten digits/);
   });
 
   it('parses --params as a JSON object, naming the option when it is not', () => {
