@@ -143,25 +143,7 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
     const rows = summarize(input.runs);
     const figures: string[] = [];
     const chart = async (field: 'excess' | 'seconds', title: string, file: string) => {
-      const svg = await vegaLiteToSvg({
-        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-        title,
-        width: 520,
-        height: 320,
-        data: { values: rows.map((r) => ({ ...r, series: `n = ${r.n}, ${r.method}` })) },
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'k', type: 'quantitative', title: 'rank k' },
-          y: {
-            field,
-            type: 'quantitative',
-            title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'seconds (mean over seeds)',
-            scale: { type: 'log' },
-          },
-          color: { field: 'series', type: 'nominal', title: null },
-        },
-        config: { font: 'DejaVu Sans' },
-      });
+      const svg = await vegaLiteToSvg(chartSpec(rows, field, title, { width: 520, tooltip: false }) as never);
       figures.push(...writeFigure(join(input.dir, file), { svg, png: svgToPng(svg, PNG_SCALE) }));
     };
     await chart(
@@ -213,6 +195,34 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
   },
 });
 
+/** The error or time chart over k, one line per n × method: the same spec for the PNG and report.html. */
+function chartSpec(
+  rows: ReturnType<typeof summarize>,
+  field: 'excess' | 'seconds',
+  title: string,
+  options: { width: number; tooltip: boolean },
+) {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: options.width,
+    height: 320,
+    data: { values: rows.map((r) => ({ ...r, series: `n = ${r.n}, ${r.method}` })) },
+    mark: { type: 'line', point: true, tooltip: options.tooltip },
+    encoding: {
+      x: { field: 'k', type: 'quantitative', title: 'rank k' },
+      y: {
+        field,
+        type: 'quantitative',
+        title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'seconds (mean over seeds)',
+        scale: { type: 'log' },
+      },
+      color: { field: 'series', type: 'nominal', title: null },
+    },
+    config: { font: 'DejaVu Sans' },
+  };
+}
+
 /** report.html: both charts with a switch per series and axis, the table, and every run. */
 function writeNmfIdentityHtml(
   dir: string,
@@ -220,29 +230,10 @@ function writeNmfIdentityHtml(
   rows: ReturnType<typeof summarize>,
   runs: readonly StoredRun<NmfIdentityRun, NmfIdentityResult>[],
 ): string {
-  const values = rows.map((r) => ({ ...r, series: `n = ${r.n}, ${r.method}` }));
   const chart = (field: 'excess' | 'seconds', title: string) => ({
     type: 'chart' as const,
     id: `chart-${field}`,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title,
-      width: 560,
-      height: 320,
-      data: { values },
-      mark: { type: 'line', point: true, tooltip: true },
-      encoding: {
-        x: { field: 'k', type: 'quantitative', title: 'rank k' },
-        y: {
-          field,
-          type: 'quantitative',
-          title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'seconds (mean over seeds)',
-          scale: { type: 'log' },
-        },
-        color: { field: 'series', type: 'nominal', title: null },
-      },
-      config: { font: 'DejaVu Sans' },
-    },
+    spec: chartSpec(rows, field, title, { width: 560, tooltip: true }),
     toggles: [{ field: 'series', label: 'n and method' }],
     yScale: 'log' as const,
   });
