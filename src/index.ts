@@ -188,3 +188,13 @@ export { LOSSES, type LossName, lossByName } from './train/losses.ts';
 export { type ComputeOnceOptions, computeOnce } from './util/compute-once.ts';
 export { defaultCacheDir, sha256Hex, writeFileAtomicSync } from './util/files.ts';
 export { decodeFloat32, encodeFloat32 } from './util/float32-base64.ts';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadSafetensors,
+  type SafeTensor,
+  type Safetensors,
+  type SafetensorsDtype,
+  SafetensorsError,
+  saveSafetensors,
+} from './util/safetensors.ts';

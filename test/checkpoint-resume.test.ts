@@ -56,6 +56,7 @@ async function execute(cfg: RunConfig, dir: string, opts: { stopAt?: number; log
   const checkpoints = new RunCheckpoints(dir, cfg.id, 'h', (m) => opts.logs?.push(m), 100);
   const result = await executeRun(cfg, data, {
     cacheDir: join(root, 'cache'),
+    dir,
     rng: Rng.seeded(cfg.seed),
     backend: getBackend('reference'),
     checkpoints,

@@ -223,6 +223,7 @@ describe('the autoencoder kind gives data-aware initializers training rows only'
           rng: Rng.seeded(run.seed),
           backend,
           cacheDir: '/tmp/nmfinit-test-none',
+          dir: tmpdir(),
           checkpoints: new RunCheckpoints(tmpdir(), run.id, 'none', () => {}),
           emit: () => {},
         });

@@ -8,3 +8,13 @@ export {
   pcaReconstructionMse,
   pcaTrainMseFromEigenvalues,
 } from './pca.ts';
+export {
+  type CachedPca,
+  type CachedPcaOptions,
+  cachedFitPca,
+  decodePca,
+  encodePca,
+  PCA_CODE_VERSION,
+  PcaCacheError,
+  pcaCacheKey,
+} from './pca-cache.ts';

@@ -14,7 +14,14 @@ export function canonicalJson(value: unknown): string {
  * config. A stored run with the same hash is reused; any difference retrains.
  */
 export function runConfigHash(kind: string, resultVersion: number, config: object): string {
-  // How often a run checkpoints does not change its numbers.
-  const { checkpointEvery: _, ...identity } = config as { checkpointEvery?: unknown };
+  // How often a run checkpoints, and which files it exports, do not change its numbers.
+  const {
+    checkpointEvery: _,
+    exports: __,
+    ...identity
+  } = config as {
+    checkpointEvery?: unknown;
+    exports?: unknown;
+  };
   return sha256Hex(canonicalJson({ kind, v: resultVersion, config: identity }));
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Backend } from '../backend/types.ts';
 import type { PluginBase } from '../registry/registry.ts';
+import type { MetricRow } from '../report/metrics-csv.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { RunCheckpoints } from './checkpoints.ts';
 
@@ -23,6 +24,12 @@ export interface StudyRun {
    * run is carried out, not its numbers, so it is not part of the run's identity (its hash).
    */
   readonly checkpointEvery?: number;
+  /**
+   * Files a run writes besides its result (e.g. `{ weights: 'safetensors' }`), under the output
+   * directory. Like checkpointEvery, not part of the run's identity: a run stored without them
+   * is reused, not redone, when they are asked for later.
+   */
+  readonly exports?: Readonly<Record<string, unknown>>;
 }
 
 /** What a run tells the progress display while it works. */
@@ -61,6 +68,8 @@ export interface StudyContext {
 /** The context of one run, in a worker thread. */
 export interface RunContext {
   readonly cacheDir: string;
+  /** The output directory (absolute), for the files a run exports (`run.exports`). */
+  readonly dir: string;
   /** `Rng.seeded(run.seed)`: split it by path (`rng.child('init')`) so streams stay independent. */
   readonly rng: Rng;
   /** The backend named by `run.backend`, created once per worker. */
@@ -111,6 +120,10 @@ export interface StudyReportFiles {
   readonly figures: readonly string[];
   /** The interactive report (src/report/html), where the kind writes one. */
   readonly reportHtml?: string;
+  /** metrics.csv, for kinds with a `metrics` hook (written by the shared machinery). */
+  readonly metricsCsv?: string;
+  /** TensorBoard event files, with `outputs.tensorboard: true`. */
+  readonly tensorboard?: readonly string[];
 }
 
 /**
@@ -156,6 +169,12 @@ export interface StudyKind<
   override?(spec: z.input<z.ZodType<Spec>>, grid: GridOverrides): z.input<z.ZodType<Spec>>;
   /** The quick version of a spec (`--quick`): the same pipeline at small size, under a minute. */
   quick?(spec: z.input<z.ZodType<Spec>>): z.input<z.ZodType<Spec>>;
+  /**
+   * The per-epoch (or per-step) numbers of the stored runs, one value a row. The shared machinery
+   * writes them to metrics.csv after `report`, and with `outputs.tensorboard: true` to one
+   * TensorBoard events file per run. A kind without it writes neither (and rejects the option).
+   */
+  metrics?(input: StudyReportInput<Spec, Run, Result>): MetricRow[];
   /** Writes report.md, results.json and the figures into `input.dir`. */
   report(
     input: StudyReportInput<Spec, Run, Result>,
@@ -179,7 +198,7 @@ export interface BaseStudySpec {
   kind: string;
   backend: string;
   firstSeed: number;
-  outputs: { dir: string };
+  outputs: { dir: string; tensorboard?: boolean };
 }
 
 const nameField = z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only');
@@ -204,6 +223,8 @@ export function studySpecFields<K extends string>(kind: K) {
 /** The `outputs` fields every kind shares; spread them into the kind's outputs object. */
 export const studyOutputsFields = {
   dir: z.string().min(1),
+  /** Also write the `metrics` rows as TensorBoard event files, `<dir>/tensorboard/<run id>/`. */
+  tensorboard: z.boolean().optional(),
 };
 
 /** Identity function that gives a study kind its full type (like Vite's defineConfig). */

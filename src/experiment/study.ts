@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dirArtifacts, readJsonFile } from './artifacts.ts';
+import { writeStudyExports } from './exports.ts';
 import { runConfigHash } from './hash.ts';
 import { RunStore, type UnreadableRun } from './store.ts';
 import type {
@@ -109,7 +110,8 @@ export class PartialReportError extends Error {
 /**
  * Writes a study's report from what `loadStudy` gathered. A report with missing runs is refused
  * (it would quote n seeds it does not have) unless `allowPartial`; the kind's report then names
- * the missing and failed runs, and computes n from what it has.
+ * the missing and failed runs, and computes n from what it has. Then metrics.csv (and TensorBoard
+ * events) from the kind's `metrics`, and nmfinit's version and commit in results.json and report.md.
  */
 export async function writeReport(
   study: LoadedStudy,
@@ -126,5 +128,6 @@ export async function writeReport(
       );
     log(`warning: ${text}; the report says so`);
   }
-  return study.kind.report(study.input, { log });
+  const files = await study.kind.report(study.input, { log });
+  return writeStudyExports(study.kind, study.input, files);
 }

@@ -33,6 +33,10 @@ export function validateSpec(kind: AnyKind, raw: unknown): BaseStudySpec {
   } catch (e) {
     throw new ExperimentSpecError(`invalid experiment spec: ${(e as Error).message}`);
   }
+  if (spec.outputs.tensorboard === true && !kind.metrics)
+    throw new ExperimentSpecError(
+      `invalid experiment spec: outputs.tensorboard: study kind '${kind.name}' records no per-epoch numbers to write; remove the option`,
+    );
   try {
     getBackend(spec.backend);
   } catch (e) {

@@ -14,7 +14,7 @@ export interface WorkerInit {
   kind: string;
   data: unknown;
   cacheDir: string;
-  /** The output directory: checkpoints live under it. */
+  /** The output directory: checkpoints and a run's exports live under it. */
   dir: string;
   pluginModules: string[];
 }
@@ -53,6 +53,7 @@ port.on('message', async (message: ToWorker) => {
     const hash = runConfigHash(kind.name, kind.resultVersion, config);
     const result = await kind.execute(config, init.data, {
       cacheDir: init.cacheDir,
+      dir: init.dir,
       rng: Rng.seeded(config.seed),
       backend: getBackend(config.backend),
       emit,

@@ -22,6 +22,26 @@ export {
   SERIES_COLORS,
   validateLossPlotSpec,
 } from './loss-plot-spec.ts';
-export { nmfinitProvenance, type Provenance } from './provenance.ts';
+export {
+  formatMetricValue,
+  METRICS_CSV_COLUMNS,
+  type MetricRow,
+  metricsCsv,
+  writeMetricsCsv,
+} from './metrics-csv.ts';
+export {
+  nmfinitProvenance,
+  type Provenance,
+  provenanceLine,
+  provenanceOf,
+  stampProvenance,
+} from './provenance.ts';
 export { svgToPng } from './render.ts';
+export {
+  encodeRunEvents,
+  maskedCrc32c,
+  tensorboardTag,
+  tfRecord,
+  writeTensorboardEvents,
+} from './tensorboard.ts';
 export { writeFigure } from './write-figure.ts';

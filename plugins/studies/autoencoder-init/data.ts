@@ -123,17 +123,7 @@ function writePcaReferences(spec: ExperimentSpec, data: PrepareData, ctx: StudyC
           `outputs.pcaRank: ${rank} is more than the ${Math.min(split, d.dim)} components '${label}' (${s.count} samples) has`,
         );
       }
-      const ref = pcaReference(
-        ctx.artifacts,
-        label,
-        s.count,
-        d.train.images,
-        n,
-        split,
-        d.dim,
-        rank,
-        ctx.backend,
-      );
+      const ref = pcaReference(ctx, label, s.count, d.train.images, n, split, d.dim, rank, ctx.backend);
       ctx.log(`PCA rank ${rank} on ${label} (${s.count}): validation MSE ${ref.valMse.toFixed(5)}`);
     }
   }

@@ -26,6 +26,8 @@ export interface RunConfig {
   initData?: { samples: number };
   /** Save a checkpoint every this many epochs (from a 'model-checkpoint' callback). */
   checkpointEvery?: number;
+  /** Files the run writes besides its result (outputs.weights); not part of its identity. */
+  exports?: { weights?: 'safetensors' };
 }
 
 /** A result set of the report: one plot and one grid. */
@@ -82,6 +84,7 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
               ...(recipe ? { recipe: recipe.label } : {}),
               ...(initData ? { initData } : {}),
               ...(checkpoint ? { checkpointEvery: checkpoint.every } : {}),
+              ...(spec.outputs.weights ? { exports: { weights: spec.outputs.weights } } : {}),
             });
           }
         }

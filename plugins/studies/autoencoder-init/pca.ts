@@ -1,4 +1,10 @@
-import { fitPca, pcaReconstructionMse, pcaTrainMseFromEigenvalues, type StudyArtifacts, z } from 'nmfinit';
+import {
+  cachedFitPca,
+  pcaReconstructionMse,
+  pcaTrainMseFromEigenvalues,
+  type StudyContext,
+  z,
+} from 'nmfinit';
 
 /** The PCA error a linear autoencoder with a `rank`-wide bottleneck reaches on a result set's split. */
 export const pcaReferenceSchema = z.object({
@@ -20,10 +26,11 @@ export const PCA_FOLDER = 'pca';
 /**
  * Fits PCA on the training part of the first `n` samples and measures its reconstruction MSE on
  * the validation part (the same split the runs use). Kept as an artifact beside the runs, and
- * reused when one with the same split is there.
+ * reused when one with the same split is there; the fit itself is cached in the cache directory,
+ * keyed by the training samples and rank, so another study on the same data does not refit.
  */
 export function pcaReference(
-  artifacts: StudyArtifacts,
+  ctx: Pick<StudyContext, 'artifacts' | 'cacheDir' | 'log'>,
   datasetLabel: string,
   samples: number | 'all',
   images: Float32Array,
@@ -33,6 +40,7 @@ export function pcaReference(
   rank: number,
   backend: string,
 ): PcaReference {
+  const { artifacts } = ctx;
   const name = `${PCA_FOLDER}/${datasetLabel}__${samples}__rank${rank}.json`;
   if (artifacts.exists(name)) {
     try {
@@ -45,7 +53,7 @@ export function pcaReference(
   const t0 = performance.now();
   const train = images.subarray(0, split * d);
   const val = images.subarray(split * d, n * d);
-  const pca = fitPca(train, split, d, rank, { backend });
+  const { pca } = cachedFitPca(train, split, d, rank, { backend, cacheDir: ctx.cacheDir, log: ctx.log });
   const ref: PcaReference = {
     datasetLabel,
     samples,

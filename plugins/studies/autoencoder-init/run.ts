@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   Adam,
   autoencoder,
@@ -9,6 +10,7 @@ import {
   initializerData,
   initializers,
   learningRateSchedule,
+  nmfinitProvenance,
   type Optimizer,
   type Parameter,
   type RateControl,
@@ -17,6 +19,7 @@ import {
   type Sequential,
   Sgd,
   sampleTrainingRows,
+  saveSafetensors,
   Tensor,
   TrainingDivergedError,
   validationSplitIndex,
@@ -199,6 +202,8 @@ export async function executeRun(
         }
       : undefined;
   if (stopped) log(`early stopping at epoch ${stopped.stoppedEpoch} (best epoch ${stopped.bestEpoch})`);
+  if (config.exports?.weights === 'safetensors')
+    exportWeights(model, config, ctx.dir, history, diverged, stopped);
   model.dispose();
   return {
     trainSamples: history.trainSamples,
@@ -215,6 +220,39 @@ export async function executeRun(
     timing: { initializerSeconds, trainingSeconds: history.seconds },
     ...(stopped ? { earlyStopping: stopped } : {}),
   };
+}
+
+/**
+ * The trained weights as `<dir>/weights/<run id>.safetensors`: tensors `dense_<i>/kernel`
+ * (fanIn × fanOut, y = act(x·kernel + bias)) and `dense_<i>/bias`, float32, with the run, its
+ * activations and nmfinit's version in the metadata.
+ */
+function exportWeights(
+  model: Sequential,
+  config: RunConfig,
+  dir: string,
+  history: History,
+  diverged: AutoencoderResult['diverged'],
+  stopped: AutoencoderResult['earlyStopping'],
+): void {
+  const p = nmfinitProvenance();
+  saveSafetensors(
+    join(dir, 'weights', `${config.id}.safetensors`),
+    model.parameters.map((q) => ({ name: q.name, shape: q.value.shape, data: q.value.data })),
+    {
+      format: 'nmfinit',
+      run: config.id,
+      dataset: config.datasetLabel,
+      initializer: config.initializerLabel,
+      seed: String(config.seed),
+      activations: model.layers.map((l) => l.activation).join(','),
+      epochs: String(history.loss.length),
+      ...(stopped?.restoredBestWeights ? { restored_best_epoch: String(stopped.bestEpoch) } : {}),
+      ...(diverged ? { diverged_at_epoch: String(diverged.epoch) } : {}),
+      nmfinit: p.version,
+      ...(p.commit ? { commit: p.commit } : {}),
+    },
+  );
 }
 
 function takeSnapshot(

@@ -186,6 +186,8 @@ export const experimentSpecSchema = z
         lossScale: z.enum(['log', 'linear']).default('log'),
         /** A target to judge (candidates against baselines); its verdict is generated into report.md. */
         target: targetSpec.optional(),
+        /** Export each run's trained weights: `<dir>/weights/<run id>.safetensors` (loadSafetensors reads it). */
+        weights: z.enum(['safetensors']).optional(),
       })
       .strict(),
   })

@@ -1,4 +1,12 @@
-import { datasets, fitPca, loadDataset, pcaReconstructionMse, type StudyContext, z } from 'nmfinit';
+import {
+  type CachedPcaOptions,
+  cachedFitPca,
+  datasets,
+  loadDataset,
+  pcaReconstructionMse,
+  type StudyContext,
+  z,
+} from 'nmfinit';
 import type { ShallowPcaDataset, ShallowPcaSpec } from './spec.ts';
 
 /** What every run of one data set shares (typed arrays over SharedArrayBuffers reach workers without a copy). */
@@ -64,11 +72,11 @@ export function paperScale(train: Float32Array, test: Float32Array) {
  * PCA of the second moment E[xxᵀ] (no centring), as the authors' PCA line: fitPca on the samples
  * and their negatives, whose mean is exactly 0 and whose covariance is the second moment.
  */
-function uncentredPca(x: Float32Array, n: number, d: number, k: number) {
+function uncentredPca(x: Float32Array, n: number, d: number, k: number, cache: CachedPcaOptions) {
   const both = new Float32Array(2 * n * d);
   both.set(x);
   for (let i = 0; i < x.length; i++) both[x.length + i] = -x[i];
-  const pca = fitPca(both, 2 * n, d, k);
+  const { pca } = cachedFitPca(both, 2 * n, d, k, cache);
   pca.mean.fill(0); // exactly 0 by symmetry; clears round-off
   return pca;
 }
@@ -115,10 +123,12 @@ export async function prepareDataset(
     test = shared(testSet.images.length);
     test.set(testSet.images);
   }
+  // Cached in the cache directory by the samples' bytes and K: another study on the same data does not refit.
+  const cache = { cacheDir: ctx.cacheDir, log: ctx.log };
   const pca =
     entry.preprocess === 'paper'
-      ? uncentredPca(train, trainSet.count, d, entry.k)
-      : fitPca(train, trainSet.count, d, entry.k);
+      ? uncentredPca(train, trainSet.count, d, entry.k, cache)
+      : cachedFitPca(train, trainSet.count, d, entry.k, cache).pca;
   const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d);
   return {
     d,
