@@ -15,6 +15,7 @@ import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
 import type { StoredRun } from '../src/experiment/study-kind.ts';
 import { METRICS_CSV_COLUMNS, type MetricRow, metricsCsv } from '../src/report/metrics-csv.ts';
+import { nmfinitProvenance, provenanceLine } from '../src/report/provenance.ts';
 import { tensorboardTag } from '../src/report/tensorboard.ts';
 import { tinyAutoencoderSpec, tinyNmfIdentitySpec } from './helpers/tiny-studies.ts';
 
@@ -253,6 +254,16 @@ describe('metrics.csv', () => {
     await expect(
       runExperiment({ ...tinyNmfIdentitySpec(dir), outputs: { dir, tensorboard: 'yes' } }, options),
     ).rejects.toThrow(/outputs\.tensorboard/);
+  });
+});
+
+describe('provenance in results.json of the kinds with metrics', () => {
+  it('autoencoder-init, shallow-pca and sae name the nmfinit version and commit', () => {
+    for (const dir of [aeDir, pcaDir, saeDir]) {
+      const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+      expect(results.nmfinit, dir).toEqual(nmfinitProvenance());
+      expect(readFileSync(join(dir, 'report.md'), 'utf8')).toContain(`Written by ${provenanceLine()}.`);
+    }
   });
 });
 

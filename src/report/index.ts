@@ -34,6 +34,7 @@ export {
   type Provenance,
   provenanceLine,
   provenanceOf,
+  provenanceSchema,
   stampProvenance,
 } from './provenance.ts';
 export { svgToPng } from './render.ts';

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { writeFileAtomicSync } from '../util/files.ts';
 
 /** Which nmfinit wrote a result: its version and, in a git checkout, the commit. */
@@ -69,6 +70,11 @@ export function provenanceOf(root: string | null): Provenance {
   }
   return { version, commit, dirty };
 }
+
+/** Provenance as results.json holds it (under `nmfinit`), for kinds whose results schema is strict. */
+export const provenanceSchema = z
+  .object({ version: z.string(), commit: z.string().nullable(), dirty: z.boolean().nullable() })
+  .strict();
 
 let cached: Provenance | undefined;
 

@@ -11,6 +11,7 @@ import {
   meanSd,
   PRIMARY_TEST,
   PRIMARY_TEST_REASON,
+  provenanceSchema,
   type ResultSetVerdict,
   resultSetVerdict,
   SEED_CLAIM,
@@ -105,6 +106,8 @@ const verdictJson = z
 export const resultsFileSchema = z
   .object({
     schema: z.literal(RESULTS_SCHEMA),
+    /** Stamped by the shared machinery after the report is written (absent only before). */
+    nmfinit: provenanceSchema.optional(),
     generatedAt: z.string(),
     environment: z.object({
       node: z.string(),
