@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { loadOrBuildCachedSplit } from '../src/data/binary-cache.ts';
+import { runExperiment } from '../src/experiment/run.ts';
+import { loadStudy } from '../src/experiment/study.ts';
 import { removeStaleTempFiles, tempPathFor, writeFileAtomicSync } from '../src/util/files.ts';
 import { hostTag } from '../src/util/owner.ts';
 
@@ -65,7 +68,10 @@ describe('temp files of atomic writes', () => {
         dataset: 'toy',
         split: 'train',
         key: 'k',
-        build: () => (builds++, { train: split, test: split }),
+        build: () => {
+          builds++;
+          return { train: split, test: split };
+        },
       });
     await load();
     expect([existsSync(orphan), existsSync(live), existsSync(foreign)]).toEqual([false, true, true]);
@@ -84,4 +90,60 @@ describe('temp files of atomic writes', () => {
     writeFileAtomicSync(join(dir, 'r3.json'), '{}\n');
     expect([existsSync(orphan), existsSync(live)]).toEqual([false, true]);
   });
+});
+
+describe('one lock per run', () => {
+  // The README's small study kind (its report is one table): the machinery is what is tested.
+  const kindModule = new URL('../experiments/custom-study-kind.ts', import.meta.url).href;
+  const options = { plugins: [...BUILTIN_PLUGIN_MODULES, kindModule], progress: 'none' as const, workers: 1 };
+  const spec = (dir: string) => ({
+    kind: 'uniform-means',
+    name: 'locks',
+    sizes: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => i * 200_000),
+    outputs: { dir },
+  });
+  const ids = (dir: string) =>
+    loadStudy([dir])
+      .input.runs.map((r) => r.config.id)
+      .sort();
+
+  it('lets two runs of one study on one directory train each run once, and both end with every run stored', async () => {
+    const dir = join(root, 'two');
+    const cacheDir = join(root, 'two-cache');
+    const [a, b] = await Promise.all([
+      runExperiment(spec(dir), { ...options, cacheDir, log: () => {} }),
+      runExperiment(spec(dir), { ...options, cacheDir, log: () => {} }),
+    ]);
+    const all = ids(dir);
+    expect(all).toHaveLength(8);
+    expect([...a.trained, ...b.trained].sort()).toEqual(all);
+    // Each process trained its share and saw the rest stored by the other.
+    expect([...a.trained, ...a.storedElsewhere].sort()).toEqual(all);
+    expect([...b.trained, ...b.storedElsewhere].sort()).toEqual(all);
+    expect(readdirSync(join(dir, 'locks'))).toEqual([]);
+  }, 60_000);
+
+  it('waits for a run a live process holds, saying whose it is, and trains it once the lock is given up', async () => {
+    const dir = join(root, 'held');
+    const held = 'n200000';
+    const lock = join(dir, 'locks', `${held}.lock`);
+    mkdirSync(join(dir, 'locks'), { recursive: true });
+    writeFileSync(lock, `${process.pid} ${hostTag()}\n`);
+    // A lock of a dead process is taken over without waiting.
+    writeFileSync(join(dir, 'locks', 'n400000.lock'), `${await deadPid()} ${hostTag()}\n`);
+    const logs: string[] = [];
+    const outcome = await runExperiment(spec(dir), {
+      ...options,
+      cacheDir: join(root, 'held-cache'),
+      log: (m) => {
+        logs.push(m);
+        // The holder "dies" once it has been named: its run is handed back.
+        if (m.includes('being trained by')) rmSync(lock);
+      },
+    });
+    expect(logs).toContain(`${held}: being trained by pid ${process.pid} on ${hostTag()}; waiting for it`);
+    expect(logs.filter((m) => m.includes('being trained by'))).toHaveLength(1);
+    expect(outcome.trained.sort()).toEqual(ids(dir));
+    expect(outcome.trained).toHaveLength(8);
+  }, 60_000);
 });
