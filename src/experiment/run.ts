@@ -113,7 +113,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const store = new RunStore(dir);
   store.ensureWritable();
   const cacheDir = ensureDirectory(overrides.cacheDir ?? defaultCacheDir(), '--cache-dir');
-  const backend = spec.backend === 'auto' ? autoBackendName() : spec.backend;
+  const backend = spec.backend === 'auto' ? autoBackendName(cacheDir) : spec.backend;
   const workers = overrides.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new ExperimentSpecError(`--workers must be a positive integer, got ${workers}`);
