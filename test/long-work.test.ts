@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { loadOrBuildCachedSplit } from '../src/data/binary-cache.ts';
+import { PlainReporter } from '../src/experiment/progress.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy } from '../src/experiment/study.ts';
 import { removeStaleTempFiles, tempPathFor, writeFileAtomicSync } from '../src/util/files.ts';
@@ -146,4 +147,60 @@ describe('one lock per run', () => {
     expect(outcome.trained.sort()).toEqual(ids(dir));
     expect(outcome.trained).toHaveLength(8);
   }, 60_000);
+});
+
+describe('the ETA', () => {
+  // Three runs of very different work, as a kind's `cost` says: 1, 3 and 6 units.
+  const runs = [
+    { id: 'small', seed: 0, backend: 'reference', units: 1 },
+    { id: 'medium', seed: 0, backend: 'reference', units: 3 },
+    { id: 'large', seed: 0, backend: 'reference', units: 6 },
+  ];
+  const cost = (c: unknown) => (c as { units: number }).units;
+  const run = (id: string) => runs.find((r) => r.id === id)!;
+  /** A reporter on a fake clock; `eta()` reads the seconds from its latest line. */
+  function reporter() {
+    let ms = 0;
+    const lines: string[] = [];
+    const r = new PlainReporter(
+      runs,
+      cost,
+      (l) => lines.push(l),
+      () => ms,
+    );
+    r.start(runs.length, 0);
+    const eta = () => {
+      const m = /ETA (?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(lines.at(-1) ?? '');
+      if (!m) throw new Error(`no ETA in '${lines.at(-1)}'`);
+      return 3600 * Number(m[1] ?? 0) + 60 * Number(m[2] ?? 0) + Number(m[3] ?? 0);
+    };
+    return { r, eta, at: (seconds: number) => (ms = seconds * 1000) };
+  }
+
+  it('after the first run is the remaining cost × (elapsed / cost done), not runs left × mean run time', () => {
+    const a = reporter();
+    a.r.runStarted(0, run('small'));
+    a.at(10);
+    a.r.runFinished(0, run('small'), 'ok');
+    // 9 units left at 10 s a unit; the naive count would say 2 runs × 10 s = 20 s.
+    expect(a.eta()).toBe(90);
+
+    const b = reporter();
+    b.r.runStarted(0, run('large'));
+    b.at(60);
+    b.r.runFinished(0, run('large'), 'ok');
+    // 4 units left at 10 s a unit; the naive count says 2 × 60 s = 120 s.
+    expect(b.eta()).toBe(40);
+  });
+
+  it('counts the finished fraction of runs in flight', () => {
+    const a = reporter();
+    a.r.runStarted(0, run('small'));
+    a.r.runStarted(1, run('medium'));
+    a.at(12);
+    // The medium run is a third done (1 unit) when the small one finishes: 2 units in 12 s.
+    a.r.runEvent(1, run('medium'), { type: 'epoch', epoch: 1, epochs: 3, loss: 0.5 });
+    a.r.runFinished(0, run('small'), 'ok');
+    expect(a.eta()).toBe((12 * (10 - 2)) / 2);
+  });
 });
