@@ -2,15 +2,24 @@
 // writer is removed later, a live writer's is not), one lock per run (two processes on one output
 // directory train each run once), every cache under the run's cache dir, and an ETA weighted by cost.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
+import { loadSpecFile } from '../src/cli/run-command.ts';
 import { loadOrBuildCachedSplit } from '../src/data/binary-cache.ts';
 import { PlainReporter } from '../src/experiment/progress.ts';
 import { runExperiment } from '../src/experiment/run.ts';
-import { loadStudy } from '../src/experiment/study.ts';
+import { loadStudy, writeReport } from '../src/experiment/study.ts';
 import { removeStaleTempFiles, tempPathFor, writeFileAtomicSync } from '../src/util/files.ts';
 import { hostTag } from '../src/util/owner.ts';
 
@@ -202,5 +211,63 @@ describe('the ETA', () => {
     a.r.runEvent(1, run('medium'), { type: 'epoch', epoch: 1, epochs: 3, loss: 0.5 });
     a.r.runFinished(0, run('small'), 'ok');
     expect(a.eta()).toBe((12 * (10 - 2)) / 2);
+  });
+});
+
+describe('errors name the file or field', () => {
+  const aeSpec = (dir: string) => ({
+    name: 'names',
+    datasets: [
+      {
+        name: 'synthetic',
+        label: 'blobs',
+        params: { height: 8, width: 8, trainCount: 100, testCount: 20, classes: 3 },
+      },
+    ],
+    model: { sizes: [64, 8, 64] },
+    initializers: [{ name: 'zeros' }],
+    training: { batchSize: 16 },
+    grid: { samples: [{ count: 60, seeds: 1 }], epochs: [1] },
+    backend: 'reference',
+    outputs: { dir },
+  });
+  const quiet = {
+    plugins: [...BUILTIN_PLUGIN_MODULES],
+    progress: 'none' as const,
+    workers: 1,
+    log: () => {},
+  };
+
+  it('nmfinit report on a corrupt spec.json, pca/ or display/ file names that file', async () => {
+    const dir = join(root, 'corrupt');
+    await runExperiment(aeSpec(dir), { ...quiet, cacheDir: join(root, 'corrupt-cache') });
+    const report = async () => writeReport(loadStudy([dir]), { log: () => {} });
+    await report(); // intact: no error
+    for (const sub of ['pca', 'display']) {
+      const file = join(dir, sub, readdirSync(join(dir, sub))[0]);
+      const good = readFileSync(file);
+      writeFileSync(file, '{"unterminated');
+      await expect(report()).rejects.toThrow(`${file}: not valid JSON`);
+      writeFileSync(file, good);
+    }
+    const spec = join(dir, 'spec.json');
+    writeFileSync(spec, '{"name": "names", ');
+    await expect(report()).rejects.toThrow(`${spec}: not valid JSON`);
+  }, 60_000);
+
+  it('an experiment .ts file that throws on import is named', async () => {
+    const file = join(root, 'throws-on-import.ts');
+    writeFileSync(file, "throw new Error('no data set here');\nexport const spec = {};\n");
+    await expect(loadSpecFile(file)).rejects.toThrow(
+      `cannot load experiment file '${file}': no data set here`,
+    );
+  });
+
+  it('outputs.pcaRank beyond the data names the field', async () => {
+    const dir = join(root, 'pca-rank');
+    const spec = { ...aeSpec(dir), outputs: { dir, pcaRank: 5000 } };
+    await expect(runExperiment(spec, { ...quiet, cacheDir: join(root, 'pca-rank-cache') })).rejects.toThrow(
+      /^outputs\.pcaRank: 5000 is more than the \d+ components/,
+    );
   });
 });
