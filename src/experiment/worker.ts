@@ -54,7 +54,7 @@ port.on('message', async (message: ToWorker) => {
     const result = await kind.execute(config, init.data, {
       cacheDir: init.cacheDir,
       rng: Rng.seeded(config.seed),
-      backend: getBackend(config.backend),
+      backend: getBackend(config.backend, { cacheDir: init.cacheDir }),
       emit,
       checkpoints: new RunCheckpoints(init.dir, config.id, hash, (message) => emit({ type: 'log', message })),
     });

@@ -2,12 +2,12 @@
 // memory, so it reads the gemm outputs (P, T) where the gemm wrote them and writes F's float32
 // copy where the next gemm reads it: no copies. Same arithmetic, same order as `cdSweepRows`
 // (the g[s] += δ·G[t, s] correction two lanes at a time with f64x2), so the results are bit-identical.
-// The module is assembled with wabt when this file is first imported and cached under the cache
-// directory, like the backend's own kernels (src/backend/simd/module.ts).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The module is assembled with wabt once per thread, on first use, and cached under the backend's
+// cache directory (the run's), like the backend's own kernels (src/backend/simd/wasm-cache.ts).
+import { type WasmModule, wasmApi } from '../backend/simd/wasm-api.ts';
+import { cachedWasmModule } from '../backend/simd/wasm-cache.ts';
 import type { Backend } from '../backend/types.ts';
-import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { defaultCacheDir } from '../util/files.ts';
 import type { CdSweepArgs } from './cd-sweep.ts';
 
 const WAT = `(module
@@ -91,47 +91,24 @@ const WAT = `(module
     (local.get $viol))
 )`;
 
-interface WasmApiLike {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApiLike }).WebAssembly;
 const FEATURES = { simd: true, threads: true, bulk_memory: true };
 
-async function build(): Promise<object | null> {
-  if (!wasm) return null;
-  const path = join(defaultCacheDir(), 'wasm', `nmf-cd-${sha256Hex(WAT).slice(0, 24)}.wasm`);
+const SOURCE = { name: 'nmf-cd', text: WAT, features: FEATURES };
+
+/** The compiled sweep, built once per thread (cached under `cacheDir`), or null without SIMD or threads. */
+function cdModule(cacheDir: string): WasmModule | null {
   try {
-    return new wasm.Module(readFileSync(path));
+    return cachedWasmModule(SOURCE, cacheDir);
   } catch {
-    // not cached yet, or unreadable: assemble
-  }
-  try {
-    const wabt = await (await import('wabt')).default();
-    const parsed = wabt.parseWat('nmf-cd.wat', WAT, FEATURES);
-    try {
-      parsed.resolveNames();
-      (parsed.validate as (features: object) => void)(FEATURES);
-      const bytes = parsed.toBinary({}).buffer;
-      try {
-        writeFileAtomicSync(path, bytes);
-      } catch {
-        // a read-only cache costs only the next start its assembly
-      }
-      return new wasm.Module(bytes);
-    } finally {
-      parsed.destroy();
-    }
-  } catch {
-    return null; // no SIMD or threads here: the TypeScript sweep runs instead
+    return null; // the TypeScript sweep runs instead
   }
 }
-
-const cdModule = await build();
 
 /** What the wasm sweep needs of a backend: the simd backend's heap. */
 interface HeapBackend extends Backend {
   readonly heap: { readonly memory: unknown; owns(view: Float32Array): boolean };
+  /** The run's cache directory, where the backend keeps its compiled kernels. */
+  readonly cacheDir?: string;
 }
 
 type CdSweepFn = (
@@ -152,10 +129,12 @@ type CdSweepFn = (
  * `cdSweepRows`). Every buffer passed to it must live in that memory (`backend.alloc`).
  */
 export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Array) => number) | null {
-  const heap = (backend as Partial<HeapBackend>).heap;
-  if (!cdModule || !heap?.memory || typeof heap.owns !== 'function') return null;
-  const instance = new wasm!.Instance(cdModule, { env: { memory: heap.memory } });
-  const sweep = instance.exports.cd_sweep as CdSweepFn;
+  const { heap, cacheDir } = backend as Partial<HeapBackend>;
+  if (!heap?.memory || typeof heap.owns !== 'function') return null;
+  const module = cdModule(cacheDir ?? defaultCacheDir());
+  if (!module || !wasmApi) return null;
+  const instance = new wasmApi.Instance(module, { env: { memory: heap.memory } });
+  const sweep = (instance.exports as Record<string, unknown>).cd_sweep as CdSweepFn;
   return (a, grad) => {
     for (const b of [a.f, a.f32, a.g, a.p, a.t, grad]) {
       if (!heap.owns(b as unknown as Float32Array))

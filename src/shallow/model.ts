@@ -28,6 +28,8 @@ export interface ShallowOptions {
   initStd?: number;
   /** Storage of the parameters; float64 serves the finite-difference tests. */
   precision?: 'float32' | 'float64';
+  /** Where the compiled SIMD kernels are cached (default: defaultCacheDir(); a run passes its --cache-dir). */
+  cacheDir?: string;
 }
 
 type Buffer = Float32Array | Float64Array;
@@ -106,7 +108,9 @@ export class ShallowAutoencoder {
     const initStd = options.initStd ?? 0.1;
     const float64 = (options.precision ?? 'float32') === 'float64';
     // float32 parameters and scratch live in the SIMD kernels' memory (one block, sized here).
-    const kernels = float64 ? null : instantiateShallowKernels(4 * (8 * d + 8 * k + 2 * d * k) + 16 * 16);
+    const kernels = float64
+      ? null
+      : instantiateShallowKernels(4 * (8 * d + 8 * k + 2 * d * k) + 16 * 16, options.cacheDir);
     let top = 16;
     const make = (n: number): Buffer => {
       if (float64) return new Float64Array(n);

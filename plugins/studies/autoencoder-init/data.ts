@@ -4,6 +4,7 @@ import {
   decodeFloat32,
   encodeFloat32,
   firstOfEachClass,
+  getBackend,
   loadDataset,
   type StudyArtifacts,
   type StudyContext,
@@ -132,7 +133,8 @@ function writePcaReferences(spec: ExperimentSpec, data: PrepareData, ctx: StudyC
         split,
         d.dim,
         rank,
-        ctx.backend,
+        // Created here with the run's cache dir (its kernels are cached there).
+        getBackend(ctx.backend, { cacheDir: ctx.cacheDir }),
       );
       ctx.log(`PCA rank ${rank} on ${label} (${s.count}): validation MSE ${ref.valMse.toFixed(5)}`);
     }

@@ -1,4 +1,11 @@
-import { fitPca, pcaReconstructionMse, pcaTrainMseFromEigenvalues, type StudyArtifacts, z } from 'nmfinit';
+import {
+  type Backend,
+  fitPca,
+  pcaReconstructionMse,
+  pcaTrainMseFromEigenvalues,
+  type StudyArtifacts,
+  z,
+} from 'nmfinit';
 
 /** The PCA error a linear autoencoder with a `rank`-wide bottleneck reaches on a result set's split. */
 export const pcaReferenceSchema = z.object({
@@ -31,7 +38,7 @@ export function pcaReference(
   split: number,
   d: number,
   rank: number,
-  backend: string,
+  backend: Backend,
 ): PcaReference {
   const name = `${PCA_FOLDER}/${datasetLabel}__${samples}__rank${rank}.json`;
   if (artifacts.exists(name)) {
@@ -53,7 +60,7 @@ export function pcaReference(
     trainSamples: split,
     valSamples: n - split,
     trainMse: pcaTrainMseFromEigenvalues(pca),
-    valMse: pcaReconstructionMse(pca, val, n - split, d),
+    valMse: pcaReconstructionMse(pca, val, n - split, d, { backend }),
     seconds: (performance.now() - t0) / 1000,
   };
   artifacts.write(name, ref);

@@ -1,4 +1,13 @@
-import { datasets, fitPca, loadDataset, pcaReconstructionMse, type StudyContext, z } from 'nmfinit';
+import {
+  type Backend,
+  datasets,
+  fitPca,
+  getBackend,
+  loadDataset,
+  pcaReconstructionMse,
+  type StudyContext,
+  z,
+} from 'nmfinit';
 import type { ShallowPcaDataset, ShallowPcaSpec } from './spec.ts';
 
 /** What every run of one data set shares (typed arrays over SharedArrayBuffers reach workers without a copy). */
@@ -64,11 +73,11 @@ export function paperScale(train: Float32Array, test: Float32Array) {
  * PCA of the second moment E[xxᵀ] (no centring), as the authors' PCA line: fitPca on the samples
  * and their negatives, whose mean is exactly 0 and whose covariance is the second moment.
  */
-function uncentredPca(x: Float32Array, n: number, d: number, k: number) {
+function uncentredPca(x: Float32Array, n: number, d: number, k: number, backend: Backend) {
   const both = new Float32Array(2 * n * d);
   both.set(x);
   for (let i = 0; i < x.length; i++) both[x.length + i] = -x[i];
-  const pca = fitPca(both, 2 * n, d, k);
+  const pca = fitPca(both, 2 * n, d, k, { backend });
   pca.mean.fill(0); // exactly 0 by symmetry; clears round-off
   return pca;
 }
@@ -115,11 +124,13 @@ export async function prepareDataset(
     test = shared(testSet.images.length);
     test.set(testSet.images);
   }
+  // 'auto' as before, resolved and its kernels cached under the run's cache dir.
+  const backend = getBackend('auto', { cacheDir: ctx.cacheDir });
   const pca =
     entry.preprocess === 'paper'
-      ? uncentredPca(train, trainSet.count, d, entry.k)
-      : fitPca(train, trainSet.count, d, entry.k);
-  const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d);
+      ? uncentredPca(train, trainSet.count, d, entry.k, backend)
+      : fitPca(train, trainSet.count, d, entry.k, { backend });
+  const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d, { backend });
   return {
     d,
     k: entry.k,

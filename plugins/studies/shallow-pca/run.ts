@@ -106,6 +106,7 @@ export async function executeRun(
       outputBias: run.outputBias,
       lr: run.lr,
       initStd: run.initStd,
+      cacheDir: ctx.cacheDir,
     },
     ctx.rng.child('init'),
   );

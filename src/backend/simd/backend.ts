@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { defaultCacheDir } from '../../util/files.ts';
 import { referenceKernels } from '../kernels.ts';
 import { checkGemmArgs } from '../reference.ts';
 import { type ActivationName, type Backend, defineBackend, type ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
 import { type HeapOptions, WasmHeap } from './heap.ts';
-import { defaultSimdModule, type GemmRowsArgs, type SimdExports, type SimdModule } from './module.ts';
+import { type GemmRowsArgs, type SimdExports, type SimdModule, simdModule, simdSupported } from './module.ts';
 import { Staging } from './staging.ts';
 import { GemmHelpers } from './threads.ts';
 import { wasmApi } from './wasm-api.ts';
@@ -23,8 +24,10 @@ export interface GemmBlocking {
 export const DEFAULT_GEMM_BLOCKING: GemmBlocking = { mc: 120, kc: 256, nc: 1024 };
 
 export interface SimdBackendOptions extends HeapOptions {
-  /** Kernels for another micro-tile, from `await buildSimdModule(shape)` (default: the 5×8 module). */
+  /** Kernels for another micro-tile, from `simdModule(shape)` (default: the 5×8 module). */
   module?: SimdModule;
+  /** Where the compiled kernels are cached (default: defaultCacheDir(); a run passes its --cache-dir). */
+  cacheDir?: string;
   blocking?: Partial<GemmBlocking>;
   /**
    * Threads one gemm is split across, this one included (default 1). Off by default: it pays only
@@ -45,6 +48,8 @@ const THREADED_MIN_MACS = 1 << 20;
 export class SimdBackend implements Backend {
   readonly name = 'simd';
   readonly description: string;
+  /** The cache directory its kernels (this and the NMF sweep's, cd-sweep-wasm.ts) are cached in. */
+  readonly cacheDir: string;
   readonly heap: WasmHeap;
   readonly shape: GemmShape;
   readonly blocking: GemmBlocking;
@@ -56,8 +61,13 @@ export class SimdBackend implements Backend {
   private readonly helpers: GemmHelpers | null;
 
   constructor(options: SimdBackendOptions = {}) {
-    const module = options.module ?? defaultSimdModule.module;
-    if (!module) throw new Error(`simd backend unavailable: ${defaultSimdModule.error}`);
+    this.cacheDir = options.cacheDir ?? defaultCacheDir();
+    let module: SimdModule;
+    try {
+      module = options.module ?? simdModule(undefined, this.cacheDir);
+    } catch (e) {
+      throw new Error(`simd backend unavailable: ${(e as Error).message}`);
+    }
     this.shape = module.shape;
     const blocking = { ...DEFAULT_GEMM_BLOCKING, ...options.blocking };
     for (const [key, v] of Object.entries(blocking)) {
@@ -336,7 +346,7 @@ function needLength(kernel: string, name: string, buffer: Float32Array, need: nu
 
 let sharedMemoryProbe: boolean | null = null;
 
-/** True when this runtime compiled the SIMD module and can create a shared WebAssembly memory. */
+/** True when this runtime runs WebAssembly SIMD with threads and can create a shared WebAssembly memory. */
 export function simdAvailable(): boolean {
   if (sharedMemoryProbe === null) {
     try {
@@ -346,7 +356,7 @@ export function simdAvailable(): boolean {
       sharedMemoryProbe = false;
     }
   }
-  return sharedMemoryProbe && defaultSimdModule.module !== null;
+  return sharedMemoryProbe && simdSupported();
 }
 
 export const simdBackendFactory = defineBackend({
@@ -361,5 +371,5 @@ export const simdBackendFactory = defineBackend({
     .strict(),
   priority: 100,
   isAvailable: simdAvailable,
-  create: ({ threads }) => new SimdBackend({ threads }),
+  create: ({ threads }, context) => new SimdBackend({ threads, cacheDir: context?.cacheDir }),
 });
