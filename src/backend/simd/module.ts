@@ -66,7 +66,27 @@ export interface SimdExports {
     hasGw: number,
     hasGx: number,
   ): void;
+  /** Rows r0..r1 of csrTimes (see sparse-wat.ts); the arguments in the order of CsrRowsArgs. */
+  csr_rows(...args: CsrRowsArgs): void;
 }
+
+/** csr_rows' arguments (addresses in bytes, flags 0/1). */
+export type CsrRowsArgs = [
+  ptr: number,
+  idx: number,
+  v: number,
+  b: number,
+  bRows: number,
+  k: number,
+  out: number,
+  outF64: number,
+  accumulate: number,
+  r0: number,
+  r1: number,
+  count: number,
+  stride: number,
+  nnz: number,
+];
 
 /** transA, transB, m, n, k, a, b, c, accumulate, i0, i1, aPack, bPack, mc, kc, nc (flags 0/1, addresses in bytes). */
 export type GemmRowsArgs = [
