@@ -24,4 +24,5 @@ export {
 } from './loss-plot-spec.ts';
 export { nmfinitProvenance, type Provenance } from './provenance.ts';
 export { svgToPng } from './render.ts';
+export { writeVegaFigure } from './vega-figure.ts';
 export { writeFigure } from './write-figure.ts';

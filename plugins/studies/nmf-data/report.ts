@@ -4,14 +4,12 @@
 import { join } from 'node:path';
 import {
   decodeFloat32,
-  PNG_SCALE,
   type StoredRun,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { componentGridPng } from './grid.ts';
 import type { NmfDataResult, NmfDataRun } from './run.ts';
@@ -121,7 +119,7 @@ export function generatedFindings(points: readonly CurvePoint[]): string[] {
 }
 
 async function learningCurve(dir: string, dataset: string, points: readonly CurvePoint[]): Promise<string[]> {
-  const svg = await vegaLiteToSvg({
+  return writeVegaFigure(dir, `learning-curve_${dataset}`, {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `${dataset}: NMF test MSE against training samples`,
     width: 520,
@@ -144,9 +142,7 @@ async function learningCurve(dir: string, dataset: string, points: readonly Curv
       },
       color: { field: 'series', type: 'nominal', title: null },
     },
-    config: { font: 'DejaVu Sans' },
   });
-  return writeFigure(join(dir, `learning-curve_${dataset}`), { svg, png: svgToPng(svg, PNG_SCALE) });
 }
 
 const gridFile = (r: NmfDataRun) =>

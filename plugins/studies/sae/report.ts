@@ -1,15 +1,12 @@
 import { join } from 'node:path';
 import {
-  FONT_FAMILY,
   formatMeanSd,
   imageGridPng,
-  PNG_SCALE,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { dataArtifactSchema } from './data.ts';
 import type { SaeResult } from './run.ts';
@@ -17,14 +14,6 @@ import { entryLabel, type SaeRun, type SaeSpec } from './spec.ts';
 import { ALPHA, auxVerdicts, type ConfigComparison, dictionaryVerdicts, type StoredSae } from './verdicts.ts';
 
 type Input = StudyReportInput<SaeSpec, SaeRun, SaeResult>;
-
-async function figure(dir: string, name: string, spec: object): Promise<string> {
-  const svg = await vegaLiteToSvg({ ...spec, config: { font: FONT_FAMILY } } as Parameters<
-    typeof vegaLiteToSvg
-  >[0]);
-  writeFigure(join(dir, name), { svg, png: svgToPng(svg, PNG_SCALE) });
-  return `${name}.png`;
-}
 
 const auxName = (aux: boolean) => (aux ? 'with AuxK' : 'without AuxK');
 const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
@@ -200,7 +189,7 @@ export async function writeSaeReport(
       [`dead-${label}`, curveSpec(label, here, 'deadFraction')],
       [`density-${label}`, densitySpec(label, here)],
     ] as const) {
-      figures.push(await figure(dir, name, fig));
+      figures.push(...(await writeVegaFigure(dir, name, fig)));
       lines.push(`![${name}](${name}.png)`, '');
     }
     const withAtoms = here.filter((r) => r.result.atoms.most.length > 0);
@@ -221,8 +210,7 @@ export async function writeSaeReport(
           },
         ]),
       });
-      writeFigure(join(dir, `atoms-${label}`), { png });
-      figures.push(`atoms-${label}.png`);
+      figures.push(...writeFigure(join(dir, `atoms-${label}`), { png }));
       lines.push(`![atoms-${label}](atoms-${label}.png)`, '');
     }
   }
@@ -276,5 +264,5 @@ export async function writeSaeReport(
     `${JSON.stringify({ schema: 'nmfinit.sae/1', verdicts, configurations: tables, perConfig: [...aux.configs, ...dict.configs] }, null, 2)}\n`,
   );
   ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures: figures.map((f) => join(dir, f)) };
+  return { reportMd, resultsJson, figures };
 }
