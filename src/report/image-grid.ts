@@ -183,7 +183,9 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
     );
   });
 
-  const width = cellOrigin(0, columns - 1).x + cellWidth + MARGIN;
+  // A title wider than the cells widens the figure rather than running off its edge.
+  const titleWidth = spec.title ? Math.ceil(measureTextWidth(spec.title, titleSize, true)) + 2 * MARGIN : 0;
+  const width = Math.max(cellOrigin(0, columns - 1).x + cellWidth + MARGIN, titleWidth);
   const height = cellOrigin(rows - 1, 0).y + cellHeight + MARGIN;
   const textSvg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +

@@ -16,10 +16,10 @@ import { ALPHA, auxVerdicts, type ConfigComparison, dictionaryVerdicts, type Sto
 type Input = StudyReportInput<SaeSpec, SaeRun, SaeResult>;
 
 const auxName = (aux: boolean) => (aux ? 'with AuxK' : 'without AuxK');
-const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
+export const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
 
 /** Runs grouped by configuration (everything but the seed), in the grid's order. */
-function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
+export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
   const groups = new Map<string, StoredSae[]>();
   for (const r of runs) {
     const key = `${r.config.label}|${configName(r.config)}`;
@@ -64,7 +64,11 @@ function facetted(title: string, rows: object[], layer: object): object {
   };
 }
 
-function curveSpec(label: string, runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFraction') {
+export function curveSpec(
+  label: string,
+  runs: readonly StoredSae[],
+  field: 'normalizedMse' | 'deadFraction',
+) {
   const mse = field === 'normalizedMse';
   return facetted(
     `${label}: ${mse ? 'normalised MSE on the evaluation set' : 'fraction of dead latents'} over training (mean of seeds)`,
@@ -88,7 +92,7 @@ function curveSpec(label: string, runs: readonly StoredSae[], field: 'normalized
 }
 
 /** Latent density: the count of latents per log10-frequency bin (mean of seeds); never-fired latents at the far left. */
-function densitySpec(label: string, runs: readonly StoredSae[]) {
+export function densitySpec(label: string, runs: readonly StoredSae[]) {
   const rows: object[] = [];
   let neverX = 0;
   for (const group of byConfig(runs)) {

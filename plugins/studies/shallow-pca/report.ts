@@ -18,7 +18,7 @@ type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, solid with biases and dashed without.
  */
-function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
@@ -91,7 +91,7 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
 }
 
 /** One run's per-component subspace overlap over time, one line per principal component. */
-function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
+export function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
   const rows = run.result.records.flatMap((r) =>
     r.step === 0 ? [] : r.subspace.map((o, m) => ({ step: r.step, overlap: o, component: `PC ${m + 1}` })),
   );
