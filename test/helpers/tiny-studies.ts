@@ -75,20 +75,20 @@ export const tinySaeSpec = (dir: string) => ({
   outputs: { dir },
 });
 
-/** Shallow autoencoders on a small spiked Gaussian: learning curves against PCA, overlaps. */
+/** Shallow autoencoders on synthetic 8 × 8 images: learning curves against PCA, overlaps, weights. */
 export const tinyShallowPcaSpec = (dir: string) => ({
   kind: 'shallow-pca',
   name: 'shallow-pca-tiny',
   description: 'A tiny shallow-pca study for the report.html tests.',
   datasets: [
     {
-      label: 'spiked',
-      name: 'spiked-gaussian',
-      params: { dim: 12, spikes: [4, 1], trainCount: 1000, testCount: 100 },
-      trainCount: 1000,
-      testCount: 100,
+      label: 'blobs',
+      name: 'synthetic',
+      params: { height: 8, width: 8, trainCount: 400, testCount: 50, classes: 3 },
+      trainCount: 400,
+      testCount: 50,
       k: 2,
-      steps: 1000,
+      steps: 800,
       lr: 0.1,
     },
   ],
