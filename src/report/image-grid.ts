@@ -183,7 +183,9 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
     );
   });
 
-  const width = cellOrigin(0, columns - 1).x + cellWidth + MARGIN;
+  // A title wider than the cells widens the figure rather than running off its edge.
+  const titleWidth = spec.title ? Math.ceil(measureTextWidth(spec.title, titleSize, true)) + 2 * MARGIN : 0;
+  const width = Math.max(cellOrigin(0, columns - 1).x + cellWidth + MARGIN, titleWidth);
   const height = cellOrigin(rows - 1, 0).y + cellHeight + MARGIN;
   const textSvg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
@@ -197,12 +199,30 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
  * Values are clamped to [0, 1] and written as round(255·v); non-finite values are ERROR_COLOR.
  */
 export function imageGridPng(spec: ImageGridSpec): Buffer {
+  return PNG.sync.write(drawGrid(spec, true).png);
+}
+
+/**
+ * The grid as SVG and PNG: the SVG holds the images as one embedded PNG (drawn pixelated) and
+ * the labels as text, so the labels stay sharp and searchable at any size.
+ */
+export function imageGrid(spec: ImageGridSpec): { svg: string; png: Buffer } {
+  const { png: cells, layout } = drawGrid(spec, false);
+  const uri = `data:image/png;base64,${PNG.sync.write(cells).toString('base64')}`;
+  const image =
+    `<image x="0" y="0" width="${layout.width}" height="${layout.height}" ` +
+    `style="image-rendering:pixelated" href="${uri}"/>`;
+  const svg = layout.textSvg.replace(/(<svg[^>]*>)/, `$1${image}`);
+  return { svg, png: imageGridPng(spec) };
+}
+
+function drawGrid(spec: ImageGridSpec, withText: boolean): { png: PNG; layout: ImageGridLayout } {
   const layout = imageGridLayout(spec);
   const [h, w] = spec.imageShape;
   const scale = spec.scale ?? 3;
   const png = new PNG({ width: layout.width, height: layout.height, colorType: 6 });
   png.data.fill(BACKGROUND);
-  compositeText(png, layout.textSvg);
+  if (withText) compositeText(png, layout.textSvg);
   spec.rows.forEach((row, r) => {
     row.images.forEach((img, c) => {
       const { x: x0, y: y0 } = layout.cellOrigin(r, c);
@@ -226,7 +246,7 @@ export function imageGridPng(spec: ImageGridSpec): Buffer {
       }
     });
   });
-  return PNG.sync.write(png);
+  return { png, layout };
 }
 
 /** Draws the text layer (rendered by resvg with the bundled font) over the image: "source over". */

@@ -8,6 +8,7 @@ export {
   type ImageGridRow,
   type ImageGridSpec,
   ImageGridSpecError,
+  imageGrid,
   imageGridLayout,
   imageGridPng,
   validateImageGridSpec,
@@ -18,10 +19,17 @@ export {
   LossPlotSpecError,
   type LossSeries,
   legendLabel,
+  linearDomain,
+  logDomain,
+  logTicks,
   lossPlotVegaLite,
   SERIES_COLORS,
+  seriesStyle,
+  spansDecade,
   validateLossPlotSpec,
 } from './loss-plot-spec.ts';
+export { panelFigure } from './panels.ts';
 export { nmfinitProvenance, type Provenance } from './provenance.ts';
 export { svgToPng } from './render.ts';
+export { writeVegaFigure } from './vega-figure.ts';
 export { writeFigure } from './write-figure.ts';

@@ -3,6 +3,7 @@
 // normalised MSE, L0, dead fraction, latent density, atoms and feature recovery.
 import { defineStudyKind } from 'nmfinit';
 import { prepareSae, type SaeData } from './data.ts';
+import { writeSaeHtml } from './html.ts';
 import { writeSaeReport } from './report.ts';
 import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
 import { checkSae, expandSae, type SaeRun, type SaeSpec, type SaeSpecInput, saeSpecSchema } from './spec.ts';
@@ -40,5 +41,5 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
         ...(d.k ? { k: fewK(d.k) } : {}),
       })),
     }) as SaeSpecInput,
-  report: writeSaeReport,
+  report: async (input, ctx) => ({ ...(await writeSaeReport(input, ctx)), reportHtml: writeSaeHtml(input) }),
 });

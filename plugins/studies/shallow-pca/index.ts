@@ -2,6 +2,7 @@ import { defineStudyKind } from 'nmfinit';
 // The study kind 'shallow-pca': Refinetti & Goldt's shallow autoencoders (ICML 2022) trained by
 // online SGD against the PCA error, with the alignment of w^k to the principal components over time.
 import { prepareAll, type ShallowPcaData } from './data.ts';
+import { writeShallowPcaHtml } from './html.ts';
 import { writeReport } from './report.ts';
 import {
   executeRun,
@@ -51,5 +52,8 @@ export const shallowPcaStudy = defineStudyKind<
       steps: Math.max(1000, Math.round(d.steps / 10)),
     })),
   }),
-  report: writeReport,
+  report: async (input, ctx) => ({
+    ...(await writeReport(input, ctx)),
+    reportHtml: writeShallowPcaHtml(input),
+  }),
 });

@@ -1,14 +1,11 @@
 import { join } from 'node:path';
 import {
-  FONT_FAMILY,
   imageGridPng,
-  PNG_SCALE,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
 import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
@@ -17,18 +14,11 @@ import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 
-async function figure(dir: string, name: string, spec: object): Promise<string> {
-  const withFont = { ...spec, config: { font: FONT_FAMILY } };
-  const svg = await vegaLiteToSvg(withFont as Parameters<typeof vegaLiteToSvg>[0]);
-  writeFigure(join(dir, name), { svg, png: svgToPng(svg, PNG_SCALE) });
-  return `${name}.png`;
-}
-
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, solid with biases and dashed without.
  */
-function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
@@ -101,7 +91,7 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
 }
 
 /** One run's per-component subspace overlap over time, one line per principal component. */
-function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
+export function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
   const rows = run.result.records.flatMap((r) =>
     r.step === 0 ? [] : r.subspace.map((o, m) => ({ step: r.step, overlap: o, component: `PC ${m + 1}` })),
   );
@@ -172,10 +162,22 @@ export async function writeReport(
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
     const title = ds.title ?? ds.label;
-    figures.push(await figure(dir, `curves-${ds.label}`, learningCurveSpec(title, here, pca.pcaMse, pca.k)));
+    figures.push(
+      ...(await writeVegaFigure(
+        dir,
+        `curves-${ds.label}`,
+        learningCurveSpec(title, here, pca.pcaMse, pca.k),
+      )),
+    );
     const shown =
       here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
-    figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(title, shown, spec.overlapThreshold)));
+    figures.push(
+      ...(await writeVegaFigure(
+        dir,
+        `overlap-${ds.label}`,
+        overlapSpec(title, shown, spec.overlapThreshold),
+      )),
+    );
     lines.push(
       `## ${title}`,
       '',
@@ -200,8 +202,7 @@ export async function writeReport(
           images: r.result.weights!.map(weightImage),
         })),
       });
-      writeFigure(join(dir, `weights-${ds.label}`), { png });
-      figures.push(`weights-${ds.label}.png`);
+      figures.push(...writeFigure(join(dir, `weights-${ds.label}`), { png }));
       lines.push(`![learned weights](weights-${ds.label}.png)`, '');
     }
   }
@@ -234,5 +235,5 @@ export async function writeReport(
   writeFileAtomicSync(reportMd, lines.join('\n'));
   writeFileAtomicSync(resultsJson, `${JSON.stringify({ verdicts: all, summaries }, null, 2)}\n`);
   ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures: figures.map((f) => join(dir, f)) };
+  return { reportMd, resultsJson, figures };
 }
