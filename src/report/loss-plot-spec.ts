@@ -23,6 +23,8 @@ export interface LossSeries {
 
 export interface LossPlotSpec {
   title: string;
+  /** A second, smaller title line (how many seeds, what the band shows). */
+  subtitle?: string;
   series: readonly LossSeries[];
   /** A dashed horizontal line, e.g. the PCA rank-32 reconstruction error, with a legend entry. */
   reference?: { label: string; value: number };
@@ -48,7 +50,8 @@ export interface LossPlotSpec {
 
 /**
  * Okabe & Ito's colour-blind-safe categorical palette, reordered so the first colours are the most
- * distinct on white (yellow last). Series keep their colour by position in `series`.
+ * distinct on white (yellow last), then four of Paul Tol's muted colours so that a study of up to
+ * 12 initializers (data-init has 10) never repeats a colour. Series keep their colour by position.
  */
 export const SERIES_COLORS = [
   '#0072B2',
@@ -59,6 +62,10 @@ export const SERIES_COLORS = [
   '#56B4E9',
   '#000000',
   '#F0E442',
+  '#882255',
+  '#332288',
+  '#999933',
+  '#8C564B',
 ] as const;
 /** Point shapes, a second cue besides colour (7 shapes against 8 colours: 56 distinct pairs). */
 const SERIES_SHAPES = [
@@ -198,6 +205,7 @@ const seriesSchema = z
 export const lossPlotSpecSchema = z
   .object({
     title: z.string(),
+    subtitle: z.string().optional(),
     series: z.array(seriesSchema).min(1, 'must be a non-empty array'),
     reference: z
       .object({ label: nonEmptyLabel, value: z.number({ error: got('a finite number') }) })
@@ -420,7 +428,14 @@ export function lossPlotVegaLite(input: LossPlotSpec): TopLevelSpec {
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: spec.title, anchor: 'start', fontSize: 15, fontWeight: 'bold', offset: 10 },
+    title: {
+      text: spec.title,
+      ...(spec.subtitle ? { subtitle: spec.subtitle, subtitleFontSize: 12, subtitleColor: '#444' } : {}),
+      anchor: 'start',
+      fontSize: 15,
+      fontWeight: 'bold',
+      offset: 10,
+    },
     width: spec.width ?? DEFAULT_WIDTH,
     height: spec.height ?? DEFAULT_HEIGHT,
     autosize: { type: 'fit', contains: 'padding' },

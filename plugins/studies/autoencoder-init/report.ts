@@ -372,9 +372,11 @@ export async function writeStudyReport(
         return s;
       });
     const shownName = names.get(set.datasetLabel) ?? set.datasetLabel;
-    const title = `${shownName}: ${samplesText(set.samples)} samples, ${set.epochs} epochs${recipeText(set)}, ${seeds.max > 1 ? `mean of ${seedsText} (band: min–max)` : '1 seed'}`;
+    const title = `${shownName}: ${samplesText(set.samples)} samples, ${set.epochs} epochs${recipeText(set)}`;
+    const subtitle = seeds.max > 1 ? `mean of ${seedsText}; band: lowest to highest seed` : '1 seed';
     const plot = await lossPlot({
       title,
+      subtitle,
       series,
       reference: ref
         ? { label: `PCA rank ${ref.rank} (${ref.valMse.toPrecision(3)})`, value: ref.valMse }
