@@ -3,6 +3,7 @@ import {
   FONT_FAMILY,
   imageGridPng,
   PNG_SCALE,
+  type ShallowBias,
   type StudyReportFiles,
   type StudyReportInput,
   svgToPng,
@@ -11,7 +12,7 @@ import {
   writeFileAtomicSync,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
-import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
+import { BIAS_WORDS, configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
@@ -24,9 +25,16 @@ async function figure(dir: string, name: string, spec: object): Promise<string> 
   return `${name}.png`;
 }
 
+const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
+  ['encoder', [1, 0]],
+  ['none', [6, 3]],
+  ['decoder', [1, 3]],
+  ['both', [6, 2, 1, 2]],
+];
+
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
- * for tied and untied weights, colour for g, solid with biases and dashed without.
+ * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
  */
 function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
   const rows: object[] = [];
@@ -45,13 +53,16 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
         config,
         g: c.activation,
         weights: c.tied ? 'tied weights' : 'untied weights',
-        biases: c.biases ? 'trainable' : 'none',
+        biases: BIAS_WORDS[c.bias],
         step,
         mse: values.reduce((a, b) => a + b, 0) / values.length,
       });
     });
   }
   const seeds = Math.max(...[...groups.values()].map((g) => g.length));
+  // The placements these runs have, each with its dash pattern (the legend lists only those).
+  const present = new Set(runs.map((r) => r.config.bias));
+  const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
   const panels = [...new Set(rows.map((r) => (r as { weights: string }).weights))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -72,6 +83,8 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
               field: 'step',
               type: 'quantitative',
               scale: { type: 'log', nice: false },
+              // 1k, 10k: full numbers on a log axis run into each other.
+              axis: { format: '~s', labelOverlap: 'greedy' },
               title: 'SGD step (one sample each)',
             },
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
@@ -80,13 +93,9 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
               field: 'biases',
               type: 'nominal',
               title: 'biases',
-              scale: {
-                domain: ['trainable', 'none'],
-                range: [
-                  [1, 0],
-                  [6, 3],
-                ],
-              },
+              legend: { symbolType: 'stroke', symbolSize: 900, symbolStrokeWidth: 2 },
+              // Solid for the authors' placement (encoder), long dashes without biases.
+              scale: { domain: dashes.map(([b]) => b), range: dashes.map(([, d]) => d) },
             },
             detail: { field: 'config' },
           },
@@ -118,7 +127,13 @@ function overlapSpec(dataset: string, run: Input['runs'][number], threshold: num
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'SGD step' },
+          x: {
+            field: 'step',
+            type: 'quantitative',
+            scale: { type: 'log', nice: false },
+            axis: { format: '~s', labelOverlap: 'greedy' },
+            title: 'SGD step',
+          },
           y: {
             field: 'overlap',
             type: 'quantitative',
@@ -174,7 +189,8 @@ export async function writeReport(
     const title = ds.title ?? ds.label;
     figures.push(await figure(dir, `curves-${ds.label}`, learningCurveSpec(title, here, pca.pcaMse, pca.k)));
     const shown =
-      here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
+      here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
+      here[0];
     figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(title, shown, spec.overlapThreshold)));
     lines.push(
       `## ${title}`,
