@@ -36,7 +36,10 @@ const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
  */
-function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: number, k: number): object {
+  // A diverged run's last finite losses would stretch the axis over many decades: left out, counted.
+  const runs = all.filter((r) => !r.result.diverged);
+  const diverged = [...new Set(all.filter((r) => r.result.diverged).map((r) => configName(r.config)))];
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
@@ -59,7 +62,7 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
       });
     });
   }
-  const seeds = Math.max(...[...groups.values()].map((g) => g.length));
+  const seeds = Math.max(0, ...[...groups.values()].map((g) => g.length));
   // The placements these runs have, each with its dash pattern (the legend lists only those).
   const present = new Set(runs.map((r) => r.config.bias));
   const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
@@ -68,7 +71,12 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
-      subtitle: `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+      subtitle: [
+        `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+        ...(diverged.length > 0
+          ? [`left out, diverged: ${all.length - runs.length} runs (${diverged.join(', ')})`]
+          : []),
+      ],
     },
     data: { values: rows },
     facet: { column: { field: 'weights', type: 'nominal', title: null, sort: panels } },
