@@ -49,7 +49,8 @@ export function writeShallowPcaHtml(input: Input): string {
     const pca = artifacts.read(`pca/${ds.label}.json`, pcaArtifactSchema);
     const title = ds.title ?? ds.label;
     const shown =
-      here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
+      here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
+      here[0];
     const blocks: HtmlBlock[] = [
       {
         type: 'text',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import {
   imageGridPng,
+  type ShallowBias,
   type StudyReportFiles,
   type StudyReportInput,
   writeFigure,
@@ -8,17 +9,27 @@ import {
   writeVegaFigure,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
-import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
+import { BIAS_WORDS, configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 
+const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
+  ['encoder', [1, 0]],
+  ['none', [6, 3]],
+  ['decoder', [1, 3]],
+  ['both', [6, 2, 1, 2]],
+];
+
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
- * for tied and untied weights, colour for g, solid with biases and dashed without.
+ * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
  */
-export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: number, k: number): object {
+  // A diverged run's last finite losses would stretch the axis over many decades: left out, counted.
+  const runs = all.filter((r) => !r.result.diverged);
+  const diverged = [...new Set(all.filter((r) => r.result.diverged).map((r) => configName(r.config)))];
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
@@ -35,19 +46,27 @@ export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: 
         config,
         g: c.activation,
         weights: c.tied ? 'tied weights' : 'untied weights',
-        biases: c.biases ? 'trainable' : 'none',
+        biases: BIAS_WORDS[c.bias],
         step,
         mse: values.reduce((a, b) => a + b, 0) / values.length,
       });
     });
   }
-  const seeds = Math.max(...[...groups.values()].map((g) => g.length));
+  const seeds = Math.max(0, ...[...groups.values()].map((g) => g.length));
+  // The placements these runs have, each with its dash pattern (the legend lists only those).
+  const present = new Set(runs.map((r) => r.config.bias));
+  const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
   const panels = [...new Set(rows.map((r) => (r as { weights: string }).weights))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
-      subtitle: `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+      subtitle: [
+        `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+        ...(diverged.length > 0
+          ? [`left out, diverged: ${all.length - runs.length} runs (${diverged.join(', ')})`]
+          : []),
+      ],
     },
     data: { values: rows },
     facet: { column: { field: 'weights', type: 'nominal', title: null, sort: panels } },
@@ -62,6 +81,8 @@ export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: 
               field: 'step',
               type: 'quantitative',
               scale: { type: 'log', nice: false },
+              // 1k, 10k: full numbers on a log axis run into each other.
+              axis: { format: '~s', labelOverlap: 'greedy' },
               title: 'SGD step (one sample each)',
             },
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
@@ -70,13 +91,9 @@ export function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: 
               field: 'biases',
               type: 'nominal',
               title: 'biases',
-              scale: {
-                domain: ['trainable', 'none'],
-                range: [
-                  [1, 0],
-                  [6, 3],
-                ],
-              },
+              legend: { symbolType: 'stroke', symbolSize: 900, symbolStrokeWidth: 2 },
+              // Solid for the authors' placement (encoder), long dashes without biases.
+              scale: { domain: dashes.map(([b]) => b), range: dashes.map(([, d]) => d) },
             },
             detail: { field: 'config' },
           },
@@ -108,7 +125,13 @@ export function overlapSpec(dataset: string, run: Input['runs'][number], thresho
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'SGD step' },
+          x: {
+            field: 'step',
+            type: 'quantitative',
+            scale: { type: 'log', nice: false },
+            axis: { format: '~s', labelOverlap: 'greedy' },
+            title: 'SGD step',
+          },
           y: {
             field: 'overlap',
             type: 'quantitative',
@@ -170,7 +193,8 @@ export async function writeReport(
       )),
     );
     const shown =
-      here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
+      here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
+      here[0];
     figures.push(
       ...(await writeVegaFigure(
         dir,
