@@ -27,6 +27,7 @@ import {
 } from 'nmfinit';
 import { readDisplaySets } from './data.ts';
 import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
+import { methodImages, methodImagesMarkdown } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
 import { reconstructionRows } from './recon-grid.ts';
 import type { AutoencoderResult } from './result.ts';
@@ -445,6 +446,10 @@ export async function writeStudyReport(
     );
   }
 
+  // The method's own images: NMF factors and PCA components, from the artifacts prepare kept.
+  const method = methodImages(spec, artifacts, display, names);
+  for (const m of method) figures.push(...writeFigure(join(dir, m.name), await m.draw()));
+
   const results: ResultsFile = {
     schema: RESULTS_SCHEMA,
     generatedAt: new Date().toISOString(),
@@ -494,7 +499,10 @@ export async function writeStudyReport(
 
   const reportMd = join(dir, 'report.md');
   const claimVerdicts = [...claims.values()].map((c) => c.verdict);
-  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input, claimVerdicts, parties));
+  writeFileAtomicSync(
+    reportMd,
+    markdownReport(spec, runs, sections, input, claimVerdicts, parties, methodImagesMarkdown(method)),
+  );
   return { reportMd, resultsJson, figures };
 }
 
@@ -594,6 +602,7 @@ function markdownReport(
   input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
   claims: readonly ResultSetVerdict[],
   parties: ReturnType<typeof claimParties>,
+  method: readonly string[],
 ): string {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
@@ -641,6 +650,7 @@ function markdownReport(
     '## Result sets',
     '',
     ...sections,
+    ...method,
   ].join('\n');
 }
 
