@@ -167,6 +167,11 @@ describe("the autoencoder study's method images", () => {
     expect(imageShapeOf(784, new Map())).toEqual([28, 28]);
     expect(imageShapeOf(10, new Map())).toBeNull();
     expect(imageShapeOf(1, new Map())).toBeNull();
+    // A data set of 64 features that are not pixels: its shape says so, the square count does not count.
+    const flat = new Map([
+      ['flat', { imageShape: [1, 64] as [number, number], originals: [], columnLabels: [] }],
+    ]);
+    expect(imageShapeOf(64, flat)).toBeNull();
   });
 
   it('checks per-cell labels of an image grid, naming the field', () => {

@@ -86,11 +86,15 @@ export function matrixSlices(
   );
 }
 
-/** [h, w] of a data set with `d` pixels per sample, else a perfect square's, else null (not images). */
+/**
+ * [h, w] of a data set of images with `d` pixels per sample; null when the data sets of that size
+ * are not images (shape [1, d]); with no data set's shape known, a perfect square's, else null.
+ */
 export function imageShapeOf(d: number, display: ReadonlyMap<string, DisplaySet>): [number, number] | null {
-  for (const set of display.values()) {
-    const [h, w] = set.imageShape;
-    if (h * w === d && h > 1 && w > 1) return [h, w];
+  const known = [...display.values()].map((s) => s.imageShape).filter(([h, w]) => h * w === d);
+  if (known.length > 0) {
+    const image = known.find(([h, w]) => h > 1 && w > 1);
+    return image ? [image[0], image[1]] : null;
   }
   const side = Math.round(Math.sqrt(d));
   return side > 1 && side * side === d ? [side, side] : null;
