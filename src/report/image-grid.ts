@@ -20,6 +20,11 @@ export interface ImageGridSpec {
   /** One per column, e.g. class names; drawn above the columns (vertically when too wide). */
   columnLabels?: readonly string[];
   title?: string;
+  /**
+   * A short caption above each cell, cellLabels[row][column] (e.g. a component's variance share),
+   * in text 2 px smaller than the labels; every row gets a band for them.
+   */
+  cellLabels?: readonly (readonly string[])[];
   /** White space between cells in px (default max(2, 2·scale)). */
   gap?: number;
   /** Label text size in px (default 14; the title is 2 px larger). */
@@ -78,6 +83,7 @@ export const imageGridSpecSchema = z
       .optional(),
     columnLabels: z.array(z.string()).optional(),
     title: z.string().optional(),
+    cellLabels: z.array(z.array(z.string())).optional(),
     gap: z
       .number()
       .int({ error: got('a non-negative integer') })
@@ -114,6 +120,22 @@ export const imageGridSpecSchema = z
         path: ['columnLabels'],
         message: `has ${spec.columnLabels.length} labels, expected ${columns} (one per column)`,
       });
+    if (spec.cellLabels !== undefined) {
+      if (spec.cellLabels.length !== spec.rows.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cellLabels'],
+          message: `has ${spec.cellLabels.length} rows, expected ${spec.rows.length} (one per row)`,
+        });
+      spec.cellLabels.forEach((row, r) => {
+        if (row.length !== columns)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cellLabels', r],
+            message: `has ${row.length} labels, expected ${columns} (one per column)`,
+          });
+      });
+    }
   });
 
 /** Checks a spec and throws an ImageGridSpecError naming the bad fields. */
@@ -157,9 +179,11 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
   const headerTop = top;
   if (columnLabels.length > 0) top += vertical ? Math.ceil(widest) + 8 : Math.ceil(fontSize * 1.6);
 
+  const cellSize = fontSize - 2;
+  const band = spec.cellLabels ? Math.ceil(cellSize * 1.4) : 0;
   const cellOrigin = (row: number, column: number) => ({
     x: left + column * (cellWidth + gap),
-    y: top + row * (cellHeight + gap),
+    y: top + band + row * (cellHeight + gap + band),
   });
 
   columnLabels.forEach((label, c) => {
@@ -175,6 +199,15 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
       );
     }
   });
+  for (const [r, row] of (spec.cellLabels ?? []).entries()) {
+    for (const [c, label] of row.entries()) {
+      if (label === '') continue;
+      const { x, y } = cellOrigin(r, c);
+      text.push(
+        `<text x="${x + cellWidth / 2}" y="${y - Math.ceil(0.35 * cellSize)}" text-anchor="middle" ${textAttrs(cellSize)}>${escapeXml(label)}</text>`,
+      );
+    }
+  }
   rowLabels.forEach((label, r) => {
     if (label === '') return;
     const y = cellOrigin(r, 0).y + cellHeight / 2 + centre;

@@ -8,6 +8,7 @@ import {
   type HtmlBlock,
   type HtmlCell,
   type HtmlReport,
+  imageFileBlock,
   meanSd,
   pngDataUri,
   reportMeta,
@@ -15,7 +16,9 @@ import {
   spansDecade,
   writeReportHtml,
 } from 'nmfinit';
+import { readDisplaySets } from './data.ts';
 import type { RunConfig } from './grid.ts';
+import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, pcaReferenceSchema } from './pca.ts';
 import type { AutoencoderResult } from './result.ts';
 import { displayNames, type ExperimentSpec, labelOf } from './spec.ts';
@@ -166,6 +169,15 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
       });
     }
   }
+  // The method's own images (NMF factors, PCA components), with their generated captions.
+  const methodBlocks: HtmlBlock[] = [];
+  for (const m of methodImages(spec, input.artifacts, readDisplaySets(input.artifacts), names)) {
+    const file = pngs.find((f) => basename(f) === `${m.name}.png`);
+    if (file === undefined) continue;
+    used.add(file);
+    methodBlocks.push(imageFileBlock(file, m.title, m.caption));
+  }
+  if (methodBlocks.length > 0) sections.push({ title: "The method's own images", blocks: methodBlocks });
   const others = pngs.filter((f) => !used.has(f));
   if (others.length > 0) sections.push({ title: 'Other figures', blocks: others.map(imageBlock) });
   if (input.missing.length > 0) {

@@ -27,6 +27,7 @@ import {
 } from 'nmfinit';
 import { readDisplaySets } from './data.ts';
 import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
+import { methodImages, methodImagesMarkdown } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
 import { reconstructionRows } from './recon-grid.ts';
 import type { AutoencoderResult } from './result.ts';
@@ -447,6 +448,10 @@ export async function writeStudyReport(
     );
   }
 
+  // The method's own images: NMF factors and PCA components, from the artifacts prepare kept.
+  const method = methodImages(spec, artifacts, display, names);
+  for (const m of method) figures.push(...writeFigure(join(dir, m.name), await m.draw()));
+
   const results: ResultsFile = {
     schema: RESULTS_SCHEMA,
     generatedAt: new Date().toISOString(),
@@ -496,7 +501,10 @@ export async function writeStudyReport(
 
   const reportMd = join(dir, 'report.md');
   const claimVerdicts = [...claims.values()].map((c) => c.verdict);
-  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input, claimVerdicts, parties));
+  writeFileAtomicSync(
+    reportMd,
+    markdownReport(spec, runs, sections, input, claimVerdicts, parties, methodImagesMarkdown(method)),
+  );
   return { reportMd, resultsJson, figures };
 }
 
@@ -596,6 +604,7 @@ function markdownReport(
   input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
   claims: readonly ResultSetVerdict[],
   parties: ReturnType<typeof claimParties>,
+  method: readonly string[],
 ): string {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
@@ -643,6 +652,7 @@ function markdownReport(
     '## Result sets',
     '',
     ...sections,
+    ...method,
   ].join('\n');
 }
 
