@@ -11,12 +11,11 @@ import {
 } from '../plugins/studies/autoencoder-init/method-images.ts';
 import { nmfFactorsName, nmfFactorsSchema } from '../plugins/studies/autoencoder-init/nmf-factors.ts';
 import { pcaComponentsSchema } from '../plugins/studies/autoencoder-init/pca.ts';
-import { scaleToOwnRange } from '../plugins/studies/nmf-data/grid.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { dirArtifacts } from '../src/experiment/artifacts.ts';
 import { decodeNmfResult, nmfCacheKey, nmfCachePath } from '../src/nmf/cache.ts';
 import { identityMatrix } from '../src/nmf/matrix.ts';
-import { ImageGridSpecError, imageGrid } from '../src/report/image-grid.ts';
+import { ImageGridSpecError, imageGrid, scaleToOwnRange } from '../src/report/image-grid.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { decodeFloat32 } from '../src/util/float32-base64.ts';
 import { runTiny } from './helpers/tiny-studies.ts';

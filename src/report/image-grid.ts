@@ -297,3 +297,16 @@ function compositeText(png: PNG, svg: string): void {
     for (let k = 0; k < 3; k++) dst[i + k] = Math.round(src[i + k] + dst[i + k] * keep);
   }
 }
+
+/** Each tile mapped min → 0 (black), max → 1 (white); a constant tile is black. */
+export function scaleToOwnRange(tile: ArrayLike<number>): Float32Array {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < tile.length; i++) {
+    lo = Math.min(lo, tile[i]);
+    hi = Math.max(hi, tile[i]);
+  }
+  const out = new Float32Array(tile.length);
+  if (hi > lo) for (let i = 0; i < tile.length; i++) out[i] = (tile[i] - lo) / (hi - lo);
+  return out;
+}

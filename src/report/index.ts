@@ -11,6 +11,7 @@ export {
   imageGrid,
   imageGridLayout,
   imageGridPng,
+  scaleToOwnRange,
   validateImageGridSpec,
 } from './image-grid.ts';
 export { lossPlot, PNG_SCALE, type RenderedFigure, vegaLiteToSvg } from './loss-plot.ts';

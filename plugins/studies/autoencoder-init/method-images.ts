@@ -8,9 +8,10 @@ import {
   panelFigure,
   type RenderedFigure,
   type StudyArtifacts,
+  scaleToOwnRange,
   vegaLiteToSvg,
 } from 'nmfinit';
-import { scaleToOwnRange } from '../nmf-data/grid.ts';
+
 import type { DisplaySet } from './data.ts';
 import { NMF_FACTORS_FOLDER, type NmfFactorsArtifact, nmfFactorsSchema } from './nmf-factors.ts';
 import { PCA_COMPONENTS_FOLDER, type PcaComponents, pcaComponentsSchema } from './pca.ts';
