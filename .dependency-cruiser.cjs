@@ -80,7 +80,8 @@ module.exports = {
     {
       name: 'kinds-are-self-contained',
       severity: 'error',
-      comment: 'A study kind never imports another kind: what two kinds share belongs in src, behind the public API.',
+      comment:
+        'A study kind never imports another kind: what two kinds share belongs in src, behind the public API.',
       from: { path: '^plugins/studies/([^/]+)/' },
       to: { path: '^plugins/studies/', pathNot: '^plugins/studies/$1/' },
     },
