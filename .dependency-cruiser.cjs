@@ -78,6 +78,14 @@ module.exports = {
       to: { path: ['^plugins/'] },
     },
     {
+      name: 'kinds-are-self-contained',
+      severity: 'error',
+      comment:
+        'A study kind never imports another kind: what two kinds share belongs in src, behind the public API.',
+      from: { path: '^plugins/studies/([^/]+)/' },
+      to: { path: '^plugins/studies/', pathNot: '^plugins/studies/$1/' },
+    },
+    {
       name: 'plugins-use-the-public-api',
       severity: 'error',
       comment:

@@ -1,4 +1,4 @@
-// Online SGD at batch 1 for the shallow autoencoder, D = 784, K = 32, biases on: nmfinit's fused
+// Online SGD at batch 1 for the shallow autoencoder, D = 784, K = 32, encoder and output biases: nmfinit's fused
 // SIMD step against the same model in PyTorch (bench/python/shallow_torch.py, one thread:
 // torch.set_num_threads(1), since nmfinit's step is single-threaded) when torch is installed.
 // Run: npm run bench -- shallow   (SHALLOW_BENCH_STEPS=N to change the 20,000 timed steps)
@@ -7,18 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { defineBench, type Figure } from './harness.ts';
+import { pythonWith } from './python.ts';
 
 const D = 784;
 const K = 32;
 const STEPS = Number(process.env.SHALLOW_BENCH_STEPS ?? 20000);
 const ACTS = ['linear', 'relu', 'erf'] as const;
-
-function torchPython(): string | null {
-  for (const py of ['python3', '/usr/bin/python3']) {
-    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
-  }
-  return null;
-}
 
 export default defineBench({
   name: 'shallow',
@@ -30,7 +24,7 @@ export default defineBench({
     for (const activation of ACTS) {
       for (const tied of [false, true]) {
         const model = new ShallowAutoencoder(
-          { d: D, k: K, activation, tied, biases: true, lr: 0.1 },
+          { d: D, k: K, activation, tied, bias: 'both', lr: 0.1 },
           Rng.seeded(1),
         );
         for (let i = 0; i < 2000; i++) model.step(x, (i % 1000) * D);
@@ -45,7 +39,7 @@ export default defineBench({
         });
       }
     }
-    const py = torchPython();
+    const py = pythonWith('torch');
     if (!py) {
       log('PyTorch not installed: nmfinit alone');
       return figures;

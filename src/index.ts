@@ -148,8 +148,10 @@ export {
 } from './sae/train.ts';
 export {
   SHALLOW_ACTIVATIONS,
+  SHALLOW_BIASES,
   type ShallowActivation,
   ShallowAutoencoder,
+  type ShallowBias,
   type ShallowGradients,
   type ShallowOptions,
 } from './shallow/model.ts';

@@ -61,6 +61,13 @@ const wellPosed = fc
       return { ...p, x: base.map((v) => Math.fround(v + 0.1 * mean * rng.uniform())) };
     }),
   );
+/** Half of X's entries set to 0, and its first row and column: X stored sparse sees all-zero rows and columns. */
+function sparsified(p: Problem): Problem {
+  const rng = Rng.seeded(p.n * 1000 + p.d).child('mask');
+  const x = p.x.map((v, i) => (i < p.d || i % p.d === 0 || rng.uniform() < 0.5 ? 0 : v));
+  return { ...p, x };
+}
+
 const regularization = fc.record({
   alphaW: fc.constantFrom(0, 0.001, 0.01),
   alphaH: fc.constantFrom<'same' | number>('same', 0, 0.005),
@@ -208,31 +215,41 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 const ITERS = 10;
 
 describe('NMF of data agrees with a float64 reference loop', () => {
-  for (const [solver, betaLoss] of [
-    ['cd', 'frobenius'],
-    ['mu', 'frobenius'],
-    ['mu', 'kullback-leibler'],
+  for (const [solver, betaLoss, storage] of [
+    ['cd', 'frobenius', 'dense'],
+    ['mu', 'frobenius', 'dense'],
+    ['mu', 'kullback-leibler', 'dense'],
+    ['cd', 'frobenius', 'sparse'],
+    ['mu', 'frobenius', 'sparse'],
   ] as const) {
-    it(`${solver}, ${betaLoss}, with and without penalties`, () => {
+    it(`${solver}, ${betaLoss}, ${storage === 'sparse' ? 'X sparse (CSR products), ' : ''}with and without penalties`, () => {
       fc.assert(
-        fc.property(wellPosed, regularization, (p, reg) => {
-          const options = { nComponents: p.k, solver, betaLoss, tol: 0, maxIter: ITERS, ...reg };
-          const model = new NMF(options, { backend });
-          const w = model.fitTransform({ rows: p.n, cols: p.d, values: p.x }, { W: p.w, H: p.h });
-          const rw = p.w.slice();
-          const rh = p.h.slice();
-          const pen = penalties(model.options, p.n, p.d);
-          for (let i = 0; i < ITERS; i++) {
-            if (solver === 'cd') refCdIteration(p, rw, rh, pen);
-            else refMuIteration(p, rw, rh, betaLoss === 'kullback-leibler', pen);
-          }
-          const refErr =
-            betaLoss === 'frobenius' ? refFrobenius(p, rw, rh) : Math.sqrt(2 * Math.max(0, refKl(p, rw, rh)));
-          expect(relDiff(model.components, rh)).toBeLessThan(2e-3);
-          expect(relDiff(w, rw)).toBeLessThan(2e-3);
-          expect(Math.abs(model.reconstructionErr - refErr)).toBeLessThanOrEqual(1e-3 * refErr + 1e-5);
-          expect(model.nIter).toBe(ITERS);
-        }),
+        fc.property(
+          storage === 'sparse' ? wellPosed.map(sparsified) : wellPosed,
+          regularization,
+          (p, reg) => {
+            const options = { nComponents: p.k, solver, betaLoss, tol: 0, maxIter: ITERS, ...reg };
+            const model = new NMF(options, { backend });
+            const x = nmfData(p.n, p.d, p.x, backend, 'test', storage);
+            expect(x.sparse !== undefined).toBe(storage === 'sparse');
+            const w = model.fitTransform(x, { W: p.w, H: p.h });
+            const rw = p.w.slice();
+            const rh = p.h.slice();
+            const pen = penalties(model.options, p.n, p.d);
+            for (let i = 0; i < ITERS; i++) {
+              if (solver === 'cd') refCdIteration(p, rw, rh, pen);
+              else refMuIteration(p, rw, rh, betaLoss === 'kullback-leibler', pen);
+            }
+            const refErr =
+              betaLoss === 'frobenius'
+                ? refFrobenius(p, rw, rh)
+                : Math.sqrt(2 * Math.max(0, refKl(p, rw, rh)));
+            expect(relDiff(model.components, rh)).toBeLessThan(2e-3);
+            expect(relDiff(w, rw)).toBeLessThan(2e-3);
+            expect(Math.abs(model.reconstructionErr - refErr)).toBeLessThanOrEqual(1e-3 * refErr + 1e-5);
+            expect(model.nIter).toBe(ITERS);
+          },
+        ),
         { numRuns: 25 },
       );
     });

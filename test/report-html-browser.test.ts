@@ -5,7 +5,14 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTiny, tinyAutoencoderSpec, tinyNmfIdentitySpec } from './helpers/tiny-studies.ts';
+import {
+  runTiny,
+  tinyAutoencoderSpec,
+  tinyNmfDataSpec,
+  tinyNmfIdentitySpec,
+  tinySaeSpec,
+  tinyShallowPcaSpec,
+} from './helpers/tiny-studies.ts';
 
 // report.html in a real browser: Debian's Chromium (installed by .ci/run), driven by
 // playwright-core, which downloads no browser. Without Chromium the test fails, here as in CI,
@@ -25,6 +32,9 @@ beforeAll(async () => {
     );
   await runTiny(tinyAutoencoderSpec(join(root, 'ae')), root);
   await runTiny(tinyNmfIdentitySpec(join(root, 'nmf')), root);
+  await runTiny(tinyNmfDataSpec(join(root, 'nmf-data')), root);
+  await runTiny(tinySaeSpec(join(root, 'sae')), root);
+  await runTiny(tinyShallowPcaSpec(join(root, 'shallow-pca')), root);
   // Root in a container has no user namespaces for Chromium's sandbox.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
@@ -85,7 +95,7 @@ async function screenshot(page: Page, name: string): Promise<PNG> {
   return PNG.sync.read(readFileSync(path));
 }
 
-describe.each(['ae', 'nmf'])('report.html of the %s study', (study) => {
+describe.each(['ae', 'nmf', 'nmf-data', 'sae', 'shallow-pca'])('report.html of the %s study', (study) => {
   it('loads from file:// with no console error and no request but the page itself, and draws every chart', async () => {
     const { page, errors, requests } = await open(study);
     expect(errors).toEqual([]);
@@ -98,6 +108,13 @@ describe.each(['ae', 'nmf'])('report.html of the %s study', (study) => {
       // Drawn: an SVG with lines in it, not an empty frame.
       expect(await lineCount(page, id)).toBeGreaterThan(0);
     }
+    // Every image block is decoded (a broken data: URI has no natural size); the kinds with
+    // reconstruction, component, atom or weight grids show them.
+    const images = await page.$$eval('figure.image img', (imgs) =>
+      imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+    );
+    if (study !== 'nmf') expect(images.length).toBeGreaterThan(0);
+    for (const w of images) expect(w).toBeGreaterThan(0);
     // The screenshot is not blank: it has dark text and coloured lines on white.
     const png = await screenshot(page, `report-${study}`);
     const colours = new Set<number>();

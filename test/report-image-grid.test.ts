@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { measureTextWidth } from '../src/report/fonts.ts';
 import {
   ERROR_COLOR,
   type ImageGridSpec,
   ImageGridSpecError,
+  imageGrid,
   imageGridLayout,
   imageGridPng,
 } from '../src/report/image-grid.ts';
@@ -225,5 +227,31 @@ describe('imageGridPng', () => {
   ])('rejects %s with an error naming the field', (_, spec, message) => {
     expect(() => imageGridPng(spec)).toThrow(ImageGridSpecError);
     expect(() => imageGridPng(spec)).toThrow(message);
+  });
+});
+
+describe('imageGrid (SVG and PNG)', () => {
+  const spec = {
+    title: 'a title much wider than the two tiny images below it, which must not be cut off',
+    rows: [
+      { label: 'first', images: [new Float32Array(4).fill(0.2), new Float32Array(4).fill(0.8)] },
+      { label: 'second', images: [new Float32Array(4).fill(1), new Float32Array(4).fill(0)] },
+    ],
+    imageShape: [2, 2] as [number, number],
+  };
+
+  it('widens the figure to its title', () => {
+    const layout = imageGridLayout(spec);
+    expect(layout.width).toBeGreaterThanOrEqual(measureTextWidth(spec.title, 16, true) + 16);
+  });
+
+  it('gives an SVG of the same size that holds the pixels as an image and every label as text', () => {
+    const { svg, png } = imageGrid(spec);
+    const decoded = PNG.sync.read(png);
+    const layout = imageGridLayout(spec);
+    expect([decoded.width, decoded.height]).toEqual([layout.width, layout.height]);
+    expect(svg).toContain(`width="${layout.width}" height="${layout.height}"`);
+    expect(svg).toMatch(/<image [^>]*href="data:image\/png;base64,/);
+    for (const text of ['first', 'second', 'a title much wider']) expect(svg).toContain(text);
   });
 });

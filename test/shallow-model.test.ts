@@ -5,7 +5,13 @@ import { Tape } from '../src/autodiff/tape.ts';
 import { erfScaled } from '../src/backend/erf.ts';
 import { referenceBackendFactory } from '../src/backend/reference.ts';
 import { type LayerActivation, Linear, TiedLinear } from '../src/nn/linear.ts';
-import { SHALLOW_ACTIVATIONS, type ShallowActivation, ShallowAutoencoder } from '../src/shallow/model.ts';
+import {
+  SHALLOW_ACTIVATIONS,
+  SHALLOW_BIASES,
+  type ShallowActivation,
+  ShallowAutoencoder,
+  type ShallowBias,
+} from '../src/shallow/model.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
 import { numericGradient, worstRelativeError } from './helpers/finite-diff.ts';
@@ -25,26 +31,30 @@ interface Dims {
   d: number;
   k: number;
   tied: boolean;
-  biases: boolean;
-  /** With biases: the output bias c as well as b (the authors' model has b only). */
-  outputBias: boolean;
+  /** Where the biases sit: b inside g ('encoder'), c on the output ('decoder'), both or none. */
+  bias: ShallowBias;
   act: ShallowActivation;
 }
 
+const hasB = (dims: Pick<Dims, 'bias'>) => dims.bias === 'encoder' || dims.bias === 'both';
+const hasC = (dims: Pick<Dims, 'bias'>) => dims.bias === 'decoder' || dims.bias === 'both';
+
 /** Parameters as [W (D×K), V (K×D) or empty, b, c]. */
 function oracleLoss(dims: Dims, x: Float64Array) {
-  const { d, k, tied, biases, act } = dims;
+  const { d, k, tied, act } = dims;
+  const withB = hasB(dims);
+  const withC = hasC(dims);
   return (p: Float64Array[]): number => {
     const [w, v, b, c] = p;
     const h = new Float64Array(k);
     for (let j = 0; j < k; j++) {
       let z = 0;
       for (let i = 0; i < d; i++) z += x[i] * w[i * k + j];
-      h[j] = g64[act](z / Math.sqrt(d) + (biases ? b[j] : 0));
+      h[j] = g64[act](z / Math.sqrt(d) + (withB ? b[j] : 0));
     }
     let sq = 0;
     for (let i = 0; i < d; i++) {
-      let xhat = biases && dims.outputBias ? c[i] : 0;
+      let xhat = withC ? c[i] : 0;
       for (let j = 0; j < k; j++) xhat += h[j] * (tied ? w[i * k + j] : v[j * d + i]);
       sq += (x[i] - xhat) ** 2;
     }
@@ -56,8 +66,7 @@ const dimsArb = fc.record({
   d: fc.integer({ min: 2, max: 9 }),
   k: fc.integer({ min: 1, max: 4 }),
   tied: fc.boolean(),
-  biases: fc.boolean(),
-  outputBias: fc.boolean(),
+  bias: fc.constantFrom(...SHALLOW_BIASES),
   act: fc.constantFrom(...SHALLOW_ACTIVATIONS),
 });
 
@@ -67,10 +76,8 @@ function randomParams(dims: Dims, seed: number): Float64Array[] {
   return [
     rng.child('w').fillNormal(new Float64Array(d * k), 0, 0.8),
     dims.tied ? new Float64Array(0) : rng.child('v').fillNormal(new Float64Array(k * d), 0, 0.8),
-    dims.biases ? rng.child('b').fillNormal(new Float64Array(k), 0, 0.5) : new Float64Array(0),
-    dims.biases && dims.outputBias
-      ? rng.child('c').fillNormal(new Float64Array(d), 0, 0.5)
-      : new Float64Array(0),
+    hasB(dims) ? rng.child('b').fillNormal(new Float64Array(k), 0, 0.5) : new Float64Array(0),
+    hasC(dims) ? rng.child('c').fillNormal(new Float64Array(d), 0, 0.5) : new Float64Array(0),
   ];
 }
 
@@ -80,7 +87,7 @@ function nearKink(dims: Dims, x: Float64Array, p: Float64Array[]): boolean {
   for (let j = 0; j < dims.k; j++) {
     let z = 0;
     for (let i = 0; i < dims.d; i++) z += x[i] * p[0][i * dims.k + j];
-    if (Math.abs(z / Math.sqrt(dims.d) + (dims.biases ? p[2][j] : 0)) < 1e-3) return true;
+    if (Math.abs(z / Math.sqrt(dims.d) + (hasB(dims) ? p[2][j] : 0)) < 1e-3) return true;
   }
   return false;
 }
@@ -127,8 +134,8 @@ describe('shallow autoencoder gradients', () => {
         const p = randomParams({ ...dims, tied: true }, seed);
         fc.pre(!nearKink({ ...dims, tied: true }, x, p));
         const act: LayerActivation = dims.act;
-        const enc = new Linear(d, k, 'enc', { bias: dims.biases, scale: 1 / Math.sqrt(d), activation: act });
-        const dec = new TiedLinear(enc, 'dec', { bias: dims.biases && dims.outputBias });
+        const enc = new Linear(d, k, 'enc', { bias: hasB(dims), scale: 1 / Math.sqrt(d), activation: act });
+        const dec = new TiedLinear(enc, 'dec', { bias: hasC(dims) });
         enc.kernel.value.data.set(p[0]);
         if (enc.bias) enc.bias.value.data.set(p[2]);
         if (dec.bias) dec.bias.value.data.set(p[3]);
@@ -178,8 +185,8 @@ describe('shallow autoencoder gradients', () => {
         const cases: [Float32Array | Float64Array | null, number, Float64Array | null, number][] = [
           [fast.w, 0, grads.w, fast.lrW],
           [fast.v, 1, grads.v, fast.lrV],
-          [fast.b, 2, grads.b, fast.lrBias],
-          [fast.c, 3, grads.c, fast.lrBias],
+          [fast.b, 2, grads.b, fast.lrB],
+          [fast.c, 3, grads.c, fast.lrC],
         ];
         for (const [after, which, grad, lr] of cases) {
           if (!after || !grad) continue;
@@ -191,5 +198,54 @@ describe('shallow autoencoder gradients', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it("steps the encoder bias as the authors do: b' inside (w·x + b')/√D with rate η is b = b'/√D with rate η/D", () => {
+    fc.assert(
+      fc.property(dimsArb, fc.double({ min: 0.01, max: 2, noNaN: true }), fc.integer(), (raw, lr, seed) => {
+        const dims = { ...raw, bias: 'encoder' as const };
+        const { d, k } = dims;
+        const x = Rng.seeded(seed).child('x').fillNormal(new Float64Array(d));
+        const p = randomParams(dims, seed);
+        fc.pre(!nearKink(dims, x, p));
+        // The authors' parameter b' = √D·b, its gradient by central differences of the oracle.
+        const f = oracleLoss(dims, x);
+        const theirs = (q: Float64Array[]) =>
+          f([q[0], q[1], Float64Array.from(q[2], (v) => v / Math.sqrt(d)), q[3]]);
+        const bPrime = [p[0], p[1], Float64Array.from(p[2], (v) => v * Math.sqrt(d)), p[3]];
+        const grad = numericGradient(theirs, bPrime, 2);
+        const model = new ShallowAutoencoder(
+          { ...dims, activation: dims.act, lr, precision: 'float64' },
+          Rng.seeded(0),
+        );
+        loadModel(model, p);
+        model.step(x, 0);
+        for (let j = 0; j < k; j++) {
+          const expected = (bPrime[2][j] - lr * grad[j]) / Math.sqrt(d);
+          expect(Math.abs(model.b![j] - expected)).toBeLessThan(1e-7 * (1 + Math.abs(expected)));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('names a bad bias placement or encoder-bias rate', () => {
+    const base = { d: 4, k: 2, activation: 'relu' as const, tied: false, lr: 0.1 };
+    expect(() => new ShallowAutoencoder({ ...base, bias: 'output' as ShallowBias }, Rng.seeded(0))).toThrow(
+      /unknown bias 'output'; expected one of none, encoder, decoder, both/,
+    );
+    expect(() => new ShallowAutoencoder({ ...base, bias: 'both', encoderBiasLr: -1 }, Rng.seeded(0))).toThrow(
+      /encoderBiasLr must be positive, got -1/,
+    );
+  });
+
+  it('has exactly the parameters its placement names', () => {
+    for (const bias of SHALLOW_BIASES) {
+      const m = new ShallowAutoencoder(
+        { d: 5, k: 2, activation: 'relu', tied: false, bias, lr: 0.1 },
+        Rng.seeded(0),
+      );
+      expect([m.b?.length ?? 0, m.c?.length ?? 0]).toEqual([hasB({ bias }) ? 2 : 0, hasC({ bias }) ? 5 : 0]);
+    }
   });
 });

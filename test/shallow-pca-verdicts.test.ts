@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { paperScale } from '../plugins/studies/shallow-pca/data.ts';
 import type { ShallowPcaResult, ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
 import { realImageVerdict, summarize, verdicts } from '../plugins/studies/shallow-pca/verdicts.ts';
+import type { ShallowBias } from '../src/shallow/model.ts';
 
 // Constructed runs whose verdicts are known: the summaries and claims are functions of the
 // final MSE / PCA ratios and of the steps at which each component's overlap crosses the threshold.
@@ -22,7 +23,7 @@ function run(
   dataset: string,
   activation: ShallowPcaRun['activation'],
   tied: boolean,
-  biases: boolean,
+  bias: ShallowBias,
   seed: number,
   ratio: number | null,
   cross: (number | null)[] = [1, 2, 3],
@@ -31,18 +32,17 @@ function run(
   const subspace = series(cross);
   return {
     config: {
-      id: `${dataset}-${activation}-${tied}-${biases}-${seed}`,
+      id: `${dataset}-${activation}-${tied}-${bias}-${seed}`,
       seed,
       backend: 'simd',
       dataset,
       activation,
       tied,
-      biases,
+      bias,
       k: cross.length,
       steps: STEPS.at(-1)!,
       lr: 1,
       initStd: 0.1,
-      outputBias: false,
       records: STEPS.length,
     },
     result: {
@@ -66,10 +66,10 @@ function paperWorld(dataset: string): Stored[] {
   const out: Stored[] = [];
   for (const seed of [1, 2]) {
     for (const tied of [true, false]) {
-      for (const biases of [false, true]) {
-        out.push(run(dataset, 'linear', tied, biases, seed, 1.01));
-        out.push(run(dataset, 'erf', tied, biases, seed, tied ? 1.6 : 1.05));
-        out.push(run(dataset, 'relu', tied, biases, seed, biases ? 1.02 : 1.4));
+      for (const bias of ['none', 'encoder', 'both'] as const) {
+        out.push(run(dataset, 'linear', tied, bias, seed, 1.01));
+        out.push(run(dataset, 'erf', tied, bias, seed, tied ? 1.6 : 1.05));
+        out.push(run(dataset, 'relu', tied, bias, seed, bias === 'none' ? 1.4 : 1.02));
       }
     }
   }
@@ -91,7 +91,7 @@ describe('shallow-pca summaries', () => {
           maxLength: 6,
         }),
         (ratios) => {
-          const runs = ratios.map((q, s) => run('d', 'erf', false, true, s, q));
+          const runs = ratios.map((q, s) => run('d', 'erf', false, 'encoder', s, q));
           const [s] = summarize(runs, TOL, THRESHOLD);
           expect(s.seeds).toBe(ratios.length);
           s.ratios.forEach((q, i) => {
@@ -109,10 +109,10 @@ describe('shallow-pca summaries', () => {
 
   it('call a run ordered when the crossing steps do not decrease, and leave out runs where one never crosses', () => {
     const runs = [
-      run('d', 'linear', true, false, 1, 1, [1, 2, 3]),
-      run('d', 'linear', true, false, 2, 1, [1, 1, 3]), // a tie is in order
-      run('d', 'linear', true, false, 3, 1, [2, 1, 3]), // PC 2 before PC 1
-      run('d', 'linear', true, false, 4, 1, [1, null, 3]), // PC 2 never learned
+      run('d', 'linear', true, 'none', 1, 1, [1, 2, 3]),
+      run('d', 'linear', true, 'none', 2, 1, [1, 1, 3]), // a tie is in order
+      run('d', 'linear', true, 'none', 3, 1, [2, 1, 3]), // PC 2 before PC 1
+      run('d', 'linear', true, 'none', 4, 1, [1, null, 3]), // PC 2 never learned
     ];
     const [s] = summarize(runs, TOL, THRESHOLD);
     expect(s.allCrossed).toBe(3);
@@ -121,7 +121,7 @@ describe('shallow-pca summaries', () => {
 
   it('group by data set and configuration', () => {
     const s = summarize([...paperWorld('a'), ...paperWorld('b')], TOL, THRESHOLD);
-    expect(s).toHaveLength(2 * 3 * 2 * 2);
+    expect(s).toHaveLength(2 * 3 * 2 * 3);
     for (const g of s) expect(g.seeds).toBe(2);
   });
 });
@@ -129,27 +129,39 @@ describe('shallow-pca summaries', () => {
 describe('shallow-pca verdicts', () => {
   it('find every claim holding in a world built to the paper', () => {
     const vs = verdicts(summarize(paperWorld('a'), TOL, THRESHOLD), TOL, THRESHOLD);
-    expect(vs).toHaveLength(5);
+    expect(vs).toHaveLength(6);
     for (const v of vs) expect({ claim: v.claim, holds: v.holds }).toEqual({ claim: v.claim, holds: true });
     // The evidence carries the numbers: e.g. erf tied at 1.600 on both seeds.
     expect(byClaim(vs, 'sigmoidal').evidence).toContain('erf-tied-nobias 0/2 (MSE/PCA 1.600, 1.600)');
   });
 
   it('turn exactly the claim whose numbers are broken', () => {
-    const cases: [string, (r: Stored) => boolean, number | null, string][] = [
-      ['sigmoidal', (r) => r.config.activation === 'erf' && r.config.tied, 1.05, 'sigmoidal'],
-      ['ReLU nobias', (r) => r.config.activation === 'relu' && !r.config.biases, 1.0, 'ReLU'],
-      ['linear', (r) => r.config.activation === 'linear' && r.config.seed === 2, 1.2, 'linear'],
-      ['erf untied', (r) => r.config.activation === 'erf' && !r.config.tied, null, 'non-linear'],
+    const relu = (r: Stored, bias: ShallowBias) => r.config.activation === 'relu' && r.config.bias === bias;
+    const cases: [(r: Stored) => boolean, number | null, string[]][] = [
+      [(r) => r.config.activation === 'erf' && r.config.tied, 1.05, ['sigmoidal (erf) autoencoders']],
+      [(r) => relu(r, 'none'), 1.0, ['ReLU autoencoders need']],
+      [(r) => r.config.activation === 'linear' && r.config.seed === 2, 1.2, ['linear autoencoders reach']],
+      // The untied erf runs are also the sigmoidal claim's "untied ones reach it".
+      [
+        (r) => r.config.activation === 'erf' && !r.config.tied,
+        null,
+        ['non-linear autoencoders reach', 'sigmoidal (erf) autoencoders'],
+      ],
+      // The encoder bias alone failing leaves the other claims to the encoder-and-output placement.
+      [(r) => relu(r, 'encoder'), 2, ['ReLU autoencoders reach']],
+      // No ReLU bias placement reaching breaks every ReLU claim and the untied non-linear one.
+      [
+        (r) => r.config.activation === 'relu' && r.config.bias !== 'none',
+        2,
+        ['non-linear autoencoders reach', 'ReLU autoencoders need', 'ReLU autoencoders reach'],
+      ],
     ];
-    for (const [, which, ratio, claim] of cases) {
+    for (const [which, ratio, expected] of cases) {
       const runs = paperWorld('a').map((r) =>
-        which(r) ? run('a', r.config.activation, r.config.tied, r.config.biases, r.config.seed, ratio) : r,
+        which(r) ? run('a', r.config.activation, r.config.tied, r.config.bias, r.config.seed, ratio) : r,
       );
       const vs = verdicts(summarize(runs, TOL, THRESHOLD), TOL, THRESHOLD);
-      const broken = vs.filter((v) => !v.holds).map((v) => v.claim.split(' ')[0]);
-      // The untied erf runs are also the sigmoidal claim's "untied ones reach it".
-      const expected = claim === 'non-linear' ? ['non-linear', 'sigmoidal'] : [claim];
+      const broken = vs.filter((v) => !v.holds).map((v) => v.claim.split(' ').slice(0, 3).join(' '));
       expect(broken).toEqual(expected);
     }
   });
@@ -158,15 +170,16 @@ describe('shallow-pca verdicts', () => {
     const runs = paperWorld('a').map((r) =>
       // Out of order, but in a configuration that fails anyway: does not count.
       r.config.activation === 'erf' && r.config.tied
-        ? run('a', 'erf', true, r.config.biases, r.config.seed, 1.6, [3, 2, 1])
+        ? run('a', 'erf', true, r.config.bias, r.config.seed, 1.6, [3, 2, 1])
         : r,
     );
     const ordering = () => byClaim(verdicts(summarize(runs, TOL, THRESHOLD), TOL, THRESHOLD), 'components');
     expect(ordering().holds).toBe(true);
-    expect(ordering().evidence).toMatch(/^16\/16 runs in order/);
-    runs[0] = run('a', 'linear', true, false, 1, 1.01, [2, 1, 3]);
+    // Reaching: linear 3 placements × 2 weightings, erf untied 3, ReLU with biases 2 × 2; 2 seeds each.
+    expect(ordering().evidence).toMatch(/^26\/26 runs in order/);
+    runs[0] = run('a', 'linear', true, 'none', 1, 1.01, [2, 1, 3]);
     expect(ordering().holds).toBe(false);
-    expect(ordering().evidence).toMatch(/^15\/16 runs in order/);
+    expect(ordering().evidence).toMatch(/^25\/26 runs in order/);
   });
 
   it('state no claim about a configuration the study did not run', () => {
@@ -181,13 +194,13 @@ describe('shallow-pca verdicts', () => {
 describe('the real-images verdict', () => {
   it('holds exactly when every claim has the same verdict on both data sets, and names those that differ', () => {
     fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }), (flips) => {
+      fc.property(fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }), (flips) => {
         const a = verdicts(summarize(paperWorld('syn'), TOL, THRESHOLD), TOL, THRESHOLD);
         const b = a.map((v, i) => ({ ...v, dataset: 'img', holds: flips[i] ? !v.holds : v.holds }));
         const r = realImageVerdict([...a, ...b], 'syn', 'img')!;
         const differ = flips.filter(Boolean).length;
         expect(r.holds).toBe(differ === 0);
-        expect(r.evidence.startsWith(`${5 - differ}/5 verdicts agree`)).toBe(true);
+        expect(r.evidence.startsWith(`${6 - differ}/6 verdicts agree`)).toBe(true);
         const named = differ === 0 ? [] : r.evidence.split('; differ: ')[1].split('; ');
         expect(named).toEqual(a.filter((_, i) => flips[i]).map((v) => v.claim.split(' (')[0]));
       }),

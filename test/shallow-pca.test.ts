@@ -92,7 +92,7 @@ describe('linear tied autoencoder', () => {
       const pca = fitPca(train.images, train.count, 40, 2);
       const pcaMse = pcaReconstructionMse(pca, test.images, test.count, 40);
       const model = new ShallowAutoencoder(
-        { d: 40, k: 2, activation: 'linear', tied: true, biases: false, lr: 0.05 },
+        { d: 40, k: 2, activation: 'linear', tied: true, bias: 'none', lr: 0.05 },
         Rng.seeded(seed),
       );
       const planted = Float64Array.from(spikedGaussianBasis(params).flatMap((u) => [...u]));
@@ -113,5 +113,36 @@ describe('linear tied autoencoder', () => {
       for (const o of last.subspace) expect(o).toBeGreaterThan(0.95);
       expect(r.records[0].testMse / pcaMse).toBeGreaterThan(3);
     }
+  });
+});
+
+describe('trainShallow', () => {
+  it('marks a run whose weights blow up as diverged and keeps only finite measurements', () => {
+    const d = 20;
+    const x = Rng.seeded(3).fillNormal(new Float32Array(200 * d), 0, 30);
+    const model = new ShallowAutoencoder(
+      { d, k: 2, activation: 'relu', tied: true, bias: 'both', lr: 50 },
+      Rng.seeded(1),
+    );
+    const comps = Float64Array.from(
+      spikedGaussianBasis({ dim: d, spikes: [1, 1], seed: 1 }).flatMap((u) => [...u]),
+    );
+    const r = trainShallow(model, {
+      train: x,
+      trainCount: 200,
+      test: x,
+      testCount: 200,
+      steps: 2000,
+      records: 12,
+      components: comps,
+      componentCount: 2,
+    });
+    expect(r.diverged).toBe(true);
+    expect(r.records.at(-1)!.step).toBeLessThan(2000);
+    for (const rec of r.records) {
+      expect(Number.isFinite(rec.testMse)).toBe(true);
+      for (const o of [...rec.subspace, ...rec.bestUnit]) expect(Number.isFinite(o)).toBe(true);
+    }
+    expect(r.finalOverlap).toEqual([]);
   });
 });

@@ -5,12 +5,13 @@ import fc from 'fast-check';
 import { decodeFloat32, Rng } from 'nmfinit';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { componentGridPng, scaleToOwnRange } from '../plugins/studies/nmf-data/grid.ts';
+import { componentGridPng } from '../plugins/studies/nmf-data/grid.ts';
 import { nmfDataStudy } from '../plugins/studies/nmf-data/index.ts';
 import { reconstructionMse } from '../plugins/studies/nmf-data/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy } from '../src/experiment/study.ts';
+import { scaleToOwnRange } from '../src/report/image-grid.ts';
 
 // A tiny 'nmf-data' study end to end, on images the test writes: 8 × 8 PGMs that are non-negative
 // mixtures of four planted parts (two horizontal and two vertical bars), so NMF with k = 4 can

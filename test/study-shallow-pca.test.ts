@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ShallowPcaResult, ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
+import { shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
 import { summarize, verdicts } from '../plugins/studies/shallow-pca/verdicts.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
@@ -75,5 +76,20 @@ describe('the shallow-pca study kind', () => {
       /datasets\[spiked\]\.k: 20 hidden units exceed the dimension 12/,
     );
     expect(existsSync(join(dir, 'runs'))).toBe(false);
+  });
+
+  it("reads the bias placements, keeping the earlier specs' booleans (false: none, true: encoder, or both with outputBias)", () => {
+    const biases = (model: object) => shallowPcaSpecSchema.parse({ ...spec('unused'), model }).model.biases;
+    expect(biases({ biases: [false, true] })).toEqual(['none', 'encoder']);
+    expect(biases({ biases: [false, true], outputBias: true })).toEqual(['none', 'both']);
+    expect(biases({ biases: ['decoder', 'both', true] })).toEqual(['decoder', 'both', 'encoder']);
+    expect(biases({})).toEqual(['none', 'encoder']);
+  });
+
+  it('rejects an unknown bias placement, naming the field and the placements there are', async () => {
+    const bad = { ...spec(join(root, 'c')), model: { biases: ['output'] } };
+    await expect(runExperiment(bad, { ...options, cacheDir: join(root, 'cache') })).rejects.toThrow(
+      /model\.biases\[0\].*expected one of 'none', 'encoder', 'decoder', 'both'/s,
+    );
   });
 });

@@ -106,6 +106,7 @@ export function buildFashionMnistSplits(
  */
 export const fashionMnist = defineDataset({
   name: 'fashion-mnist',
+  displayName: 'Fashion-MNIST',
   description:
     'Fashion-MNIST clothes, 28×28, 60,000 train / 10,000 test (fashion-mnist package; cached as binary)',
   params: z.object({}).strict(),

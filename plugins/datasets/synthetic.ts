@@ -53,6 +53,7 @@ function classMean(p: SyntheticParams, c: number): Float32Array {
  */
 export const synthetic = defineDataset({
   name: 'synthetic',
+  displayName: 'Synthetic images',
   description: 'Seeded Gaussian-mixture images of any size and class count, for tests and quick runs',
   params,
   async load({ split, limit, params: p }) {

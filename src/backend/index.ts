@@ -4,7 +4,7 @@ import { type AutoChoice, chooseFastest } from './auto.ts';
 import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { simdBackendFactory } from './simd/index.ts';
-import type { Backend, BackendFactory } from './types.ts';
+import type { Backend, BackendContext, BackendFactory } from './types.ts';
 
 export type { AutoChoice } from './auto.ts';
 export { referenceGemm } from './reference.ts';
@@ -12,6 +12,7 @@ export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
 export {
   type ActivationName,
   type Backend,
+  type BackendContext,
   type BackendFactory,
   defineBackend,
   type ElementwiseKernels,
@@ -49,19 +50,19 @@ function autoCandidates(): string[] {
 /**
  * What `auto` means on this machine: the fastest available backend, measured once (a forward
  * gemm of the study's widest layer) and remembered in the cache directory, so every later run
- * here uses the same one. See {@link chooseFastest}.
+ * here uses the same one. See {@link chooseFastest}. `cacheDir` is the run's (default: defaultCacheDir()).
  */
-export function autoChoice(): AutoChoice {
+export function autoChoice(cacheDir?: string): AutoChoice {
   const candidates = autoCandidates();
   if (candidates.length === 0) {
     return { machine: 'none', chosen: 'reference', gflops: {} };
   }
-  return chooseFastest(candidates, (name) => getBackend(name));
+  return chooseFastest(candidates, (name) => getBackend(name, { cacheDir }), cacheDir);
 }
 
 /** The backend name `auto` resolves to here. */
-export function autoBackendName(): string {
-  return autoChoice().chosen;
+export function autoBackendName(cacheDir?: string): string {
+  return autoChoice(cacheDir).chosen;
 }
 
 const created = new Map<string, Backend>();
@@ -77,15 +78,13 @@ export function parseBackendName(text: string): { name: string; params: Record<s
 }
 
 /**
- * The backend of that name ('auto' picks the fastest available), with parameters after a `?`
- * (`simd?threads=2`), created once per thread and name. Unknown or unavailable names get an
- * error listing what is available; bad parameters name the parameter.
+ * Checks a backend reference without creating the backend (nor building its kernels, nor
+ * measuring for `auto`): unknown or unavailable names get an error listing what is available;
+ * bad parameters name the parameter. Returns the factory and its parsed parameters.
  */
-export function getBackend(text = 'auto'): Backend {
-  const resolved = text === 'auto' ? autoBackendName() : text;
-  const cached = created.get(resolved);
-  if (cached) return cached;
-  const { name, params } = parseBackendName(resolved);
+export function checkBackend(text: string): { factory: BackendFactory; params: unknown } | null {
+  if (text === 'auto') return null;
+  const { name, params } = parseBackendName(text);
   if (name === 'auto') throw new Error(`backend 'auto' takes no parameters, got '${text}'`);
   const factory = backends.get(name);
   if (!safeAvailable(factory)) {
@@ -94,7 +93,21 @@ export function getBackend(text = 'auto'): Backend {
       .map((b) => b.name);
     throw new Error(`backend '${name}' is not available on this machine; available here: ${ok.join(', ')}`);
   }
-  const backend = factory.create(parseOrThrow(factory.params, params, `backend '${name}': parameters`));
+  return { factory, params: parseOrThrow(factory.params, params, `backend '${name}': parameters`) };
+}
+
+/**
+ * The backend of that name ('auto' picks the fastest available), with parameters after a `?`
+ * (`simd?threads=2`), created once per thread and name. Unknown or unavailable names get an
+ * error listing what is available; bad parameters name the parameter. `context.cacheDir` is
+ * where the run caches compiled kernels and the `auto` choice.
+ */
+export function getBackend(text = 'auto', context: BackendContext = {}): Backend {
+  const resolved = text === 'auto' ? autoBackendName(context.cacheDir) : text;
+  const cached = created.get(resolved);
+  if (cached) return cached;
+  const { factory, params } = checkBackend(resolved)!;
+  const backend = factory.create(params, context);
   created.set(resolved, backend);
   return backend;
 }

@@ -44,6 +44,33 @@ export interface SparseKernels {
     gw: Float32Array | null,
     gx: Float32Array | null,
   ): void;
+  /**
+   * A CSR matrix S (rows × bRows, row r's entries v[e] at columns idx[e], e in ptr[r]..ptr[r+1])
+   * times B (bRows × k): out (rows × k) ← S·B, or out += S·B when `accumulate`. With `segments`,
+   * S is the sum of `count` CSR matrices sharing idx and v whose row pointers start at ptr[s·stride]
+   * (s < count, each pointer read at s·stride + r and s·stride + r + 1), summed in that order.
+   * Each row of each segment is summed in float32 (acc ← float32(acc + float32(v·B[c, q])), entries
+   * in order), then added to out: a float32 out rounds each addition, a float64 out adds exactly.
+   * This is X·Hᵀ (CSR of X) and, with X's rows split in blocks whose CSR of Xᵀ are the
+   * segments, Xᵀ·W with float32 sums inside a block and float64 across blocks (src/nmf).
+   */
+  csrTimes(
+    ptr: Int32Array,
+    idx: Int32Array,
+    v: Float32Array,
+    rows: number,
+    b: Float32Array,
+    k: number,
+    out: Float32Array | Float64Array,
+    accumulate: boolean,
+    segments?: CsrSegments,
+  ): void;
+}
+
+/** The CSR matrices summed by csrTimes: `count` row-pointer arrays, `stride` apart in ptr. */
+export interface CsrSegments {
+  readonly count: number;
+  readonly stride: number;
 }
 
 /** Σ_q a[ao + q]·b[bo + q] over q < d, in the four-partial-sums order described above. */
@@ -105,6 +132,31 @@ export const referenceSparseKernels: SparseKernels = {
           acc += gij * w[c];
         }
         if (gx) gx[i * d + p] += acc;
+      }
+    }
+  },
+
+  csrTimes(ptr, idx, v, rows, b, k, out, accumulate, segments) {
+    const count = segments?.count ?? 1;
+    const stride = segments?.stride ?? 0;
+    const f32 = out instanceof Float32Array;
+    const acc = new Float32Array(k);
+    for (let s = 0; s < count; s++) {
+      const add = accumulate || s > 0;
+      for (let r = 0; r < rows; r++) {
+        const e0 = ptr[s * stride + r];
+        const e1 = ptr[s * stride + r + 1];
+        if (e0 === e1 && add) continue;
+        acc.fill(0);
+        for (let e = e0; e < e1; e++) {
+          const a = v[e];
+          const row = idx[e] * k;
+          for (let q = 0; q < k; q++) acc[q] += Math.fround(a * b[row + q]);
+        }
+        const o = r * k;
+        if (!add) for (let q = 0; q < k; q++) out[o + q] = acc[q];
+        else if (f32) for (let q = 0; q < k; q++) out[o + q] += acc[q];
+        else for (let q = 0; q < k; q++) out[o + q] += acc[q];
       }
     }
   },

@@ -65,6 +65,12 @@ export interface Backend {
   dispose?(): void;
 }
 
+/** What a run tells the backends it creates. */
+export interface BackendContext {
+  /** The run's cache directory (`--cache-dir`): compiled kernels are cached there. */
+  readonly cacheDir?: string;
+}
+
 /**
  * How a backend is found by name and created: a plugin of the `backends` registry. Its
  * parameters come from the name's query part (`simd?threads=2`), validated by `params`.
@@ -75,7 +81,7 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> extends PluginB
   readonly priority: number;
   /** A cheap probe: can this backend run on this machine? */
   isAvailable(): boolean;
-  create(params: z.output<S>): Backend;
+  create(params: z.output<S>, context?: BackendContext): Backend;
 }
 
 /** Identity function that gives a backend factory its full type (its params typed from its schema). */

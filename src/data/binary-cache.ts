@@ -6,9 +6,9 @@
 // conversion the file was built from. A truncated, corrupt or stale file is rejected with the
 // reason, and `loadOrBuildCachedSplit` rebuilds it.
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { sha256Hex, sweepStaleTempFiles, writeFileAtomicSync } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { ByteSamples } from './assemble.ts';
 import { DatasetError } from './errors.ts';
@@ -120,6 +120,8 @@ export interface CachedSplitOptions {
 export async function loadOrBuildCachedSplit(options: CachedSplitOptions): Promise<CachedSplit> {
   const { cacheDir, dataset, split, key, log } = options;
   const path = cachedSplitPath(cacheDir, dataset, split);
+  // A conversion killed mid-write leaves its temp file (tens of MB): gone once a later load looks.
+  sweepStaleTempFiles(dirname(path));
   let bytes: Uint8Array | undefined;
   try {
     bytes = readFileSync(path);

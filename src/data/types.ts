@@ -30,6 +30,8 @@ export interface DatasetLoadOptions<P> {
 
 export interface DatasetPlugin<S extends z.ZodType = z.ZodType> extends PluginBase {
   readonly params: S;
+  /** The data set's name in figure titles and headings, e.g. "MNIST digits" (default: its name). */
+  readonly displayName?: string;
   load(options: DatasetLoadOptions<z.output<S>>): Promise<Dataset>;
   /** Indices into the test split of the images shown in reconstruction grids; default: first of each class. */
   displayIndices?(test: Dataset): number[];

@@ -39,12 +39,14 @@ abstract class BaseReporter implements ProgressReporter {
   constructor(
     protected readonly configs: readonly RunConfig[],
     protected readonly cost: (c: RunConfig) => number,
+    /** The clock, in milliseconds (a test passes a fake one). */
+    protected readonly now: () => number = () => performance.now(),
   ) {}
 
   start(total: number, _skipped: number): void {
     this.total = total;
     this.totalWork = this.configs.reduce((s, c) => s + this.cost(c), 0);
-    this.startedAt = performance.now();
+    this.startedAt = this.now();
   }
 
   runStarted(slot: number, config: RunConfig): void {
@@ -76,7 +78,7 @@ abstract class BaseReporter implements ProgressReporter {
   protected eta(): number {
     let work = this.doneWork;
     for (const { config, fraction } of this.inFlight.values()) work += fraction * this.cost(config);
-    const elapsed = (performance.now() - this.startedAt) / 1000;
+    const elapsed = (this.now() - this.startedAt) / 1000;
     return work > 0 ? (elapsed * (this.totalWork - work)) / work : Number.NaN;
   }
 
@@ -89,8 +91,9 @@ export class PlainReporter extends BaseReporter {
     configs: readonly RunConfig[],
     cost: (c: RunConfig) => number,
     private readonly write: (line: string) => void = (l) => console.log(l),
+    now?: () => number,
   ) {
-    super(configs, cost);
+    super(configs, cost, now);
   }
 
   override start(total: number, skipped: number): void {

@@ -10,6 +10,7 @@ import { RunCheckpoints } from './checkpoints.ts';
 import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
 import { makeReporter } from './progress.ts';
+import { RunClaims } from './run-locks.ts';
 import { Scheduler } from './scheduler.ts';
 import { shardRuns } from './shards.ts';
 import { RunStore } from './store.ts';
@@ -65,6 +66,8 @@ export interface ExperimentOutcome<Spec = BaseStudySpec> {
   dir: string;
   trained: string[];
   skipped: string[];
+  /** Runs another process on the same directory trained (and stored) while this one ran. */
+  storedElsewhere: string[];
   failed: string[];
   report: StudyReportFiles | null;
   seconds: number;
@@ -110,7 +113,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const store = new RunStore(dir);
   store.ensureWritable();
   const cacheDir = ensureDirectory(overrides.cacheDir ?? defaultCacheDir(), '--cache-dir');
-  const backend = spec.backend === 'auto' ? autoBackendName() : spec.backend;
+  const backend = spec.backend === 'auto' ? autoBackendName(cacheDir) : spec.backend;
   const workers = overrides.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new ExperimentSpecError(`--workers must be a positive integer, got ${workers}`);
@@ -145,6 +148,12 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const reporter = makeReporter(overrides.progress ?? 'auto', todo, cost, log);
   const trained: string[] = [];
   const failed: string[] = [];
+  // One lock per run: a second process on this directory trains the runs the first is not training.
+  const claims = new RunClaims(dir, {
+    isStored: (c) => store.tryRead(c.id)?.configHash === hash(c) && !overrides.force,
+    onStoredElsewhere: (c) => reporter.runFinished(-1, c, 'stored by another process'),
+    log,
+  });
   if (todo.length > 0) {
     log(
       `${spec.name}: ${todo.length} run(s) on ${Math.min(workers, todo.length)} worker(s), backend ${backend}, output ${dir}`,
@@ -168,7 +177,8 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
     process.once('SIGINT', onSignal);
     reporter.start(todo.length, stored.length);
     try {
-      await scheduler.run(todo, {
+      const hooks: Parameters<Scheduler['run']>[1] = {
+        claim: (c) => claims.claim(c),
         onStart: (slot, c) => reporter.runStarted(slot, c),
         onEvent: (slot, c, e) => reporter.runEvent(slot, c, e),
         onDone: (slot, c, done) => {
@@ -180,6 +190,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
           } catch (e) {
             store.writeFailure(c, hash(c), (e as Error).message);
             failed.push(c.id);
+            claims.release(c);
             reporter.runFailed(slot, c, (e as Error).message);
             return;
           }
@@ -193,16 +204,26 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
             timing: done.timing,
           });
           checkpointsOf(c).clear();
+          claims.release(c);
           trained.push(c.id);
           reporter.runFinished(slot, c, kind.summarize?.(parsed) ?? `${done.timing.seconds.toFixed(1)} s`);
         },
         onFailed: (slot, c, message) => {
           store.writeFailure(c, hash(c), message);
           failed.push(c.id);
+          claims.release(c);
           reporter.runFailed(slot, c, message);
         },
-      });
+      };
+      // Runs another process holds are waited for; those it gives up are trained here.
+      for (
+        let queue = todo;
+        queue.length > 0 && !interrupted;
+        queue = await claims.waitForOthers(() => interrupted)
+      )
+        await scheduler.run(queue, hooks);
     } finally {
+      claims.releaseAll();
       process.removeListener('SIGINT', onSignal);
       reporter.stop();
     }
@@ -226,6 +247,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
     dir,
     trained,
     skipped: stored.map((c) => c.id),
+    storedElsewhere: claims.storedElsewhere,
     failed,
     report,
     seconds: (performance.now() - started) / 1000,

@@ -5,6 +5,8 @@ import type { FromWorker, WorkerInit, WorkerRunDone } from './worker.ts';
 type RunConfig = StudyRun;
 
 export interface SchedulerHooks {
+  /** Asked before a run starts; false skips it (another process trains it). */
+  claim?(config: RunConfig): boolean;
   onStart?(slot: number, config: RunConfig): void;
   onEvent?(slot: number, config: RunConfig, event: StudyRunEvent): void;
   /** Called for each finished run before the next starts on that slot; write the result here. */
@@ -69,7 +71,11 @@ export class Scheduler {
           let ready = false;
           let died: string | undefined;
           const next = () => {
-            current = this.stopped ? undefined : queue.shift();
+            current = undefined;
+            while (!this.stopped && current === undefined && queue.length > 0) {
+              const c = queue.shift()!;
+              if (hooks.claim?.(c) ?? true) current = c;
+            }
             if (!current) {
               worker.postMessage({ type: 'exit' });
               return;

@@ -1,4 +1,4 @@
-import { getBackend } from '../backend/index.ts';
+import { checkBackend } from '../backend/index.ts';
 import { studies } from '../registry/kinds.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { type BaseStudySpec, DEFAULT_STUDY_KIND, type StudyKind, type StudyRun } from './study-kind.ts';
@@ -38,7 +38,8 @@ export function validateSpec(kind: AnyKind, raw: unknown): BaseStudySpec {
       `invalid experiment spec: outputs.tensorboard: study kind '${kind.name}' records no per-epoch numbers to write; remove the option`,
     );
   try {
-    getBackend(spec.backend);
+    // Checked, not created: creating builds kernels, cached in a directory not known here.
+    checkBackend(spec.backend);
   } catch (e) {
     throw new ExperimentSpecError(`invalid experiment spec: backend: ${(e as Error).message}`);
   }

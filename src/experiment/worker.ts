@@ -55,7 +55,7 @@ port.on('message', async (message: ToWorker) => {
       cacheDir: init.cacheDir,
       dir: init.dir,
       rng: Rng.seeded(config.seed),
-      backend: getBackend(config.backend),
+      backend: getBackend(config.backend, { cacheDir: init.cacheDir }),
       emit,
       checkpoints: new RunCheckpoints(init.dir, config.id, hash, (message) => emit({ type: 'log', message })),
     });

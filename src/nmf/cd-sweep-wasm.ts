@@ -1,13 +1,15 @@
 // The coordinate-descent sweep of cd-sweep.ts in WebAssembly SIMD, on the simd backend's own
 // memory, so it reads the gemm outputs (P, T) where the gemm wrote them and writes F's float32
 // copy where the next gemm reads it: no copies. Same arithmetic, same order as `cdSweepRows`
-// (the g[s] += δ·G[t, s] correction two lanes at a time with f64x2), so the results are bit-identical.
-// The module is assembled with wabt when this file is first imported and cached under the cache
-// directory, like the backend's own kernels (src/backend/simd/module.ts).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// (the g[s] += δ·G[t, s] corrections two lanes at a time with f64x2, those of four columns fused
+// into one pass over g in the same order of additions), so the results are bit-identical. All of
+// it float64: the running gradient cancels (P − T → 0 at a fixed point), so it needs the precision.
+// The module is assembled with wabt once per thread, on first use, and cached under the backend's
+// cache directory (the run's), like the backend's own kernels (src/backend/simd/wasm-cache.ts).
+import { type WasmModule, wasmApi } from '../backend/simd/wasm-api.ts';
+import { cachedWasmModule } from '../backend/simd/wasm-cache.ts';
 import type { Backend } from '../backend/types.ts';
-import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { defaultCacheDir } from '../util/files.ts';
 import type { CdSweepArgs } from './cd-sweep.ts';
 
 const WAT = `(module
@@ -17,7 +19,9 @@ const WAT = `(module
     (param $tF64 i32) (param $rows i32) (param $k i32) (param $l1 f64) (param $grad i32) (result f64)
     (local $i i32) (local $s i32) (local $c i32) (local $fo i32) (local $po i32) (local $to i32)
     (local $gr f64) (local $old f64) (local $next f64) (local $delta f64) (local $hess f64)
-    (local $viol f64) (local $dv v128) (local $a i32) (local $b i32) (local $tv f64) (local $k2 i32)
+    (local $viol f64) (local $a i32) (local $b i32) (local $tv f64) (local $k2 i32)
+    (local $c0 i32) (local $cEnd i32) (local $q i32) (local $b0 i32) (local $rowG i32)
+    (local $d0 f64) (local $d1 f64) (local $d2 f64) (local $d3 f64) (local $dv0 v128) (local $dv1 v128) (local $dv2 v128) (local $dv3 v128)
     (local.set $k2 (i32.and (local.get $k) (i32.const -2)))
     (block $rowsDone (loop $rowsLoop
       (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $rows)))
@@ -39,44 +43,82 @@ const WAT = `(module
         (local.set $s (i32.add (local.get $s) (i32.const 1)))
         (br $initLoop)))
       (local.set $c (i32.const 0))
-      (block $colsDone (loop $colsLoop
-        (br_if $colsDone (i32.ge_u (local.get $c) (local.get $k)))
-        (block $next
-          (local.set $gr (f64.load (i32.add (local.get $grad) (i32.shl (local.get $c) (i32.const 3)))))
-          (local.set $a (i32.add (local.get $fo) (i32.shl (local.get $c) (i32.const 3))))
-          (local.set $old (f64.load (local.get $a)))
-          (local.set $viol (f64.add (local.get $viol)
-            (f64.abs (select (f64.min (f64.const 0) (local.get $gr)) (local.get $gr) (f64.eq (local.get $old) (f64.const 0))))))
-          (local.set $b (i32.add (local.get $g) (i32.shl (i32.mul (local.get $c) (local.get $k)) (i32.const 3))))
-          (local.set $hess (f64.load (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 3)))))
-          (br_if $next (f64.eq (local.get $hess) (f64.const 0)))
-          (local.set $next (f64.max (f64.sub (local.get $old) (f64.div (local.get $gr) (local.get $hess))) (f64.const 0)))
-          (local.set $delta (f64.sub (local.get $next) (local.get $old)))
-          (br_if $next (f64.eq (local.get $delta) (f64.const 0)))
-          (f64.store (local.get $a) (local.get $next))
-          ;; grad[s] += delta * g[c, s] for s > c: one lane until s is even, then pairs, then the last one
-          (local.set $s (i32.add (local.get $c) (i32.const 1)))
-          (if (i32.and (i32.lt_u (local.get $s) (local.get $k)) (i32.and (local.get $s) (i32.const 1)))
-            (then
+      ;; Columns in blocks of 4: each column's update and its corrections inside the block one at a
+      ;; time, then the corrections of the columns after the block fused, grad[s] = (((grad[s] + δ0·G[c0, s])
+      ;; + δ1·G[c0+1, s]) + δ2·G[c0+2, s]) + δ3·G[c0+3, s]: the additions of the column-at-a-time order, in
+      ;; that order (a δ of 0 adds ±0, which changes no value), with one load and store of grad per pair.
+      (local.set $c0 (i32.const 0))
+      (block $blocksDone (loop $blocksLoop
+        (br_if $blocksDone (i32.ge_u (local.get $c0) (local.get $k)))
+        (local.set $cEnd (select (local.get $k) (i32.add (local.get $c0) (i32.const 4))
+          (i32.gt_u (i32.add (local.get $c0) (i32.const 4)) (local.get $k))))
+        (local.set $d0 (f64.const 0)) (local.set $d1 (f64.const 0)) (local.set $d2 (f64.const 0)) (local.set $d3 (f64.const 0))
+        (local.set $c (local.get $c0))
+        (block $colsDone (loop $colsLoop
+          (br_if $colsDone (i32.ge_u (local.get $c) (local.get $cEnd)))
+          (block $next
+            (local.set $gr (f64.load (i32.add (local.get $grad) (i32.shl (local.get $c) (i32.const 3)))))
+            (local.set $a (i32.add (local.get $fo) (i32.shl (local.get $c) (i32.const 3))))
+            (local.set $old (f64.load (local.get $a)))
+            (local.set $viol (f64.add (local.get $viol)
+              (f64.abs (select (f64.min (f64.const 0) (local.get $gr)) (local.get $gr) (f64.eq (local.get $old) (f64.const 0))))))
+            (local.set $b (i32.add (local.get $g) (i32.shl (i32.mul (local.get $c) (local.get $k)) (i32.const 3))))
+            (local.set $hess (f64.load (i32.add (local.get $b) (i32.shl (local.get $c) (i32.const 3)))))
+            (br_if $next (f64.eq (local.get $hess) (f64.const 0)))
+            (local.set $next (f64.max (f64.sub (local.get $old) (f64.div (local.get $gr) (local.get $hess))) (f64.const 0)))
+            (local.set $delta (f64.sub (local.get $next) (local.get $old)))
+            (br_if $next (f64.eq (local.get $delta) (f64.const 0)))
+            (f64.store (local.get $a) (local.get $next))
+            (local.set $q (i32.sub (local.get $c) (local.get $c0)))
+            (if (i32.eq (local.get $q) (i32.const 0)) (then (local.set $d0 (local.get $delta))))
+            (if (i32.eq (local.get $q) (i32.const 1)) (then (local.set $d1 (local.get $delta))))
+            (if (i32.eq (local.get $q) (i32.const 2)) (then (local.set $d2 (local.get $delta))))
+            (if (i32.eq (local.get $q) (i32.const 3)) (then (local.set $d3 (local.get $delta))))
+            ;; grad[s] += delta * g[c, s] for the columns left in the block
+            (local.set $s (i32.add (local.get $c) (i32.const 1)))
+            (block $inDone (loop $inLoop
+              (br_if $inDone (i32.ge_u (local.get $s) (local.get $cEnd)))
               (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
               (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
                 (f64.mul (local.get $delta) (f64.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3)))))))
-              (local.set $s (i32.add (local.get $s) (i32.const 1)))))
-          (local.set $dv (f64x2.splat (local.get $delta)))
-          (block $pairsDone (loop $pairs
-            (br_if $pairsDone (i32.ge_u (local.get $s) (local.get $k2)))
-            (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-            (v128.store (local.get $a) (f64x2.add (v128.load (local.get $a))
-              (f64x2.mul (local.get $dv) (v128.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3)))))))
-            (local.set $s (i32.add (local.get $s) (i32.const 2)))
-            (br $pairs)))
-          (if (i32.lt_u (local.get $s) (local.get $k))
-            (then
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br $inLoop))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $colsLoop)))
+        ;; the fused corrections of the columns after a full block, when any of its δ moved
+        (if (i32.and (i32.eq (i32.sub (local.get $cEnd) (local.get $c0)) (i32.const 4))
+              (i32.eqz (i32.and (i32.and (f64.eq (local.get $d0) (f64.const 0)) (f64.eq (local.get $d1) (f64.const 0)))
+                                (i32.and (f64.eq (local.get $d2) (f64.const 0)) (f64.eq (local.get $d3) (f64.const 0))))))
+          (then
+            (local.set $b0 (i32.add (local.get $g) (i32.shl (i32.mul (local.get $c0) (local.get $k)) (i32.const 3))))
+            (local.set $rowG (i32.shl (local.get $k) (i32.const 3)))
+            (local.set $dv0 (f64x2.splat (local.get $d0))) (local.set $dv1 (f64x2.splat (local.get $d1)))
+            (local.set $dv2 (f64x2.splat (local.get $d2))) (local.set $dv3 (f64x2.splat (local.get $d3)))
+            (local.set $s (local.get $cEnd))
+            (block $pairsDone (loop $pairs
+              (br_if $pairsDone (i32.ge_u (local.get $s) (local.get $k2)))
               (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-              (f64.store (local.get $a) (f64.add (f64.load (local.get $a))
-                (f64.mul (local.get $delta) (f64.load (i32.add (local.get $b) (i32.shl (local.get $s) (i32.const 3))))))))))
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $colsLoop)))
+              (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
+              (v128.store (local.get $a)
+                (f64x2.add (f64x2.add (f64x2.add (f64x2.add (v128.load (local.get $a))
+                  (f64x2.mul (local.get $dv0) (v128.load (local.get $b))))
+                  (f64x2.mul (local.get $dv1) (v128.load (i32.add (local.get $b) (local.get $rowG)))))
+                  (f64x2.mul (local.get $dv2) (v128.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
+                  (f64x2.mul (local.get $dv3) (v128.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))
+              (local.set $s (i32.add (local.get $s) (i32.const 2)))
+              (br $pairs)))
+            (if (i32.lt_u (local.get $s) (local.get $k))
+              (then
+                (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
+                (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
+                (f64.store (local.get $a)
+                  (f64.add (f64.add (f64.add (f64.add (f64.load (local.get $a))
+                    (f64.mul (local.get $d0) (f64.load (local.get $b))))
+                    (f64.mul (local.get $d1) (f64.load (i32.add (local.get $b) (local.get $rowG)))))
+                    (f64.mul (local.get $d2) (f64.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
+                    (f64.mul (local.get $d3) (f64.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))))))
+        (local.set $c0 (local.get $cEnd))
+        (br $blocksLoop)))
       ;; the float32 copy of the row
       (local.set $a (i32.add (local.get $f32) (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2))))
       (local.set $s (i32.const 0))
@@ -91,47 +133,24 @@ const WAT = `(module
     (local.get $viol))
 )`;
 
-interface WasmApiLike {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApiLike }).WebAssembly;
 const FEATURES = { simd: true, threads: true, bulk_memory: true };
 
-async function build(): Promise<object | null> {
-  if (!wasm) return null;
-  const path = join(defaultCacheDir(), 'wasm', `nmf-cd-${sha256Hex(WAT).slice(0, 24)}.wasm`);
+const SOURCE = { name: 'nmf-cd', text: WAT, features: FEATURES };
+
+/** The compiled sweep, built once per thread (cached under `cacheDir`), or null without SIMD or threads. */
+function cdModule(cacheDir: string): WasmModule | null {
   try {
-    return new wasm.Module(readFileSync(path));
+    return cachedWasmModule(SOURCE, cacheDir);
   } catch {
-    // not cached yet, or unreadable: assemble
-  }
-  try {
-    const wabt = await (await import('wabt')).default();
-    const parsed = wabt.parseWat('nmf-cd.wat', WAT, FEATURES);
-    try {
-      parsed.resolveNames();
-      (parsed.validate as (features: object) => void)(FEATURES);
-      const bytes = parsed.toBinary({}).buffer;
-      try {
-        writeFileAtomicSync(path, bytes);
-      } catch {
-        // a read-only cache costs only the next start its assembly
-      }
-      return new wasm.Module(bytes);
-    } finally {
-      parsed.destroy();
-    }
-  } catch {
-    return null; // no SIMD or threads here: the TypeScript sweep runs instead
+    return null; // the TypeScript sweep runs instead
   }
 }
-
-const cdModule = await build();
 
 /** What the wasm sweep needs of a backend: the simd backend's heap. */
 interface HeapBackend extends Backend {
   readonly heap: { readonly memory: unknown; owns(view: Float32Array): boolean };
+  /** The run's cache directory, where the backend keeps its compiled kernels. */
+  readonly cacheDir?: string;
 }
 
 type CdSweepFn = (
@@ -152,10 +171,12 @@ type CdSweepFn = (
  * `cdSweepRows`). Every buffer passed to it must live in that memory (`backend.alloc`).
  */
 export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Array) => number) | null {
-  const heap = (backend as Partial<HeapBackend>).heap;
-  if (!cdModule || !heap?.memory || typeof heap.owns !== 'function') return null;
-  const instance = new wasm!.Instance(cdModule, { env: { memory: heap.memory } });
-  const sweep = instance.exports.cd_sweep as CdSweepFn;
+  const { heap, cacheDir } = backend as Partial<HeapBackend>;
+  if (!heap?.memory || typeof heap.owns !== 'function') return null;
+  const module = cdModule(cacheDir ?? defaultCacheDir());
+  if (!module || !wasmApi) return null;
+  const instance = new wasmApi.Instance(module, { env: { memory: heap.memory } });
+  const sweep = (instance.exports as Record<string, unknown>).cd_sweep as CdSweepFn;
   return (a, grad) => {
     for (const b of [a.f, a.f32, a.g, a.p, a.t, grad]) {
       if (!heap.owns(b as unknown as Float32Array))

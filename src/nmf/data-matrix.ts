@@ -12,7 +12,39 @@ export interface NmfData {
   readonly mean: number;
   /** ‖X‖²_F (float64 sum). */
   readonly squaredNorm: number;
+  /** X in sparse form, when it is sparse enough and the backend has a csrTimes kernel. */
+  readonly sparse?: SparseX;
 }
+
+/**
+ * X's non-zeros twice over, for the backend's csrTimes: X as CSR (for X·B), and Xᵀ as CSR within
+ * blocks of BLOCK_ROWS rows of X (for Xᵀ·A: a block of A, BLOCK_ROWS·k floats, stays in cache
+ * while every column of the block visits it, and each block's float32 sums go to float64).
+ */
+export interface SparseX {
+  readonly nnz: number;
+  readonly ptr: Int32Array;
+  readonly idx: Int32Array;
+  readonly v: Float32Array;
+  /** Block b's Xᵀ row j spans tPtr[b·cols + j] .. tPtr[b·cols + j + 1]; indices are rows of X. */
+  readonly tPtr: Int32Array;
+  readonly tIdx: Int32Array;
+  readonly tV: Float32Array;
+  readonly blocks: number;
+  /** The backend's storage behind the arrays above, for releaseNmfData. */
+  readonly storage: readonly Float32Array[];
+}
+
+/** Rows of X per block of its transposed CSR. */
+export const BLOCK_ROWS = 1024;
+
+/**
+ * X is stored sparse (and its products run as csrTimes) at or below this fraction of non-zeros.
+ * Measured for X·B plus Xᵀ·A, 4000 × 784, k = 64, one thread, uniformly scattered non-zeros: CSR
+ * over dense gemm 3.9× faster at 10 %, 2.4× at 20 %, 1.35× at 30 %, 1.1× at 40 %, 0.9× at 50 %,
+ * 0.6× at 80 %. MNIST has 19 % (and its non-zeros cluster, which suits the CSR loop's cache).
+ */
+export const SPARSE_DENSITY = 0.4;
 
 /** Float32 storage the backend's gemm reads without copying (its heap), else a plain array. */
 export function allocF32(backend: Backend, length: number): Float32Array {
@@ -29,6 +61,8 @@ export function nmfData(
   values: ArrayLike<number>,
   backend: Backend,
   where = 'nmf',
+  /** 'auto' keeps a sparse form at or below SPARSE_DENSITY; 'sparse' and 'dense' force one (tests, benches). */
+  storage: 'auto' | 'sparse' | 'dense' = 'auto',
 ): NmfData {
   for (const [what, v] of [
     ['rows', rows],
@@ -57,10 +91,61 @@ export function nmfData(
     sum += x;
     squares += x * x;
   }
-  return { rows, cols, values: out, mean: sum / values.length, squaredNorm: squares };
+  let nnz = 0;
+  for (let i = 0; i < out.length; i++) if (out[i] !== 0) nnz++;
+  const wanted = storage === 'auto' ? nnz <= SPARSE_DENSITY * out.length : storage === 'sparse';
+  const sparse = wanted && backend.kernels?.csrTimes ? sparseX(out, rows, cols, nnz, backend) : undefined;
+  return { rows, cols, values: out, mean: sum / values.length, squaredNorm: squares, sparse };
+}
+
+function sparseX(x: Float32Array, rows: number, cols: number, nnz: number, backend: Backend): SparseX {
+  const storage: Float32Array[] = [];
+  const f32 = (n: number) => {
+    const a = allocF32(backend, n);
+    storage.push(a);
+    return a;
+  };
+  const i32 = (n: number) => {
+    const a = f32(n);
+    return new Int32Array(a.buffer, a.byteOffset, n);
+  };
+  const ptr = i32(rows + 1);
+  const idx = i32(nnz);
+  const v = f32(nnz);
+  let e = 0;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const a = x[o + j];
+      if (a === 0) continue;
+      idx[e] = j;
+      v[e++] = a;
+    }
+    ptr[i + 1] = e;
+  }
+  // The blocked transpose: count each block's column lengths, then fill in row order.
+  const blocks = Math.ceil(rows / BLOCK_ROWS);
+  const tPtr = i32(blocks * cols + 1);
+  const tIdx = i32(nnz);
+  const tV = f32(nnz);
+  for (let i = 0; i < rows; i++) {
+    const at = Math.floor(i / BLOCK_ROWS) * cols + 1;
+    for (let p = ptr[i]; p < ptr[i + 1]; p++) tPtr[at + idx[p]]++;
+  }
+  for (let s = 1; s < tPtr.length; s++) tPtr[s] += tPtr[s - 1];
+  const next = Int32Array.from(tPtr.subarray(0, blocks * cols));
+  for (let i = 0; i < rows; i++) {
+    const at = Math.floor(i / BLOCK_ROWS) * cols;
+    for (let p = ptr[i]; p < ptr[i + 1]; p++) {
+      const q = next[at + idx[p]]++;
+      tIdx[q] = i;
+      tV[q] = v[p];
+    }
+  }
+  return { nnz, ptr, idx, v, tPtr, tIdx, tV, blocks, storage };
 }
 
 /** Returns X's storage to the backend (X must not be used afterwards). */
 export function releaseNmfData(x: NmfData, backend: Backend): void {
-  if (backend.owns?.(x.values)) backend.free?.(x.values);
+  for (const a of [x.values, ...(x.sparse?.storage ?? [])]) if (backend.owns?.(a)) backend.free?.(a);
 }

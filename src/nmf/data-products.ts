@@ -6,6 +6,9 @@
 //   d ≤ a few thousand or k terms, where float32 accumulation is accurate to ~1e-6.
 // - Xᵀ·W (d × k) and the Gram matrices FᵀF (k × k) sum over all n samples (60,000 for MNIST), so they
 //   are gemms over blocks of CHUNK rows whose float32 partial products are summed in float64.
+// - When X is sparse (NmfData.sparse), X·B and Xᵀ·A run as the backend's csrTimes instead: the
+//   same float32 sums over a row of X, and for Xᵀ·A float32 within blocks of BLOCK_ROWS rows of X,
+//   float64 across blocks.
 import type { Backend } from '../backend/types.ts';
 import { allocF32, type NmfData } from './data-matrix.ts';
 
@@ -76,7 +79,10 @@ export function xTimes(
   backend: Backend,
   out: Float32Array,
 ): Float32Array {
-  backend.gemm(false, false, x.rows, k, x.cols, x.values, b, out);
+  const s = x.sparse;
+  const csr = backend.kernels?.csrTimes;
+  if (s && csr) csr(s.ptr, s.idx, s.v, x.rows, b, k, out, false);
+  else backend.gemm(false, false, x.rows, k, x.cols, x.values, b, out);
   return out;
 }
 
@@ -91,6 +97,13 @@ export function xtTimes(
 ): Float64Array {
   const { rows, cols, values } = x;
   out.fill(0, 0, cols * k);
+  const s = x.sparse;
+  const csr = ws.backend.kernels?.csrTimes;
+  if (s && csr) {
+    // Blocks of BLOCK_ROWS rows, float32 inside a block, float64 across (as the gemms below).
+    csr(s.tPtr, s.tIdx, s.tV, cols, a, k, out, true, { count: s.blocks, stride: cols });
+    return out;
+  }
   for (let r0 = 0; r0 < rows; r0 += CHUNK) {
     const r1 = Math.min(rows, r0 + CHUNK);
     ws.backend.gemm(

@@ -6,7 +6,7 @@ import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
 import { fitCdData, type Penalties } from './data-cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
-import { type NmfData, nmfData } from './data-matrix.ts';
+import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
 import { fitMuData } from './data-mu.ts';
 import { type NmfDataOptions, type NmfDataOptionsInput, nmfDataOptionsSchema } from './data-options.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
@@ -96,7 +96,7 @@ export class NMF {
       return Float64Array.from(f.w);
     } finally {
       ws.release();
-      if (x !== input) this.backend.free?.(x.values);
+      if (x !== input) releaseNmfData(x, this.backend);
     }
   }
 
@@ -126,7 +126,7 @@ export class NMF {
       return Float64Array.from(f.w);
     } finally {
       ws.release();
-      if (x !== input) this.backend.free?.(x.values);
+      if (x !== input) releaseNmfData(x, this.backend);
     }
   }
 

@@ -20,6 +20,11 @@ export interface ImageGridSpec {
   /** One per column, e.g. class names; drawn above the columns (vertically when too wide). */
   columnLabels?: readonly string[];
   title?: string;
+  /**
+   * A short caption above each cell, cellLabels[row][column] (e.g. a component's variance share),
+   * in text 2 px smaller than the labels; every row gets a band for them.
+   */
+  cellLabels?: readonly (readonly string[])[];
   /** White space between cells in px (default max(2, 2·scale)). */
   gap?: number;
   /** Label text size in px (default 14; the title is 2 px larger). */
@@ -78,6 +83,7 @@ export const imageGridSpecSchema = z
       .optional(),
     columnLabels: z.array(z.string()).optional(),
     title: z.string().optional(),
+    cellLabels: z.array(z.array(z.string())).optional(),
     gap: z
       .number()
       .int({ error: got('a non-negative integer') })
@@ -114,6 +120,22 @@ export const imageGridSpecSchema = z
         path: ['columnLabels'],
         message: `has ${spec.columnLabels.length} labels, expected ${columns} (one per column)`,
       });
+    if (spec.cellLabels !== undefined) {
+      if (spec.cellLabels.length !== spec.rows.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['cellLabels'],
+          message: `has ${spec.cellLabels.length} rows, expected ${spec.rows.length} (one per row)`,
+        });
+      spec.cellLabels.forEach((row, r) => {
+        if (row.length !== columns)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['cellLabels', r],
+            message: `has ${row.length} labels, expected ${columns} (one per column)`,
+          });
+      });
+    }
   });
 
 /** Checks a spec and throws an ImageGridSpecError naming the bad fields. */
@@ -157,9 +179,11 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
   const headerTop = top;
   if (columnLabels.length > 0) top += vertical ? Math.ceil(widest) + 8 : Math.ceil(fontSize * 1.6);
 
+  const cellSize = fontSize - 2;
+  const band = spec.cellLabels ? Math.ceil(cellSize * 1.4) : 0;
   const cellOrigin = (row: number, column: number) => ({
     x: left + column * (cellWidth + gap),
-    y: top + row * (cellHeight + gap),
+    y: top + band + row * (cellHeight + gap + band),
   });
 
   columnLabels.forEach((label, c) => {
@@ -175,6 +199,15 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
       );
     }
   });
+  for (const [r, row] of (spec.cellLabels ?? []).entries()) {
+    for (const [c, label] of row.entries()) {
+      if (label === '') continue;
+      const { x, y } = cellOrigin(r, c);
+      text.push(
+        `<text x="${x + cellWidth / 2}" y="${y - Math.ceil(0.35 * cellSize)}" text-anchor="middle" ${textAttrs(cellSize)}>${escapeXml(label)}</text>`,
+      );
+    }
+  }
   rowLabels.forEach((label, r) => {
     if (label === '') return;
     const y = cellOrigin(r, 0).y + cellHeight / 2 + centre;
@@ -183,7 +216,9 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
     );
   });
 
-  const width = cellOrigin(0, columns - 1).x + cellWidth + MARGIN;
+  // A title wider than the cells widens the figure rather than running off its edge.
+  const titleWidth = spec.title ? Math.ceil(measureTextWidth(spec.title, titleSize, true)) + 2 * MARGIN : 0;
+  const width = Math.max(cellOrigin(0, columns - 1).x + cellWidth + MARGIN, titleWidth);
   const height = cellOrigin(rows - 1, 0).y + cellHeight + MARGIN;
   const textSvg =
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
@@ -197,12 +232,30 @@ export function imageGridLayout(spec: ImageGridSpec): ImageGridLayout {
  * Values are clamped to [0, 1] and written as round(255·v); non-finite values are ERROR_COLOR.
  */
 export function imageGridPng(spec: ImageGridSpec): Buffer {
+  return PNG.sync.write(drawGrid(spec, true).png);
+}
+
+/**
+ * The grid as SVG and PNG: the SVG holds the images as one embedded PNG (drawn pixelated) and
+ * the labels as text, so the labels stay sharp and searchable at any size.
+ */
+export function imageGrid(spec: ImageGridSpec): { svg: string; png: Buffer } {
+  const { png: cells, layout } = drawGrid(spec, false);
+  const uri = `data:image/png;base64,${PNG.sync.write(cells).toString('base64')}`;
+  const image =
+    `<image x="0" y="0" width="${layout.width}" height="${layout.height}" ` +
+    `style="image-rendering:pixelated" href="${uri}"/>`;
+  const svg = layout.textSvg.replace(/(<svg[^>]*>)/, `$1${image}`);
+  return { svg, png: imageGridPng(spec) };
+}
+
+function drawGrid(spec: ImageGridSpec, withText: boolean): { png: PNG; layout: ImageGridLayout } {
   const layout = imageGridLayout(spec);
   const [h, w] = spec.imageShape;
   const scale = spec.scale ?? 3;
   const png = new PNG({ width: layout.width, height: layout.height, colorType: 6 });
   png.data.fill(BACKGROUND);
-  compositeText(png, layout.textSvg);
+  if (withText) compositeText(png, layout.textSvg);
   spec.rows.forEach((row, r) => {
     row.images.forEach((img, c) => {
       const { x: x0, y: y0 } = layout.cellOrigin(r, c);
@@ -226,7 +279,7 @@ export function imageGridPng(spec: ImageGridSpec): Buffer {
       }
     });
   });
-  return PNG.sync.write(png);
+  return { png, layout };
 }
 
 /** Draws the text layer (rendered by resvg with the bundled font) over the image: "source over". */
@@ -243,4 +296,17 @@ function compositeText(png: PNG, svg: string): void {
     const keep = (255 - a) / 255;
     for (let k = 0; k < 3; k++) dst[i + k] = Math.round(src[i + k] + dst[i + k] * keep);
   }
+}
+
+/** Each tile mapped min → 0 (black), max → 1 (white); a constant tile is black. */
+export function scaleToOwnRange(tile: ArrayLike<number>): Float32Array {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < tile.length; i++) {
+    lo = Math.min(lo, tile[i]);
+    hi = Math.max(hi, tile[i]);
+  }
+  const out = new Float32Array(tile.length);
+  if (hi > lo) for (let i = 0; i < tile.length; i++) out[i] = (tile[i] - lo) / (hi - lo);
+  return out;
 }

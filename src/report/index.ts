@@ -8,8 +8,10 @@ export {
   type ImageGridRow,
   type ImageGridSpec,
   ImageGridSpecError,
+  imageGrid,
   imageGridLayout,
   imageGridPng,
+  scaleToOwnRange,
   validateImageGridSpec,
 } from './image-grid.ts';
 export { lossPlot, PNG_SCALE, type RenderedFigure, vegaLiteToSvg } from './loss-plot.ts';
@@ -18,8 +20,13 @@ export {
   LossPlotSpecError,
   type LossSeries,
   legendLabel,
+  linearDomain,
+  logDomain,
+  logTicks,
   lossPlotVegaLite,
   SERIES_COLORS,
+  seriesStyle,
+  spansDecade,
   validateLossPlotSpec,
 } from './loss-plot-spec.ts';
 export {
@@ -29,6 +36,7 @@ export {
   metricsCsv,
   writeMetricsCsv,
 } from './metrics-csv.ts';
+export { panelFigure } from './panels.ts';
 export {
   nmfinitProvenance,
   type Provenance,
@@ -45,4 +53,5 @@ export {
   tfRecord,
   writeTensorboardEvents,
 } from './tensorboard.ts';
+export { writeVegaFigure } from './vega-figure.ts';
 export { writeFigure } from './write-figure.ts';

@@ -23,6 +23,8 @@ export interface LossSeries {
 
 export interface LossPlotSpec {
   title: string;
+  /** A second, smaller title line (how many seeds, what the band shows). */
+  subtitle?: string;
   series: readonly LossSeries[];
   /** A dashed horizontal line, e.g. the PCA rank-32 reconstruction error, with a legend entry. */
   reference?: { label: string; value: number };
@@ -30,8 +32,17 @@ export interface LossPlotSpec {
   xLabel?: string;
   yLabel?: string;
   legendTitle?: string;
-  /** Logarithmic loss axis; needs every plotted value to be positive (band edges ≤ 0 are clipped). */
+  /**
+   * Logarithmic loss axis; needs every plotted value to be positive (band edges ≤ 0 are clipped).
+   * Unset: log when the plotted values span more than a decade, linear otherwise.
+   */
   logY?: boolean;
+  /**
+   * Every label of the study in a fixed order (e.g. the spec's initializers): a series takes the
+   * colour and marker of its label's place here, so a label looks the same in every figure,
+   * whichever series a figure holds. Default: the order of `series`.
+   */
+  styleOrder?: readonly string[];
   /** Size of the whole figure in CSS px, legend and axes included (default 700 × 450). */
   width?: number;
   height?: number;
@@ -39,7 +50,8 @@ export interface LossPlotSpec {
 
 /**
  * Okabe & Ito's colour-blind-safe categorical palette, reordered so the first colours are the most
- * distinct on white (yellow last). Series keep their colour by position in `series`.
+ * distinct on white (yellow last), then four of Paul Tol's muted colours so that a study of up to
+ * 12 initializers (data-init has 10) never repeats a colour. Series keep their colour by position.
  */
 export const SERIES_COLORS = [
   '#0072B2',
@@ -50,6 +62,10 @@ export const SERIES_COLORS = [
   '#56B4E9',
   '#000000',
   '#F0E442',
+  '#882255',
+  '#332288',
+  '#999933',
+  '#8C564B',
 ] as const;
 /** Point shapes, a second cue besides colour (7 shapes against 8 colours: 56 distinct pairs). */
 const SERIES_SHAPES = [
@@ -61,6 +77,43 @@ const SERIES_SHAPES = [
   'triangle-right',
   'triangle-left',
 ];
+/** The colour and marker of `label` by its place in `order` (labels not in it come after). */
+export function seriesStyle(label: string, order: readonly string[]): { color: string; shape: string } {
+  const i = order.indexOf(label);
+  const at = i >= 0 ? i : order.length;
+  return { color: SERIES_COLORS[at % SERIES_COLORS.length], shape: SERIES_SHAPES[at % SERIES_SHAPES.length] };
+}
+
+/** Whether a loss axis should be logarithmic: its positive values span more than one decade. */
+export function spansDecade(values: readonly number[]): boolean {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  return v.length > 0 && Math.max(...v) / Math.min(...v) > 10;
+}
+
+/** Tick values 1, 2 and 5 × 10^k inside [lo, hi] (a log axis labelled evenly). */
+export function logTicks(lo: number, hi: number): number[] {
+  const within = (mantissas: readonly number[]) => {
+    const ticks: number[] = [];
+    for (let p = Math.floor(Math.log10(lo)); p <= Math.ceil(Math.log10(hi)); p++)
+      for (const m of mantissas) {
+        const t = Number((m * 10 ** p).toPrecision(12));
+        if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.push(t);
+      }
+    return ticks;
+  };
+  // A narrow axis (under a decade) would show two ticks or fewer: every integer mantissa then.
+  const ticks = within([1, 2, 5]);
+  return ticks.length >= 3 ? ticks : within([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
+/** A linear axis domain: the values' range widened by `padding` of it on each side (5% by default). */
+export function linearDomain(values: readonly number[], padding = 0.05): [number, number] {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const pad = hi > lo ? (hi - lo) * padding : Math.abs(hi) * padding || 1;
+  return [lo - pad, hi + pad];
+}
+
 /** An "×" drawn as a stroked path: the divergence marker. */
 const CROSS_PATH = 'M-1,-1L1,1M-1,1L1,-1';
 
@@ -152,6 +205,7 @@ const seriesSchema = z
 export const lossPlotSpecSchema = z
   .object({
     title: z.string(),
+    subtitle: z.string().optional(),
     series: z.array(seriesSchema).min(1, 'must be a non-empty array'),
     reference: z
       .object({ label: nonEmptyLabel, value: z.number({ error: got('a finite number') }) })
@@ -243,8 +297,18 @@ export function logDomain(values: readonly number[]): [number, number] {
  * series diverged, a cross per series, plus the dashed reference line. The figure is exactly
  * width × height px (autosize "fit").
  */
-export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
-  validateLossPlotSpec(spec);
+export function lossPlotVegaLite(input: LossPlotSpec): TopLevelSpec {
+  validateLossPlotSpec(input);
+  const candidates = input.series.flatMap((s) => [...s.mean, ...(s.lower ?? []), ...(s.upper ?? [])]);
+  const logY =
+    input.logY ??
+    (spansDecade([...candidates, ...(input.reference ? [input.reference.value] : [])]) &&
+      input.series.every((s) =>
+        s.mean.every((m, k) => !(m <= 0) || (s.divergedAtEpoch ?? Infinity) <= s.epochs[k]),
+      ));
+  const spec = { ...input, logY };
+  const order = spec.styleOrder ?? spec.series.map((s) => s.label);
+  const styles = spec.series.map((s) => seriesStyle(s.label, order));
   const labels = spec.series.map(legendLabel);
   const rows = spec.series.flatMap(plottedRows);
   const bands: BandRow[] = spec.series.flatMap((s) =>
@@ -278,26 +342,26 @@ export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
     scale: { domain: [0, maxEpoch], nice: false },
     axis: { tickMinStep: 1, format: 'd', grid: true, labelFlush: false },
   };
+  // The axis fits the data: a log axis ends on 1-2-5 ticks around it, a linear one pads it by 5%.
+  const plotted = [...finiteYs, ...bands.flatMap((b) => [b.lower, b.upper])];
+  const domain = spec.logY ? logDomain(plotted) : linearDomain(plotted);
   const yScale = spec.logY
-    ? {
-        type: 'log' as const,
-        domain: logDomain([...finiteYs, ...bands.flatMap((b) => [b.lower, b.upper])]),
-        nice: false,
-      }
-    : { type: 'linear' as const, zero: false };
+    ? { type: 'log' as const, domain, nice: false }
+    : { type: 'linear' as const, zero: false, nice: false, domain };
+  const yAxis = spec.logY ? { values: logTicks(domain[0], domain[1]), format: '~g' } : {};
   const yTitle = spec.yLabel ?? 'validation MSE';
   const color = {
     field: 'label',
     type: 'nominal' as const,
     title: spec.legendTitle ?? 'initializer',
-    scale: { domain: labels, range: labels.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length]) },
+    scale: { domain: labels, range: styles.map((s) => s.color) },
     legend: { orient: 'right' as const, symbolStrokeWidth: 2, labelLimit: 1000 },
   };
   const shape = {
     field: 'label',
     type: 'nominal' as const,
     title: color.title,
-    scale: { domain: labels, range: labels.map((_, i) => SERIES_SHAPES[i % SERIES_SHAPES.length]) },
+    scale: { domain: labels, range: styles.map((s) => s.shape) },
   };
 
   const layer: unknown[] = [];
@@ -307,7 +371,7 @@ export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
       mark: { type: 'area', opacity: 0.16 },
       encoding: {
         x,
-        y: { field: 'lower', type: 'quantitative', scale: yScale, title: yTitle },
+        y: { field: 'lower', type: 'quantitative', scale: yScale, title: yTitle, axis: yAxis },
         y2: { field: 'upper' },
         color,
       },
@@ -319,7 +383,7 @@ export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
       mark: { type: 'line', strokeWidth: 2 },
       encoding: {
         x,
-        y: { field: 'mean', type: 'quantitative', scale: yScale, title: yTitle },
+        y: { field: 'mean', type: 'quantitative', scale: yScale, title: yTitle, axis: yAxis },
         color,
         detail: { field: 'label' },
       },
@@ -364,7 +428,14 @@ export function lossPlotVegaLite(spec: LossPlotSpec): TopLevelSpec {
 
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: spec.title, anchor: 'start', fontSize: 15, fontWeight: 'bold', offset: 10 },
+    title: {
+      text: spec.title,
+      ...(spec.subtitle ? { subtitle: spec.subtitle, subtitleFontSize: 12, subtitleColor: '#444' } : {}),
+      anchor: 'start',
+      fontSize: 15,
+      fontWeight: 'bold',
+      offset: 10,
+    },
     width: spec.width ?? DEFAULT_WIDTH,
     height: spec.height ?? DEFAULT_HEIGHT,
     autosize: { type: 'fit', contains: 'padding' },

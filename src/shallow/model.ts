@@ -7,6 +7,14 @@ import { instantiateShallowKernels, type ShallowKernels } from './wasm.ts';
 export const SHALLOW_ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'erf'] as const;
 export type ShallowActivation = (typeof SHALLOW_ACTIVATIONS)[number];
 
+/**
+ * Where trainable biases sit: 'encoder' is b^k inside g (the authors' model, their nn.Linear(D, K)
+ * encoder), 'decoder' is an output bias c_i on x̂ (their decoder nn.Linear(K, D, bias=False) has
+ * none), 'both' is the two, 'none' neither.
+ */
+export const SHALLOW_BIASES = ['none', 'encoder', 'decoder', 'both'] as const;
+export type ShallowBias = (typeof SHALLOW_BIASES)[number];
+
 export interface ShallowOptions {
   /** Input dimension D. */
   d: number;
@@ -15,19 +23,21 @@ export interface ShallowOptions {
   activation: ShallowActivation;
   /** v^k = w^k: the decoder is the encoder's transpose, one parameter. */
   tied: boolean;
-  /** Trainable biases: b^k inside g and c_i on the output; none at all when false. */
-  biases: boolean;
-  /**
-   * With `biases`, whether the output bias c exists too (default true). The authors' model has
-   * the encoder bias only (their decoder is nn.Linear(K, D, bias=False)).
-   */
-  outputBias?: boolean;
+  /** Which trainable biases exist (see ShallowBias). */
+  bias: ShallowBias;
   /** The learning constant η, scaled per parameter as described on ShallowAutoencoder. */
   lr: number;
+  /**
+   * The encoder bias's own step size on b (default η/D, the authors' rate: see ShallowAutoencoder).
+   * For probing the rate only; the study uses the default.
+   */
+  encoderBiasLr?: number;
   /** Standard deviation of the Gaussian initial weights (the authors' default is 0.1). */
   initStd?: number;
   /** Storage of the parameters; float64 serves the finite-difference tests. */
   precision?: 'float32' | 'float64';
+  /** Where the compiled SIMD kernels are cached (default: defaultCacheDir(); a run passes its --cache-dir). */
+  cacheDir?: string;
 }
 
 type Buffer = Float32Array | Float64Array;
@@ -37,8 +47,11 @@ type Buffer = Float32Array | Float64Array;
  * trained by vanilla online SGD on ℓ = ‖x − x̂‖²/(2D) (their criterion, 0.5·MSELoss).
  *
  * Learning rates follow the authors' code (mariaref/NonLinearShallowAE, train_autoencoder.py):
- * untied, the encoder weights step with η/D and the decoder weights and the biases with η; tied,
- * the one weight matrix steps with η. Time is t = steps/D. Unlike their tied model, which detaches
+ * untied, the encoder weights step with η/D and the decoder weights with η; tied, the one weight
+ * matrix steps with η. Their encoder bias b' sits inside the scaling, λ = (w·x + b')/√D, and steps
+ * with η; here b = b'/√D, so the same dynamics step b with η/D. The output bias c, which their
+ * model lacks, steps with η as a decoder nn.Linear(K, D) bias would. Biases start at 0 (theirs at
+ * nn.Linear's U(±1/√D) on b', |b| < 1/D). Time is t = steps/D. Unlike their tied model, which detaches
  * the decoder's use of w (`fce.weight.data`), the tied gradient here is the full one: the encoder
  * and the decoder contributions summed.
  *
@@ -55,18 +68,20 @@ export class ShallowAutoencoder {
   readonly k: number;
   readonly activation: ShallowActivation;
   readonly tied: boolean;
-  readonly biases: boolean;
+  readonly bias: ShallowBias;
   /** Encoder kernel, D × K. */
   readonly w: Buffer;
   /** Decoder, K × D; null when tied (the decoder is Wᵀ). */
   readonly v: Buffer | null;
-  /** Encoder bias (K) and output bias (D); null without biases. */
+  /** Encoder bias (K) and output bias (D); each null where `bias` leaves it out. */
   readonly b: Buffer | null;
   readonly c: Buffer | null;
   /** Per-parameter learning rates (see the class comment). */
   readonly lrW: number;
   readonly lrV: number;
-  readonly lrBias: number;
+  /** Step size of the encoder bias b and of the output bias c. */
+  readonly lrB: number;
+  readonly lrC: number;
   private readonly invSqrtD: number;
   // Scratch, allocated once: a step allocates nothing.
   private readonly lambda: Float64Array;
@@ -88,7 +103,7 @@ export class ShallowAutoencoder {
   private fXhat!: Float32Array;
 
   constructor(options: ShallowOptions, rng: Rng) {
-    const { d, k, activation, tied, biases, lr } = options;
+    const { d, k, activation, tied, bias, lr } = options;
     for (const [what, value] of [
       ['d', d],
       ['k', k],
@@ -101,12 +116,22 @@ export class ShallowAutoencoder {
         `ShallowAutoencoder: unknown activation '${activation}'; expected one of ${SHALLOW_ACTIVATIONS.join(', ')}`,
       );
     }
+    if (!SHALLOW_BIASES.includes(bias)) {
+      throw new RangeError(
+        `ShallowAutoencoder: unknown bias '${bias}'; expected one of ${SHALLOW_BIASES.join(', ')}`,
+      );
+    }
     if (!(lr > 0 && Number.isFinite(lr)))
       throw new RangeError(`ShallowAutoencoder: lr must be positive, got ${lr}`);
+    const lrB = options.encoderBiasLr ?? lr / d;
+    if (!(lrB > 0 && Number.isFinite(lrB)))
+      throw new RangeError(`ShallowAutoencoder: encoderBiasLr must be positive, got ${lrB}`);
     const initStd = options.initStd ?? 0.1;
     const float64 = (options.precision ?? 'float32') === 'float64';
     // float32 parameters and scratch live in the SIMD kernels' memory (one block, sized here).
-    const kernels = float64 ? null : instantiateShallowKernels(4 * (8 * d + 8 * k + 2 * d * k) + 16 * 16);
+    const kernels = float64
+      ? null
+      : instantiateShallowKernels(4 * (8 * d + 8 * k + 2 * d * k) + 16 * 16, options.cacheDir);
     let top = 16;
     const make = (n: number): Buffer => {
       if (float64) return new Float64Array(n);
@@ -119,14 +144,15 @@ export class ShallowAutoencoder {
     this.k = k;
     this.activation = activation;
     this.tied = tied;
-    this.biases = biases;
+    this.bias = bias;
     this.w = rng.child('w').fillNormal(make(d * k), 0, initStd);
     this.v = tied ? null : rng.child('v').fillNormal(make(k * d), 0, initStd);
-    this.b = biases ? make(k) : null;
-    this.c = biases && (options.outputBias ?? true) ? make(d) : null;
+    this.b = bias === 'encoder' || bias === 'both' ? make(k) : null;
+    this.c = bias === 'decoder' || bias === 'both' ? make(d) : null;
     this.lrW = tied ? lr : lr / d;
     this.lrV = lr;
-    this.lrBias = lr;
+    this.lrB = lrB;
+    this.lrC = lr;
     this.invSqrtD = 1 / Math.sqrt(d);
     this.lambda = new Float64Array(k);
     this.h = new Float64Array(k);
@@ -276,11 +302,11 @@ export class ShallowAutoencoder {
     for (let j = 0; j < k; j++) delta[j] = this.gPrime(lam[j], h[j]) * s[j] * invD;
     if (this.b) {
       const b = this.b;
-      for (let j = 0; j < k; j++) b[j] += this.lrBias * delta[j];
+      for (let j = 0; j < k; j++) b[j] += this.lrB * delta[j];
     }
     if (this.c) {
       const c = this.c;
-      const a = this.lrBias * invD;
+      const a = this.lrC * invD;
       for (let i = 0; i < d; i++) c[i] += a * e[i];
     }
     const xs = this.fXs;
@@ -361,13 +387,13 @@ export class ShallowAutoencoder {
     if (this.b) {
       const b = this.b;
       if (grads) for (let j = 0; j < k; j++) grads.b![j] = -delta[j];
-      else for (let j = 0; j < k; j++) b[j] += this.lrBias * delta[j];
+      else for (let j = 0; j < k; j++) b[j] += this.lrB * delta[j];
     }
     if (this.c) {
       const c = this.c;
       if (grads) for (let i = 0; i < d; i++) grads.c![i] = -e[i] * invD;
       else {
-        const a = this.lrBias * invD;
+        const a = this.lrC * invD;
         for (let i = 0; i < d; i++) c[i] += a * e[i];
       }
     }

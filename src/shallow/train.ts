@@ -29,7 +29,7 @@ export interface ShallowRecord {
 
 export interface ShallowTrainResult {
   records: ShallowRecord[];
-  /** |ŵ^k·u_m| at the end, K × M row-major. */
+  /** |ŵ^k·u_m| at the end, K × M row-major; empty when diverged. */
   finalOverlap: number[];
   diverged: boolean;
 }
@@ -48,18 +48,22 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
   const d = model.d;
   const at = logSpacedSteps(o.steps, o.records);
   const records: ShallowRecord[] = [];
-  const measure = (step: number): ShallowRecord => {
+  /** Records the model at `step`; false, recording nothing, when its weights are no longer finite. */
+  const measure = (step: number): boolean => {
+    const testMse = model.meanSquaredError(o.test, o.testCount);
+    // A step can return a finite loss (measured before it) and leave infinite weights behind.
+    if (!Number.isFinite(testMse)) return false;
     const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
     const matrix = overlapMatrix(vectors, o.components, o.componentCount);
     const record = {
       step,
-      testMse: model.meanSquaredError(o.test, o.testCount),
+      testMse,
       subspace: subspaceOverlaps(vectors, o.components, o.componentCount),
       bestUnit: bestUnitOverlaps(matrix, model.k, o.componentCount),
     };
     records.push(record);
     o.onRecord?.(record);
-    return record;
+    return true;
   };
   let step = 0;
   let diverged = false;
@@ -71,13 +75,16 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
         break;
       }
     }
-    if (diverged) break;
-    measure(step);
+    if (diverged || !measure(step)) {
+      diverged = true;
+      break;
+    }
   }
   const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
   return {
     records,
-    finalOverlap: Array.from(overlapMatrix(vectors, o.components, o.componentCount)),
+    // Empty when diverged: the weights are no longer numbers.
+    finalOverlap: diverged ? [] : Array.from(overlapMatrix(vectors, o.components, o.componentCount)),
     diverged,
   };
 }

@@ -1,13 +1,12 @@
 /**
- * The shallow autoencoder's SIMD kernels (kernels-wat.ts), assembled with wabt once when this
- * file is first imported and cached under the cache directory by the text's hash, as the SIMD
- * backend does. Each model instantiates the module with its own memory, sized once, so views
+ * The shallow autoencoder's SIMD kernels (kernels-wat.ts), assembled with wabt once per thread
+ * when the first model needs them, and cached under the run's cache directory by the text's hash,
+ * as the SIMD backend does. Each model instantiates the module with its own memory, sized once, so views
  * into it never detach.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type WasmModule, wasmApi } from '../backend/simd/wasm-api.ts';
-import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { cachedWasmModule } from '../backend/simd/wasm-cache.ts';
+import { defaultCacheDir } from '../util/files.ts';
 import { shallowKernelsWat } from './kernels-wat.ts';
 
 export interface ShallowKernels {
@@ -19,45 +18,28 @@ export interface ShallowKernels {
   ger2(w: number, a1: number, b1: number, a2: number, b2: number, rows: number, cols: number): void;
 }
 
-async function build(): Promise<WasmModule | null> {
-  const api = wasmApi;
-  if (!api) return null;
-  const text = shallowKernelsWat();
-  const path = join(defaultCacheDir(), 'wasm', `shallow-${sha256Hex(text).slice(0, 24)}.wasm`);
+const SOURCE = { name: 'shallow', text: shallowKernelsWat(), features: { simd: true, bulk_memory: true } };
+
+/** The compiled kernels, built once per thread (cached under `cacheDir`), or null without SIMD. */
+function compiled(cacheDir: string): WasmModule | null {
   try {
-    return new api.Module(readFileSync(path));
-  } catch {
-    // no cache entry yet, or a stale one: assemble
-  }
-  try {
-    const wabt = await (await import('wabt')).default();
-    const features = { simd: true, bulk_memory: true };
-    const parsed = wabt.parseWat('shallow-kernels.wat', text, features);
-    try {
-      parsed.resolveNames();
-      (parsed.validate as (f: object) => void)(features);
-      const bytes = parsed.toBinary({}).buffer;
-      const module = new api.Module(bytes);
-      try {
-        writeFileAtomicSync(path, bytes);
-      } catch {
-        // a read-only cache costs only the next start its time
-      }
-      return module;
-    } finally {
-      parsed.destroy();
-    }
+    return cachedWasmModule(SOURCE, cacheDir);
   } catch {
     return null; // no SIMD here: models use the TypeScript loops
   }
 }
 
-const compiled = await build();
-
-/** A fresh instance with at least `bytes` of memory, or null where WebAssembly SIMD is missing. */
-export function instantiateShallowKernels(bytes: number): ShallowKernels | null {
-  if (!compiled || !wasmApi) return null;
-  const instance = new wasmApi.Instance(compiled, {}).exports as ShallowKernels;
+/**
+ * A fresh instance with at least `bytes` of memory, or null where WebAssembly SIMD is missing.
+ * `cacheDir` is the run's cache directory, where the compiled kernels are kept.
+ */
+export function instantiateShallowKernels(
+  bytes: number,
+  cacheDir = defaultCacheDir(),
+): ShallowKernels | null {
+  const module = compiled(cacheDir);
+  if (!module || !wasmApi) return null;
+  const instance = new wasmApi.Instance(module, {}).exports as ShallowKernels;
   const pages = Math.ceil(bytes / 65536);
   const have = instance.memory.buffer.byteLength / 65536;
   if (pages > have) instance.memory.grow(pages - have);

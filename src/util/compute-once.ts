@@ -3,6 +3,7 @@
 // a worker pool starting several runs at once would compute the same NMF factors in every worker.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { hostTag, ownerGone } from './owner.ts';
 
 export interface ComputeOnceOptions {
   /** A lock older than this is taken over even if its process lives (a terminated worker thread). */
@@ -10,6 +11,40 @@ export interface ComputeOnceOptions {
   readonly pollMs?: number;
   /** Told once when this call starts waiting for another's lock. */
   readonly onWait?: (lockPath: string) => void;
+}
+
+/** Who holds a lock: the pid and machine written in it (an old lock has only a pid). */
+export interface LockHolder {
+  readonly pid: number;
+  readonly host?: string;
+}
+
+export type LockAttempt = { readonly release: () => void } | { readonly heldBy: LockHolder };
+
+/**
+ * Takes `lockPath` (created exclusively, holding this pid and host) or says who holds it. A lock
+ * whose process is gone (Ctrl-C, kill -9) or older than `staleMs` is removed and taken.
+ */
+export function tryLock(lockPath: string, staleMs = Number.POSITIVE_INFINITY): LockAttempt {
+  mkdirSync(dirname(lockPath), { recursive: true });
+  for (;;) {
+    let fd: number;
+    try {
+      fd = openSync(lockPath, 'wx');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const holder = readHolder(lockPath, staleMs);
+      if (holder === 'stale') rmSync(lockPath, { force: true });
+      if (holder === 'stale' || holder === 'gone') continue;
+      return { heldBy: holder };
+    }
+    try {
+      writeSync(fd, `${process.pid} ${hostTag()}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    return { release: () => rmSync(lockPath, { force: true }) };
+  }
 }
 
 /**
@@ -29,48 +64,33 @@ export function computeOnce<T>(
   for (;;) {
     const ready = load();
     if (ready !== undefined) return ready;
-    mkdirSync(dirname(lockPath), { recursive: true });
-    let fd: number;
-    try {
-      fd = openSync(lockPath, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (isStale(lockPath, staleMs)) rmSync(lockPath, { force: true });
-      else {
-        if (!waited) options.onWait?.(lockPath);
-        waited = true;
-        sleep(pollMs);
-      }
+    const lock = tryLock(lockPath, staleMs);
+    if ('heldBy' in lock) {
+      if (!waited) options.onWait?.(lockPath);
+      waited = true;
+      sleep(pollMs);
       continue;
     }
     try {
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
       return load() ?? compute();
     } finally {
-      rmSync(lockPath, { force: true });
+      lock.release();
     }
   }
 }
 
-function isStale(lockPath: string, staleMs: number): boolean {
+/** The lock's holder, 'stale' when it may be taken over, 'gone' when it was released meanwhile. */
+function readHolder(lockPath: string, staleMs: number): LockHolder | 'stale' | 'gone' {
   try {
     const age = Date.now() - statSync(lockPath).mtimeMs;
-    const pid = Number.parseInt(readFileSync(lockPath, 'utf8'), 10);
+    const [pidText, host] = readFileSync(lockPath, 'utf8').trim().split(/\s+/);
+    const pid = Number.parseInt(pidText ?? '', 10);
     // An empty file is a lock being written this instant: not stale unless old.
-    return age > staleMs || (Number.isInteger(pid) && !processAlive(pid));
+    if (age > staleMs || (Number.isInteger(pid) && ownerGone(pid, host))) return 'stale';
+    return { pid, ...(host ? { host } : {}) };
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false; // released meanwhile
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
     throw e;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,15 +1,18 @@
 import {
+  type Backend,
   type Dataset,
   datasets,
   decodeFloat32,
   encodeFloat32,
   firstOfEachClass,
+  getBackend,
   loadDataset,
   type StudyArtifacts,
   type StudyContext,
   validationSplitIndex,
   z,
 } from 'nmfinit';
+import { writeNmfFactors } from './nmf-factors.ts';
 import { pcaReference } from './pca.ts';
 import type { RunData } from './run.ts';
 import { type ExperimentSpec, labelOf } from './spec.ts';
@@ -88,7 +91,10 @@ export async function prepareData(spec: ExperimentSpec, ctx: StudyContext): Prom
       originals: displayIndices.map((k) => encodeFloat32(test.images.slice(k * dim, (k + 1) * dim))),
     });
   }
-  writePcaReferences(spec, out, ctx);
+  // Created here with the run's cache dir (its kernels are cached there).
+  const backend = getBackend(ctx.backend, { cacheDir: ctx.cacheDir });
+  writePcaReferences(spec, out, ctx, backend);
+  await writeNmfFactors(spec, ctx, backend);
   return out;
 }
 
@@ -112,7 +118,12 @@ export function readDisplaySets(artifacts: StudyArtifacts): Map<string, DisplayS
 }
 
 /** The PCA reference of every data set × sample count, written beside the runs for the report. */
-function writePcaReferences(spec: ExperimentSpec, data: PrepareData, ctx: StudyContext): void {
+function writePcaReferences(
+  spec: ExperimentSpec,
+  data: PrepareData,
+  ctx: StudyContext,
+  backend: Backend,
+): void {
   const rank = spec.outputs.pcaRank ?? Math.min(...spec.model.sizes);
   for (const [label, d] of Object.entries(data)) {
     for (const s of spec.grid.samples) {
@@ -123,7 +134,7 @@ function writePcaReferences(spec: ExperimentSpec, data: PrepareData, ctx: StudyC
           `outputs.pcaRank: ${rank} is more than the ${Math.min(split, d.dim)} components '${label}' (${s.count} samples) has`,
         );
       }
-      const ref = pcaReference(ctx, label, s.count, d.train.images, n, split, d.dim, rank, ctx.backend);
+      const ref = pcaReference(ctx, label, s.count, d.train.images, n, split, d.dim, rank, backend);
       ctx.log(`PCA rank ${rank} on ${label} (${s.count}): validation MSE ${ref.valMse.toFixed(5)}`);
     }
   }

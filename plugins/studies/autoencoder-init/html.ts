@@ -3,20 +3,25 @@ import { basename } from 'node:path';
 import {
   type CurvePoint,
   curvesChartSpec,
+  datasets,
   formatMeanSd,
   type HtmlBlock,
   type HtmlCell,
   type HtmlReport,
+  imageFileBlock,
   meanSd,
   pngDataUri,
   reportMeta,
   type StudyReportInput,
+  spansDecade,
   writeReportHtml,
 } from 'nmfinit';
+import { readDisplaySets } from './data.ts';
 import type { RunConfig } from './grid.ts';
+import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, pcaReferenceSchema } from './pca.ts';
 import type { AutoencoderResult } from './result.ts';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { displayNames, type ExperimentSpec, labelOf } from './spec.ts';
 
 type Input = StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>;
 type Run = Input['runs'][number];
@@ -52,6 +57,14 @@ function curvePoints(label: string, runs: readonly Run[], epochs: number): Curve
   return points;
 }
 
+/** The spec's loss scale, 'auto' resolved by the values drawn: log where they span a decade. */
+const scaleOf = (spec: ExperimentSpec, points: readonly CurvePoint[]): 'log' | 'linear' =>
+  spec.outputs.lossScale === 'auto'
+    ? spansDecade(points.map((p) => p.mean))
+      ? 'log'
+      : 'linear'
+    : spec.outputs.lossScale;
+
 const finiteOrNull = (x: number | undefined): number | null =>
   x !== undefined && Number.isFinite(x) ? x : null;
 const testMseAt = (r: Run, epoch: number) => r.result.snapshots.find((s) => s.epoch === epoch)?.testMse;
@@ -75,6 +88,7 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
   const pca = input.artifacts.list(PCA_FOLDER).map((f) => input.artifacts.read(f, pcaReferenceSchema));
   const pngs = figures.filter((f) => f.endsWith('.png') && !basename(f).includes('_loss_'));
   const used = new Set<string>();
+  const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
   const sections: HtmlReport['sections'] = [];
 
   for (const dataset of spec.datasets.map(labelOf)) {
@@ -87,18 +101,20 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
         .filter((g) => g.runs.length > 0);
       const ref = pca.find((p) => p.datasetLabel === dataset && p.samples === samples);
       const seeds = [...new Set(byInit.map((g) => g.runs.length))].sort((a, b) => a - b).join('–');
+      const points = byInit.flatMap((g) => curvePoints(g.label, g.runs, epochs));
+      const scale = scaleOf(spec, points);
       const blocks: HtmlBlock[] = [
         {
           type: 'chart',
           id: `curves-${key}`,
           title: `Loss per epoch (mean over ${seeds} seed${seeds === '1' ? '' : 's'}; band: lowest to highest seed)`,
           spec: curvesChartSpec({
-            title: `${dataset}, ${samples} samples`,
-            points: byInit.flatMap((g) => curvePoints(g.label, g.runs, epochs)),
+            title: `${names.get(dataset) ?? dataset}, ${samples} samples`,
+            points,
             series: labels,
             splits: SPLITS,
             yTitle: `${spec.training.loss.toUpperCase()} loss`,
-            logY: spec.outputs.lossScale === 'log',
+            logY: scale === 'log',
             reference: ref ? { label: `PCA rank ${ref.rank} (validation)`, value: ref.valMse } : undefined,
           }),
           caption: ref
@@ -108,7 +124,7 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
             { field: 'series', label: 'initializer' },
             { field: 'split', label: 'split' },
           ],
-          yScale: spec.outputs.lossScale,
+          yScale: scale,
         },
       ];
       const tableEpochs = [...new Set([...spec.outputs.tableEpochs.filter((e) => e <= epochs), epochs])].sort(
@@ -147,9 +163,21 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
         used.add(f);
         blocks.push(imageBlock(f));
       }
-      sections.push({ title: `${dataset}: ${samples} training samples, ${epochs} epochs`, blocks });
+      sections.push({
+        title: `${names.get(dataset) ?? dataset}: ${samples} training samples, ${epochs} epochs`,
+        blocks,
+      });
     }
   }
+  // The method's own images (NMF factors, PCA components), with their generated captions.
+  const methodBlocks: HtmlBlock[] = [];
+  for (const m of methodImages(spec, input.artifacts, readDisplaySets(input.artifacts), names)) {
+    const file = pngs.find((f) => basename(f) === `${m.name}.png`);
+    if (file === undefined) continue;
+    used.add(file);
+    methodBlocks.push(imageFileBlock(file, m.title, m.caption));
+  }
+  if (methodBlocks.length > 0) sections.push({ title: "The method's own images", blocks: methodBlocks });
   const others = pngs.filter((f) => !used.has(f));
   if (others.length > 0) sections.push({ title: 'Other figures', blocks: others.map(imageBlock) });
   if (input.missing.length > 0) {
@@ -225,6 +253,12 @@ function runDetail(r: Run, spec: ExperimentSpec) {
   const train = curve(r.result, 'train', n);
   const val = curve(r.result, 'validation', n);
   const key = r.id.replace(/[^A-Za-z0-9_-]/g, '-');
+  const scale =
+    spec.outputs.lossScale === 'auto'
+      ? spansDecade([...train, ...val])
+        ? 'log'
+        : 'linear'
+      : spec.outputs.lossScale;
   return {
     config: r.config,
     chart: {
@@ -244,10 +278,10 @@ function runDetail(r: Run, spec: ExperimentSpec) {
         series: spec.initializers.map(labelOf),
         splits: SPLITS,
         yTitle: `${spec.training.loss.toUpperCase()} loss`,
-        logY: spec.outputs.lossScale === 'log',
+        logY: scale === 'log',
       }),
       toggles: [{ field: 'split', label: 'split' }],
-      yScale: spec.outputs.lossScale,
+      yScale: scale,
     },
     epochs: {
       type: 'table' as const,

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import {
   CLAIM_EARLY_MAX_EPOCH,
   claimSummaryMarkdown,
-  decodeFloat32,
+  datasets,
   formatMeanSd,
-  imageGridPng,
+  imageGrid,
   type LossSeries,
   lossPlot,
   meanSd,
   PRIMARY_TEST,
   PRIMARY_TEST_REASON,
+  panelFigure,
   provenanceSchema,
   type ResultSetVerdict,
   resultSetVerdict,
@@ -27,9 +28,11 @@ import {
 } from 'nmfinit';
 import { readDisplaySets } from './data.ts';
 import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
+import { methodImages, methodImagesMarkdown } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
+import { reconstructionRows } from './recon-grid.ts';
 import type { AutoencoderResult } from './result.ts';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { displayNames, type ExperimentSpec, labelOf } from './spec.ts';
 import { type Curves as TargetCurves, targetVerdict } from './target.ts';
 
 /** A stored run with its result's fields at the top, as the report reads it. */
@@ -303,6 +306,11 @@ export async function writeStudyReport(
   const parties = claimParties(spec);
   // The claim, once per data set × samples: from its longest result set, whose epochs ≤ 10 every shorter one shares.
   const claims = new Map<string, { dataset: string; samples: number | 'all'; verdict: ResultSetVerdict }>();
+  const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
+  // Every figure gives an initializer the colour and marker of its place in the spec.
+  const styleOrder = spec.initializers.map(labelOf);
+  // The loss plots of each data set (and recipe), for its one-page panel figure.
+  const panels = new Map<string, { set: ResultSet; svg: string }[]>();
 
   for (const set of sets) {
     const inSet = runs.filter(
@@ -367,42 +375,46 @@ export async function writeStudyReport(
         if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
         return s;
       });
-    const title = `${set.datasetLabel}: ${set.samples === 'all' ? 'all' : set.samples} samples, ${set.epochs} epochs${recipeText(set)}${seeds.max > 1 ? ` (mean; band: min–max of ${seedsText})` : ''}`;
+    const shownName = names.get(set.datasetLabel) ?? set.datasetLabel;
+    const title = `${shownName}: ${samplesText(set.samples)} samples, ${set.epochs} epochs${recipeText(set)}`;
+    const subtitle = seeds.max > 1 ? `mean of ${seedsText}; band: lowest to highest seed` : '1 seed';
     const plot = await lossPlot({
       title,
+      subtitle,
       series,
       reference: ref
         ? { label: `PCA rank ${ref.rank} (${ref.valMse.toPrecision(3)})`, value: ref.valMse }
         : undefined,
-      logY: spec.outputs.lossScale === 'log',
+      logY: spec.outputs.lossScale === 'auto' ? undefined : spec.outputs.lossScale === 'log',
+      styleOrder,
     });
+    const panelKey = `${set.datasetLabel}|${set.recipe ?? ''}`;
+    panels.set(panelKey, [...(panels.get(panelKey) ?? []), { set, svg: plot.svg }]);
     figures.push(...writeFigure(join(dir, fileBase(set, 'loss')), plot));
 
-    // Reconstruction grid: the originals, then each initializer's first seed after set.epochs.
+    // Reconstruction grid: the originals, then per initializer its first seed at epoch 0 and
+    // after set.epochs, each row with its MSE on the images shown.
     const shown = display.get(set.datasetLabel);
     if (shown) {
-      const rows = [{ label: 'original', images: shown.originals }];
-      for (const g of byInit) {
-        const run = g.runs[0];
-        if (!run) continue;
-        const snap = run.snapshots.find((s) => s.epoch === set.epochs);
-        const d = shown.imageShape[0] * shown.imageShape[1];
-        const flat = snap
-          ? decodeFloat32(snap.reconstructions)
-          : new Float32Array(shown.originals.length * d).fill(Number.NaN);
-        rows.push({
-          label: g.label,
-          images: shown.originals.map((_, i) => flat.subarray(i * d, (i + 1) * d)),
-        });
-      }
-      const png = imageGridPng({
+      const groups = byInit.filter((g) => g.runs[0]).map((g) => ({ label: g.label, run: g.runs[0] }));
+      const seedsShown = [...new Set(groups.map((g) => g.run.config.seed))];
+      const { rows } = reconstructionRows(
+        shown.originals,
+        shown.imageShape as [number, number],
+        groups.map((g) => ({
+          label: seedsShown.length > 1 ? `${g.label} (seed ${g.run.config.seed})` : g.label,
+          snapshots: g.run.snapshots,
+        })),
+        [0, set.epochs],
+      );
+      const grid = imageGrid({
         rows,
         imageShape: shown.imageShape as [number, number],
         scale: 3,
         columnLabels: shown.columnLabels,
-        title: `${set.datasetLabel}: reconstructions after ${set.epochs} epochs (${set.samples} samples${recipeText(set)})`,
+        title: `${shownName}: reconstructions at initialization and after ${set.epochs} epochs (${samplesText(set.samples)} samples${recipeText(set)}${seedsShown.length === 1 ? `, seed ${seedsShown[0]}` : ''})`,
       });
-      figures.push(...writeFigure(join(dir, fileBase(set, 'reconstruction')), { png }));
+      figures.push(...writeFigure(join(dir, fileBase(set, 'reconstruction')), grid));
     }
 
     setEntries.push({
@@ -416,6 +428,32 @@ export async function writeStudyReport(
     });
     sections.push(markdownSection(set, epochs, byInit, ref, seeds.max > 1 ? seedsText : null, verdict, spec));
   }
+
+  // One page per data set (and recipe): its loss plots, samples down and epochs across, as the
+  // seed's README lays them out.
+  for (const list of panels.values()) {
+    if (list.length < 2) continue;
+    const samples = [...new Set(list.map((p) => p.set.samples))];
+    const epochs = [...new Set(list.map((p) => p.set.epochs))].sort((a, b) => a - b);
+    const first = list[0].set;
+    const figure = panelFigure({
+      title: `${names.get(first.datasetLabel) ?? first.datasetLabel}: validation MSE per epoch${recipeText(first)}`,
+      panels: samples.map((n) =>
+        epochs.map((e) => list.find((p) => p.set.samples === n && p.set.epochs === e)?.svg ?? null),
+      ),
+      rowLabels: samples.map((n) => `${samplesText(n)} training samples`),
+      columnLabels: epochs.map((e) => `${e} epochs`),
+    });
+    const name = `${first.datasetLabel}_loss_panels${first.recipe ? `_${first.recipe}` : ''}`;
+    figures.push(...writeFigure(join(dir, name), figure));
+    sections.unshift(
+      `![${names.get(first.datasetLabel) ?? first.datasetLabel}: all loss plots](${name}.png)\n`,
+    );
+  }
+
+  // The method's own images: NMF factors and PCA components, from the artifacts prepare kept.
+  const method = methodImages(spec, artifacts, display, names);
+  for (const m of method) figures.push(...writeFigure(join(dir, m.name), await m.draw()));
 
   const results: ResultsFile = {
     schema: RESULTS_SCHEMA,
@@ -466,7 +504,10 @@ export async function writeStudyReport(
 
   const reportMd = join(dir, 'report.md');
   const claimVerdicts = [...claims.values()].map((c) => c.verdict);
-  writeFileAtomicSync(reportMd, markdownReport(spec, runs, sections, input, claimVerdicts, parties));
+  writeFileAtomicSync(
+    reportMd,
+    markdownReport(spec, runs, sections, input, claimVerdicts, parties, methodImagesMarkdown(method)),
+  );
   return { reportMd, resultsJson, figures };
 }
 
@@ -566,6 +607,7 @@ function markdownReport(
   input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
   claims: readonly ResultSetVerdict[],
   parties: ReturnType<typeof claimParties>,
+  method: readonly string[],
 ): string {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
@@ -613,6 +655,7 @@ function markdownReport(
     '## Result sets',
     '',
     ...sections,
+    ...method,
   ].join('\n');
 }
 

@@ -183,7 +183,8 @@ export const experimentSpecSchema = z
         /** Rank of the PCA reference line; default: the narrowest layer. */
         pcaRank: z.number().int().positive().optional(),
         /** Loss axis of the plots: losses span two orders of magnitude, so log reads best. */
-        lossScale: z.enum(['log', 'linear']).default('log'),
+        /** 'auto': log where the plotted losses span more than a decade, linear otherwise. */
+        lossScale: z.enum(['log', 'linear', 'auto']).default('auto'),
         /** A target to judge (candidates against baselines); its verdict is generated into report.md. */
         target: targetSpec.optional(),
         /** Export each run's trained weights: `<dir>/weights/<run id>.safetensors` (loadSafetensors reads it). */
@@ -261,3 +262,22 @@ export function defineAutoencoderStudy(spec: ExperimentSpecInput): ExperimentSpe
 }
 
 export const labelOf = (ref: { name: string; label?: string }): string => ref.label ?? ref.name;
+
+/**
+ * Each data set entry's name in titles, by label: its plugin's displayName ("MNIST digits"),
+ * else its label. Entries that would share a name keep their label in brackets.
+ */
+export function displayNames(
+  refs: readonly { name: string; label?: string }[],
+  lookup: (name: string) => { displayName?: string } | undefined,
+): Map<string, string> {
+  const base = refs.map((r) => lookup(r.name)?.displayName ?? labelOf(r));
+  return new Map(
+    refs.map((r, i) => [
+      labelOf(r),
+      base.filter((b) => b === base[i]).length > 1 && base[i] !== labelOf(r)
+        ? `${base[i]} (${labelOf(r)})`
+        : base[i],
+    ]),
+  );
+}

@@ -1,19 +1,6 @@
 // The component grid of one factorization: the k basis images (rows of H) in a near-square grid
 // (8 × 8 for k = 64), each tile scaled to its own range so faint components stay visible.
-import { imageGridPng, measureTextWidth } from 'nmfinit';
-
-/** Each tile mapped min → 0 (black), max → 1 (white); a constant tile is black. */
-export function scaleToOwnRange(tile: ArrayLike<number>): Float32Array {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < tile.length; i++) {
-    lo = Math.min(lo, tile[i]);
-    hi = Math.max(hi, tile[i]);
-  }
-  const out = new Float32Array(tile.length);
-  if (hi > lo) for (let i = 0; i < tile.length; i++) out[i] = (tile[i] - lo) / (hi - lo);
-  return out;
-}
+import { imageGridPng, measureTextWidth, scaleToOwnRange } from 'nmfinit';
 
 /** Columns of the grid: ⌈√k⌉, so square k gives a square grid. */
 export const gridColumns = (k: number) => Math.ceil(Math.sqrt(k));

@@ -4,14 +4,12 @@
 import { join } from 'node:path';
 import {
   decodeFloat32,
-  PNG_SCALE,
   type StoredRun,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { componentGridPng } from './grid.ts';
 import type { NmfDataResult, NmfDataRun } from './run.ts';
@@ -38,7 +36,7 @@ export interface CurvePoint {
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const seriesName = (k: number, init: string) => `k = ${k}, ${init}`;
+export const seriesName = (k: number, init: string) => `k = ${k}, ${init}`;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function curvePoints(runs: readonly Stored[]): CurvePoint[] {
@@ -120,8 +118,9 @@ export function generatedFindings(points: readonly CurvePoint[]): string[] {
   return lines;
 }
 
-async function learningCurve(dir: string, dataset: string, points: readonly CurvePoint[]): Promise<string[]> {
-  const svg = await vegaLiteToSvg({
+/** The learning curve of one data set: test MSE against training samples (log x), a line per k × init. */
+export function learningCurveSpec(dataset: string, points: readonly CurvePoint[]): object {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `${dataset}: NMF test MSE against training samples`,
     width: 520,
@@ -144,12 +143,10 @@ async function learningCurve(dir: string, dataset: string, points: readonly Curv
       },
       color: { field: 'series', type: 'nominal', title: null },
     },
-    config: { font: 'DejaVu Sans' },
-  });
-  return writeFigure(join(dir, `learning-curve_${dataset}`), { svg, png: svgToPng(svg, PNG_SCALE) });
+  };
 }
 
-const gridFile = (r: NmfDataRun) =>
+export const gridFile = (r: NmfDataRun) =>
   `components/${r.dataset}__k${r.k}__${r.init}__n${r.samples}__seed${r.seed}`;
 
 export async function writeReport(input: Input): Promise<StudyReportFiles> {
@@ -181,7 +178,7 @@ export async function writeReport(input: Input): Promise<StudyReportFiles> {
     const mine = points.filter((p) => p.dataset === dataset);
     if (mine.length === 0) continue;
     md.push(`## ${dataset}`, '');
-    const curve = await learningCurve(dir, dataset, mine);
+    const curve = await writeVegaFigure(dir, `learning-curve_${dataset}`, learningCurveSpec(dataset, mine));
     figures.push(...curve);
     md.push(`![learning curve](learning-curve_${dataset}.png)`, '');
     for (const series of [...new Set(mine.map((p) => p.series))]) {

@@ -3,6 +3,7 @@
 // normalised MSE, L0, dead fraction, latent density, atoms and feature recovery.
 import { defineStudyKind } from 'nmfinit';
 import { prepareSae, type SaeData } from './data.ts';
+import { writeSaeHtml } from './html.ts';
 import { saeMetrics } from './metrics.ts';
 import { writeSaeReport } from './report.ts';
 import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
@@ -42,5 +43,5 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
       })),
     }) as SaeSpecInput,
   metrics: saeMetrics,
-  report: writeSaeReport,
+  report: async (input, ctx) => ({ ...(await writeSaeReport(input, ctx)), reportHtml: writeSaeHtml(input) }),
 });

@@ -1,15 +1,12 @@
 import { join } from 'node:path';
 import {
-  FONT_FAMILY,
   formatMeanSd,
   imageGridPng,
-  PNG_SCALE,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { dataArtifactSchema } from './data.ts';
 import type { SaeResult } from './run.ts';
@@ -18,19 +15,11 @@ import { ALPHA, auxVerdicts, type ConfigComparison, dictionaryVerdicts, type Sto
 
 type Input = StudyReportInput<SaeSpec, SaeRun, SaeResult>;
 
-async function figure(dir: string, name: string, spec: object): Promise<string> {
-  const svg = await vegaLiteToSvg({ ...spec, config: { font: FONT_FAMILY } } as Parameters<
-    typeof vegaLiteToSvg
-  >[0]);
-  writeFigure(join(dir, name), { svg, png: svgToPng(svg, PNG_SCALE) });
-  return `${name}.png`;
-}
-
 const auxName = (aux: boolean) => (aux ? 'with AuxK' : 'without AuxK');
-const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
+export const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
 
 /** Runs grouped by configuration (everything but the seed), in the grid's order. */
-function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
+export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
   const groups = new Map<string, StoredSae[]>();
   for (const r of runs) {
     const key = `${r.config.label}|${configName(r.config)}`;
@@ -75,7 +64,11 @@ function facetted(title: string, rows: object[], layer: object): object {
   };
 }
 
-function curveSpec(label: string, runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFraction') {
+export function curveSpec(
+  label: string,
+  runs: readonly StoredSae[],
+  field: 'normalizedMse' | 'deadFraction',
+) {
   const mse = field === 'normalizedMse';
   return facetted(
     `${label}: ${mse ? 'normalised MSE on the evaluation set' : 'fraction of dead latents'} over training (mean of seeds)`,
@@ -99,7 +92,7 @@ function curveSpec(label: string, runs: readonly StoredSae[], field: 'normalized
 }
 
 /** Latent density: the count of latents per log10-frequency bin (mean of seeds); never-fired latents at the far left. */
-function densitySpec(label: string, runs: readonly StoredSae[]) {
+export function densitySpec(label: string, runs: readonly StoredSae[]) {
   const rows: object[] = [];
   let neverX = 0;
   for (const group of byConfig(runs)) {
@@ -200,7 +193,7 @@ export async function writeSaeReport(
       [`dead-${label}`, curveSpec(label, here, 'deadFraction')],
       [`density-${label}`, densitySpec(label, here)],
     ] as const) {
-      figures.push(await figure(dir, name, fig));
+      figures.push(...(await writeVegaFigure(dir, name, fig)));
       lines.push(`![${name}](${name}.png)`, '');
     }
     const withAtoms = here.filter((r) => r.result.atoms.most.length > 0);
@@ -221,8 +214,7 @@ export async function writeSaeReport(
           },
         ]),
       });
-      writeFigure(join(dir, `atoms-${label}`), { png });
-      figures.push(`atoms-${label}.png`);
+      figures.push(...writeFigure(join(dir, `atoms-${label}`), { png }));
       lines.push(`![atoms-${label}](atoms-${label}.png)`, '');
     }
   }
@@ -276,5 +268,5 @@ export async function writeSaeReport(
     `${JSON.stringify({ schema: 'nmfinit.sae/1', verdicts, configurations: tables, perConfig: [...aux.configs, ...dict.configs] }, null, 2)}\n`,
   );
   ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures: figures.map((f) => join(dir, f)) };
+  return { reportMd, resultsJson, figures };
 }

@@ -2,6 +2,7 @@ import {
   type CachedPcaOptions,
   cachedFitPca,
   datasets,
+  getBackend,
   loadDataset,
   pcaReconstructionMse,
   type StudyContext,
@@ -123,13 +124,15 @@ export async function prepareDataset(
     test = shared(testSet.images.length);
     test.set(testSet.images);
   }
-  // Cached in the cache directory by the samples' bytes and K: another study on the same data does not refit.
-  const cache = { cacheDir: ctx.cacheDir, log: ctx.log };
+  // Cached in the cache directory by the samples' bytes and K: another study on the same data does
+  // not refit. 'auto' as before, resolved and its kernels cached under the run's cache dir.
+  const backend = getBackend('auto', { cacheDir: ctx.cacheDir });
+  const cache = { backend, cacheDir: ctx.cacheDir, log: ctx.log };
   const pca =
     entry.preprocess === 'paper'
       ? uncentredPca(train, trainSet.count, d, entry.k, cache)
       : cachedFitPca(train, trainSet.count, d, entry.k, cache).pca;
-  const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d);
+  const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d, { backend });
   return {
     d,
     k: entry.k,

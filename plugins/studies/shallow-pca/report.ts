@@ -1,34 +1,35 @@
 import { join } from 'node:path';
 import {
-  FONT_FAMILY,
   imageGridPng,
-  PNG_SCALE,
+  type ShallowBias,
   type StudyReportFiles,
   type StudyReportInput,
-  svgToPng,
-  vegaLiteToSvg,
   writeFigure,
   writeFileAtomicSync,
+  writeVegaFigure,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
-import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
+import { BIAS_WORDS, configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 
-async function figure(dir: string, name: string, spec: object): Promise<string> {
-  const withFont = { ...spec, config: { font: FONT_FAMILY } };
-  const svg = await vegaLiteToSvg(withFont as Parameters<typeof vegaLiteToSvg>[0]);
-  writeFigure(join(dir, name), { svg, png: svgToPng(svg, PNG_SCALE) });
-  return `${name}.png`;
-}
+const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
+  ['encoder', [1, 0]],
+  ['none', [6, 3]],
+  ['decoder', [1, 3]],
+  ['both', [6, 2, 1, 2]],
+];
 
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
- * for tied and untied weights, colour for g, solid with biases and dashed without.
+ * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
  */
-function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number, k: number): object {
+export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: number, k: number): object {
+  // A diverged run's last finite losses would stretch the axis over many decades: left out, counted.
+  const runs = all.filter((r) => !r.result.diverged);
+  const diverged = [...new Set(all.filter((r) => r.result.diverged).map((r) => configName(r.config)))];
   const rows: object[] = [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
@@ -45,19 +46,27 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
         config,
         g: c.activation,
         weights: c.tied ? 'tied weights' : 'untied weights',
-        biases: c.biases ? 'trainable' : 'none',
+        biases: BIAS_WORDS[c.bias],
         step,
         mse: values.reduce((a, b) => a + b, 0) / values.length,
       });
     });
   }
-  const seeds = Math.max(...[...groups.values()].map((g) => g.length));
+  const seeds = Math.max(0, ...[...groups.values()].map((g) => g.length));
+  // The placements these runs have, each with its dash pattern (the legend lists only those).
+  const present = new Set(runs.map((r) => r.config.bias));
+  const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
   const panels = [...new Set(rows.map((r) => (r as { weights: string }).weights))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
-      subtitle: `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+      subtitle: [
+        `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+        ...(diverged.length > 0
+          ? [`left out, diverged: ${all.length - runs.length} runs (${diverged.join(', ')})`]
+          : []),
+      ],
     },
     data: { values: rows },
     facet: { column: { field: 'weights', type: 'nominal', title: null, sort: panels } },
@@ -72,6 +81,8 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
               field: 'step',
               type: 'quantitative',
               scale: { type: 'log', nice: false },
+              // 1k, 10k: full numbers on a log axis run into each other.
+              axis: { format: '~s', labelOverlap: 'greedy' },
               title: 'SGD step (one sample each)',
             },
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
@@ -80,13 +91,9 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
               field: 'biases',
               type: 'nominal',
               title: 'biases',
-              scale: {
-                domain: ['trainable', 'none'],
-                range: [
-                  [1, 0],
-                  [6, 3],
-                ],
-              },
+              legend: { symbolType: 'stroke', symbolSize: 900, symbolStrokeWidth: 2 },
+              // Solid for the authors' placement (encoder), long dashes without biases.
+              scale: { domain: dashes.map(([b]) => b), range: dashes.map(([, d]) => d) },
             },
             detail: { field: 'config' },
           },
@@ -101,7 +108,7 @@ function learningCurveSpec(dataset: string, runs: Input['runs'], pcaMse: number,
 }
 
 /** One run's per-component subspace overlap over time, one line per principal component. */
-function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
+export function overlapSpec(dataset: string, run: Input['runs'][number], threshold: number): object {
   const rows = run.result.records.flatMap((r) =>
     r.step === 0 ? [] : r.subspace.map((o, m) => ({ step: r.step, overlap: o, component: `PC ${m + 1}` })),
   );
@@ -118,7 +125,13 @@ function overlapSpec(dataset: string, run: Input['runs'][number], threshold: num
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x: { field: 'step', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'SGD step' },
+          x: {
+            field: 'step',
+            type: 'quantitative',
+            scale: { type: 'log', nice: false },
+            axis: { format: '~s', labelOverlap: 'greedy' },
+            title: 'SGD step',
+          },
           y: {
             field: 'overlap',
             type: 'quantitative',
@@ -172,10 +185,23 @@ export async function writeReport(
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
     const title = ds.title ?? ds.label;
-    figures.push(await figure(dir, `curves-${ds.label}`, learningCurveSpec(title, here, pca.pcaMse, pca.k)));
+    figures.push(
+      ...(await writeVegaFigure(
+        dir,
+        `curves-${ds.label}`,
+        learningCurveSpec(title, here, pca.pcaMse, pca.k),
+      )),
+    );
     const shown =
-      here.find((r) => r.config.activation === 'linear' && r.config.tied && !r.config.biases) ?? here[0];
-    figures.push(await figure(dir, `overlap-${ds.label}`, overlapSpec(title, shown, spec.overlapThreshold)));
+      here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
+      here[0];
+    figures.push(
+      ...(await writeVegaFigure(
+        dir,
+        `overlap-${ds.label}`,
+        overlapSpec(title, shown, spec.overlapThreshold),
+      )),
+    );
     lines.push(
       `## ${title}`,
       '',
@@ -200,8 +226,7 @@ export async function writeReport(
           images: r.result.weights!.map(weightImage),
         })),
       });
-      writeFigure(join(dir, `weights-${ds.label}`), { png });
-      figures.push(`weights-${ds.label}.png`);
+      figures.push(...writeFigure(join(dir, `weights-${ds.label}`), { png }));
       lines.push(`![learned weights](weights-${ds.label}.png)`, '');
     }
   }
@@ -234,5 +259,5 @@ export async function writeReport(
   writeFileAtomicSync(reportMd, lines.join('\n'));
   writeFileAtomicSync(resultsJson, `${JSON.stringify({ verdicts: all, summaries }, null, 2)}\n`);
   ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures: figures.map((f) => join(dir, f)) };
+  return { reportMd, resultsJson, figures };
 }

@@ -3,6 +3,7 @@ import {
   SHALLOW_ACTIVATIONS,
   type ShallowActivation,
   ShallowAutoencoder,
+  type ShallowBias,
   type StudyRun,
   trainShallow,
   z,
@@ -14,13 +15,12 @@ export interface ShallowPcaRun extends StudyRun {
   dataset: string;
   activation: ShallowActivation;
   tied: boolean;
-  biases: boolean;
+  /** Where the trainable biases sit (ShallowBias). */
+  bias: ShallowBias;
   k: number;
   steps: number;
   lr: number;
   initStd: number;
-  /** With biases: the output bias c too (see spec model.outputBias). */
-  outputBias: boolean;
   records: number;
 }
 
@@ -39,7 +39,7 @@ export const shallowPcaResultSchema = z
     finalTestMse: z.number().nullable(),
     diverged: z.boolean(),
     records: z.array(recordSchema),
-    /** |ŵ^k·u_m| at the end, K × K row-major. */
+    /** |ŵ^k·u_m| at the end, K × K row-major (empty when diverged). */
     finalOverlap: z.array(z.number()),
     /** The encoder vectors w^k at the end (K × D, unit k contiguous), for image data sets only. */
     weights: z.array(z.array(z.number())).nullable(),
@@ -48,14 +48,28 @@ export const shallowPcaResultSchema = z
 
 export type ShallowPcaResult = z.output<typeof shallowPcaResultSchema>;
 
-/** The configuration's name in ids, legends and tables, e.g. "erf-tied-bias". */
-export function configName(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'biases'>): string {
-  return `${r.activation}-${r.tied ? 'tied' : 'untied'}-${r.biases ? 'bias' : 'nobias'}`;
+/** The bias placements' short names (ids, tables) and words (titles, legends). */
+export const BIAS_NAMES: Record<ShallowBias, string> = {
+  none: 'nobias',
+  encoder: 'encbias',
+  decoder: 'outbias',
+  both: 'bothbias',
+};
+export const BIAS_WORDS: Record<ShallowBias, string> = {
+  none: 'no biases',
+  encoder: 'encoder bias',
+  decoder: 'output bias',
+  both: 'encoder and output biases',
+};
+
+/** The configuration's name in ids, legends and tables, e.g. "erf-tied-encbias". */
+export function configName(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'bias'>): string {
+  return `${r.activation}-${r.tied ? 'tied' : 'untied'}-${BIAS_NAMES[r.bias]}`;
 }
 
 /** The configuration in words, for figure titles and legends, e.g. "erf, tied, no biases". */
-export function configTitle(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'biases'>): string {
-  return `${r.activation}, ${r.tied ? 'tied' : 'untied'}, ${r.biases ? 'biases' : 'no biases'}`;
+export function configTitle(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'bias'>): string {
+  return `${r.activation}, ${r.tied ? 'tied' : 'untied'}, ${BIAS_WORDS[r.bias]}`;
 }
 
 export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun[] {
@@ -65,10 +79,10 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
       if (!SHALLOW_ACTIVATIONS.includes(activation))
         throw new Error(`model.activations: unknown '${activation}'`);
       for (const tied of spec.model.tied) {
-        for (const biases of spec.model.biases) {
+        for (const bias of spec.model.biases) {
           for (let s = 0; s < spec.seeds; s++) {
             const seed = spec.firstSeed + s;
-            const base = { dataset: ds.label, activation, tied, biases };
+            const base = { dataset: ds.label, activation, tied, bias };
             runs.push({
               id: `${ds.label}__${configName(base)}__s${seed}`,
               seed,
@@ -78,7 +92,6 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
               steps: ds.steps,
               lr: ds.lr,
               initStd: spec.model.initStd,
-              outputBias: spec.model.outputBias,
               records: spec.records,
             });
           }
@@ -102,10 +115,10 @@ export async function executeRun(
       k: run.k,
       activation: run.activation,
       tied: run.tied,
-      biases: run.biases,
-      outputBias: run.outputBias,
+      bias: run.bias,
       lr: run.lr,
       initStd: run.initStd,
+      cacheDir: ctx.cacheDir,
     },
     ctx.rng.child('init'),
   );
@@ -120,11 +133,11 @@ export async function executeRun(
     componentCount: run.k,
     onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
   });
-  const last = result.records.at(-1)!;
-  const image = p.imageShape[0] > 1 && p.imageShape[1] > 1;
+  const last = result.records.at(-1);
+  const image = p.imageShape[0] > 1 && p.imageShape[1] > 1 && !result.diverged;
   return {
     pcaMse: p.pcaMse,
-    finalTestMse: result.diverged ? null : last.testMse,
+    finalTestMse: result.diverged || !last ? null : last.testMse,
     diverged: result.diverged,
     records: result.records,
     finalOverlap: result.finalOverlap,

@@ -1,6 +1,16 @@
-import { SHALLOW_ACTIVATIONS, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import { SHALLOW_ACTIVATIONS, SHALLOW_BIASES, studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * Where biases sit: 'none', 'encoder' (b^k inside g: the authors' model), 'decoder' (an output
+ * bias c only) or 'both'. The booleans of earlier specs stay valid: false is 'none', true is
+ * 'encoder' ('both' with the legacy outputBias: true).
+ */
+const biasEntry = z.union([z.enum(SHALLOW_BIASES), z.boolean()], {
+  error: () =>
+    `expected one of ${SHALLOW_BIASES.map((b) => `'${b}'`).join(', ')} (or a boolean: false = 'none', true = 'encoder')`,
+});
 
 const datasetEntry = z
   .object({
@@ -37,19 +47,26 @@ export const shallowPcaSpecSchema = z
       .object({
         activations: z.array(z.enum(SHALLOW_ACTIVATIONS)).min(1).default(['linear', 'relu', 'erf']),
         tied: z.array(z.boolean()).min(1).default([true, false]),
-        biases: z.array(z.boolean()).min(1).default([false, true]),
+        biases: z.array(biasEntry).min(1).default(['none', 'encoder']),
         /** Standard deviation of the initial weights (the authors' default 0.1). */
         initStd: z.number().positive().default(0.1),
-        /** With biases, an output bias c as well as the encoder's b (the authors' model has b only). */
+        /** Legacy: maps a `true` entry of `biases` to 'both' instead of 'encoder'. */
         outputBias: z.boolean().default(false),
       })
       .strict()
+      .transform(({ outputBias, ...m }) => ({
+        ...m,
+        biases: [
+          ...new Set(
+            m.biases.map((b) => (b === false ? 'none' : b === true ? (outputBias ? 'both' : 'encoder') : b)),
+          ),
+        ],
+      }))
       .default({
         activations: ['linear', 'relu', 'erf'],
         tied: [true, false],
-        biases: [false, true],
+        biases: ['none', 'encoder'],
         initStd: 0.1,
-        outputBias: false,
       }),
     seeds: positiveInt.default(3),
     /** Measurements per run, at log-spaced steps. */

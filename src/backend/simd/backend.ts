@@ -1,10 +1,18 @@
 import { z } from 'zod';
+import { defaultCacheDir } from '../../util/files.ts';
 import { referenceKernels } from '../kernels.ts';
 import { checkGemmArgs } from '../reference.ts';
 import { type ActivationName, type Backend, defineBackend, type ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
 import { type HeapOptions, WasmHeap } from './heap.ts';
-import { defaultSimdModule, type GemmRowsArgs, type SimdExports, type SimdModule } from './module.ts';
+import {
+  type CsrRowsArgs,
+  type GemmRowsArgs,
+  type SimdExports,
+  type SimdModule,
+  simdModule,
+  simdSupported,
+} from './module.ts';
 import { Staging } from './staging.ts';
 import { GemmHelpers } from './threads.ts';
 import { wasmApi } from './wasm-api.ts';
@@ -23,8 +31,10 @@ export interface GemmBlocking {
 export const DEFAULT_GEMM_BLOCKING: GemmBlocking = { mc: 120, kc: 256, nc: 1024 };
 
 export interface SimdBackendOptions extends HeapOptions {
-  /** Kernels for another micro-tile, from `await buildSimdModule(shape)` (default: the 5×8 module). */
+  /** Kernels for another micro-tile, from `simdModule(shape)` (default: the 5×8 module). */
   module?: SimdModule;
+  /** Where the compiled kernels are cached (default: defaultCacheDir(); a run passes its --cache-dir). */
+  cacheDir?: string;
   blocking?: Partial<GemmBlocking>;
   /**
    * Threads one gemm is split across, this one included (default 1). Off by default: it pays only
@@ -45,6 +55,8 @@ const THREADED_MIN_MACS = 1 << 20;
 export class SimdBackend implements Backend {
   readonly name = 'simd';
   readonly description: string;
+  /** The cache directory its kernels (this and the NMF sweep's, cd-sweep-wasm.ts) are cached in. */
+  readonly cacheDir: string;
   readonly heap: WasmHeap;
   readonly shape: GemmShape;
   readonly blocking: GemmBlocking;
@@ -56,8 +68,13 @@ export class SimdBackend implements Backend {
   private readonly helpers: GemmHelpers | null;
 
   constructor(options: SimdBackendOptions = {}) {
-    const module = options.module ?? defaultSimdModule.module;
-    if (!module) throw new Error(`simd backend unavailable: ${defaultSimdModule.error}`);
+    this.cacheDir = options.cacheDir ?? defaultCacheDir();
+    let module: SimdModule;
+    try {
+      module = options.module ?? simdModule(undefined, this.cacheDir);
+    } catch (e) {
+      throw new Error(`simd backend unavailable: ${(e as Error).message}`);
+    }
     this.shape = module.shape;
     const blocking = { ...DEFAULT_GEMM_BLOCKING, ...options.blocking };
     for (const [key, v] of Object.entries(blocking)) {
@@ -76,7 +93,6 @@ export class SimdBackend implements Backend {
     this.aPack = this.heap.alloc(Math.ceil(mc / mr) * mr * kc);
     this.bPack = this.heap.alloc(Math.ceil(nc / nr) * nr * kc);
     this.staging = new Staging(this.heap);
-    this.kernels = simdKernels(this.wasm, this.staging);
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
       throw new RangeError(`simd backend: threads must be an integer in 1..64, got ${threads}`);
@@ -85,6 +101,7 @@ export class SimdBackend implements Backend {
       threads > 1
         ? new GemmHelpers(this.heap, module, threads - 1, { a: this.aPack.length, b: this.bPack.length })
         : null;
+    this.kernels = simdKernels(this.wasm, this.staging, this.helpers);
     this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), ${threads === 1 ? 'one thread' : `${threads} threads`}`;
   }
 
@@ -175,7 +192,11 @@ export class SimdBackend implements Backend {
 }
 
 /** The elementwise kernels on the wasm exports; arguments not in the heap are staged. */
-function simdKernels(w: SimdExports, staging: Staging): Partial<ElementwiseKernels> {
+function simdKernels(
+  w: SimdExports,
+  staging: Staging,
+  helpers: GemmHelpers | null,
+): Partial<ElementwiseKernels> {
   const arg = (data: Float32Array, length: number, read: boolean, write: boolean) => ({
     data,
     length,
@@ -309,7 +330,114 @@ function simdKernels(w: SimdExports, staging: Staging): Partial<ElementwiseKerne
         w.sparse_linear_backward(gA, iA, m, k, xA, d, wA, n, gwA, gxA, gw ? 1 : 0, gx ? 1 : 0);
       });
     },
+
+    csrTimes(ptr, idx, v, rows, b, k, out, accumulate, segments) {
+      const count = segments?.count ?? 1;
+      const stride = segments?.stride ?? 0;
+      for (const [name, value] of [
+        ['rows', rows],
+        ['k', k],
+        ['segments.count', count],
+        ['segments.stride', stride],
+      ] as const) {
+        if (!Number.isInteger(value) || value < 0)
+          throw new RangeError(`csrTimes: ${name} must be a non-negative integer, got ${value}`);
+      }
+      if (rows === 0 || k === 0 || count === 0) return;
+      const ptrLength = (count - 1) * stride + rows + 1;
+      if (ptr.length < ptrLength)
+        throw new RangeError(
+          `csrTimes: ptr has ${ptr.length} entries, needs (count − 1)·stride + rows + 1 = ${ptrLength}`,
+        );
+      const outFloats = out instanceof Float64Array ? 2 * rows * k : rows * k;
+      const out32 =
+        out instanceof Float64Array ? new Float32Array(out.buffer, out.byteOffset, 2 * out.length) : out;
+      needLength(
+        'csrTimes',
+        'out',
+        out32,
+        outFloats,
+        out instanceof Float64Array ? '2·rows·k (float64)' : 'rows·k',
+      );
+      // The kernel traps on a row pointer past nnz or a column index past B's rows, so nothing is read outside them.
+      const nnz = Math.min(idx.length, v.length);
+      const bRows = Math.floor(b.length / k);
+      staging.run(
+        [
+          arg(asFloats(ptr), ptrLength, true, false),
+          arg(asFloats(idx), nnz, true, false),
+          arg(v, nnz, true, false),
+          arg(b, bRows * k, true, false),
+          arg(out32, outFloats, accumulate, true),
+        ],
+        ([pA, iA, vA, bA, oA]) => {
+          const f64 = out instanceof Float64Array ? 1 : 0;
+          const call = (r0: number, r1: number): CsrRowsArgs => [
+            pA,
+            iA,
+            vA,
+            bA,
+            bRows,
+            k,
+            oA,
+            f64,
+            accumulate ? 1 : 0,
+            r0,
+            r1,
+            count,
+            stride,
+            nnz,
+          ];
+          const work = csrWork(ptr, rows, count, stride);
+          if (!helpers || work(rows) * k < THREADED_MIN_MACS) {
+            w.csr_rows(...call(0, rows));
+            return;
+          }
+          const cuts = splitByWork(work, rows, helpers.threads);
+          helpers.runShares(
+            w,
+            'csr_rows',
+            cuts.slice(1).map((r1, t) => call(cuts[t], r1)),
+          );
+        },
+      );
+    },
   };
+}
+
+/**
+ * The work of csrTimes' rows 0..r (entries summed, plus a few per row for the row's own writes),
+ * non-decreasing in r: from the row pointers directly for one segment, else tabulated.
+ */
+function csrWork(ptr: Int32Array, rows: number, count: number, stride: number): (r: number) => number {
+  const perRow = 4;
+  if (count === 1) return (r) => ptr[r] - ptr[0] + perRow * r;
+  const cum = new Float64Array(rows + 1);
+  for (let r = 0; r < rows; r++) {
+    let e = perRow;
+    for (let s = 0; s < count; s++) e += ptr[s * stride + r + 1] - ptr[s * stride + r];
+    cum[r + 1] = cum[r] + e;
+  }
+  return (r) => cum[r];
+}
+
+/** Row boundaries 0 = c₀ ≤ c₁ ≤ … ≤ c_parts = rows splitting `work` into near-equal shares. */
+function splitByWork(work: (r: number) => number, rows: number, parts: number): number[] {
+  const total = work(rows);
+  const cuts = [0];
+  for (let t = 1; t < parts; t++) {
+    const target = (total * t) / parts;
+    let lo = cuts[t - 1];
+    let hi = rows;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (work(mid) < target) lo = mid + 1;
+      else hi = mid;
+    }
+    cuts.push(lo);
+  }
+  cuts.push(rows);
+  return cuts;
 }
 
 /** The bits of an index array as floats, so staging copies them like any argument (same-type copies keep every bit). */
@@ -336,7 +464,7 @@ function needLength(kernel: string, name: string, buffer: Float32Array, need: nu
 
 let sharedMemoryProbe: boolean | null = null;
 
-/** True when this runtime compiled the SIMD module and can create a shared WebAssembly memory. */
+/** True when this runtime runs WebAssembly SIMD with threads and can create a shared WebAssembly memory. */
 export function simdAvailable(): boolean {
   if (sharedMemoryProbe === null) {
     try {
@@ -346,7 +474,7 @@ export function simdAvailable(): boolean {
       sharedMemoryProbe = false;
     }
   }
-  return sharedMemoryProbe && defaultSimdModule.module !== null;
+  return sharedMemoryProbe && simdSupported();
 }
 
 export const simdBackendFactory = defineBackend({
@@ -361,5 +489,5 @@ export const simdBackendFactory = defineBackend({
     .strict(),
   priority: 100,
   isAvailable: simdAvailable,
-  create: ({ threads }) => new SimdBackend({ threads }),
+  create: ({ threads }, context) => new SimdBackend({ threads, cacheDir: context?.cacheDir }),
 });

@@ -1,19 +1,16 @@
 /**
  * Builds the kernels' WebAssembly module: the WebAssembly text from gemm-wat.ts and
- * elementwise-wat.ts, assembled with the `wabt` package. wabt starts asynchronously and takes
- * ~150 ms to start and assemble, so the bytes are cached under the cache directory keyed by the
- * text's sha256 and wabt's version (an unreadable or stale cache entry is simply rebuilt). The
- * default module is built once, when this file is first imported (top-level await); backends and
- * worker threads then instantiate it synchronously on their shared memory.
+ * elementwise-wat.ts, assembled with the `wabt` package (wasm-cache.ts). Assembly takes ~100 ms,
+ * so the bytes are cached under the run's cache directory keyed by the text's sha256 and wabt's
+ * version (an unreadable or stale cache entry is simply rebuilt). A module is built once per
+ * thread, when the first backend needs it; backends then instantiate it on their shared memory.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { defaultCacheDir, sha256Hex, writeFileAtomicSync } from '../../util/files.ts';
+import { defaultCacheDir } from '../../util/files.ts';
 import { elementwiseWat } from './elementwise-wat.ts';
 import { checkGemmShape, DEFAULT_GEMM_SHAPE, type GemmShape, gemmWat } from './gemm-wat.ts';
 import { sparseWat } from './sparse-wat.ts';
-import { type WasmGlobal, type WasmModule, wasmApi } from './wasm-api.ts';
+import type { WasmGlobal, WasmModule } from './wasm-api.ts';
+import { cachedWasmModule, type WatSource, wasmFeaturesSupported } from './wasm-cache.ts';
 
 /** The functions every instance of the module exports. */
 export interface SimdExports {
@@ -69,7 +66,27 @@ export interface SimdExports {
     hasGw: number,
     hasGx: number,
   ): void;
+  /** Rows r0..r1 of csrTimes (see sparse-wat.ts); the arguments in the order of CsrRowsArgs. */
+  csr_rows(...args: CsrRowsArgs): void;
 }
+
+/** csr_rows' arguments (addresses in bytes, flags 0/1). */
+export type CsrRowsArgs = [
+  ptr: number,
+  idx: number,
+  v: number,
+  b: number,
+  bRows: number,
+  k: number,
+  out: number,
+  outF64: number,
+  accumulate: number,
+  r0: number,
+  r1: number,
+  count: number,
+  stride: number,
+  nnz: number,
+];
 
 /** transA, transB, m, n, k, a, b, c, accumulate, i0, i1, aPack, bPack, mc, kc, nc (flags 0/1, addresses in bytes). */
 export type GemmRowsArgs = [
@@ -110,63 +127,29 @@ export function simdModuleWat(shape: GemmShape): string {
 
 const FEATURES = { simd: true, threads: true, bulk_memory: true };
 
-/** Assembles module text to bytes with wabt (started on first use). */
-async function assemble(text: string): Promise<Uint8Array> {
-  const wabt = await (await import('wabt')).default();
-  const parsed = wabt.parseWat('simd-kernels.wat', text, FEATURES);
-  try {
-    parsed.resolveNames();
-    // wabt's typings omit it, but validate takes the feature set too (without it, shared memory is refused).
-    (parsed.validate as (features: object) => void)(FEATURES);
-    return parsed.toBinary({}).buffer;
-  } finally {
-    parsed.destroy();
-  }
+/** The module text for a micro-tile shape, with the proposals it uses. */
+export function simdModuleSource(shape: GemmShape): WatSource {
+  return { name: 'simd', text: simdModuleWat(shape), features: FEATURES };
 }
 
-function wabtVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('wabt/package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+/** Whether this runtime can run the kernels (WebAssembly SIMD, threads), without building them. */
+export function simdSupported(): boolean {
+  return wasmFeaturesSupported(FEATURES);
 }
 
 /**
- * The module for a micro-tile shape, from the cache when its entry is there and compiles, else
- * assembled (and cached: a failed cache write only costs the next start its time).
+ * The module for a micro-tile shape, built once per thread: from `<cacheDir>/wasm` when its entry
+ * is there and compiles, else assembled and cached there. Throws, saying why, where it cannot be built.
  */
+export function simdModule(shape: GemmShape = DEFAULT_GEMM_SHAPE, cacheDir = defaultCacheDir()): SimdModule {
+  checkGemmShape(shape);
+  return { module: cachedWasmModule(simdModuleSource(shape), cacheDir), shape };
+}
+
+/** {@link simdModule}, as a promise (the earlier API). */
 export async function buildSimdModule(
   shape: GemmShape = DEFAULT_GEMM_SHAPE,
   cacheDir = defaultCacheDir(),
 ): Promise<SimdModule> {
-  checkGemmShape(shape);
-  const api = wasmApi;
-  if (!api) throw new Error('simd backend: this runtime has no WebAssembly');
-  const text = simdModuleWat(shape);
-  const path = join(cacheDir, 'wasm', `simd-${sha256Hex(text, wabtVersion()).slice(0, 24)}.wasm`);
-  try {
-    return { module: new api.Module(readFileSync(path)), shape };
-  } catch {
-    // no entry yet, or one that does not compile: assemble afresh
-  }
-  const bytes = await assemble(text);
-  const module = new api.Module(bytes);
-  try {
-    writeFileAtomicSync(path, bytes);
-  } catch {
-    // a read-only or missing cache directory is not an error here
-  }
-  return { module, shape };
+  return simdModule(shape, cacheDir);
 }
-
-async function buildDefault(): Promise<{ module: SimdModule | null; error: string | null }> {
-  try {
-    return { module: await buildSimdModule(), error: null };
-  } catch (e) {
-    return { module: null, error: e instanceof Error ? e.message : String(e) };
-  }
-}
-
-/** The module for the default micro-tile, or why it could not be built here (e.g. no SIMD). */
-export const defaultSimdModule = await buildDefault();

@@ -177,6 +177,117 @@ const sparseLinearBackward = `
     )}`,
   )})`;
 
+/** v128 accumulators of csr_rows' widest column chunk: 8·4 = 32 columns held in registers. */
+export const CSR_CHUNK_VECTORS = 8;
+
+/**
+ * One column chunk of csr_rows at column $c0: `vectors` f32x4 accumulators (or one f32 when 0)
+ * summed over the entries $e0..$e1 of the row, then stored or added into out at row $r.
+ */
+function csrChunk(vectors: number): string {
+  const accs = vectors === 0 ? ['accS'] : Array.from({ length: vectors }, (_, q) => `acc${q}`);
+  const zero = vectors === 0 ? '(f32.const 0)' : '(v128.const i32x4 0 0 0 0)';
+  const term = (q: number) =>
+    vectors === 0
+      ? `(f32.mul (local.get $vf) (f32.load (local.get $src)))`
+      : `(f32x4.mul (local.get $vs) (v128.load offset=${q * 16} (local.get $src)))`;
+  const sum = (q: number) =>
+    vectors === 0
+      ? `(local.set $accS (f32.add (local.get $accS) ${term(q)}))`
+      : `(local.set $acc${q} (f32x4.add (local.get $acc${q}) ${term(q)}))`;
+  // Out at row r, column c0: float32 (4 bytes) or float64 (8 bytes) per entry.
+  const o32 =
+    '(i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $k)) (local.get $c0)) (i32.const 2)))';
+  const o64 =
+    '(i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $k)) (local.get $c0)) (i32.const 3)))';
+  const write32 = accs
+    .map((a, q) =>
+      vectors === 0
+        ? `(f32.store (local.get $o) (select (f32.add (f32.load (local.get $o)) (local.get $${a})) (local.get $${a}) (local.get $add)))`
+        : `(v128.store offset=${q * 16} (local.get $o) (select (f32x4.add (v128.load offset=${q * 16} (local.get $o)) (local.get $${a})) (local.get $${a}) (local.get $add)))`,
+    )
+    .join('\n      ');
+  const write64 = accs
+    .map((a, q) => {
+      if (vectors === 0)
+        return `(f64.store (local.get $o) (select (f64.add (f64.load (local.get $o)) (f64.promote_f32 (local.get $${a}))) (f64.promote_f32 (local.get $${a})) (local.get $add)))`;
+      const halves = [
+        [q * 32, `(f64x2.promote_low_f32x4 (local.get $${a}))`],
+        [q * 32 + 16, `(f64x2.promote_low_f32x4 ${hiHalf(`(local.get $${a})`)})`],
+      ] as const;
+      return halves
+        .map(
+          ([off, val]) =>
+            `(v128.store offset=${off} (local.get $o) (select (f64x2.add (v128.load offset=${off} (local.get $o)) ${val}) ${val} (local.get $add)))`,
+        )
+        .join('\n      ');
+    })
+    .join('\n      ');
+  const width = vectors === 0 ? 1 : 4 * vectors;
+  return `${accs.map((a) => set(a, zero)).join(' ')}
+      ${set('e', get('e0'))}
+      ${set('bc', add(get('b'), '(i32.shl (local.get $c0) (i32.const 2))'))}
+      (block $e_done (loop $e_loop
+        (br_if $e_done (i32.ge_u (local.get $e) (local.get $e1)))
+        ${set('col', `(i32.load ${at4('idx', get('e'))})`)}
+        (if (i32.ge_u (local.get $col) (local.get $bRows)) (then unreachable))
+        ${set('vf', `(f32.load ${at4('v', get('e'))})`)}
+        ${vectors === 0 ? '' : set('vs', '(f32x4.splat (local.get $vf))')}
+        ${set('src', add(get('bc'), mul(get('col'), get('rowBytes'))))}
+        ${accs.map((_, q) => sum(q)).join('\n        ')}
+        ${set('e', add(get('e'), '(i32.const 1)'))}
+        (br $e_loop)))
+      (if (local.get $outF64)
+        (then ${set('o', o64)}
+      ${write64})
+        (else ${set('o', o32)}
+      ${write32}))
+      ${set('c0', add(get('c0'), `(i32.const ${width})`))}`;
+}
+
+/**
+ * out (+)= S·B for CSR segments (see csrTimes in ../sparse-kernels.ts), rows $r0..$r1 of out: the
+ * columns in chunks of 32 held in eight f32x4 registers, then of 4, then one at a time. Traps
+ * (unreachable) on a column index ≥ bRows or a row pointer outside 0..nnz, so a bad matrix cannot
+ * read outside B.
+ */
+const csrRows = `
+(func (export "csr_rows") (param $ptr i32) (param $idx i32) (param $v i32) (param $b i32) (param $bRows i32) (param $k i32)
+  (param $out i32) (param $outF64 i32) (param $accumulate i32) (param $r0 i32) (param $r1 i32) (param $count i32) (param $stride i32) (param $nnz i32)
+  (local $s i32) (local $r i32) (local $e i32) (local $e0 i32) (local $e1 i32) (local $add i32) (local $c0 i32) (local $bc i32)
+  (local $col i32) (local $src i32) (local $o i32) (local $rowBytes i32) (local $pr i32) (local $vf f32) (local $vs v128) (local $accS f32)
+  ${Array.from({ length: CSR_CHUNK_VECTORS }, (_, q) => `(local $acc${q} v128)`).join(' ')}
+  ${set('rowBytes', '(i32.shl (local.get $k) (i32.const 2))')}
+  ${forLoop(
+    's',
+    '(i32.const 0)',
+    get('count'),
+    `${set('add', '(i32.or (local.get $accumulate) (i32.ne (local.get $s) (i32.const 0)))')}
+    ${forLoop(
+      'r',
+      get('r0'),
+      get('r1'),
+      `${set('pr', at4('ptr', add(mul(get('s'), get('stride')), get('r'))))}
+      ${set('e0', '(i32.load (local.get $pr))')}
+      ${set('e1', '(i32.load offset=4 (local.get $pr))')}
+      (if (i32.or (i32.gt_u (local.get $e0) (local.get $e1)) (i32.gt_u (local.get $e1) (local.get $nnz))) (then unreachable))
+      (if (i32.eqz (i32.and (local.get $add) (i32.eq (local.get $e0) (local.get $e1)))) (then
+      ${set('c0', '(i32.const 0)')}
+      (block $wide_done (loop $wide_loop
+        (br_if $wide_done (i32.gt_u (i32.add (local.get $c0) (i32.const ${4 * CSR_CHUNK_VECTORS})) (local.get $k)))
+        ${csrChunk(CSR_CHUNK_VECTORS)}
+        (br $wide_loop)))
+      (block $four_done (loop $four_loop
+        (br_if $four_done (i32.gt_u (i32.add (local.get $c0) (i32.const 4)) (local.get $k)))
+        ${csrChunk(1)}
+        (br $four_loop)))
+      (block $one_done (loop $one_loop
+        (br_if $one_done (i32.ge_u (local.get $c0) (local.get $k)))
+        ${csrChunk(0)}
+        (br $one_loop)))))`,
+    )}`,
+  )})`;
+
 export function sparseWat(): string {
-  return [sparseRowsMatmul, sparseRowsMatmulBackward, sparseLinearBackward].join('\n');
+  return [sparseRowsMatmul, sparseRowsMatmulBackward, sparseLinearBackward, csrRows].join('\n');
 }

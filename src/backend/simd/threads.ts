@@ -16,8 +16,12 @@ import type { GemmRowsArgs, SimdExports, SimdModule } from './module.ts';
 const REQUEST = 0; // incremented by the caller for each job; STOP ends the helper
 const DONE = 1; // set by the helper to the request it finished
 const FAILED = 2; // 1 when the last job threw (the message is on the helper's port)
-const ARGS = 3; // gemm_rows arguments
+const FN = 3; // which kernel: an index into HELPER_FUNCTIONS
+const ARGS = 4; // the kernel's arguments (i32 only, at most 16)
 const CONTROL_INTS = ARGS + 16;
+/** The kernels a helper can run a share of. */
+const HELPER_FUNCTIONS = ['gemm_rows', 'csr_rows'] as const;
+export type HelperFunction = (typeof HELPER_FUNCTIONS)[number];
 const STOP = -1;
 
 // Runs in the worker: eval'd as a CommonJS script, so it is plain JavaScript with no imports.
@@ -26,6 +30,7 @@ const { workerData } = require('node:worker_threads');
 const { module, memory, control, tile, port } = workerData;
 const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports;
 wasm.tile_scratch.value = tile;
+const fns = ${JSON.stringify(HELPER_FUNCTIONS)}.map((name) => wasm[name]);
 const ctrl = new Int32Array(memory.buffer, control, ${CONTROL_INTS});
 let seen = 0;
 for (;;) {
@@ -33,7 +38,7 @@ for (;;) {
   seen = Atomics.load(ctrl, ${REQUEST});
   if (seen === ${STOP}) break;
   try {
-    wasm.gemm_rows(...ctrl.subarray(${ARGS}, ${ARGS + 16}));
+    fns[ctrl[${FN}]](...ctrl.subarray(${ARGS}, ${ARGS + 16}));
   } catch (e) {
     port.postMessage(String((e && e.stack) || e));
     Atomics.store(ctrl, ${FAILED}, 1);
@@ -96,37 +101,54 @@ export class GemmHelpers {
   run(wasm: SimdExports, args: GemmRowsArgs, mr: number, own: { aPack: number; bPack: number }): void {
     const m = args[2];
     const share = Math.ceil(m / this.threads / mr) * mr;
+    const shares: GemmRowsArgs[] = [];
+    for (let t = 0; t < this.threads; t++) {
+      const i0 = t * share;
+      if (t > 0 && i0 >= m) break;
+      const a: GemmRowsArgs = [...args];
+      a[9] = i0;
+      a[10] = Math.min(m, i0 + share);
+      a[11] = t === 0 ? own.aPack : this.helpers[t - 1].aPack;
+      a[12] = t === 0 ? own.bPack : this.helpers[t - 1].bPack;
+      shares.push(a);
+    }
+    this.runShares(wasm, 'gemm_rows', shares);
+  }
+
+  /**
+   * Runs `fn` once per share, at the same time: shares[0] on this thread, shares[t] on helper t
+   * (at most `threads` shares, i32 arguments only). Returns when every share is done.
+   */
+  runShares(wasm: SimdExports, fn: HelperFunction, shares: readonly (readonly number[])[]): void {
+    if (shares.length > this.threads)
+      throw new RangeError(`runShares: ${shares.length} shares for ${this.threads} threads`);
     const request = ++this.request;
     const started: Helper[] = [];
-    this.helpers.forEach((h, index) => {
-      const i0 = (index + 1) * share;
-      if (i0 >= m) return;
-      const helperArgs: GemmRowsArgs = [...args];
-      helperArgs[9] = i0;
-      helperArgs[10] = Math.min(m, i0 + share);
-      helperArgs[11] = h.aPack;
-      helperArgs[12] = h.bPack;
-      h.control.set(helperArgs, ARGS);
+    for (let t = 1; t < shares.length; t++) {
+      const h = this.helpers[t - 1];
+      h.control.set(shares[t], ARGS);
+      h.control[FN] = HELPER_FUNCTIONS.indexOf(fn);
       Atomics.store(h.control, FAILED, 0);
       Atomics.store(h.control, REQUEST, request);
       Atomics.notify(h.control, REQUEST);
       started.push(h);
-    });
-    const mine: GemmRowsArgs = [...args];
-    mine[9] = 0;
-    mine[10] = Math.min(m, share);
-    mine[11] = own.aPack;
-    mine[12] = own.bPack;
-    wasm.gemm_rows(...mine);
+    }
+    let own: unknown = null;
+    try {
+      if (shares.length > 0) (wasm[fn] as (...a: number[]) => void)(...shares[0]);
+    } catch (e) {
+      own = e; // thrown below, once no helper is still writing
+    }
+    let failure: string | null = null;
     for (const h of started) {
       for (let done = Atomics.load(h.control, DONE); done !== request; done = Atomics.load(h.control, DONE)) {
         Atomics.wait(h.control, DONE, done);
       }
-      if (Atomics.load(h.control, FAILED)) {
-        const message = receiveMessageOnPort(h.port)?.message ?? 'unknown error';
-        throw new Error(`simd gemm: a helper thread failed: ${String(message)}`);
-      }
+      if (Atomics.load(h.control, FAILED))
+        failure ??= String(receiveMessageOnPort(h.port)?.message ?? 'unknown error');
     }
+    if (own !== null) throw own;
+    if (failure !== null) throw new Error(`simd ${fn}: a helper thread failed: ${failure}`);
   }
 
   /** Stops the helper threads. */

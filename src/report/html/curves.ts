@@ -1,4 +1,4 @@
-import { logDomain, SERIES_COLORS } from '../loss-plot-spec.ts';
+import { logDomain, seriesStyle } from '../loss-plot-spec.ts';
 
 /** One point of a curve: the mean over seeds of one series and split at one epoch. */
 export interface CurvePoint {
@@ -30,15 +30,6 @@ export interface CurvesChartOptions {
   height?: number;
 }
 
-const SHAPES = [
-  'circle',
-  'square',
-  'triangle-up',
-  'diamond',
-  'triangle-down',
-  'triangle-right',
-  'triangle-left',
-];
 const DASHES = [
   [1, 0],
   [6, 3],
@@ -56,13 +47,13 @@ export function curvesChartSpec(o: CurvesChartOptions): Record<string, unknown> 
     field: 'series',
     type: 'nominal',
     title: 'series',
-    scale: { domain: [...o.series], range: o.series.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length]) },
+    scale: { domain: [...o.series], range: o.series.map((s) => seriesStyle(s, o.series).color) },
   };
   const shape = {
     field: 'series',
     type: 'nominal',
     title: 'series',
-    scale: { domain: [...o.series], range: o.series.map((_, i) => SHAPES[i % SHAPES.length]) },
+    scale: { domain: [...o.series], range: o.series.map((s) => seriesStyle(s, o.series).shape) },
   };
   const dash = {
     field: 'split',

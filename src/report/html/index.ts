@@ -1,7 +1,8 @@
 // report.html: a self-contained interactive report drawn from data a study kind hands over.
 export { type CurvePoint, type CurvesChartOptions, curvesChartSpec } from './curves.ts';
-export { pngDataUri } from './image.ts';
+export { imageFileBlock, pngDataUri } from './image.ts';
 export { reportMeta } from './meta.ts';
+export { missingRunsSection } from './missing.ts';
 export {
   type HtmlBlock,
   type HtmlCell,
@@ -14,3 +15,4 @@ export {
   parseHtmlReport,
 } from './model.ts';
 export { renderReportHtml, writeReportHtml } from './page.ts';
+export { withTooltips } from './tooltips.ts';

@@ -20,6 +20,7 @@ fieldset label { margin-right: 12px; white-space: nowrap; font-size: 0.9em; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; font-size: 0.88em; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px; text-align: left; white-space: nowrap; }
+td:not(.num) { white-space: normal; max-width: 36em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th button { font: inherit; font-weight: bold; background: none; border: 0; padding: 0; cursor: pointer; color: inherit; }
 th[aria-sort="ascending"] button::after { content: " ▲"; }

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// End to end: every experiment file as a user runs it, `npx tsx experiments/<file>.ts --quick`,
+// in its own process, through the CLI, the kind's quick hook, the worker pool and the report.
+// Files of the autoencoder kinds are narrowed further with the CLI's own flags so the whole set
+// stays a few CPU-minutes in CI; the other kinds take no grid flags and run their quick hook whole.
+const root = mkdtempSync(join(tmpdir(), 'nmfinit-quick-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const experimentsDir = new URL('../experiments/', import.meta.url).pathname;
+const tsx = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+
+const narrowAutoencoder = ['--datasets', 'mnist', '--initializers', 'nmf', 'he-normal', '--epochs', '2'];
+/** Extra flags per experiment file; every file in experiments/ must be listed here. */
+const FILES: Record<string, string[]> = {
+  'mnist.ts': narrowAutoencoder,
+  'quick.ts': narrowAutoencoder,
+  'nmf-variants.ts': ['--datasets', 'mnist', '--epochs', '2'],
+  'custom-initializer.ts': ['--datasets', 'mnist', '--epochs', '2'],
+  'data-init.ts': ['--datasets', 'mnist', '--initializers', 'he-normal', 'pca', 'lsuv', '--epochs', '2'],
+  'custom-study-kind.ts': [],
+  'nmf-identity.ts': [],
+  'shallow-pca.ts': [],
+  'nmf-parts.ts': ['--datasets', 'mnist'],
+  'sae.ts': [],
+};
+
+function runQuick(file: string, extra: string[]) {
+  const out = join(root, file.replace(/\.ts$/, ''));
+  const r = spawnSync(
+    tsx,
+    [join(experimentsDir, file), '--quick', '--out', out, '--workers', '1', '--progress', 'none', ...extra],
+    { encoding: 'utf8', env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') }, timeout: 240_000 },
+  );
+  return { out, code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+describe('every experiment file runs end to end with --quick', () => {
+  it('lists every file in experiments/', () => {
+    const files = readdirSync(experimentsDir).filter((f) => f.endsWith('.ts'));
+    expect(files.sort()).toEqual(Object.keys(FILES).sort());
+  });
+
+  for (const [file, extra] of Object.entries(FILES)) {
+    it(`${file} --quick writes a report from its stored runs`, { timeout: 300_000 }, () => {
+      const r = runQuick(file, extra);
+      expect(r.stderr.trim() === '' ? r.code : `${r.code}\n${r.stderr}`).toBe(0);
+      const report = readFileSync(join(r.out, 'report.md'), 'utf8');
+      expect(report).toMatch(/^(# \S|\| )/m); // a heading or a table
+      expect(() => JSON.parse(readFileSync(join(r.out, 'results.json'), 'utf8'))).not.toThrow();
+      const runs = readdirSync(join(r.out, 'runs')).filter((f) => f.endsWith('.json'));
+      expect(runs.length).toBeGreaterThan(0);
+      expect(existsSync(join(r.out, 'failed')) ? readdirSync(join(r.out, 'failed')) : []).toEqual([]);
+      // Every image the report links to exists.
+      for (const [, img] of report.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g))
+        expect(existsSync(join(r.out, img))).toBe(true);
+    });
+  }
+});
