@@ -5,8 +5,9 @@
 import fc from 'fast-check';
 import { getBackend, Rng } from 'nmfinit';
 import { describe, expect, it } from 'vitest';
+import { SimdBackend } from '../src/backend/simd/index.ts';
 import { cdSweepRows } from '../src/nmf/cd-sweep.ts';
-import { wasmCdSweep } from '../src/nmf/cd-sweep-wasm.ts';
+import { CD_SPLIT_MIN_ROWS, wasmCdSweep } from '../src/nmf/cd-sweep-wasm.ts';
 import { klDivergence } from '../src/nmf/data-loss.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
 import { fitMuData } from '../src/nmf/data-mu.ts';
@@ -300,6 +301,75 @@ describe('the WebAssembly cd sweep', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('splits long sweeps across two threads, bit for bit as on one (factors and violation)', () => {
+    const two = new SimdBackend({ threads: 2 });
+    try {
+      const threaded = wasmCdSweep(two)!;
+      const single = wasmCdSweep(two, { threads: false })!;
+      expect(threaded).not.toBeNull();
+      fc.assert(
+        fc.property(
+          fc.integer({ min: CD_SPLIT_MIN_ROWS, max: CD_SPLIT_MIN_ROWS + 301 }),
+          fc.integer({ min: 1, max: 13 }),
+          fc.integer(),
+          fc.boolean(),
+          (rows, k, seed, f64t) => {
+            const rng = Rng.seeded(seed);
+            const alloc32 = (m: number) => two.alloc(m);
+            const alloc64 = (m: number) => {
+              const v = two.alloc(2 * m);
+              return new Float64Array(v.buffer, v.byteOffset, m);
+            };
+            const fill = <T extends Float32Array | Float64Array>(a: T, v: () => number): T => {
+              for (let i = 0; i < a.length; i++) a[i] = v();
+              return a;
+            };
+            const f0 = Float64Array.from({ length: rows * k }, () =>
+              rng.uniform() < 0.3 ? 0 : rng.uniform(),
+            );
+            const g = alloc64(k * k);
+            for (let s = 0; s < k; s++)
+              for (let t = 0; t <= s; t++)
+                g[s * k + t] = g[t * k + s] = s === t ? 1 + rng.uniform() : 0.3 * rng.uniform();
+            const p = fill(alloc32(rows * k), () => rng.uniform());
+            const t = f64t
+              ? fill(alloc64(rows * k), () => rng.uniform())
+              : fill(alloc32(rows * k), () => rng.uniform());
+            const run = (sweep: typeof threaded) => {
+              const f = alloc64(rows * k);
+              f.set(f0);
+              const a = { f, f32: alloc32(rows * k), g, p, t, rows, k, l1: 0.05 };
+              return { v: sweep(a, alloc64(k)), f: Array.from(f), f32: Array.from(a.f32) };
+            };
+            const a = run(threaded);
+            const b = run(single);
+            expect(a.v).toBe(b.v);
+            expect(a.f).toEqual(b.f);
+            expect(a.f32).toEqual(b.f32);
+            // Each row as in one sweep over all rows; only the violation's order of additions differs.
+            const ref = {
+              f: Float64Array.from(f0),
+              f32: new Float32Array(rows * k),
+              g,
+              p,
+              t,
+              rows,
+              k,
+              l1: 0.05,
+            };
+            const v = cdSweepRows(ref);
+            expect(a.f).toEqual(Array.from(ref.f));
+            expect(a.f32).toEqual(Array.from(ref.f32));
+            expect(Math.abs(a.v - v)).toBeLessThanOrEqual(1e-12 * v);
+          },
+        ),
+        { numRuns: 8 },
+      );
+    } finally {
+      two.dispose();
+    }
   });
 });
 

@@ -15,7 +15,15 @@ import type { CdSweepArgs } from './cd-sweep.ts';
 const WAT = `(module
   (import "env" "memory" (memory 1 65536 shared))
   ;; Returns the violation. Addresses in bytes; f, g, grad float64; f32, p float32; t float64 when tF64.
-  (func (export "cd_sweep") (param $f i32) (param $f32 i32) (param $g i32) (param $p i32) (param $t i32)
+  ;; cd_sweep with its arguments in memory at $a (layout: ARG_* below), the violation stored at
+  ;; $a + 48: for a helper thread, whose calls take i32 arguments only.
+  (func (export "cd_sweep_at") (param $a i32)
+    (f64.store offset=48 (local.get $a)
+      (call $cd_sweep (i32.load offset=0 (local.get $a)) (i32.load offset=4 (local.get $a))
+        (i32.load offset=8 (local.get $a)) (i32.load offset=12 (local.get $a)) (i32.load offset=16 (local.get $a))
+        (i32.load offset=20 (local.get $a)) (i32.load offset=24 (local.get $a)) (i32.load offset=28 (local.get $a))
+        (f64.load offset=40 (local.get $a)) (i32.load offset=32 (local.get $a)))))
+  (func $cd_sweep (export "cd_sweep") (param $f i32) (param $f32 i32) (param $g i32) (param $p i32) (param $t i32)
     (param $tF64 i32) (param $rows i32) (param $k i32) (param $l1 f64) (param $grad i32) (result f64)
     (local $i i32) (local $s i32) (local $c i32) (local $fo i32) (local $po i32) (local $to i32)
     (local $gr f64) (local $old f64) (local $next f64) (local $delta f64) (local $hess f64)
@@ -146,12 +154,27 @@ function cdModule(cacheDir: string): WasmModule | null {
   }
 }
 
-/** What the wasm sweep needs of a backend: the simd backend's heap. */
+/** What the wasm sweep needs of a backend: the simd backend's heap (and its helper threads). */
 interface HeapBackend extends Backend {
   readonly heap: { readonly memory: unknown; owns(view: Float32Array): boolean };
   /** The run's cache directory, where the backend keeps its compiled kernels. */
   readonly cacheDir?: string;
+  readonly helperThreads?: {
+    readonly threads: number;
+    load(module: unknown, name: string): number;
+    runLoaded(id: number, own: (...a: number[]) => void, shares: readonly (readonly number[])[]): void;
+  } | null;
 }
+
+/**
+ * Sweeps of at least this many rows are cut in two halves, each swept on its own (one per thread
+ * when the backend has a helper), the violation the sum of the two halves' (first + second),
+ * whatever the number of threads. The rows are independent given G, P and T, so each row's
+ * values are those of one sweep over all rows.
+ */
+export const CD_SPLIT_MIN_ROWS = 4096;
+/** cd_sweep_at's argument block: 7 float64 slots (i32 addresses, l1 at byte 40, the violation at 48). */
+const ARG_F64 = 7;
 
 type CdSweepFn = (
   f: number,
@@ -170,29 +193,96 @@ type CdSweepFn = (
  * A sweep bound to a simd backend's memory, or null when the backend has none (then use
  * `cdSweepRows`). Every buffer passed to it must live in that memory (`backend.alloc`).
  */
-export function wasmCdSweep(backend: Backend): ((a: CdSweepArgs, grad: Float64Array) => number) | null {
-  const { heap, cacheDir } = backend as Partial<HeapBackend>;
+export function wasmCdSweep(
+  backend: Backend,
+  options: {
+    /** false: the halves one after the other on this thread (default: on the helpers when there are some). */
+    threads?: boolean;
+    /** Float64 scratch in the backend's memory kept under a name (Workspace.named64); default: allocated once. */
+    scratch64?: (name: string, length: number) => Float64Array;
+  } = {},
+): ((a: CdSweepArgs, grad: Float64Array) => number) | null {
+  const { heap, cacheDir, helperThreads } = backend as Partial<HeapBackend>;
   if (!heap?.memory || typeof heap.owns !== 'function') return null;
   const module = cdModule(cacheDir ?? defaultCacheDir());
   if (!module || !wasmApi) return null;
   const instance = new wasmApi.Instance(module, { env: { memory: heap.memory } });
-  const sweep = (instance.exports as Record<string, unknown>).cd_sweep as CdSweepFn;
+  const exports = instance.exports as Record<string, unknown>;
+  const sweep = exports.cd_sweep as CdSweepFn;
+  const sweepAt = exports.cd_sweep_at as (a: number) => void;
+  const helpers =
+    options.threads !== false && helperThreads && helperThreads.threads > 1 ? helperThreads : null;
+  let helperId: number | null = null;
+  // Per half: its argument block and its gradient scratch, in the heap.
+  const scratch = options.scratch64 ?? keptIn(backend);
+  const block = (h: number, k: number) => {
+    const args = scratch(`cd.args${h}`, ARG_F64);
+    return { args, ints: new Int32Array(args.buffer, args.byteOffset, 10), grad: scratch(`cd.grad${h}`, k) };
+  };
   return (a, grad) => {
     for (const b of [a.f, a.f32, a.g, a.p, a.t, grad]) {
       if (!heap.owns(b as unknown as Float32Array))
         throw new Error('wasmCdSweep: every buffer must come from the backend (alloc)');
     }
-    return sweep(
-      a.f.byteOffset,
-      a.f32.byteOffset,
-      a.g.byteOffset,
-      a.p.byteOffset,
-      a.t.byteOffset,
-      a.t instanceof Float64Array ? 1 : 0,
-      a.rows,
-      a.k,
-      a.l1,
-      grad.byteOffset,
-    );
+    const tF64 = a.t instanceof Float64Array ? 1 : 0;
+    if (a.rows < CD_SPLIT_MIN_ROWS) {
+      const { f, f32, g, p, t } = a;
+      return sweep(
+        f.byteOffset,
+        f32.byteOffset,
+        g.byteOffset,
+        p.byteOffset,
+        t.byteOffset,
+        tF64,
+        a.rows,
+        a.k,
+        a.l1,
+        grad.byteOffset,
+      );
+    }
+    const { k } = a;
+    const half = Math.ceil(a.rows / 2);
+    const ranges = [
+      [0, half],
+      [half, a.rows],
+    ];
+    const halves = ranges.map((_, h) => block(h, k));
+    const shares = ranges.map(([r0, r1], h) => {
+      const b = halves[h];
+      const tBytes = tF64 ? 8 : 4;
+      b.ints.set([
+        a.f.byteOffset + r0 * k * 8,
+        a.f32.byteOffset + r0 * k * 4,
+        a.g.byteOffset,
+        a.p.byteOffset + r0 * k * 4,
+        a.t.byteOffset + r0 * k * tBytes,
+        tF64,
+        r1 - r0,
+        k,
+        b.grad.byteOffset,
+      ]);
+      b.args[5] = a.l1;
+      return [b.args.byteOffset];
+    });
+    if (helpers) {
+      helperId ??= helpers.load(module, 'cd_sweep_at');
+      helpers.runLoaded(helperId, sweepAt, shares);
+    } else {
+      for (const s of shares) sweepAt(s[0]);
+    }
+    return halves[0].args[6] + halves[1].args[6];
+  };
+}
+
+/** Float64 buffers in the backend's memory, kept by name and grown when too small. */
+function keptIn(backend: Backend): (name: string, length: number) => Float64Array {
+  const kept = new Map<string, Float64Array>();
+  return (name, length) => {
+    const have = kept.get(name);
+    if (have && have.length >= length) return have;
+    const raw = backend.alloc!(2 * length); // 64-byte aligned, as Workspace.f64
+    const v = new Float64Array(raw.buffer, raw.byteOffset, length);
+    kept.set(name, v);
+    return v;
   };
 }

@@ -24,7 +24,7 @@ type Sweep = (a: CdSweepArgs) => number;
 
 /** The sweep for this backend: WebAssembly on the simd backend's memory, else TypeScript. */
 export function sweepFor(ws: Workspace): Sweep {
-  const fast = wasmCdSweep(ws.backend);
+  const fast = wasmCdSweep(ws.backend, { scratch64: (name, length) => ws.named64(name, length) });
   if (!fast) return cdSweepRows;
   const grad = ws.named64('cd.grad', 1024);
   return (a) => fast(a, a.k <= grad.length ? grad : ws.named64('cd.grad', a.k));

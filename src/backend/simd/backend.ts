@@ -105,6 +105,11 @@ export class SimdBackend implements Backend {
     this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), ${threads === 1 ? 'one thread' : `${threads} threads`}`;
   }
 
+  /** The helper threads (null with one thread), for kernels of other modules on this memory (`load`). */
+  get helperThreads(): GemmHelpers | null {
+    return this.helpers;
+  }
+
   alloc(length: number): Float32Array {
     return this.heap.alloc(length);
   }

@@ -16,29 +16,46 @@ import type { GemmRowsArgs, SimdExports, SimdModule } from './module.ts';
 const REQUEST = 0; // incremented by the caller for each job; STOP ends the helper
 const DONE = 1; // set by the helper to the request it finished
 const FAILED = 2; // 1 when the last job threw (the message is on the helper's port)
-const FN = 3; // which kernel: an index into HELPER_FUNCTIONS
+const FN = 3; // which kernel: an index into HELPER_FUNCTIONS, LOAD, or past them a loaded function
 const ARGS = 4; // the kernel's arguments (i32 only, at most 16)
 const CONTROL_INTS = ARGS + 16;
 /** The kernels a helper can run a share of. */
 const HELPER_FUNCTIONS = ['gemm_rows', 'csr_rows'] as const;
 export type HelperFunction = (typeof HELPER_FUNCTIONS)[number];
 const STOP = -1;
+/** FN of the job that instantiates the module posted on the helper's port and keeps one of its exports. */
+const LOAD = HELPER_FUNCTIONS.length;
 
 // Runs in the worker: eval'd as a CommonJS script, so it is plain JavaScript with no imports.
 const HELPER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { module, memory, control, tile, port } = workerData;
 const wasm = new WebAssembly.Instance(module, { env: { memory } }).exports;
 wasm.tile_scratch.value = tile;
 const fns = ${JSON.stringify(HELPER_FUNCTIONS)}.map((name) => wasm[name]);
 const ctrl = new Int32Array(memory.buffer, control, ${CONTROL_INTS});
+const sleep = new Int32Array(new SharedArrayBuffer(4));
+function load() {
+  let got = receiveMessageOnPort(port);
+  for (let i = 0; !got && i < 1000; i++) {
+    Atomics.wait(sleep, 0, 0, 1);
+    got = receiveMessageOnPort(port);
+  }
+  if (!got) throw new Error('no module on the port');
+  const { module: m, name } = got.message;
+  loaded.push(null); // the id stays in step with the caller's even when this load fails
+  loaded[loaded.length - 1] = new WebAssembly.Instance(m, { env: { memory } }).exports[name];
+}
+const loaded = [];
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, ${REQUEST}, seen);
   seen = Atomics.load(ctrl, ${REQUEST});
   if (seen === ${STOP}) break;
   try {
-    fns[ctrl[${FN}]](...ctrl.subarray(${ARGS}, ${ARGS + 16}));
+    const fn = ctrl[${FN}];
+    if (fn === ${LOAD}) load();
+    else (fn < ${LOAD} ? fns[fn] : loaded[fn - ${LOAD + 1}])(...ctrl.subarray(${ARGS}, ${ARGS + 16}));
   } catch (e) {
     port.postMessage(String((e && e.stack) || e));
     Atomics.store(ctrl, ${FAILED}, 1);
@@ -60,6 +77,9 @@ interface Helper {
 export class GemmHelpers {
   private readonly helpers: Helper[];
   private request = 0;
+  /** Functions of other modules loaded into every helper (`load`), by module and export name: their FN. */
+  private readonly loaded = new Map<unknown, Map<string, number>>();
+  private loadedCount = 0;
 
   /** Starts `count` helper threads, each with pack buffers of the given sizes (floats) in `heap`. */
   constructor(heap: WasmHeap, module: SimdModule, count: number, packFloats: { a: number; b: number }) {
@@ -120,6 +140,40 @@ export class GemmHelpers {
    * (at most `threads` shares, i32 arguments only). Returns when every share is done.
    */
   runShares(wasm: SimdExports, fn: HelperFunction, shares: readonly (readonly number[])[]): void {
+    this.runIndexed(HELPER_FUNCTIONS.indexOf(fn), wasm[fn] as (...a: number[]) => void, fn, shares);
+  }
+
+  /**
+   * Instantiates `module` (a WebAssembly.Module importing env.memory) on the shared memory in
+   * every helper, once per module and export, and returns the id that `runLoaded` takes.
+   */
+  load(module: unknown, name: string): number {
+    const names = this.loaded.get(module) ?? new Map<string, number>();
+    this.loaded.set(module, names);
+    const known = names.get(name);
+    if (known !== undefined) return known;
+    const id = LOAD + 1 + this.loadedCount++;
+    const shares = this.helpers.map(() => []);
+    for (const h of this.helpers) h.port.postMessage({ module, name });
+    this.runIndexed(LOAD, () => {}, `load ${name}`, [[], ...shares]);
+    names.set(name, id);
+    return id;
+  }
+
+  /**
+   * As `runShares`, for a function loaded with `load` (i32 arguments only): `own` runs shares[0]
+   * on this thread (this thread's instance of the same function).
+   */
+  runLoaded(id: number, own: (...a: number[]) => void, shares: readonly (readonly number[])[]): void {
+    this.runIndexed(id, own, `loaded function ${id}`, shares);
+  }
+
+  private runIndexed(
+    fnIndex: number,
+    ownFn: (...a: number[]) => void,
+    fn: string,
+    shares: readonly (readonly number[])[],
+  ): void {
     if (shares.length > this.threads)
       throw new RangeError(`runShares: ${shares.length} shares for ${this.threads} threads`);
     const request = ++this.request;
@@ -127,7 +181,7 @@ export class GemmHelpers {
     for (let t = 1; t < shares.length; t++) {
       const h = this.helpers[t - 1];
       h.control.set(shares[t], ARGS);
-      h.control[FN] = HELPER_FUNCTIONS.indexOf(fn);
+      h.control[FN] = fnIndex;
       Atomics.store(h.control, FAILED, 0);
       Atomics.store(h.control, REQUEST, request);
       Atomics.notify(h.control, REQUEST);
@@ -135,7 +189,7 @@ export class GemmHelpers {
     }
     let own: unknown = null;
     try {
-      if (shares.length > 0) (wasm[fn] as (...a: number[]) => void)(...shares[0]);
+      if (shares.length > 0) ownFn(...shares[0]);
     } catch (e) {
       own = e; // thrown below, once no helper is still writing
     }
