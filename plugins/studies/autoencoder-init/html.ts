@@ -8,10 +8,13 @@ import {
   type HtmlBlock,
   type HtmlCell,
   type HtmlReport,
+  htmlId,
   imageFileBlock,
   meanSd,
   pngDataUri,
   reportMeta,
+  runCountMeta,
+  runsIndex,
   type StudyReportInput,
   spansDecade,
   writeReportHtml,
@@ -95,7 +98,7 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
     for (const { count: samples } of spec.grid.samples) {
       const inSet = runs.filter((r) => r.config.datasetLabel === dataset && r.config.samples === samples);
       if (inSet.length === 0) continue;
-      const key = `${dataset}_${samples}`.replace(/[^A-Za-z0-9_-]/g, '-');
+      const key = htmlId(`${dataset}_${samples}`);
       const byInit = labels
         .map((label) => ({ label, runs: inSet.filter((r) => r.config.initializerLabel === label) }))
         .filter((g) => g.runs.length > 0);
@@ -203,42 +206,37 @@ export function writeAutoencoderHtml(input: Input, figures: readonly string[]): 
     description: spec.description,
     meta: reportMeta([
       { label: 'model', value: `${spec.model.sizes.join('-')} (${spec.model.hidden}, ${spec.model.output})` },
-      { label: 'runs', value: `${runs.length} stored, ${input.missing.length} missing` },
+      runCountMeta({ runs, missing: input.missing }),
     ]),
     sections,
-    runs: {
-      table: {
-        type: 'table',
-        id: 'runs',
-        columns: [
-          { key: 'id', label: 'run', link: 'run' },
-          { key: 'dataset', label: 'dataset' },
-          { key: 'samples', label: 'samples' },
-          { key: 'initializer', label: 'initializer' },
-          { key: 'seed', label: 'seed' },
-          { key: 'backend', label: 'backend' },
-          { key: 'train', label: 'final train loss' },
-          { key: 'val', label: 'final val loss' },
-          { key: 'test', label: 'final test MSE' },
-          { key: 'diverged', label: 'diverged at' },
-          { key: 'seconds', label: 'training s' },
-        ],
-        rows: runs.map((r) => ({
-          id: r.id,
-          dataset: r.config.datasetLabel,
-          samples: r.config.samples,
-          initializer: r.config.initializerLabel,
-          seed: r.config.seed,
-          backend: r.config.backend,
-          train: finiteOrNull(r.result.history.loss.at(-1)),
-          val: finiteOrNull(r.result.history.valLoss.at(-1)),
-          test: finiteOrNull(testMseAt(r, r.config.epochs)),
-          diverged: r.result.diverged ? r.result.diverged.epoch : null,
-          seconds: r.result.timing.trainingSeconds,
-        })),
-      },
-      details: Object.fromEntries(runs.map((r) => [r.id, runDetail(r, spec)])),
-    },
+    runs: runsIndex(
+      runs,
+      [
+        { key: 'dataset', label: 'dataset' },
+        { key: 'samples', label: 'samples' },
+        { key: 'initializer', label: 'initializer' },
+        { key: 'seed', label: 'seed' },
+        { key: 'backend', label: 'backend' },
+        { key: 'train', label: 'final train loss' },
+        { key: 'val', label: 'final val loss' },
+        { key: 'test', label: 'final test MSE' },
+        { key: 'diverged', label: 'diverged at' },
+        { key: 'seconds', label: 'training s' },
+      ],
+      (r) => ({
+        dataset: r.config.datasetLabel,
+        samples: r.config.samples,
+        initializer: r.config.initializerLabel,
+        seed: r.config.seed,
+        backend: r.config.backend,
+        train: finiteOrNull(r.result.history.loss.at(-1)),
+        val: finiteOrNull(r.result.history.valLoss.at(-1)),
+        test: finiteOrNull(testMseAt(r, r.config.epochs)),
+        diverged: r.result.diverged ? r.result.diverged.epoch : null,
+        seconds: r.result.timing.trainingSeconds,
+      }),
+      (r) => runDetail(r, spec),
+    ),
   };
   return writeReportHtml(input.dir, report);
 }
@@ -252,7 +250,7 @@ function runDetail(r: Run, spec: ExperimentSpec) {
   const n = r.config.epochs;
   const train = curve(r.result, 'train', n);
   const val = curve(r.result, 'validation', n);
-  const key = r.id.replace(/[^A-Za-z0-9_-]/g, '-');
+  const key = htmlId(r.id);
   const scale =
     spec.outputs.lossScale === 'auto'
       ? spansDecade([...train, ...val])

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import {
   type HtmlBlock,
   type HtmlReport,
+  htmlId,
   imageFileBlock,
   missingRunsSection,
   reportMeta,
+  runCountMeta,
+  runsIndex,
   type StudyReportInput,
   withTooltips,
   writeReportHtml,
@@ -16,7 +19,6 @@ import { labelOf, type NmfDataSpec } from './spec.ts';
 
 type Input = StudyReportInput<NmfDataSpec, NmfDataRun, NmfDataResult>;
 
-const idOf = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
@@ -38,7 +40,7 @@ export function writeNmfDataHtml(input: Input): string {
     const dataset = labelOf(entry);
     const mine = points.filter((p) => p.dataset === dataset);
     if (mine.length === 0) continue;
-    const key = idOf(dataset);
+    const key = htmlId(dataset);
     const blocks: HtmlBlock[] = [
       {
         type: 'chart',
@@ -95,44 +97,37 @@ export function writeNmfDataHtml(input: Input): string {
     description: spec.description ?? '',
     meta: reportMeta([
       { label: 'solver', value: `${spec.solver}, at most ${spec.maxIter} iterations, tol ${spec.tol}` },
-      { label: 'runs', value: `${input.runs.length} stored, ${input.missing.length} missing` },
+      runCountMeta(input),
     ]),
     sections,
-    runs: {
-      table: {
-        type: 'table',
-        id: 'runs',
-        columns: [
-          { key: 'id', label: 'run', link: 'run' },
-          { key: 'dataset', label: 'data' },
-          { key: 'k', label: 'k' },
-          { key: 'init', label: 'init' },
-          { key: 'samples', label: 'samples' },
-          { key: 'seed', label: 'seed' },
-          { key: 'testMse', label: 'test MSE' },
-          { key: 'nIter', label: 'n_iter_' },
-          { key: 'fitSeconds', label: 'fit s' },
-        ],
-        rows: input.runs.map((r) => ({
-          id: r.id,
-          dataset: r.config.dataset,
-          k: r.config.k,
-          init: r.config.init,
-          samples: r.result.trainCount,
-          seed: r.config.seed,
-          testMse: r.result.testMse,
-          nIter: r.result.nIter,
-          fitSeconds: r.result.fitSeconds,
-        })),
-      },
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'dataset', label: 'data' },
+        { key: 'k', label: 'k' },
+        { key: 'init', label: 'init' },
+        { key: 'samples', label: 'samples' },
+        { key: 'seed', label: 'seed' },
+        { key: 'testMse', label: 'test MSE' },
+        { key: 'nIter', label: 'n_iter_' },
+        { key: 'fitSeconds', label: 'fit s' },
+      ],
+      (r) => ({
+        dataset: r.config.dataset,
+        k: r.config.k,
+        init: r.config.init,
+        samples: r.result.trainCount,
+        seed: r.config.seed,
+        testMse: r.result.testMse,
+        nIter: r.result.nIter,
+        fitSeconds: r.result.fitSeconds,
+      }),
       // The components are in the grids; the rest of the result is shown as it is stored.
-      details: Object.fromEntries(
-        input.runs.map((r) => {
-          const { components: _, ...result } = r.result;
-          return [r.id, { config: r.config, result }];
-        }),
-      ),
-    },
+      (r) => {
+        const { components: _, ...result } = r.result;
+        return { config: r.config, result };
+      },
+    ),
   };
   return writeReportHtml(dir, report);
 }

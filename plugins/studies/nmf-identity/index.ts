@@ -11,6 +11,7 @@ import {
   nmf,
   PNG_SCALE,
   reportMeta,
+  runsIndex,
   type StoredRun,
   studyOutputsFields,
   studySpecFields,
@@ -270,25 +271,20 @@ function writeNmfIdentityHtml(
         ],
       },
     ],
-    runs: {
-      table: {
-        type: 'table',
-        id: 'runs',
-        columns: [
-          { key: 'id', label: 'run', link: 'run' },
-          { key: 'ratio', label: 'error / bound' },
-          { key: 'iterations', label: 'iterations' },
-          { key: 'seconds', label: 'seconds' },
-        ],
-        rows: runs.map((r) => ({
-          id: r.id,
-          ratio: r.result.error / r.result.bound,
-          iterations: r.result.iterations,
-          seconds: r.result.seconds,
-        })),
-      },
-      details: Object.fromEntries(runs.map((r) => [r.id, { config: r.config, result: r.result }])),
-    },
+    runs: runsIndex(
+      runs,
+      [
+        { key: 'ratio', label: 'error / bound' },
+        { key: 'iterations', label: 'iterations' },
+        { key: 'seconds', label: 'seconds' },
+      ],
+      (r) => ({
+        ratio: r.result.error / r.result.bound,
+        iterations: r.result.iterations,
+        seconds: r.result.seconds,
+      }),
+      (r) => ({ config: r.config, result: r.result }),
+    ),
   };
   return writeReportHtml(dir, report);
 }

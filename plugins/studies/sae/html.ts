@@ -6,9 +6,12 @@ import {
   type HtmlCell,
   type HtmlReport,
   type HtmlRunDetail,
+  htmlId,
   imageFileBlock,
   missingRunsSection,
   reportMeta,
+  runCountMeta,
+  runsIndex,
   type StudyReportInput,
   withTooltips,
   writeReportHtml,
@@ -21,7 +24,6 @@ import { auxVerdicts, dictionaryVerdicts, type StoredSae } from './verdicts.ts';
 type Input = StudyReportInput<SaeSpec, SaeRun, SaeResult>;
 type Run = Input['runs'][number];
 
-const idOf = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
 const TOGGLES = [
   { field: 'aux', label: 'AuxK' },
   { field: 'dictionary', label: 'dictionary' },
@@ -49,7 +51,7 @@ export function writeSaeHtml(input: Input): string {
     const label = entryLabel(entry);
     const here = runs.filter((r) => r.config.label === label);
     if (here.length === 0) continue;
-    const key = idOf(label);
+    const key = htmlId(label);
     const blocks: HtmlBlock[] = [
       {
         type: 'table',
@@ -151,35 +153,28 @@ export function writeSaeHtml(input: Input): string {
   const report: HtmlReport = {
     title: spec.name,
     description: spec.description,
-    meta: reportMeta([
-      { label: 'runs', value: `${input.runs.length} stored, ${input.missing.length} missing` },
-    ]),
+    meta: reportMeta([runCountMeta(input)]),
     sections,
-    runs: {
-      table: {
-        type: 'table',
-        id: 'runs',
-        columns: [
-          { key: 'id', label: 'run', link: 'run' },
-          { key: 'config', label: 'configuration' },
-          { key: 'seed', label: 'seed' },
-          { key: 'mse', label: 'normalised MSE' },
-          { key: 'l0', label: 'L0' },
-          { key: 'dead', label: 'dead fraction' },
-          { key: 'seconds', label: 'seconds' },
-        ],
-        rows: input.runs.map((r) => ({
-          id: r.id,
-          config: `${r.config.label}: ${configName(r.config)}`,
-          seed: r.config.seed,
-          mse: r.result.final.normalizedMse,
-          l0: r.result.final.l0,
-          dead: r.result.final.deadFraction,
-          seconds: r.result.seconds,
-        })),
-      },
-      details: Object.fromEntries(input.runs.map((r) => [r.id, runDetail(r)])),
-    },
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'config', label: 'configuration' },
+        { key: 'seed', label: 'seed' },
+        { key: 'mse', label: 'normalised MSE' },
+        { key: 'l0', label: 'L0' },
+        { key: 'dead', label: 'dead fraction' },
+        { key: 'seconds', label: 'seconds' },
+      ],
+      (r) => ({
+        config: `${r.config.label}: ${configName(r.config)}`,
+        seed: r.config.seed,
+        mse: r.result.final.normalizedMse,
+        l0: r.result.final.l0,
+        dead: r.result.final.deadFraction,
+        seconds: r.result.seconds,
+      }),
+      (r) => runDetail(r),
+    ),
   };
   return writeReportHtml(dir, report);
 }
@@ -189,7 +184,7 @@ function runDetail(r: Run): HtmlRunDetail {
     config: r.config,
     epochs: {
       type: 'table',
-      id: `run-records-${idOf(r.id)}`,
+      id: `run-records-${htmlId(r.id)}`,
       title: 'Per record',
       columns: [
         { key: 'step', label: 'step' },

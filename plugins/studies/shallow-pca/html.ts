@@ -4,9 +4,12 @@ import {
   type HtmlBlock,
   type HtmlReport,
   type HtmlRunDetail,
+  htmlId,
   imageFileBlock,
   missingRunsSection,
   reportMeta,
+  runCountMeta,
+  runsIndex,
   type StudyReportInput,
   withTooltips,
   writeReportHtml,
@@ -20,7 +23,6 @@ import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 type Run = Input['runs'][number];
 
-const idOf = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
 const ratio = (r: ShallowPcaResult) => (r.finalTestMse === null ? null : r.finalTestMse / r.pcaMse);
 
 /**
@@ -58,7 +60,7 @@ export function writeShallowPcaHtml(input: Input): string {
       },
       {
         type: 'chart',
-        id: `curves-${idOf(ds.label)}`,
+        id: `curves-${htmlId(ds.label)}`,
         spec: withTooltips(learningCurveSpec(title, here, pca.pcaMse, pca.k)),
         toggles: [
           { field: 'g', label: 'g' },
@@ -69,7 +71,7 @@ export function writeShallowPcaHtml(input: Input): string {
       },
       {
         type: 'chart',
-        id: `overlap-${idOf(ds.label)}`,
+        id: `overlap-${htmlId(ds.label)}`,
         spec: withTooltips(overlapSpec(title, shown, spec.overlapThreshold)),
         toggles: [{ field: 'component', label: 'component' }],
       },
@@ -79,7 +81,7 @@ export function writeShallowPcaHtml(input: Input): string {
       blocks.push(imageFileBlock(weights, `${title}: learned w^k, seed ${spec.firstSeed}`));
     blocks.push({
       type: 'table',
-      id: `configs-${idOf(ds.label)}`,
+      id: `configs-${htmlId(ds.label)}`,
       title: 'Per configuration',
       columns: [
         { key: 'config', label: 'configuration' },
@@ -134,33 +136,26 @@ export function writeShallowPcaHtml(input: Input): string {
   const report: HtmlReport = {
     title: spec.name,
     description: spec.description,
-    meta: reportMeta([
-      { label: 'runs', value: `${input.runs.length} stored, ${input.missing.length} missing` },
-    ]),
+    meta: reportMeta([runCountMeta(input)]),
     sections,
-    runs: {
-      table: {
-        type: 'table',
-        id: 'runs',
-        columns: [
-          { key: 'id', label: 'run', link: 'run' },
-          { key: 'dataset', label: 'data' },
-          { key: 'config', label: 'configuration' },
-          { key: 'seed', label: 'seed' },
-          { key: 'mse', label: 'final test MSE' },
-          { key: 'ratio', label: 'MSE / PCA-K' },
-        ],
-        rows: input.runs.map((r) => ({
-          id: r.id,
-          dataset: r.config.dataset,
-          config: configName(r.config),
-          seed: r.config.seed,
-          mse: r.result.finalTestMse,
-          ratio: ratio(r.result),
-        })),
-      },
-      details: Object.fromEntries(input.runs.map((r) => [r.id, runDetail(r)])),
-    },
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'dataset', label: 'data' },
+        { key: 'config', label: 'configuration' },
+        { key: 'seed', label: 'seed' },
+        { key: 'mse', label: 'final test MSE' },
+        { key: 'ratio', label: 'MSE / PCA-K' },
+      ],
+      (r) => ({
+        dataset: r.config.dataset,
+        config: configName(r.config),
+        seed: r.config.seed,
+        mse: r.result.finalTestMse,
+        ratio: ratio(r.result),
+      }),
+      (r) => runDetail(r),
+    ),
   };
   return writeReportHtml(dir, report);
 }
@@ -171,7 +166,7 @@ function runDetail(r: Run): HtmlRunDetail {
     config: r.config,
     epochs: {
       type: 'table',
-      id: `run-records-${idOf(r.id)}`,
+      id: `run-records-${htmlId(r.id)}`,
       title: `${configTitle(r.config)}: per recorded step`,
       columns: [
         { key: 'step', label: 'step' },

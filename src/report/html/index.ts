@@ -15,4 +15,5 @@ export {
   parseHtmlReport,
 } from './model.ts';
 export { renderReportHtml, writeReportHtml } from './page.ts';
+export { htmlId, runCountMeta, runsIndex } from './runs.ts';
 export { withTooltips } from './tooltips.ts';
