@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Backend } from '../backend/types.ts';
 import type { PluginBase } from '../registry/registry.ts';
+import type { ReportDocument } from '../report/document.ts';
 import type { MetricRow } from '../report/metrics-csv.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { RunCheckpoints } from './checkpoints.ts';
@@ -175,8 +176,20 @@ export interface StudyKind<
    * TensorBoard events file per run. A kind without it writes neither (and rejects the option).
    */
   metrics?(input: StudyReportInput<Spec, Run, Result>): MetricRow[];
-  /** Writes report.md, results.json and the figures into `input.dir`. */
-  report(
+  /**
+   * The report, described: its text, tables, figures, image grids and results. The machinery
+   * renders it to report.md and report.html, writes every file and adds the shared sections
+   * (missing runs, provenance, exports). A kind has this or `report`.
+   */
+  document?(
+    input: StudyReportInput<Spec, Run, Result>,
+    ctx: { log: (m: string) => void },
+  ): Promise<ReportDocument> | ReportDocument;
+  /**
+   * Writes report.md, results.json and the figures into `input.dir` itself: the older way, for
+   * kinds not yet moved to `document`.
+   */
+  report?(
     input: StudyReportInput<Spec, Run, Result>,
     ctx: { log: (m: string) => void },
   ): Promise<StudyReportFiles>;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { dirArtifacts, readJsonFile } from './artifacts.ts';
 import { writeStudyExports } from './exports.ts';
 import { runConfigHash } from './hash.ts';
+import { writeDocumentReport } from './report-files.ts';
 import { RunStore, type UnreadableRun } from './store.ts';
 import type {
   BaseStudySpec,
@@ -128,6 +129,8 @@ export async function writeReport(
       );
     log(`warning: ${text}; the report says so`);
   }
-  const files = await study.kind.report(study.input, { log });
-  return writeStudyExports(study.kind, study.input, files);
+  const { kind, input } = study;
+  if (kind.document) return writeDocumentReport(kind, input, await kind.document(input, { log }));
+  if (!kind.report) throw new Error(`report: the study kind '${kind.name}' has neither document nor report`);
+  return writeStudyExports(kind, input, await kind.report(input, { log }));
 }

@@ -1,4 +1,16 @@
 // Figures and table formatting for reports.
+export type {
+  DocBlock,
+  DocCell,
+  DocColumn,
+  DocFigure,
+  DocImage,
+  DocList,
+  DocSection,
+  DocTable,
+  DocText,
+  ReportDocument,
+} from './document.ts';
 export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
 export { formatMeanSd, meanSd } from './format.ts';
 export * from './html/index.ts';
@@ -29,6 +41,7 @@ export {
   spansDecade,
   validateLossPlotSpec,
 } from './loss-plot-spec.ts';
+export { renderMarkdown, type SharedSections } from './markdown.ts';
 export {
   formatMetricValue,
   METRICS_CSV_COLUMNS,

@@ -3,8 +3,7 @@
 // training samples grow? Runs are data set × samples × k × init (× seed).
 import { datasets, defineStudyKind, type GridOverrides } from 'nmfinit';
 import { type NmfDataData, prepareAll } from './data.ts';
-import { writeNmfDataHtml } from './html.ts';
-import { writeReport } from './report.ts';
+import { nmfDataDocument } from './report.ts';
 import { executeRun, expandRuns, type NmfDataResult, type NmfDataRun, nmfDataResultSchema } from './run.ts';
 import {
   labelOf,
@@ -96,7 +95,7 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
     `n = ${r.trainCount}: test MSE ${r.testMse.toPrecision(4)}, reconstruction_err_ ${r.reconstructionErr.toFixed(2)}, Hoyer ${r.hoyer.toFixed(3)}, ${r.nIter} iterations in ${r.fitSeconds.toFixed(1)} s`,
   override: override as never,
   quick: quick as never,
-  report: async (input) => ({ ...(await writeReport(input)), reportHtml: writeNmfDataHtml(input) }),
+  document: nmfDataDocument,
 });
 
 export { defineNmfDataStudy } from './spec.ts';

@@ -1,15 +1,16 @@
-// The report of an 'nmf-data' study, drawn from stored runs only: component grids, one learning
-// curve per data set (test MSE against training samples, log x), the notes' table, and sentences
-// generated from the numbers.
-import { join } from 'node:path';
+// The report of an 'nmf-data' study, described from stored runs only: component grids, one
+// learning curve per data set (test MSE against training samples, log x), the notes' tables, and
+// sentences generated from the numbers. The machinery renders it to report.md and report.html.
 import {
+  type DocBlock,
+  type DocSection,
+  type DocTable,
   decodeFloat32,
+  htmlId,
+  type ReportDocument,
+  runsIndex,
   type StoredRun,
-  type StudyReportFiles,
   type StudyReportInput,
-  writeFigure,
-  writeFileAtomicSync,
-  writeVegaFigure,
 } from 'nmfinit';
 import { componentGridPng } from './grid.ts';
 import type { NmfDataResult, NmfDataRun } from './run.ts';
@@ -149,81 +150,161 @@ export function learningCurveSpec(dataset: string, points: readonly CurvePoint[]
 export const gridFile = (r: NmfDataRun) =>
   `components/${r.dataset}__k${r.k}__${r.init}__n${r.samples}__seed${r.seed}`;
 
-export async function writeReport(input: Input): Promise<StudyReportFiles> {
-  const { dir, spec } = input;
-  const figures: string[] = [];
+const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
+const cell = (value: number, text: string) => ({ value, text });
+
+/** The table of one series: a row per sample count (means over seeds). */
+function pointsTable(id: string, ps: readonly CurvePoint[]): DocTable {
+  return {
+    type: 'table',
+    id,
+    columns: [
+      right('samples', 'samples'),
+      right('testMse', 'test MSE'),
+      right('reconstructionErr', 'train reconstruction_err_'),
+      right('trainMse', 'train MSE'),
+      right('hoyer', 'Hoyer'),
+      right('nearZero', 'near-zero'),
+      right('nIter', 'n_iter_'),
+      right('seeds', 'seeds'),
+      right('fitSeconds', 'fit s'),
+    ],
+    rows: ps.map((p) => ({
+      samples: cell(p.samples, fmt(p.samples)),
+      testMse: cell(p.testMse, p.testMse.toFixed(5)),
+      reconstructionErr: cell(p.reconstructionErr, p.reconstructionErr.toFixed(2)),
+      trainMse: cell(p.trainMse, p.trainMse.toFixed(5)),
+      hoyer: cell(p.hoyer, p.hoyer.toFixed(3)),
+      nearZero: cell(p.nearZero, p.nearZero.toFixed(3)),
+      nIter: cell(p.nIter, p.nIter.toFixed(0)),
+      seeds: p.seeds,
+      fitSeconds: cell(p.fitSeconds, p.fitSeconds.toFixed(2)),
+    })),
+  };
+}
+
+/**
+ * The report: the generated findings; per data set its learning curve, and per k × init the table
+ * of its points and the component grids at the smallest and the largest sample count (the grids
+ * of the other sample counts are written beside it and linked); every run.
+ */
+export function nmfDataDocument(input: Input): ReportDocument {
+  const { spec } = input;
   const points = curvePoints(input.runs);
-  const md: string[] = [`# ${spec.name}`, ''];
-  if (spec.description) md.push(spec.description, '');
-  md.push(
-    `NMF of data X ≈ W·H (${spec.solver}, at most ${spec.maxIter} iterations, tol ${spec.tol}${spec.alphaW > 0 ? `, alpha_W ${spec.alphaW}, alpha_H ${spec.alphaH}, l1_ratio ${spec.l1Ratio}` : ''}) on the first n training images; the test images are encoded with H fixed (scikit-learn's transform). Test MSE = ‖T − W_T·H‖²/(m·d); reconstruction_err_ = ‖X − WH‖_F on the n training images (it grows with n); Hoyer = mean Hoyer sparsity of the k basis images (0 flat, 1 a single pixel); near-zero = mean fraction of pixels ≤ 1% of their basis image's maximum.`,
-    '',
-  );
+  const sections: DocSection[] = [];
   const findings = generatedFindings(points);
   if (findings.length > 0)
-    md.push('## Findings (generated from the numbers)', '', ...findings.map((l) => `- ${l}`), '');
-
-  // Component grids: one per stored run, seed = the first seed.
-  const firstSeed = spec.firstSeed;
-  for (const r of input.runs) {
-    if (r.config.seed !== firstSeed) continue;
-    const { k, init, dataset } = r.config;
-    const title = `${dataset} · k = ${k} · ${init} · ${fmt(r.result.trainCount)} training samples`;
-    const png = componentGridPng(decodeFloat32(r.result.components), k, r.result.imageShape, title);
-    figures.push(...writeFigure(join(dir, gridFile(r.config)), { png }));
-  }
-
+    sections.push({
+      title: 'Findings (generated from the numbers)',
+      blocks: [{ type: 'list', items: findings }],
+    });
+  // Component grids of the first seed's runs: two per series shown, the rest attached.
+  const grid = (r: Stored) => ({
+    file: gridFile(r.config),
+    png: componentGridPng(
+      decodeFloat32(r.result.components),
+      r.config.k,
+      r.result.imageShape,
+      `${r.config.dataset} · k = ${r.config.k} · ${r.config.init} · ${fmt(r.result.trainCount)} training samples`,
+    ),
+  });
+  const shownRuns = new Set<Stored>();
   for (const entry of spec.datasets) {
     const dataset = labelOf(entry);
     const mine = points.filter((p) => p.dataset === dataset);
     if (mine.length === 0) continue;
-    md.push(`## ${dataset}`, '');
-    const curve = await writeVegaFigure(dir, `learning-curve_${dataset}`, learningCurveSpec(dataset, mine));
-    figures.push(...curve);
-    md.push(`![learning curve](learning-curve_${dataset}.png)`, '');
+    const subsections: DocSection[] = [];
     for (const series of [...new Set(mine.map((p) => p.series))]) {
-      const ps = mine.filter((p) => p.series === series);
-      md.push(
-        `### ${dataset}, ${series}`,
-        '',
-        '| samples | test MSE | train reconstruction_err_ | train MSE | Hoyer | near-zero | n_iter_ | seeds | fit s |',
-        '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-        ...ps.map(
-          (p) =>
-            `| ${fmt(p.samples)} | ${p.testMse.toFixed(5)} | ${p.reconstructionErr.toFixed(2)} | ${p.trainMse.toFixed(5)} | ${p.hoyer.toFixed(3)} | ${p.nearZero.toFixed(3)} | ${p.nIter.toFixed(0)} | ${p.seeds} | ${p.fitSeconds.toFixed(2)} |`,
+      const blocks: DocBlock[] = [
+        pointsTable(
+          `points-${htmlId(dataset)}-${htmlId(series)}`,
+          mine.filter((p) => p.series === series),
         ),
-        '',
-      );
-      // The grids at the smallest and the largest sample count; the rest are linked.
+      ];
       const runs = input.runs
         .filter(
           (r) =>
             r.config.dataset === dataset &&
             seriesName(r.config.k, r.config.init) === series &&
-            r.config.seed === firstSeed,
+            r.config.seed === spec.firstSeed,
         )
         .sort((a, b) => a.result.trainCount - b.result.trainCount);
       const shown = runs.length > 1 ? [runs[0], runs[runs.length - 1]] : runs;
-      for (const r of shown)
-        md.push(`![components at ${fmt(r.result.trainCount)} samples](${gridFile(r.config)}.png)`, '');
+      for (const r of shown) {
+        shownRuns.add(r);
+        blocks.push({
+          type: 'image',
+          ...grid(r),
+          alt: `components at ${fmt(r.result.trainCount)} samples`,
+          title: `${series}: components at ${fmt(r.result.trainCount)} training samples (seed ${r.config.seed})`,
+        });
+      }
       const rest = runs.filter((r) => !shown.includes(r));
       if (rest.length > 0)
-        md.push(
-          `Other sample counts: ${rest.map((r) => `[${fmt(r.result.trainCount)}](${gridFile(r.config)}.png)`).join(', ')}.`,
-          '',
-        );
+        blocks.push({
+          type: 'text',
+          text: `Other sample counts: ${rest.map((r) => `[${fmt(r.result.trainCount)}](${gridFile(r.config)}.png)`).join(', ')}.`,
+        });
+      subsections.push({ title: `${dataset}, ${series}`, blocks });
     }
+    sections.push({
+      title: dataset,
+      blocks: [
+        {
+          type: 'figure',
+          file: `learning-curve_${dataset}`,
+          alt: 'learning curve',
+          spec: learningCurveSpec(dataset, mine),
+          toggles: [{ field: 'series', label: 'k and init' }],
+          yScale: 'linear',
+        },
+      ],
+      subsections,
+    });
   }
-  const missing = input.missing.map(
-    (c) => `- ${c.id}: ${input.failed.find((f) => f.config.id === c.id)?.error.split('\n')[0] ?? 'not run'}`,
-  );
-  if (missing.length > 0) md.push(`## Missing runs (${missing.length})`, '', ...missing, '');
-  const reportMd = join(dir, 'report.md');
-  writeFileAtomicSync(reportMd, md.join('\n'));
-  const resultsJson = join(dir, 'results.json');
-  writeFileAtomicSync(
-    resultsJson,
-    `${JSON.stringify({ schema: 'nmfinit.nmf-data/1', points, findings }, null, 2)}\n`,
-  );
-  return { reportMd, resultsJson, figures };
+  const attachments = input.runs
+    .filter((r) => r.config.seed === spec.firstSeed && !shownRuns.has(r))
+    .map(grid);
+  return {
+    title: spec.name,
+    description: spec.description,
+    intro: [
+      {
+        type: 'text',
+        text: `NMF of data X ≈ W·H (${spec.solver}, at most ${spec.maxIter} iterations, tol ${spec.tol}${spec.alphaW > 0 ? `, alpha_W ${spec.alphaW}, alpha_H ${spec.alphaH}, l1_ratio ${spec.l1Ratio}` : ''}) on the first n training images; the test images are encoded with H fixed (scikit-learn's transform). Test MSE = ‖T − W_T·H‖²/(m·d); reconstruction_err_ = ‖X − WH‖_F on the n training images (it grows with n); Hoyer = mean Hoyer sparsity of the k basis images (0 flat, 1 a single pixel); near-zero = mean fraction of pixels ≤ 1% of their basis image's maximum.`,
+      },
+    ],
+    sections,
+    meta: [{ label: 'solver', value: `${spec.solver}, at most ${spec.maxIter} iterations, tol ${spec.tol}` }],
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'dataset', label: 'data' },
+        { key: 'k', label: 'k' },
+        { key: 'init', label: 'init' },
+        { key: 'samples', label: 'samples' },
+        { key: 'seed', label: 'seed' },
+        { key: 'testMse', label: 'test MSE' },
+        { key: 'nIter', label: 'n_iter_' },
+        { key: 'fitSeconds', label: 'fit s' },
+      ],
+      (r) => ({
+        dataset: r.config.dataset,
+        k: r.config.k,
+        init: r.config.init,
+        samples: r.result.trainCount,
+        seed: r.config.seed,
+        testMse: r.result.testMse,
+        nIter: r.result.nIter,
+        fitSeconds: r.result.fitSeconds,
+      }),
+      // The components are in the grids; the rest of the result is shown as it is stored.
+      (r) => {
+        const { components: _, ...result } = r.result;
+        return { config: r.config, result };
+      },
+    ),
+    attachments,
+    results: { schema: 'nmfinit.nmf-data/1', points, findings },
+  };
 }

@@ -1,25 +1,18 @@
 // A small study kind: NMF of the identity on its own. For each n × k it factors I_n ≈ W·H and
 // measures the time and how close ‖I − WH‖_F comes to the Eckart–Young bound √(n − k), the best
 // any rank-k matrix can do. It is built only from the public API and touches no shared file.
-import { join } from 'node:path';
 import {
+  type DocFigure,
   defineStudyKind,
-  type HtmlReport,
   identityMatrix,
   NMF_INIT_METHODS,
   NMF_SOLVERS,
   nmf,
-  PNG_SCALE,
-  reportMeta,
+  type ReportDocument,
   runsIndex,
-  type StoredRun,
+  type StudyReportInput,
   studyOutputsFields,
   studySpecFields,
-  svgToPng,
-  vegaLiteToSvg,
-  writeFigure,
-  writeFileAtomicSync,
-  writeReportHtml,
   z,
 } from 'nmfinit';
 
@@ -140,60 +133,7 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
   summarize: (r) =>
     `‖I − WH‖ = ${r.error.toFixed(4)} (bound ${r.bound.toFixed(4)}) in ${r.seconds.toFixed(2)} s`,
   quick: (spec) => ({ ...(spec as object), sizes: [32, 64], ranks: [4, 16], seeds: 1 }) as never,
-  async report(input) {
-    const rows = summarize(input.runs);
-    const figures: string[] = [];
-    const chart = async (field: 'excess' | 'seconds', title: string, file: string) => {
-      const svg = await vegaLiteToSvg(chartSpec(rows, field, title, { width: 520, tooltip: false }) as never);
-      figures.push(...writeFigure(join(input.dir, file), { svg, png: svgToPng(svg, PNG_SCALE) }));
-    };
-    await chart(
-      'excess',
-      'NMF of the identity: relative excess over the Eckart–Young bound',
-      'nmf-identity_error',
-    );
-    await chart('seconds', 'NMF of the identity: factor time', 'nmf-identity_time');
-    const reportMd = join(input.dir, 'report.md');
-    const table = rows.map(
-      (r) =>
-        `| ${r.n} | ${r.k} | ${r.method} | ${r.seeds} | ${r.ratio.toFixed(5)} | ${r.iterations.toFixed(0)} | ${r.converged}/${r.seeds} | ${r.seconds.toFixed(3)} |`,
-    );
-    const missing = input.missing.map(
-      (c) =>
-        `- ${c.id}: ${input.failed.find((f) => f.config.id === c.id)?.error.split('\n')[0] ?? 'not run'}`,
-    );
-    writeFileAtomicSync(
-      reportMd,
-      [
-        `# ${input.spec.name}`,
-        '',
-        input.spec.description,
-        '',
-        'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young), so the ratio is 1 at the optimum and above it elsewhere.',
-        '',
-        '| n | k | solver + init | seeds | error / bound | iterations | converged | seconds |',
-        '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
-        ...table,
-        ...(missing.length > 0 ? ['', `Missing runs (${missing.length}):`, '', ...missing] : []),
-        '',
-        '![error](nmf-identity_error.png)',
-        '',
-        '![time](nmf-identity_time.png)',
-        '',
-      ].join('\n'),
-    );
-    const resultsJson = join(input.dir, 'results.json');
-    writeFileAtomicSync(
-      resultsJson,
-      `${JSON.stringify({ schema: 'nmfinit.nmf-identity/1', rows }, null, 2)}\n`,
-    );
-    return {
-      reportMd,
-      resultsJson,
-      figures,
-      reportHtml: writeNmfIdentityHtml(input.dir, input.spec, rows, input.runs),
-    };
-  },
+  document: (input) => nmfIdentityDocument(input),
 });
 
 /** The error or time chart over k, one line per n × method: the same spec for the PNG and report.html. */
@@ -224,55 +164,71 @@ function chartSpec(
   };
 }
 
-/** report.html: both charts with a switch per series and axis, the table, and every run. */
-function writeNmfIdentityHtml(
-  dir: string,
-  spec: NmfIdentitySpec,
-  rows: ReturnType<typeof summarize>,
-  runs: readonly StoredRun<NmfIdentityRun, NmfIdentityResult>[],
-): string {
-  const chart = (field: 'excess' | 'seconds', title: string) => ({
-    type: 'chart' as const,
-    id: `chart-${field}`,
-    spec: chartSpec(rows, field, title, { width: 560, tooltip: true }),
+const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
+
+/** The report: the table of means over seeds, both charts, and every run. */
+export function nmfIdentityDocument(
+  input: StudyReportInput<NmfIdentitySpec, NmfIdentityRun, NmfIdentityResult>,
+): ReportDocument {
+  const rows = summarize(input.runs);
+  // The PNG's title names the study; report.html has it in its header.
+  const figure = (field: 'excess' | 'seconds', title: string, alt: string): DocFigure => ({
+    type: 'figure',
+    file: field === 'excess' ? 'nmf-identity_error' : 'nmf-identity_time',
+    alt,
+    spec: chartSpec(rows, field, `NMF of the identity: ${title[0].toLowerCase()}${title.slice(1)}`, {
+      width: 520,
+      tooltip: false,
+    }),
+    interactive: chartSpec(rows, field, title, { width: 560, tooltip: true }),
     toggles: [{ field: 'series', label: 'n and method' }],
-    yScale: 'log' as const,
+    yScale: 'log',
   });
-  const report: HtmlReport = {
-    title: spec.name,
-    description: spec.description,
-    meta: reportMeta([{ label: 'runs', value: String(runs.length) }]),
+  return {
+    title: input.spec.name,
+    description: input.spec.description,
+    intro: [
+      {
+        type: 'text',
+        text: 'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young), so the ratio is 1 at the optimum and above it elsewhere.',
+      },
+    ],
     sections: [
       {
         title: 'Error and time',
         blocks: [
           {
-            type: 'text',
-            text: 'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young).',
-          },
-          chart('excess', 'Relative excess over the Eckart–Young bound'),
-          chart('seconds', 'Factor time'),
-          {
             type: 'table',
             id: 'summary',
             title: 'Mean over seeds',
             columns: [
-              { key: 'n', label: 'n' },
-              { key: 'k', label: 'k' },
+              right('n', 'n'),
+              right('k', 'k'),
               { key: 'method', label: 'solver + init' },
-              { key: 'seeds', label: 'seeds' },
-              { key: 'ratio', label: 'error / bound' },
-              { key: 'iterations', label: 'iterations' },
-              { key: 'converged', label: 'converged' },
-              { key: 'seconds', label: 'seconds' },
+              right('seeds', 'seeds'),
+              right('ratio', 'error / bound'),
+              right('iterations', 'iterations'),
+              right('converged', 'converged'),
+              right('seconds', 'seconds'),
             ],
-            rows: rows.map((r) => ({ ...r, ratio: { value: r.ratio, text: r.ratio.toFixed(5) } })),
+            rows: rows.map((r) => ({
+              n: r.n,
+              k: r.k,
+              method: r.method,
+              seeds: r.seeds,
+              ratio: { value: r.ratio, text: r.ratio.toFixed(5) },
+              iterations: { value: r.iterations, text: r.iterations.toFixed(0) },
+              converged: { value: r.converged, text: `${r.converged}/${r.seeds}` },
+              seconds: { value: r.seconds, text: r.seconds.toFixed(3) },
+            })),
           },
+          figure('excess', 'Relative excess over the Eckart–Young bound', 'error'),
+          figure('seconds', 'Factor time', 'time'),
         ],
       },
     ],
     runs: runsIndex(
-      runs,
+      input.runs,
       [
         { key: 'ratio', label: 'error / bound' },
         { key: 'iterations', label: 'iterations' },
@@ -285,6 +241,6 @@ function writeNmfIdentityHtml(
       }),
       (r) => ({ config: r.config, result: r.result }),
     ),
+    results: { schema: 'nmfinit.nmf-identity/1', rows },
   };
-  return writeReportHtml(dir, report);
 }

@@ -71,7 +71,9 @@
                       text,
                     )
                   : text;
-              return h('td', { class: typeof v === 'number' ? 'num' : null }, content);
+              const shown =
+                cell !== null && typeof cell === 'object' && cell.bold ? h('strong', null, content) : content;
+              return h('td', { class: typeof v === 'number' ? 'num' : null }, shown);
             }),
           ),
         ),
@@ -230,11 +232,29 @@
     );
   }
 
+  /** The Markdown a report's text may hold, as nodes: **bold**, `code`, [text](href); the rest is text. */
+  function inline(text) {
+    const out = [];
+    const re = /\*\*(.+?)\*\*|`([^`]+)`|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    let at = 0;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m.index > at) out.push(text.slice(at, m.index));
+      if (m[1] !== undefined) out.push(h('strong', null, m[1]));
+      else if (m[2] !== undefined) out.push(h('code', null, m[2]));
+      // Relative paths and http(s) only: a report never carries a script URL.
+      else if (/^[a-z][a-z0-9+.-]*:/i.test(m[4]) && !/^https?:/i.test(m[4])) out.push(m[0]);
+      else out.push(h('a', { href: m[4] }, m[3]));
+      at = m.index + m[0].length;
+    }
+    if (at < text.length) out.push(text.slice(at));
+    return out;
+  }
+
   /** Draws blocks into `parent`; resolves when every chart in them is drawn. */
   function blocks(parent, list) {
     const pending = [];
     for (const b of list) {
-      if (b.type === 'text') parent.append(h('p', null, b.text));
+      if (b.type === 'text') parent.append(h('p', null, inline(b.text)));
       else if (b.type === 'table') parent.append(tableBlock(b));
       else if (b.type === 'image') parent.append(imageBlock(b));
       else if (b.type === 'chart') {

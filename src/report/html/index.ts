@@ -1,8 +1,9 @@
 // report.html: a self-contained interactive report drawn from data a study kind hands over.
 export { type CurvePoint, type CurvesChartOptions, curvesChartSpec } from './curves.ts';
+export { documentToHtml } from './document.ts';
 export { imageFileBlock, pngDataUri } from './image.ts';
 export { reportMeta } from './meta.ts';
-export { missingRunsSection } from './missing.ts';
+export { missingRuns, missingRunsSection } from './missing.ts';
 export {
   type HtmlBlock,
   type HtmlCell,

@@ -1,15 +1,17 @@
 import type { HtmlReport } from './model.ts';
 
-/**
- * The "Missing runs" section of a report.html: every run of the grid without a stored result,
- * with its recorded failure's first line where there is one. No section when none is missing.
- */
-export function missingRunsSection(
+/** Every run of the grid without a stored result, with its recorded failure's first line or 'not run'. */
+export function missingRuns(
   missing: readonly { id: string }[],
   failed: readonly { config: { id: string }; error: string }[],
-): HtmlReport['sections'] {
-  if (missing.length === 0) return [];
+): { id: string; why: string }[] {
   const errors = new Map(failed.map((f) => [f.config.id, f.error.split('\n')[0]]));
+  return missing.map((c) => ({ id: c.id, why: errors.get(c.id) ?? 'not run' }));
+}
+
+/** The "Missing runs" section of a report.html, from `missingRuns`. No section when none is missing. */
+export function missingRunsTable(rows: readonly { id: string; why: string }[]): HtmlReport['sections'] {
+  if (rows.length === 0) return [];
   return [
     {
       title: 'Missing runs',
@@ -21,9 +23,20 @@ export function missingRunsSection(
             { key: 'id', label: 'run' },
             { key: 'why', label: 'why' },
           ],
-          rows: missing.map((c) => ({ id: c.id, why: errors.get(c.id) ?? 'not run' })),
+          rows: rows.map((r) => ({ ...r })),
         },
       ],
     },
   ];
+}
+
+/**
+ * The "Missing runs" section of a report.html: every run of the grid without a stored result,
+ * with its recorded failure's first line where there is one. No section when none is missing.
+ */
+export function missingRunsSection(
+  missing: readonly { id: string }[],
+  failed: readonly { config: { id: string }; error: string }[],
+): HtmlReport['sections'] {
+  return missingRunsTable(missingRuns(missing, failed));
 }

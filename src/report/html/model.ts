@@ -9,7 +9,14 @@ const cellSchema = z.union([
   z.string(),
   z.number(),
   z.null(),
-  z.object({ value: z.union([z.string(), z.number(), z.null()]), text: z.string() }).strict(),
+  z
+    .object({
+      value: z.union([z.string(), z.number(), z.null()]),
+      text: z.string(),
+      /** Shown in bold, as report.md prints it (e.g. a significant p-value). */
+      bold: z.boolean().optional(),
+    })
+    .strict(),
 ]);
 
 const columnSchema = z
@@ -63,6 +70,7 @@ const imageSchema = z
   })
   .strict();
 
+/** A paragraph; `**bold**`, `` `code` `` and `[text](href)` are drawn as such, the rest is text. */
 const textSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
 
 const blockSchema = z.discriminatedUnion('type', [textSchema, chartSchema, tableSchema, imageSchema]);
