@@ -19,14 +19,20 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(() => loadPluginModules([...BUILTIN_PLUGIN_MODULES]));
 
 /** Kinds whose report is a ReportDocument rendered by the machinery. */
-const DOCUMENT_KINDS = new Set(['nmf', 'nmf-data']);
+const DOCUMENT_KINDS = new Set(['nmf', 'nmf-data', 'shallow-pca']);
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
 
-/** Non-blank lines of report.md before its Provenance section. */
+/**
+ * Non-blank lines of report.md before its Provenance section; a table's separator row in one
+ * spelling (`|---|` and `| --- |` are the same table).
+ */
 function bodyLines(md: string): string[] {
   const at = md.indexOf('\n## Provenance\n');
-  return (at >= 0 ? md.slice(0, at) : md).split('\n').filter((l) => l.trim() !== '');
+  return (at >= 0 ? md.slice(0, at) : md)
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (/^\|( *:?-+:? *\|)+$/.test(l) ? l.replace(/ *(:?)-+(:?) */g, ' $1---$2 ') : l));
 }
 
 /** Every string the page's data holds (texts, cell texts, numbers), and the texts of bold cells. */

@@ -41,10 +41,10 @@ async function writeDocumentFigures(dir: string, doc: ReportDocument): Promise<s
   return written;
 }
 
-/** results.json: the document's results with `nmfinit` (provenance) right after `schema`. */
+/** results.json: the document's results with `nmfinit` (provenance) first, after `schema` if any. */
 export function resultsWithProvenance(results: ReportDocument['results'], p: Provenance): object {
   const { schema, nmfinit: _, ...rest } = results;
-  return { schema, nmfinit: p, ...rest };
+  return { ...(schema === undefined ? {} : { schema }), nmfinit: p, ...rest };
 }
 
 export async function writeDocumentReport(

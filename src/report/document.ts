@@ -96,8 +96,8 @@ export interface ReportDocument {
   readonly runs?: NonNullable<HtmlReport['runs']>;
   /** PNGs written beside the report but shown in neither format (linked from a text block). */
   readonly attachments?: readonly { file: string; png: Uint8Array }[];
-  /** results.json: a JSON object whose `schema` field names its layout. */
-  readonly results: { readonly schema: string } & Readonly<Record<string, unknown>>;
+  /** results.json: a JSON object; its `schema` field, where it has one, names its layout. */
+  readonly results: { readonly schema?: string } & Readonly<Record<string, unknown>>;
 }
 
 /** Every block of a section and of its subsections, depth first. */

@@ -2,9 +2,8 @@ import { defineStudyKind } from 'nmfinit';
 // The study kind 'shallow-pca': Refinetti & Goldt's shallow autoencoders (ICML 2022) trained by
 // online SGD against the PCA error, with the alignment of w^k to the principal components over time.
 import { prepareAll, type ShallowPcaData } from './data.ts';
-import { writeShallowPcaHtml } from './html.ts';
 import { shallowPcaMetrics } from './metrics.ts';
-import { writeReport } from './report.ts';
+import { shallowPcaDocument } from './report.ts';
 import {
   executeRun,
   expandRuns,
@@ -56,8 +55,5 @@ export const shallowPcaStudy = defineStudyKind<
     })),
   }),
   metrics: shallowPcaMetrics,
-  report: async (input, ctx) => ({
-    ...(await writeReport(input, ctx)),
-    reportHtml: writeShallowPcaHtml(input),
-  }),
+  document: shallowPcaDocument,
 });

@@ -1,12 +1,13 @@
-import { join } from 'node:path';
 import {
+  type DocBlock,
+  type DocSection,
+  type HtmlRunDetail,
+  htmlId,
   imageGridPng,
+  type ReportDocument,
+  runsIndex,
   type ShallowBias,
-  type StudyReportFiles,
   type StudyReportInput,
-  writeFigure,
-  writeFileAtomicSync,
-  writeVegaFigure,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
 import { BIAS_WORDS, configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
@@ -14,6 +15,7 @@ import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
 
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
+type Run = Input['runs'][number];
 
 const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
   ['encoder', [1, 0]],
@@ -157,11 +159,37 @@ function weightImage(w: readonly number[]): Float32Array {
   return Float32Array.from(w, (v) => 0.5 + (peak > 0 ? v / (2 * peak) : 0));
 }
 
-export async function writeReport(
-  input: Input,
-  ctx: { log: (m: string) => void },
-): Promise<StudyReportFiles> {
-  const { spec, dir, artifacts } = input;
+const ratio = (r: ShallowPcaResult) => (r.finalTestMse === null ? null : r.finalTestMse / r.pcaMse);
+
+function runDetail(r: Run): HtmlRunDetail {
+  const k = r.result.records[0]?.subspace.length ?? 0;
+  return {
+    config: r.config,
+    epochs: {
+      type: 'table',
+      id: `run-records-${htmlId(r.id)}`,
+      title: `${configTitle(r.config)}: per recorded step`,
+      columns: [
+        { key: 'step', label: 'step' },
+        { key: 'mse', label: 'test MSE' },
+        ...Array.from({ length: k }, (_, m) => ({ key: `pc${m}`, label: `overlap PC ${m + 1}` })),
+      ],
+      rows: r.result.records.map((x) => ({
+        step: x.step,
+        mse: Number.isFinite(x.testMse) ? x.testMse : null,
+        ...Object.fromEntries(x.subspace.map((o, m) => [`pc${m}`, o])),
+      })),
+    },
+    result: { pcaMse: r.result.pcaMse, finalTestMse: r.result.finalTestMse, diverged: r.result.diverged },
+  };
+}
+
+/**
+ * The report: per data set the learning curves against PCA-K, one run's overlaps and the learned
+ * weights; the verdicts generated from the runs; the table per configuration; every run.
+ */
+export function shallowPcaDocument(input: Input): ReportDocument {
+  const { spec, artifacts } = input;
   const runs = input.runs.map((r) => ({ config: r.config, result: r.result }));
   const summaries = summarize(runs, spec.tolerance, spec.overlapThreshold);
   const all = verdicts(summaries, spec.tolerance, spec.overlapThreshold);
@@ -173,91 +201,142 @@ export async function writeReport(
   const images = spec.datasets.find((d) => isImage(d.label))?.label;
   const real = synthetic && images ? realImageVerdict(all, synthetic, images) : null;
   if (real) all.push(real);
-  const figures: string[] = [];
-  const lines: string[] = [
-    `# ${spec.name}: shallow autoencoders against the PCA error`,
-    '',
-    spec.description,
-    '',
-  ];
+  const sections: DocSection[] = [];
   for (const ds of spec.datasets) {
     const pca = artifacts.read(`pca/${ds.label}.json`, pcaArtifactSchema);
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
     const title = ds.title ?? ds.label;
-    figures.push(
-      ...(await writeVegaFigure(
-        dir,
-        `curves-${ds.label}`,
-        learningCurveSpec(title, here, pca.pcaMse, pca.k),
-      )),
-    );
     const shown =
       here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
       here[0];
-    figures.push(
-      ...(await writeVegaFigure(
-        dir,
-        `overlap-${ds.label}`,
-        overlapSpec(title, shown, spec.overlapThreshold),
-      )),
-    );
-    lines.push(
-      `## ${title}`,
-      '',
-      `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
-        .slice(0, pca.k + 1)
-        .map((e) => (e / pca.d).toPrecision(3))
-        .join(', ')}.`,
-      '',
-      `![learning curves](curves-${ds.label}.png)`,
-      '',
-      `![overlaps](overlap-${ds.label}.png)`,
-      '',
-    );
+    const blocks: DocBlock[] = [
+      {
+        type: 'text',
+        text: `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
+          .slice(0, pca.k + 1)
+          .map((e) => (e / pca.d).toPrecision(3))
+          .join(', ')}.`,
+      },
+      {
+        type: 'figure',
+        file: `curves-${ds.label}`,
+        alt: 'learning curves',
+        spec: learningCurveSpec(title, here, pca.pcaMse, pca.k),
+        toggles: [
+          { field: 'g', label: 'g' },
+          { field: 'biases', label: 'biases' },
+          { field: 'weights', label: 'weights' },
+        ],
+        yScale: 'log',
+      },
+      {
+        type: 'figure',
+        file: `overlap-${ds.label}`,
+        alt: 'overlaps',
+        spec: overlapSpec(title, shown, spec.overlapThreshold),
+        toggles: [{ field: 'component', label: 'component' }],
+      },
+    ];
     const withWeights = here.filter((r) => r.result.weights && r.config.seed === spec.firstSeed);
-    if (withWeights.length > 0) {
-      const png = imageGridPng({
-        title: `${title}: learned w^k, seed ${spec.firstSeed} (grey = 0)`,
-        imageShape: pca.imageShape,
-        scale: 2,
-        rows: withWeights.map((r) => ({
-          label: configTitle(r.config),
-          images: r.result.weights!.map(weightImage),
-        })),
+    if (withWeights.length > 0)
+      blocks.push({
+        type: 'image',
+        file: `weights-${ds.label}`,
+        alt: 'learned weights',
+        title: `${title}: learned w^k, seed ${spec.firstSeed}`,
+        png: imageGridPng({
+          title: `${title}: learned w^k, seed ${spec.firstSeed} (grey = 0)`,
+          imageShape: pca.imageShape,
+          scale: 2,
+          rows: withWeights.map((r) => ({
+            label: configTitle(r.config),
+            images: r.result.weights!.map(weightImage),
+          })),
+        }),
       });
-      figures.push(...writeFigure(join(dir, `weights-${ds.label}`), { png }));
-      lines.push(`![learned weights](weights-${ds.label}.png)`, '');
-    }
+    sections.push({ title, blocks });
   }
-  lines.push(
-    '## Verdicts',
-    '',
-    `Generated from the stored runs: "reaches" means final test MSE ≤ ${1 + spec.tolerance} × PCA-K on the test samples.`,
-    '',
-    '| claim | data | verdict | numbers |',
-    '|---|---|---|---|',
-    ...all.map(
-      (v) => `| ${v.claim} | ${v.dataset} | ${v.holds ? 'holds' : 'does not hold'} | ${v.evidence} |`,
-    ),
-    '',
-    '## Per configuration',
-    '',
-    '| data | configuration | reached | MSE / PCA-K per seed | components in order |',
-    '|---|---|---|---|---|',
-    ...summaries.map(
-      (s) =>
-        `| ${s.dataset} | ${s.config} | ${s.reached}/${s.seeds} | ${s.ratios.map((q) => (Number.isFinite(q) ? q.toFixed(3) : 'diverged')).join(', ')} | ${s.ordered}/${s.allCrossed} |`,
-    ),
-    '',
+  sections.push(
+    {
+      title: 'Verdicts',
+      blocks: [
+        {
+          type: 'text',
+          text: `Generated from the stored runs: "reaches" means final test MSE ≤ ${1 + spec.tolerance} × PCA-K on the test samples.`,
+        },
+        {
+          type: 'table',
+          id: 'verdicts',
+          columns: [
+            { key: 'claim', label: 'claim' },
+            { key: 'dataset', label: 'data' },
+            { key: 'verdict', label: 'verdict' },
+            { key: 'evidence', label: 'numbers' },
+          ],
+          rows: all.map((v) => ({
+            claim: v.claim,
+            dataset: v.dataset,
+            verdict: v.holds ? 'holds' : 'does not hold',
+            evidence: v.evidence,
+          })),
+        },
+      ],
+    },
+    {
+      title: 'Per configuration',
+      blocks: [
+        {
+          type: 'table',
+          id: 'configs',
+          columns: [
+            { key: 'dataset', label: 'data' },
+            { key: 'config', label: 'configuration' },
+            { key: 'reached', label: 'reached' },
+            { key: 'ratio', label: 'MSE / PCA-K per seed' },
+            { key: 'ordered', label: 'components in order' },
+          ],
+          rows: summaries.map((s) => {
+            const finite = s.ratios.filter(Number.isFinite);
+            const mean = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
+            return {
+              dataset: s.dataset,
+              config: s.config,
+              reached: { value: s.reached / s.seeds, text: `${s.reached}/${s.seeds}` },
+              ratio: {
+                value: mean,
+                text: s.ratios.map((q) => (Number.isFinite(q) ? q.toFixed(3) : 'diverged')).join(', '),
+              },
+              ordered: { value: s.ordered, text: `${s.ordered}/${s.allCrossed}` },
+            };
+          }),
+        },
+      ],
+    },
   );
-  if (input.missing.length > 0) lines.push(`${input.missing.length} runs have no stored result.`, '');
-  if (input.failed.length > 0)
-    lines.push(`Failed: ${input.failed.map((f) => `${f.config.id}: ${f.error}`).join('; ')}`, '');
-  const reportMd = join(dir, 'report.md');
-  const resultsJson = join(dir, 'results.json');
-  writeFileAtomicSync(reportMd, lines.join('\n'));
-  writeFileAtomicSync(resultsJson, `${JSON.stringify({ verdicts: all, summaries }, null, 2)}\n`);
-  ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures };
+  return {
+    title: `${spec.name}: shallow autoencoders against the PCA error`,
+    description: spec.description,
+    intro: [],
+    sections,
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'dataset', label: 'data' },
+        { key: 'config', label: 'configuration' },
+        { key: 'seed', label: 'seed' },
+        { key: 'mse', label: 'final test MSE' },
+        { key: 'ratio', label: 'MSE / PCA-K' },
+      ],
+      (r) => ({
+        dataset: r.config.dataset,
+        config: configName(r.config),
+        seed: r.config.seed,
+        mse: r.result.finalTestMse,
+        ratio: ratio(r.result),
+      }),
+      runDetail,
+    ),
+    results: { verdicts: all, summaries },
+  };
 }
