@@ -3,9 +3,8 @@
 // normalised MSE, L0, dead fraction, latent density, atoms and feature recovery.
 import { defineStudyKind } from 'nmfinit';
 import { prepareSae, type SaeData } from './data.ts';
-import { writeSaeHtml } from './html.ts';
 import { saeMetrics } from './metrics.ts';
-import { writeSaeReport } from './report.ts';
+import { saeDocument } from './report.ts';
 import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
 import { checkSae, expandSae, type SaeRun, type SaeSpec, type SaeSpecInput, saeSpecSchema } from './spec.ts';
 
@@ -43,5 +42,5 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
       })),
     }) as SaeSpecInput,
   metrics: saeMetrics,
-  report: async (input, ctx) => ({ ...(await writeSaeReport(input, ctx)), reportHtml: writeSaeHtml(input) }),
+  document: saeDocument,
 });

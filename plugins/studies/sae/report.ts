@@ -1,12 +1,15 @@
-import { join } from 'node:path';
 import {
+  type DocBlock,
+  type DocCell,
+  type DocSection,
+  type DocTable,
   formatMeanSd,
+  type HtmlRunDetail,
+  htmlId,
   imageGridPng,
-  type StudyReportFiles,
+  type ReportDocument,
+  runsIndex,
   type StudyReportInput,
-  writeFigure,
-  writeFileAtomicSync,
-  writeVegaFigure,
 } from 'nmfinit';
 import { dataArtifactSchema } from './data.ts';
 import type { SaeResult } from './run.ts';
@@ -136,20 +139,140 @@ function atomImage(w: readonly number[]): Float32Array {
   return Float32Array.from(w, (v) => 0.5 + (peak > 0 ? v / (2 * peak) : 0));
 }
 
-const pct = (values: number[]) =>
-  formatMeanSd(
-    values.map((v) => 100 * v),
-    3,
-  );
+const TOGGLES = [
+  { field: 'aux', label: 'AuxK' },
+  { field: 'dictionary', label: 'dictionary' },
+];
+const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
+const left = (key: string, label: string) => ({ key, label });
 
-export async function writeSaeReport(
-  input: Input,
-  ctx: { log: (m: string) => void },
-): Promise<StudyReportFiles> {
-  const { spec, dir, artifacts } = input;
+/** A mean ± sd cell as report.md prints it, sorting by the mean of the finite values. */
+function meanCell(values: number[], text: string): DocCell {
+  const v = values.filter(Number.isFinite);
+  return { value: v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null, text };
+}
+
+const num = (value: number, text: string): DocCell => ({ value, text });
+
+/** The table of one data set entry: a row per configuration, mean ± sd over seeds. */
+function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
+  const rows: Record<string, DocCell>[] = [];
+  const results: object[] = [];
+  for (const group of byConfig(here)) {
+    const c = group[0].config;
+    const f = (g: (r: SaeResult) => number) => group.map((r) => g(r.result));
+    const row = {
+      label: c.label,
+      latents: c.latents,
+      k: c.k,
+      aux: c.aux,
+      dictionary: c.dictionary,
+      seeds: group.length,
+      normalizedMse: f((r) => r.final.normalizedMse),
+      l0: f((r) => r.final.l0),
+      deadFraction: f((r) => r.final.deadFraction),
+      neverFiredFraction: f((r) => r.final.neverFiredFraction),
+      recovery: truth ? f((r) => r.recovery ?? Number.NaN) : null,
+      samplesPerSecond: f((r) => r.samplesPerSecond),
+    };
+    results.push(row);
+    const percent = (xs: number[]) => xs.map((v) => 100 * v);
+    rows.push({
+      n: c.latents,
+      k: c.k,
+      aux: c.aux ? 'yes' : 'no',
+      dictionary: c.dictionary,
+      seeds: group.length,
+      mse: meanCell(row.normalizedMse, formatMeanSd(row.normalizedMse)),
+      l0: meanCell(row.l0, formatMeanSd(row.l0)),
+      dead: meanCell(percent(row.deadFraction), formatMeanSd(percent(row.deadFraction), 3)),
+      never: meanCell(percent(row.neverFiredFraction), formatMeanSd(percent(row.neverFiredFraction), 3)),
+      ...(row.recovery && { recovery: meanCell(row.recovery, formatMeanSd(row.recovery)) }),
+      speed: meanCell(row.samplesPerSecond, formatMeanSd(row.samplesPerSecond, 2)),
+    });
+  }
+  const table: DocTable = {
+    type: 'table',
+    id,
+    title: 'Per configuration (mean ± sd over seeds)',
+    columns: [
+      right('n', 'n'),
+      right('k', 'k'),
+      left('aux', 'AuxK'),
+      left('dictionary', 'dictionary'),
+      right('seeds', 'seeds'),
+      right('mse', 'normalised MSE'),
+      right('l0', 'L0'),
+      right('dead', 'dead %'),
+      right('never', 'never fired on eval %'),
+      ...(truth ? [right('recovery', 'recovery')] : []),
+      right('speed', 'samples/s'),
+    ],
+    rows,
+  };
+  return { table, results };
+}
+
+/** The exact sign-flip test per configuration, for one comparison. */
+function perConfigTable(id: string, configs: readonly ConfigComparison[], what: string): DocTable {
+  return {
+    type: 'table',
+    id,
+    columns: [
+      left('label', 'entry'),
+      left('config', 'configuration'),
+      left('metric', 'metric'),
+      right('seeds', 'seeds'),
+      right('diff', `mean (${what})`),
+      right('p', 'sign-flip p (floor)'),
+    ],
+    rows: configs.map((c) => ({
+      label: c.label,
+      config: c.config,
+      metric: c.metric,
+      seeds: c.seeds,
+      diff: num(c.meanDifference, c.meanDifference.toExponential(2)),
+      p: num(c.signFlipP, `${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)})`),
+    })),
+  };
+}
+
+function runDetail(r: Input['runs'][number]): HtmlRunDetail {
+  return {
+    config: r.config,
+    epochs: {
+      type: 'table',
+      id: `run-records-${htmlId(r.id)}`,
+      title: 'Per record',
+      columns: [
+        { key: 'step', label: 'step' },
+        { key: 'samples', label: 'training samples' },
+        { key: 'loss', label: 'training loss' },
+        { key: 'normalizedMse', label: 'normalised MSE' },
+        { key: 'l0', label: 'L0' },
+        { key: 'deadFraction', label: 'dead fraction' },
+      ],
+      rows: r.result.records.map((x) => ({ ...x })),
+    },
+    result: {
+      final: r.result.final,
+      recovery: r.result.recovery,
+      steps: r.result.steps,
+      seconds: r.result.seconds,
+      samplesPerSecond: r.result.samplesPerSecond,
+    },
+  };
+}
+
+/**
+ * The report: per data set entry the configuration table, the normalised-MSE, dead-fraction and
+ * density figures and the atom grid; the verdicts (Wilcoxon per entry, sign-flip per
+ * configuration); every run with its records.
+ */
+export function saeDocument(input: Input): ReportDocument {
+  const { spec, artifacts } = input;
   const runs: StoredSae[] = input.runs.map((r) => ({ config: r.config, result: r.result }));
-  const figures: string[] = [];
-  const lines: string[] = [`# ${spec.name}: top-k sparse autoencoders`, '', spec.description, ''];
+  const sections: DocSection[] = [];
   const tables: object[] = [];
 
   for (const entry of spec.datasets) {
@@ -157,66 +280,62 @@ export async function writeSaeReport(
     const here = runs.filter((r) => r.config.label === label);
     if (here.length === 0) continue;
     const info = artifacts.read(`data/${label}.json`, dataArtifactSchema);
-    lines.push(
-      `## ${label}`,
-      '',
-      `${info.dataset}, d = ${info.d}, ${info.trainRows} training samples, metrics on ${info.evalRows} evaluation samples; ${spec.epochs} epochs of batches of ${spec.batchSize}. Dead: no firing (value > 1e-3 in the top k) in the last ${here[0].config.deadSamples} training samples.`,
-      '',
-      `| n | k | AuxK | dictionary | seeds | normalised MSE | L0 | dead % | never fired on eval % |${info.truthCount > 0 ? ' recovery |' : ''} samples/s |`,
-      `| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |${info.truthCount > 0 ? ' ---: |' : ''} ---: |`,
-    );
-    for (const group of byConfig(here)) {
-      const c = group[0].config;
-      const f = (g: (r: SaeResult) => number) => group.map((r) => g(r.result));
-      const row = {
-        label,
-        latents: c.latents,
-        k: c.k,
-        aux: c.aux,
-        dictionary: c.dictionary,
-        seeds: group.length,
-        normalizedMse: f((r) => r.final.normalizedMse),
-        l0: f((r) => r.final.l0),
-        deadFraction: f((r) => r.final.deadFraction),
-        neverFiredFraction: f((r) => r.final.neverFiredFraction),
-        recovery: info.truthCount > 0 ? f((r) => r.recovery ?? Number.NaN) : null,
-        samplesPerSecond: f((r) => r.samplesPerSecond),
-      };
-      tables.push(row);
-      lines.push(
-        `| ${c.latents} | ${c.k} | ${c.aux ? 'yes' : 'no'} | ${c.dictionary} | ${group.length} | ${formatMeanSd(row.normalizedMse)} | ${formatMeanSd(row.l0)} | ${pct(row.deadFraction)} | ${pct(row.neverFiredFraction)} |${row.recovery ? ` ${formatMeanSd(row.recovery)} |` : ''} ${formatMeanSd(row.samplesPerSecond, 2)} |`,
-      );
-    }
-    lines.push('');
-    for (const [name, fig] of [
-      [`mse-${label}`, curveSpec(label, here, 'normalizedMse')],
-      [`dead-${label}`, curveSpec(label, here, 'deadFraction')],
-      [`density-${label}`, densitySpec(label, here)],
-    ] as const) {
-      figures.push(...(await writeVegaFigure(dir, name, fig)));
-      lines.push(`![${name}](${name}.png)`, '');
-    }
+    const configs = configTable(`configs-${htmlId(label)}`, here, info.truthCount > 0);
+    tables.push(...configs.results);
+    const blocks: DocBlock[] = [
+      {
+        type: 'text',
+        text: `${info.dataset}, d = ${info.d}, ${info.trainRows} training samples, metrics on ${info.evalRows} evaluation samples; ${spec.epochs} epochs of batches of ${spec.batchSize}. Dead: no firing (value > 1e-3 in the top k) in the last ${here[0].config.deadSamples} training samples.`,
+      },
+      configs.table,
+      {
+        type: 'figure',
+        file: `mse-${label}`,
+        alt: `mse-${label}`,
+        spec: curveSpec(label, here, 'normalizedMse'),
+        toggles: TOGGLES,
+        yScale: 'log',
+      },
+      {
+        type: 'figure',
+        file: `dead-${label}`,
+        alt: `dead-${label}`,
+        spec: curveSpec(label, here, 'deadFraction'),
+        toggles: TOGGLES,
+      },
+      {
+        type: 'figure',
+        file: `density-${label}`,
+        alt: `density-${label}`,
+        spec: densitySpec(label, here),
+        toggles: TOGGLES,
+      },
+    ];
     const withAtoms = here.filter((r) => r.result.atoms.most.length > 0);
-    if (withAtoms.length > 0 && info.imageShape[0] > 1 && info.imageShape[1] > 1) {
-      const png = imageGridPng({
-        title: `${label}: decoder atoms, most used (left, top row) and least used (bottom row) on the evaluation set; seed ${spec.firstSeed}, grey = 0`,
-        imageShape: info.imageShape,
-        scale: info.imageShape[0] >= 20 ? 1 : 3,
-        fontSize: 11,
-        rows: withAtoms.flatMap((r) => [
-          {
-            label: `${configName(r.config)}: most`,
-            images: r.result.atoms.most.map((a) => atomImage(a.atom)),
-          },
-          {
-            label: `least (freq ≤ ${Math.max(...r.result.atoms.least.map((a) => a.frequency)).toPrecision(2)})`,
-            images: r.result.atoms.least.map((a) => atomImage(a.atom)),
-          },
-        ]),
+    if (withAtoms.length > 0 && info.imageShape[0] > 1 && info.imageShape[1] > 1)
+      blocks.push({
+        type: 'image',
+        file: `atoms-${label}`,
+        alt: `atoms-${label}`,
+        title: `${label}: decoder atoms, seed ${spec.firstSeed}`,
+        png: imageGridPng({
+          title: `${label}: decoder atoms, most used (left, top row) and least used (bottom row) on the evaluation set; seed ${spec.firstSeed}, grey = 0`,
+          imageShape: info.imageShape,
+          scale: info.imageShape[0] >= 20 ? 1 : 3,
+          fontSize: 11,
+          rows: withAtoms.flatMap((r) => [
+            {
+              label: `${configName(r.config)}: most`,
+              images: r.result.atoms.most.map((a) => atomImage(a.atom)),
+            },
+            {
+              label: `least (freq ≤ ${Math.max(...r.result.atoms.least.map((a) => a.frequency)).toPrecision(2)})`,
+              images: r.result.atoms.least.map((a) => atomImage(a.atom)),
+            },
+          ]),
+        }),
       });
-      figures.push(...writeFigure(join(dir, `atoms-${label}`), { png }));
-      lines.push(`![atoms-${label}](atoms-${label}.png)`, '');
-    }
+    sections.push({ title: label, blocks });
   }
 
   const aux = auxVerdicts(runs);
@@ -226,47 +345,81 @@ export async function writeSaeReport(
   };
   const dict = dictionaryVerdicts(runs, dataKey);
   const verdicts = [...aux.verdicts, ...dict.verdicts];
-  const configTable = (configs: ConfigComparison[], what: string) => [
-    `| entry | configuration | metric | seeds | mean (${what}) | sign-flip p (floor) |`,
-    '| --- | --- | --- | ---: | ---: | ---: |',
-    ...configs.map(
-      (c) =>
-        `| ${c.label} | ${c.config} | ${c.metric} | ${c.seeds} | ${c.meanDifference.toExponential(2)} | ${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)}) |`,
+  sections.push({
+    title: 'Verdicts',
+    blocks: [
+      {
+        type: 'text',
+        text: `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: Wilcoxon's signed-rank test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
+      },
+      {
+        type: 'table',
+        id: 'verdicts',
+        columns: [
+          left('claim', 'claim'),
+          left('label', 'entry'),
+          right('pairs', 'pairs'),
+          left('split', 'lower / equal / higher'),
+          right('diff', 'mean difference'),
+          right('p', 'Wilcoxon p'),
+          right('t', 'paired t p'),
+          left('status', 'verdict'),
+        ],
+        rows: verdicts.map((v) => ({
+          claim: v.claim,
+          label: v.label,
+          pairs: v.pairs,
+          split: `${v.lower} / ${v.ties} / ${v.higher}`,
+          diff: num(v.meanDifference, v.meanDifference.toExponential(2)),
+          p: num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)),
+          t: num(v.pairedTP, v.pairedTP.toPrecision(2)),
+          status: v.status,
+        })),
+      },
+      { type: 'list', items: verdicts.map((v) => `${v.claim}: ${v.text}`) },
+    ],
+    subsections: [
+      {
+        title: 'Per configuration',
+        blocks: [
+          perConfigTable('per-config-aux', aux.configs, 'aux − no aux'),
+          ...(dict.configs.length > 0
+            ? [perConfigTable('per-config-dictionary', dict.configs, 'nmf − standard')]
+            : []),
+        ],
+      },
+    ],
+  });
+  return {
+    title: `${spec.name}: top-k sparse autoencoders`,
+    description: spec.description,
+    intro: [],
+    sections,
+    runs: runsIndex(
+      input.runs,
+      [
+        { key: 'config', label: 'configuration' },
+        { key: 'seed', label: 'seed' },
+        { key: 'mse', label: 'normalised MSE' },
+        { key: 'l0', label: 'L0' },
+        { key: 'dead', label: 'dead fraction' },
+        { key: 'seconds', label: 'seconds' },
+      ],
+      (r) => ({
+        config: `${r.config.label}: ${configName(r.config)}`,
+        seed: r.config.seed,
+        mse: r.result.final.normalizedMse,
+        l0: r.result.final.l0,
+        dead: r.result.final.deadFraction,
+        seconds: r.result.seconds,
+      }),
+      runDetail,
     ),
-  ];
-  lines.push(
-    '## Verdicts',
-    '',
-    `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: Wilcoxon's signed-rank test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
-    '',
-    '| claim | entry | pairs | lower / equal / higher | mean difference | Wilcoxon p | paired t p | verdict |',
-    '| --- | --- | ---: | --- | ---: | ---: | ---: | --- |',
-    ...verdicts.map(
-      (v) =>
-        `| ${v.claim} | ${v.label} | ${v.pairs} | ${v.lower} / ${v.ties} / ${v.higher} | ${v.meanDifference.toExponential(2)} | ${v.wilcoxonP.toPrecision(2)} | ${v.pairedTP.toPrecision(2)} | ${v.status} |`,
-    ),
-    '',
-    ...verdicts.map((v) => `- ${v.claim}: ${v.text}`),
-    '',
-    '### Per configuration',
-    '',
-    ...configTable(aux.configs, 'aux − no aux'),
-    '',
-    ...(dict.configs.length > 0 ? [...configTable(dict.configs, 'nmf − standard'), ''] : []),
-  );
-  if (input.missing.length > 0) lines.push(`${input.missing.length} runs have no stored result.`, '');
-  if (input.failed.length > 0)
-    lines.push(
-      `Failed: ${input.failed.map((f) => `${f.config.id}: ${f.error.split('\n')[0]}`).join('; ')}`,
-      '',
-    );
-  const reportMd = join(dir, 'report.md');
-  const resultsJson = join(dir, 'results.json');
-  writeFileAtomicSync(reportMd, lines.join('\n'));
-  writeFileAtomicSync(
-    resultsJson,
-    `${JSON.stringify({ schema: 'nmfinit.sae/1', verdicts, configurations: tables, perConfig: [...aux.configs, ...dict.configs] }, null, 2)}\n`,
-  );
-  ctx.log(`wrote ${reportMd}`);
-  return { reportMd, resultsJson, figures };
+    results: {
+      schema: 'nmfinit.sae/1',
+      verdicts,
+      configurations: tables,
+      perConfig: [...aux.configs, ...dict.configs],
+    },
+  };
 }
