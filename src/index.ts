@@ -106,6 +106,7 @@ export {
   type ClaimStatus,
   type ClaimVerdict,
   type Comparison,
+  claimSummaryBlocks,
   claimSummaryMarkdown,
   type EpochVerdict,
   formatP,
@@ -116,6 +117,7 @@ export {
   type Standing,
   VERDICT_EPOCHS,
   type VerdictInput,
+  verdictBlocks,
 } from './report/verdict.ts';
 export { DeadLatentTracker, FIRING_THRESHOLD } from './sae/dead-latents.ts';
 export {

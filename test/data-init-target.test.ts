@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type Curves, targetVerdict } from '../plugins/studies/autoencoder-init/target.ts';
+import { type Curves, targetVerdict as section } from '../plugins/studies/autoencoder-init/target.ts';
+import { markdownBlock } from '../src/report/markdown.ts';
+
+/** The target's section as the Markdown report prints it. */
+const targetVerdict = (...args: Parameters<typeof section>) => {
+  const s = section(...args);
+  return [`### ${s.title}`, ...s.blocks.flatMap(markdownBlock)];
+};
 
 // Curves by seed: a candidate far below a baseline everywhere meets the target; one that is not
 // below the baseline's epoch-10 loss at epoch 0 does not.

@@ -19,7 +19,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 beforeAll(() => loadPluginModules([...BUILTIN_PLUGIN_MODULES]));
 
 /** Kinds whose report is a ReportDocument rendered by the machinery. */
-const DOCUMENT_KINDS = new Set(['nmf', 'nmf-data', 'shallow-pca', 'sae']);
+const DOCUMENT_KINDS = new Set(['nmf', 'nmf-data', 'shallow-pca', 'sae', 'ae']);
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
 

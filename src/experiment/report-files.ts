@@ -31,7 +31,9 @@ async function writeDocumentFigures(dir: string, doc: ReportDocument): Promise<s
       written.push(...(await writeVegaFigure(dir, b.file, b.spec)));
     } else if (b.type === 'image') {
       claim(b.file);
-      written.push(...writeFigure(join(dir, b.file), { png: b.png }));
+      written.push(
+        ...writeFigure(join(dir, b.file), { png: b.png, ...(b.svg !== undefined && { svg: b.svg }) }),
+      );
     }
   }
   for (const a of doc.attachments ?? []) {

@@ -62,16 +62,31 @@ export interface DocFigure {
   readonly yScale?: 'linear' | 'log';
 }
 
-/** A PNG the kind drew (an image grid), written as `<file>.png` and shown in both formats. */
+/** A chart report.html draws in place of a static figure (see HtmlChart). */
+export interface DocInteractive {
+  readonly spec: object;
+  readonly title?: string;
+  readonly caption?: string;
+  readonly toggles?: readonly { field: string; label: string }[];
+  readonly yScale?: 'linear' | 'log';
+}
+
+/**
+ * A figure the kind drew itself (an image grid, a loss plot), written as `<file>.png` (and
+ * `<file>.svg` when given) and shown in report.md; report.html shows the PNG, or `interactive`.
+ */
 export interface DocImage {
   readonly type: 'image';
   /** Path under the output directory, without extension. */
   readonly file: string;
   readonly png: Uint8Array;
+  readonly svg?: string;
   /** The Markdown alt text. */
   readonly alt: string;
   /** The heading of the image in report.html (default: the alt text). */
   readonly title?: string;
+  readonly caption?: string;
+  readonly interactive?: DocInteractive;
 }
 
 export type DocBlock = DocText | DocList | DocTable | DocFigure | DocImage;

@@ -5,6 +5,7 @@ export type {
   DocColumn,
   DocFigure,
   DocImage,
+  DocInteractive,
   DocList,
   DocSection,
   DocTable,

@@ -2,7 +2,9 @@
 // length), which initializer has the lowest mean validation loss at each reported epoch, by how
 // much, with what p-value, and whether the seed study's claim holds there. Pure: curves in, data
 // and Markdown sentences out; nothing here is written by hand about results.
+import type { DocBlock, DocTable } from './document.ts';
 import { formatMeanSd, meanSd } from './format.ts';
+import { markdownBlock } from './markdown.ts';
 import { allTests, PRIMARY_TEST, TEST_LABELS, type TestName, type TestResult } from './stats.ts';
 
 /** The seed study's claim, as its README states it. */
@@ -142,13 +144,25 @@ export function resultSetVerdict(input: VerdictInput): ResultSetVerdict {
           .map((epoch) => epochVerdict(input, claimLabels, epoch, digits))
           .filter((v): v is EpochVerdict => v !== null);
   const claim = claimVerdict(input.resultSet, subject, rivals, labels.length, claimEpochs);
-  const markdown = [
-    ...verdicts.map((v) => `- ${v.sentence}`),
-    `- ${claim.sentence}`,
-    '',
-    pValueTable(verdicts),
-  ].join('\n');
-  return { resultSet: input.resultSet, test: PRIMARY_TEST, epochs: verdicts, claim, markdown };
+  const partial = { resultSet: input.resultSet, test: PRIMARY_TEST, epochs: verdicts, claim };
+  return { ...partial, markdown: blocksMarkdown(verdictBlocks(partial, 'verdict')) };
+}
+
+/** Blocks as Markdown, a blank line between them. */
+function blocksMarkdown(blocks: readonly DocBlock[]): string {
+  return blocks.map((b) => markdownBlock(b).join('\n')).join('\n\n');
+}
+
+/**
+ * The verdict as report blocks: a line per epoch and the claim's, then the p-value table
+ * (`tableId` names it in report.html) where any p-value was computed.
+ */
+export function verdictBlocks(v: Omit<ResultSetVerdict, 'markdown'>, tableId: string): DocBlock[] {
+  const table = pValueTable(v.epochs, tableId);
+  return [
+    { type: 'list', items: [...v.epochs.map((e) => e.sentence), v.claim.sentence] },
+    ...(table === null ? [] : [table]),
+  ];
 }
 
 function valuesAt(curves: Readonly<Record<string, readonly number[]>>, epoch: number): Map<string, number> {
@@ -298,23 +312,30 @@ function claimVerdict(
  * Rows: initializers; columns: epochs; cells: p against the best other initializer. The lowest
  * mean is marked **best** where its p < 0.05, "lowest mean" where not.
  */
-function pValueTable(verdicts: readonly EpochVerdict[]): string {
+function pValueTable(verdicts: readonly EpochVerdict[], id: string): DocTable | null {
   // A table of "n/a" says nothing the sentences do not (one seed: no test anywhere).
-  if (verdicts.every((v) => v.comparisons.every((c) => c.pValue === null))) return '';
+  if (verdicts.every((v) => v.comparisons.every((c) => c.pValue === null))) return null;
   const labels = [...new Set(verdicts.flatMap((v) => v.ranking.map((s) => s.label)))];
-  const header = `| initializer | ${verdicts.map((v) => `p at epoch ${v.epoch} (vs)`).join(' | ')} |`;
-  const rule = `|---|${verdicts.map(() => '---').join('|')}|`;
-  const rows = labels.map((label) => {
-    const cells = verdicts.map((v) => {
-      const c = v.comparisons.find((x) => x.label === label);
-      if (c === undefined) return '—';
-      const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
-      const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
-      return `${mark}${p} (${c.versus})`;
-    });
-    return `| ${label} | ${cells.join(' | ')} |`;
-  });
-  return [header, rule, ...rows].join('\n');
+  return {
+    type: 'table',
+    id,
+    columns: [
+      { key: 'initializer', label: 'initializer' },
+      ...verdicts.map((v) => ({ key: `e${v.epoch}`, label: `p at epoch ${v.epoch} (vs)` })),
+    ],
+    rows: labels.map((label) => ({
+      initializer: label,
+      ...Object.fromEntries(
+        verdicts.map((v) => {
+          const c = v.comparisons.find((x) => x.label === label);
+          if (c === undefined) return [`e${v.epoch}`, '—'];
+          const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
+          const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
+          return [`e${v.epoch}`, { value: c.pValue, text: `${mark}${p} (${c.versus})` }];
+        }),
+      ),
+    })),
+  };
 }
 
 function significanceText(s: { at05: boolean; at01: boolean }): string {
@@ -345,8 +366,8 @@ function formatPercent(r: number): string {
   return `${(100 * r).toFixed(1)}%`;
 }
 
-/** The claim, then one verdict line per result set. */
-export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): string {
+/** The claim, how often it holds, then one verdict line per result set: as report blocks. */
+export function claimSummaryBlocks(verdicts: readonly ResultSetVerdict[]): DocBlock[] {
   const counts = new Map<ClaimStatus, number>();
   for (const v of verdicts) counts.set(v.claim.status, (counts.get(v.claim.status) ?? 0) + 1);
   const tested = verdicts.filter(
@@ -355,14 +376,21 @@ export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): str
   const untested = counts.get('untested') ?? 0;
   const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than two seeds`;
   return [
-    `**The seed's claim:** ${SEED_CLAIM}`,
-    '',
-    tested === 0
-      ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : 'no result set has NMF and another initializer'}.`
-      : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
-        `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
-        `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,
-    '',
-    ...verdicts.map((v) => `- ${v.claim.sentence}`),
-  ].join('\n');
+    { type: 'text', text: `**The seed's claim:** ${SEED_CLAIM}` },
+    {
+      type: 'text',
+      text:
+        tested === 0
+          ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : 'no result set has NMF and another initializer'}.`
+          : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
+            `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
+            `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,
+    },
+    { type: 'list', items: verdicts.map((v) => v.claim.sentence) },
+  ];
+}
+
+/** The claim, then one verdict line per result set, as Markdown. */
+export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): string {
+  return blocksMarkdown(claimSummaryBlocks(verdicts));
 }

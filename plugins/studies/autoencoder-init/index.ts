@@ -2,9 +2,8 @@ import { defineStudyKind } from 'nmfinit';
 import { checkModelFits } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { expandRuns, overrideGrid, quickSpec, type RunConfig } from './grid.ts';
-import { writeAutoencoderHtml } from './html.ts';
 import { autoencoderMetrics } from './metrics.ts';
-import { writeStudyReport } from './report.ts';
+import { autoencoderDocument } from './report.ts';
 import { type AutoencoderResult, autoencoderResultSchema } from './result.ts';
 import { executeRun } from './run.ts';
 import { AUTOENCODER_KIND, type ExperimentSpec, experimentSpecSchema } from './spec.ts';
@@ -40,8 +39,5 @@ export const autoencoderInitStudy = defineStudyKind<
   override: overrideGrid as never,
   quick: quickSpec as never,
   metrics: autoencoderMetrics,
-  report: async (input) => {
-    const files = await writeStudyReport(input);
-    return { ...files, reportHtml: writeAutoencoderHtml(input, files.figures) };
-  },
+  document: autoencoderDocument,
 });

@@ -344,13 +344,3 @@ export function methodImages(
   }
   return out;
 }
-
-/** report.md's section on the method's images, every number from the artifacts. */
-export function methodImagesMarkdown(images: readonly MethodImage[]): string[] {
-  if (images.length === 0) return [];
-  return [
-    "## The method's own images",
-    '',
-    ...images.flatMap((m) => [`**${m.title}.** ${m.caption}`, '', `![${m.name}](${m.name}.png)`, '']),
-  ];
-}

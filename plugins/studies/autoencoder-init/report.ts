@@ -1,10 +1,15 @@
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import {
   CLAIM_EARLY_MAX_EPOCH,
-  claimSummaryMarkdown,
+  claimSummaryBlocks,
+  type DocBlock,
+  type DocCell,
+  type DocImage,
+  type DocSection,
+  type DocTable,
   datasets,
   formatMeanSd,
+  htmlId,
   imageGrid,
   type LossSeries,
   lossPlot,
@@ -13,27 +18,29 @@ import {
   PRIMARY_TEST_REASON,
   panelFigure,
   provenanceSchema,
+  type ReportDocument,
   type ResultSetVerdict,
   resultSetVerdict,
   SEED_CLAIM,
   type StoredRun,
-  type StudyReportFiles,
   type StudyReportInput,
   TEST_LABELS,
   TEST_NAMES,
   type TestName,
-  writeFigure,
-  writeFileAtomicSync,
+  verdictBlocks,
   z,
 } from 'nmfinit';
 import { readDisplaySets } from './data.ts';
 import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
-import { methodImages, methodImagesMarkdown } from './method-images.ts';
+import { interactiveCurves, runIndex } from './interactive.ts';
+import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
 import { reconstructionRows } from './recon-grid.ts';
 import type { AutoencoderResult } from './result.ts';
 import { displayNames, type ExperimentSpec, labelOf } from './spec.ts';
 import { type Curves as TargetCurves, targetVerdict } from './target.ts';
+
+type Input = StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>;
 
 /** A stored run with its result's fields at the top, as the report reads it. */
 type RunResult = AutoencoderResult & { id: string; config: RunConfig };
@@ -285,13 +292,11 @@ function verdictToJson(v: ResultSetVerdict): z.infer<typeof verdictJson> {
 }
 
 /**
- * Writes every figure, results.json and report.md for the runs given. Every number in them
- * comes from those runs and PCA references.
+ * The report of the runs given: every figure, results.json's content and the text. Every number
+ * in them comes from those runs and PCA references.
  */
-export async function writeStudyReport(
-  input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
-): Promise<StudyReportFiles> {
-  const { dir, spec, artifacts } = input;
+export async function autoencoderDocument(input: Input): Promise<ReportDocument> {
+  const { spec, artifacts } = input;
   const runs: RunResult[] = input.runs.map((r: StoredRun<RunConfig, AutoencoderResult>) => ({
     ...r.result,
     id: r.id,
@@ -300,8 +305,8 @@ export async function writeStudyReport(
   const pca: PcaReference[] = artifacts.list(PCA_FOLDER).map((f) => artifacts.read(f, pcaReferenceSchema));
   const display = readDisplaySets(artifacts);
   const sets = expandResultSets(spec);
-  const figures: string[] = [];
-  const sections: string[] = [];
+  const setSections: DocSection[] = [];
+  const panelBlocks: DocBlock[] = [];
   const setEntries: ResultsFile['resultSets'] = [];
   const parties = claimParties(spec);
   // The claim, once per data set × samples: from its longest result set, whose epochs ≤ 10 every shorter one shares.
@@ -390,7 +395,14 @@ export async function writeStudyReport(
     });
     const panelKey = `${set.datasetLabel}|${set.recipe ?? ''}`;
     panels.set(panelKey, [...(panels.get(panelKey) ?? []), { set, svg: plot.svg }]);
-    figures.push(...writeFigure(join(dir, fileBase(set, 'loss')), plot));
+    const loss: DocImage = {
+      type: 'image',
+      file: fileBase(set, 'loss'),
+      alt: 'loss',
+      ...plot,
+      interactive: interactiveCurves(spec, set, byInit, ref, names.get(set.datasetLabel) ?? set.datasetLabel),
+    };
+    let reconstructions: DocImage | null = null;
 
     // Reconstruction grid: the originals, then per initializer its first seed at epoch 0 and
     // after set.epochs, each row with its MSE on the images shown.
@@ -414,7 +426,8 @@ export async function writeStudyReport(
         columnLabels: shown.columnLabels,
         title: `${shownName}: reconstructions at initialization and after ${set.epochs} epochs (${samplesText(set.samples)} samples${recipeText(set)}${seedsShown.length === 1 ? `, seed ${seedsShown[0]}` : ''})`,
       });
-      figures.push(...writeFigure(join(dir, fileBase(set, 'reconstruction')), grid));
+      const file = fileBase(set, 'reconstruction');
+      reconstructions = { type: 'image', file, alt: 'reconstructions', title: file, ...grid };
     }
 
     setEntries.push({
@@ -426,7 +439,12 @@ export async function writeStudyReport(
       reconstructionGrid: `${fileBase(set, 'reconstruction')}.png`,
       verdict: verdict ? verdictToJson(verdict) : null,
     });
-    sections.push(markdownSection(set, epochs, byInit, ref, seeds.max > 1 ? seedsText : null, verdict, spec));
+    setSections.push(
+      resultSetSection(set, epochs, byInit, ref, seeds.max > 1 ? seedsText : null, verdict, spec, [
+        loss,
+        ...(reconstructions === null ? [] : [reconstructions]),
+      ]),
+    );
   }
 
   // One page per data set (and recipe): its loss plots, samples down and epochs across, as the
@@ -445,15 +463,21 @@ export async function writeStudyReport(
       columnLabels: epochs.map((e) => `${e} epochs`),
     });
     const name = `${first.datasetLabel}_loss_panels${first.recipe ? `_${first.recipe}` : ''}`;
-    figures.push(...writeFigure(join(dir, name), figure));
-    sections.unshift(
-      `![${names.get(first.datasetLabel) ?? first.datasetLabel}: all loss plots](${name}.png)\n`,
-    );
+    panelBlocks.unshift({
+      type: 'image',
+      file: name,
+      alt: `${names.get(first.datasetLabel) ?? first.datasetLabel}: all loss plots`,
+      ...figure,
+    });
   }
 
   // The method's own images: NMF factors and PCA components, from the artifacts prepare kept.
-  const method = methodImages(spec, artifacts, display, names);
-  for (const m of method) figures.push(...writeFigure(join(dir, m.name), await m.draw()));
+  const methodBlocks: DocBlock[] = [];
+  for (const m of methodImages(spec, artifacts, display, names))
+    methodBlocks.push(
+      { type: 'text', text: `**${m.title}.** ${m.caption}` },
+      { type: 'image', file: m.name, alt: m.name, title: m.title, ...(await m.draw()) },
+    );
 
   const results: ResultsFile = {
     schema: RESULTS_SCHEMA,
@@ -499,21 +523,30 @@ export async function writeStudyReport(
       })),
     },
   };
-  const resultsJson = join(dir, 'results.json');
-  writeFileAtomicSync(resultsJson, `${JSON.stringify(results, null, 2)}\n`);
-
-  const reportMd = join(dir, 'report.md');
   const claimVerdicts = [...claims.values()].map((c) => c.verdict);
-  writeFileAtomicSync(
-    reportMd,
-    markdownReport(spec, runs, sections, input, claimVerdicts, parties, methodImagesMarkdown(method)),
-  );
-  return { reportMd, resultsJson, figures };
+  return {
+    title: spec.name,
+    description: spec.description,
+    intro: introBlocks(spec, runs),
+    sections: [
+      { title: 'Verdict', blocks: verdictBlocksOf(claimVerdicts, parties) },
+      initializersSection(spec, runs),
+      ...recipesSection(spec),
+      ...targetSection(spec, runs),
+      { title: 'Result sets', blocks: panelBlocks, subsections: setSections },
+      ...(methodBlocks.length > 0 ? [{ title: "The method's own images", blocks: methodBlocks }] : []),
+    ],
+    meta: [
+      { label: 'model', value: `${spec.model.sizes.join('-')} (${spec.model.hidden}, ${spec.model.output})` },
+    ],
+    runs: runIndex(input),
+    results,
+  };
 }
 
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
-function markdownSection(
+function resultSetSection(
   set: ResultSet,
   epochs: readonly number[],
   byInit: { label: string; runs: RunResult[] }[],
@@ -521,7 +554,8 @@ function markdownSection(
   seedsText: string | null,
   verdict: ResultSetVerdict | null,
   spec: ExperimentSpec,
-): string {
+  figures: readonly DocImage[],
+): DocSection {
   const threshold = spec.outputs.lossThreshold ?? ref?.valMse;
   const rows = byInit.filter((g) => g.runs.length > 0);
   const cells = rows.map((g) => epochs.map((e) => g.runs.map((r) => valCurve(r, set.epochs)[e])));
@@ -532,63 +566,67 @@ function markdownSection(
     return v?.significant.at05 ? rows.findIndex((g) => g.label === v.best) : -1;
   });
   const thresholdLabel = threshold === undefined ? null : `epochs to val MSE ≤ ${threshold.toPrecision(3)}`;
-  const header = [
-    'initializer',
-    ...epochs.map((e) => `epoch ${e}`),
-    `test MSE @ ${set.epochs}`,
-    ...(thresholdLabel ? [thresholdLabel] : []),
+  const meanCell = (values: number[], bold = false): DocCell => {
+    const finiteValues = values.filter(Number.isFinite);
+    return {
+      value: finiteValues.length > 0 ? meanSd(finiteValues).mean : null,
+      text: formatMeanSd(values, 3),
+      ...(bold && { bold }),
+    };
+  };
+  const table: DocTable = {
+    type: 'table',
+    id: `table-${htmlId(fileBase(set, 'loss'))}`,
+    columns: [
+      { key: 'initializer', label: 'initializer' },
+      ...epochs.map((e) => ({ key: `e${e}`, label: `epoch ${e}`, align: 'right' as const })),
+      { key: 'test', label: `test MSE @ ${set.epochs}`, align: 'right' },
+      ...(thresholdLabel ? [{ key: 'reach', label: thresholdLabel, align: 'right' as const }] : []),
+    ],
+    rows: rows.map((g, i) => ({
+      initializer: g.label,
+      ...Object.fromEntries(epochs.map((e, j) => [`e${e}`, meanCell(cells[i][j], best[j] === i)])),
+      test: meanCell(
+        g.runs.map((r) => r.snapshots.find((s) => s.epoch === set.epochs)?.testMse ?? Number.NaN),
+      ),
+      ...(threshold === undefined ? {} : { reach: epochsToReach(g.runs, set.epochs, threshold) }),
+    })),
+  };
+  const blocks: DocBlock[] = [
+    {
+      type: 'text',
+      text: `Validation MSE per epoch (epoch 0 = at initialization)${
+        seedsText
+          ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`
+          : ', one seed, so no test and nothing in bold.'
+      }`,
+    },
+    table,
   ];
-  const lines = [
-    `### ${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs${recipeText(set)}`,
-    '',
-    `Validation MSE per epoch (epoch 0 = at initialization)${
-      seedsText
-        ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`
-        : ', one seed, so no test and nothing in bold.'
-    }`,
-    '',
-    `| ${header.join(' | ')} |`,
-    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-  ];
-  rows.forEach((g, i) => {
-    const values = cells[i].map((c, j) => {
-      const text = formatMeanSd(c, 3);
-      return best[j] === i ? `**${text}**` : text;
+  if (ref)
+    blocks.push({
+      type: 'text',
+      text: `PCA reference (rank ${ref.rank}, fitted on the ${ref.trainSamples} training samples): validation MSE ${ref.valMse.toPrecision(4)}, training MSE ${ref.trainMse.toPrecision(4)}.`,
     });
-    const test = formatMeanSd(
-      g.runs.map((r) => r.snapshots.find((s) => s.epoch === set.epochs)?.testMse ?? Number.NaN),
-      3,
+  for (const g of rows)
+    for (const r of g.runs.filter((r) => r.diverged && r.diverged.epoch <= set.epochs))
+      blocks.push({
+        type: 'text',
+        text: `Run ${r.id} diverged at epoch ${r.diverged!.epoch}; its line ends there.`,
+      });
+  if (verdict)
+    blocks.push(
+      {
+        type: 'text',
+        text: `**Verdict** (generated from the runs; p: ${TEST_LABELS[PRIMARY_TEST]} across seeds, each initializer against the best other at that epoch):`,
+      },
+      ...verdictBlocks(verdict, `verdict-${htmlId(fileBase(set, 'loss'))}`),
     );
-    const reach = threshold === undefined ? [] : [epochsToReach(g.runs, set.epochs, threshold)];
-    lines.push(`| ${[g.label, ...values, test, ...reach].join(' | ')} |`);
-  });
-  if (ref) {
-    lines.push(
-      '',
-      `PCA reference (rank ${ref.rank}, fitted on the ${ref.trainSamples} training samples): validation MSE ${ref.valMse.toPrecision(4)}, training MSE ${ref.trainMse.toPrecision(4)}.`,
-    );
-  }
-  const divergedRuns = rows.flatMap((g) =>
-    g.runs.filter((r) => r.diverged && r.diverged.epoch <= set.epochs),
-  );
-  for (const r of divergedRuns)
-    lines.push('', `Run ${r.id} diverged at epoch ${r.diverged!.epoch}; its line ends there.`);
-  if (verdict) {
-    lines.push(
-      '',
-      `**Verdict** (generated from the runs; p: ${TEST_LABELS[PRIMARY_TEST]} across seeds, each initializer against the best other at that epoch):`,
-      '',
-      verdict.markdown,
-    );
-  }
-  lines.push(
-    '',
-    `![loss](${fileBase(set, 'loss')}.png)`,
-    '',
-    `![reconstructions](${fileBase(set, 'reconstruction')}.png)`,
-    '',
-  );
-  return lines.join('\n');
+  blocks.push(...figures);
+  return {
+    title: `${set.datasetLabel} — ${set.samples === 'all' ? 'all' : set.samples} training samples, ${set.epochs} epochs${recipeText(set)}`,
+    blocks,
+  };
 }
 
 /** The first epoch at which the mean validation MSE across seeds is at most `threshold`, or "not reached". */
@@ -600,84 +638,105 @@ function epochsToReach(runs: RunResult[], epochs: number, threshold: number): st
   return `not within ${epochs}`;
 }
 
-function markdownReport(
-  spec: ExperimentSpec,
-  runs: readonly RunResult[],
-  sections: string[],
-  input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>,
-  claims: readonly ResultSetVerdict[],
-  parties: ReturnType<typeof claimParties>,
-  method: readonly string[],
-): string {
+/** The model, the training and the runs, under the title. */
+function introBlocks(spec: ExperimentSpec, runs: readonly RunResult[]): DocBlock[] {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
   const totalTrain = runs.reduce((s, r) => s + r.timing.trainingSeconds, 0);
   const backends = [...new Set(runs.map((r) => r.config.backend))].join(', ');
-  const timing = spec.initializers.map((init) => {
+  return [
+    {
+      type: 'text',
+      text:
+        `Autoencoder ${spec.model.sizes.join('-')} (${spec.model.hidden} hidden, ${spec.model.output} output), ` +
+        `${spec.training.optimizer.name} ${JSON.stringify(spec.training.optimizer)}, ${spec.training.loss} loss, batch ${spec.training.batchSize}, ` +
+        `the last ${spec.training.validationSplit} of the given samples held out for validation (Keras validation_split), ${spec.training.shuffle ? 'shuffled' : 'not shuffled'} each epoch.`,
+    },
+    {
+      type: 'text',
+      text: `${runs.length} runs on backend ${backends}; training took ${totalTrain < 60 ? `${totalTrain.toFixed(1)} s` : `${(totalTrain / 60).toFixed(1)} min`} of worker time in all.`,
+    },
+    ...(shorter.length > 0
+      ? [
+          {
+            type: 'text' as const,
+            text: `The ${shorter.join(', ')}-epoch result sets are the first epochs of the ${maxEpochs}-epoch runs with the same seed (identical by construction: training is deterministic per seed and backend), including their reconstructions, which were recorded after that epoch.`,
+          },
+        ]
+      : []),
+  ];
+}
+
+/** What each initializer costs: its own time, an epoch's, the whole training's. */
+function initializersSection(spec: ExperimentSpec, runs: readonly RunResult[]): DocSection {
+  const cell = (values: number[], digits: number): DocCell => ({
+    value: meanSd(values).mean,
+    text: formatMeanSd(values, digits),
+  });
+  const rows = spec.initializers.map((init) => {
     const rs = runs.filter((r) => r.config.initializerLabel === labelOf(init));
     const initS = rs.map((r) => r.timing.initializerSeconds);
     const epochS = rs.map((r) => r.timing.trainingSeconds / Math.max(1, r.history.loss.length));
     // A start is only free if it costs less than the training it is meant to save.
     const costly = rs.filter((_, i) => initS[i] > epochS[i]).length;
-    const note = costly > 0 ? `costs more than an epoch in ${costly} of ${rs.length} runs` : '';
-    return `| ${labelOf(init)} | \`${JSON.stringify(init.params)}\` | ${formatMeanSd(initS, 2)} | ${formatMeanSd(epochS, 2)} | ${formatMeanSd(
-      rs.map((r) => r.timing.trainingSeconds),
-      1,
-    )} | ${note} |`;
+    return {
+      initializer: labelOf(init),
+      params: `\`${JSON.stringify(init.params)}\``,
+      init: cell(initS, 2),
+      epoch: cell(epochS, 2),
+      training: cell(
+        rs.map((r) => r.timing.trainingSeconds),
+        1,
+      ),
+      note: costly > 0 ? `costs more than an epoch in ${costly} of ${rs.length} runs` : '',
+    };
   });
-  return [
-    `# ${spec.name}`,
-    '',
-    spec.description,
-    '',
-    `Autoencoder ${spec.model.sizes.join('-')} (${spec.model.hidden} hidden, ${spec.model.output} output), ` +
-      `${spec.training.optimizer.name} ${JSON.stringify(spec.training.optimizer)}, ${spec.training.loss} loss, batch ${spec.training.batchSize}, ` +
-      `the last ${spec.training.validationSplit} of the given samples held out for validation (Keras validation_split), ${spec.training.shuffle ? 'shuffled' : 'not shuffled'} each epoch.`,
-    '',
-    `${runs.length} runs on backend ${backends}; training took ${totalTrain < 60 ? `${totalTrain.toFixed(1)} s` : `${(totalTrain / 60).toFixed(1)} min`} of worker time in all.`,
-    ...(shorter.length > 0
-      ? [
-          '',
-          `The ${shorter.join(', ')}-epoch result sets are the first epochs of the ${maxEpochs}-epoch runs with the same seed (identical by construction: training is deterministic per seed and backend), including their reconstructions, which were recorded after that epoch.`,
-        ]
-      : []),
-    '',
-    ...verdictSection(claims, parties),
-    '## Initializers',
-    '',
-    '| initializer | parameters | initializer time (s) | one epoch (s) | training time (s) | note |',
-    '| --- | --- | ---: | ---: | ---: | --- |',
-    ...timing,
-    '',
-    ...recipesSection(spec),
-    ...targetSection(spec, runs),
-    ...missingRunsSection(input),
-    '## Result sets',
-    '',
-    ...sections,
-    ...method,
-  ].join('\n');
+  return {
+    title: 'Initializers',
+    blocks: [
+      {
+        type: 'table',
+        id: 'initializers',
+        columns: [
+          { key: 'initializer', label: 'initializer' },
+          { key: 'params', label: 'parameters' },
+          { key: 'init', label: 'initializer time (s)', align: 'right' },
+          { key: 'epoch', label: 'one epoch (s)', align: 'right' },
+          { key: 'training', label: 'training time (s)', align: 'right' },
+          { key: 'note', label: 'note' },
+        ],
+        rows,
+      },
+    ],
+  };
 }
 
-function recipesSection(spec: ExperimentSpec): string[] {
+function recipesSection(spec: ExperimentSpec): DocSection[] {
   if (!spec.grid.recipes) return [];
   return [
-    '## Training recipes',
-    '',
-    'Every initializer runs under every recipe: `training` with these fields replaced.',
-    '',
-    ...spec.grid.recipes.map((r) => `- **${r.label}**: \`${JSON.stringify(r.training)}\``),
-    '',
+    {
+      title: 'Training recipes',
+      blocks: [
+        {
+          type: 'text',
+          text: 'Every initializer runs under every recipe: `training` with these fields replaced.',
+        },
+        {
+          type: 'list',
+          items: spec.grid.recipes.map((r) => `**${r.label}**: \`${JSON.stringify(r.training)}\``),
+        },
+      ],
+    },
   ];
 }
 
 /** The target's verdict per sample count and recipe, over the data sets of the spec. */
-function targetSection(spec: ExperimentSpec, runs: readonly RunResult[]): string[] {
+function targetSection(spec: ExperimentSpec, runs: readonly RunResult[]): DocSection[] {
   const target = spec.outputs.target;
   if (!target) return [];
   const maxEpochs = Math.max(...spec.grid.epochs);
   const epochs = spec.outputs.tableEpochs.filter((e) => e >= 1 && e <= maxEpochs);
-  const lines = ['## Target', ''];
+  const subsections: DocSection[] = [];
   for (const s of spec.grid.samples) {
     for (const recipe of spec.grid.recipes?.map((r) => r.label) ?? [undefined]) {
       const curves: TargetCurves = new Map();
@@ -690,52 +749,36 @@ function targetSection(spec: ExperimentSpec, runs: readonly RunResult[]): string
         bySeed.set(r.config.seed, valCurve(r, maxEpochs));
       }
       if (curves.size === 0) continue;
-      lines.push(
-        ...targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, recipe ${recipe}` : ''}`),
+      subsections.push(
+        targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, recipe ${recipe}` : ''}`),
       );
     }
   }
-  return lines;
-}
-
-/** Names the runs of the grid that are not in the report, and why where a failure was recorded. */
-function missingRunsSection(input: StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>): string[] {
-  if (input.missing.length === 0) return [];
-  const errors = new Map(input.failed.map((f) => [f.config.id, f.error.split('\n')[0]]));
-  return [
-    '## Missing runs',
-    '',
-    `${input.missing.length} run(s) of the grid have no stored result, so the tables and plots count only the runs there are:`,
-    '',
-    ...input.missing.map(
-      (c) => `- ${c.id}${errors.has(c.id) ? `: failed: ${errors.get(c.id)}` : ': not run'}`,
-    ),
-    '',
-  ];
+  return [{ title: 'Target', blocks: [], subsections }];
 }
 
 /** The claim, its generated verdict per data set × samples, and how the statistics are made. */
-function verdictSection(
+function verdictBlocksOf(
   claims: readonly ResultSetVerdict[],
   parties: ReturnType<typeof claimParties>,
-): string[] {
+): DocBlock[] {
   const test = TEST_LABELS[PRIMARY_TEST];
+  const text = (t: string): DocBlock => ({ type: 'text', text: t });
   return [
-    '## Verdict',
-    '',
-    claims.length > 0 ? claimSummaryMarkdown(claims) : `**The seed's claim:** ${SEED_CLAIM}`,
-    '',
-    `Each result set below ends with its own verdict. How they are computed: at each reported epoch ≥ 1, ` +
-      `every initializer is compared with the best other initializer there (the lowest mean validation MSE ` +
-      `among the rest), by the two-sided ${test} across seeds. ${PRIMARY_TEST_REASON} ` +
-      `results.json also holds ${TEST_LABELS['welch-t']}, the ${TEST_LABELS['mann-whitney-u']} and the ` +
-      `${TEST_LABELS['wilcoxon-signed-rank']} for every comparison.`,
-    '',
-    parties
-      ? `The claim is judged for '${parties.subject}' against ${parties.rivals.length > 0 ? parties.rivals.map((r) => `'${r}'`).join(', ') : 'no other method'}` +
-        `${parties.variants.length > 0 ? ` (the NMF variants ${parties.variants.map((r) => `'${r}'`).join(', ')} are left out of the claim, not of the verdicts)` : ''}, ` +
-        `at the reported epochs 1–${CLAIM_EARLY_MAX_EPOCH}, once per data set and sample count: the shorter result sets are the first epochs of the same runs.`
-      : 'No initializer of the spec is NMF, so the claim is not judged.',
-    '',
+    ...(claims.length > 0 ? claimSummaryBlocks(claims) : [text(`**The seed's claim:** ${SEED_CLAIM}`)]),
+    text(
+      `Each result set below ends with its own verdict. How they are computed: at each reported epoch ≥ 1, ` +
+        `every initializer is compared with the best other initializer there (the lowest mean validation MSE ` +
+        `among the rest), by the two-sided ${test} across seeds. ${PRIMARY_TEST_REASON} ` +
+        `results.json also holds ${TEST_LABELS['welch-t']}, the ${TEST_LABELS['mann-whitney-u']} and the ` +
+        `${TEST_LABELS['wilcoxon-signed-rank']} for every comparison.`,
+    ),
+    text(
+      parties
+        ? `The claim is judged for '${parties.subject}' against ${parties.rivals.length > 0 ? parties.rivals.map((r) => `'${r}'`).join(', ') : 'no other method'}` +
+            `${parties.variants.length > 0 ? ` (the NMF variants ${parties.variants.map((r) => `'${r}'`).join(', ')} are left out of the claim, not of the verdicts)` : ''}, ` +
+            `at the reported epochs 1–${CLAIM_EARLY_MAX_EPOCH}, once per data set and sample count: the shorter result sets are the first epochs of the same runs.`
+        : 'No initializer of the spec is NMF, so the claim is not judged.',
+    ),
   ];
 }

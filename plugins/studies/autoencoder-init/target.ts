@@ -2,7 +2,16 @@
 // epoch 0 is below the best baseline's at `referenceEpoch` on the reference data set, and which
 // then has the lowest mean at every reported epoch on every data set, each with p < alpha against
 // the best baseline at that epoch (the primary paired test over seeds). Generated from the numbers.
-import { formatMeanSd, formatP, meanSd, PRIMARY_TEST, runTest, TEST_LABELS, z } from 'nmfinit';
+import {
+  type DocSection,
+  formatMeanSd,
+  formatP,
+  meanSd,
+  PRIMARY_TEST,
+  runTest,
+  TEST_LABELS,
+  z,
+} from 'nmfinit';
 
 export const targetSpec = z
   .object({
@@ -27,44 +36,42 @@ const at = (curves: Map<number, number[]> | undefined, epoch: number) =>
 const mean = (curves: Map<number, number[]> | undefined, epoch: number) =>
   meanSd(at(curves, epoch).map((e) => e.v)).mean;
 
-/** Markdown lines: per candidate, each condition with its numbers, and whether the target is met. */
+/** A report section: per candidate, each condition with its numbers, and whether the target is met. */
 export function targetVerdict(
   target: TargetSpec,
   curves: Curves,
   epochs: readonly number[],
   heading: string,
-): string[] {
+): DocSection {
   const datasets = [...curves.keys()];
   const labels = [...new Set(datasets.flatMap((d) => [...(curves.get(d)?.keys() ?? [])]))];
   const baselines = labels.filter((l) => target.baselines.includes(l));
   const candidates = labels.filter((l) => !target.baselines.includes(l));
-  const lines = [`### Target — ${heading}`, ''];
+  const title = `Target — ${heading}`;
+  const notJudged = (text: string): DocSection => ({ title, blocks: [{ type: 'text', text }] });
   const ref = curves.get(target.dataset);
   if (!ref || baselines.length === 0 || candidates.length === 0) {
-    return [...lines, `Not judged: needs runs of '${target.dataset}', of a baseline and of a candidate.`, ''];
+    return notJudged(`Not judged: needs runs of '${target.dataset}', of a baseline and of a candidate.`);
   }
   const longest = Math.max(...[...ref.values()].flatMap((m) => [...m.values()].map((c) => c.length - 1)));
   if (target.referenceEpoch > longest) {
-    return [
-      ...lines,
+    return notJudged(
       `Not judged: the runs end at epoch ${longest}, before the reference epoch ${target.referenceEpoch}.`,
-      '',
-    ];
+    );
   }
   const refBaseline = baselines
     .map((b) => ({ b, m: mean(ref.get(b), target.referenceEpoch) }))
     .sort((x, y) => x.m - y.m)[0];
-  lines.push(
+  const statement =
     `Target: validation MSE at epoch 0 below the best baseline's at epoch ${target.referenceEpoch} on ${target.dataset} ` +
-      `(${refBaseline.b}, ${formatMeanSd(
-        at(ref.get(refBaseline.b), target.referenceEpoch).map((e) => e.v),
-        4,
-      )}), ` +
-      `then the lowest mean at every reported epoch (${epochs.join(', ')}) on ${datasets.join(' and ')}, ` +
-      `each with ${TEST_LABELS[PRIMARY_TEST]} p < ${target.alpha} against the best baseline there.`,
-    '',
-  );
+    `(${refBaseline.b}, ${formatMeanSd(
+      at(ref.get(refBaseline.b), target.referenceEpoch).map((e) => e.v),
+      4,
+    )}), ` +
+    `then the lowest mean at every reported epoch (${epochs.join(', ')}) on ${datasets.join(' and ')}, ` +
+    `each with ${TEST_LABELS[PRIMARY_TEST]} p < ${target.alpha} against the best baseline there.`;
   const met: string[] = [];
+  const items: string[] = [];
   for (const c of candidates) {
     const start = mean(ref.get(c), 0);
     const startOk = start < refBaseline.m;
@@ -101,18 +108,23 @@ export function targetVerdict(
     }
     const ok = startOk && failures.length === 0;
     if (ok) met.push(c);
-    lines.push(
-      `- **${c}**: epoch 0 on ${target.dataset} ${start.toPrecision(4)} ${startOk ? '<' : '≥'} ${refBaseline.m.toPrecision(4)}; ` +
+    items.push(
+      `**${c}**: epoch 0 on ${target.dataset} ${start.toPrecision(4)} ${startOk ? '<' : '≥'} ${refBaseline.m.toPrecision(4)}; ` +
         (failures.length === 0
           ? 'best with p below the threshold at every reported epoch on every data set'
           : `not best with p < ${target.alpha} at ${failures.length} epoch(s): ${failures.join('; ')}`) +
         ` — target ${ok ? '**met**' : 'not met'}.`,
     );
   }
-  lines.push(
-    '',
-    met.length > 0 ? `The target is met by ${met.join(', ')}.` : 'No candidate meets the target.',
-    '',
-  );
-  return lines;
+  return {
+    title,
+    blocks: [
+      { type: 'text', text: statement },
+      { type: 'list', items },
+      {
+        type: 'text',
+        text: met.length > 0 ? `The target is met by ${met.join(', ')}.` : 'No candidate meets the target.',
+      },
+    ],
+  };
 }

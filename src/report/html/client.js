@@ -70,7 +70,7 @@
                       { href: `#run=${encodeURIComponent(String(v))}`, 'data-run-link': String(v) },
                       text,
                     )
-                  : text;
+                  : inline(String(text));
               const shown =
                 cell !== null && typeof cell === 'object' && cell.bold ? h('strong', null, content) : content;
               return h('td', { class: typeof v === 'number' ? 'num' : null }, shown);

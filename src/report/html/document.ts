@@ -30,8 +30,30 @@ function htmlBlocks(b: DocBlock): HtmlBlock[] {
           ...(b.yScale !== undefined && { yScale: b.yScale }),
         },
       ];
-    case 'image':
-      return [{ type: 'image', title: b.title ?? b.alt, alt: b.alt, src: pngDataUri(b.png) }];
+    case 'image': {
+      const i = b.interactive;
+      if (i !== undefined)
+        return [
+          {
+            type: 'chart',
+            id: `figure-${htmlId(b.file)}`,
+            spec: i.spec as Record<string, unknown>,
+            toggles: [...(i.toggles ?? [])],
+            ...(i.title !== undefined && { title: i.title }),
+            ...(i.caption !== undefined && { caption: i.caption }),
+            ...(i.yScale !== undefined && { yScale: i.yScale }),
+          },
+        ];
+      return [
+        {
+          type: 'image',
+          title: b.title ?? b.alt,
+          alt: b.alt,
+          src: pngDataUri(b.png),
+          ...(b.caption !== undefined && { caption: b.caption }),
+        },
+      ];
+    }
   }
 }
 
