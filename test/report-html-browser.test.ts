@@ -124,6 +124,67 @@ describe.each(['ae', 'nmf', 'nmf-data', 'sae', 'shallow-pca'])('report.html of t
   });
 });
 
+/** report.md's text before its Provenance section, without Markdown's bold marks. */
+function markdownBody(study: string): { text: string; bold: number } {
+  const md = readFileSync(join(root, study, 'report.md'), 'utf8');
+  const body = md.slice(0, md.indexOf('\n## Provenance\n'));
+  return { text: body.replaceAll('**', ''), bold: (body.match(/\*\*[^*]+\*\*/g) ?? []).length };
+}
+
+/** Every p-value report.md prints: "p = x" / "p < x" in sentences, and the cells of p columns. */
+function printedPValues(md: string): string[] {
+  const out = [...md.matchAll(/\bp (?:=|<) ?[0-9.e+-]+/g)].map((m) => m[0]);
+  const lines = md.split('\n');
+  lines.forEach((line, i) => {
+    if (!line.startsWith('|') || !/^\|( *:?-+:? *\|)+$/.test(lines[i + 1] ?? '')) return;
+    const header = line
+      .slice(1, -1)
+      .split('|')
+      .map((h) => h.trim());
+    const columns = header.flatMap((h, c) => (/(^|\s)p(\s|$)/.test(h) ? [c] : []));
+    for (let r = i + 2; lines[r]?.startsWith('|'); r++) {
+      const cells = lines[r]
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim());
+      for (const c of columns) if (cells[c] !== undefined && cells[c] !== '') out.push(cells[c]);
+    }
+  });
+  return out;
+}
+
+describe.each(['ae', 'nmf', 'nmf-data', 'sae', 'shallow-pca'])(
+  'report.html against report.md, %s',
+  (study) => {
+    it('shows every p-value report.md prints, and bold exactly where report.md has it', async () => {
+      const { page, errors } = await open(study);
+      const md = markdownBody(study);
+      const shown = await page.locator('#main').innerText();
+      const flat = (t: string) => t.replace(/\s+/g, ' ');
+      const pValues = printedPValues(md.text);
+      // The tiny autoencoder and SAE studies have two seeds: their verdicts carry p-values.
+      if (study === 'ae' || study === 'sae') expect(pValues.length).toBeGreaterThan(0);
+      for (const p of pValues) expect(flat(shown), `p-value '${p}'`).toContain(flat(p));
+      expect(await page.locator('#main p strong, #main td strong').count()).toBe(md.bold);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it('fits a 1,400-px window: a wide table scrolls inside its box, the page does not', async () => {
+      const { page } = await open(study);
+      await page.setViewportSize({ width: 1400, height: 900 });
+      // A string: it runs in the page, and this project's type check has no DOM types.
+      const clipped = await page.evaluate(`[...document.querySelectorAll('#main table')]
+      .filter((t) => t.scrollWidth > t.parentElement.clientWidth + 1)
+      .filter((t) => !['auto', 'scroll'].includes(getComputedStyle(t.parentElement).overflowX))
+      .map((t) => t.getAttribute('data-table'))`);
+      expect(clipped).toEqual([]);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1400);
+      await page.close();
+    });
+  },
+);
+
 describe('report.html interactions', () => {
   it('hiding a series draws fewer lines, showing it again restores them', async () => {
     const { page, errors } = await open('ae');
