@@ -40,6 +40,7 @@ export {
   unpackArrays,
 } from './experiment/checkpoints.ts';
 export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
+export { type GridAxes, type GridPoint, type GridSeeds, gridPoints } from './experiment/grid.ts';
 export { canonicalJson, runConfigHash } from './experiment/hash.ts';
 export { loadPluginModules } from './experiment/plugins.ts';
 export {

@@ -1,4 +1,4 @@
-import { type GridOverrides, initializers } from 'nmfinit';
+import { type GridOverrides, gridPoints, initializers } from 'nmfinit';
 import { type ExperimentSpec, type ExperimentSpecInput, labelOf, type PluginRef } from './spec.ts';
 
 /** One training run: a data set × training-set size × initializer × seed, trained max(epochs). */
@@ -52,46 +52,38 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   const checkpoint = callbacks?.find((c) => c.name === 'model-checkpoint');
   const kept = (callbacks ?? []).filter((c) => c.name !== 'model-checkpoint');
   const training = kept.length > 0 ? { ...rest, callbacks: kept } : rest;
-  const runs: RunConfig[] = [];
   const recipes: ({ label: string; training: Partial<ExperimentSpec['training']> } | undefined)[] = spec.grid
     .recipes ?? [undefined];
-  for (const dataset of spec.datasets) {
-    for (const s of spec.grid.samples) {
-      for (const recipe of recipes) {
-        for (const initializer of spec.initializers) {
-          const initData = initializers.get(initializer.name).data
-            ? { samples: spec.initializerData.samples }
-            : undefined;
-          for (let i = 0; i < s.seeds; i++) {
-            const seed = spec.firstSeed + i;
-            const datasetLabel = labelOf(dataset);
-            const initializerLabel = labelOf(initializer);
-            const recipePart = recipe ? `${recipe.label}__` : '';
-            runs.push({
-              id: `${datasetLabel}__${samplesLabel(s.count)}__${recipePart}${initializerLabel}__seed${seed}`,
-              seed,
-              backend,
-              experiment: spec.name,
-              dataset,
-              datasetLabel,
-              samples: s.count,
-              initializer,
-              initializerLabel,
-              epochs,
-              snapshotEpochs,
-              model: spec.model,
-              training: recipe ? { ...training, ...recipe.training } : training,
-              ...(recipe ? { recipe: recipe.label } : {}),
-              ...(initData ? { initData } : {}),
-              ...(checkpoint ? { checkpointEvery: checkpoint.every } : {}),
-              ...(spec.outputs.weights ? { exports: { weights: spec.outputs.weights } } : {}),
-            });
-          }
-        }
-      }
-    }
-  }
-  return runs;
+  return gridPoints(
+    { dataset: spec.datasets, s: spec.grid.samples, recipe: recipes, initializer: spec.initializers },
+    { first: spec.firstSeed, count: (p) => p.s.seeds },
+  ).map(({ dataset, s, recipe, initializer, seed }) => {
+    const initData = initializers.get(initializer.name).data
+      ? { samples: spec.initializerData.samples }
+      : undefined;
+    const datasetLabel = labelOf(dataset);
+    const initializerLabel = labelOf(initializer);
+    const recipePart = recipe ? `${recipe.label}__` : '';
+    return {
+      id: `${datasetLabel}__${samplesLabel(s.count)}__${recipePart}${initializerLabel}__seed${seed}`,
+      seed,
+      backend,
+      experiment: spec.name,
+      dataset,
+      datasetLabel,
+      samples: s.count,
+      initializer,
+      initializerLabel,
+      epochs,
+      snapshotEpochs,
+      model: spec.model,
+      training: recipe ? { ...training, ...recipe.training } : training,
+      ...(recipe ? { recipe: recipe.label } : {}),
+      ...(initData ? { initData } : {}),
+      ...(checkpoint ? { checkpointEvery: checkpoint.every } : {}),
+      ...(spec.outputs.weights ? { exports: { weights: spec.outputs.weights } } : {}),
+    };
+  });
 }
 
 /** The result sets of a spec: data set × samples × epochs. */

@@ -3,6 +3,7 @@
 import {
   componentSparsity,
   encodeFloat32,
+  gridPoints,
   NMF,
   type NMF_INIT_METHODS,
   type NMF_SOLVERS,
@@ -57,31 +58,32 @@ export const runIdOf = (r: Pick<NmfDataRun, 'dataset' | 'samples' | 'k' | 'init'
 
 /** Every data set × grid block (samples × ranks × inits) × seed, in spec order, each run once. */
 export function expandRuns(spec: NmfDataSpec, backend: string): NmfDataRun[] {
+  // The union of the grids (a run two grids share is run once), per data set.
   const runs = new Map<string, NmfDataRun>();
   for (const entry of spec.datasets)
     for (const grid of spec.grids)
-      for (const k of grid.ranks)
-        for (const init of grid.inits)
-          for (const samples of grid.samples)
-            for (let i = 0; i < spec.seeds; i++) {
-              const run: NmfDataRun = {
-                id: '',
-                seed: spec.firstSeed + i,
-                backend,
-                dataset: labelOf(entry),
-                samples,
-                k,
-                init,
-                solver: spec.solver,
-                maxIter: spec.maxIter,
-                tol: spec.tol,
-                alphaW: spec.alphaW,
-                alphaH: spec.alphaH,
-                l1Ratio: spec.l1Ratio,
-              };
-              run.id = runIdOf(run);
-              if (!runs.has(run.id)) runs.set(run.id, run);
-            }
+      for (const p of gridPoints(
+        { k: grid.ranks, init: grid.inits, samples: grid.samples },
+        { first: spec.firstSeed, count: spec.seeds },
+      )) {
+        const run: NmfDataRun = {
+          id: '',
+          seed: p.seed,
+          backend,
+          dataset: labelOf(entry),
+          samples: p.samples,
+          k: p.k,
+          init: p.init,
+          solver: spec.solver,
+          maxIter: spec.maxIter,
+          tol: spec.tol,
+          alphaW: spec.alphaW,
+          alphaH: spec.alphaH,
+          l1Ratio: spec.l1Ratio,
+        };
+        run.id = runIdOf(run);
+        if (!runs.has(run.id)) runs.set(run.id, run);
+      }
   return [...runs.values()];
 }
 

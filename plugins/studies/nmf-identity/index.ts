@@ -4,6 +4,7 @@
 import {
   type DocFigure,
   defineStudyKind,
+  gridPoints,
   identityMatrix,
   NMF_INIT_METHODS,
   NMF_SOLVERS,
@@ -57,17 +58,21 @@ const resultSchema = z.object({
 export type NmfIdentityResult = z.output<typeof resultSchema>;
 
 function expand(spec: NmfIdentitySpec, backend: string): NmfIdentityRun[] {
-  const runs: NmfIdentityRun[] = [];
-  for (const n of spec.sizes)
-    for (const k of spec.ranks.filter((r) => r < n))
-      for (const solver of spec.solvers)
-        for (const init of spec.inits)
-          for (let i = 0; i < spec.seeds; i++) {
-            const seed = spec.firstSeed + i;
-            const id = `n${n}__k${k}__${solver}__${init}__seed${seed}`;
-            runs.push({ id, seed, backend, n, k, solver, init, maxIter: spec.maxIter, tol: spec.tol });
-          }
-  return runs;
+  return gridPoints(
+    { n: spec.sizes, k: spec.ranks, solver: spec.solvers, init: spec.inits },
+    { first: spec.firstSeed, count: spec.seeds },
+    (p) => p.k < p.n,
+  ).map(({ n, k, solver, init, seed }) => ({
+    id: `n${n}__k${k}__${solver}__${init}__seed${seed}`,
+    seed,
+    backend,
+    n,
+    k,
+    solver,
+    init,
+    maxIter: spec.maxIter,
+    tol: spec.tol,
+  }));
 }
 
 function check(spec: NmfIdentitySpec): NmfIdentitySpec {

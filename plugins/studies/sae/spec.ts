@@ -1,4 +1,4 @@
-import { datasets, dictionaries, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import { datasets, dictionaries, gridPoints, studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 
@@ -109,37 +109,31 @@ export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   spec.datasets.forEach((ds, di) => {
     const label = entryLabel(ds);
     const grid = entryGrid(spec, ds);
-    for (const n of grid.latents)
-      for (const k of grid.k) {
-        if (k > n) continue;
-        for (const aux of grid.aux)
-          for (const dict of grid.dictionaries) {
-            for (let s = 0; s < spec.seeds; s++) {
-              const seed = spec.firstSeed + s;
-              const id = `${label}__n${n}__k${k}__${aux ? 'aux' : 'noaux'}__${dict.name}__s${seed}`;
-              runs.push({
-                id,
-                seed,
-                backend,
-                dataset: di,
-                label,
-                latents: n,
-                k,
-                aux,
-                dictionary: dict.name,
-                dictionaryParams: dict.params,
-                epochs: spec.epochs,
-                batchSize: spec.batchSize,
-                learningRate: spec.learningRate ?? null,
-                auxCoefficient: spec.auxCoefficient,
-                kAux: spec.kAux ?? 2 * k,
-                deadSamples: spec.deadSamples ?? ds.trainSamples,
-                recordEvery: spec.recordEvery,
-                atomsShown: seed === spec.firstSeed ? spec.atomsShown : 0,
-              });
-            }
-          }
-      }
+    for (const { n, k, aux, dict, seed } of gridPoints(
+      { n: grid.latents, k: grid.k, aux: grid.aux, dict: grid.dictionaries },
+      { first: spec.firstSeed, count: spec.seeds },
+      (p) => p.k <= p.n,
+    ))
+      runs.push({
+        id: `${label}__n${n}__k${k}__${aux ? 'aux' : 'noaux'}__${dict.name}__s${seed}`,
+        seed,
+        backend,
+        dataset: di,
+        label,
+        latents: n,
+        k,
+        aux,
+        dictionary: dict.name,
+        dictionaryParams: dict.params,
+        epochs: spec.epochs,
+        batchSize: spec.batchSize,
+        learningRate: spec.learningRate ?? null,
+        auxCoefficient: spec.auxCoefficient,
+        kAux: spec.kAux ?? 2 * k,
+        deadSamples: spec.deadSamples ?? ds.trainSamples,
+        recordEvery: spec.recordEvery,
+        atomsShown: seed === spec.firstSeed ? spec.atomsShown : 0,
+      });
   });
   return runs;
 }

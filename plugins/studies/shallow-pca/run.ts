@@ -1,4 +1,5 @@
 import {
+  gridPoints,
   type RunContext,
   SHALLOW_ACTIVATIONS,
   type ShallowActivation,
@@ -73,33 +74,27 @@ export function configTitle(r: Pick<ShallowPcaRun, 'activation' | 'tied' | 'bias
 }
 
 export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun[] {
-  const runs: ShallowPcaRun[] = [];
-  for (const ds of spec.datasets) {
-    for (const activation of spec.model.activations) {
-      if (!SHALLOW_ACTIVATIONS.includes(activation))
-        throw new Error(`model.activations: unknown '${activation}'`);
-      for (const tied of spec.model.tied) {
-        for (const bias of spec.model.biases) {
-          for (let s = 0; s < spec.seeds; s++) {
-            const seed = spec.firstSeed + s;
-            const base = { dataset: ds.label, activation, tied, bias };
-            runs.push({
-              id: `${ds.label}__${configName(base)}__s${seed}`,
-              seed,
-              backend,
-              ...base,
-              k: ds.k,
-              steps: ds.steps,
-              lr: ds.lr,
-              initStd: spec.model.initStd,
-              records: spec.records,
-            });
-          }
-        }
-      }
-    }
-  }
-  return runs;
+  for (const activation of spec.model.activations)
+    if (!SHALLOW_ACTIVATIONS.includes(activation))
+      throw new Error(`model.activations: unknown '${activation}'`);
+  const { activations, tied, biases } = spec.model;
+  return gridPoints(
+    { ds: spec.datasets, activation: activations, tied, bias: biases },
+    { first: spec.firstSeed, count: spec.seeds },
+  ).map(({ ds, activation, tied, bias, seed }) => {
+    const base = { dataset: ds.label, activation, tied, bias };
+    return {
+      id: `${ds.label}__${configName(base)}__s${seed}`,
+      seed,
+      backend,
+      ...base,
+      k: ds.k,
+      steps: ds.steps,
+      lr: ds.lr,
+      initStd: spec.model.initStd,
+      records: spec.records,
+    };
+  });
 }
 
 export async function executeRun(
