@@ -16,7 +16,7 @@ for (const plugin of builtinDictionaries) {
   if (!dictionaries.has(plugin.name)) dictionaries.register(plugin);
 }
 for (const kind of builtinStudies) {
-  if (!studies.has(kind.name)) studies.register(kind as never);
+  if (!studies.has(kind.name)) studies.register(kind);
 }
 
 export { autoencoderInitStudy, defineAutoencoderStudy } from './studies/index.ts';

@@ -21,7 +21,7 @@ export const reportCommand: CommandModule<object, { dirs: string[]; partial: boo
         type: 'string',
         array: true,
         describe: 'module(s) that register extra plugins',
-      }) as never,
+      }),
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
     // The runner and the backends load on use, so `nmfinit --help` starts fast.
@@ -80,7 +80,7 @@ export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
       type: 'string',
       array: true,
       describe: 'module(s) that register extra plugins',
-    }) as never,
+    }),
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
     const sections: [string, Registry<PluginBase>][] = [

@@ -88,7 +88,7 @@ export const runCommand: CommandModule<object, RunFlags & { spec: string }> = {
       type: 'string',
       demandOption: true,
       describe: 'spec.json or experiment.ts',
-    }) as never,
+    }),
   handler: async (args) => {
     const spec = await loadSpecFile(args.spec);
     await runWithFlags(

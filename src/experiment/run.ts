@@ -78,7 +78,7 @@ export function applyOverrides(kind: AnyKind, raw: unknown, o: RunOverrides): Re
   let spec = structuredClone(raw) as Record<string, unknown>;
   // Quick first, so explicit flags still win over the quick sizes.
   if (o.quick) {
-    spec = (kind.quick ? kind.quick(spec as never) : spec) as Record<string, unknown>;
+    spec = (kind.quick ? kind.quick(spec) : spec) as Record<string, unknown>;
     const outputs = (spec.outputs ?? {}) as { dir?: unknown };
     // The quick study is written next to the full results, never over them.
     if (typeof outputs.dir === 'string')
@@ -90,7 +90,7 @@ export function applyOverrides(kind: AnyKind, raw: unknown, o: RunOverrides): Re
       const flags = Object.keys(grid).map((k) => `--${k}`);
       throw new ExperimentSpecError(`${flags.join(', ')}: not supported by study kind '${kind.name}'`);
     }
-    spec = kind.override(spec as never, grid) as Record<string, unknown>;
+    spec = kind.override(spec, grid) as Record<string, unknown>;
   }
   if (o.out !== undefined) spec.outputs = { ...(isObject(spec.outputs) ? spec.outputs : {}), dir: o.out };
   if (o.backend !== undefined) spec.backend = o.backend;

@@ -18,7 +18,8 @@ const storedRunSchema = z.object({
 const failureSchema = z.object({
   id: z.string(),
   configHash: z.string(),
-  config: z.looseObject({ id: z.string() }),
+  /** The run as the kind expanded it: a StudyRun and the kind's own fields. */
+  config: z.looseObject({ id: z.string(), seed: z.number(), backend: z.string() }),
   error: z.string(),
   at: z.string(),
 });
@@ -104,7 +105,7 @@ export class RunStore {
   failures(): { id: string; configHash: string; config: StudyRun; error: string }[] {
     return listJson(this.failedDir).flatMap((f) => {
       try {
-        return [readJsonAs(join(this.failedDir, f), failureSchema) as never];
+        return [readJsonAs(join(this.failedDir, f), failureSchema)];
       } catch {
         return [];
       }

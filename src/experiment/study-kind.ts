@@ -130,15 +130,17 @@ export interface StudyReportFiles {
 /**
  * A study kind. `params` is the schema of the whole spec (a study's parameters are its spec):
  * build it on `studySpecFields(name)` and `studyOutputsFields`, so the shared fields are spelt
- * the same in every kind, and make every object `.strict()`.
+ * the same in every kind, and make every object `.strict()`. `SpecInput` is what the schema
+ * takes (defaults not yet filled in): what `quick` and `override` see and return.
  */
 export interface StudyKind<
   Spec extends BaseStudySpec = BaseStudySpec,
   Run extends StudyRun = StudyRun,
   Result = unknown,
   Data = unknown,
+  SpecInput = unknown,
 > extends PluginBase {
-  readonly params: z.ZodType<Spec>;
+  readonly params: z.ZodType<Spec, SpecInput>;
   /**
    * Checks that need the registries or several fields at once (plugin names and parameters,
    * model compatibility), before any work. Throw an Error whose message starts with the path
@@ -167,9 +169,9 @@ export interface StudyKind<
    * Applies the grid flags (`--datasets`, `--samples`, …) to a raw spec, before validation. A kind
    * without it rejects them; a kind throws for a flag it does not understand.
    */
-  override?(spec: z.input<z.ZodType<Spec>>, grid: GridOverrides): z.input<z.ZodType<Spec>>;
+  override?(spec: SpecInput, grid: GridOverrides): SpecInput;
   /** The quick version of a spec (`--quick`): the same pipeline at small size, under a minute. */
-  quick?(spec: z.input<z.ZodType<Spec>>): z.input<z.ZodType<Spec>>;
+  quick?(spec: SpecInput): SpecInput;
   /**
    * The per-epoch (or per-step) numbers of the stored runs, one value a row. The shared machinery
    * writes them to metrics.csv after `report`, and with `outputs.tensorboard: true` to one
@@ -241,9 +243,13 @@ export const studyOutputsFields = {
 };
 
 /** Identity function that gives a study kind its full type (like Vite's defineConfig). */
-export function defineStudyKind<Spec extends BaseStudySpec, Run extends StudyRun, Result, Data>(
-  kind: StudyKind<Spec, Run, Result, Data>,
-): StudyKind<Spec, Run, Result, Data> {
+export function defineStudyKind<
+  Spec extends BaseStudySpec,
+  Run extends StudyRun,
+  Result,
+  Data,
+  SpecInput = unknown,
+>(kind: StudyKind<Spec, Run, Result, Data, SpecInput>): StudyKind<Spec, Run, Result, Data, SpecInput> {
   return kind;
 }
 

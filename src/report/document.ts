@@ -1,4 +1,4 @@
-import type { HtmlReport, HtmlTable } from './html/model.ts';
+import type { HtmlCell, HtmlReport, HtmlTable } from './html/model.ts';
 
 // A study's report as data. A kind describes what it found; the machinery
 // (src/experiment/report-files.ts) renders the same document to report.md (./markdown.ts) and to
@@ -125,6 +125,14 @@ export function documentBlocks(doc: ReportDocument): DocBlock[] {
   return [...doc.intro, ...doc.sections.flatMap(sectionBlocks)];
 }
 
+/** A cell for report.html: a non-finite number (no mean of no runs) sorts last and reads as printed. */
+function htmlCell(c: DocCell): HtmlCell {
+  if (typeof c === 'number') return Number.isFinite(c) ? c : { value: null, text: String(c) };
+  if (c !== null && typeof c === 'object' && typeof c.value === 'number' && !Number.isFinite(c.value))
+    return { ...c, value: null };
+  return c;
+}
+
 /** A DocTable as report.html's table block (same id, columns and cells). */
 export function htmlTableOf(t: DocTable): HtmlTable {
   return {
@@ -132,6 +140,6 @@ export function htmlTableOf(t: DocTable): HtmlTable {
     id: t.id,
     ...(t.title !== undefined && { title: t.title }),
     columns: t.columns.map((c) => ({ key: c.key, label: c.label })),
-    rows: t.rows.map((r) => ({ ...r })),
+    rows: t.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, htmlCell(v)]))),
   };
 }

@@ -21,7 +21,7 @@ export const autoencoderInitStudy = defineStudyKind<
   name: AUTOENCODER_KIND,
   description:
     'autoencoder × initializer grid: loss curves, reconstructions and PCA reference per result set',
-  params: experimentSpecSchema as never,
+  params: experimentSpecSchema,
   check: checkModelFits,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
@@ -29,15 +29,15 @@ export const autoencoderInitStudy = defineStudyKind<
   cost: (run, data) =>
     run.epochs * (run.samples === 'all' ? data[run.datasetLabel].train.count : run.samples),
   execute: (run, data, ctx) => executeRun(run, data[run.datasetLabel], ctx),
-  result: autoencoderResultSchema as never,
+  result: autoencoderResultSchema,
   resultVersion: 2,
   summarize: (r) => {
     const last = r.history.valLoss.at(-1) ?? Number.NaN;
     const div = r.diverged ? `, diverged at epoch ${r.diverged.epoch}` : '';
     return `val ${r.history.initialValLoss.toFixed(4)} → ${last.toFixed(4)} in ${r.history.valLoss.length} epochs, ${r.timing.trainingSeconds.toFixed(1)} s${div}`;
   },
-  override: overrideGrid as never,
-  quick: quickSpec as never,
+  override: overrideGrid,
+  quick: quickSpec,
   metrics: autoencoderMetrics,
   document: autoencoderDocument,
 });

@@ -141,6 +141,9 @@ function residualText(p: FactorPair, residual: number): string {
 const residualShort = (p: FactorPair, residual: number) =>
   `‖I − WH‖_F ${fixed(residual)} vs √(n − k) ${fixed(Math.sqrt(p.n - p.k))}`;
 
+/** What vegaLiteToSvg draws: a heatmap spec is one. */
+type VegaLiteSpec = Parameters<typeof vegaLiteToSvg>[0];
+
 /** A matrix as a heatmap (rows down, columns across, one cell per entry) with a colour legend. */
 export function heatmapSpec(title: string, m: Float32Array, rows: number, cols: number): object {
   const values: { r: number; c: number; v: number }[] = [];
@@ -245,10 +248,10 @@ function nmfFactorsImage(
         if (i === 0) continue;
         panels.push([
           await vegaLiteToSvg(
-            heatmapSpec(`W ${p.n}×${p.k}: ${residualShort(p, residuals[i])}`, p.W, p.n, p.k) as never,
+            heatmapSpec(`W ${p.n}×${p.k}: ${residualShort(p, residuals[i])}`, p.W, p.n, p.k) as VegaLiteSpec,
           ),
           await vegaLiteToSvg(
-            heatmapSpec(`H ${p.k}×${p.n}: ${residualShort(p, residuals[i])}`, p.H, p.k, p.n) as never,
+            heatmapSpec(`H ${p.k}×${p.n}: ${residualShort(p, residuals[i])}`, p.H, p.k, p.n) as VegaLiteSpec,
           ),
         ]);
       }

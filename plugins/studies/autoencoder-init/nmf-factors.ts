@@ -51,8 +51,8 @@ export async function writeNmfFactors(
   const refs = spec.initializers.filter((r) => r.name === 'nmf');
   if (refs.length === 0) return;
   const layers = autoencoder(backend, spec.model.sizes, {
-    hidden: spec.model.hidden as never,
-    output: spec.model.output as never,
+    hidden: spec.model.hidden,
+    output: spec.model.output,
   }).layerSpecs();
   for (const ref of refs) {
     const label = labelOf(ref);

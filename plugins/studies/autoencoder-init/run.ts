@@ -50,8 +50,8 @@ export async function executeRun(
 ): Promise<AutoencoderResult> {
   const { emit, backend } = ctx;
   const model = autoencoder(backend, config.model.sizes, {
-    hidden: config.model.hidden as never,
-    output: config.model.output as never,
+    hidden: config.model.hidden,
+    output: config.model.output,
   });
 
   // Streams: the initializer's depends on the seed and the initializer; the shuffle order only

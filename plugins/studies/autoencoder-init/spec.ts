@@ -21,7 +21,7 @@ const pluginRef = z
   })
   .strict();
 
-const activation = z.enum(ACTIVATIONS as unknown as [string, ...string[]]);
+const activation = z.enum(ACTIVATIONS);
 
 const adamSpec = z
   .object({

@@ -79,7 +79,7 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
   name: NMF_DATA_KIND,
   description:
     'NMF of image data X ≈ W·H: component grids, test MSE against training samples, sparsity of the basis images, over data sets × samples × k × init',
-  params: nmfDataSpecSchema as never,
+  params: nmfDataSpecSchema,
   check,
   expand: expandRuns,
   prepare: prepareAll,
@@ -89,12 +89,12 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
     return n * run.k * (p ? p.imageShape[0] * p.imageShape[1] : 1) * run.maxIter;
   },
   execute: executeRun,
-  result: nmfDataResultSchema as never,
+  result: nmfDataResultSchema,
   resultVersion: 1,
   summarize: (r) =>
     `n = ${r.trainCount}: test MSE ${r.testMse.toPrecision(4)}, reconstruction_err_ ${r.reconstructionErr.toFixed(2)}, Hoyer ${r.hoyer.toFixed(3)}, ${r.nIter} iterations in ${r.fitSeconds.toFixed(1)} s`,
-  override: override as never,
-  quick: quick as never,
+  override: override,
+  quick: quick,
   document: nmfDataDocument,
 });
 

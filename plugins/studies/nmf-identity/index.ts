@@ -109,11 +109,17 @@ function summarize(runs: readonly { config: NmfIdentityRun; result: NmfIdentityR
     .sort((a, b) => a.n - b.n || a.k - b.k || (a.method < b.method ? -1 : 1));
 }
 
-export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun, NmfIdentityResult, null>({
+export const nmfIdentityStudy = defineStudyKind<
+  NmfIdentitySpec,
+  NmfIdentityRun,
+  NmfIdentityResult,
+  null,
+  z.input<typeof specSchema>
+>({
   name: NMF_IDENTITY_KIND,
   description:
     'NMF of the identity I_n ≈ W·H: factor time and error against the Eckart–Young bound over n and k',
-  params: specSchema as never,
+  params: specSchema,
   check,
   expand,
   prepare: async () => null,
@@ -133,11 +139,11 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
       seconds: (performance.now() - t0) / 1000,
     };
   },
-  result: resultSchema as never,
+  result: resultSchema,
   resultVersion: 1,
   summarize: (r) =>
     `‖I − WH‖ = ${r.error.toFixed(4)} (bound ${r.bound.toFixed(4)}) in ${r.seconds.toFixed(2)} s`,
-  quick: (spec) => ({ ...(spec as object), sizes: [32, 64], ranks: [4, 16], seeds: 1 }) as never,
+  quick: (spec) => ({ ...spec, sizes: [32, 64], ranks: [4, 16], seeds: 1 }),
   document: (input) => nmfIdentityDocument(input),
 });
 

@@ -16,13 +16,13 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
   name: 'sae',
   description:
     'Top-k sparse autoencoders: normalised MSE, L0, dead latents with and without the auxiliary loss, latent density, atoms, recovery of planted features',
-  params: saeSpecSchema as never,
+  params: saeSpecSchema,
   check: checkSae,
   expand: expandSae,
   prepare: (spec, _runs, ctx) => prepareSae(spec, ctx),
   cost: (run, data) => run.epochs * (data[run.dataset]?.trainRows ?? 1) * run.latents,
   execute: executeSae,
-  result: saeResultSchema as never,
+  result: saeResultSchema,
   resultVersion: 1,
   summarize: (r) =>
     `nMSE ${r.final.normalizedMse.toPrecision(3)}, L0 ${r.final.l0.toFixed(1)}, dead ${(100 * r.final.deadFraction).toFixed(1)}%${r.recovery === null ? '' : `, recovery ${r.recovery.toFixed(3)}`}, ${r.samplesPerSecond.toFixed(0)} samples/s`,

@@ -130,7 +130,7 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
       .option('cache-dir', { type: 'string', describe: 'data and NMF cache shared by the tasks' })
       .option('backend', { type: 'string', describe: 'matmul backend of every task' })
       .option('plugin', { type: 'string', array: true, describe: 'module(s) that register extra plugins' })
-      .strict() as never,
+      .strict(),
   handler: async (args) => {
     for (const flag of [
       'shards',

@@ -20,7 +20,7 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
         type: 'string',
         array: true,
         describe: 'module(s) that register extra plugins',
-      }) as never,
+      }),
   handler: async (args) => {
     // Loaded here, not at start: `nmfinit --help` stays fast.
     const [{ loadPluginModules }, { loadStudy, writeReport }, { serveReport }] = await Promise.all([
