@@ -71,6 +71,14 @@ module.exports = {
       to: { path: '^plugins/' },
     },
     {
+      name: 'registry-is-the-ground-floor',
+      severity: 'error',
+      comment:
+        'src/registry holds only the generic Registry and its parsing: each registry lives next to its contract (backend/registry.ts, data/registry.ts, …), so nothing imports upwards from here.',
+      from: { path: layer('registry') },
+      to: { path: '^src/', pathNot: layer('registry') },
+    },
+    {
       name: 'registry-knows-no-plugin',
       severity: 'error',
       comment: 'A registry never imports a plugin by name.',

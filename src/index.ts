@@ -27,8 +27,10 @@ export { erf, erfScaled, erfScaledDerivative } from './backend/erf.ts';
 export * from './backend/index.ts';
 export { kernelsOf, referenceKernels } from './backend/kernels.ts';
 export { BufferPool } from './backend/pool.ts';
+export { backends } from './backend/registry.ts';
 export { runIfMain } from './cli/run-if-main.ts';
 export * from './data/index.ts';
+export { datasets } from './data/registry.ts';
 export * from './data/types.ts';
 export { dirArtifacts, readJsonAs, readJsonFile } from './experiment/artifacts.ts';
 export {
@@ -42,6 +44,7 @@ export {
 export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
 export { type GridAxes, type GridPoint, type GridSeeds, gridPoints } from './experiment/grid.ts';
 export { canonicalJson, runConfigHash } from './experiment/hash.ts';
+export { studies } from './experiment/kinds.ts';
 export { loadPluginModules } from './experiment/plugins.ts';
 export {
   applyOverrides,
@@ -56,6 +59,7 @@ export { type LoadedStudy, loadStudy, PartialReportError, writeReport } from './
 export * from './experiment/study-kind.ts';
 export { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './experiment/validate.ts';
 export { forwardLayers, initializerData, sampleTrainingRows } from './initializers/data.ts';
+export { initializers } from './initializers/registry.ts';
 export * from './initializers/types.ts';
 export { type NmfData, nmfData } from './nmf/data-matrix.ts';
 export {
@@ -82,7 +86,6 @@ export {
   type ScheduleOptions,
 } from './optim/schedule.ts';
 export { Sgd, type SgdOptions } from './optim/sgd.ts';
-export * from './registry/kinds.ts';
 export { type ParseOptions, parseOrThrow, ValidationError } from './registry/parse.ts';
 export { type PluginBase, Registry, RegistryError } from './registry/registry.ts';
 export { formatZodIssues } from './registry/zod-errors.ts';
@@ -141,6 +144,7 @@ export {
   SparseAutoencoder,
 } from './sae/model.ts';
 export { type DataComponentsOptions, nmfComponentsOfData } from './sae/nmf-of-data.ts';
+export { dictionaries } from './sae/registry.ts';
 export {
   dataMoments,
   defaultLearningRate,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ACTIVATION_RULES, ACTIVATIONS } from '../src/backend/activations.ts';
 import { getBackend, listBackends, parseBackendName } from '../src/backend/index.ts';
 import { kernelsOf, referenceKernels } from '../src/backend/kernels.ts';
-import { backends } from '../src/registry/kinds.ts';
+import { backends } from '../src/backend/registry.ts';
 import { parseOrThrow, ValidationError } from '../src/registry/parse.ts';
 import { Rng } from '../src/tensor/rng.ts';
 

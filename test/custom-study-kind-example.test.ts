@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spec, uniformMeans } from '../experiments/custom-study-kind.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
+import { studies } from '../src/experiment/kinds.ts';
 import { runExperiment } from '../src/experiment/run.ts';
-import { studies } from '../src/registry/kinds.ts';
 
 // The README's "Study kinds" example is this file, verbatim; this test keeps it true.
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-kind-example-'));

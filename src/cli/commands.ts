@@ -1,7 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
+import { backends } from '../backend/registry.ts';
+import { datasets } from '../data/registry.ts';
+import { studies } from '../experiment/kinds.ts';
 import { loadPluginModules } from '../experiment/plugins.ts';
-import { backends, datasets, initializers, studies } from '../registry/kinds.ts';
+import { initializers } from '../initializers/registry.ts';
 import type { PluginBase, Registry } from '../registry/registry.ts';
 
 /** `nmfinit report DIR…`: (re)writes the report from stored runs, merging the directories of shards. */

@@ -1,6 +1,6 @@
 import { checkBackend } from '../backend/index.ts';
-import { studies } from '../registry/kinds.ts';
 import { parseOrThrow } from '../registry/parse.ts';
+import { studies } from './kinds.ts';
 import { type BaseStudySpec, DEFAULT_STUDY_KIND, type StudyKind, type StudyRun } from './study-kind.ts';
 
 export class ExperimentSpecError extends Error {

@@ -3,10 +3,10 @@
 // the registry after the plugin modules the parent names are imported.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getBackend } from '../backend/index.ts';
-import { studies } from '../registry/kinds.ts';
 import { Rng } from '../tensor/rng.ts';
 import { RunCheckpoints } from './checkpoints.ts';
 import { runConfigHash } from './hash.ts';
+import { studies } from './kinds.ts';
 import { loadPluginModules } from './plugins.ts';
 import type { StudyRun, StudyRunEvent } from './study-kind.ts';
 

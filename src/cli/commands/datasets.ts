@@ -2,8 +2,8 @@
 import type { CommandModule } from 'yargs';
 import { DatasetError } from '../../data/errors.ts';
 import { datasetGridPng, formatInspection, inspectDataset } from '../../data/inspect.ts';
+import { datasets } from '../../data/registry.ts';
 import type { DatasetPlugin, Split } from '../../data/types.ts';
-import { datasets } from '../../registry/kinds.ts';
 import type { Registry } from '../../registry/registry.ts';
 import { defaultCacheDir, writeFileAtomicSync } from '../../util/files.ts';
 
