@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_CLAIM } from '../plugins/studies/autoencoder-init/claim.ts';
 import { expandResultSets } from '../plugins/studies/autoencoder-init/grid.ts';
 import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
 import { type ExperimentSpecInput, experimentSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
@@ -11,7 +12,7 @@ import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts'
 import { RunStore } from '../src/experiment/store.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
 import { mean, pairedT, welchT } from '../src/report/stats.ts';
-import { formatP, SEED_CLAIM } from '../src/report/verdict.ts';
+import { formatP } from '../src/report/verdict.ts';
 
 // A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
 // 64-16-8-16-64, two initializers, two seeds, result sets after 2 and 3 epochs.
@@ -105,7 +106,7 @@ describe('a tiny experiment end to end', () => {
     const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
     const md = readFileSync(join(dirA, 'report.md'), 'utf8');
     expect(results.schema).toBe('nmfinit.results/2');
-    expect(md).toContain(`**The seed's claim:** ${SEED_CLAIM}`);
+    expect(md).toContain(`**The seed's claim:** ${SEED_CLAIM.statement}`);
     expect(md).toContain('by the two-sided paired t-test across seeds');
     expect(md).toContain('Runs with the same seed share the validation split and the batch order');
     const labels = ['nmf', 'glorot-normal'];

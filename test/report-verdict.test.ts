@@ -2,8 +2,18 @@
 // seed, the epochs reported, and the claim's status.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SEED_CLAIM } from '../plugins/studies/autoencoder-init/claim.ts';
 import { pairedT, welchT } from '../src/report/stats.ts';
-import { claimSummaryMarkdown, resultSetVerdict, SEED_CLAIM } from '../src/report/verdict.ts';
+import {
+  claimSummaryMarkdown as summary,
+  type VerdictInput,
+  resultSetVerdict as verdictOf,
+} from '../src/report/verdict.ts';
+
+/** The verdict on the seed's claim about 'nmf', unless the input names another subject. */
+const resultSetVerdict = (input: Omit<VerdictInput, 'claim' | 'subject'> & { subject?: string }) =>
+  verdictOf({ claim: SEED_CLAIM.statement, subject: 'nmf', ...input });
+const claimSummaryMarkdown = (verdicts: Parameters<typeof summary>[1]) => summary(SEED_CLAIM, verdicts);
 
 /** A curve over epochs 0..E whose value at epoch e is f(e). */
 const curve = (epochs: number, f: (e: number) => number) =>
@@ -46,7 +56,7 @@ describe('resultSetVerdict', () => {
       expect(e.sentence).toContain('significant at 0.01');
     }
     expect(v.claim.status).toBe('supported');
-    expect(v.claim.claim).toBe(SEED_CLAIM);
+    expect(v.claim.claim).toBe(SEED_CLAIM.statement);
     expect(v.claim.epochs.map((e) => e.epoch)).toEqual([1, 2, 5, 10]);
     expect(v.markdown).toContain('the claim is **supported**');
   });
@@ -206,7 +216,7 @@ describe('resultSetVerdict', () => {
         curves: { nmf: curves(4, 10, (s) => nmfLevel + noise(s)), he: curves(4, 10, (s) => 0.2 + noise(s)) },
       });
     const md = claimSummaryMarkdown([make('small', 0.1), make('large', 0.3)]);
-    expect(md).toContain(SEED_CLAIM);
+    expect(md).toContain(SEED_CLAIM.statement);
     expect(md).toContain('Supported in 1 of 2 result sets tested, contradicted in 1, inconclusive in 0.');
     const withOneSeed = resultSetVerdict({
       resultSet: 'one seed',

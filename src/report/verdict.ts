@@ -7,9 +7,6 @@ import { formatMeanSd, meanSd } from './format.ts';
 import { markdownBlock } from './markdown.ts';
 import { allTests, PRIMARY_TEST, TEST_LABELS, type TestName, type TestResult } from './stats.ts';
 
-/** The seed study's claim, as its README states it. */
-export const SEED_CLAIM = 'NMF reaches a better reconstruction after fewer epochs, even with fewer samples.';
-
 /** Epochs a verdict reports where the curves reach them; epoch 0 (before training) never has a "best". */
 export const VERDICT_EPOCHS = [1, 2, 5, 10, 50] as const;
 
@@ -28,8 +25,10 @@ export interface VerdictInput {
   readonly curves: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
   /** Default: VERDICT_EPOCHS, those that some curve reaches. */
   readonly epochs?: readonly number[];
-  /** The initializer the claim is about; default 'nmf'. */
-  readonly subject?: string;
+  /** The claim the study makes, as it states it (declared by the study, never defaulted here). */
+  readonly claim: string;
+  /** The initializer the claim is about. */
+  readonly subject: string;
   /**
    * The initializers the claim's subject is judged against; default every other. An ablation
    * leaves out the subject's own variants, so the claim stays NMF against the other methods.
@@ -126,7 +125,7 @@ export function resultSetVerdict(input: VerdictInput): ResultSetVerdict {
   const verdicts = epochs
     .map((epoch) => epochVerdict(input, labels, epoch, digits))
     .filter((v): v is EpochVerdict => v !== null);
-  const subject = input.subject ?? 'nmf';
+  const { subject } = input;
   const rivals = input.rivals ?? labels.filter((l) => l !== subject);
   for (const r of rivals) {
     if (r === subject || !labels.includes(r)) {
@@ -143,7 +142,7 @@ export function resultSetVerdict(input: VerdictInput): ResultSetVerdict {
       : epochs
           .map((epoch) => epochVerdict(input, claimLabels, epoch, digits))
           .filter((v): v is EpochVerdict => v !== null);
-  const claim = claimVerdict(input.resultSet, subject, rivals, labels.length, claimEpochs);
+  const claim = claimVerdict(input.claim, input.resultSet, subject, rivals, labels.length, claimEpochs);
   const partial = { resultSet: input.resultSet, test: PRIMARY_TEST, epochs: verdicts, claim };
   return { ...partial, markdown: blocksMarkdown(verdictBlocks(partial, 'verdict')) };
 }
@@ -239,6 +238,7 @@ function compare(label: string, versus: string, values: Map<string, Map<string, 
 }
 
 function claimVerdict(
+  statement: string,
   resultSet: string,
   subject: string,
   rivals: readonly string[],
@@ -246,7 +246,7 @@ function claimVerdict(
   verdicts: readonly EpochVerdict[],
 ): ClaimVerdict {
   const early = verdicts.filter((v) => v.epoch <= CLAIM_EARLY_MAX_EPOCH);
-  const base = { claim: SEED_CLAIM, subject, rivals };
+  const base = { claim: statement, subject, rivals };
   const present = early.filter((v) => v.ranking.some((s) => s.label === subject));
   if (present.length === 0) {
     return {
@@ -366,8 +366,14 @@ function formatPercent(r: number): string {
   return `${(100 * r).toFixed(1)}%`;
 }
 
+/** A study's claim as it states it, and the name of what it is about (e.g. "NMF"). */
+export interface StudyClaim {
+  readonly statement: string;
+  readonly subject: string;
+}
+
 /** The claim, how often it holds, then one verdict line per result set: as report blocks. */
-export function claimSummaryBlocks(verdicts: readonly ResultSetVerdict[]): DocBlock[] {
+export function claimSummaryBlocks(claim: StudyClaim, verdicts: readonly ResultSetVerdict[]): DocBlock[] {
   const counts = new Map<ClaimStatus, number>();
   for (const v of verdicts) counts.set(v.claim.status, (counts.get(v.claim.status) ?? 0) + 1);
   const tested = verdicts.filter(
@@ -376,12 +382,12 @@ export function claimSummaryBlocks(verdicts: readonly ResultSetVerdict[]): DocBl
   const untested = counts.get('untested') ?? 0;
   const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than two seeds`;
   return [
-    { type: 'text', text: `**The seed's claim:** ${SEED_CLAIM}` },
+    { type: 'text', text: `**The seed's claim:** ${claim.statement}` },
     {
       type: 'text',
       text:
         tested === 0
-          ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : 'no result set has NMF and another initializer'}.`
+          ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : `no result set has ${claim.subject} and another initializer`}.`
           : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
             `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
             `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,
@@ -391,6 +397,6 @@ export function claimSummaryBlocks(verdicts: readonly ResultSetVerdict[]): DocBl
 }
 
 /** The claim, then one verdict line per result set, as Markdown. */
-export function claimSummaryMarkdown(verdicts: readonly ResultSetVerdict[]): string {
-  return blocksMarkdown(claimSummaryBlocks(verdicts));
+export function claimSummaryMarkdown(claim: StudyClaim, verdicts: readonly ResultSetVerdict[]): string {
+  return blocksMarkdown(claimSummaryBlocks(claim, verdicts));
 }

@@ -21,7 +21,6 @@ import {
   type ReportDocument,
   type ResultSetVerdict,
   resultSetVerdict,
-  SEED_CLAIM,
   type StoredRun,
   type StudyReportInput,
   TEST_LABELS,
@@ -30,6 +29,7 @@ import {
   verdictBlocks,
   z,
 } from 'nmfinit';
+import { CLAIM_PLUGIN, SEED_CLAIM } from './claim.ts';
 import { readDisplaySets } from './data.ts';
 import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
 import { interactiveCurves, runIndex } from './interactive.ts';
@@ -220,12 +220,12 @@ function tableEpochs(spec: ExperimentSpec, set: ResultSet): number[] {
 function claimParties(
   spec: ExperimentSpec,
 ): { subject: string; rivals: string[]; variants: string[] } | null {
-  const subject = spec.initializers.find((i) => i.name === 'nmf');
+  const subject = spec.initializers.find((i) => i.name === CLAIM_PLUGIN);
   if (!subject) return null;
   return {
     subject: labelOf(subject),
-    rivals: spec.initializers.filter((i) => i.name !== 'nmf').map(labelOf),
-    variants: spec.initializers.filter((i) => i.name === 'nmf' && i !== subject).map(labelOf),
+    rivals: spec.initializers.filter((i) => i.name !== CLAIM_PLUGIN).map(labelOf),
+    variants: spec.initializers.filter((i) => i.name === CLAIM_PLUGIN && i !== subject).map(labelOf),
   };
 }
 
@@ -244,10 +244,10 @@ function verdictOf(
     resultSet: name,
     curves,
     epochs: epochs.filter((e) => e >= 1),
-    ...(parties && {
-      subject: parties.subject,
-      rivals: parties.rivals.filter((r) => labels.includes(r)),
-    }),
+    claim: SEED_CLAIM.statement,
+    // Without an NMF initializer the claim has no subject among the curves: not applicable.
+    subject: parties?.subject ?? CLAIM_PLUGIN,
+    ...(parties && { rivals: parties.rivals.filter((r) => labels.includes(r)) }),
   });
 }
 
@@ -513,7 +513,7 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     })),
     resultSets: setEntries,
     claim: {
-      statement: SEED_CLAIM,
+      statement: SEED_CLAIM.statement,
       test: PRIMARY_TEST,
       testReason: PRIMARY_TEST_REASON,
       resultSets: [...claims.values()].map((c) => ({
@@ -765,7 +765,9 @@ function verdictBlocksOf(
   const test = TEST_LABELS[PRIMARY_TEST];
   const text = (t: string): DocBlock => ({ type: 'text', text: t });
   return [
-    ...(claims.length > 0 ? claimSummaryBlocks(claims) : [text(`**The seed's claim:** ${SEED_CLAIM}`)]),
+    ...(claims.length > 0
+      ? claimSummaryBlocks(SEED_CLAIM, claims)
+      : [text(`**The seed's claim:** ${SEED_CLAIM.statement}`)]),
     text(
       `Each result set below ends with its own verdict. How they are computed: at each reported epoch ≥ 1, ` +
         `every initializer is compared with the best other initializer there (the lowest mean validation MSE ` +
