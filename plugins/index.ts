@@ -19,5 +19,5 @@ for (const kind of builtinStudies) {
   if (!studies.has(kind.name)) studies.register(kind);
 }
 
-export { autoencoderInitStudy, defineAutoencoderStudy } from './studies/index.ts';
+export { autoencoderInitStudy } from './studies/index.ts';
 export { builtinDatasets, builtinDictionaries, builtinInitializers, builtinStudies, nmfInitializer };

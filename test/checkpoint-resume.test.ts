@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../plugins/index.ts';
 import { z } from 'zod';
-import { expandRuns, type RunConfig } from '../plugins/studies/autoencoder-init/grid.ts';
+import { type AutoencoderRun, expandRuns } from '../plugins/studies/autoencoder-init/grid.ts';
 import type { AutoencoderResult } from '../plugins/studies/autoencoder-init/result.ts';
 import { executeRun, type RunData } from '../plugins/studies/autoencoder-init/run.ts';
-import { type ExperimentSpecInput, experimentSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
+import {
+  type AutoencoderSpecInput,
+  autoencoderSpecSchema,
+} from '../plugins/studies/autoencoder-init/spec.ts';
 import { getBackend } from '../src/backend/index.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { RunCheckpoints } from '../src/experiment/checkpoints.ts';
@@ -25,8 +28,8 @@ const root = mkdtempSync(join(tmpdir(), 'nmfinit-ckpt-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const EPOCHS = 8;
-function config(callbacks: NonNullable<ExperimentSpecInput['training']>['callbacks']): RunConfig {
-  const spec = experimentSpecSchema.parse({
+function config(callbacks: NonNullable<AutoencoderSpecInput['training']>['callbacks']): AutoencoderRun {
+  const spec = autoencoderSpecSchema.parse({
     name: 'ckpt',
     datasets: [{ name: 'synthetic' }],
     model: { sizes: [16, 6, 16] },
@@ -52,7 +55,7 @@ const data: RunData = (() => {
 class Interrupt extends Error {}
 
 /** Runs `cfg` in its own output dir; `stopAt` throws out of the run (a crash) after that epoch. */
-async function execute(cfg: RunConfig, dir: string, opts: { stopAt?: number; logs?: string[] } = {}) {
+async function execute(cfg: AutoencoderRun, dir: string, opts: { stopAt?: number; logs?: string[] } = {}) {
   const checkpoints = new RunCheckpoints(dir, cfg.id, 'h', (m) => opts.logs?.push(m), 100);
   const result = await executeRun(cfg, data, {
     cacheDir: join(root, 'cache'),
@@ -161,7 +164,7 @@ describe('a run resumed from a checkpoint', () => {
 describe('a study killed with SIGKILL mid-run', () => {
   it('resumes the run from its last checkpoint and stores the numbers of an uninterrupted run', async () => {
     const bin = new URL('../bin/nmfinit.js', import.meta.url).pathname;
-    const spec = (dir: string): ExperimentSpecInput => ({
+    const spec = (dir: string): AutoencoderSpecInput => ({
       name: 'killed',
       datasets: [{ name: 'synthetic', params: { height: 8, width: 8, trainCount: 400, testCount: 20 } }],
       model: { sizes: [64, 32, 64] },

@@ -4,7 +4,7 @@ import { initializers } from 'nmfinit';
 import { checkInitializer } from 'nmfinit/testing';
 import { describe, expect, it } from 'vitest';
 import { sparseNormal, spec } from '../experiments/custom-initializer.ts';
-import type { ExperimentSpec } from '../plugins/studies/autoencoder-init/spec.ts';
+import type { AutoencoderSpec } from '../plugins/studies/autoencoder-init/spec.ts';
 import { studyKindOf, validateSpec } from '../src/experiment/validate.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import 'nmfinit/plugins';
@@ -47,7 +47,7 @@ describe('the README plugin example', () => {
   });
 
   it('its experiment spec validates', () => {
-    const validated = validateSpec(studyKindOf(spec), spec) as ExperimentSpec;
+    const validated = validateSpec(studyKindOf(spec), spec) as AutoencoderSpec;
     expect(validated.initializers.map((i) => i.name)).toEqual(['sparse-normal', 'nmf', 'glorot-normal']);
   });
 });

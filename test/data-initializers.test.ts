@@ -20,7 +20,7 @@ import { nmfDataInitializer } from '../plugins/initializers/nmf-data.ts';
 import { pcaInitializer } from '../plugins/initializers/pca.ts';
 import { expandRuns } from '../plugins/studies/autoencoder-init/grid.ts';
 import { executeRun, type RunData } from '../plugins/studies/autoencoder-init/run.ts';
-import { experimentSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
+import { autoencoderSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
 
 const backend = getBackend('reference');
 const DATA_AWARE = [lsuvInitializer, dataDependentInitializer, pcaInitializer, nmfDataInitializer];
@@ -199,7 +199,7 @@ describe('the autoencoder kind gives data-aware initializers training rows only'
       const x = images.slice();
       x.fill(MARKER, trainRows * d);
       const spec = parseOrThrow(
-        experimentSpecSchema,
+        autoencoderSpecSchema,
         {
           name: 'marker',
           datasets: [{ name: 'synthetic' }],

@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CLAIM } from '../plugins/studies/autoencoder-init/claim.ts';
 import { expandResultSets } from '../plugins/studies/autoencoder-init/grid.ts';
 import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
-import { type ExperimentSpecInput, experimentSpecSchema } from '../plugins/studies/autoencoder-init/spec.ts';
+import {
+  type AutoencoderSpecInput,
+  autoencoderSpecSchema,
+} from '../plugins/studies/autoencoder-init/spec.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
 import { RunStore } from '../src/experiment/store.ts';
@@ -19,7 +22,7 @@ import { formatP } from '../src/report/verdict.ts';
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-exp-'));
 const cacheDir = join(root, 'cache');
 
-function tinySpec(dir: string): ExperimentSpecInput {
+function tinySpec(dir: string): AutoencoderSpecInput {
   return {
     name: 'tiny',
     datasets: [
@@ -65,7 +68,7 @@ describe('a tiny experiment end to end', () => {
   });
 
   it('writes a loss plot (PNG + SVG) and a reconstruction grid per result set, with the expected sizes', () => {
-    const sets = expandResultSets(experimentSpecSchema.parse(tinySpec(dirA)));
+    const sets = expandResultSets(autoencoderSpecSchema.parse(tinySpec(dirA)));
     expect(sets.map((s) => `${s.samples}_${s.epochs}`)).toEqual(['150_2', '150_3']);
     for (const s of sets) {
       const base = `blobs_%_${s.samples}_${s.epochs}`;
@@ -270,7 +273,7 @@ describe('shards', () => {
 });
 
 describe('a bad spec fails before any training, naming the field', () => {
-  const bad = async (mutate: (s: ExperimentSpecInput) => void, message: RegExp) => {
+  const bad = async (mutate: (s: AutoencoderSpecInput) => void, message: RegExp) => {
     const dir = join(root, `bad-${Math.random().toString(36).slice(2)}`);
     const spec = tinySpec(dir);
     mutate(spec);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfig } from '../plugins/studies/autoencoder-init/grid.ts';
+import type { AutoencoderRun } from '../plugins/studies/autoencoder-init/grid.ts';
 import type { AutoencoderResult } from '../plugins/studies/autoencoder-init/result.ts';
 import type { SaeResult } from '../plugins/studies/sae/run.ts';
 import type { SaeRun } from '../plugins/studies/sae/spec.ts';
@@ -129,7 +129,7 @@ const storedRuns = <R, T>(dir: string) =>
 
 describe('metrics.csv', () => {
   it('autoencoder-init: per run (E + 1) train losses, (E + 1) validation losses and a test MSE per snapshot, equal to the stored history', () => {
-    const runs = storedRuns<RunConfig, AutoencoderResult>(aeDir);
+    const runs = storedRuns<AutoencoderRun, AutoencoderResult>(aeDir);
     expect(runs).toHaveLength(2);
     const expected: MetricRow[] = [];
     for (const { id, config, result } of runs) {

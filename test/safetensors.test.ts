@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunConfig } from '../plugins/studies/autoencoder-init/grid.ts';
+import type { AutoencoderRun } from '../plugins/studies/autoencoder-init/grid.ts';
 import type { AutoencoderResult } from '../plugins/studies/autoencoder-init/result.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
@@ -173,7 +173,7 @@ describe('outputs.weights: safetensors', () => {
   it('writes <out>/weights/<run id>.safetensors per run: dense_i/kernel fanIn × fanOut and dense_i/bias, which reproduce the stored reconstructions', () => {
     const { input, kind } = loadStudy([dir]);
     expect(kind.name).toBe('autoencoder-init');
-    const runs = input.runs as unknown as { id: string; config: RunConfig; result: AutoencoderResult }[];
+    const runs = input.runs as unknown as { id: string; config: AutoencoderRun; result: AutoencoderResult }[];
     expect(readdirSync(join(dir, 'weights')).sort()).toEqual(runs.map((r) => `${r.id}.safetensors`).sort());
     const [display] = input.artifacts.list('display');
     const originals = (

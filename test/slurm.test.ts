@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
-import type { ExperimentSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
+import type { AutoencoderSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { type SlurmCluster, startSlurmCluster } from './helpers/slurm-cluster.ts';
@@ -23,7 +23,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const spec = (dir: string): ExperimentSpecInput => ({
+const spec = (dir: string): AutoencoderSpecInput => ({
   name: 'slurm-tiny',
   datasets: [{ name: 'synthetic', params: { height: 8, width: 8, trainCount: 300, testCount: 20 } }],
   model: { sizes: [64, 32, 64] },

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExperimentSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
+import type { AutoencoderSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { RunStore } from '../src/experiment/store.ts';
@@ -20,7 +20,7 @@ const quiet = {
   log: () => {},
 };
 
-function spec(dir: string, initializers: string[]): ExperimentSpecInput {
+function spec(dir: string, initializers: string[]): AutoencoderSpecInput {
   return {
     name: 'faults',
     datasets: [

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { decodeFloat32, Rng } from 'nmfinit';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { componentGridPng } from '../plugins/studies/nmf-data/grid.ts';
+import { componentGridPng } from '../plugins/studies/nmf-data/component-grid.ts';
 import { nmfDataStudy } from '../plugins/studies/nmf-data/index.ts';
 import { reconstructionMse } from '../plugins/studies/nmf-data/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';

@@ -13,6 +13,4 @@ export const builtinStudies = [
   saeStudy,
 ];
 
-export { defineAutoencoderStudy } from './autoencoder-init/spec.ts';
-export { defineNmfDataStudy } from './nmf-data/spec.ts';
 export { autoencoderInitStudy, nmfDataStudy, nmfIdentityStudy, saeStudy, shallowPcaStudy };

@@ -3,9 +3,10 @@ import { hideBin } from 'yargs/helpers';
 import { loadPluginModules } from '../experiment/plugins.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { datasetsCommand } from './commands/datasets.ts';
+import { backendsCommand, pluginsCommand } from './commands/plugins.ts';
+import { reportCommand } from './commands/report.ts';
 import { slurmCommand } from './commands/slurm.ts';
 import { viewCommand } from './commands/view.ts';
-import { backendsCommand, pluginsCommand, reportCommand } from './commands.ts';
 import { runCommand } from './run-command.ts';
 
 // The built-in plugins (and with them the engine) load before a command runs, not for --help:

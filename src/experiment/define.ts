@@ -7,10 +7,7 @@ export interface StudySpecInput {
   [field: string]: unknown;
 }
 
-/**
- * Declares a study of any kind as plain data; validation happens when it runs. Each kind also
- * exports a typed version (`defineAutoencoderStudy` in 'nmfinit/plugins').
- */
+/** Declares a study of any kind as plain data; the kind's schema validates it when it runs. */
 export function defineExperiment<const T extends StudySpecInput>(spec: T): T {
   return spec;
 }

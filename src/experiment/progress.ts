@@ -1,17 +1,16 @@
 import cliProgress from 'cli-progress';
 import type { StudyRun, StudyRunEvent } from './study-kind.ts';
 
-type RunConfig = StudyRun;
 type RunEvent = StudyRunEvent;
 
 /** How a long experiment tells the user where it is. */
 export interface ProgressReporter {
   start(total: number, skipped: number): void;
-  runStarted(slot: number, config: RunConfig): void;
-  runEvent(slot: number, config: RunConfig, event: RunEvent): void;
+  runStarted(slot: number, config: StudyRun): void;
+  runEvent(slot: number, config: StudyRun, event: RunEvent): void;
   /** `summary` is the kind's one-line account of the result. */
-  runFinished(slot: number, config: RunConfig, summary: string): void;
-  runFailed(slot: number, config: RunConfig, message: string): void;
+  runFinished(slot: number, config: StudyRun, summary: string): void;
+  runFailed(slot: number, config: StudyRun, message: string): void;
   stop(): void;
 }
 
@@ -32,13 +31,13 @@ abstract class BaseReporter implements ProgressReporter {
   protected done = 0;
   protected totalWork = 0;
   protected doneWork = 0;
-  protected readonly inFlight = new Map<number, { config: RunConfig; fraction: number }>();
+  protected readonly inFlight = new Map<number, { config: StudyRun; fraction: number }>();
   protected startedAt = 0;
 
   /** `cost` weighs runs (the kind's estimate of their work), so the ETA is honest from the first run. */
   constructor(
-    protected readonly configs: readonly RunConfig[],
-    protected readonly cost: (c: RunConfig) => number,
+    protected readonly configs: readonly StudyRun[],
+    protected readonly cost: (c: StudyRun) => number,
     /** The clock, in milliseconds (a test passes a fake one). */
     protected readonly now: () => number = () => performance.now(),
   ) {}
@@ -49,26 +48,26 @@ abstract class BaseReporter implements ProgressReporter {
     this.startedAt = this.now();
   }
 
-  runStarted(slot: number, config: RunConfig): void {
+  runStarted(slot: number, config: StudyRun): void {
     this.inFlight.set(slot, { config, fraction: 0 });
   }
 
-  runEvent(slot: number, _config: RunConfig, event: RunEvent): void {
+  runEvent(slot: number, _config: StudyRun, event: RunEvent): void {
     const f = this.inFlight.get(slot);
     if (!f) return;
     if (event.type === 'progress') f.fraction = event.fraction;
     else if (event.type === 'epoch') f.fraction = event.epoch / event.epochs;
   }
 
-  runFinished(slot: number, config: RunConfig, _summary: string): void {
+  runFinished(slot: number, config: StudyRun, _summary: string): void {
     this.finish(slot, config);
   }
 
-  runFailed(slot: number, config: RunConfig, _message: string): void {
+  runFailed(slot: number, config: StudyRun, _message: string): void {
     this.finish(slot, config);
   }
 
-  private finish(slot: number, config: RunConfig): void {
+  private finish(slot: number, config: StudyRun): void {
     this.inFlight.delete(slot);
     this.done += 1;
     this.doneWork += this.cost(config);
@@ -88,8 +87,8 @@ abstract class BaseReporter implements ProgressReporter {
 /** One plain line per finished run: for logs and CI. */
 export class PlainReporter extends BaseReporter {
   constructor(
-    configs: readonly RunConfig[],
-    cost: (c: RunConfig) => number,
+    configs: readonly StudyRun[],
+    cost: (c: StudyRun) => number,
     private readonly write: (line: string) => void = (l) => console.log(l),
     now?: () => number,
   ) {
@@ -101,7 +100,7 @@ export class PlainReporter extends BaseReporter {
     this.write(`${total} run(s) to train${skipped > 0 ? `, ${skipped} already stored (skipped)` : ''}`);
   }
 
-  override runFinished(slot: number, config: RunConfig, summary: string): void {
+  override runFinished(slot: number, config: StudyRun, summary: string): void {
     super.runFinished(slot, config, summary);
     const width = String(this.total).length;
     this.write(
@@ -109,12 +108,12 @@ export class PlainReporter extends BaseReporter {
     );
   }
 
-  override runFailed(slot: number, config: RunConfig, message: string): void {
+  override runFailed(slot: number, config: StudyRun, message: string): void {
     super.runFailed(slot, config, message);
     this.write(`[failed] ${config.id}: ${message.split('\n')[0]}`);
   }
 
-  override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+  override runEvent(slot: number, config: StudyRun, event: RunEvent): void {
     super.runEvent(slot, config, event);
     if (event.type === 'log') this.write(`  ${config.id}: ${event.message}`);
     // One line per epoch per run, like Keras verbose=2.
@@ -151,7 +150,7 @@ export class TtyReporter extends BaseReporter {
     this.overall = this.multibar.create(total, 0, { eta_h: '?', status: 'starting' });
   }
 
-  override runStarted(slot: number, config: RunConfig): void {
+  override runStarted(slot: number, config: StudyRun): void {
     super.runStarted(slot, config);
     let bar = this.slotBars.get(slot);
     if (!bar && this.multibar) {
@@ -166,7 +165,7 @@ export class TtyReporter extends BaseReporter {
     bar?.update(0, { slot: slot + 1, status: config.id });
   }
 
-  override runEvent(slot: number, config: RunConfig, event: RunEvent): void {
+  override runEvent(slot: number, config: StudyRun, event: RunEvent): void {
     super.runEvent(slot, config, event);
     const bar = this.slotBars.get(slot);
     const percent = Math.round(100 * (this.inFlight.get(slot)?.fraction ?? 0));
@@ -188,7 +187,7 @@ export class TtyReporter extends BaseReporter {
     }
   }
 
-  override runFinished(slot: number, config: RunConfig, summary: string): void {
+  override runFinished(slot: number, config: StudyRun, summary: string): void {
     super.runFinished(slot, config, summary);
     this.logLine(`${config.id}: ${summary}`);
     this.overall?.update(this.done, {
@@ -197,7 +196,7 @@ export class TtyReporter extends BaseReporter {
     });
   }
 
-  override runFailed(slot: number, config: RunConfig, message: string): void {
+  override runFailed(slot: number, config: StudyRun, message: string): void {
     super.runFailed(slot, config, message);
     this.logLine(`[failed] ${config.id}: ${message.split('\n')[0]}`);
   }
@@ -218,8 +217,8 @@ export class SilentReporter extends BaseReporter {
 
 export function makeReporter(
   mode: 'auto' | 'tty' | 'plain' | 'none',
-  configs: readonly RunConfig[],
-  cost: (c: RunConfig) => number,
+  configs: readonly StudyRun[],
+  cost: (c: StudyRun) => number,
   log?: (line: string) => void,
 ): ProgressReporter {
   const resolved = mode === 'auto' ? (process.stdout.isTTY ? 'tty' : 'plain') : mode;

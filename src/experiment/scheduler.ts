@@ -2,16 +2,14 @@ import { Worker } from 'node:worker_threads';
 import type { StudyRun, StudyRunEvent } from './study-kind.ts';
 import type { FromWorker, WorkerInit, WorkerRunDone } from './worker.ts';
 
-type RunConfig = StudyRun;
-
 export interface SchedulerHooks {
   /** Asked before a run starts; false skips it (another process trains it). */
-  claim?(config: RunConfig): boolean;
-  onStart?(slot: number, config: RunConfig): void;
-  onEvent?(slot: number, config: RunConfig, event: StudyRunEvent): void;
+  claim?(config: StudyRun): boolean;
+  onStart?(slot: number, config: StudyRun): void;
+  onEvent?(slot: number, config: StudyRun, event: StudyRunEvent): void;
   /** Called for each finished run before the next starts on that slot; write the result here. */
-  onDone(slot: number, config: RunConfig, done: WorkerRunDone): void;
-  onFailed?(slot: number, config: RunConfig, message: string): void;
+  onDone(slot: number, config: StudyRun, done: WorkerRunDone): void;
+  onFailed?(slot: number, config: StudyRun, message: string): void;
 }
 
 export interface SchedulerOptions {
@@ -47,7 +45,7 @@ export class Scheduler {
     }
   }
 
-  async run(configs: readonly RunConfig[], hooks: SchedulerHooks): Promise<{ failed: string[] }> {
+  async run(configs: readonly StudyRun[], hooks: SchedulerHooks): Promise<{ failed: string[] }> {
     const queue = [...configs];
     const failed: string[] = [];
     const slots = Math.min(this.options.workers, queue.length);
@@ -67,7 +65,7 @@ export class Scheduler {
         const spawn = () => {
           const worker = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
           this.workers.push(worker);
-          let current: RunConfig | undefined;
+          let current: StudyRun | undefined;
           let ready = false;
           let died: string | undefined;
           const next = () => {

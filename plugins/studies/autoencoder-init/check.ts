@@ -1,8 +1,8 @@
 import { type ActivationName, type DenseLayerSpec, datasets, initializers } from 'nmfinit';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, labelOf } from './spec.ts';
 
 /** The dense layers of the spec's autoencoder, as an initializer sees them (without building it). */
-export function layerSpecsOf(model: ExperimentSpec['model']): DenseLayerSpec[] {
+export function layerSpecsOf(model: AutoencoderSpec['model']): DenseLayerSpec[] {
   const { sizes } = model;
   return sizes.slice(1).map((fanOut, index) => ({
     index,
@@ -13,10 +13,11 @@ export function layerSpecsOf(model: ExperimentSpec['model']): DenseLayerSpec[] {
 }
 
 /**
- * Every plugin of the spec exists, its parameters are valid (defaults filled in), and every
- * initializer supports the model: all before any data is loaded or any run starts.
+ * Every plugin of the spec exists, its parameters are valid and are replaced in the spec by the
+ * parsed ones (defaults filled in), and every initializer supports the model: all before any
+ * data is loaded or any run starts.
  */
-export function checkModelFits(spec: ExperimentSpec): ExperimentSpec {
+export function resolvePluginParamsAndCheckModel(spec: AutoencoderSpec): AutoencoderSpec {
   const problems: string[] = [];
   const check = (path: string, f: () => void) => {
     try {
@@ -40,13 +41,13 @@ export function checkModelFits(spec: ExperimentSpec): ExperimentSpec {
         throw new Error(`'${labelOf(ref)}' cannot initialize model ${spec.model.sizes.join('-')}: ${why}`);
     });
   });
-  const groupsAt: [string, ExperimentSpec['training']['parameterGroups']][] = [
+  const groupsAt: [string, AutoencoderSpec['training']['parameterGroups']][] = [
     ['training.parameterGroups', spec.training.parameterGroups],
     ...(spec.grid.recipes ?? []).map(
       (r, i) =>
         [`grid.recipes[${i}].training.parameterGroups`, r.training.parameterGroups] as [
           string,
-          ExperimentSpec['training']['parameterGroups'],
+          AutoencoderSpec['training']['parameterGroups'],
         ],
     ),
   ];

@@ -15,7 +15,7 @@ import {
 import { writeNmfFactors } from './nmf-factors.ts';
 import { pcaReference } from './pca.ts';
 import type { RunData } from './run.ts';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, labelOf } from './spec.ts';
 
 /** The test images a data set's reconstruction grids show. */
 export interface DisplaySet {
@@ -39,7 +39,7 @@ export type PrepareData = Record<string, RunData>;
  * Loads every data set of the spec once, into shared memory, checking the sample counts it asks
  * for; keeps the display images and the PCA references beside the runs for the report.
  */
-export async function prepareData(spec: ExperimentSpec, ctx: StudyContext): Promise<PrepareData> {
+export async function prepareData(spec: AutoencoderSpec, ctx: StudyContext): Promise<PrepareData> {
   const out: PrepareData = {};
   for (const [i, ref] of spec.datasets.entries()) {
     const label = labelOf(ref);
@@ -119,7 +119,7 @@ export function readDisplaySets(artifacts: StudyArtifacts): Map<string, DisplayS
 
 /** The PCA reference of every data set × sample count, written beside the runs for the report. */
 function writePcaReferences(
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
   data: PrepareData,
   ctx: StudyContext,
   backend: Backend,

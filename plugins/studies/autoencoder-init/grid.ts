@@ -1,8 +1,8 @@
 import { type GridOverrides, gridPoints, initializers } from 'nmfinit';
-import { type ExperimentSpec, type ExperimentSpecInput, labelOf, type PluginRef } from './spec.ts';
+import { type AutoencoderSpec, type AutoencoderSpecInput, labelOf, type PluginRef } from './spec.ts';
 
 /** One training run: a data set × training-set size × initializer × seed, trained max(epochs). */
-export interface RunConfig {
+export interface AutoencoderRun {
   id: string;
   seed: number;
   /** The backend that runs it, resolved ('auto' becomes a name): numbers are per backend. */
@@ -17,9 +17,9 @@ export interface RunConfig {
   epochs: number;
   /** Epochs at which test MSE and reconstructions are recorded (0 = before training). */
   snapshotEpochs: number[];
-  model: ExperimentSpec['model'];
+  model: AutoencoderSpec['model'];
   /** The spec's training with the run's recipe applied. */
-  training: ExperimentSpec['training'];
+  training: AutoencoderSpec['training'];
   /** The recipe's label, when the grid has recipes (absent otherwise, so older run hashes stay). */
   recipe?: string;
   /** Rows of the training split a data-aware initializer sees; absent for data-free ones. */
@@ -43,7 +43,7 @@ export interface ResultSet {
 export const samplesLabel = (s: number | 'all'): string => String(s);
 
 /** Expands a validated spec into its runs, in a deterministic order (the order shards split). */
-export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
+export function expandRuns(spec: AutoencoderSpec, backend: string): AutoencoderRun[] {
   const epochs = Math.max(...spec.grid.epochs);
   const snapshotEpochs = [...new Set([0, ...spec.grid.epochs])].sort((a, b) => a - b);
   // A checkpoint callback says how a run is carried out, not what it computes: it leaves the
@@ -52,7 +52,7 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
   const checkpoint = callbacks?.find((c) => c.name === 'model-checkpoint');
   const kept = (callbacks ?? []).filter((c) => c.name !== 'model-checkpoint');
   const training = kept.length > 0 ? { ...rest, callbacks: kept } : rest;
-  const recipes: ({ label: string; training: Partial<ExperimentSpec['training']> } | undefined)[] = spec.grid
+  const recipes: ({ label: string; training: Partial<AutoencoderSpec['training']> } | undefined)[] = spec.grid
     .recipes ?? [undefined];
   return gridPoints(
     { dataset: spec.datasets, s: spec.grid.samples, recipe: recipes, initializer: spec.initializers },
@@ -87,7 +87,7 @@ export function expandRuns(spec: ExperimentSpec, backend: string): RunConfig[] {
 }
 
 /** The result sets of a spec: data set × samples × epochs. */
-export function expandResultSets(spec: ExperimentSpec): ResultSet[] {
+export function expandResultSets(spec: AutoencoderSpec): ResultSet[] {
   const recipes = spec.grid.recipes?.map((r) => r.label) ?? [undefined];
   return spec.datasets.flatMap((d) =>
     spec.grid.samples.flatMap((s) =>
@@ -107,9 +107,9 @@ export function expandResultSets(spec: ExperimentSpec): ResultSet[] {
 }
 
 /** The grid flags applied to a raw spec: `--datasets`, `--initializers` pick entries by label or name. */
-export function overrideGrid(raw: ExperimentSpecInput, o: GridOverrides): ExperimentSpecInput {
+export function overrideGrid(raw: AutoencoderSpecInput, o: GridOverrides): AutoencoderSpecInput {
   const spec = structuredClone(raw);
-  const pick = (refs: ExperimentSpecInput['datasets'], names: string[]) =>
+  const pick = (refs: AutoencoderSpecInput['datasets'], names: string[]) =>
     names.map(
       (n) => refs.find((r) => (r.label ?? r.name) === n) ?? refs.find((r) => r.name === n) ?? { name: n },
     );
@@ -129,6 +129,6 @@ export function overrideGrid(raw: ExperimentSpecInput, o: GridOverrides): Experi
 }
 
 /** The quick version of a study: every data set and initializer, but 2,000 samples, 5 epochs, one seed. */
-export function quickSpec(raw: ExperimentSpecInput): ExperimentSpecInput {
+export function quickSpec(raw: AutoencoderSpecInput): AutoencoderSpecInput {
   return overrideGrid(raw, { samples: [2000], epochs: [5], seeds: 1 });
 }

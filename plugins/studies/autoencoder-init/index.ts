@@ -1,28 +1,28 @@
 import { defineStudyKind } from 'nmfinit';
-import { checkModelFits } from './check.ts';
+import { resolvePluginParamsAndCheckModel } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
-import { expandRuns, overrideGrid, quickSpec, type RunConfig } from './grid.ts';
+import { type AutoencoderRun, expandRuns, overrideGrid, quickSpec } from './grid.ts';
 import { autoencoderMetrics } from './metrics.ts';
 import { autoencoderDocument } from './report.ts';
 import { type AutoencoderResult, autoencoderResultSchema } from './result.ts';
 import { executeRun } from './run.ts';
-import { AUTOENCODER_KIND, type ExperimentSpec, experimentSpecSchema } from './spec.ts';
+import { AUTOENCODER_KIND, type AutoencoderSpec, autoencoderSpecSchema } from './spec.ts';
 
 /**
  * The seed study's kind: an autoencoder × initializer grid over data sets, training-set sizes and
  * seeds, read at several epoch counts. Specs that name no kind are of this one.
  */
 export const autoencoderInitStudy = defineStudyKind<
-  ExperimentSpec,
-  RunConfig,
+  AutoencoderSpec,
+  AutoencoderRun,
   AutoencoderResult,
   PrepareData
 >({
   name: AUTOENCODER_KIND,
   description:
     'autoencoder × initializer grid: loss curves, reconstructions and PCA reference per result set',
-  params: experimentSpecSchema,
-  check: checkModelFits,
+  params: autoencoderSpecSchema,
+  check: resolvePluginParamsAndCheckModel,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
   // Work in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one.

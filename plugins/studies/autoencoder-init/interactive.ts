@@ -11,12 +11,12 @@ import {
   type StudyReportInput,
   spansDecade,
 } from 'nmfinit';
-import type { ResultSet, RunConfig } from './grid.ts';
+import type { AutoencoderRun, ResultSet } from './grid.ts';
 import type { PcaReference } from './pca.ts';
 import type { AutoencoderResult } from './result.ts';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, labelOf } from './spec.ts';
 
-type Input = StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>;
+type Input = StudyReportInput<AutoencoderSpec, AutoencoderRun, AutoencoderResult>;
 type Run = Input['runs'][number];
 
 const SPLITS = ['validation', 'train'] as const;
@@ -51,7 +51,7 @@ function curvePoints(label: string, runs: readonly AutoencoderResult[], epochs: 
 }
 
 /** The spec's loss scale, 'auto' resolved by the values drawn: log where they span a decade. */
-const scaleOf = (spec: ExperimentSpec, points: readonly CurvePoint[]): 'log' | 'linear' =>
+const scaleOf = (spec: AutoencoderSpec, points: readonly CurvePoint[]): 'log' | 'linear' =>
   spec.outputs.lossScale === 'auto'
     ? spansDecade(points.map((p) => p.mean))
       ? 'log'
@@ -68,7 +68,7 @@ const testMseAt = (r: Run, epoch: number) => r.result.snapshots.find((s) => s.ep
  * split, and the PCA line.
  */
 export function interactiveCurves(
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
   set: ResultSet,
   byInit: readonly { label: string; runs: readonly AutoencoderResult[] }[],
   ref: PcaReference | undefined,
@@ -132,7 +132,7 @@ export function runIndex(input: Input): NonNullable<ReportDocument['runs']> {
   );
 }
 
-function runDetail(r: Run, spec: ExperimentSpec) {
+function runDetail(r: Run, spec: AutoencoderSpec) {
   const n = r.config.epochs;
   const train = curve(r.result, 'train', n);
   const val = curve(r.result, 'validation', n);

@@ -15,7 +15,7 @@ import {
 import type { DisplaySet } from './data.ts';
 import { NMF_FACTORS_FOLDER, type NmfFactorsArtifact, nmfFactorsSchema } from './nmf-factors.ts';
 import { PCA_COMPONENTS_FOLDER, type PcaComponents, pcaComponentsSchema } from './pca.ts';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, labelOf } from './spec.ts';
 
 /** A figure of the method: its file name (no extension), a caption, and how to draw it. */
 export interface MethodImage {
@@ -317,7 +317,7 @@ function pcaComponentsImage(c: PcaComponents, shape: [number, number], shownName
  * of images the PCA components of its largest fit. Data that are not images are left out.
  */
 export function methodImages(
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
   artifacts: StudyArtifacts,
   display: ReadonlyMap<string, DisplaySet>,
   names: ReadonlyMap<string, string>,

@@ -1,5 +1,5 @@
 import type { MetricRow, StoredRun } from 'nmfinit';
-import type { RunConfig } from './grid.ts';
+import type { AutoencoderRun } from './grid.ts';
 import type { AutoencoderResult } from './result.ts';
 
 /**
@@ -8,7 +8,7 @@ import type { AutoencoderResult } from './result.ts';
  * the last finite epoch; a NaN stored as null is written as NaN.
  */
 export function autoencoderMetrics(input: {
-  runs: readonly StoredRun<RunConfig, AutoencoderResult>[];
+  runs: readonly StoredRun<AutoencoderRun, AutoencoderResult>[];
 }): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const { id, config, result } of input.runs) {

@@ -6,7 +6,7 @@
 // 1.1 MB for the seed study's 784×128 pair (W and H, 100,352 values each), where JSON numbers
 // rounded to 4 significant digits would be as large and no longer exact.
 import { autoencoder, type Backend, encodeFloat32, initializers, Rng, type StudyContext, z } from 'nmfinit';
-import { type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, labelOf } from './spec.ts';
 
 export const NMF_FACTORS_FOLDER = 'nmf-factors';
 
@@ -44,7 +44,7 @@ export const nmfFactorsName = (label: string) => `${NMF_FACTORS_FOLDER}/${label}
  * start, so they load it rather than wait for one another.
  */
 export async function writeNmfFactors(
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
   ctx: StudyContext,
   backend: Backend,
 ): Promise<void> {

@@ -31,19 +31,19 @@ import {
 } from 'nmfinit';
 import { CLAIM_PLUGIN, SEED_CLAIM } from './claim.ts';
 import { readDisplaySets } from './data.ts';
-import { expandResultSets, type ResultSet, type RunConfig, samplesLabel } from './grid.ts';
+import { type AutoencoderRun, expandResultSets, type ResultSet, samplesLabel } from './grid.ts';
 import { interactiveCurves, runIndex } from './interactive.ts';
 import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
 import { reconstructionRows } from './recon-grid.ts';
 import type { AutoencoderResult } from './result.ts';
-import { displayNames, type ExperimentSpec, labelOf } from './spec.ts';
+import { type AutoencoderSpec, displayNames, labelOf } from './spec.ts';
 import { type Curves as TargetCurves, targetVerdict } from './target.ts';
 
-type Input = StudyReportInput<ExperimentSpec, RunConfig, AutoencoderResult>;
+type Input = StudyReportInput<AutoencoderSpec, AutoencoderRun, AutoencoderResult>;
 
 /** A stored run with its result's fields at the top, as the report reads it. */
-type RunResult = AutoencoderResult & { id: string; config: RunConfig };
+type RunResult = AutoencoderResult & { id: string; config: AutoencoderRun };
 
 // 2: verdicts per result set and the claim's summary.
 export const RESULTS_SCHEMA = 'nmfinit.results/2' as const;
@@ -207,7 +207,7 @@ const recipeText = (set: ResultSet) => (set.recipe ? `, recipe ${set.recipe}` : 
 const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
 
 /** Epochs of a result set's table: the spec's table epochs it reaches, and its last. */
-function tableEpochs(spec: ExperimentSpec, set: ResultSet): number[] {
+function tableEpochs(spec: AutoencoderSpec, set: ResultSet): number[] {
   const epochs = spec.outputs.tableEpochs.filter((e) => e <= set.epochs);
   if (!epochs.includes(set.epochs)) epochs.push(set.epochs);
   return epochs;
@@ -218,7 +218,7 @@ function tableEpochs(spec: ExperimentSpec, set: ResultSet): number[] {
  * of another plugin, so an ablation's NMF variants do not count for or against it.
  */
 function claimParties(
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
 ): { subject: string; rivals: string[]; variants: string[] } | null {
   const subject = spec.initializers.find((i) => i.name === CLAIM_PLUGIN);
   if (!subject) return null;
@@ -297,7 +297,7 @@ function verdictToJson(v: ResultSetVerdict): z.infer<typeof verdictJson> {
  */
 export async function autoencoderDocument(input: Input): Promise<ReportDocument> {
   const { spec, artifacts } = input;
-  const runs: RunResult[] = input.runs.map((r: StoredRun<RunConfig, AutoencoderResult>) => ({
+  const runs: RunResult[] = input.runs.map((r: StoredRun<AutoencoderRun, AutoencoderResult>) => ({
     ...r.result,
     id: r.id,
     config: r.config,
@@ -553,7 +553,7 @@ function resultSetSection(
   ref: PcaReference | undefined,
   seedsText: string | null,
   verdict: ResultSetVerdict | null,
-  spec: ExperimentSpec,
+  spec: AutoencoderSpec,
   figures: readonly DocImage[],
 ): DocSection {
   const threshold = spec.outputs.lossThreshold ?? ref?.valMse;
@@ -639,7 +639,7 @@ function epochsToReach(runs: RunResult[], epochs: number, threshold: number): st
 }
 
 /** The model, the training and the runs, under the title. */
-function introBlocks(spec: ExperimentSpec, runs: readonly RunResult[]): DocBlock[] {
+function introBlocks(spec: AutoencoderSpec, runs: readonly RunResult[]): DocBlock[] {
   const maxEpochs = Math.max(...spec.grid.epochs);
   const shorter = spec.grid.epochs.filter((e) => e < maxEpochs);
   const totalTrain = runs.reduce((s, r) => s + r.timing.trainingSeconds, 0);
@@ -668,7 +668,7 @@ function introBlocks(spec: ExperimentSpec, runs: readonly RunResult[]): DocBlock
 }
 
 /** What each initializer costs: its own time, an epoch's, the whole training's. */
-function initializersSection(spec: ExperimentSpec, runs: readonly RunResult[]): DocSection {
+function initializersSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSection {
   const cell = (values: number[], digits: number): DocCell => ({
     value: meanSd(values).mean,
     text: formatMeanSd(values, digits),
@@ -711,7 +711,7 @@ function initializersSection(spec: ExperimentSpec, runs: readonly RunResult[]): 
   };
 }
 
-function recipesSection(spec: ExperimentSpec): DocSection[] {
+function recipesSection(spec: AutoencoderSpec): DocSection[] {
   if (!spec.grid.recipes) return [];
   return [
     {
@@ -731,7 +731,7 @@ function recipesSection(spec: ExperimentSpec): DocSection[] {
 }
 
 /** The target's verdict per sample count and recipe, over the data sets of the spec. */
-function targetSection(spec: ExperimentSpec, runs: readonly RunResult[]): DocSection[] {
+function targetSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSection[] {
   const target = spec.outputs.target;
   if (!target) return [];
   const maxEpochs = Math.max(...spec.grid.epochs);

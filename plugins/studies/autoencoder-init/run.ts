@@ -25,9 +25,9 @@ import {
   validationSplitIndex,
 } from 'nmfinit';
 import { restoreCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import type { RunConfig } from './grid.ts';
+import type { AutoencoderRun } from './grid.ts';
 import type { AutoencoderResult, RunSnapshot } from './result.ts';
-import type { ExperimentSpec } from './spec.ts';
+import type { AutoencoderSpec } from './spec.ts';
 
 /** The arrays a run reads: shared between runs (and threads), never written. */
 export interface RunData {
@@ -44,7 +44,7 @@ export interface RunData {
  * ends with the numbers of an uninterrupted one.
  */
 export async function executeRun(
-  config: RunConfig,
+  config: AutoencoderRun,
   data: RunData,
   ctx: RunContext,
 ): Promise<AutoencoderResult> {
@@ -229,7 +229,7 @@ export async function executeRun(
  */
 function exportWeights(
   model: Sequential,
-  config: RunConfig,
+  config: AutoencoderRun,
   dir: string,
   history: History,
   diverged: AutoencoderResult['diverged'],
@@ -273,7 +273,7 @@ function takeSnapshot(
 const DEFAULT_INIT_SAMPLES = 1000;
 
 export function makeOptimizer(
-  spec: ExperimentSpec['training']['optimizer'],
+  spec: AutoencoderSpec['training']['optimizer'],
   model: Sequential,
   control: RateControl = {},
 ): Optimizer {
@@ -288,10 +288,10 @@ export function makeOptimizer(
 
 /**
  * The spec's schedule in updates (epochs × batches per epoch) and its layer groups as
- * per-parameter multipliers. Layer −1 is the output layer; checkModelFits has checked the indices.
+ * per-parameter multipliers. Layer −1 is the output layer; resolvePluginParamsAndCheckModel has checked the indices.
  */
 export function rateControl(
-  training: ExperimentSpec['training'],
+  training: AutoencoderSpec['training'],
   model: Sequential,
   run: { batchesPerEpoch: number; epochs: number },
 ): RateControl {

@@ -128,7 +128,7 @@ const samplesEntry = z
   })
   .strict();
 
-export const experimentSpecSchema = z
+export const autoencoderSpecSchema = z
   .object({
     ...studySpecFields(AUTOENCODER_KIND),
     datasets: z.array(pluginRef).min(1),
@@ -251,15 +251,10 @@ export const experimentSpecSchema = z
   });
 
 /** A spec as written (defaults optional). */
-export type ExperimentSpecInput = z.input<typeof experimentSpecSchema>;
+export type AutoencoderSpecInput = z.input<typeof autoencoderSpecSchema>;
 /** A validated spec with every default filled in. */
-export type ExperimentSpec = z.output<typeof experimentSpecSchema>;
+export type AutoencoderSpec = z.output<typeof autoencoderSpecSchema>;
 export type PluginRef = z.output<typeof pluginRef>;
-
-/** Declares an autoencoder-initialization study with full typing; validation happens when it runs. */
-export function defineAutoencoderStudy(spec: ExperimentSpecInput): ExperimentSpecInput {
-  return spec;
-}
 
 export const labelOf = (ref: { name: string; label?: string }): string => ref.label ?? ref.name;
 

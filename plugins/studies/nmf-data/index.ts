@@ -97,5 +97,3 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
   quick: quick,
   document: nmfDataDocument,
 });
-
-export { defineNmfDataStudy } from './spec.ts';

@@ -12,7 +12,7 @@ import {
   type StoredRun,
   type StudyReportInput,
 } from 'nmfinit';
-import { componentGridPng } from './grid.ts';
+import { componentGridPng } from './component-grid.ts';
 import type { NmfDataResult, NmfDataRun } from './run.ts';
 import { labelOf, type NmfDataSpec } from './spec.ts';
 

@@ -55,8 +55,3 @@ export type NmfDataDatasetEntry = NmfDataSpec['datasets'][number];
 
 /** The label a data set goes by. */
 export const labelOf = (d: Pick<NmfDataDatasetEntry, 'name' | 'label'>) => d.label ?? d.name;
-
-/** Types `experiments/*.ts` specs of this kind. */
-export function defineNmfDataStudy<const T extends NmfDataSpecInput>(spec: T): T {
-  return spec;
-}

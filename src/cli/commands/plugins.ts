@@ -1,41 +1,12 @@
+// `nmfinit plugins` and `nmfinit backends`: what is registered, with each plugin's parameters.
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
-import { backends } from '../backend/registry.ts';
-import { datasets } from '../data/registry.ts';
-import { studies } from '../experiment/kinds.ts';
-import { loadPluginModules } from '../experiment/plugins.ts';
-import { initializers } from '../initializers/registry.ts';
-import type { PluginBase, Registry } from '../registry/registry.ts';
-
-/** `nmfinit report DIR…`: (re)writes the report from stored runs, merging the directories of shards. */
-export const reportCommand: CommandModule<object, { dirs: string[]; partial: boolean; plugin?: string[] }> = {
-  command: 'report <dirs..>',
-  describe:
-    'write plots, grids, report.md and results.json from stored runs (merges shard directories; written to the first)',
-  builder: (y) =>
-    y
-      .positional('dirs', { type: 'string', array: true, demandOption: true })
-      .option('partial', {
-        type: 'boolean',
-        default: false,
-        describe: 'write the report even when runs of the grid are missing (it names them)',
-      })
-      .option('plugin', {
-        type: 'string',
-        array: true,
-        describe: 'module(s) that register extra plugins',
-      }),
-  handler: async (args) => {
-    await loadPluginModules(args.plugin ?? []);
-    // The runner and the backends load on use, so `nmfinit --help` starts fast.
-    const { loadStudy, writeReport } = await import('../experiment/study.ts');
-    const study = loadStudy(args.dirs);
-    const files = await writeReport(study, { allowPartial: args.partial });
-    console.log(
-      `${study.input.runs.length} runs → ${files.reportMd} (${files.figures.length} figures, ${files.resultsJson})`,
-    );
-  },
-};
+import { backends } from '../../backend/registry.ts';
+import { datasets } from '../../data/registry.ts';
+import { studies } from '../../experiment/kinds.ts';
+import { loadPluginModules } from '../../experiment/plugins.ts';
+import { initializers } from '../../initializers/registry.ts';
+import type { PluginBase, Registry } from '../../registry/registry.ts';
 
 /** Describes a plugin's parameters from its zod schema: name, type and default. */
 export function describeParams(schema: z.ZodType): string {
@@ -101,7 +72,7 @@ export const backendsCommand: CommandModule = {
   command: 'backends',
   describe: 'list the matmul backends and which are available here',
   handler: async () => {
-    const { autoChoice, listBackends } = await import('../backend/index.ts');
+    const { autoChoice, listBackends } = await import('../../backend/index.ts');
     const choice = autoChoice();
     for (const b of listBackends()) {
       const rate = choice.gflops[b.name];
