@@ -5,7 +5,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CLAIM } from '../plugins/studies/autoencoder-init/claim.ts';
 import { expandResultSets } from '../plugins/studies/autoencoder-init/grid.ts';
-import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
+import { resultsFileSchema } from '../plugins/studies/autoencoder-init/results-schema.ts';
 import {
   type AutoencoderSpecInput,
   autoencoderSpecSchema,

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultsFileSchema } from '../plugins/studies/autoencoder-init/report.ts';
+import { resultsFileSchema } from '../plugins/studies/autoencoder-init/results-schema.ts';
 import type { AutoencoderSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';

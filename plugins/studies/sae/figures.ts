@@ -1,0 +1,126 @@
+// The sae study's figures as Vega-Lite specs and image tiles, drawn from stored runs: normalised
+// MSE and dead fraction over training, latent density, decoder atoms; one panel per n × k.
+import type { SaeResult } from './run.ts';
+import type { SaeRun } from './spec.ts';
+import type { StoredSae } from './verdicts.ts';
+
+const auxName = (aux: boolean) => (aux ? 'with AuxK' : 'without AuxK');
+export const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
+
+/** Runs grouped by configuration (everything but the seed), in the grid's order. */
+export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
+  const groups = new Map<string, StoredSae[]>();
+  for (const r of runs) {
+    const key = `${r.config.label}|${configName(r.config)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+/** Mean over seeds of a record field at each recorded step, one row per configuration and step. */
+function curveRows(runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFraction') {
+  const rows: object[] = [];
+  for (const group of byConfig(runs)) {
+    const c = group[0].config;
+    group[0].result.records.forEach((rec, i) => {
+      const values = group.map((r) => r.result.records[i]?.[field]).filter(Number.isFinite);
+      if (values.length === 0) return;
+      rows.push({
+        n: `n = ${c.latents}`,
+        k: `k = ${c.k}`,
+        aux: auxName(c.aux),
+        dictionary: c.dictionary,
+        config: configName(c),
+        samples: rec.samples,
+        value: values.reduce((a, b) => a + b, 0) / values.length,
+      });
+    });
+  }
+  return rows;
+}
+
+function facetted(title: string, rows: object[], layer: object): object {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    data: { values: rows },
+    facet: {
+      row: { field: 'n', type: 'nominal', title: null, sort: null },
+      column: { field: 'k', type: 'nominal', title: null, sort: null },
+    },
+    spec: { width: 220, height: 160, ...layer },
+    resolve: { scale: { y: 'shared' } },
+  };
+}
+
+export function curveSpec(
+  label: string,
+  runs: readonly StoredSae[],
+  field: 'normalizedMse' | 'deadFraction',
+) {
+  const mse = field === 'normalizedMse';
+  return facetted(
+    `${label}: ${mse ? 'normalised MSE on the evaluation set' : 'fraction of dead latents'} over training (mean of seeds)`,
+    curveRows(runs, field),
+    {
+      mark: { type: 'line', point: { size: 12 } },
+      encoding: {
+        x: { field: 'samples', type: 'quantitative', title: 'training samples' },
+        y: {
+          field: 'value',
+          type: 'quantitative',
+          title: mse ? '‖x − x̂‖² / ‖x − mean‖²' : 'dead fraction',
+          ...(mse ? { scale: { type: 'log' } } : { scale: { domain: [0, 1] } }),
+        },
+        color: { field: 'aux', type: 'nominal', title: null },
+        strokeDash: { field: 'dictionary', type: 'nominal', title: null },
+        detail: { field: 'config' },
+      },
+    },
+  );
+}
+
+/** Latent density: the count of latents per log10-frequency bin (mean of seeds); never-fired latents at the far left. */
+export function densitySpec(label: string, runs: readonly StoredSae[]) {
+  const rows: object[] = [];
+  let neverX = 0;
+  for (const group of byConfig(runs)) {
+    const c = group[0].config;
+    const h = group[0].result.histogram;
+    const width = h.edges.length > 1 ? h.edges[1] - h.edges[0] : 1;
+    neverX = h.edges[0] - width;
+    const meanOf = (f: (r: SaeResult) => number) => group.reduce((s, r) => s + f(r.result), 0) / group.length;
+    const base = {
+      n: `n = ${c.latents}`,
+      k: `k = ${c.k}`,
+      aux: auxName(c.aux),
+      dictionary: c.dictionary,
+      config: configName(c),
+    };
+    rows.push({ ...base, x: neverX, count: meanOf((r) => r.histogram.neverFired) });
+    h.edges.forEach((e, b) => {
+      rows.push({ ...base, x: e + width / 2, count: meanOf((r) => r.histogram.counts[b] ?? 0) });
+    });
+  }
+  return facetted(
+    `${label}: latent density on the evaluation set (leftmost point, x = ${neverX.toFixed(2)}: never fired)`,
+    rows,
+    {
+      mark: { type: 'line', point: { size: 12 }, interpolate: 'step' },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'log10 firing frequency' },
+        y: { field: 'count', type: 'quantitative', title: 'latents (mean of seeds)' },
+        color: { field: 'aux', type: 'nominal', title: null },
+        strokeDash: { field: 'dictionary', type: 'nominal', title: null },
+        detail: { field: 'config' },
+      },
+    },
+  );
+}
+
+/** Each atom scaled to [0, 1] by its own extreme |value| (grey 0.5 = 0). */
+export function atomImage(w: readonly number[]): Float32Array {
+  let peak = 0;
+  for (const v of w) peak = Math.max(peak, Math.abs(v));
+  return Float32Array.from(w, (v) => 0.5 + (peak > 0 ? v / (2 * peak) : 0));
+}
