@@ -101,6 +101,22 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('leaves a column only report.html shows out of report.md', () => {
+    const t: DocTable = {
+      type: 'table',
+      id: 't',
+      columns: [
+        { key: 'a', label: 'a' },
+        { key: 'n', label: 'seeds', only: 'html' },
+      ],
+      rows: [{ a: 'x', n: 3 }],
+    };
+    const d: ReportDocument = { ...doc, intro: [], sections: [{ title: 'T', blocks: [t] }] };
+    expect(renderMarkdown(d, shared)).toContain('## T\n\n| a |\n| --- |\n| x |\n');
+    const html = documentToHtml(d, shared, { label: 'runs', value: '0' }).sections[0].blocks[0];
+    expect(html.type === 'table' && html.columns.map((c) => c.label)).toEqual(['a', 'seeds']);
+  });
+
   it('leaves out an empty description and, with nothing missing, the missing runs', () => {
     const md = renderMarkdown({ ...doc, description: '' }, { ...shared, missing: [] });
     expect(md.startsWith('# tiny\n\nIntro **bold**.\n')).toBe(true);

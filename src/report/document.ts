@@ -34,6 +34,8 @@ export interface DocColumn {
   readonly label: string;
   /** Markdown alignment; numbers are right-aligned. Default 'left'. */
   readonly align?: 'left' | 'right';
+  /** 'html': a column only report.html shows (sortable detail report.md leaves to results.json). */
+  readonly only?: 'html';
 }
 
 export interface DocTable {

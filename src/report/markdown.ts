@@ -21,10 +21,11 @@ function cellText(c: DocCell | undefined): string {
 }
 
 function tableLines(t: DocTable): string[] {
+  const columns = t.columns.filter((c) => c.only !== 'html');
   return [
-    `| ${t.columns.map((c) => c.label).join(' | ')} |`,
-    `| ${t.columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
-    ...t.rows.map((r) => `| ${t.columns.map((c) => cellText(r[c.key])).join(' | ')} |`),
+    `| ${columns.map((c) => c.label).join(' | ')} |`,
+    `| ${columns.map((c) => (c.align === 'right' ? '---:' : '---')).join(' | ')} |`,
+    ...t.rows.map((r) => `| ${columns.map((c) => cellText(r[c.key])).join(' | ')} |`),
   ];
 }
 

@@ -433,13 +433,24 @@ function resultSetSection(
     id: `table-${htmlId(fileBase(set, 'loss'))}`,
     columns: [
       { key: 'initializer', label: 'initializer' },
+      { key: 'seeds', label: 'seeds', only: 'html' },
       ...epochs.map((e) => ({ key: `e${e}`, label: `epoch ${e}`, align: 'right' as const })),
+      { key: 'train', label: `train @ ${set.epochs}`, only: 'html' },
       { key: 'test', label: `test MSE @ ${set.epochs}`, align: 'right' },
       ...(thresholdLabel ? [{ key: 'reach', label: thresholdLabel, align: 'right' as const }] : []),
+      { key: 'diverged', label: 'diverged', only: 'html' },
     ],
     rows: rows.map((g, i) => ({
       initializer: g.label,
+      seeds: g.runs.length,
       ...Object.fromEntries(epochs.map((e, j) => [`e${e}`, meanCell(cells[i][j], best[j] === i)])),
+      train: meanCell(
+        g.runs.map((r) => {
+          const loss = set.epochs >= 1 ? r.history.loss[set.epochs - 1] : r.history.initialLoss;
+          return loss ?? Number.NaN;
+        }),
+      ),
+      diverged: g.runs.filter((r) => r.diverged && r.diverged.epoch <= set.epochs).length,
       test: meanCell(
         g.runs.map((r) => r.snapshots.find((s) => s.epoch === set.epochs)?.testMse ?? Number.NaN),
       ),

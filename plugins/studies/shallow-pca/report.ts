@@ -150,6 +150,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
           columns: [
             { key: 'dataset', label: 'data' },
             { key: 'config', label: 'configuration' },
+            { key: 'seeds', label: 'seeds', only: 'html' },
             { key: 'reached', label: 'reached' },
             { key: 'ratio', label: 'MSE / PCA-K per seed' },
             { key: 'ordered', label: 'components in order' },
@@ -160,6 +161,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
             return {
               dataset: s.dataset,
               config: s.config,
+              seeds: s.seeds,
               reached: { value: s.reached / s.seeds, text: `${s.reached}/${s.seeds}` },
               ratio: {
                 value: mean,
