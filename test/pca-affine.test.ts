@@ -12,8 +12,8 @@ import {
   validationSplitIndex,
 } from 'nmfinit';
 import { checkInitializer, layerSpecs } from 'nmfinit/testing';
-import { parts } from '../experiments/pca-start.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parts } from '../experiments/pca-start.ts';
 import { RunCheckpoints } from '../src/experiment/checkpoints.ts';
 import '../plugins/index.ts';
 import { mnist } from '../plugins/datasets/mnist.ts';
