@@ -317,11 +317,14 @@ describe('experiments/pca-start.ts', () => {
   );
   it('declares the issue’s parts: each spec passes the kind’s checks (plugins exist, every initializer takes its network)', () => {
     for (const spec of Object.values(specs)) expect(checkModelFits(spec)).toBe(spec);
-    expect(specs.seed.grid.samples).toEqual([
-      { count: 3000, seeds: 10 },
-      { count: 'all', seeds: 3 },
-    ]);
-    expect(specs.seed.grid.epochs).toEqual([10, 50]);
+    expect(specs.seed.grid.samples).toEqual([{ count: 3000, seeds: 10 }]);
+    expect(specs.seed.grid.recipes?.map((r) => r.label)).toEqual(['seed', 'warmup']);
+    expect(specs.full.grid.samples).toEqual([{ count: 'all', seeds: 3 }]);
+    for (const part of ['seed', 'full']) {
+      expect(specs[part].grid.epochs).toEqual([10, 50]);
+      expect(specs[part].datasets.map((d) => d.name)).toEqual(['mnist', 'fashion-mnist']);
+      expect(specs[part].model.sizes).toEqual(SEED_SIZES);
+    }
     for (const part of ['deep', 'shallow', 'asymmetric']) {
       expect(specs[part].grid).toEqual({ samples: [{ count: 3000, seeds: 10 }], epochs: [10] });
     }
