@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import {
   defineStudyKind,
+  escapeMarkdownText,
   type GridAxis,
   type HtmlReport,
   identityMatrix,
@@ -180,7 +181,7 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
       [
         `# ${input.spec.name}`,
         '',
-        input.spec.description,
+        escapeMarkdownText(input.spec.description),
         '',
         'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young), so the ratio is 1 at the optimum and above it elsewhere.',
         '',
