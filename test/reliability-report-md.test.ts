@@ -23,7 +23,8 @@ const HOSTILE = 'Before <script>alert(1)</script> <img src=x onerror="alert(2)">
 const ESCAPED =
   'Before &lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror="alert(2)"&gt; &amp; after';
 
-const readEntities = (s: string) => s.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+const readEntities = (s: string) =>
+  s.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
 
 describe('escapeMarkdownText', () => {
   it('leaves no < or >, and reading the entities back gives the text', () => {
@@ -59,7 +60,7 @@ describe('report.md of every kind writes a hostile description as text', () => {
   for (const [kind, make] of kinds)
     it(kind, async () => {
       const dir = join(root, kind);
-      await runTiny({ ...make(dir), description: HOSTILE } as { outputs: { dir: string } }, root);
+      await runTiny({ ...make(dir), description: HOSTILE } as unknown as { outputs: { dir: string } }, root);
       const md = readFileSync(join(dir, 'report.md'), 'utf8');
       expect(md).toContain(ESCAPED);
       expect(md).not.toMatch(/<script|<img|<b /);
