@@ -191,6 +191,14 @@ describe('sizes whose buffers cannot be allocated are refused at validation, nam
     expect(refusal(spec).message).toContain("model.sizes[1]: layer 0's kernel (64 × 100000000)");
   });
 
+  it('shallow-pca: 2e9 training samples, K = 2e9 hidden units', () => {
+    const spec = bases['shallow-pca']();
+    Object.assign((spec.datasets as Record<string, unknown>[])[0], { trainCount: 2e9, k: 2e9 });
+    const { message } = refusal(spec);
+    expect(message).toContain('datasets[0].trainCount: 2000000000 training samples would hold');
+    expect(message).toContain('datasets[0].k: the weights of 2000000000 hidden units');
+  });
+
   it('nmf-data: W of 1e9 samples × k', () => {
     const spec = bases['nmf-data']();
     spec.grids = [{ samples: [1e9], ranks: [4] }];

@@ -16,6 +16,7 @@ import {
   checkShallowPca,
   type ShallowPcaSpec,
   type ShallowPcaSpecInput,
+  shallowPcaBuffers,
   shallowPcaGridAxes,
   shallowPcaSpecSchema,
 } from './spec.ts';
@@ -32,6 +33,7 @@ export const shallowPcaStudy = defineStudyKind<
   params: shallowPcaSpecSchema,
   check: checkShallowPca,
   gridAxes: shallowPcaGridAxes,
+  buffers: shallowPcaBuffers,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareAll(spec, ctx),
   // Measured at D = 784, K = 4: a step streams the K·D weights and a few D-long vectors (hence

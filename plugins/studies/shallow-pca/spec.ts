@@ -1,6 +1,7 @@
 import {
   duplicateLabels,
   type GridAxis,
+  type PlannedBuffer,
   SHALLOW_ACTIVATIONS,
   SHALLOW_BIASES,
   studyOutputsFields,
@@ -100,6 +101,18 @@ export function shallowPcaGridAxes(spec: ShallowPcaSpec): GridAxis[] {
     { field: 'model.biases', size: spec.model.biases.length },
     { field: 'seeds', size: spec.seeds },
   ];
+}
+
+/**
+ * The samples and the K hidden units, each at least one float per pixel (the pixel count is the
+ * data's, known in prepare, which also refuses K above it).
+ */
+export function shallowPcaBuffers(spec: ShallowPcaSpec): PlannedBuffer[] {
+  return spec.datasets.flatMap((d, i) => [
+    { field: `datasets[${i}].trainCount`, what: `${d.trainCount} training samples`, floats: d.trainCount },
+    { field: `datasets[${i}].testCount`, what: `${d.testCount} test samples`, floats: d.testCount },
+    { field: `datasets[${i}].k`, what: `the weights of ${d.k} hidden units`, floats: d.k },
+  ]);
 }
 
 /** Labels and grid values become run ids: each must be given once. */
