@@ -182,15 +182,26 @@ export function saeGridAxes(spec: SaeSpec): GridAxis[] {
   ];
 }
 
-/** A batch of latent activations and the evaluation's latents, sized by each entry's latents. */
+/** The samples, and a batch of latent activations (training or evaluation) for each entry's latents. */
 export function saeBuffers(spec: SaeSpec): PlannedBuffer[] {
-  return spec.datasets.flatMap((entry, i) =>
-    entryGrid(spec, entry).latents.map((n, j) => ({
+  return spec.datasets.flatMap((entry, i) => [
+    // The samples, at least one float each (times the pixel count, known in prepare).
+    {
+      field: `datasets[${i}].trainSamples`,
+      what: `${entry.trainSamples} training samples`,
+      floats: entry.trainSamples,
+    },
+    {
+      field: `datasets[${i}].evalSamples`,
+      what: `${entry.evalSamples} evaluation samples`,
+      floats: entry.evalSamples,
+    },
+    ...entryGrid(spec, entry).latents.map((n, j) => ({
       field: `${gridField(entry, i, 'latents')}[${j}]`,
       what: `a batch of ${Math.max(spec.batchSize, Math.min(entry.evalSamples, 512))} × ${n} latent activations`,
       floats: Math.max(spec.batchSize, Math.min(entry.evalSamples, 512)) * n,
     })),
-  );
+  ]);
 }
 
 /**
