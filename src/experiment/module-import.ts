@@ -1,7 +1,7 @@
 // Importing the user's modules (experiment files, plugin modules given by path): TypeScript files
 // load as ES modules wherever they are (ts-esm-hooks.mjs), and a file whose top-level await never
 // settles is named when Node gives up on it (exit code 13), instead of the process ending silently.
-import { register } from 'node:module';
+import * as nodeModule from 'node:module';
 
 let hooksRegistered = false;
 const loading = new Set<string>();
@@ -11,8 +11,10 @@ let exitHook = false;
 function registerHooks(): void {
   if (hooksRegistered) return;
   hooksRegistered = true;
+  // module.register exists from Node 20.6; an older runtime imports as before.
+  const register = (nodeModule as { register?: (url: URL) => void }).register;
   try {
-    register(new URL('./ts-esm-hooks.mjs', import.meta.url));
+    register?.(new URL('./ts-esm-hooks.mjs', import.meta.url));
   } catch {
     // a runtime without module hooks imports as before
   }
