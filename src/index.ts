@@ -41,6 +41,15 @@ export {
 } from './experiment/checkpoints.ts';
 export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
 export { canonicalJson, runConfigHash } from './experiment/hash.ts';
+export {
+  duplicateLabels,
+  type GridAxis,
+  MAX_BUFFER_FLOATS,
+  MAX_SPEC_DEPTH,
+  MAX_STUDY_RUNS,
+  oversizedBuffers,
+  type PlannedBuffer,
+} from './experiment/limits.ts';
 export { loadPluginModules } from './experiment/plugins.ts';
 export {
   applyOverrides,

@@ -1,6 +1,6 @@
 // Figures and table formatting for reports.
 export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
-export { formatMeanSd, meanSd } from './format.ts';
+export { escapeMarkdownText, formatMeanSd, meanSd } from './format.ts';
 export * from './html/index.ts';
 export {
   ERROR_COLOR,

@@ -1,5 +1,5 @@
 import { defineStudyKind } from 'nmfinit';
-import { checkModelFits } from './check.ts';
+import { autoencoderBuffers, autoencoderGridAxes, checkModelFits } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { expandRuns, overrideGrid, quickSpec, type RunConfig } from './grid.ts';
 import { writeAutoencoderHtml } from './html.ts';
@@ -24,6 +24,8 @@ export const autoencoderInitStudy = defineStudyKind<
     'autoencoder × initializer grid: loss curves, reconstructions and PCA reference per result set',
   params: experimentSpecSchema as never,
   check: checkModelFits,
+  gridAxes: autoencoderGridAxes,
+  buffers: autoencoderBuffers,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
   // Work in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one.

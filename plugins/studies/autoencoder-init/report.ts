@@ -4,6 +4,7 @@ import {
   CLAIM_EARLY_MAX_EPOCH,
   claimSummaryMarkdown,
   datasets,
+  escapeMarkdownText,
   formatMeanSd,
   imageGrid,
   type LossSeries,
@@ -628,7 +629,7 @@ function markdownReport(
   return [
     `# ${spec.name}`,
     '',
-    spec.description,
+    escapeMarkdownText(spec.description),
     '',
     `Autoencoder ${spec.model.sizes.join('-')} (${spec.model.hidden} hidden, ${spec.model.output} output), ` +
       `${spec.training.optimizer.name} ${JSON.stringify(spec.training.optimizer)}, ${spec.training.loss} loss, batch ${spec.training.batchSize}, ` +

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import {
   decodeFloat32,
+  escapeMarkdownText,
   type StoredRun,
   type StudyReportFiles,
   type StudyReportInput,
@@ -154,7 +155,7 @@ export async function writeReport(input: Input): Promise<StudyReportFiles> {
   const figures: string[] = [];
   const points = curvePoints(input.runs);
   const md: string[] = [`# ${spec.name}`, ''];
-  if (spec.description) md.push(spec.description, '');
+  if (spec.description) md.push(escapeMarkdownText(spec.description), '');
   md.push(
     `NMF of data X ≈ W·H (${spec.solver}, at most ${spec.maxIter} iterations, tol ${spec.tol}${spec.alphaW > 0 ? `, alpha_W ${spec.alphaW}, alpha_H ${spec.alphaH}, l1_ratio ${spec.l1Ratio}` : ''}) on the first n training images; the test images are encoded with H fixed (scikit-learn's transform). Test MSE = ‖T − W_T·H‖²/(m·d); reconstruction_err_ = ‖X − WH‖_F on the n training images (it grows with n); Hoyer = mean Hoyer sparsity of the k basis images (0 flat, 1 a single pixel); near-zero = mean fraction of pixels ≤ 1% of their basis image's maximum.`,
     '',

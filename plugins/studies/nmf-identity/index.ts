@@ -4,6 +4,8 @@
 import { join } from 'node:path';
 import {
   defineStudyKind,
+  escapeMarkdownText,
+  type GridAxis,
   type HtmlReport,
   identityMatrix,
   NMF_INIT_METHODS,
@@ -77,6 +79,17 @@ function expand(spec: NmfIdentitySpec, backend: string): NmfIdentityRun[] {
   return runs;
 }
 
+/** Sizes × ranks (those below a size) × solvers × inits × seeds: at most their product. */
+function gridAxes(spec: NmfIdentitySpec): GridAxis[] {
+  return [
+    { field: 'sizes', size: spec.sizes.length },
+    { field: 'ranks', size: spec.ranks.length },
+    { field: 'solvers', size: spec.solvers.length },
+    { field: 'inits', size: spec.inits.length },
+    { field: 'seeds', size: spec.seeds },
+  ];
+}
+
 function check(spec: NmfIdentitySpec): NmfIdentitySpec {
   if (expand(spec, '').length === 0)
     throw new Error(
@@ -117,6 +130,7 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
     'NMF of the identity I_n ≈ W·H: factor time and error against the Eckart–Young bound over n and k',
   params: specSchema as never,
   check,
+  gridAxes,
   expand,
   prepare: async () => null,
   cost: (run) => run.n * run.n * run.k,
@@ -167,7 +181,7 @@ export const nmfIdentityStudy = defineStudyKind<NmfIdentitySpec, NmfIdentityRun,
       [
         `# ${input.spec.name}`,
         '',
-        input.spec.description,
+        escapeMarkdownText(input.spec.description),
         '',
         'NMF of I_n at rank k; the best rank-k approximation of I_n has error √(n − k) (Eckart–Young), so the ratio is 1 at the optimum and above it elsewhere.',
         '',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  escapeMarkdownText,
   formatMeanSd,
   imageGridPng,
   type StudyReportFiles,
@@ -149,7 +150,12 @@ export async function writeSaeReport(
   const { spec, dir, artifacts } = input;
   const runs: StoredSae[] = input.runs.map((r) => ({ config: r.config, result: r.result }));
   const figures: string[] = [];
-  const lines: string[] = [`# ${spec.name}: top-k sparse autoencoders`, '', spec.description, ''];
+  const lines: string[] = [
+    `# ${spec.name}: top-k sparse autoencoders`,
+    '',
+    escapeMarkdownText(spec.description),
+    '',
+  ];
   const tables: object[] = [];
 
   for (const entry of spec.datasets) {

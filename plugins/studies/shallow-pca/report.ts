@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  escapeMarkdownText,
   imageGridPng,
   type ShallowBias,
   type StudyReportFiles,
@@ -177,7 +178,7 @@ export async function writeReport(
   const lines: string[] = [
     `# ${spec.name}: shallow autoencoders against the PCA error`,
     '',
-    spec.description,
+    escapeMarkdownText(spec.description),
     '',
   ];
   for (const ds of spec.datasets) {
@@ -203,7 +204,7 @@ export async function writeReport(
       )),
     );
     lines.push(
-      `## ${title}`,
+      `## ${escapeMarkdownText(title)}`,
       '',
       `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
         .slice(0, pca.k + 1)
