@@ -23,6 +23,8 @@ export interface WebGpuBackendOptions {
    * readback per call), 'host' keeps them in the TypeScript reference kernels.
    */
   readonly kernels: 'gpu' | 'host';
+  /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
+  readonly maxBindingBytes?: number;
 }
 
 const zeroCounts = (): TransferCounts => ({
@@ -51,7 +53,7 @@ export class WebGpuBackend implements Backend {
     options: WebGpuBackendOptions,
   ) {
     this.description = `WebGPU compute shaders through Dawn on ${channel.info.adapter}`;
-    this.maxBindingFloats = Math.floor(channel.info.maxBindingBytes / 4);
+    this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
     this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
   }
 
