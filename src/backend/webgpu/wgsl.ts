@@ -53,21 +53,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 /**
  * C ← op(A)·op(B) (+ C when flags bit 2): row-major, flags bit 0 transA, bit 1 transB.
- * Operands are staged in workgroup memory a K tile at a time (zero-padded at the edges); each
- * thread keeps its TM×TN outputs in registers.
+ * Operands are staged in workgroup memory a K tile at a time (zero-padded at the edges), as
+ * vec4s; each thread keeps its TM×TN outputs in TM vec4 registers, the inner loop written out so
+ * no register array is indexed at run time. Every output sums its k products in order.
  */
 export function gemmShader(): string {
   const { bm, bn, bk, tx, ty, tm, tn } = GEMM_TILE;
+  if (tn !== 4 || tm % 4 !== 0)
+    throw new Error('gemmShader: the vec4 layout needs tn = 4 and tm a multiple of 4');
   const threads = tx * ty;
   const loads = (bm * bk) / threads;
+  const aVecs = tm / 4;
+  const inner: string[] = [];
+  for (let v = 0; v < aVecs; v++)
+    inner.push(`      let a${v} = As[kk * ${bm / 4}u + lid.y * ${aVecs}u + ${v}u];`);
+  for (let i = 0; i < tm; i++) inner.push(`      acc${i} += a${Math.floor(i / 4)}.${'xyzw'[i % 4]} * b;`);
+  const accs = Array.from({ length: tm }, (_, i) => `  var acc${i} = vec4<f32>();`).join('\n');
+  const store = Array.from(
+    { length: tm },
+    (_, i) => `  store_row(row0 + lid.y * ${tm}u + ${i}u, col, acc${i});`,
+  ).join('\n');
   return /* wgsl */ `
 struct Params { m: u32, n: u32, k: u32, flags: u32 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read_write> C: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
-var<workgroup> As: array<f32, ${bm * bk}>;
-var<workgroup> Bs: array<f32, ${bk * bn}>;
+// As[kk][row] and Bs[kk][col], four rows or columns a vec4.
+var<workgroup> As: array<vec4<f32>, ${(bm * bk) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(bk * bn) / 4}>;
 
 fn load_a(i: u32, q: u32) -> f32 {
   if (i >= p.m || q >= p.k) { return 0.0; }
@@ -79,47 +93,44 @@ fn load_b(q: u32, j: u32) -> f32 {
   if ((p.flags & 2u) != 0u) { return B[j * p.k + q]; }
   return B[q * p.n + j];
 }
+fn store_row(r: u32, col: u32, v: vec4<f32>) {
+  if (r >= p.m) { return; }
+  let accumulate = (p.flags & 4u) != 0u;
+  for (var j = 0u; j < 4u; j++) {
+    let c = col + j;
+    if (c < p.n) {
+      let o = r * p.n + c;
+      if (accumulate) { C[o] = C[o] + v[j]; } else { C[o] = v[j]; }
+    }
+  }
+}
 
 @compute @workgroup_size(${tx}, ${ty})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {
   let row0 = wg.y * ${bm}u;
   let col0 = wg.x * ${bn}u;
-  var acc: array<f32, ${tm * tn}>;
+${accs}
   for (var t = 0u; t < p.k; t += ${bk}u) {
     for (var e = 0u; e < ${loads}u; e++) {
       let idx = li + e * ${threads}u;
       let r = idx / ${bk}u;
       let ka = idx % ${bk}u;
-      As[ka * ${bm}u + r] = load_a(row0 + r, t + ka);
+      let ai = ka * ${bm}u + r;
+      As[ai / 4u][ai % 4u] = load_a(row0 + r, t + ka);
       let kb = idx / ${bn}u;
       let c = idx % ${bn}u;
-      Bs[idx] = load_b(t + kb, col0 + c);
+      Bs[idx / 4u][idx % 4u] = load_b(t + kb, col0 + c);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${bk}u; kk++) {
-      var a: array<f32, ${tm}>;
-      for (var i = 0u; i < ${tm}u; i++) { a[i] = As[kk * ${bm}u + lid.y * ${tm}u + i]; }
-      var b: array<f32, ${tn}>;
-      for (var j = 0u; j < ${tn}u; j++) { b[j] = Bs[kk * ${bn}u + lid.x * ${tn}u + j]; }
-      for (var i = 0u; i < ${tm}u; i++) {
-        for (var j = 0u; j < ${tn}u; j++) { acc[i * ${tn}u + j] += a[i] * b[j]; }
-      }
+      let b = Bs[kk * ${bn / 4}u + lid.x];
+${inner.join('\n')}
     }
     workgroupBarrier();
   }
-  let accumulate = (p.flags & 4u) != 0u;
-  for (var i = 0u; i < ${tm}u; i++) {
-    let r = row0 + lid.y * ${tm}u + i;
-    if (r >= p.m) { break; }
-    for (var j = 0u; j < ${tn}u; j++) {
-      let c = col0 + lid.x * ${tn}u + j;
-      if (c < p.n) {
-        let o = r * p.n + c;
-        if (accumulate) { C[o] = C[o] + acc[i * ${tn}u + j]; } else { C[o] = acc[i * ${tn}u + j]; }
-      }
-    }
-  }
+  let col = col0 + lid.x * 4u;
+${store}
 }
 `;
 }
