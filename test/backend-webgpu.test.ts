@@ -1,9 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_RULES, ACTIVATIONS } from '../src/backend/activations.ts';
 import { referenceGemm, WebGpuBackend } from '../src/backend/index.ts';
 import { referenceKernels } from '../src/backend/kernels.ts';
-import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
+import { type DeviceChannel, missingPrerequisites } from '../src/backend/webgpu/channel.ts';
 import {
   activationBackwardShader,
   activationProbeShader,
@@ -22,6 +25,25 @@ const U = 2 ** -24;
 describe('webgpu WGSL text (no device needed)', () => {
   it('has a WGSL rule for exactly the activations of the table', () => {
     expect(Object.keys(WGSL_ACTIVATIONS).sort()).toEqual([...ACTIVATIONS].sort());
+  });
+
+  it('says what Dawn will lack: the X display, and a Vulkan loader looked for on LD_LIBRARY_PATH too', () => {
+    const saved = { DISPLAY: process.env.DISPLAY, LD_LIBRARY_PATH: process.env.LD_LIBRARY_PATH };
+    const dir = mkdtempSync(join(tmpdir(), 'webgpu-libs-'));
+    writeFileSync(join(dir, 'libvulkan.so.1'), '');
+    try {
+      delete process.env.DISPLAY;
+      expect(missingPrerequisites(['opengles']).join('; ')).toMatch(/DISPLAY is not set/);
+      process.env.DISPLAY = ':98';
+      expect(missingPrerequisites(['opengles']).join('; ')).not.toMatch(/DISPLAY/);
+      process.env.LD_LIBRARY_PATH = dir;
+      expect(missingPrerequisites(['vulkan'])).toEqual([]);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('keeps every workgroup within 128 invocations (compatibility adapters)', () => {

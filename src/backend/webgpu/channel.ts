@@ -91,25 +91,33 @@ function waitReply(
   return reply;
 }
 
-/** Why Dawn probably found no adapter here, for the 'unavailable' message (checked without Dawn). */
+/** Where the dynamic loader looks for the libraries Dawn opens (LD_LIBRARY_PATH first). */
+function libraryDirs(): string[] {
+  const own = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d !== '');
+  return [
+    ...own,
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+  ];
+}
+
+/**
+ * Why Dawn will find no adapter here, checked without Dawn: Dawn opens `libvulkan.so.1` for
+ * Vulkan (Debian: libvulkan1) and the unversioned `libEGL.so` for OpenGL ES (Debian: libegl-dev,
+ * with Mesa's libegl-mesa0 and libgl1-mesa-dri for llvmpipe), and EGL needs an X display.
+ */
 export function missingPrerequisites(backends: readonly DawnBackend[]): string[] {
   const why: string[] = [];
-  if (backends.includes('vulkan')) {
-    const dirs = [
-      '/usr/lib/x86_64-linux-gnu',
-      '/usr/lib/aarch64-linux-gnu',
-      '/usr/lib64',
-      '/usr/lib',
-      '/lib/x86_64-linux-gnu',
-    ];
-    if (!dirs.some((d) => existsSync(`${d}/libvulkan.so.1`)))
-      why.push('Vulkan: no Vulkan loader (libvulkan.so.1)');
+  const has = (lib: string) => libraryDirs().some((d) => existsSync(`${d}/${lib}`));
+  if (backends.includes('vulkan') && !has('libvulkan.so.1')) {
+    why.push('Vulkan: no Vulkan loader (libvulkan.so.1; Debian package libvulkan1)');
   }
   if (backends.includes('opengles')) {
     if (!process.env.DISPLAY) why.push('OpenGL ES: no X display for EGL (DISPLAY is not set; start Xvfb)');
-    const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'];
-    if (!dirs.some((d) => existsSync(`${d}/libEGL.so.1`)))
-      why.push('OpenGL ES: no EGL library (libEGL.so.1)');
+    if (!has('libEGL.so')) why.push('OpenGL ES: no libEGL.so (Debian package libegl-dev)');
   }
   return why;
 }
