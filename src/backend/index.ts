@@ -38,12 +38,11 @@ export function listBackends(): {
 }[] {
   return backends
     .list()
-    .map((f) => ({
-      name: f.name,
-      description: f.description,
-      priority: f.priority,
-      available: safeAvailable(f),
-    }))
+    .map((f) => {
+      // Availability first: a backend that probes its device describes it (webgpu's adapter).
+      const available = safeAvailable(f);
+      return { name: f.name, description: f.description, priority: f.priority, available };
+    })
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 

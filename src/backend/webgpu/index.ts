@@ -46,8 +46,11 @@ const params = z
 
 export const webgpuBackendFactory: BackendFactory<typeof params> = {
   name: 'webgpu',
+  // The adapter's name once the device has been probed (listBackends probes first); registering
+  // the plugin reads this too, and must not start a device in every process.
   get description(): string {
-    const probe = probeWebGpu();
+    const probe = probes.get('auto');
+    if (!probe) return 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)';
     return 'channel' in probe
       ? `WebGPU compute shaders (Dawn) on ${probe.channel.info.adapter}`
       : `WebGPU compute shaders (Dawn): unavailable, ${probe.reason}`;
