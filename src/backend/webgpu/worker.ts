@@ -21,10 +21,11 @@ const control = new Int32Array(init.control);
 const port = init.port;
 
 /**
- * The one place that waits on Dawn. Dawn's node binding settles a promise by calling
- * wgpuInstanceProcessEvents from a setImmediate chain that runs only while the promise is
- * pending and while Node's event loop turns; a loop with nothing else to do may leave (the
- * promise then never settles). A ref'd timer for the duration of the wait keeps the loop turning.
+ * The one place that waits on Dawn. Dawn's node binding (its AsyncRunner) settles a promise by
+ * calling wgpuInstanceProcessEvents from a setImmediate chain that runs while the promise is
+ * pending, so Node's event loop must keep turning. Issue #25 saw a 1024³ product never settle
+ * without a ref'd timer; here the port listener also keeps the loop alive, and a timer for the
+ * duration of each wait makes sure of it at no cost.
  */
 async function settle<T>(promise: Promise<T>): Promise<T> {
   const keepAlive = setInterval(() => {}, 1000);
