@@ -5,6 +5,7 @@ import { gpujsBackendFactories } from './gpujs.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { simdBackendFactory } from './simd/index.ts';
 import type { Backend, BackendContext, BackendFactory } from './types.ts';
+import { webgpuBackendFactory } from './webgpu/index.ts';
 
 export type { AutoChoice } from './auto.ts';
 export { referenceGemm } from './reference.ts';
@@ -17,8 +18,14 @@ export {
   defineBackend,
   type ElementwiseKernels,
 } from './types.ts';
+export { probeWebGpu, type TransferCounts, WebGpuBackend } from './webgpu/index.ts';
 
-for (const f of [referenceBackendFactory, ...gpujsBackendFactories, simdBackendFactory]) {
+for (const f of [
+  referenceBackendFactory,
+  ...gpujsBackendFactories,
+  simdBackendFactory,
+  webgpuBackendFactory,
+]) {
   if (!backends.has(f.name)) backends.register(f as BackendFactory);
 }
 
@@ -31,20 +38,26 @@ export function listBackends(): {
 }[] {
   return backends
     .list()
-    .map((f) => ({
-      name: f.name,
-      description: f.description,
-      priority: f.priority,
-      available: safeAvailable(f),
-    }))
+    .map((f) => {
+      // Availability first: a backend that probes its device describes it (webgpu's adapter).
+      const available = safeAvailable(f);
+      return { name: f.name, description: f.description, priority: f.priority, available };
+    })
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 
-/** Backends `auto` chooses among: every available one but the slow oracles and gpu.js's alias for its own pick. */
+/**
+ * Backends `auto` chooses among: every available one but the slow oracles, gpu.js's alias for its
+ * own pick, and webgpu (until tensors live on the device, each of its calls is a round trip that
+ * auto's one-gemm measurement would not see in training; probing it also starts a GPU device).
+ */
 function autoCandidates(): string[] {
-  return listBackends()
-    .filter((b) => b.available && !['reference', 'gpujs', 'gpujs:cpu'].includes(b.name))
-    .map((b) => b.name);
+  const excluded = ['reference', 'gpujs', 'gpujs:cpu', 'webgpu'];
+  return backends
+    .list()
+    .filter((f) => !excluded.includes(f.name) && safeAvailable(f))
+    .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))
+    .map((f) => f.name);
 }
 
 /**
