@@ -34,17 +34,44 @@ export const reportCommand: CommandModule<object, { dirs: string[]; partial: boo
   },
 };
 
+/** A JSON schema, as zod's toJSONSchema writes one, as far as a type description needs it. */
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema | boolean;
+  prefixItems?: JsonSchema[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/**
+ * A parameter's type in TypeScript-like words: `integer`, `"cd"|"mu"`, `integer|"run"`,
+ * `number[]`, `object[]`, `[number, number]`; `any` only where the schema says nothing.
+ */
+export function describeType(p: JsonSchema): string {
+  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join('|');
+  if ('const' in p) return JSON.stringify(p.const);
+  const alternatives = p.anyOf ?? p.oneOf;
+  if (alternatives) return [...new Set(alternatives.map(describeType))].join('|');
+  if (Array.isArray(p.type)) return p.type.join('|');
+  if (p.type === 'array') {
+    if (p.prefixItems) return `[${p.prefixItems.map(describeType).join(', ')}]`;
+    if (typeof p.items !== 'object') return 'array';
+    const item = describeType(p.items);
+    return item.includes('|') ? `(${item})[]` : `${item}[]`;
+  }
+  return p.type ?? 'any';
+}
+
 /** Describes a plugin's parameters from its zod schema: name, type and default. */
 export function describeParams(schema: z.ZodType): string {
-  let json: {
-    properties?: Record<
-      string,
-      { type?: unknown; default?: unknown; enum?: unknown[]; description?: string }
-    >;
-    required?: string[];
-  };
+  let json: JsonSchema;
   try {
-    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as typeof json;
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   } catch {
     return '(parameters not describable)';
   }
@@ -52,14 +79,13 @@ export function describeParams(schema: z.ZodType): string {
   if (props.length === 0) return '(no parameters)';
   return props
     .map(([name, p]) => {
-      const type = p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : String(p.type ?? 'any');
       const def =
         p.default !== undefined
           ? ` = ${JSON.stringify(p.default)}`
           : json.required?.includes(name)
             ? ' (required)'
             : '';
-      return `${name}: ${type}${def}`;
+      return `${name}: ${describeType(p)}${def}`;
     })
     .join(', ');
 }
