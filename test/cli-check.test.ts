@@ -63,6 +63,20 @@ describe('nmfinit check', () => {
     expect(small.out).toContain('loads: train 5 and test 5 samples'); // a split below 16 loads whole
   });
 
+  it("README's command: the plugin example passes", () => {
+    const r = spawnSync(
+      process.execPath,
+      [bin, 'check', 'experiments/custom-initializer.ts', '--num-runs', '8'],
+      {
+        cwd: new URL('..', import.meta.url).pathname,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^✓ initializer 'sparse-normal': checkInitializer passed \(8 random networks/);
+  });
+
   it('a file that registers nothing, or cannot be loaded, exits 1 saying so', () => {
     const nothing = check(fixture('registers-nothing.ts'));
     expect(nothing.code).toBe(1);
