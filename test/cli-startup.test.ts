@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS, commandName, requestedCommand } from '../src/cli/command-table.ts';
+import { unavailableReason } from '../src/cli/commands.ts';
 
 // What a user meets first: `--version`, `--help`, `plugins`, `datasets NAME`, through the bin in a
 // separate Node process.
@@ -108,6 +109,18 @@ describe('what the commands print', () => {
     expect(r.out).toMatch(/sizes: integer\[\] \(required\)/);
     expect(r.out).toMatch(/solvers: \("cd"\|"mu"\)\[\] = \["cd"\]/);
     expect(r.out).not.toMatch(/: any\b/);
+  });
+
+  it('backends gives every unavailable backend its reason', () => {
+    const r = nmfinit(['backends']);
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n').filter((l) => /^[✓✗] /.test(l));
+    expect(lines.some((l) => l.startsWith('✓ reference'))).toBe(true);
+    for (const line of lines.filter((l) => l.startsWith('✗'))) expect(line).toMatch(/ — not here: \S.{10,}/);
+    for (const line of lines.filter((l) => l.startsWith('✓'))) expect(line).not.toMatch(/not here/);
+    expect(unavailableReason('gpujs:webgl2')).toMatch(/only in a browser/);
+    expect(unavailableReason('gpujs:headlessgl')).toMatch(/'gl'/);
+    expect(unavailableReason('my-backend')).toMatch(/isAvailable\(\) check fails/);
   });
 
   it('datasets mnist prints one row per class: label, count and share per split', () => {
