@@ -51,8 +51,12 @@ export async function checkPluginFiles(
     registry.list().filter((p) => !before.get(registry)?.has(p.name));
   const checks: PluginCheck[] = [];
   const params = options.params ?? {};
-  // fast-check is a dev dependency of nmfinit: load the checks only when there is something to check.
-  const { checkInitializer } = await import('../../testing/check-initializer.ts');
+  // fast-check is an optional peer dependency of nmfinit: loaded here, and said so when missing.
+  const { checkInitializer } = await import('../../testing/check-initializer.ts').catch((e: Error) => {
+    throw new Error(
+      `nmfinit check runs fast-check, which is not installed here (npm install --save-dev fast-check): ${e.message}`,
+    );
+  });
   for (const plugin of added(initializers as unknown as Registry<PluginBase>) as InitializerPlugin[]) {
     const outcome = await checkInitializer(plugin, {
       ...(plugin.name in params ? { params: params[plugin.name] } : {}),
