@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { loadPluginModules } from '../experiment/plugins.ts';
@@ -34,17 +35,44 @@ export const reportCommand: CommandModule<object, { dirs: string[]; partial: boo
   },
 };
 
+/** A JSON schema, as zod's toJSONSchema writes one, as far as a type description needs it. */
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema | boolean;
+  prefixItems?: JsonSchema[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/**
+ * A parameter's type in TypeScript-like words: `integer`, `"cd"|"mu"`, `integer|"run"`,
+ * `number[]`, `object[]`, `[number, number]`; `any` only where the schema says nothing.
+ */
+export function describeType(p: JsonSchema): string {
+  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join('|');
+  if ('const' in p) return JSON.stringify(p.const);
+  const alternatives = p.anyOf ?? p.oneOf;
+  if (alternatives) return [...new Set(alternatives.map(describeType))].join('|');
+  if (Array.isArray(p.type)) return p.type.join('|');
+  if (p.type === 'array') {
+    if (p.prefixItems) return `[${p.prefixItems.map(describeType).join(', ')}]`;
+    if (typeof p.items !== 'object') return 'array';
+    const item = describeType(p.items);
+    return item.includes('|') ? `(${item})[]` : `${item}[]`;
+  }
+  return p.type ?? 'any';
+}
+
 /** Describes a plugin's parameters from its zod schema: name, type and default. */
 export function describeParams(schema: z.ZodType): string {
-  let json: {
-    properties?: Record<
-      string,
-      { type?: unknown; default?: unknown; enum?: unknown[]; description?: string }
-    >;
-    required?: string[];
-  };
+  let json: JsonSchema;
   try {
-    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as typeof json;
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   } catch {
     return '(parameters not describable)';
   }
@@ -52,14 +80,13 @@ export function describeParams(schema: z.ZodType): string {
   if (props.length === 0) return '(no parameters)';
   return props
     .map(([name, p]) => {
-      const type = p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : String(p.type ?? 'any');
       const def =
         p.default !== undefined
           ? ` = ${JSON.stringify(p.default)}`
           : json.required?.includes(name)
             ? ' (required)'
             : '';
-      return `${name}: ${type}${def}`;
+      return `${name}: ${describeType(p)}${def}`;
     })
     .join(', ');
 }
@@ -104,10 +131,39 @@ export const backendsCommand: CommandModule = {
       const rate = choice.gflops[b.name];
       const measured = rate === undefined ? '' : ` (${rate.toFixed(1)} GFLOP/s)`;
       const auto = b.name === choice.chosen ? '   ← auto' : '';
-      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
+      const why = b.available ? '' : ` — not here: ${unavailableReason(b.name)}`;
+      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}${why}`);
     }
     console.log(
       '\nauto: the fastest available backend, measured once per machine at 256×784·784×128 and cached.',
     );
   },
 };
+
+/**
+ * Why a backend cannot run here. The factories say only whether; the built-in gpu.js GL modes
+ * fail for known reasons, which this names (a user's backend gets the generic one).
+ */
+export function unavailableReason(name: string): string {
+  if (name === 'webgl' || name === 'gpujs:webgl' || name === 'gpujs:webgl2') {
+    return 'WebGL exists only in a browser; gpu.js under Node has no WebGL context';
+  }
+  if (name === 'gpujs:headlessgl') {
+    const require = createRequire(import.meta.url);
+    try {
+      require.resolve('gl');
+    } catch {
+      return "gpu.js's optional native 'gl' package is not installed";
+    }
+    try {
+      require('gl');
+    } catch (e) {
+      return (
+        `the native 'gl' package is installed but does not load (${(e as Error).message.split('\n')[0].replace(/\s*Tried:$/, '')}); ` +
+        "its build script is denied in package.json's allowScripts (README, The engine: how to allow it)"
+      );
+    }
+    return "'gl' loads but creates no GL context (a headless machine needs Xvfb or a GPU driver)";
+  }
+  return 'its isAvailable() check fails on this machine';
+}
