@@ -5,9 +5,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentSpecInput } from '../plugins/studies/autoencoder-init/spec.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
-import { runExperiment } from '../src/experiment/run.ts';
+import { runConfigHash } from '../src/experiment/hash.ts';
+import { loadPluginModules } from '../src/experiment/plugins.ts';
+import { applyOverrides, runExperiment } from '../src/experiment/run.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
+import { STORED_RUN_SCHEMA } from '../src/experiment/study-kind.ts';
+import { studyKindOf, validateSpec } from '../src/experiment/validate.ts';
 
 // Issue 21, items 3 and 8 and SIGTERM: one configuration per output directory even when two
 // processes start together; a stored run edited after it was stored is named and left out; a
@@ -118,6 +122,47 @@ describe('two processes with different specs on one output directory', () => {
       await first.exit;
     }
   }, 120_000);
+});
+
+describe("'another configuration'", () => {
+  it('names the fields that differ: experiments/quick.ts over the runs of experiments/mnist.ts --quick (issue 22)', async () => {
+    await loadPluginModules([...BUILTIN_PLUGIN_MODULES]);
+    const { spec: quick } = await import('../experiments/quick.ts');
+    const { spec: mnist } = await import('../experiments/mnist.ts');
+    const dir = join(root, 'quick-vs-mnist');
+    // The runs `mnist.ts --quick --out DIR` stores (their results do not matter to the check).
+    const kind = studyKindOf(mnist);
+    const runs = kind.expand(
+      validateSpec(kind, applyOverrides(kind, mnist, { quick: true, out: dir })),
+      'reference',
+    );
+    const store = new RunStore(dir);
+    for (const c of runs)
+      store.write({
+        schema: STORED_RUN_SCHEMA,
+        kind: kind.name,
+        id: c.id,
+        configHash: runConfigHash(kind.name, kind.resultVersion, c),
+        config: c,
+        result: {},
+        timing: { seconds: 1, startedAt: '', finishedAt: '' },
+      });
+    const err = await runExperiment(quick, {
+      plugins: [...BUILTIN_PLUGIN_MODULES],
+      out: dir,
+      backend: 'reference',
+      progress: 'none',
+      log: () => {},
+    }).then(
+      () => new Error('not refused'),
+      (e: Error) => e,
+    );
+    expect(err.message).toMatch(
+      new RegExp(
+        `holds ${runs.length} stored run\\(s\\) made with another configuration \\(e\\.g\\. \\S+, stored → this spec: experiment: "mnist" → "quick"\\)`,
+      ),
+    );
+  });
 });
 
 const outputs = new WeakMap<ChildProcess, string>();
