@@ -56,7 +56,18 @@ describe('two processes with different specs on one output directory', () => {
       writeFileSync(f, JSON.stringify(means(dir, seed)));
       return f;
     });
-    const args = (f: string) => ['run', f, '--plugin', kindModule, '--workers', '1', '--progress', 'plain'];
+    const args = (f: string) => [
+      'run',
+      f,
+      '--plugin',
+      kindModule,
+      '--workers',
+      '1',
+      '--progress',
+      'plain',
+      '--cache-dir',
+      join(root, 'cache'),
+    ];
     // Started together, as in the issue (there half a second apart, both exited 0).
     const [a, b] = await Promise.all(files.map((f) => nmfinit(args(f)).exit));
     const outcomes = [a, b].map((x) => x.status);
@@ -80,33 +91,34 @@ describe('two processes with different specs on one output directory', () => {
   it('refuses a live process of another configuration even before it stored a run, with --force too', async () => {
     const dir = join(root, 'live');
     const file = join(root, 'live-0.json');
-    // Long enough to be running when the second one starts.
-    writeFileSync(
+    // Seconds per run: still running when the second one starts (it is killed after).
+    const sizes = Array.from({ length: 8 }, (_, i) => 2e8 + i);
+    writeFileSync(file, JSON.stringify(means(dir, 0, sizes)));
+    const first = nmfinit([
+      'run',
       file,
-      JSON.stringify(
-        means(
-          dir,
-          0,
-          [3, 3, 3, 3, 3, 3, 3, 3].map((x, i) => x * 1e6 + i),
-        ),
-      ),
-    );
-    const first = nmfinit(['run', file, '--plugin', kindModule, '--workers', '1', '--progress', 'plain']);
+      '--plugin',
+      kindModule,
+      '--workers',
+      '1',
+      '--progress',
+      'plain',
+      '--cache-dir',
+      join(root, 'cache'),
+    ]);
     try {
       const until = Date.now() + 60_000;
       while (!/run\(s\) on 1 worker/.test(await peek(first))) {
         if (Date.now() > until) throw new Error('the first study never started');
         await new Promise((r) => setTimeout(r, 50));
       }
-      const second = means(
-        dir,
-        1,
-        [3, 3, 3, 3, 3, 3, 3, 3].map((x, i) => x * 1e6 + i),
-      );
+      // The same run ids, another seed: every run's config differs.
+      const second = means(dir, 1, sizes);
       const err = await runExperiment(second, {
         plugins: [...BUILTIN_PLUGIN_MODULES, kindModule],
         progress: 'none',
         workers: 1,
+        cacheDir: join(root, 'cache'),
         force: true,
         log: () => {},
       }).then(
@@ -151,6 +163,7 @@ describe("'another configuration'", () => {
       plugins: [...BUILTIN_PLUGIN_MODULES],
       out: dir,
       backend: 'reference',
+      cacheDir: join(root, 'cache'),
       progress: 'none',
       log: () => {},
     }).then(
@@ -181,6 +194,7 @@ describe('a stored run edited after it was stored', () => {
     plugins: [...BUILTIN_PLUGIN_MODULES, kindModule],
     progress: 'none' as const,
     workers: 1,
+    cacheDir: join(root, 'cache'),
   };
   it('is named and left out of the report (refused without --partial); the study trains it again', async () => {
     const dir = join(root, 'edited');
@@ -273,7 +287,7 @@ describe('SIGTERM', () => {
     const exit = await p.exit;
     expect({ status: exit.status, signal: exit.signal }).toEqual({ status: 143, signal: null });
     expect(exit.out).toMatch(
-      /SIGTERM: interrupted sigterm in .* while running synthetic__300__glorot-uniform__seed0 \(their last checkpoints are kept\)/,
+      /SIGTERM: interrupted sigterm in .* while running synthetic__300__glorot-uniform__seed0 \(each resumes from its last checkpoint, if it has one\)/,
     );
     expect(locks()).toEqual([]);
     expect(ckpts().filter((f) => f.endsWith('.ckpt')).length).toBeGreaterThan(0);

@@ -183,7 +183,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
     log(
       `${signal}: interrupted ${spec.name} in ${dir}` +
         (running.length > 0
-          ? ` while running ${running.join(', ')} (their last checkpoints are kept)`
+          ? ` while running ${running.join(', ')} (each resumes from its last checkpoint, if it has one)`
           : ' before a run started') +
         '; finished runs are saved; run the same command again to resume',
     );
