@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
+import { tryLock } from '../src/util/compute-once.ts';
 import { FileWriteError, writeFileAtomicSync } from '../src/util/files.ts';
 
 // Issue 21, item 11: a full disk gave "ENOSPC: no space left on device, write" and no path.
@@ -32,7 +33,17 @@ vi.mock('node:fs', async (importOriginal) => {
     }
     return (real.writeFileSync as (...a: unknown[]) => void)(file, ...rest);
   }) as typeof real.writeFileSync;
-  const mocked = { ...real, openSync, writeFileSync };
+  const writeSync = ((fd: number, ...rest: unknown[]) => {
+    const path = state.fds.get(fd);
+    if (state.full && path !== undefined && state.full.test(path))
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        errno: -28,
+        code: 'ENOSPC',
+        syscall: 'write',
+      });
+    return (real.writeSync as (...a: unknown[]) => number)(fd, ...rest);
+  }) as typeof real.writeSync;
+  const mocked = { ...real, openSync, writeFileSync, writeSync };
   return { ...mocked, default: mocked };
 });
 
@@ -60,6 +71,18 @@ describe('a write that fails', () => {
     expect((error as FileWriteError).code).toBe('ENOSPC');
     expect((error as FileWriteError).path).toBe(path);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a lock file (run locks, the directory lock, cache locks) is named, and not left behind holding nobody', () => {
+    const dir = join(root, 'locks');
+    const lock = join(dir, 'n1.lock');
+    state.full = /\.lock$/;
+    expect(() => tryLock(lock)).toThrow(`cannot write '${lock}': ENOSPC: no space left on device, write`);
+    expect(readdirSync(dir)).toEqual([]);
+    state.full = null;
+    const got = tryLock(lock);
+    expect('release' in got).toBe(true);
+    if ('release' in got) got.release();
   });
 
   it('a directory where the file should be is named too', () => {
