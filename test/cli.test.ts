@@ -123,7 +123,9 @@ describe('the nmfinit command', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(out).toContain('interrupted: finished runs are saved');
+    expect(out).toMatch(
+      /SIGINT: interrupted cli-tiny in .* while running blobs__\S+ \(each resumes from its last checkpoint, if it has one\); finished runs are saved; run the same command again to resume/,
+    );
     expect(err).not.toMatch(/Error/);
     const finished = readdirSync(join(dir, 'runs')).filter((f) => f.endsWith('.json'));
     expect(finished.length).toBeGreaterThanOrEqual(1);

@@ -35,7 +35,9 @@ await yargs(argv)
   .recommendCommands()
   .fail((message, error, y) => {
     // Our errors already say what is wrong and where; yargs' own usage errors get the help text.
-    if (error?.name === 'ExperimentInterruptedError') process.exit(130);
+    // 130 for Ctrl-C, 143 for SIGTERM (the shell's 128 + signal), after the study said what stopped.
+    if (error?.name === 'ExperimentInterruptedError')
+      process.exit((error as { exitCode?: number }).exitCode ?? 130);
     if (error) console.error(`nmfinit: ${error.message}`);
     else {
       y.showHelp();

@@ -75,7 +75,8 @@ export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise
   try {
     return await runWithFlags(spec, flags, moduleUrl);
   } catch (e) {
-    if ((e as Error).name === 'ExperimentInterruptedError') process.exit(130);
+    if ((e as Error).name === 'ExperimentInterruptedError')
+      process.exit((e as { exitCode?: number }).exitCode ?? 130);
     console.error(`${name}: ${(e as Error).message}`);
     process.exit(1);
   }

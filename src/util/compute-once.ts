@@ -3,6 +3,7 @@
 // a worker pool starting several runs at once would compute the same NMF factors in every worker.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FileWriteError } from './files.ts';
 import { hostTag, ownerGone } from './owner.ts';
 
 export interface ComputeOnceOptions {
@@ -40,9 +41,13 @@ export function tryLock(lockPath: string, staleMs = Number.POSITIVE_INFINITY): L
     }
     try {
       writeSync(fd, `${process.pid} ${hostTag()}\n`);
-    } finally {
+    } catch (e) {
+      // A lock with no holder in it would look taken forever: remove it, and name it (ENOSPC has no path).
       closeSync(fd);
+      rmSync(lockPath, { force: true });
+      throw new FileWriteError(lockPath, e);
     }
+    closeSync(fd);
     return { release: () => rmSync(lockPath, { force: true }) };
   }
 }
