@@ -1,7 +1,7 @@
 import { backends } from '../registry/kinds.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { type AutoChoice, chooseFastest } from './auto.ts';
-import { gpujsBackendFactories } from './gpujs.ts';
+import { gpujsBackendFactories } from './gpujs/index.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { simdBackendFactory } from './simd/index.ts';
 import type { Backend, BackendContext, BackendFactory } from './types.ts';
