@@ -22,21 +22,33 @@ for (const f of [referenceBackendFactory, ...gpujsBackendFactories, simdBackendF
   if (!backends.has(f.name)) backends.register(f as BackendFactory);
 }
 
-/** Every known backend with whether it can run here, highest priority first. */
-export function listBackends(): {
+/** One row of {@link listBackends}. */
+export interface BackendListing {
   name: string;
   description: string;
   priority: number;
   available: boolean;
-}[] {
+  /** Why it cannot run here: '' when available. */
+  reason: string;
+  /** What it runs on here (the GL renderer for gpujs:headlessgl), '' when the backend says nothing. */
+  detail: string;
+}
+
+/** Every known backend with whether it can run here (and why not), highest priority first. */
+export function listBackends(): BackendListing[] {
   return backends
     .list()
-    .map((f) => ({
-      name: f.name,
-      description: f.description,
-      priority: f.priority,
-      available: safeAvailable(f),
-    }))
+    .map((f) => {
+      const available = safeAvailable(f);
+      return {
+        name: f.name,
+        description: f.description,
+        priority: f.priority,
+        available,
+        reason: available ? '' : safeText(() => f.unavailableReason?.()) || 'its availability probe said no',
+        detail: available ? safeText(() => f.detail?.()) : '',
+      };
+    })
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 
@@ -110,6 +122,14 @@ export function getBackend(text = 'auto', context: BackendContext = {}): Backend
   const backend = factory.create(params, context);
   created.set(resolved, backend);
   return backend;
+}
+
+function safeText(f: () => string | undefined): string {
+  try {
+    return f() ?? '';
+  } catch (e) {
+    return `(could not tell: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 function safeAvailable(f: BackendFactory): boolean {

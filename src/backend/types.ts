@@ -81,6 +81,10 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> extends PluginB
   readonly priority: number;
   /** A cheap probe: can this backend run on this machine? */
   isAvailable(): boolean;
+  /** Why it cannot run here (what is missing, how to get it); asked only when `isAvailable()` is false. */
+  unavailableReason?(): string;
+  /** One line on what it runs on here (e.g. the GL renderer and version), for `nmfinit backends`. */
+  detail?(): string;
   create(params: z.output<S>, context?: BackendContext): Backend;
 }
 

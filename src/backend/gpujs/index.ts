@@ -22,6 +22,23 @@ export interface TransferCounters {
   compiles: number;
 }
 
+/** gpu.js's kernel classes by the mode they implement. */
+const KERNEL_MODES: Record<string, string> = {
+  HeadlessGLKernel: 'headlessgl',
+  WebGL2Kernel: 'webgl2',
+  WebGLKernel: 'webgl',
+  WebAssemblyKernel: 'webasm',
+  CPUKernel: 'cpu',
+};
+
+/** How a {@link GpujsBackend} builds its kernels. */
+export interface GpujsOptions {
+  /** Output columns a thread computes: 4 (an `Array(4)` kernel, the default: faster) or 1. */
+  columnsPerThread?: 1 | 4;
+  /** Caps the texture side used for tiling below the GL context's own maximum (tests use it). */
+  maxTextureSize?: number;
+}
+
 // Compiled kernels kept per backend; training and NMF use a handful of shapes.
 const KERNEL_CACHE_SIZE = 64;
 
@@ -45,19 +62,22 @@ export class GpujsBackend implements Backend {
   private readonly compiled = new Map<string, IKernelRunShortcut>();
   private maxTexture: number | undefined;
 
+  readonly columnsPerThread: 1 | 4;
+
   constructor(
     readonly mode: GpujsMode = 'gpu',
-    readonly columnsPerThread: 1 | 4 = 4,
+    private readonly options: GpujsOptions = {},
   ) {
+    this.columnsPerThread = options.columnsPerThread ?? 4;
     this.gpu = new GPU({ mode });
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
     this.description = `gpu.js kernels (mode ${mode}, running as ${this.resolvedMode})`;
   }
 
-  /** The kernel type gpu.js settled on, e.g. 'webasm' where no GL context exists, or 'headlessgl'. */
+  /** The kernel type gpu.js settled on: 'headlessgl' where a GL context exists, else e.g. 'webasm'. */
   get resolvedMode(): string {
-    const chosen = (this.gpu as unknown as { Kernel?: { mode?: string } }).Kernel;
-    return String(chosen?.mode ?? this.gpu.mode);
+    const chosen = (this.gpu as unknown as { Kernel?: { name?: string } }).Kernel?.name ?? '';
+    return KERNEL_MODES[chosen] ?? chosen ?? this.mode;
   }
 
   /** The largest texture side the kernels may render to (Infinity for the CPU and WebAssembly modes). */
@@ -65,7 +85,8 @@ export class GpujsBackend implements Backend {
     if (this.maxTexture === undefined) {
       const kernel = (this.gpu as unknown as { Kernel?: { features?: { maxTextureSize?: number } } }).Kernel;
       const size = kernel?.features?.maxTextureSize;
-      this.maxTexture = typeof size === 'number' && size > 0 ? size : Number.POSITIVE_INFINITY;
+      const context = typeof size === 'number' && size > 0 ? size : Number.POSITIVE_INFINITY;
+      this.maxTexture = Math.min(context, this.options.maxTextureSize ?? Number.POSITIVE_INFINITY);
     }
     return this.maxTexture;
   }
@@ -220,7 +241,8 @@ export function gpujsUnavailableReason(mode: GpujsMode): string {
 
 /** A line saying what the mode runs on: the GL renderer and version for headlessgl. */
 export function gpujsDetail(mode: GpujsMode): string {
-  if (mode !== 'headlessgl' || !gpujsModeAvailable(mode)) return '';
+  // 'gpu' runs on headless-gl whenever headless-gl works.
+  if ((mode !== 'headlessgl' && mode !== 'gpu') || !GPU.isHeadlessGLSupported) return '';
   const { info } = headlessGlInfo();
   return info ? `GL: ${info.renderer}; ${info.version}; max texture ${info.maxTextureSize}` : '';
 }
@@ -236,5 +258,7 @@ export const gpujsBackendFactories: BackendFactory[] = GPUJS_MODES.map((mode) =>
   params: z.object({}).strict(),
   priority: mode === 'headlessgl' || mode === 'webgl2' || mode === 'webgl' ? 50 : 1,
   isAvailable: () => gpujsModeAvailable(mode),
+  unavailableReason: () => gpujsUnavailableReason(mode),
+  detail: () => gpujsDetail(mode),
   create: () => new GpujsBackend(mode),
 }));
