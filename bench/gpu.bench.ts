@@ -3,14 +3,15 @@
 // then the host↔GPU traffic (uploads and readbacks, counted in the backend) of one training step of
 // the seed autoencoder and of one NMF mu iteration. Needs headless-gl built and an X display:
 // DISPLAY=:99 npm run bench -- gpu   (see README "GPU").
-import { listBackends } from '../src/backend/index.ts';
+
 import { GpujsBackend } from '../src/backend/gpujs/index.ts';
+import { listBackends } from '../src/backend/index.ts';
 import { SimdBackend } from '../src/backend/simd/index.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
 import { NMF } from '../src/nmf/estimator.ts';
 import { autoencoder } from '../src/nn/autoencoder.ts';
-import { Tensor } from '../src/tensor/tensor.ts';
 import { Rng } from '../src/tensor/rng.ts';
+import { Tensor } from '../src/tensor/tensor.ts';
 import { fit } from '../src/train/fit.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
 
