@@ -102,12 +102,14 @@ export const backendsCommand: CommandModule = {
     const choice = autoChoice();
     for (const b of listBackends()) {
       const rate = choice.gflops[b.name];
-      const measured = rate === undefined ? '' : ` (${rate.toFixed(1)} GFLOP/s)`;
+      const measured = rate === undefined ? '' : ` (${rate.toFixed(2)} GFLOP/s)`;
       const auto = b.name === choice.chosen ? '   ← auto' : '';
       console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
+      const note = b.available ? b.detail : `not available: ${b.reason}`;
+      if (note) console.log(`  ${''.padEnd(16)} ${note}`);
     }
     console.log(
-      '\nauto: the fastest available backend, measured once per machine at 256×784·784×128 and cached.',
+      `\nauto: the available backend fastest at a ${choice.workload} (every product of it), measured once per machine and cached.`,
     );
   },
 };
