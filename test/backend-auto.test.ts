@@ -115,8 +115,9 @@ describe('auto backend selection', () => {
       },
     };
     expect(measureWorkload(recorder, w)).toBeGreaterThan(0);
-    // a warm-up pass and three timed passes, each of every product in order
-    expect(calls).toEqual([...w.products, ...w.products, ...w.products, ...w.products]);
+    // each product twice (compile, then timed), then two more timed passes of every product in order
+    const twice = w.products.flatMap((p) => [p, p]);
+    expect(calls).toEqual([...twice, ...w.products, ...w.products]);
     expect(nmfMuWorkload(100, 784, 8).products.map((p) => 2 * p.m * p.n * p.k)).toEqual([
       2 * 100 * 8 * 784,
       2 * 8 * 8 * 784,
@@ -125,6 +126,37 @@ describe('auto backend selection', () => {
       2 * 8 * 8 * 100,
       2 * 784 * 8 * 8,
     ]);
+  });
+
+  it('stops timing a candidate as soon as it is slower than the best so far, and never picks it', () => {
+    const w = trainingStepWorkload([784, 128, 64, 32, 64, 128, 784], 256);
+    let calls = 0;
+    const slow: Backend = {
+      name: 'slow',
+      description: 'slow',
+      gemm: () => {
+        calls++;
+        const until = performance.now() + 3;
+        while (performance.now() < until) {
+          // busy: 3 ms a product
+        }
+      },
+    };
+    const rate = measureWorkload(slow, w, 1);
+    expect(calls).toBe(2); // the first product, untimed then timed: 3 ms > 1 ms
+    const firstFlops = 2 * 256 * 128 * 784;
+    expect(rate).toBeLessThan(firstFlops / (3 * 1e6) + 1e-9);
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    const fast: Backend = { ...fake('fast') };
+    const choice = chooseFastest(
+      ['fast', 'slow'],
+      (n) => (n === 'fast' ? fast : slow),
+      dir,
+      measureWorkload,
+      w,
+    );
+    expect(choice.chosen).toBe('fast');
+    expect(choice.gflops.slow).toBeLessThan(choice.gflops.fast);
   });
 
   it('a backend that throws while measured is never chosen', () => {
