@@ -20,6 +20,17 @@ if (!glAvailable && !inCi) {
   );
 }
 
+describe('backend listing', () => {
+  it('gives every unavailable backend a reason, and gpujs:headlessgl its GL renderer when available', () => {
+    for (const b of listBackends()) {
+      if (b.available) expect(b.reason).toBe('');
+      else expect(b.reason.length, b.name).toBeGreaterThan(10);
+    }
+    if (glAvailable) expect(listing?.detail).toMatch(/^GL: .+; .+; max texture \d+$/);
+    else expect(listing?.reason).toMatch(/gl|GL|display/);
+  });
+});
+
 describe('gpujs:headlessgl in CI', () => {
   it.skipIf(!inCi)('has a GL context (CI must run the GL tests, never skip them)', () => {
     expect(glAvailable, `gpujs:headlessgl is unavailable in CI: ${listing?.reason}. ${HOW}`).toBe(true);
@@ -152,9 +163,5 @@ describe.skipIf(!glAvailable)('gpujs:headlessgl agrees with the reference on rea
     gpu.gemm(false, true, 12, 10, 9, c, b.subarray(0, 90), a);
     expect(gpu.counters.compiles).toBe(2);
     gpu.dispose();
-  });
-
-  it('names its GL renderer and version in the backend listing', () => {
-    expect(listing?.detail).toMatch(/^GL: .+; .+; max texture \d+$/);
   });
 });
