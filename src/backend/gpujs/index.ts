@@ -43,18 +43,16 @@ export interface GpujsOptions {
 const KERNEL_CACHE_SIZE = 64;
 
 /**
+ * A gemm backend running gpu.js kernels in the given mode. Each product shape gets its own kernel
+ * (k a literal loop bound, 2D inputs and output, highp floats), compiled once and cached, so no
+ * kernel is ever resized between calls; outputs beyond the GL maximum texture size are tiled.
+ *
  * Measured on Mesa llvmpipe under Xvfb (first call of each, compile included, machine shared):
  * 1024³ took 11.6 s with one float a thread, 12.0 s with gpu.js's packed output
  * (`optimizeFloatMemory`, 4 floats a texel) and 5.2 s with `Array(4)` (four columns a thread);
  * 60000×784·784×64 38.0 s against 19.7 s. gpu.js's own modes gain too, at 256×784·784×128
  * (best of 3, two tries): webasm 0.41–0.45 → 0.61–0.76 GFLOP/s, cpu 0.25 → 0.50–0.60. So the
  * kernels return `Array(4)` by default.
- */
-
-/**
- * A gemm backend running gpu.js kernels in the given mode. Each product shape gets its own kernel
- * (k a literal loop bound, 2D inputs and output, highp floats), compiled once and cached, so no
- * kernel is ever resized between calls; outputs beyond the GL maximum texture size are tiled.
  */
 export class GpujsBackend implements Backend {
   readonly name: string;
