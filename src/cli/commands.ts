@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
 import { loadPluginModules } from '../experiment/plugins.ts';
@@ -129,41 +128,15 @@ export const backendsCommand: CommandModule = {
     const choice = autoChoice();
     for (const b of listBackends()) {
       const rate = choice.gflops[b.name];
-      const measured = rate === undefined ? '' : ` (${rate.toFixed(1)} GFLOP/s)`;
+      const measured = rate === undefined ? '' : ` (${rate.toFixed(2)} GFLOP/s)`;
       const auto = b.name === choice.chosen ? '   ← auto' : '';
-      const why = b.available ? '' : ` — not here: ${unavailableReason(b.name)}`;
-      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}${why}`);
+      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
+      const note = b.available ? b.detail : `not available: ${b.reason}`;
+      if (note) console.log(`  ${''.padEnd(16)} ${note}`);
     }
     console.log(
-      '\nauto: the fastest available backend, measured once per machine at 256×784·784×128 and cached.',
+      `\nauto: the available backend fastest at a ${choice.workload} (every product of it), measured once per machine and cached.`,
     );
   },
 };
 
-/**
- * Why a backend cannot run here. The factories say only whether; the built-in gpu.js GL modes
- * fail for known reasons, which this names (a user's backend gets the generic one).
- */
-export function unavailableReason(name: string): string {
-  if (name === 'webgl' || name === 'gpujs:webgl' || name === 'gpujs:webgl2') {
-    return 'WebGL exists only in a browser; gpu.js under Node has no WebGL context';
-  }
-  if (name === 'gpujs:headlessgl') {
-    const require = createRequire(import.meta.url);
-    try {
-      require.resolve('gl');
-    } catch {
-      return "gpu.js's optional native 'gl' package is not installed";
-    }
-    try {
-      require('gl');
-    } catch (e) {
-      return (
-        `the native 'gl' package is installed but does not load (${(e as Error).message.split('\n')[0].replace(/\s*Tried:$/, '')}); ` +
-        "its build script is denied in package.json's allowScripts (README, The engine: how to allow it)"
-      );
-    }
-    return "'gl' loads but creates no GL context (a headless machine needs Xvfb or a GPU driver)";
-  }
-  return 'its isAvailable() check fails on this machine';
-}

@@ -46,19 +46,21 @@ const params = z
 
 export const webgpuBackendFactory: BackendFactory<typeof params> = {
   name: 'webgpu',
-  // The adapter's name once the device has been probed (listBackends probes first); registering
-  // the plugin reads this too, and must not start a device in every process.
-  get description(): string {
-    const probe = probes.get('auto');
-    if (!probe) return 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)';
-    return 'channel' in probe
-      ? `WebGPU compute shaders (Dawn) on ${probe.channel.info.adapter}`
-      : `WebGPU compute shaders (Dawn): unavailable, ${probe.reason}`;
-  },
+  // Registering the plugin reads the description, so it must not start a device; the adapter's
+  // name comes from detail(), after listBackends has probed.
+  description: 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)',
   params,
   // Below the CPU backends until tensors live on the device: every call is a round trip.
   priority: 5,
   isAvailable: () => 'channel' in probeWebGpu(),
+  unavailableReason: () => {
+    const probe = probeWebGpu();
+    return 'channel' in probe ? '' : probe.reason;
+  },
+  detail: () => {
+    const probe = probeWebGpu();
+    return 'channel' in probe ? `adapter: ${probe.channel.info.adapter}` : '';
+  },
   create: ({ backend, kernels }) => {
     const probe = probeWebGpu(backend);
     if (!('channel' in probe)) throw new Error(`backend 'webgpu' is not available: ${probe.reason}`);
