@@ -45,6 +45,15 @@ export { defineExperiment, type StudySpecInput } from './experiment/define.ts';
 export { type GridAxes, type GridPoint, type GridSeeds, gridPoints } from './experiment/grid.ts';
 export { canonicalJson, runConfigHash } from './experiment/hash.ts';
 export { studies } from './experiment/kinds.ts';
+export {
+  duplicateLabels,
+  type GridAxis,
+  MAX_BUFFER_FLOATS,
+  MAX_SPEC_DEPTH,
+  MAX_STUDY_RUNS,
+  oversizedBuffers,
+  type PlannedBuffer,
+} from './experiment/limits.ts';
 export { loadPluginModules } from './experiment/plugins.ts';
 export {
   applyOverrides,

@@ -1,27 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Backend, getBackend, listBackends, referenceGemm } from '../src/backend/index.ts';
-import { Rng } from '../src/tensor/rng.ts';
+import { getBackend, listBackends } from '../src/backend/index.ts';
+import { type GemmCase, worstRatio } from './helpers/gemm-oracle.ts';
 
-/**
- * Every backend available here must agree with referenceGemm. Both sides round every product and
- * partial sum to float32 (unit roundoff u = 2⁻²⁴) but may sum in different orders, so each is within
- * γ·(|C₀| + Σ_p |a_ip||b_pj|) of the exact result, with γ ≈ (k+1)·u (Higham, Accuracy and Stability,
- * §3.1, one extra term for the product rounding and one for C₀). Their difference is then at most
- * twice that; we allow 2·(k+2)·u.
- */
-const U = 2 ** -24;
-
-interface Case {
-  transA: boolean;
-  transB: boolean;
-  m: number;
-  n: number;
-  k: number;
-  accumulate: boolean;
-  owned: boolean;
-  seed: number;
-}
+/** Every backend available here must agree with referenceGemm, within the bound of helpers/gemm-oracle.ts. */
+type Case = GemmCase;
 
 function caseArb(maxDim: number): fc.Arbitrary<Case> {
   const dim = fc.integer({ min: 0, max: maxDim });
@@ -58,41 +41,6 @@ const EDGES: Case[] = [
     })),
   ),
 );
-
-function fill(backend: Backend, owned: boolean, length: number, rng: Rng): Float32Array {
-  const out = owned && backend.alloc ? backend.alloc(length) : new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = rng.uniformRange(-1, 1);
-  return out;
-}
-
-/** Runs one case on `backend` and returns the worst ratio |Δ| / bound over C (must be ≤ 1). */
-function worstRatio(backend: Backend, t: Case): number {
-  const { transA, transB, m, n, k, accumulate } = t;
-  const rng = Rng.seeded(t.seed);
-  const a = fill(backend, t.owned, m * k, rng);
-  const b = fill(backend, t.owned, k * n, rng);
-  const c = fill(backend, t.owned, m * n, rng);
-  const c0 = Float32Array.from(c);
-  const expected = Float32Array.from(c);
-  backend.gemm(transA, transB, m, n, k, a, b, c, accumulate);
-  referenceGemm(transA, transB, m, n, k, a, b, expected, accumulate);
-  let worst = 0;
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let magnitude = accumulate ? Math.abs(c0[i * n + j]) : 0;
-      for (let p = 0; p < k; p++) {
-        magnitude += Math.abs(
-          (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]),
-        );
-      }
-      const bound = 2 * (k + 2) * U * magnitude;
-      const diff = Math.abs(c[i * n + j] - expected[i * n + j]);
-      if (!(diff <= bound)) return Number.POSITIVE_INFINITY; // also catches NaN
-      worst = Math.max(worst, bound > 0 ? diff / bound : 0);
-    }
-  }
-  return worst;
-}
 
 const available = listBackends().filter((b) => b.available);
 

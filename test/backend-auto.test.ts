@@ -1,10 +1,17 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseFastest, measureGemm } from '../src/backend/auto.ts';
+import {
+  chooseFastest,
+  DEFAULT_WORKLOAD,
+  measureGemm,
+  measureWorkload,
+  nmfMuWorkload,
+  trainingStepWorkload,
+} from '../src/backend/auto.ts';
 import { autoBackendName, getBackend } from '../src/backend/index.ts';
-import type { Backend } from '../src/backend/types.ts';
+import type { Backend, GemmProduct } from '../src/backend/types.ts';
 
 const fake = (name: string): Backend => ({ name, description: name, gemm: () => {} });
 
@@ -31,7 +38,125 @@ describe('auto backend selection', () => {
     expect(chooseFastest(['a', 'b'], fake, dir, measure).chosen).toBe('b');
     expect(chooseFastest(['a', 'b', 'c'], fake, dir, measure).chosen).toBe('c');
     writeFileSync(join(dir, 'auto-backend.json'), '{ truncated');
-    expect(chooseFastest(['a', 'b'], fake, dir, measure).chosen).toBe('b');
+    expect(chooseFastest(['a', 'b'], fake, dir, measure, DEFAULT_WORKLOAD, () => {}).chosen).toBe('b');
+  });
+
+  it('verifies the stored choice file: corrupt or foreign files are re-measured with one message', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    const path = join(dir, 'auto-backend.json');
+    const rates: Record<string, number> = { a: 1, b: 2 };
+    let measured = 0;
+    const measure = (b: Backend) => {
+      measured++;
+      return rates[b.name];
+    };
+    const choose = (warnings: string[]) =>
+      chooseFastest(['a', 'b'], fake, dir, measure, DEFAULT_WORKLOAD, (m) => warnings.push(m));
+    const first: string[] = [];
+    expect(choose(first).chosen).toBe('b');
+    expect(first).toEqual([]);
+    const valid = readFileSync(path, 'utf8');
+    const bad: [string, RegExp][] = [
+      ['{ truncated', /JSON/],
+      // the version-1 layout: one choice, no workloads
+      [JSON.stringify({ machine: 'x', chosen: 'b', gflops: { b: 2 } }), /version/],
+      // a rate that is not a number, and a hand-edited choice of an empty name
+      [valid.replace('"b": 2', '"b": "fast"'), /gflops/],
+      [valid.replace('"chosen": "b"', '"chosen": ""'), /chosen/],
+    ];
+    for (const [text, why] of bad) {
+      writeFileSync(path, text);
+      rates.a = 5; // what a fresh measurement now says
+      const warnings: string[] = [];
+      const before = measured;
+      expect(choose(warnings).chosen).toBe('a');
+      expect(measured - before).toBe(2);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(path);
+      expect(warnings[0]).toMatch(why);
+      rates.a = 1;
+      // rewritten valid: the next call uses it without a message or a measurement
+      const again: string[] = [];
+      expect(choose(again).chosen).toBe('a');
+      expect(again).toEqual([]);
+      expect(measured - before).toBe(2);
+    }
+  });
+
+  it('keeps one choice per workload: a training step and NMF products may pick different backends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    const nmf = nmfMuWorkload(60000, 784, 64);
+    // 'g' is fast only at the big NMF products, 'c' at the small training products.
+    const measure = (b: Backend, w: { label: string }) =>
+      (w.label === nmf.label) === (b.name === 'g') ? 10 : 1;
+    expect(chooseFastest(['c', 'g'], fake, dir, measure, DEFAULT_WORKLOAD).chosen).toBe('c');
+    expect(chooseFastest(['c', 'g'], fake, dir, measure, nmf).chosen).toBe('g');
+    const never = () => {
+      throw new Error('measured again');
+    };
+    expect(chooseFastest(['c', 'g'], fake, dir, never, DEFAULT_WORKLOAD).chosen).toBe('c');
+    expect(chooseFastest(['c', 'g'], fake, dir, never, nmf).chosen).toBe('g');
+  });
+
+  it('times every product of the workload: the seed training step is 17 products', () => {
+    const w = trainingStepWorkload([784, 128, 64, 32, 64, 128, 784], 256);
+    expect(w.products).toHaveLength(17);
+    // forward, then per layer from the last: weight gradient and (not the first layer) input gradient
+    expect(w.products[0]).toEqual({ transA: false, transB: false, m: 256, n: 128, k: 784 });
+    expect(w.products[6]).toEqual({ transA: true, transB: false, m: 128, n: 784, k: 256 });
+    expect(w.products[7]).toEqual({ transA: false, transB: true, m: 256, n: 128, k: 784 });
+    expect(w.products[16]).toEqual({ transA: true, transB: false, m: 784, n: 128, k: 256 });
+    const calls: GemmProduct[] = [];
+    const recorder: Backend = {
+      name: 'r',
+      description: 'r',
+      gemm: (transA, transB, m, n, k) => {
+        calls.push({ transA, transB, m, n, k });
+      },
+    };
+    expect(measureWorkload(recorder, w)).toBeGreaterThan(0);
+    // each product twice (compile, then timed), then two more timed passes of every product in order
+    const twice = w.products.flatMap((p) => [p, p]);
+    expect(calls).toEqual([...twice, ...w.products, ...w.products]);
+    expect(nmfMuWorkload(100, 784, 8).products.map((p) => 2 * p.m * p.n * p.k)).toEqual([
+      2 * 100 * 8 * 784,
+      2 * 8 * 8 * 784,
+      2 * 100 * 8 * 8,
+      2 * 784 * 8 * 100,
+      2 * 8 * 8 * 100,
+      2 * 784 * 8 * 8,
+    ]);
+  });
+
+  it('stops timing a candidate as soon as it is slower than the best so far, and never picks it', () => {
+    const w = trainingStepWorkload([784, 128, 64, 32, 64, 128, 784], 256);
+    let calls = 0;
+    const slow: Backend = {
+      name: 'slow',
+      description: 'slow',
+      gemm: () => {
+        calls++;
+        const until = performance.now() + 3;
+        while (performance.now() < until) {
+          // busy: 3 ms a product
+        }
+      },
+    };
+    const rate = measureWorkload(slow, w, 1);
+    expect(calls).toBe(2); // the first product, untimed then timed: 3 ms > 1 ms
+    const firstFlops = 2 * 256 * 128 * 784;
+    expect(rate).toBeLessThan(firstFlops / (3 * 1e6) + 1e-9);
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    const fast: Backend = { ...fake('fast') };
+    const choice = chooseFastest(
+      ['fast', 'slow'],
+      (n) => (n === 'fast' ? fast : slow),
+      dir,
+      measureWorkload,
+      w,
+    );
+    expect(choice.chosen).toBe('fast');
+    expect(choice.gflops.slow).toBeLessThan(choice.gflops.fast);
   });
 
   it('a backend that throws while measured is never chosen', () => {

@@ -47,8 +47,8 @@ describe('--cache-dir', () => {
     expect(outcome.trained).toHaveLength(1);
     expect(existsSync(join(cacheDir, 'auto-backend.json'))).toBe(true);
     const wasm = readdirSync(join(cacheDir, 'wasm'));
-    expect(wasm.some((f) => /^simd-[0-9a-f]{24}\.wasm$/.test(f))).toBe(true);
-    expect(wasm.some((f) => /^shallow-[0-9a-f]{24}\.wasm$/.test(f))).toBe(true);
+    expect(wasm.some((f) => /^simd-[0-9a-f]{24}\.wasmc$/.test(f))).toBe(true);
+    expect(wasm.some((f) => /^shallow-[0-9a-f]{24}\.wasmc$/.test(f))).toBe(true);
     expect(existsSync(defaultDir) ? readdirSync(defaultDir, { recursive: true }) : []).toEqual([]);
   }, 60_000);
 
@@ -58,7 +58,9 @@ describe('--cache-dir', () => {
     const cacheDir = join(root, 'sweep');
     const backend = getBackend('simd?threads=1', { cacheDir });
     expect(wasmCdSweep(backend)).not.toBeNull();
-    expect(readdirSync(join(cacheDir, 'wasm')).some((f) => /^nmf-cd-[0-9a-f]{24}\.wasm$/.test(f))).toBe(true);
+    expect(readdirSync(join(cacheDir, 'wasm')).some((f) => /^nmf-cd-[0-9a-f]{24}\.wasmc$/.test(f))).toBe(
+      true,
+    );
     expect(existsSync(defaultDir)).toBe(false);
   });
 });

@@ -40,7 +40,7 @@ describe('the nmfinit command', () => {
   it('--help lists the commands', () => {
     const r = nmfinit('--help');
     expect(r.code).toBe(0);
-    for (const c of ['run <spec>', 'report <dirs..>', 'plugins', 'datasets', 'backends'])
+    for (const c of ['run <spec>', 'report <dirs..>', 'plugins', 'datasets', 'backends', 'check <files..>'])
       expect(r.out).toContain(c);
   });
 
@@ -51,8 +51,8 @@ describe('the nmfinit command', () => {
     expect(r.out).toMatch(/random-normal .*\n\s+mean: number = 0, stddev: number = 0.05/);
     expect(r.out).toContain('fashion-mnist');
     // Study kinds with their spec fields, and backends with their parameters.
-    expect(r.out).toMatch(/study kinds:\n\s+autoencoder-init .*\n\s+.*datasets: array/);
-    expect(r.out).toMatch(/nmf-identity .*\n\s+.*sizes: array.*ranks: array/);
+    expect(r.out).toMatch(/study kinds:\n\s+autoencoder-init .*\n\s+.*datasets: object\[\]/);
+    expect(r.out).toMatch(/nmf-identity .*\n\s+.*sizes: integer\[\].*ranks: integer\[\]/);
     expect(r.out).toMatch(/simd .*\n\s+threads: integer = 1/);
   });
 
@@ -123,7 +123,9 @@ describe('the nmfinit command', () => {
       child.on('exit', (c) => resolve(c));
     });
     expect(code).toBe(130);
-    expect(out).toContain('interrupted: finished runs are saved');
+    expect(out).toMatch(
+      /SIGINT: interrupted cli-tiny in .* while running blobs__\S+ \(each resumes from its last checkpoint, if it has one\); finished runs are saved; run the same command again to resume/,
+    );
     expect(err).not.toMatch(/Error/);
     const finished = readdirSync(join(dir, 'runs')).filter((f) => f.endsWith('.json'));
     expect(finished.length).toBeGreaterThanOrEqual(1);

@@ -18,9 +18,9 @@ describe('the README plugin example', () => {
     expect(readme).toContain(source.trim());
   });
 
-  it('registers on import and passes checkInitializer', () => {
+  it('registers on import and passes checkInitializer', async () => {
     expect(initializers.get('sparse-normal')).toBe(sparseNormal);
-    checkInitializer(sparseNormal, { numRuns: 20 });
+    await checkInitializer(sparseNormal, { numRuns: 20 });
   });
 
   it('gives each unit exactly min(nonZero, fanIn) non-zero weights', () => {

@@ -68,11 +68,20 @@ describe('datasets inspection', () => {
     expect(text).toMatch(/^synthetic: Seeded Gaussian-mixture/);
     expect(text).toMatch(/images 28×28, 3 classes/);
     expect(text).toMatch(/train: 25 samples, values min 0 max 1 mean 0\.\d{4}, loaded in \d+ ms/);
+    // Class names that are just the labels ("0", "1", …) get no column of their own.
     expect(text.split('\n').slice(-4)).toEqual([
-      'class  train   test',
-      '0 0        9      3',
-      '1 1        8      2',
-      '2 2        8      2',
+      'label      train       test',
+      '    0  9 (36.0%)  3 (42.9%)',
+      '    1  8 (32.0%)  2 (28.6%)',
+      '    2  8 (32.0%)  2 (28.6%)',
+    ]);
+    // Named classes do, beside the label.
+    const named = formatInspection({ ...report, classNames: ['cat', 'dog', 'T-shirt/top'] });
+    expect(named.split('\n').slice(-4)).toEqual([
+      'label  class            train       test',
+      '    0  cat          9 (36.0%)  3 (42.9%)',
+      '    1  dog          8 (32.0%)  2 (28.6%)',
+      '    2  T-shirt/top  8 (32.0%)  2 (28.6%)',
     ]);
   });
 

@@ -212,7 +212,8 @@ describe('a tiny experiment end to end', () => {
     const spec = tinySpec(dirA);
     spec.initializers[0] = { name: 'nmf', params: { maxIter: 60 } };
     await expect(runExperiment(spec, quiet)).rejects.toThrow(
-      /holds 2 stored run\(s\) made with another configuration \(e\.g\. blobs__150__nmf__seed0\); pass --force/,
+      // Naming the field that differs, with both values (issue #22).
+      /holds 2 stored run\(s\) made with another configuration \(e\.g\. blobs__150__nmf__seed0, stored → this spec: initializer\.params\.maxIter: 50 → 60\); pass --force/,
     );
     const again = await runExperiment(spec, { ...quiet, force: true });
     expect(again.trained.sort()).toEqual([

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -89,4 +90,78 @@ describe('nmfinit view', () => {
       await server.close();
     }
   });
+
+  it('answers only Host headers naming the bound address (DNS rebinding), 403 otherwise', async () => {
+    const server = await serveReport(join(root, 'none'), { regenerate: async () => {}, log: () => {} });
+    const p = server.port;
+    try {
+      for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) {
+        const r = await get(p, '/', host);
+        expect({ host, status: r.status }).toEqual({ host, status: 200 });
+        expect(r.body).toContain('No report yet');
+      }
+      for (const host of [
+        `evil.example:${p}`,
+        'evil.example',
+        `127.0.0.1.evil.example:${p}`,
+        `localhost:${p + 1}`,
+        '127.0.0.1',
+        `localhost.:${p}`,
+      ]) {
+        const r = await get(p, '/', host);
+        expect({ host, status: r.status }).toEqual({ host, status: 403 });
+        expect(r.body).not.toContain('No report yet');
+      }
+      // The event stream is guarded too.
+      expect((await get(p, '/__nmfinit/events', `rebound.example:${p}`)).status).toBe(403);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('does not follow a report.html symlink out of the study directory', async () => {
+    const dir = join(root, 'linked');
+    mkdirSync(dir, { recursive: true });
+    const secret = join(root, 'secret.txt');
+    writeFileSync(secret, 'SECRET-OUTSIDE');
+    symlinkSync(secret, join(dir, 'report.html'));
+    const logged: string[] = [];
+    const server = await serveReport(dir, { regenerate: async () => {}, log: (m) => logged.push(m) });
+    try {
+      for (const path of ['/', '/report.html']) {
+        const r = await get(server.port, path, `127.0.0.1:${server.port}`);
+        expect(r.status).toBe(403);
+        expect(r.body).not.toContain('SECRET-OUTSIDE');
+      }
+      expect(logged.join('\n')).toContain('leads outside');
+      // A link that stays inside the directory is still served.
+      rmSync(join(dir, 'report.html'));
+      writeFileSync(join(dir, 'real.html'), '<html><body>INSIDE</body></html>');
+      symlinkSync(join(dir, 'real.html'), join(dir, 'report.html'));
+      const ok = await get(server.port, '/', `127.0.0.1:${server.port}`);
+      expect(ok.status).toBe(200);
+      expect(ok.body).toContain('INSIDE');
+    } finally {
+      await server.close();
+    }
+  });
 });
+
+/** GET with an explicit Host header (fetch will not send a forged one). */
+function get(port: number, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+        // The event stream never ends: its first bytes are enough.
+        if (res.statusCode === 200 && path.includes('events')) req.destroy();
+      });
+      res.on('end', () => ok({ status: res.statusCode ?? 0, body }));
+      res.on('close', () => ok({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}

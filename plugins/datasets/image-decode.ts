@@ -1,6 +1,8 @@
 // Decoding one image file to grey levels in [0, 1]: PNG (pngjs), JPEG (jpeg-js), PGM (P2/P5,
 // parsed here: the format is a text header and raw samples). Colour becomes luma with the
 // ITU-R BT.601 weights (as PIL's convert('L')); alpha is ignored, as PIL's convert('L') does.
+// The declared size is read from the header (PNG IHDR, JPEG SOF, PGM header) before anything is
+// decoded, so a small file declaring a huge image (a decompression bomb) is refused at once.
 import jpeg from 'jpeg-js';
 import { DatasetError } from 'nmfinit';
 import { PNG } from 'pngjs';
@@ -15,7 +17,81 @@ export interface GreyImage {
 export const IMAGE_EXTENSIONS = ['.png', '.pgm', '.jpg', '.jpeg'] as const;
 
 /** Decoding refuses images above this many pixels (jpeg-js's own guard, applied to every format). */
-const MAX_MEGAPIXELS = 100;
+export const MAX_MEGAPIXELS = 100;
+
+/** An image's size as its header declares it, read without decoding. */
+export interface ImageSize {
+  readonly format: 'PNG' | 'JPEG' | 'PGM';
+  readonly width: number;
+  readonly height: number;
+}
+
+const isPng = (b: Uint8Array) => b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
+const isJpeg = (b: Uint8Array) => b[0] === 0xff && b[1] === 0xd8;
+const isPgm = (b: Uint8Array) => b[0] === 0x50 && (b[1] === 0x35 || b[1] === 0x32);
+
+/** PNG: the IHDR chunk, which the format requires first: width and height, 4 bytes big-endian each. */
+function pngSize(b: Uint8Array): ImageSize {
+  const type = String.fromCharCode(...b.subarray(12, 16));
+  if (b.length < 24 || type !== 'IHDR') throw new Error('PNG header: no IHDR chunk at byte 8');
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return { format: 'PNG', width: view.getUint32(16), height: view.getUint32(20) };
+}
+
+/** JPEG: walks the marker segments up to the first frame header (SOF0..SOF15 but DHT, JPG, DAC). */
+function jpegSize(b: Uint8Array): ImageSize {
+  let pos = 2;
+  while (pos + 4 <= b.length) {
+    if (b[pos] !== 0xff) throw new Error(`JPEG header: expected a marker at byte ${pos}`);
+    const marker = b[pos + 1];
+    if (marker === 0xff) {
+      pos++; // fill byte
+      continue;
+    }
+    pos += 2;
+    // Markers without a segment: TEM, RSTn, SOI.
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;
+    if (marker === 0xd9 || marker === 0xda) break; // end of image, or scan data before any frame
+    const length = (b[pos] << 8) | b[pos + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (pos + 7 > b.length) break;
+      const height = (b[pos + 3] << 8) | b[pos + 4];
+      const width = (b[pos + 5] << 8) | b[pos + 6];
+      if (height === 0) throw new Error('JPEG header: height 0 (set later by a DNL marker) is not supported');
+      return { format: 'JPEG', width, height };
+    }
+    if (length < 2) throw new Error(`JPEG header: segment length ${length} at byte ${pos}`);
+    pos += length;
+  }
+  throw new Error('JPEG header: no frame header (SOF) before the image data');
+}
+
+/**
+ * The size an image file declares, read from its header only, and refused when above
+ * MAX_MEGAPIXELS or empty. Every format goes through here before it is decoded.
+ */
+export function imageSize(bytes: Uint8Array, file: string): ImageSize {
+  let size: ImageSize;
+  try {
+    if (isPng(bytes)) size = pngSize(bytes);
+    else if (isJpeg(bytes)) size = jpegSize(bytes);
+    else if (isPgm(bytes)) {
+      const { width, height } = pgmHeader(bytes);
+      size = { format: 'PGM', width, height };
+    } else throw new Error('not a PNG, JPEG or PGM file (unrecognised signature)');
+  } catch (e) {
+    throw new DatasetError(`${file}: cannot decode: ${(e as Error).message}`);
+  }
+  const { format, width, height } = size;
+  if (width < 1 || height < 1)
+    throw new DatasetError(`${file}: cannot decode: ${format} size ${width}×${height} is empty`);
+  if (width * height > MAX_MEGAPIXELS * 1e6) {
+    throw new DatasetError(
+      `${file}: ${format} header declares ${width}×${height} pixels (${((width * height) / 1e6).toFixed(0)} megapixels), above the ${MAX_MEGAPIXELS}-megapixel limit; refused before decoding`,
+    );
+  }
+  return size;
+}
 
 function rgbaToGrey(data: Uint8Array, width: number, height: number): Float32Array {
   const out = new Float32Array(width * height);
@@ -41,8 +117,8 @@ function decodeJpeg(bytes: Uint8Array): GreyImage {
   return { width: img.width, height: img.height, pixels: rgbaToGrey(img.data, img.width, img.height) };
 }
 
-/** Netpbm greymaps: P5 (binary, 8- or 16-bit big-endian samples) and P2 (ASCII). */
-export function decodePgm(bytes: Uint8Array): GreyImage {
+/** A PGM header: magic, size and maximum grey value, and where the samples start. */
+function pgmHeader(bytes: Uint8Array) {
   const magic = String.fromCharCode(bytes[0] ?? 0, bytes[1] ?? 0);
   if (magic !== 'P5' && magic !== 'P2') {
     throw new Error(`not a PGM greymap: starts with ${JSON.stringify(magic)}, expected "P5" or "P2"`);
@@ -66,6 +142,13 @@ export function decodePgm(bytes: Uint8Array): GreyImage {
   const width = token('width');
   const height = token('height');
   const maxval = token('maximum grey value');
+  return { magic, width, height, maxval, token, end: () => pos };
+}
+
+/** Netpbm greymaps: P5 (binary, 8- or 16-bit big-endian samples) and P2 (ASCII). */
+export function decodePgm(bytes: Uint8Array): GreyImage {
+  const { magic, width, height, maxval, token, end } = pgmHeader(bytes);
+  let pos = end();
   if (width < 1 || height < 1) throw new Error(`PGM header: size ${width}×${height} is empty`);
   if (maxval < 1 || maxval > 65535)
     throw new Error(`PGM header: maximum grey value ${maxval} is not in 1..65535`);
@@ -91,14 +174,16 @@ export function decodePgm(bytes: Uint8Array): GreyImage {
   return { width, height, pixels };
 }
 
-/** Decodes by content (PNG and JPEG signatures, PGM magic), so a misnamed file still decodes. */
+/**
+ * Decodes by content (PNG and JPEG signatures, PGM magic), so a misnamed file still decodes. The
+ * header's size is checked first (imageSize): a huge declared image is refused without decoding.
+ */
 export function decodeImage(bytes: Uint8Array, file: string): GreyImage {
+  const { format } = imageSize(bytes, file);
   try {
-    if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47)
-      return decodePng(bytes);
-    if (bytes[0] === 0xff && bytes[1] === 0xd8) return decodeJpeg(bytes);
-    if (bytes[0] === 0x50 && (bytes[1] === 0x35 || bytes[1] === 0x32)) return decodePgm(bytes);
-    throw new Error('not a PNG, JPEG or PGM file (unrecognised signature)');
+    if (format === 'PNG') return decodePng(bytes);
+    if (format === 'JPEG') return decodeJpeg(bytes);
+    return decodePgm(bytes);
   } catch (e) {
     throw new DatasetError(`${file}: cannot decode: ${(e as Error).message}`);
   }

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { DatasetError, defineDataset, resolveLimit, sha256Hex, z } from 'nmfinit';
-import { decodeImage, IMAGE_EXTENSIONS, resizeArea } from './image-decode.ts';
+import { decodeImage, IMAGE_EXTENSIONS, imageSize, resizeArea } from './image-decode.ts';
 
 const side = z.number().int().min(1).max(4096);
 
@@ -140,15 +140,22 @@ export const imageFolder = defineDataset({
     const labels = new Uint8Array(n);
     for (let s = 0; s < n; s++) {
       const file = chosen[s];
-      const img = decodeImage(readFileSync(file.path), file.path);
+      const bytes = readFileSync(file.path);
+      // The header's size first: a mismatch (or a decompression bomb) is refused before decoding.
+      const declared = imageSize(bytes, file.path);
       if (shape === undefined) {
-        shape = [img.height, img.width];
+        shape = [declared.height, declared.width];
         first = file.path;
-      } else if (p.resize === undefined && (img.height !== shape[0] || img.width !== shape[1])) {
+      } else if (p.resize === undefined && (declared.height !== shape[0] || declared.width !== shape[1])) {
         throw new DatasetError(
-          `image-folder: ${file.path} is ${img.height}×${img.width} (height×width), but ${first} is ${shape[0]}×${shape[1]}; give params.resize to resample every image to one size`,
+          `image-folder: ${file.path} is ${declared.height}×${declared.width} (height×width), but ${first} is ${shape[0]}×${shape[1]}; give params.resize to resample every image to one size`,
         );
       }
+      const img = decodeImage(bytes, file.path);
+      if (img.height !== declared.height || img.width !== declared.width)
+        throw new DatasetError(
+          `image-folder: ${file.path} decodes to ${img.height}×${img.width}, but its header declares ${declared.height}×${declared.width}`,
+        );
       if (s === 0) images = new Float32Array(n * shape[0] * shape[1]);
       images.set(resizeArea(img, shape[0], shape[1]), s * shape[0] * shape[1]);
       labels[s] = file.label;

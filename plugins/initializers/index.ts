@@ -5,6 +5,7 @@ import { lsuvInitializer } from './lsuv.ts';
 import { nmfDataInitializer } from './nmf-data.ts';
 import { orthogonal } from './orthogonal.ts';
 import { pcaInitializer } from './pca.ts';
+import { pcaAffineInitializer } from './pca-affine.ts';
 import { glorotNormal, glorotUniform, heNormal, heUniform, lecunNormal, lecunUniform } from './presets.ts';
 import { randomNormal, randomUniform, truncatedNormal } from './random.ts';
 import { varianceScalingInitializer } from './variance-scaling.ts';
@@ -15,6 +16,7 @@ export * from './lsuv.ts';
 export * from './nmf-data.ts';
 export * from './orthogonal.ts';
 export * from './pca.ts';
+export * from './pca-affine.ts';
 export * from './presets.ts';
 export * from './random.ts';
 export * from './variance-scaling.ts';
@@ -40,5 +42,6 @@ export const builtinInitializers: InitializerPlugin[] = [
   lsuvInitializer,
   dataDependentInitializer,
   pcaInitializer,
+  pcaAffineInitializer,
   nmfDataInitializer,
 ];

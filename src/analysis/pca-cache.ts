@@ -102,7 +102,7 @@ export function cachedFitPca(
   if (cacheDir === undefined) return { pca: fitPca(x, n, d, rank, fit), source: 'computed' };
   const key = pcaCacheKey(x, n, d, rank, fit);
   const path = join(cacheDir, 'pca', `${n}x${d}-k${rank}-${sha256Hex(key).slice(0, 24)}.bin`);
-  const load = (): CachedPca | undefined => {
+  const load = (locked: boolean): CachedPca | undefined => {
     if (!existsSync(path)) return undefined;
     try {
       const pca = decodePca(readFileSync(path), path, key);
@@ -110,7 +110,7 @@ export function cachedFitPca(
       return { pca, source: 'cache', path };
     } catch (e) {
       if (!(e instanceof PcaCacheError)) throw e;
-      (log ?? console.warn)(`pca cache: ${e.message}; refitting and rewriting it`);
+      if (locked) (log ?? console.warn)(`pca cache: ${e.message}; refitting and rewriting it`);
       return undefined;
     }
   };

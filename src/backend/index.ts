@@ -1,12 +1,13 @@
 import { parseOrThrow } from '../registry/parse.ts';
-import { type AutoChoice, chooseFastest } from './auto.ts';
-import { gpujsBackendFactories } from './gpujs.ts';
+import { type AutoChoice, chooseFastest, DEFAULT_WORKLOAD, measureWorkload } from './auto.ts';
+import { gpujsBackendFactories } from './gpujs/index.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { backends } from './registry.ts';
 import { simdBackendFactory } from './simd/index.ts';
-import type { Backend, BackendContext, BackendFactory } from './types.ts';
+import type { Backend, BackendContext, BackendFactory, Workload } from './types.ts';
+import { webgpuBackendFactory } from './webgpu/index.ts';
 
-export type { AutoChoice } from './auto.ts';
+export { type AutoChoice, DEFAULT_WORKLOAD, nmfMuWorkload, trainingStepWorkload } from './auto.ts';
 export { referenceGemm } from './reference.ts';
 export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
 export {
@@ -16,53 +17,87 @@ export {
   type BackendFactory,
   defineBackend,
   type ElementwiseKernels,
+  type GemmProduct,
+  type Workload,
 } from './types.ts';
+export { probeWebGpu, type TransferCounts, WebGpuBackend } from './webgpu/index.ts';
 
-for (const f of [referenceBackendFactory, ...gpujsBackendFactories, simdBackendFactory]) {
+for (const f of [
+  referenceBackendFactory,
+  ...gpujsBackendFactories,
+  simdBackendFactory,
+  webgpuBackendFactory,
+]) {
   if (!backends.has(f.name)) backends.register(f as BackendFactory);
 }
 
-/** Every known backend with whether it can run here, highest priority first. */
-export function listBackends(): {
+/** One row of {@link listBackends}. */
+export interface BackendListing {
   name: string;
   description: string;
   priority: number;
   available: boolean;
-}[] {
+  /** Why it cannot run here: '' when available. */
+  reason: string;
+  /** What it runs on here (the GL renderer for gpujs:headlessgl), '' when the backend says nothing. */
+  detail: string;
+}
+
+/** Every known backend with whether it can run here (and why not), highest priority first. */
+export function listBackends(): BackendListing[] {
   return backends
     .list()
-    .map((f) => ({
-      name: f.name,
-      description: f.description,
-      priority: f.priority,
-      available: safeAvailable(f),
-    }))
+    .map((f) => {
+      const available = safeAvailable(f);
+      return {
+        name: f.name,
+        description: f.description,
+        priority: f.priority,
+        available,
+        reason: available ? '' : safeText(() => f.unavailableReason?.()) || 'its availability probe said no',
+        detail: available ? safeText(() => f.detail?.()) : '',
+      };
+    })
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
 }
 
-/** Backends `auto` chooses among: every available one but the slow oracles and gpu.js's alias for its own pick. */
+/**
+ * Backends `auto` chooses among: every available one but the slow oracles, gpu.js's alias for its
+ * own pick, and webgpu (until tensors live on the device, each of its calls is a round trip that
+ * auto's one-gemm measurement would not see in training; probing it also starts a GPU device).
+ */
 function autoCandidates(): string[] {
-  return listBackends()
-    .filter((b) => b.available && !['reference', 'gpujs', 'gpujs:cpu'].includes(b.name))
-    .map((b) => b.name);
+  const excluded = ['reference', 'gpujs', 'gpujs:cpu', 'webgpu'];
+  return backends
+    .list()
+    .filter((f) => !excluded.includes(f.name) && safeAvailable(f))
+    .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))
+    .map((f) => f.name);
 }
 
 /**
- * What `auto` means on this machine: the fastest available backend, measured once (a forward
- * gemm of the study's widest layer) and remembered in the cache directory, so every later run
- * here uses the same one. See {@link chooseFastest}. `cacheDir` is the run's (default: defaultCacheDir()).
+ * What `auto` means on this machine for `workload`: the available backend fastest at it,
+ * measured once (every product of the workload, e.g. a whole training step) and remembered in
+ * the cache directory, so every later run of that workload here uses the same one. See
+ * {@link chooseFastest}. `cacheDir` is the run's (default: defaultCacheDir()).
  */
-export function autoChoice(cacheDir?: string): AutoChoice {
+export function autoChoice(cacheDir?: string, workload: Workload = DEFAULT_WORKLOAD): AutoChoice {
   const candidates = autoCandidates();
   if (candidates.length === 0) {
-    return { machine: 'none', chosen: 'reference', gflops: {} };
+    return { machine: 'none', workload: workload.label, chosen: 'reference', gflops: {} };
   }
-  return chooseFastest(candidates, (name) => getBackend(name, { cacheDir }), cacheDir);
+  return chooseFastest(
+    candidates,
+    (name) => getBackend(name, { cacheDir }),
+    cacheDir,
+    measureWorkload,
+    workload,
+  );
 }
 
-/** The backend name `auto` resolves to here. */
-export function autoBackendName(cacheDir?: string): string {
-  return autoChoice(cacheDir).chosen;
+/** The backend name `auto` resolves to here for `workload`. */
+export function autoBackendName(cacheDir?: string, workload?: Workload): string {
+  return autoChoice(cacheDir, workload).chosen;
 }
 
 const created = new Map<string, Backend>();
@@ -103,13 +138,21 @@ export function checkBackend(text: string): { factory: BackendFactory; params: u
  * where the run caches compiled kernels and the `auto` choice.
  */
 export function getBackend(text = 'auto', context: BackendContext = {}): Backend {
-  const resolved = text === 'auto' ? autoBackendName(context.cacheDir) : text;
+  const resolved = text === 'auto' ? autoBackendName(context.cacheDir, context.workload) : text;
   const cached = created.get(resolved);
   if (cached) return cached;
   const { factory, params } = checkBackend(resolved)!;
   const backend = factory.create(params, context);
   created.set(resolved, backend);
   return backend;
+}
+
+function safeText(f: () => string | undefined): string {
+  try {
+    return f() ?? '';
+  } catch (e) {
+    return `(could not tell: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 function safeAvailable(f: BackendFactory): boolean {

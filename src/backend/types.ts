@@ -65,10 +65,28 @@ export interface Backend {
   dispose?(): void;
 }
 
+/** One gemm of a workload: C (m×n) = op(A) (m×k) · op(B) (k×n). */
+export interface GemmProduct {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** What a run does, as the products `auto` times on every candidate: a training step, an NMF iteration. */
+export interface Workload {
+  /** Names the workload in auto-backend.json and in `nmfinit backends`. */
+  label: string;
+  products: readonly GemmProduct[];
+}
+
 /** What a run tells the backends it creates. */
 export interface BackendContext {
   /** The run's cache directory (`--cache-dir`): compiled kernels are cached there. */
   readonly cacheDir?: string;
+  /** What `auto` times the candidates on (default: the seed autoencoder's training step). */
+  readonly workload?: Workload;
 }
 
 /**
@@ -81,6 +99,10 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> extends PluginB
   readonly priority: number;
   /** A cheap probe: can this backend run on this machine? */
   isAvailable(): boolean;
+  /** Why it cannot run here (what is missing, how to get it); asked only when `isAvailable()` is false. */
+  unavailableReason?(): string;
+  /** One line on what it runs on here (e.g. the GL renderer and version), for `nmfinit backends`. */
+  detail?(): string;
   create(params: z.output<S>, context?: BackendContext): Backend;
 }
 

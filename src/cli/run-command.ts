@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { importUserModule } from '../experiment/module-import.ts';
 import type { ExperimentOutcome } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { overridesFromFlags, type RunFlags, withRunOptions } from './run-options.ts';
@@ -26,7 +27,7 @@ export async function loadSpecFile(path: string): Promise<unknown> {
   }
   let mod: { default?: unknown; spec?: unknown };
   try {
-    mod = await import(pathToFileURL(full).href);
+    mod = await importUserModule(pathToFileURL(full).href, full);
   } catch (e) {
     throw new Error(`cannot load experiment file '${path}': ${(e as Error).message}`);
   }
@@ -74,7 +75,8 @@ export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise
   try {
     return await runWithFlags(spec, flags, moduleUrl);
   } catch (e) {
-    if ((e as Error).name === 'ExperimentInterruptedError') process.exit(130);
+    if ((e as Error).name === 'ExperimentInterruptedError')
+      process.exit((e as { exitCode?: number }).exitCode ?? 130);
     console.error(`${name}: ${(e as Error).message}`);
     process.exit(1);
   }

@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 // `nmfinit view`: serves a study's report.html on 127.0.0.1 and reloads the page as runs finish.
 // It polls runs/ and failed/ (fs.watch misses events on some file systems), redraws the report
@@ -50,6 +50,30 @@ function runsSignature(dir: string): string {
   return parts.join('\n');
 }
 
+/**
+ * Whether a Host header names the address the server is bound to. A page on another site whose
+ * name is re-pointed at 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
+ */
+export function isLoopbackHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  const h = host.toLowerCase();
+  return names.some((n) => h === `${n}:${port}` || (port === 80 && h === n));
+}
+
+/**
+ * The report page's text, or undefined when there is none; refuses (throws) a report.html that
+ * resolves, through a symbolic link, outside the study directory.
+ */
+function readReportPage(dir: string, html: string): string | undefined {
+  if (!existsSync(html)) return undefined;
+  const real = realpathSync(html);
+  const rel = relative(realpathSync(dir), real);
+  if (rel === '' || rel.split(sep)[0] === '..' || isAbsolute(rel))
+    throw new Error(`${html} leads outside ${dir} (to ${real}); not served`);
+  return readFileSync(real, 'utf8');
+}
+
 const mtime = (path: string) => (existsSync(path) ? statSync(path).mtimeMs : 0);
 
 export async function serveReport(dirArg: string, options: ViewOptions): Promise<ViewServer> {
@@ -59,7 +83,15 @@ export async function serveReport(dirArg: string, options: ViewOptions): Promise
   const clients = new Set<ServerResponse>();
   let waiters: (() => void)[] = [];
 
+  let boundPort = 0;
   const server = createServer((req, res) => {
+    if (!isLoopbackHost(req.headers.host, boundPort)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(
+        `forbidden: Host '${req.headers.host ?? ''}' is not 127.0.0.1:${boundPort} or localhost:${boundPort}\n`,
+      );
+      return;
+    }
     const path = (req.url ?? '/').split('?')[0];
     if (path === EVENTS) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
@@ -69,7 +101,15 @@ export async function serveReport(dirArg: string, options: ViewOptions): Promise
       return;
     }
     if (path === '/' || path === '/report.html') {
-      const page = existsSync(html) ? readFileSync(html, 'utf8') : WAITING;
+      let page: string;
+      try {
+        page = readReportPage(dir, html) ?? WAITING;
+      } catch (e) {
+        log(`view: ${(e as Error).message}`);
+        res.writeHead(403, { 'content-type': 'text/plain' });
+        res.end('forbidden: report.html leads outside the study directory\n');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(page.replace(/<\/body>(?![\s\S]*<\/body>)/, `${LIVE_SCRIPT}</body>`));
       return;
@@ -124,6 +164,7 @@ export async function serveReport(dirArg: string, options: ViewOptions): Promise
     server.listen(options.port ?? 0, '127.0.0.1', () => ok());
   });
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,

@@ -84,7 +84,11 @@ export async function inspectDataset(
 
 const fmt = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4));
 
-/** The inspection as text: a header, one line per split, then a class × split table of counts. */
+/**
+ * The inspection as text: a header, one line per split, then one row per class: its label, its
+ * name (a column of its own only where some name is not just the label, as MNIST's "0"…"9" are)
+ * and, per split, the count and its share of the split.
+ */
 export function formatInspection(r: DatasetInspection): string {
   const [h, w] = r.imageShape;
   const lines = [`${r.name}: ${r.description}`, `images ${h}×${w}, ${r.classNames.length} classes`];
@@ -93,13 +97,37 @@ export function formatInspection(r: DatasetInspection): string {
       `${s.split}: ${s.count} samples, values min ${fmt(s.min)} max ${fmt(s.max)} mean ${fmt(s.mean)}, loaded in ${s.loadMs.toFixed(0)} ms`,
     );
   }
-  const names = r.classNames.map((n, c) => `${c} ${n}`);
-  const nameWidth = Math.max(5, ...names.map((n) => n.length));
-  const colWidth = Math.max(7, ...r.splits.map((s) => String(s.count).length + 2));
-  lines.push(`${'class'.padEnd(nameWidth)}${r.splits.map((s) => s.split.padStart(colWidth)).join('')}`);
-  names.forEach((name, c) => {
+  const named = r.classNames.some((n, c) => n !== String(c));
+  const nameWidth = Math.max(5, ...r.classNames.map((n) => n.length));
+  const cell = (s: SplitSummary, c: number) => {
+    const share = s.count > 0 ? (100 * s.perClass[c]) / s.count : 0;
+    return `${s.perClass[c]} (${share.toFixed(1).padStart(4)}%)`;
+  };
+  const widths = r.splits.map((s) =>
+    Math.max(s.split.length, ...r.classNames.map((_, c) => cell(s, c).length)),
+  );
+  const row = (label: string, name: string, cells: string[]) =>
+    [
+      label.padStart(5),
+      ...(named ? [name.padEnd(nameWidth)] : []),
+      ...cells.map((t, i) => t.padStart(widths[i])),
+    ]
+      .join('  ')
+      .trimEnd();
+  lines.push(
+    row(
+      'label',
+      'class',
+      r.splits.map((s) => s.split),
+    ),
+  );
+  r.classNames.forEach((name, c) => {
     lines.push(
-      `${name.padEnd(nameWidth)}${r.splits.map((s) => String(s.perClass[c]).padStart(colWidth)).join('')}`,
+      row(
+        String(c),
+        name,
+        r.splits.map((s) => cell(s, c)),
+      ),
     );
   });
   return lines.join('\n');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importUserModule } from './module-import.ts';
 
 /**
  * Imports plugin modules, each of which registers its plugins on import: file paths, file URLs
@@ -10,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 export async function loadPluginModules(modules: readonly string[]): Promise<void> {
   for (const m of modules) {
     try {
-      await import(moduleUrl(m));
+      await importUserModule(moduleUrl(m), m);
     } catch (e) {
       throw new Error(`cannot load plugin module '${m}': ${(e as Error).message}`);
     }

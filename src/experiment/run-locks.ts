@@ -3,9 +3,12 @@
 // the runs instead of both training every one. A run locked by another live process is skipped
 // and waited for; a lock whose process is gone, or whose heartbeat stopped (another machine on a
 // shared file system, a job killed by its scheduler), is taken over.
-import { utimesSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { type LockHolder, tryLock } from '../util/compute-once.ts';
+import { writeFileAtomicSync } from '../util/files.ts';
+import { hostTag, ownerGone } from '../util/owner.ts';
 import type { StudyRun } from './study-kind.ts';
 
 /** How often a held lock's mtime is refreshed, and how old a lock may get before it counts as abandoned. */
@@ -146,4 +149,109 @@ export class RunClaims {
     this.storedElsewhere.push(run.id);
     this.options.onStoredElsewhere(run);
   }
+}
+
+/** One run as a study process announces it in the directory: its id, config hash and config. */
+export interface AnnouncedRun {
+  readonly id: string;
+  readonly hash: string;
+  readonly config: unknown;
+}
+
+/** Another live process working on the same output directory, and the runs it works on. */
+export interface LiveStudy extends LockHolder {
+  readonly name: string;
+  readonly runs: ReadonlyMap<string, AnnouncedRun>;
+}
+
+/** A process's hold on an output directory; `release` when the study ends, however it ends. */
+export interface DirectoryClaim {
+  release(): void;
+}
+
+const ENTRY = /^\.study\.\d+\.\d+\.\d+\.[A-Za-z0-9_-]+\.json$/;
+let entryCount = 0;
+
+/**
+ * The directory's configuration, held under concurrency: with `<dir>/locks/.directory.lock`
+ * taken (briefly), lists the studies other live processes run there (`<dir>/locks/.study.*.json`,
+ * one per process), hands them to `check` (which throws to refuse: e.g. another configuration of
+ * the same run ids, or stored runs that differ), and only then announces this study's runs.
+ * Two processes started together with different specs are thus ordered: the second sees the
+ * first's runs and is refused, instead of both passing the stored-runs check on an empty dir.
+ */
+export async function claimDirectory(
+  dir: string,
+  study: { name: string; runs: readonly AnnouncedRun[] },
+  check: (others: LiveStudy[]) => void,
+  pollMs = 20,
+): Promise<DirectoryClaim> {
+  const locks = join(dir, 'locks');
+  const mutex = join(locks, '.directory.lock');
+  let lock = tryLock(mutex, STALE_MS);
+  while ('heldBy' in lock) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    lock = tryLock(mutex, STALE_MS);
+  }
+  const file = join(locks, `.study.${process.pid}.${threadId}.${++entryCount}.${hostTag()}.json`);
+  try {
+    check(liveStudies(locks));
+    writeFileAtomicSync(
+      file,
+      `${JSON.stringify({ pid: process.pid, host: hostTag(), name: study.name, runs: study.runs })}\n`,
+    );
+  } finally {
+    lock.release();
+  }
+  // Refreshed like a run lock, so a process on another machine can tell a dead one.
+  const heartbeat = setInterval(() => {
+    const now = new Date();
+    try {
+      utimesSync(file, now, now);
+    } catch {
+      // removed: released meanwhile
+    }
+  }, HEARTBEAT_MS).unref();
+  return {
+    release() {
+      clearInterval(heartbeat);
+      rmSync(file, { force: true });
+    },
+  };
+}
+
+/** The studies announced in `locks` by processes that still live; the entries of dead ones are removed. */
+function liveStudies(locks: string): LiveStudy[] {
+  let names: string[];
+  try {
+    names = readdirSync(locks).filter((f) => ENTRY.test(f));
+  } catch {
+    return [];
+  }
+  const live: LiveStudy[] = [];
+  for (const name of names) {
+    const path = join(locks, name);
+    try {
+      const entry = JSON.parse(readFileSync(path, 'utf8')) as {
+        pid: number;
+        host: string;
+        name: string;
+        runs: AnnouncedRun[];
+      };
+      const old = Date.now() - statSync(path).mtimeMs > STALE_MS;
+      if (ownerGone(entry.pid, entry.host) || (entry.host !== hostTag() && old)) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      live.push({
+        pid: entry.pid,
+        host: entry.host,
+        name: entry.name,
+        runs: new Map(entry.runs.map((r) => [r.id, r])),
+      });
+    } catch {
+      // released (removed) between the listing and the read
+    }
+  }
+  return live;
 }

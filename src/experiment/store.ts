@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../util/files.ts';
-import { readJsonAs } from './artifacts.ts';
+import { parseOrThrow } from '../registry/parse.ts';
+import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { readJsonAs, readJsonFile } from './artifacts.ts';
 import { STORED_RUN_SCHEMA, type StoredRun, type StudyRun } from './study-kind.ts';
 
 const storedRunSchema = z.object({
@@ -13,7 +14,17 @@ const storedRunSchema = z.object({
   config: z.looseObject({ id: z.string(), seed: z.number(), backend: z.string() }),
   result: z.unknown(),
   timing: z.object({ seconds: z.number(), startedAt: z.string(), finishedAt: z.string() }),
+  sha256: z.string().optional(),
 });
+
+/**
+ * A stored run's checksum: SHA-256 of its JSON without the `sha256` field, as written. JSON
+ * numbers read back to the same doubles, so the text re-serialized on reading is the text hashed.
+ */
+function runChecksum(record: Record<string, unknown>): string {
+  const { sha256: _, ...rest } = record;
+  return sha256Hex(JSON.stringify(rest));
+}
 
 const failureSchema = z.object({
   id: z.string(),
@@ -31,8 +42,11 @@ export interface UnreadableRun {
 }
 
 /**
- * Finished runs on disk: one JSON file per run under <dir>/runs, written atomically, and one per
- * failed run under <dir>/failed (removed when the run later succeeds).
+ * Finished runs on disk: one JSON file per run under <dir>/runs, written atomically with a
+ * SHA-256 of its content, and one per failed run under <dir>/failed (removed when the run later
+ * succeeds). A run whose content does not match its checksum (edited, or corrupted on disk) does
+ * not read: `report` names it and counts it missing, a study redoes it. Runs stored before the
+ * checksum (no `sha256` field) are read unchecked.
  */
 export class RunStore {
   readonly runsDir: string;
@@ -60,8 +74,14 @@ export class RunStore {
   }
 
   write(run: StoredRun): void {
-    // JSON keeps NaN/Inf as null; a kind's result schema reads them back.
-    writeFileAtomicSync(this.pathOf(run.id), `${JSON.stringify(run)}\n`);
+    // JSON keeps NaN/Inf as null; a kind's result schema reads them back. The checksum is taken
+    // over the JSON form, the one read back.
+    const record = JSON.parse(JSON.stringify(run)) as Record<string, unknown>;
+    delete record.sha256;
+    writeFileAtomicSync(
+      this.pathOf(run.id),
+      `${JSON.stringify({ ...record, sha256: runChecksum(record) })}\n`,
+    );
     rmSync(join(this.failedDir, `${run.id}.json`), { force: true });
   }
 
@@ -74,7 +94,12 @@ export class RunStore {
   read(id: string): StoredRun | null {
     const path = this.pathOf(id);
     if (!existsSync(path)) return null;
-    return readJsonAs(path, storedRunSchema) as StoredRun;
+    const raw = readJsonFile(path);
+    const run = parseOrThrow(storedRunSchema, raw, path);
+    if (run.sha256 !== undefined && runChecksum(raw as Record<string, unknown>) !== run.sha256)
+      throw new Error(`${path}: checksum mismatch: its content was changed after it was stored`);
+    const { sha256: _, ...stored } = run;
+    return stored as StoredRun;
   }
 
   /** Like `read`, but an unreadable file counts as absent (it is redone and replaced). */

@@ -5,6 +5,7 @@ import type { ReportDocument } from '../report/document.ts';
 import type { MetricRow } from '../report/metrics-csv.ts';
 import type { Rng } from '../tensor/rng.ts';
 import type { RunCheckpoints } from './checkpoints.ts';
+import type { GridAxis, PlannedBuffer } from './limits.ts';
 
 // A study kind is a plugin: it says what its spec looks like, how the spec expands into runs,
 // what one run does and how its report is drawn from stored runs. Everything around that —
@@ -147,7 +148,19 @@ export interface StudyKind<
    * (`initializers[2]: …`). Returns the spec with plugin parameters' defaults filled in.
    */
   check?(spec: Spec): Spec;
-  /** The spec's runs in a fixed order (shards take every n-th). */
+  /**
+   * The axes of the spec's grid (field and number of values), whose product is an upper bound
+   * on the runs `expand` gives: checked against MAX_STUDY_RUNS after the schema and before
+   * `check` or `expand`, so `seeds: 1e9` is refused, naming the field, instead of expanded.
+   */
+  gridAxes?(spec: Spec): readonly GridAxis[];
+  /**
+   * The largest buffers a run allocates that the spec alone sizes (weights, activations), with
+   * the field that sizes each: one above MAX_BUFFER_FLOATS is refused at validation. Buffers
+   * that need the data's size are checked by the kind in `prepare`, before any run.
+   */
+  buffers?(spec: Spec): readonly PlannedBuffer[];
+  /** The spec's runs in a fixed order (shards take every n-th). Two runs never share an id. */
   expand(spec: Spec, backend: string): Run[];
   /**
    * Main thread, once per study, before any run: load what runs share and write what the report

@@ -163,7 +163,7 @@ export function cachedNmf(
     error: NmfError,
   }).rank;
   const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
-  const load = (): CachedNmfResult | undefined => {
+  const load = (locked: boolean): CachedNmfResult | undefined => {
     if (!existsSync(path)) return undefined;
     try {
       const result = decodeNmfResult(readFileSync(path), path, key);
@@ -171,7 +171,7 @@ export function cachedNmf(
       return { result, source: 'cache', path };
     } catch (e) {
       if (!(e instanceof NmfCacheError)) throw e;
-      (log ?? console.warn)(`nmf cache: ${e.message}; recomputing and rewriting it`);
+      if (locked) (log ?? console.warn)(`nmf cache: ${e.message}; recomputing and rewriting it`);
       return undefined;
     }
   };

@@ -30,3 +30,11 @@ export function formatMeanSd(values: readonly number[], digits = 3): string {
   const body = n > 1 ? `${mean.toFixed(decimals)} ± ${sd.toFixed(decimals)}` : mean.toFixed(decimals);
   return body + note;
 }
+
+/**
+ * User-given text (a description, a title) as Markdown that shows it literally: `&`, `<` and `>`
+ * become entities, so raw HTML in it stays text in report.md as it does in report.html.
+ */
+export function escapeMarkdownText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}

@@ -1,4 +1,5 @@
 import type { DocBlock, DocCell, DocSection, DocTable, ReportDocument } from './document.ts';
+import { escapeMarkdownText } from './format.ts';
 
 // report.md from a ReportDocument: the title, the description, the kind's blocks and sections,
 // then what the machinery adds to every report (missing runs, provenance, the other files).
@@ -45,7 +46,8 @@ export function markdownBlock(b: DocBlock): string[] {
 }
 
 function sectionLines(s: DocSection, depth: number): string[] {
-  const out = [`${'#'.repeat(depth)} ${s.title}`, ''];
+  // Section titles carry user-given labels (data sets, initializers): shown literally.
+  const out = [`${'#'.repeat(depth)} ${escapeMarkdownText(s.title)}`, ''];
   for (const b of s.blocks) out.push(...markdownBlock(b), '');
   for (const sub of s.subsections ?? []) out.push(...sectionLines(sub, depth + 1));
   return out;
@@ -69,7 +71,8 @@ export function sharedSections(shared: SharedSections): DocSection[] {
 /** The whole report.md. */
 export function renderMarkdown(doc: ReportDocument, shared: SharedSections): string {
   const out = [`# ${doc.title}`, ''];
-  if (doc.description !== '') out.push(doc.description, '');
+  // The description is the user's text: raw HTML in it stays text, as in report.html.
+  if (doc.description !== '') out.push(escapeMarkdownText(doc.description), '');
   for (const b of doc.intro) out.push(...markdownBlock(b), '');
   for (const s of [...doc.sections, ...sharedSections(shared)]) out.push(...sectionLines(s, 2));
   return `${out.join('\n').replace(/\s+$/, '')}\n`;

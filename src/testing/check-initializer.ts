@@ -13,7 +13,8 @@ export interface CheckInitializerOptions {
   readonly params?: unknown;
   /**
    * The networks to try: 'dense' chains, mirrored 'autoencoder' stacks, or your own arbitrary.
-   * Default 'dense', and 'autoencoder' for data-aware plugins (they initialize reconstructions).
+   * Default 'dense', and 'autoencoder' for data-aware plugins (they initialize reconstructions), or
+   * the other family when the plugin's `supports` rejects all of a sample of the first ('nmf').
    * Networks the plugin's `supports` rejects are skipped; at least one must be supported.
    */
   readonly stacks?: 'dense' | 'autoencoder' | fc.Arbitrary<readonly DenseLayerSpec[]>;
@@ -65,10 +66,8 @@ export async function checkInitializer(
   const label = `initializer '${plugin.name}'`;
   parseParams(plugin, options.params, label); // fail fast, outside the property, on bad options
 
-  const stackChoice = options.stacks ?? (plugin.data ? 'autoencoder' : 'dense');
-  const stacks =
-    stackChoice === 'autoencoder' ? autoencoderStack() : stackChoice === 'dense' ? denseStack() : stackChoice;
   const supportParams = parseParams(plugin, options.params, label);
+  const stacks = chooseStacks(plugin, options.stacks, supportParams);
   const seeds = fc.uniqueArray(fc.integer({ min: -0x80000000, max: 0x7fffffff }), {
     minLength: 2,
     maxLength: 2,
@@ -76,9 +75,12 @@ export async function checkInitializer(
 
   let networksWhereSeedMattered = 0;
   let networksTried = 0;
+  let lastRejection: { layers: readonly DenseLayerSpec[]; why: string } | undefined;
   const property = fc.asyncProperty(stacks, seeds, async (layers, [seed, otherSeed]) => {
     // A network the plugin says it cannot initialize is not a counterexample.
-    if (plugin.supports?.(layers, supportParams)) {
+    const why = plugin.supports?.(layers, supportParams);
+    if (why) {
+      lastRejection = { layers, why };
       fc.pre(false);
     }
     // One sample per network, the same for all three calls: only the seed changes between them.
@@ -120,12 +122,18 @@ export async function checkInitializer(
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.path !== undefined ? { path: options.path } : {}),
   });
-  if (details.failed) throw new InitializerCheckError(failureMessage(label, details));
-  if (networksTried === 0) {
+  // fast-check gives up, with no counterexample, when too many runs are skipped by fc.pre.
+  const allSkipped = details.failed && details.counterexample === null && details.errorInstance === null;
+  if (allSkipped || (!details.failed && networksTried === 0)) {
+    const last = lastRejection
+      ? `; the last one, ${describeLayers(lastRejection.layers)}, because ${lastRejection.why}`
+      : '';
     throw new InitializerCheckError(
-      `${label}: its supports() rejected every one of the random networks tried; pass stacks it supports`,
+      `${label}: its supports() rejected every one of the random networks tried${last}; pass options.stacks ` +
+        "with networks it supports ('dense', 'autoencoder' or an arbitrary of your own)",
     );
   }
+  if (details.failed) throw new InitializerCheckError(failureMessage(label, details));
   if (plugin.random && networksWhereSeedMattered === 0) {
     throw new InitializerCheckError(
       `${label} breaks "different seeds give different weights": over ${networksTried} random networks, ` +
@@ -133,6 +141,28 @@ export async function checkInitializer(
         `  replay with options { seed: ${details.seed} }`,
     );
   }
+}
+
+/**
+ * The networks to try. Given stacks are used as they are. By default a data-aware plugin gets
+ * mirrored autoencoders and any other plugin dense chains, unless its supports() rejects every one
+ * of a fixed sample of that family and accepts some of the other's ('nmf' takes only mirrored
+ * autoencoders): then the other family, so the defaults check every plugin on networks it can take.
+ */
+function chooseStacks(
+  plugin: InitializerPlugin,
+  given: CheckInitializerOptions['stacks'],
+  params: unknown,
+): fc.Arbitrary<readonly DenseLayerSpec[]> {
+  if (given === 'autoencoder') return autoencoderStack();
+  if (given === 'dense') return denseStack();
+  if (given !== undefined) return given;
+  const families = plugin.data ? [autoencoderStack(), denseStack()] : [denseStack(), autoencoderStack()];
+  const supports = plugin.supports;
+  if (!supports) return families[0];
+  const acceptsSome = (family: fc.Arbitrary<DenseLayerSpec[]>) =>
+    fc.sample(family, { numRuns: 50, seed: 1 }).some((layers) => !supports(layers, params));
+  return families.find(acceptsSome) ?? families[0];
 }
 
 /** One `init` call with freshly parsed params; fails if it changed the layers or params it got. */

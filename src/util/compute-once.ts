@@ -3,6 +3,7 @@
 // a worker pool starting several runs at once would compute the same NMF factors in every worker.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FileWriteError } from './files.ts';
 import { hostTag, ownerGone } from './owner.ts';
 
 export interface ComputeOnceOptions {
@@ -40,9 +41,13 @@ export function tryLock(lockPath: string, staleMs = Number.POSITIVE_INFINITY): L
     }
     try {
       writeSync(fd, `${process.pid} ${hostTag()}\n`);
-    } finally {
+    } catch (e) {
+      // A lock with no holder in it would look taken forever: remove it, and name it (ENOSPC has no path).
       closeSync(fd);
+      rmSync(lockPath, { force: true });
+      throw new FileWriteError(lockPath, e);
     }
+    closeSync(fd);
     return { release: () => rmSync(lockPath, { force: true }) };
   }
 }
@@ -51,10 +56,14 @@ export function tryLock(lockPath: string, staleMs = Number.POSITIVE_INFINITY): L
  * `load()` if it gives a value, else `compute()` under the lock `lockPath`, re-trying `load()`
  * after taking the lock (another may have finished in between). A lock whose process is gone
  * (Ctrl-C) or that is older than `staleMs` is removed and taken.
+ *
+ * `load` is told whether this call holds the lock: only then should it report an unusable file,
+ * since only then is the file about to be replaced. Looks before the lock, and polls while
+ * another holds it, stay quiet, so a corrupt file is reported once, not once per look or worker.
  */
 export function computeOnce<T>(
   lockPath: string,
-  load: () => T | undefined,
+  load: (locked: boolean) => T | undefined,
   compute: () => T,
   options: ComputeOnceOptions = {},
 ): T {
@@ -62,7 +71,7 @@ export function computeOnce<T>(
   const pollMs = options.pollMs ?? 25;
   let waited = false;
   for (;;) {
-    const ready = load();
+    const ready = load(false);
     if (ready !== undefined) return ready;
     const lock = tryLock(lockPath, staleMs);
     if ('heldBy' in lock) {
@@ -72,7 +81,7 @@ export function computeOnce<T>(
       continue;
     }
     try {
-      return load() ?? compute();
+      return load(true) ?? compute();
     } finally {
       lock.release();
     }

@@ -80,7 +80,11 @@ export function sweepStaleTempFiles(dir: string): void {
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new FileWriteError(path, e);
+  }
   sweepStaleTempFiles(dir);
   const tmp = tempPathFor(path);
   try {
@@ -94,7 +98,24 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw new FileWriteError(path, e);
+  }
+}
+
+/**
+ * A failed write, naming the file: Node's own errors for write and fsync (ENOSPC on a full disk,
+ * EIO, EDQUOT) carry no path. Keeps the cause's errno `code`.
+ */
+export class FileWriteError extends Error {
+  override name = 'FileWriteError';
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    super(`cannot write '${path}': ${message}`, { cause });
+    this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
   }
 }
 

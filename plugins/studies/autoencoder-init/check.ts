@@ -1,4 +1,11 @@
-import { type ActivationName, type DenseLayerSpec, datasets, initializers } from 'nmfinit';
+import {
+  type ActivationName,
+  type DenseLayerSpec,
+  datasets,
+  type GridAxis,
+  initializers,
+  type PlannedBuffer,
+} from 'nmfinit';
 import { type AutoencoderSpec, labelOf } from './spec.ts';
 
 /** The dense layers of the spec's autoencoder, as an initializer sees them (without building it). */
@@ -74,4 +81,38 @@ export function resolvePluginParamsAndCheckModel(spec: AutoencoderSpec): Autoenc
   }
   if (problems.length > 0) throw new Error(problems.join('; '));
   return spec;
+}
+
+/** Data sets × Σ seeds over sample counts × recipes × initializers: the runs `expandRuns` gives. */
+export function autoencoderGridAxes(spec: AutoencoderSpec): GridAxis[] {
+  const seeds = spec.grid.samples.reduce((s, e) => s + e.seeds, 0);
+  const most = spec.grid.samples.reduce((a, e, i) => (e.seeds > spec.grid.samples[a].seeds ? i : a), 0);
+  return [
+    { field: 'datasets', size: spec.datasets.length },
+    // Sample counts add their seeds; the entry named is the one with the most.
+    { field: `grid.samples[${most}].seeds`, size: seeds },
+    { field: 'grid.recipes', size: spec.grid.recipes?.length ?? 1 },
+    { field: 'initializers', size: spec.initializers.length },
+  ];
+}
+
+/** Each layer's kernel (fan-in × fan-out) and a batch of its outputs (the largest batch size). */
+export function autoencoderBuffers(spec: AutoencoderSpec): PlannedBuffer[] {
+  const sizes = spec.model.sizes;
+  const batch = Math.max(
+    spec.training.batchSize,
+    ...(spec.grid.recipes ?? []).map((r) => r.training.batchSize ?? 0),
+  );
+  return sizes.slice(1).flatMap((out, i) => [
+    {
+      field: `model.sizes[${i + 1}]`,
+      what: `layer ${i}'s kernel (${sizes[i]} × ${out})`,
+      floats: sizes[i] * out,
+    },
+    {
+      field: `model.sizes[${i + 1}]`,
+      what: `a batch of layer ${i}'s outputs (${batch} × ${out})`,
+      floats: batch * out,
+    },
+  ]);
 }

@@ -1,5 +1,5 @@
 import { defineStudyKind } from 'nmfinit';
-import { resolvePluginParamsAndCheckModel } from './check.ts';
+import { autoencoderBuffers, autoencoderGridAxes, resolvePluginParamsAndCheckModel } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { type AutoencoderRun, expandRuns, overrideGrid, quickSpec } from './grid.ts';
 import { autoencoderMetrics } from './metrics.ts';
@@ -23,6 +23,8 @@ export const autoencoderInitStudy = defineStudyKind<
     'autoencoder × initializer grid: loss curves, reconstructions and PCA reference per result set',
   params: autoencoderSpecSchema,
   check: resolvePluginParamsAndCheckModel,
+  gridAxes: autoencoderGridAxes,
+  buffers: autoencoderBuffers,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
   // Work in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one.

@@ -1,7 +1,7 @@
 // The study kind 'nmf-data': NMF of image data (Lee & Seung), X ≈ W·H with W, H ≥ 0. Are the
 // basis images parts or whole images, which init gets there, and how does the test error fall as
 // training samples grow? Runs are data set × samples × k × init (× seed).
-import { datasets, defineStudyKind, type GridOverrides } from 'nmfinit';
+import { datasets, defineStudyKind, type GridAxis, type GridOverrides, type PlannedBuffer } from 'nmfinit';
 import { type NmfDataData, prepareAll } from './data.ts';
 import { nmfDataDocument } from './report.ts';
 import { executeRun, expandRuns, type NmfDataResult, type NmfDataRun, nmfDataResultSchema } from './run.ts';
@@ -37,6 +37,35 @@ function check(spec: NmfDataSpec): NmfDataSpec {
   });
   if (problems.length > 0) throw new Error(problems.join('; '));
   return spec;
+}
+
+/** Data sets × (Σ over grid blocks of samples × ranks × inits) × seeds: at most the runs. */
+function gridAxes(spec: NmfDataSpec): GridAxis[] {
+  const blocks = spec.grids.map((g, i) => [
+    { field: `grids[${i}].samples`, size: g.samples.length },
+    { field: `grids[${i}].ranks`, size: g.ranks.length },
+    { field: `grids[${i}].inits`, size: g.inits.length },
+  ]);
+  const perSeed = blocks.reduce((s, axes) => s + axes.reduce((p, a) => p * a.size, 1), 0);
+  const largest = blocks.flat().reduce((a, b) => (b.size > a.size ? b : a));
+  return [
+    { field: 'datasets', size: spec.datasets.length },
+    { field: largest.field, size: perSeed },
+    { field: 'seeds', size: spec.seeds },
+  ];
+}
+
+/** W (samples × k) for every numeric sample count; H (k × d) is no larger than the data, as k ≤ samples. */
+function buffers(spec: NmfDataSpec): PlannedBuffer[] {
+  return spec.grids.flatMap((g, i) =>
+    g.ranks.flatMap((k, j) =>
+      g.samples.flatMap((n) =>
+        typeof n === 'number'
+          ? [{ field: `grids[${i}].ranks[${j}]`, what: `W (${n} samples × k = ${k})`, floats: n * k }]
+          : [],
+      ),
+    ),
+  );
 }
 
 function override(spec: NmfDataSpecInput, grid: GridOverrides): NmfDataSpecInput {
@@ -81,6 +110,8 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
     'NMF of image data X ≈ W·H: component grids, test MSE against training samples, sparsity of the basis images, over data sets × samples × k × init',
   params: nmfDataSpecSchema,
   check,
+  gridAxes,
+  buffers,
   expand: expandRuns,
   prepare: prepareAll,
   cost: (run, data) => {

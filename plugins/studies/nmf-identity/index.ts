@@ -4,6 +4,7 @@
 import {
   type DocFigure,
   defineStudyKind,
+  type GridAxis,
   gridPoints,
   identityMatrix,
   NMF_INIT_METHODS,
@@ -75,6 +76,17 @@ function expand(spec: NmfIdentitySpec, backend: string): NmfIdentityRun[] {
   }));
 }
 
+/** Sizes × ranks (those below a size) × solvers × inits × seeds: at most their product. */
+function gridAxes(spec: NmfIdentitySpec): GridAxis[] {
+  return [
+    { field: 'sizes', size: spec.sizes.length },
+    { field: 'ranks', size: spec.ranks.length },
+    { field: 'solvers', size: spec.solvers.length },
+    { field: 'inits', size: spec.inits.length },
+    { field: 'seeds', size: spec.seeds },
+  ];
+}
+
 function check(spec: NmfIdentitySpec): NmfIdentitySpec {
   if (expand(spec, '').length === 0)
     throw new Error(
@@ -121,6 +133,7 @@ export const nmfIdentityStudy = defineStudyKind<
     'NMF of the identity I_n ≈ W·H: factor time and error against the Eckart–Young bound over n and k',
   params: specSchema,
   check,
+  gridAxes,
   expand,
   prepare: async () => null,
   cost: (run) => run.n * run.n * run.k,

@@ -1,6 +1,6 @@
-import { datasets, loadDataset, type StudyContext, z } from 'nmfinit';
+import { datasets, ExperimentSpecError, loadDataset, oversizedBuffers, type StudyContext, z } from 'nmfinit';
 import { superpositionDirections, superpositionParams } from '../../datasets/superposition.ts';
-import { entryLabel, type SaeSpec } from './spec.ts';
+import { entryGrid, entryLabel, type SaeSpec } from './spec.ts';
 
 /** What every run of one dataset entry shares (typed arrays over SharedArrayBuffers reach workers without a copy). */
 export interface SaePrepared {
@@ -38,7 +38,7 @@ function shared(values: Float32Array): Float32Array {
 
 export async function prepareSae(spec: SaeSpec, ctx: StudyContext): Promise<SaeData> {
   const out: SaeData = [];
-  for (const entry of spec.datasets) {
+  for (const [i, entry] of spec.datasets.entries()) {
     const label = entryLabel(entry);
     const plugin = datasets.get(entry.name);
     const load = (split: 'train' | 'test', limit: number) =>
@@ -46,6 +46,17 @@ export async function prepareSae(spec: SaeSpec, ctx: StudyContext): Promise<SaeD
     const train = await load('train', entry.trainSamples);
     const test = await load('test', entry.evalSamples);
     const [h, w] = train.imageShape;
+    // The dictionary (n × d) is sized by the data too: checked here, before any run starts.
+    const field = entry.latents !== undefined ? `datasets[${i}].latents` : 'latents';
+    const oversized = oversizedBuffers(
+      entryGrid(spec, entry).latents.map((n, j) => ({
+        field: `${field}[${j}]`,
+        what: `the dictionary of ${n} latents × d = ${h * w}`,
+        floats: n * h * w,
+      })),
+    );
+    if (oversized.length > 0)
+      throw new ExperimentSpecError(`invalid experiment spec: ${oversized.join('; ')}`);
     let truth: Float32Array | null = null;
     let truthCount = 0;
     if (entry.name === 'superposition') {

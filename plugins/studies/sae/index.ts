@@ -6,7 +6,16 @@ import { prepareSae, type SaeData } from './data.ts';
 import { saeMetrics } from './metrics.ts';
 import { saeDocument } from './report.ts';
 import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
-import { checkSae, expandSae, type SaeRun, type SaeSpec, type SaeSpecInput, saeSpecSchema } from './spec.ts';
+import {
+  checkSae,
+  expandSae,
+  type SaeRun,
+  type SaeSpec,
+  type SaeSpecInput,
+  saeBuffers,
+  saeGridAxes,
+  saeSpecSchema,
+} from './spec.ts';
 
 // --quick: n capped at 256 (duplicates dropped), k ≤ 16 (or the smallest), 2 seeds, 3 epochs, 2,048 samples.
 const small = (ns: number[]) => [...new Set(ns.map((n) => Math.min(n, 256)))];
@@ -18,6 +27,8 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
     'Top-k sparse autoencoders: normalised MSE, L0, dead latents with and without the auxiliary loss, latent density, atoms, recovery of planted features',
   params: saeSpecSchema,
   check: checkSae,
+  gridAxes: saeGridAxes,
+  buffers: saeBuffers,
   expand: expandSae,
   prepare: (spec, _runs, ctx) => prepareSae(spec, ctx),
   cost: (run, data) => run.epochs * (data[run.dataset]?.trainRows ?? 1) * run.latents,

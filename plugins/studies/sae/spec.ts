@@ -1,4 +1,14 @@
-import { datasets, dictionaries, gridPoints, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import {
+  datasets,
+  dictionaries,
+  duplicateLabels,
+  type GridAxis,
+  gridPoints,
+  type PlannedBuffer,
+  studyOutputsFields,
+  studySpecFields,
+  z,
+} from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 
@@ -138,6 +148,57 @@ export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   return runs;
 }
 
+/** Where an entry's grid field comes from: its own, or the spec's top-level one. */
+function gridField(
+  entry: SaeDatasetEntry,
+  i: number,
+  field: 'latents' | 'k' | 'aux' | 'dictionaries',
+): string {
+  return entry[field] !== undefined ? `datasets[${i}].${field}` : field;
+}
+
+/** Per entry latents × k × aux × dictionaries, then × seeds: the most runs `expandSae` gives. */
+export function saeGridAxes(spec: SaeSpec): GridAxis[] {
+  let perSeed = 0;
+  let largest: GridAxis = { field: 'datasets', size: 0 };
+  spec.datasets.forEach((entry, i) => {
+    const grid = entryGrid(spec, entry);
+    const fields = (['latents', 'k', 'aux', 'dictionaries'] as const).map((f) => ({
+      field: gridField(entry, i, f),
+      size: grid[f].length,
+    }));
+    perSeed += fields.reduce((p, a) => p * a.size, 1);
+    for (const a of fields) if (a.size > largest.size) largest = a;
+  });
+  // The entries' grids add up; the axis named is the largest field among them.
+  return [
+    { field: largest.field, size: perSeed },
+    { field: 'seeds', size: spec.seeds },
+  ];
+}
+
+/** The samples, and a batch of latent activations (training or evaluation) for each entry's latents. */
+export function saeBuffers(spec: SaeSpec): PlannedBuffer[] {
+  return spec.datasets.flatMap((entry, i) => [
+    // The samples, at least one float each (times the pixel count, known in prepare).
+    {
+      field: `datasets[${i}].trainSamples`,
+      what: `${entry.trainSamples} training samples`,
+      floats: entry.trainSamples,
+    },
+    {
+      field: `datasets[${i}].evalSamples`,
+      what: `${entry.evalSamples} evaluation samples`,
+      floats: entry.evalSamples,
+    },
+    ...entryGrid(spec, entry).latents.map((n, j) => ({
+      field: `${gridField(entry, i, 'latents')}[${j}]`,
+      what: `a batch of ${Math.max(spec.batchSize, Math.min(entry.evalSamples, 512))} × ${n} latent activations`,
+      floats: Math.max(spec.batchSize, Math.min(entry.evalSamples, 512)) * n,
+    })),
+  ]);
+}
+
 /**
  * Registry checks before any work: every dataset and dictionary is registered and its parameters
  * are valid (defaults filled in), labels are unique, the grid is not empty, batches fit.
@@ -178,6 +239,19 @@ export function checkSae(spec: SaeSpec): SaeSpec {
       };
     }),
   };
+  const repeats = [
+    ...duplicateLabels(
+      out.dictionaries.map((d) => d.name),
+      (j) => `dictionaries[${j}].name`,
+    ),
+    ...out.datasets.flatMap((ds, i) =>
+      duplicateLabels(
+        (ds.dictionaries ?? []).map((d) => d.name),
+        (j) => `datasets[${i}].dictionaries[${j}].name`,
+      ),
+    ),
+  ];
+  if (repeats.length > 0) throw new Error(repeats.join('; '));
   if (expandSae(out, '').length === 0)
     throw new Error(`k: every k exceeds every number of latents; there is nothing to train`);
   return out;

@@ -11,7 +11,14 @@ import {
   type ShallowPcaRun,
   shallowPcaResultSchema,
 } from './run.ts';
-import { type ShallowPcaSpec, type ShallowPcaSpecInput, shallowPcaSpecSchema } from './spec.ts';
+import {
+  checkShallowPca,
+  type ShallowPcaSpec,
+  type ShallowPcaSpecInput,
+  shallowPcaBuffers,
+  shallowPcaGridAxes,
+  shallowPcaSpecSchema,
+} from './spec.ts';
 
 export const shallowPcaStudy = defineStudyKind<
   ShallowPcaSpec,
@@ -23,6 +30,9 @@ export const shallowPcaStudy = defineStudyKind<
   description:
     'Shallow autoencoders x̂ = Σ v^k g(w^k·x/√D) (linear, ReLU, sigmoid, erf; tied or not; biases in the encoder, on the output, both or none) trained by online SGD, against the PCA-K error',
   params: shallowPcaSpecSchema,
+  check: checkShallowPca,
+  gridAxes: shallowPcaGridAxes,
+  buffers: shallowPcaBuffers,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareAll(spec, ctx),
   // Measured at D = 784, K = 4: a step streams the K·D weights and a few D-long vectors (hence

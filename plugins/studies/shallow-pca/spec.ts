@@ -1,4 +1,13 @@
-import { SHALLOW_ACTIVATIONS, SHALLOW_BIASES, studyOutputsFields, studySpecFields, z } from 'nmfinit';
+import {
+  duplicateLabels,
+  type GridAxis,
+  type PlannedBuffer,
+  SHALLOW_ACTIVATIONS,
+  SHALLOW_BIASES,
+  studyOutputsFields,
+  studySpecFields,
+  z,
+} from 'nmfinit';
 
 const positiveInt = z.number().int().positive();
 
@@ -82,3 +91,40 @@ export const shallowPcaSpecSchema = z
 export type ShallowPcaSpec = z.output<typeof shallowPcaSpecSchema>;
 export type ShallowPcaDataset = ShallowPcaSpec['datasets'][number];
 export type ShallowPcaSpecInput = z.input<typeof shallowPcaSpecSchema>;
+
+/** Data sets × activations × tied × biases × seeds: the runs `expandRuns` gives. */
+export function shallowPcaGridAxes(spec: ShallowPcaSpec): GridAxis[] {
+  return [
+    { field: 'datasets', size: spec.datasets.length },
+    { field: 'model.activations', size: spec.model.activations.length },
+    { field: 'model.tied', size: spec.model.tied.length },
+    { field: 'model.biases', size: spec.model.biases.length },
+    { field: 'seeds', size: spec.seeds },
+  ];
+}
+
+/**
+ * The samples and the K hidden units, each at least one float per pixel (the pixel count is the
+ * data's, known in prepare, which also refuses K above it).
+ */
+export function shallowPcaBuffers(spec: ShallowPcaSpec): PlannedBuffer[] {
+  return spec.datasets.flatMap((d, i) => [
+    { field: `datasets[${i}].trainCount`, what: `${d.trainCount} training samples`, floats: d.trainCount },
+    { field: `datasets[${i}].testCount`, what: `${d.testCount} test samples`, floats: d.testCount },
+    { field: `datasets[${i}].k`, what: `the weights of ${d.k} hidden units`, floats: d.k },
+  ]);
+}
+
+/** Labels and grid values become run ids: each must be given once. */
+export function checkShallowPca(spec: ShallowPcaSpec): ShallowPcaSpec {
+  const problems = [
+    ...duplicateLabels(
+      spec.datasets.map((d) => d.label),
+      (i) => `datasets[${i}].label`,
+    ),
+    ...duplicateLabels(spec.model.activations, (i) => `model.activations[${i}]`),
+    ...duplicateLabels(spec.model.tied.map(String), (i) => `model.tied[${i}]`),
+  ];
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return spec;
+}

@@ -8,17 +8,44 @@ import { loadPluginModules } from '../../experiment/plugins.ts';
 import { initializers } from '../../initializers/registry.ts';
 import type { PluginBase, Registry } from '../../registry/registry.ts';
 
+/** A JSON schema, as zod's toJSONSchema writes one, as far as a type description needs it. */
+interface JsonSchema {
+  type?: string | string[];
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  items?: JsonSchema | boolean;
+  prefixItems?: JsonSchema[];
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+/**
+ * A parameter's type in TypeScript-like words: `integer`, `"cd"|"mu"`, `integer|"run"`,
+ * `number[]`, `object[]`, `[number, number]`; `any` only where the schema says nothing.
+ */
+export function describeType(p: JsonSchema): string {
+  if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join('|');
+  if ('const' in p) return JSON.stringify(p.const);
+  const alternatives = p.anyOf ?? p.oneOf;
+  if (alternatives) return [...new Set(alternatives.map(describeType))].join('|');
+  if (Array.isArray(p.type)) return p.type.join('|');
+  if (p.type === 'array') {
+    if (p.prefixItems) return `[${p.prefixItems.map(describeType).join(', ')}]`;
+    if (typeof p.items !== 'object') return 'array';
+    const item = describeType(p.items);
+    return item.includes('|') ? `(${item})[]` : `${item}[]`;
+  }
+  return p.type ?? 'any';
+}
+
 /** Describes a plugin's parameters from its zod schema: name, type and default. */
 export function describeParams(schema: z.ZodType): string {
-  let json: {
-    properties?: Record<
-      string,
-      { type?: unknown; default?: unknown; enum?: unknown[]; description?: string }
-    >;
-    required?: string[];
-  };
+  let json: JsonSchema;
   try {
-    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as typeof json;
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   } catch {
     return '(parameters not describable)';
   }
@@ -26,14 +53,13 @@ export function describeParams(schema: z.ZodType): string {
   if (props.length === 0) return '(no parameters)';
   return props
     .map(([name, p]) => {
-      const type = p.enum ? p.enum.map((v) => JSON.stringify(v)).join('|') : String(p.type ?? 'any');
       const def =
         p.default !== undefined
           ? ` = ${JSON.stringify(p.default)}`
           : json.required?.includes(name)
             ? ' (required)'
             : '';
-      return `${name}: ${type}${def}`;
+      return `${name}: ${describeType(p)}${def}`;
     })
     .join(', ');
 }
@@ -76,12 +102,14 @@ export const backendsCommand: CommandModule = {
     const choice = autoChoice();
     for (const b of listBackends()) {
       const rate = choice.gflops[b.name];
-      const measured = rate === undefined ? '' : ` (${rate.toFixed(1)} GFLOP/s)`;
+      const measured = rate === undefined ? '' : ` (${rate.toFixed(2)} GFLOP/s)`;
       const auto = b.name === choice.chosen ? '   ← auto' : '';
       console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
+      const note = b.available ? b.detail : `not available: ${b.reason}`;
+      if (note) console.log(`  ${''.padEnd(16)} ${note}`);
     }
     console.log(
-      '\nauto: the fastest available backend, measured once per machine at 256×784·784×128 and cached.',
+      `\nauto: the available backend fastest at a ${choice.workload} (every product of it), measured once per machine and cached.`,
     );
   },
 };

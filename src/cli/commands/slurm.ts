@@ -32,21 +32,70 @@ export interface SlurmOptions {
   bin: string;
 }
 
-const quote = (s: string) => (/^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+/** A word for sh: as it is when it has no special character, else single-quoted ('\'' for a quote). */
+export const shQuote = (s: string) =>
+  /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A value for an `#SBATCH` line, which sbatch (not sh) reads: quotes group, a backslash escapes
+ * the next character even inside quotes, and an unquoted `#` starts a comment. So: single-quoted,
+ * with backslashes doubled and quotes as '\''.
+ */
+export const sbatchQuote = (s: string) =>
+  /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/\\/g, '\\\\').replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Refuses a value that cannot be written into a script safely: a control character (a newline
+ * ends an `#SBATCH` line, and what follows runs as a command; sbatch stops reading directives).
+ */
+export function checkScriptValue(field: string, value: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here
+  const m = /[\u0000-\u001f\u007f]/.exec(value);
+  if (m)
+    throw new RangeError(
+      `${field}: ${JSON.stringify(value)} contains a control character (U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${m.index}); ` +
+        'a value written into the Slurm scripts may not contain one',
+    );
+}
 
 /** The three files, by name: shards.sbatch, report.sbatch and submit.sh. */
 export function slurmScripts(o: SlurmOptions, scriptDir: string): Record<string, string> {
   if (!Number.isInteger(o.shards) || o.shards < 1)
     throw new RangeError(`--shards takes a positive integer, got ${o.shards}`);
+  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1)
+    throw new RangeError(`--cpus-per-task takes a positive integer, got ${o.cpusPerTask}`);
+  // Every value that reaches a script, by the name the user knows it by.
+  const values: [string, string | undefined][] = [
+    ['the spec file path', o.spec],
+    ['outputs.dir (or --out)', o.out],
+    ["the spec's name", o.name],
+    ['--partition', o.partition],
+    ['--time', o.time],
+    ['--mem', o.mem],
+    ['--script-dir', scriptDir],
+    ['the working directory', o.cwd],
+    ['the node executable path', o.node],
+    ['the nmfinit bin path', o.bin],
+    ...o.runFlags.map((f): [string, string] => ['a run flag (--cache-dir, --backend)', f]),
+    ...o.plugins.map((p): [string, string] => ['--plugin', p]),
+  ];
+  for (const [field, value] of values) if (value !== undefined) checkScriptValue(field, value);
+  // In --output a backslash turns off sbatch's %a and %j patterns, and % starts one.
+  if (scriptDir.includes('\\'))
+    throw new RangeError(
+      `--script-dir: '${scriptDir}' contains a backslash, which sbatch reads in --output as "no patterns" (the logs would not be per task)`,
+    );
+  const logPath = (log: string) => `${join(scriptDir, 'logs').replace(/%/g, '%%')}/${log}`;
+  const quote = shQuote;
   const header = (job: string, log: string, extra: string[] = []) =>
     [
       '#!/bin/bash',
-      `#SBATCH --job-name=${quote(`${o.name}-${job}`)}`,
-      `#SBATCH --output=${quote(join(scriptDir, 'logs', log))}`,
+      `#SBATCH --job-name=${sbatchQuote(`${o.name}-${job}`)}`,
+      `#SBATCH --output=${sbatchQuote(logPath(log))}`,
       `#SBATCH --cpus-per-task=${o.cpusPerTask}`,
-      ...(o.partition ? [`#SBATCH --partition=${quote(o.partition)}`] : []),
-      ...(o.time ? [`#SBATCH --time=${quote(o.time)}`] : []),
-      ...(o.mem ? [`#SBATCH --mem=${quote(o.mem)}`] : []),
+      ...(o.partition ? [`#SBATCH --partition=${sbatchQuote(o.partition)}`] : []),
+      ...(o.time ? [`#SBATCH --time=${sbatchQuote(o.time)}`] : []),
+      ...(o.mem ? [`#SBATCH --mem=${sbatchQuote(o.mem)}`] : []),
       ...extra,
       'set -euo pipefail',
       `cd ${quote(o.cwd)}`,

@@ -1,0 +1,211 @@
+import { ACTIVATIONS } from '../activations.ts';
+import { referenceKernels } from '../kernels.ts';
+import { checkGemmArgs } from '../reference.ts';
+import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
+import type { DeviceChannel } from './channel.ts';
+import type { Op } from './protocol.ts';
+
+/** Host↔device traffic since the backend was made (or `resetTransfers`). */
+export interface TransferCounts {
+  /** Round trips to the device worker: one submission each. */
+  calls: number;
+  /** Arrays written to the device, and their bytes. */
+  uploads: number;
+  uploadBytes: number;
+  /** Arrays read back from the device, and their bytes. */
+  readbacks: number;
+  readbackBytes: number;
+}
+
+export interface WebGpuBackendOptions {
+  /**
+   * Where the elementwise kernels run: 'gpu' sends each call to the device (an upload and a
+   * readback per call), 'host' keeps them in the TypeScript reference kernels.
+   */
+  readonly kernels: 'gpu' | 'host';
+  /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
+  readonly maxBindingBytes?: number;
+}
+
+const zeroCounts = (): TransferCounts => ({
+  calls: 0,
+  uploads: 0,
+  uploadBytes: 0,
+  readbacks: 0,
+  readbackBytes: 0,
+});
+
+/**
+ * The webgpu backend, first stage: operands live on the host, and every gemm (and, with
+ * kernels 'gpu', every elementwise kernel) is one round trip: its operands uploaded, one
+ * dispatch, its result read back, all counted in `transfers`.
+ */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly description: string;
+  readonly kernels: Partial<ElementwiseKernels>;
+  private counts = zeroCounts();
+  /** Floats in the largest operand one dispatch may bind; larger products are split. */
+  private readonly maxBindingFloats: number;
+
+  constructor(
+    private readonly channel: DeviceChannel,
+    options: WebGpuBackendOptions,
+  ) {
+    this.description = `WebGPU compute shaders through Dawn on ${channel.info.adapter}`;
+    this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
+    this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
+  }
+
+  get transfers(): TransferCounts {
+    return { ...this.counts };
+  }
+
+  resetTransfers(): void {
+    this.counts = zeroCounts();
+  }
+
+  /** One counted round trip. */
+  call(op: Op, params: readonly number[], inputs: readonly Float32Array[]): Float32Array[] {
+    const outputs = this.channel.call(op, params, inputs);
+    const c = this.counts;
+    c.calls++;
+    c.uploads += inputs.length;
+    for (const x of inputs) c.uploadBytes += x.byteLength;
+    c.readbacks += outputs.length;
+    for (const x of outputs) c.readbackBytes += x.byteLength;
+    return outputs;
+  }
+
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate = false,
+  ): void {
+    checkGemmArgs(m, n, k, a, b, c);
+    if (m * n === 0) return;
+    if (k === 0) {
+      if (!accumulate) c.fill(0, 0, m * n);
+      return;
+    }
+    const limit = this.maxBindingFloats;
+    if (m * k <= limit && k * n <= limit && m * n <= limit) {
+      this.product(transA, transB, m, n, k, a.subarray(0, m * k), b.subarray(0, k * n), c, accumulate);
+      return;
+    }
+    // Too big for one binding: blocks of C's rows, each summed over blocks of k.
+    if (n > limit)
+      throw new RangeError(`webgpu gemm: one row of C (n = ${n}) exceeds the device's binding limit`);
+    const kb = Math.min(k, Math.floor(limit / n));
+    const mb = Math.min(m, Math.floor(limit / Math.max(kb, n)));
+    for (let i0 = 0; i0 < m; i0 += mb) {
+      const rows = Math.min(mb, m - i0);
+      const cBlock = c.subarray(i0 * n, (i0 + rows) * n);
+      for (let p0 = 0; p0 < k; p0 += kb) {
+        const depth = Math.min(kb, k - p0);
+        const aBlock = block(a, transA ? m : k, transA, i0, rows, p0, depth);
+        const bBlock = block(b, transB ? k : n, transB, p0, depth, 0, n);
+        this.product(transA, transB, rows, n, depth, aBlock, bBlock, cBlock, accumulate || p0 > 0);
+      }
+    }
+  }
+
+  private product(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    accumulate: boolean,
+  ): void {
+    const params = [+transA, +transB, m, n, k, +accumulate];
+    const inputs = accumulate ? [a, b, c.subarray(0, m * n)] : [a, b];
+    c.set(this.call('gemm', params, inputs)[0]);
+  }
+
+  private deviceKernels(): Partial<ElementwiseKernels> {
+    const act = (name: ActivationName) => {
+      const i = ACTIVATIONS.indexOf(name);
+      if (i < 0)
+        throw new RangeError(`unknown activation '${name}'; expected one of ${ACTIVATIONS.join(', ')}`);
+      return i;
+    };
+    return {
+      biasActivation: (z, bias, rows, cols, name) => {
+        if (rows * cols === 0) return;
+        const out = this.call(
+          'biasActivation',
+          [rows, cols, act(name)],
+          [z.subarray(0, rows * cols), bias.subarray(0, cols)],
+        );
+        z.set(out[0]);
+      },
+      activationBackward: (g, y, name) => {
+        if (g.length === 0) return;
+        g.set(this.call('activationBackward', [g.length, act(name)], [g, y.subarray(0, g.length)])[0]);
+      },
+      columnSum: (g, rows, cols, out, accumulate) => {
+        if (cols === 0) return;
+        const inputs = accumulate
+          ? [g.subarray(0, rows * cols), out.subarray(0, cols)]
+          : [g.subarray(0, rows * cols)];
+        out.set(this.call('columnSum', [rows, cols, +accumulate], inputs)[0]);
+      },
+      mse: (p, t, grad, scale) => {
+        const n = p.length;
+        if (n === 0) return referenceKernels.mse(p, t, grad, scale);
+        const out = this.call('mse', [n, grad ? 1 : 0, (2 * scale) / n], [p, t.subarray(0, n)]);
+        // Partial sums of 4096 terms each in float32, added here in float64.
+        let sum = 0;
+        for (const s of out[0]) sum += s;
+        if (grad) grad.set(out[1]);
+        return sum / n;
+      },
+      adam: (w, g, m, v, lrT, beta1, beta2, epsilon) => {
+        const n = w.length;
+        if (n === 0) return;
+        const out = this.call(
+          'adam',
+          [n, lrT, 1 - beta1, 1 - beta2, epsilon],
+          [w, g.subarray(0, n), m.subarray(0, n), v.subarray(0, n)],
+        );
+        w.set(out[0]);
+        m.set(out[1]);
+        v.set(out[2]);
+      },
+    };
+  }
+}
+
+/**
+ * A rows×cols block (from row r0, column c0) of the logical matrix that `x` stores, in the
+ * same layout: `x` holds it row-major when `!transposed`, else its transpose (rows of storedCols).
+ */
+function block(
+  x: Float32Array,
+  storedCols: number,
+  transposed: boolean,
+  r0: number,
+  rows: number,
+  c0: number,
+  cols: number,
+): Float32Array {
+  // Logical (r, c) sits at stored (r, c), or (c, r) when transposed: copy stored rows' segments.
+  const [sr0, sRows, sc0, sCols] = transposed ? [c0, cols, r0, rows] : [r0, rows, c0, cols];
+  if (sc0 === 0 && sCols === storedCols) return x.subarray(sr0 * storedCols, (sr0 + sRows) * storedCols);
+  const out = new Float32Array(sRows * sCols);
+  for (let r = 0; r < sRows; r++) {
+    const from = (sr0 + r) * storedCols + sc0;
+    out.set(x.subarray(from, from + sCols), r * sCols);
+  }
+  return out;
+}

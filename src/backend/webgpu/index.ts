@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import type { BackendFactory } from '../types.ts';
+import { WebGpuBackend } from './backend.ts';
+import { DeviceChannel, missingPrerequisites } from './channel.ts';
+import { DAWN_BACKENDS, type DawnBackend } from './protocol.ts';
+
+export { type TransferCounts, WebGpuBackend, type WebGpuBackendOptions } from './backend.ts';
+
+type Probe = { channel: DeviceChannel } | { reason: string };
+const probes = new Map<string, Probe>();
+
+/**
+ * Opens (once per process and choice of Dawn backends) the device worker, or says why not.
+ * 'auto' tries Vulkan (a real GPU), then OpenGL ES (llvmpipe under Xvfb, in CI).
+ */
+export function probeWebGpu(choice: 'auto' | DawnBackend = 'auto'): Probe {
+  let probe = probes.get(choice);
+  if (probe) return probe;
+  const backends = choice === 'auto' ? DAWN_BACKENDS : [choice];
+  const missing = missingPrerequisites(backends);
+  const hopeless = backends.every((b) =>
+    missing.some((m) => m.startsWith(b === 'vulkan' ? 'Vulkan' : 'OpenGL ES')),
+  );
+  if (hopeless) {
+    probe = { reason: `no WebGPU adapter: ${missing.join('; ')}` };
+  } else {
+    try {
+      probe = { channel: DeviceChannel.open(backends) };
+    } catch (e) {
+      const hints = missing.length > 0 ? ` (${missing.join('; ')})` : '';
+      probe = { reason: `${(e as Error).message}${hints}` };
+    }
+  }
+  probes.set(choice, probe);
+  return probe;
+}
+
+const params = z
+  .object({
+    /** Which of Dawn's backends: 'auto' tries Vulkan, then OpenGL ES. */
+    backend: z.enum(['auto', ...DAWN_BACKENDS]).default('auto'),
+    /** Where the elementwise kernels run (see WebGpuBackendOptions.kernels). */
+    kernels: z.enum(['host', 'gpu']).default('host'),
+  })
+  .strict();
+
+export const webgpuBackendFactory: BackendFactory<typeof params> = {
+  name: 'webgpu',
+  // Registering the plugin reads the description, so it must not start a device; the adapter's
+  // name comes from detail(), after listBackends has probed.
+  description: 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)',
+  params,
+  // Below the CPU backends until tensors live on the device: every call is a round trip.
+  priority: 5,
+  isAvailable: () => 'channel' in probeWebGpu(),
+  unavailableReason: () => {
+    const probe = probeWebGpu();
+    return 'channel' in probe ? '' : probe.reason;
+  },
+  detail: () => {
+    const probe = probeWebGpu();
+    return 'channel' in probe ? `adapter: ${probe.channel.info.adapter}` : '';
+  },
+  create: ({ backend, kernels }) => {
+    const probe = probeWebGpu(backend);
+    if (!('channel' in probe)) throw new Error(`backend 'webgpu' is not available: ${probe.reason}`);
+    return new WebGpuBackend(probe.channel, { kernels });
+  },
+};

@@ -1,0 +1,289 @@
+import { ACTIVATIONS } from '../activations.ts';
+import type { ActivationName } from '../types.ts';
+
+/**
+ * WGSL compute shaders of the webgpu backend, generated here as strings (no GPU needed to build
+ * them, so the tests can check the text and the activation table without an adapter).
+ *
+ * Every workgroup has at most 128 invocations: the limit of compatibility-mode adapters (Dawn's
+ * OpenGL ES backend on llvmpipe), without asking for more.
+ */
+export const WORKGROUP_INVOCATIONS = 128;
+
+/** gemm tiling: a BM×BN block of C per workgroup of 16×8 threads, each thread TM×TN outputs, K tiles of BK. */
+export const GEMM_TILE = { bm: 64, bn: 64, bk: 16, tx: 16, ty: 8, tm: 8, tn: 4 } as const;
+
+/**
+ * Each activation as WGSL expressions: `forward` in terms of x, `backward` in terms of the
+ * incoming gradient g and the activation's output y. The rules themselves are defined once in
+ * src/backend/activations.ts; test/backend-webgpu-wgsl.test.ts holds these expressions to them
+ * point by point (the mapped type forces an entry for every ActivationName).
+ */
+export const WGSL_ACTIVATIONS: { readonly [A in ActivationName]: { forward: string; backward: string } } = {
+  linear: { forward: 'x', backward: 'g' },
+  // WGSL may assume no NaNs in float code, so NaN is kept by looking at the bits.
+  relu: { forward: 'select(max(x, 0.0), x, is_nan(x))', backward: 'select(0.0, g, y > 0.0)' },
+  sigmoid: { forward: 'sigmoid_f(x)', backward: 'g * (y * (1.0 - y))' },
+  tanh: { forward: 'tanh_f(x)', backward: 'g * (1.0 - y * y)' },
+};
+
+/** Helpers the activation expressions call. */
+const ACTIVATION_HELPERS = /* wgsl */ `
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+// The two-sided logistic, as in activations.ts: exp never overflows.
+fn sigmoid_f(x: f32) -> f32 {
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+// tanh(±10) is ±1 in float32; clamping keeps exp-based builtins from inf/inf.
+fn tanh_f(x: f32) -> f32 {
+  if (is_nan(x)) { return x; }
+  return tanh(clamp(x, -10.0, 10.0));
+}
+`;
+
+/** Flat index of an invocation in a 2-D grid of 128-wide workgroups (1-D dispatches cap at 65535 groups). */
+const FLAT_INDEX = /* wgsl */ `
+fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + wid.x) * ${WORKGROUP_INVOCATIONS}u + li; }
+`;
+
+const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32)`;
+
+/**
+ * C ← op(A)·op(B) (+ C when flags bit 2): row-major, flags bit 0 transA, bit 1 transB.
+ * Operands are staged in workgroup memory a K tile at a time (zero-padded at the edges), as
+ * vec4s; each thread keeps its TM×TN outputs in TM vec4 registers, the inner loop written out so
+ * no register array is indexed at run time. Every output sums its k products in order.
+ */
+export function gemmShader(): string {
+  const { bm, bn, bk, tx, ty, tm, tn } = GEMM_TILE;
+  if (tn !== 4 || tm % 4 !== 0)
+    throw new Error('gemmShader: the vec4 layout needs tn = 4 and tm a multiple of 4');
+  const threads = tx * ty;
+  const loads = (bm * bk) / threads;
+  const aVecs = tm / 4;
+  const inner: string[] = [];
+  for (let v = 0; v < aVecs; v++)
+    inner.push(`      let a${v} = As[kk * ${bm / 4}u + lid.y * ${aVecs}u + ${v}u];`);
+  for (let i = 0; i < tm; i++) inner.push(`      acc${i} += a${Math.floor(i / 4)}.${'xyzw'[i % 4]} * b;`);
+  const accs = Array.from({ length: tm }, (_, i) => `  var acc${i} = vec4<f32>();`).join('\n');
+  const store = Array.from(
+    { length: tm },
+    (_, i) => `  store_row(row0 + lid.y * ${tm}u + ${i}u, col, acc${i});`,
+  ).join('\n');
+  return /* wgsl */ `
+struct Params { m: u32, n: u32, k: u32, flags: u32 }
+@group(0) @binding(0) var<storage, read> A: array<f32>;
+@group(0) @binding(1) var<storage, read> B: array<f32>;
+@group(0) @binding(2) var<storage, read_write> C: array<f32>;
+@group(0) @binding(3) var<uniform> p: Params;
+// As[kk][row] and Bs[kk][col], four rows or columns a vec4.
+var<workgroup> As: array<vec4<f32>, ${(bm * bk) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(bk * bn) / 4}>;
+
+fn load_a(i: u32, q: u32) -> f32 {
+  if (i >= p.m || q >= p.k) { return 0.0; }
+  if ((p.flags & 1u) != 0u) { return A[q * p.m + i]; }
+  return A[i * p.k + q];
+}
+fn load_b(q: u32, j: u32) -> f32 {
+  if (q >= p.k || j >= p.n) { return 0.0; }
+  if ((p.flags & 2u) != 0u) { return B[j * p.k + q]; }
+  return B[q * p.n + j];
+}
+fn store_row(r: u32, col: u32, v: vec4<f32>) {
+  if (r >= p.m) { return; }
+  let accumulate = (p.flags & 4u) != 0u;
+  for (var j = 0u; j < 4u; j++) {
+    let c = col + j;
+    if (c < p.n) {
+      let o = r * p.n + c;
+      if (accumulate) { C[o] = C[o] + v[j]; } else { C[o] = v[j]; }
+    }
+  }
+}
+
+@compute @workgroup_size(${tx}, ${ty})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.y * ${bm}u;
+  let col0 = wg.x * ${bn}u;
+${accs}
+  for (var t = 0u; t < p.k; t += ${bk}u) {
+    for (var e = 0u; e < ${loads}u; e++) {
+      let idx = li + e * ${threads}u;
+      let r = idx / ${bk}u;
+      let ka = idx % ${bk}u;
+      let ai = ka * ${bm}u + r;
+      As[ai / 4u][ai % 4u] = load_a(row0 + r, t + ka);
+      let kb = idx / ${bn}u;
+      let c = idx % ${bn}u;
+      Bs[idx / 4u][idx % 4u] = load_b(t + kb, col0 + c);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${bk}u; kk++) {
+      let b = Bs[kk * ${bn / 4}u + lid.x];
+${inner.join('\n')}
+    }
+    workgroupBarrier();
+  }
+  let col = col0 + lid.x * 4u;
+${store}
+}
+`;
+}
+
+/** z ← act(z + bias[col]) for the z of rows×cols (params: count, cols). */
+export function biasActivationShader(act: ActivationName): string {
+  return /* wgsl */ `
+struct Params { count: u32, cols: u32 }
+@group(0) @binding(0) var<storage, read_write> Z: array<f32>;
+@group(0) @binding(1) var<storage, read> bias: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${ACTIVATION_HELPERS}
+${FLAT_INDEX}
+fn act(x: f32) -> f32 { return ${WGSL_ACTIVATIONS[act].forward}; }
+${ENTRY_1D} {
+  let i = flat_index(wid, nwg, li);
+  if (i >= p.count) { return; }
+  Z[i] = act(Z[i] + bias[i % p.cols]);
+}
+`;
+}
+
+/** g ← g ⊙ act'(·) through the output y (params: count). */
+export function activationBackwardShader(act: ActivationName): string {
+  return /* wgsl */ `
+struct Params { count: u32 }
+@group(0) @binding(0) var<storage, read_write> G: array<f32>;
+@group(0) @binding(1) var<storage, read> Y: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${ACTIVATION_HELPERS}
+${FLAT_INDEX}
+fn back(g: f32, y: f32) -> f32 { return ${WGSL_ACTIVATIONS[act].backward}; }
+${ENTRY_1D} {
+  let i = flat_index(wid, nwg, li);
+  if (i >= p.count) { return; }
+  G[i] = back(G[i], Y[i]);
+}
+`;
+}
+
+/**
+ * For the activation tests: out[i] = act(x[i]) and back[i] = backward(g[i], y[i]) for every act,
+ * laid out act after act in ACTIVATIONS order.
+ */
+export function activationProbeShader(): string {
+  const cases = ACTIVATIONS.map(
+    (a, i) =>
+      `    case ${i}u: { F[j] = ${WGSL_ACTIVATIONS[a].forward}; Bk[j] = ${WGSL_ACTIVATIONS[a].backward}; }`,
+  ).join('\n');
+  return /* wgsl */ `
+struct Params { count: u32 }
+@group(0) @binding(0) var<storage, read> X: array<f32>;
+@group(0) @binding(1) var<storage, read> GY: array<f32>;
+@group(0) @binding(2) var<storage, read_write> F: array<f32>;
+@group(0) @binding(3) var<storage, read_write> Bk: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+${ACTIVATION_HELPERS}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let i = flat_index(wid, nwg, li);
+  if (i >= p.count) { return; }
+  let x = X[i];
+  let g = GY[2u * i];
+  let y = GY[2u * i + 1u];
+  for (var a = 0u; a < ${ACTIVATIONS.length}u; a++) {
+    let j = a * p.count + i;
+    switch a {
+${cases}
+      default: {}
+    }
+  }
+}
+`;
+}
+
+/** out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows, cols, accumulate). */
+export function columnSumShader(): string {
+  return /* wgsl */ `
+struct Params { rows: u32, cols: u32, accumulate: u32 }
+@group(0) @binding(0) var<storage, read> G: array<f32>;
+@group(0) @binding(1) var<storage, read_write> O: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let j = flat_index(wid, nwg, li);
+  if (j >= p.cols) { return; }
+  var s = 0.0;
+  if (p.accumulate != 0u) { s = O[j]; }
+  for (var i = 0u; i < p.rows; i++) { s += G[i * p.cols + j]; }
+  O[j] = s;
+}
+`;
+}
+
+/** Elements one mse workgroup reduces to one partial sum. */
+export const MSE_CHUNK = WORKGROUP_INVOCATIONS * 32;
+
+/**
+ * Partial sums of (p − t)² over chunks of MSE_CHUNK elements (summed in float64 on the host),
+ * and, when params.grad is 1, grad = c·(p − t) (params: count, grad, c).
+ */
+export function mseShader(): string {
+  return /* wgsl */ `
+struct Params { count: u32, grad: u32, c: f32 }
+@group(0) @binding(0) var<storage, read> P: array<f32>;
+@group(0) @binding(1) var<storage, read> T: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Gr: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+var<workgroup> sums: array<f32, ${WORKGROUP_INVOCATIONS}>;
+@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let group = wid.y * nwg.x + wid.x;
+  let base = group * ${MSE_CHUNK}u;
+  var s = 0.0;
+  for (var e = 0u; e < ${MSE_CHUNK / WORKGROUP_INVOCATIONS}u; e++) {
+    let i = base + e * ${WORKGROUP_INVOCATIONS}u + li;
+    if (i < p.count) {
+      let d = P[i] - T[i];
+      s += d * d;
+      if (p.grad != 0u) { Gr[i] = p.c * d; }
+    }
+  }
+  sums[li] = s;
+  workgroupBarrier();
+  for (var w = ${WORKGROUP_INVOCATIONS / 2}u; w > 0u; w = w / 2u) {
+    if (li < w) { sums[li] += sums[li + w]; }
+    workgroupBarrier();
+  }
+  if (li == 0u) { partial[group] = sums[0]; }
+}
+`;
+}
+
+/** One Keras-form Adam step on every element (params: count, lrT, a1 = 1 − β1, a2 = 1 − β2, ε). */
+export function adamShader(): string {
+  return /* wgsl */ `
+struct Params { count: u32, lrT: f32, a1: f32, a2: f32, eps: f32 }
+@group(0) @binding(0) var<storage, read_write> W: array<f32>;
+@group(0) @binding(1) var<storage, read> G: array<f32>;
+@group(0) @binding(2) var<storage, read_write> M: array<f32>;
+@group(0) @binding(3) var<storage, read_write> V: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let i = flat_index(wid, nwg, li);
+  if (i >= p.count) { return; }
+  let g = G[i];
+  let m = M[i] + (g - M[i]) * p.a1;
+  let v = V[i] + (g * g - V[i]) * p.a2;
+  M[i] = m;
+  V[i] = v;
+  W[i] = W[i] - (p.lrT * m) / (sqrt(v) + p.eps);
+}
+`;
+}
