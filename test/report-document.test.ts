@@ -101,6 +101,16 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it("shows the user's description and section titles literally: raw HTML stays text", () => {
+    const md = renderMarkdown(
+      { ...doc, description: '<img src=x> & co', sections: [{ title: '<b>data</b>', blocks: [] }] },
+      shared,
+    );
+    expect(md).toContain('\n&lt;img src=x&gt; &amp; co\n');
+    expect(md).toContain('\n## &lt;b&gt;data&lt;/b&gt;\n');
+    expect(md).not.toContain('<img');
+  });
+
   it('leaves a column only report.html shows out of report.md', () => {
     const t: DocTable = {
       type: 'table',
