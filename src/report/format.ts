@@ -38,3 +38,15 @@ export function formatMeanSd(values: readonly number[], digits = 3): string {
 export function escapeMarkdownText(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
+
+/**
+ * What every report says under a column of wall-clock seconds. Runs share the machine's cores with
+ * other workers and run in grid order, so a run's seconds measure the load it met as much as its
+ * own work: they must never read as a property of an initializer or a configuration.
+ */
+export const WALL_TIME_NOTE =
+  'Times are wall-clock seconds: they depend on machine load and run order (runs share the cores ' +
+  'with the other workers), so they are not a property of the initializer or configuration.';
+
+/** A column label for wall-clock seconds, e.g. wallLabel('one epoch') → "one epoch (s, wall)". */
+export const wallLabel = (what: string): string => `${what} (s, wall)`;

@@ -13,7 +13,7 @@ export type {
   ReportDocument,
 } from './document.ts';
 export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
-export { escapeMarkdownText, formatMeanSd, meanSd } from './format.ts';
+export { escapeMarkdownText, formatMeanSd, meanSd, WALL_TIME_NOTE, wallLabel } from './format.ts';
 export * from './html/index.ts';
 export {
   ERROR_COLOR,

@@ -11,6 +11,8 @@ import {
   runsIndex,
   type StoredRun,
   type StudyReportInput,
+  WALL_TIME_NOTE,
+  wallLabel,
 } from 'nmfinit';
 import { componentGridPng } from './component-grid.ts';
 import {
@@ -47,7 +49,7 @@ function pointsTable(id: string, ps: readonly CurvePoint[]): DocTable {
       right('nearZero', 'near-zero'),
       right('nIter', 'n_iter_'),
       right('seeds', 'seeds'),
-      right('fitSeconds', 'fit s'),
+      right('fitSeconds', wallLabel('fit')),
     ],
     rows: ps.map((p) => ({
       samples: cell(p.samples, fmt(p.samples)),
@@ -89,18 +91,22 @@ export function nmfDataDocument(input: Input): ReportDocument {
     ),
   });
   const shownRuns = new Set<Stored>();
+  let timeNoted = false;
   for (const entry of spec.datasets) {
     const dataset = labelOf(entry);
     const mine = points.filter((p) => p.dataset === dataset);
     if (mine.length === 0) continue;
     const subsections: DocSection[] = [];
     for (const series of [...new Set(mine.map((p) => p.series))]) {
+      // The wall-time caveat once, above the first table with a time column.
       const blocks: DocBlock[] = [
+        ...(timeNoted ? [] : [{ type: 'text' as const, text: WALL_TIME_NOTE }]),
         pointsTable(
           `points-${htmlId(dataset)}-${htmlId(series)}`,
           mine.filter((p) => p.series === series),
         ),
       ];
+      timeNoted = true;
       const runs = input.runs
         .filter(
           (r) =>
@@ -166,7 +172,7 @@ export function nmfDataDocument(input: Input): ReportDocument {
         { key: 'seed', label: 'seed' },
         { key: 'testMse', label: 'test MSE' },
         { key: 'nIter', label: 'n_iter_' },
-        { key: 'fitSeconds', label: 'fit s' },
+        { key: 'fitSeconds', label: wallLabel('fit') },
       ],
       (r) => ({
         dataset: r.config.dataset,

@@ -10,6 +10,7 @@ import {
   type ReportDocument,
   runsIndex,
   type StudyReportInput,
+  wallLabel,
 } from 'nmfinit';
 import { dataArtifactSchema } from './data.ts';
 import { atomImage, byConfig, configName, curveSpec, densitySpec } from './figures.ts';
@@ -283,7 +284,7 @@ export function saeDocument(input: Input): ReportDocument {
         { key: 'mse', label: 'normalised MSE' },
         { key: 'l0', label: 'L0' },
         { key: 'dead', label: 'dead fraction' },
-        { key: 'seconds', label: 'seconds' },
+        { key: 'seconds', label: wallLabel('training') },
       ],
       (r) => ({
         config: `${r.config.label}: ${configName(r.config)}`,
