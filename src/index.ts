@@ -101,11 +101,15 @@ export { formatZodIssues } from './registry/zod-errors.ts';
 export * from './report/index.ts';
 export {
   allTests,
+  enoughPairs,
+  MIN_PAIRED_SEEDS,
   mannWhitneyU,
   PRIMARY_TEST,
   PRIMARY_TEST_REASON,
   pairedT,
+  pWithDf,
   runTest,
+  STATISTICS_POLICY,
   TEST_LABELS,
   TEST_NAMES,
   type TestName,

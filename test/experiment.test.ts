@@ -14,7 +14,14 @@ import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { type ExperimentOutcome, runExperiment } from '../src/experiment/run.ts';
 import { RunStore } from '../src/experiment/store.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
-import { mean, pairedT, welchT } from '../src/report/stats.ts';
+import {
+  enoughPairs,
+  MIN_PAIRED_SEEDS,
+  mean,
+  pairedT,
+  STATISTICS_POLICY,
+  welchT,
+} from '../src/report/stats.ts';
 import { formatP } from '../src/report/verdict.ts';
 
 // A tiny study end to end, in worker threads: 8×8 synthetic images, an autoencoder
@@ -105,13 +112,13 @@ describe('a tiny experiment end to end', () => {
     expect(md).toContain('first epochs of the 3-epoch runs');
   });
 
-  it('states the claim and a verdict per result set whose numbers the runs reproduce; bold only where p < 0.05', () => {
+  it('states the claim and a verdict per result set whose numbers the runs reproduce; bold only where p < 0.05 over enough seeds', () => {
     const results = resultsFileSchema.parse(JSON.parse(readFileSync(join(dirA, 'results.json'), 'utf8')));
     const md = readFileSync(join(dirA, 'report.md'), 'utf8');
     expect(results.schema).toBe('nmfinit.results/2');
     expect(md).toContain(`**The seed's claim:** ${SEED_CLAIM.statement}`);
     expect(md).toContain('by the two-sided paired t-test across seeds');
-    expect(md).toContain('Runs with the same seed share the validation split and the batch order');
+    expect(md).toContain(STATISTICS_POLICY);
     const labels = ['nmf', 'glorot-normal'];
     // Validation MSE of each seed at epoch e, straight from the stored runs (epoch 0 = at init).
     const at = (label: string, e: number) =>
@@ -153,7 +160,11 @@ describe('a tiny experiment end to end', () => {
         const label = cells[1];
         expect(cells[2]).not.toContain('**'); // epoch 0
         for (const e of v.epochs) {
-          const bold = e.best === label && (e.pValue as number) < 0.05;
+          // Two seeds are fewer than MIN_PAIRED_SEEDS: p is printed, nothing is bold.
+          const bold =
+            e.best === label &&
+            (e.pValue as number) < 0.05 &&
+            enoughPairs(e.comparisons[0].pairedSeeds.length);
           expect(cells[2 + e.epoch].startsWith('**')).toBe(bold);
         }
       }
@@ -169,17 +180,23 @@ describe('a tiny experiment end to end', () => {
       const [x, y] = [at('nmf', e.epoch), at('glorot-normal', e.epoch)];
       const p = pairedT(x, y).pValue;
       expect(e.pValue).toBe(p);
-      expect(e.outcome).toBe(p >= 0.05 ? 'undecided' : mean(x) < mean(y) ? 'best' : 'behind');
+      expect(e.outcome).toBe(
+        !enoughPairs(x.length) ? 'untested' : p >= 0.05 ? 'undecided' : mean(x) < mean(y) ? 'best' : 'behind',
+      );
     }
     const status = claim.epochs.some((e) => e.outcome === 'behind')
       ? 'contradicted'
       : claim.epochs.every((e) => e.outcome === 'best')
         ? 'supported'
-        : 'inconclusive';
+        : claim.epochs.every((e) => e.outcome === 'untested')
+          ? 'untested'
+          : 'inconclusive';
     expect(claim.status).toBe(status);
     expect(md).toContain(`- ${claim.sentence}`);
     expect(md).toContain(
-      `Supported in ${status === 'supported' ? 1 : 0} of 1 result sets tested, contradicted in ${status === 'contradicted' ? 1 : 0}`,
+      status === 'untested'
+        ? `Not tested: 1 result set with fewer than ${MIN_PAIRED_SEEDS} paired seeds, so no judged p-values.`
+        : `Supported in ${status === 'supported' ? 1 : 0} of 1 result sets tested, contradicted in ${status === 'contradicted' ? 1 : 0}`,
     );
   });
 

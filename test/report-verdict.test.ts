@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SEED_CLAIM } from '../plugins/studies/autoencoder-init/claim.ts';
-import { pairedT, welchT } from '../src/report/stats.ts';
+import { MIN_PAIRED_SEEDS, pairedT, welchT } from '../src/report/stats.ts';
 import {
   claimSummaryMarkdown as summary,
   type VerdictInput,
@@ -85,8 +85,8 @@ describe('resultSetVerdict', () => {
     const v = resultSetVerdict({
       resultSet: 's',
       curves: {
-        nmf: curves(3, 10, (s, e) => (e === 0 ? 0.001 : 0.5) + noise(s)),
-        he: curves(3, 10, (s, e) => (e === 0 ? 0.9 : 0.1) + noise(s)),
+        nmf: curves(5, 10, (s, e) => (e === 0 ? 0.001 : 0.5) + noise(s)),
+        he: curves(5, 10, (s, e) => (e === 0 ? 0.9 : 0.1) + noise(s)),
       },
     });
     expect(v.epochs.map((e) => e.epoch)).toEqual([1, 2, 5, 10]);
@@ -125,14 +125,41 @@ describe('resultSetVerdict', () => {
     expect(single.claim.epochs.every((e) => e.outcome === 'untested' && e.pValue === null)).toBe(true);
     expect(single.claim.sentence).toContain('the claim is **not tested**');
     expect(single.claim.sentence).toBe(
-      'one seed: the claim is **not tested**: fewer than two paired seeds, so no p-value at epoch 1, 2, 5, 10.',
+      'one seed: the claim is **not tested**: fewer than 5 paired seeds, so no judged p-value at epoch 1, 2, 5, 10.',
     );
     // No p-value anywhere: no table of "n/a".
     expect(single.markdown).not.toContain('| initializer |');
     expect(claimSummaryMarkdown([single])).toContain(
-      'Not tested: 1 result set with fewer than two seeds, so no p-values.',
+      'Not tested: 1 result set with fewer than 5 paired seeds, so no judged p-values.',
     );
     expect(single.claim.sentence).not.toContain('not significantly different');
+  });
+
+  it('judges nothing below MIN_PAIRED_SEEDS paired seeds: p is printed with its df, never bold', () => {
+    // The same clear gap (nmf 0.1 below he at every seed), over 2, 3, 4 and then 5 seeds.
+    const gap = (n: number) =>
+      resultSetVerdict({
+        resultSet: `${n} seeds`,
+        curves: { nmf: curves(n, 2, (s) => 0.1 + noise(s)), he: curves(n, 2, (s) => 0.2 + 2 * noise(s)) },
+      });
+    for (let n = 2; n < MIN_PAIRED_SEEDS; n++) {
+      const v = gap(n);
+      const e = v.epochs[0];
+      expect(e.best).toBe('nmf');
+      expect(e.pValue).toBeLessThan(0.05); // the test alone would call it…
+      expect(e.significant).toEqual({ at05: false, at01: false }); // …but n seeds are too few
+      expect(e.sentence).toContain(`with ${n - 1} degree${n === 2 ? '' : 's'} of freedom, not judged`);
+      expect(v.markdown).not.toContain('**nmf**');
+      expect(v.markdown).not.toContain('**best**');
+      expect(v.markdown).toContain(`, df ${n - 1} (he)`);
+      expect(v.claim.status).toBe('untested');
+    }
+    const enough = gap(MIN_PAIRED_SEEDS);
+    expect(enough.epochs[0].significant.at05).toBe(true);
+    expect(enough.markdown).toContain('**nmf**');
+    expect(enough.markdown).toContain('**best**');
+    expect(enough.markdown).not.toContain(', df ');
+    expect(enough.claim.status).toBe('supported');
   });
 
   it("judges the claim against the rivals only: an ablation's own variants do not count against it", () => {
@@ -213,7 +240,7 @@ describe('resultSetVerdict', () => {
     const make = (name: string, nmfLevel: number) =>
       resultSetVerdict({
         resultSet: name,
-        curves: { nmf: curves(4, 10, (s) => nmfLevel + noise(s)), he: curves(4, 10, (s) => 0.2 + noise(s)) },
+        curves: { nmf: curves(5, 10, (s) => nmfLevel + noise(s)), he: curves(5, 10, (s) => 0.2 + noise(s)) },
       });
     const md = claimSummaryMarkdown([make('small', 0.1), make('large', 0.3)]);
     expect(md).toContain(SEED_CLAIM.statement);
@@ -223,7 +250,7 @@ describe('resultSetVerdict', () => {
       curves: { nmf: curves(1, 10, () => 0.1), he: curves(1, 10, () => 0.2) },
     });
     expect(claimSummaryMarkdown([make('small', 0.1), withOneSeed])).toContain(
-      'Supported in 1 of 1 result sets tested, contradicted in 0, inconclusive in 0; not tested in 1 result set with fewer than two seeds.',
+      'Supported in 1 of 1 result sets tested, contradicted in 0, inconclusive in 0; not tested in 1 result set with fewer than 5 paired seeds.',
     );
     expect(md).toMatch(/- small: the claim is \*\*supported\*\*/);
     expect(md).toMatch(/- large: the claim is \*\*not supported\*\*/);

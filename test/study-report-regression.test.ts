@@ -13,7 +13,9 @@ import { loadStudy, writeReport } from '../src/experiment/study.ts';
 // lines in the same order, apart from new section headings and the Provenance section (it names
 // the commit). Deliberate text changes since (issue #22) are written into expected/report.md:
 // wall-time columns labelled "(s, wall)" under WALL_TIME_NOTE (ae, nmf-data), and the autoencoder's
-// "epochs to val MSE ≤" threshold taken from the best baseline at epoch 10 or the last (ae).
+// "epochs to val MSE ≤" threshold taken from the best baseline at epoch 10 or the last (ae); the one
+// statistics policy (STATISTICS_POLICY: paired t, judged and bold only from MIN_PAIRED_SEEDS pairs,
+// p with its df below that) in ae's and sae's sentences, p tables and verdict sentences in results.json.
 // For the kinds that describe their report as a document, report.html must also
 // carry every table cell and every sentence of report.md.
 const fixtures = join(import.meta.dirname, 'fixtures', 'reports');

@@ -8,6 +8,7 @@ import { auxVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts'
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy } from '../src/experiment/study.ts';
+import { MIN_PAIRED_SEEDS } from '../src/report/stats.ts';
 
 // The 'sae' study kind end to end on a tiny planted problem: validation, workers, store, resume, report.
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-sae-'));
@@ -117,6 +118,25 @@ describe('the aux-loss verdict', () => {
     expect(up.status).toBe('contradicted');
     // Equal MSE in every pair: no difference to show.
     expect(auxVerdicts(runs(1)).verdicts.find((v) => v.metric === 'normalizedMse')!.status).toBe('not shown');
+  });
+
+  it('judges with the paired t-test only from MIN_PAIRED_SEEDS pairs: fewer print p with its df and are not judged', () => {
+    // Every pair lower by a clear, varying amount: t's p is tiny, but 4 pairs are not enough.
+    const pairs = (n: number) =>
+      Array.from({ length: n }, (_, s) => [
+        stored(false, s, 8, 0.5),
+        stored(true, s, 8, 0.4 - 0.001 * s),
+      ]).flat();
+    const four = auxVerdicts(pairs(MIN_PAIRED_SEEDS - 1)).verdicts.find((v) => v.metric === 'deadFraction')!;
+    expect(four.pairedTP).toBeLessThan(0.001);
+    expect(four.status).toBe('not judged');
+    expect(four.text).toContain(`df ${MIN_PAIRED_SEEDS - 2}`);
+    expect(four.text).toContain('not judged');
+    const five = auxVerdicts(pairs(MIN_PAIRED_SEEDS)).verdicts.find((v) => v.metric === 'deadFraction')!;
+    expect(five.status).toBe('holds');
+    // The verdict follows t, not Wilcoxon, whose floor with 5 pairs is 2/2⁵ = 0.0625.
+    expect(five.wilcoxonP).toBeGreaterThanOrEqual(0.0625);
+    expect(five.text).not.toContain('df');
   });
 
   it('per configuration, 3 seeds never reach 0.05: the exact sign-flip floor is 0.25', () => {

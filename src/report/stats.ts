@@ -27,6 +27,29 @@ export const PRIMARY_TEST_REASON =
   "the t-test rather than Wilcoxon's signed-rank test because with n seeds the signed-rank test " +
   'cannot go below p = 2/2ⁿ (0.0625 for 5 seeds), however clear the difference.';
 
+/**
+ * The fewest paired seeds with which a report calls a difference significant or prints it in bold.
+ * A paired t-test of 2 seeds has 1 degree of freedom: its p rests wholly on the normal model.
+ */
+export const MIN_PAIRED_SEEDS = 5;
+
+/** The one policy on tests every report that tests states once (autoencoder-init, sae). */
+export const STATISTICS_POLICY =
+  'Statistics (one policy for every nmfinit report): a difference is judged by the two-sided paired ' +
+  't-test across seeds (runs with the same seed share the data split and batch order, so each seed gives a pair), ' +
+  `significant at p < 0.05, and is called significant or printed in bold only with at least ${MIN_PAIRED_SEEDS} ` +
+  'paired seeds; with fewer, p is printed with its degrees of freedom (df = pairs − 1) and nothing is bold. ' +
+  "Not Wilcoxon's signed-rank test: with n pairs it cannot go below p = 2/2ⁿ (0.0625 for 5), however clear " +
+  'the difference; results.json keeps it beside the t-test.';
+
+/** Whether `pairs` paired seeds are enough for a report to call a difference significant. */
+export const enoughPairs = (pairs: number): boolean => pairs >= MIN_PAIRED_SEEDS;
+
+/** "0.30" or, below MIN_PAIRED_SEEDS pairs, "0.30, df 1": p with what it rests on. */
+export function pWithDf(p: string, pairs: number): string {
+  return enoughPairs(pairs) ? p : `${p}, df ${pairs - 1}`;
+}
+
 export const TEST_LABELS: Record<TestName, string> = {
   'paired-t': 'paired t-test',
   'wilcoxon-signed-rank': 'Wilcoxon signed-rank test',

@@ -5,7 +5,16 @@
 import type { DocBlock, DocTable } from './document.ts';
 import { formatMeanSd, meanSd } from './format.ts';
 import { markdownBlock } from './markdown.ts';
-import { allTests, PRIMARY_TEST, TEST_LABELS, type TestName, type TestResult } from './stats.ts';
+import {
+  allTests,
+  enoughPairs,
+  MIN_PAIRED_SEEDS,
+  PRIMARY_TEST,
+  pWithDf,
+  TEST_LABELS,
+  type TestName,
+  type TestResult,
+} from './stats.ts';
 
 /** Epochs a verdict reports where the curves reach them; epoch 0 (before training) never has a "best". */
 export const VERDICT_EPOCHS = [1, 2, 5, 10, 50] as const;
@@ -73,7 +82,7 @@ export interface EpochVerdict {
   readonly sentence: string;
 }
 
-/** 'untested': the subject is there but no epoch has two paired seeds (one seed per initializer). */
+/** 'untested': the subject is there but no epoch has MIN_PAIRED_SEEDS paired seeds. */
 export type ClaimStatus = 'supported' | 'contradicted' | 'inconclusive' | 'untested' | 'not-applicable';
 export type ClaimOutcome = 'best' | 'behind' | 'undecided' | 'untested';
 
@@ -196,7 +205,9 @@ function epochVerdict(
   });
   const [best, runnerUp] = ranking;
   const pValue = comparisons[0].pValue;
-  const significant = { at05: pValue !== null && pValue < 0.05, at01: pValue !== null && pValue < 0.01 };
+  // Significant only with enough pairs (MIN_PAIRED_SEEDS): below it p is printed, never judged.
+  const judged = pValue !== null && enoughPairs(comparisons[0].pairedSeeds.length);
+  const significant = { at05: judged && pValue < 0.05, at01: judged && pValue < 0.01 };
   const absolute = runnerUp.mean - best.mean;
   const margin = { absolute, relative: runnerUp.mean === 0 ? 0 : absolute / runnerUp.mean };
   const cell = (s: Standing) => {
@@ -206,7 +217,9 @@ function epochVerdict(
   const pText =
     pValue === null
       ? 'too few paired seeds for a test'
-      : `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)}, ${significanceText(significant)}`;
+      : judged
+        ? `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)}, ${significanceText(significant)}`
+        : `${TEST_LABELS[PRIMARY_TEST]} ${pEquals(pValue)} with ${comparisons[0].pairedSeeds.length - 1} degree${comparisons[0].pairedSeeds.length === 2 ? '' : 's'} of freedom, not judged (fewer than ${MIN_PAIRED_SEEDS} paired seeds)`;
   // The name is bold only where the test backs it, as in the report's tables.
   const name = significant.at05 ? `**${best.label}**` : best.label;
   const sentence =
@@ -259,7 +272,7 @@ function claimVerdict(
   const epochs = present.map((v) => {
     const own = v.comparisons.find((c) => c.label === subject) as Comparison;
     const outcome: ClaimOutcome =
-      own.pValue === null
+      own.pValue === null || !enoughPairs(own.pairedSeeds.length)
         ? 'untested'
         : own.pValue >= 0.05
           ? 'undecided'
@@ -288,7 +301,8 @@ function claimVerdict(
     behind.length > 0 &&
       `significantly behind at epoch ${behind.map((e) => `${e.epoch} (${e.versus} better, ${pEquals(e.pValue as number)})`).join(', ')}`,
     list('undecided') && `not significantly different from the best other at epoch ${list('undecided')}`,
-    list('untested') && `not testable at epoch ${list('untested')} (fewer than two paired seeds)`,
+    list('untested') &&
+      `not testable at epoch ${list('untested')} (fewer than ${MIN_PAIRED_SEEDS} paired seeds)`,
   ].filter(Boolean);
   const word = {
     supported: 'supported',
@@ -302,7 +316,7 @@ function claimVerdict(
     epochs,
     sentence:
       status === 'untested'
-        ? `${resultSet}: the claim is **${word}**: fewer than two paired seeds, so no p-value at epoch ${list('untested')}.`
+        ? `${resultSet}: the claim is **${word}**: fewer than ${MIN_PAIRED_SEEDS} paired seeds, so no judged p-value at epoch ${list('untested')}.`
         : `${resultSet}: the claim is **${word}**: ${parts.join('; ')} ` +
           `(${TEST_LABELS[PRIMARY_TEST]}, p < 0.05; supported means significantly best at every reported epoch ≤ ${CLAIM_EARLY_MAX_EPOCH}).${against}`,
   };
@@ -329,7 +343,7 @@ function pValueTable(verdicts: readonly EpochVerdict[], id: string): DocTable | 
         verdicts.map((v) => {
           const c = v.comparisons.find((x) => x.label === label);
           if (c === undefined) return [`e${v.epoch}`, '—'];
-          const p = c.pValue === null ? 'n/a' : formatP(c.pValue);
+          const p = c.pValue === null ? 'n/a' : pWithDf(formatP(c.pValue), c.pairedSeeds.length);
           const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
           return [`e${v.epoch}`, { value: c.pValue, text: `${mark}${p} (${c.versus})` }];
         }),
@@ -380,14 +394,14 @@ export function claimSummaryBlocks(claim: StudyClaim, verdicts: readonly ResultS
     (v) => v.claim.status !== 'not-applicable' && v.claim.status !== 'untested',
   ).length;
   const untested = counts.get('untested') ?? 0;
-  const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than two seeds`;
+  const untestedText = `${untested} result set${untested === 1 ? '' : 's'} with fewer than ${MIN_PAIRED_SEEDS} paired seeds`;
   return [
     { type: 'text', text: `**The seed's claim:** ${claim.statement}` },
     {
       type: 'text',
       text:
         tested === 0
-          ? `Not tested: ${untested > 0 ? `${untestedText}, so no p-values` : `no result set has ${claim.subject} and another initializer`}.`
+          ? `Not tested: ${untested > 0 ? `${untestedText}, so no judged p-values` : `no result set has ${claim.subject} and another initializer`}.`
           : `Supported in ${counts.get('supported') ?? 0} of ${tested} result sets tested, contradicted in ` +
             `${counts.get('contradicted') ?? 0}, inconclusive in ${counts.get('inconclusive') ?? 0}` +
             `${untested > 0 ? `; not tested in ${untestedText}` : ''}.`,

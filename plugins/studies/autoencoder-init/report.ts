@@ -13,6 +13,7 @@ import {
   imageGrid,
   type LossSeries,
   lossPlot,
+  MIN_PAIRED_SEEDS,
   meanSd,
   PRIMARY_TEST,
   PRIMARY_TEST_REASON,
@@ -20,6 +21,7 @@ import {
   type ReportDocument,
   type ResultSetVerdict,
   resultSetVerdict,
+  STATISTICS_POLICY,
   type StoredRun,
   type StudyReportInput,
   TEST_LABELS,
@@ -466,7 +468,7 @@ function resultSetSection(
       type: 'text',
       text: `Validation MSE per epoch (epoch 0 = at initialization)${
         seedsText
-          ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 (never epoch 0).`
+          ? `, mean ± sd over ${seedsText}; in bold, the lowest mean at an epoch where the ${TEST_LABELS[PRIMARY_TEST]} against the runner-up gives p < 0.05 over at least ${MIN_PAIRED_SEEDS} paired seeds (never epoch 0).`
           : ', one seed, so no test and nothing in bold.'
       }`,
     },
@@ -669,7 +671,7 @@ function verdictBlocksOf(
     text(
       `Each result set below ends with its own verdict. How they are computed: at each reported epoch ≥ 1, ` +
         `every initializer is compared with the best other initializer there (the lowest mean validation MSE ` +
-        `among the rest), by the two-sided ${test} across seeds. ${PRIMARY_TEST_REASON} ` +
+        `among the rest), by the two-sided ${test} across seeds. ${STATISTICS_POLICY} ` +
         `results.json also holds ${TEST_LABELS['welch-t']}, the ${TEST_LABELS['mann-whitney-u']} and the ` +
         `${TEST_LABELS['wilcoxon-signed-rank']} for every comparison.`,
     ),

@@ -4,10 +4,12 @@
 // the best baseline at that epoch (the primary paired test over seeds). Generated from the numbers.
 import {
   type DocSection,
+  enoughPairs,
   formatMeanSd,
   formatP,
   meanSd,
   PRIMARY_TEST,
+  pWithDf,
   runTest,
   TEST_LABELS,
   z,
@@ -99,9 +101,10 @@ export function targetVerdict(
                 pairs.map((x) => theirs.get(x.seed) as number),
               ).pValue
             : Number.NaN;
-        if (!(m < best.m && p < target.alpha)) {
+        // Met only with enough pairs for the one policy on tests (MIN_PAIRED_SEEDS).
+        if (!(m < best.m && p < target.alpha && enoughPairs(pairs.length))) {
           failures.push(
-            `${d} epoch ${e}: ${m.toPrecision(4)} vs ${best.b} ${best.m.toPrecision(4)}, p ${Number.isFinite(p) ? formatP(p) : 'n/a'}`,
+            `${d} epoch ${e}: ${m.toPrecision(4)} vs ${best.b} ${best.m.toPrecision(4)}, p ${Number.isFinite(p) ? pWithDf(formatP(p), pairs.length) : 'n/a'}`,
           );
         }
       }

@@ -7,8 +7,10 @@ import {
   type HtmlRunDetail,
   htmlId,
   imageGridPng,
+  pWithDf,
   type ReportDocument,
   runsIndex,
+  STATISTICS_POLICY,
   type StudyReportInput,
   wallLabel,
 } from 'nmfinit';
@@ -231,7 +233,7 @@ export function saeDocument(input: Input): ReportDocument {
     blocks: [
       {
         type: 'text',
-        text: `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: Wilcoxon's signed-rank test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
+        text: `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: the paired t-test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. ${STATISTICS_POLICY} Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
       },
       {
         type: 'table',
@@ -242,8 +244,8 @@ export function saeDocument(input: Input): ReportDocument {
           right('pairs', 'pairs'),
           left('split', 'lower / equal / higher'),
           right('diff', 'mean difference'),
-          right('p', 'Wilcoxon p'),
           right('t', 'paired t p'),
+          { ...right('p', 'Wilcoxon p'), only: 'html' as const },
           left('status', 'verdict'),
         ],
         rows: verdicts.map((v) => ({
@@ -253,7 +255,7 @@ export function saeDocument(input: Input): ReportDocument {
           split: `${v.lower} / ${v.ties} / ${v.higher}`,
           diff: num(v.meanDifference, v.meanDifference.toExponential(2)),
           p: num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)),
-          t: num(v.pairedTP, v.pairedTP.toPrecision(2)),
+          t: num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs)),
           status: v.status,
         })),
       },

@@ -1,4 +1,4 @@
-import { pairedT, wilcoxonSignedRank } from 'nmfinit';
+import { enoughPairs, MIN_PAIRED_SEEDS, pairedT, pWithDf, wilcoxonSignedRank } from 'nmfinit';
 import type { SaeResult } from './run.ts';
 import type { SaeRun } from './spec.ts';
 import { pairedTest } from './verdict-test.ts';
@@ -12,9 +12,12 @@ import { pairedTest } from './verdict-test.ts';
 // - Per configuration: the exact paired sign-flip test over its seeds. It assumes only that
 //   each difference is symmetric about 0 under the null; exact, but with s seeds its smallest
 //   p-value is 2/2^s (0.25 for 3 seeds), so one configuration alone can never reach 0.05.
-// - Per dataset entry, the verdict: Wilcoxon's signed-rank test over all (configuration, seed)
-//   pairs of the entry (configurations differ in scale, so ranks rather than a t-test; the
-//   paired t is shown beside it). It treats pairs as independent, which they are across seeds.
+// - Per dataset entry, the verdict: the paired t-test over all (configuration, seed) pairs of the
+//   entry, under the one policy of every report (STATISTICS_POLICY in src/report): significant
+//   at ALPHA only with at least MIN_PAIRED_SEEDS pairs. It tests the mean difference across the
+//   entry's configurations (they differ in scale, so it is an average effect) and treats pairs as
+//   independent, which they are across seeds. Wilcoxon's signed-rank p is kept beside it in
+//   results.json and report.html.
 
 export const ALPHA = 0.05;
 
@@ -48,7 +51,8 @@ export interface Verdict {
   higher: number;
   wilcoxonP: number;
   pairedTP: number;
-  status: 'holds' | 'contradicted' | 'not shown';
+  /** 'not judged': fewer than MIN_PAIRED_SEEDS pairs, whatever p says. */
+  status: 'holds' | 'contradicted' | 'not shown' | 'not judged';
   text: string;
 }
 
@@ -113,20 +117,29 @@ function compare(
   const meanDifference = diffs.reduce((s, v) => s + v, 0) / diffs.length;
   const wilcoxonP = wilcoxonSignedRank(t, b).pValue;
   const pairedTP = t.length >= 2 ? pairedT(t, b).pValue : Number.NaN;
-  const significant = wilcoxonP < ALPHA;
-  const status = !significant ? 'not shown' : meanDifference < 0 ? 'holds' : 'contradicted';
+  const judged = enoughPairs(diffs.length) && Number.isFinite(pairedTP);
+  const significant = judged && pairedTP < ALPHA;
+  const status = !judged
+    ? 'not judged'
+    : !significant
+      ? 'not shown'
+      : meanDifference < 0
+        ? 'holds'
+        : 'contradicted';
   const lower = diffs.filter((d) => d < 0).length;
   const higher = diffs.filter((d) => d > 0).length;
   const m = metricName[metric];
   const text =
     `${label}: over ${diffs.length} paired runs the ${m} is lower in ${lower}, higher in ${higher}` +
     `${diffs.length - lower - higher > 0 ? `, equal in ${diffs.length - lower - higher}` : ''}; mean difference ${meanDifference.toExponential(2)} ` +
-    `(Wilcoxon p = ${wilcoxonP.toPrecision(2)}, paired t p = ${pairedTP.toPrecision(2)}): ` +
-    (status === 'holds'
-      ? `lower, significant at ${ALPHA}.`
-      : status === 'contradicted'
-        ? `higher, significant at ${ALPHA}: the data contradict it.`
-        : `no significant difference at ${ALPHA}.`);
+    `(paired t p = ${pWithDf(pairedTP.toPrecision(2), diffs.length)}, Wilcoxon p = ${wilcoxonP.toPrecision(2)}): ` +
+    (!judged
+      ? `not judged: fewer than ${MIN_PAIRED_SEEDS} pairs.`
+      : status === 'holds'
+        ? `lower, significant at ${ALPHA}.`
+        : status === 'contradicted'
+          ? `higher, significant at ${ALPHA}: the data contradict it.`
+          : `no significant difference at ${ALPHA}.`);
   return {
     verdict: {
       claim,
