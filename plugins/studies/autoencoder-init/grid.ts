@@ -1,4 +1,5 @@
 import { type GridOverrides, gridPoints, initializers } from 'nmfinit';
+import { scaleWarmups } from './quick-schedule.ts';
 import { type AutoencoderSpec, type AutoencoderSpecInput, labelOf, type PluginRef } from './spec.ts';
 
 /** One training run: a data set × training-set size × initializer × seed, trained max(epochs). */
@@ -128,7 +129,10 @@ export function overrideGrid(raw: AutoencoderSpecInput, o: GridOverrides): Autoe
   return spec;
 }
 
-/** The quick version of a study: every data set and initializer, but 2,000 samples, 5 epochs, one seed. */
+/**
+ * The quick version of a study: every data set and initializer, but 2,000 samples, 5 epochs, one
+ * seed, and every warm-up scaled to the same share of the shorter run (see quick-schedule.ts).
+ */
 export function quickSpec(raw: AutoencoderSpecInput): AutoencoderSpecInput {
-  return overrideGrid(raw, { samples: [2000], epochs: [5], seeds: 1 });
+  return scaleWarmups(raw, overrideGrid(raw, { samples: [2000], epochs: [5], seeds: 1 }));
 }
