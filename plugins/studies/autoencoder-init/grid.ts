@@ -107,6 +107,9 @@ export function expandResultSets(spec: AutoencoderSpec): ResultSet[] {
   );
 }
 
+/** A recipe in titles and headings, its label quoted: "recipe seed" read like a seed number. */
+export const recipeName = (label: string): string => `training recipe '${label}'`;
+
 /** The grid flags applied to a raw spec: `--datasets`, `--initializers` pick entries by label or name. */
 export function overrideGrid(raw: AutoencoderSpecInput, o: GridOverrides): AutoencoderSpecInput {
   const spec = structuredClone(raw);

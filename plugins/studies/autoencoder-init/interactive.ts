@@ -11,7 +11,7 @@ import {
   type StudyReportInput,
   spansDecade,
 } from 'nmfinit';
-import type { AutoencoderRun, ResultSet } from './grid.ts';
+import { type AutoencoderRun, type ResultSet, recipeName } from './grid.ts';
 import type { PcaReference } from './pca.ts';
 import type { AutoencoderResult } from './result.ts';
 import { type AutoencoderSpec, labelOf } from './spec.ts';
@@ -81,7 +81,7 @@ export function interactiveCurves(
   return {
     title: `Loss per epoch (mean over ${seeds} seed${seeds === '1' ? '' : 's'}; band: lowest to highest seed)`,
     spec: curvesChartSpec({
-      title: `${shownName}, ${set.samples} samples, ${set.epochs} epochs${set.recipe ? `, recipe ${set.recipe}` : ''}`,
+      title: `${shownName}, ${set.samples} samples, ${set.epochs} epochs${set.recipe ? `, ${recipeName(set.recipe)}` : ''}`,
       points,
       series: spec.initializers.map(labelOf),
       splits: SPLITS,

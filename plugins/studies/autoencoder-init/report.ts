@@ -34,7 +34,7 @@ import {
 } from 'nmfinit';
 import { CLAIM_PLUGIN, SEED_CLAIM } from './claim.ts';
 import { readDisplaySets } from './data.ts';
-import { type AutoencoderRun, expandResultSets, type ResultSet, samplesLabel } from './grid.ts';
+import { type AutoencoderRun, expandResultSets, type ResultSet, recipeName, samplesLabel } from './grid.ts';
 import { interactiveCurves, runIndex } from './interactive.ts';
 import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
@@ -60,7 +60,7 @@ function valCurve(run: RunResult, epochs: number): number[] {
 const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
   `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}${set.recipe ? `_${set.recipe}` : ''}`;
 
-const recipeText = (set: ResultSet) => (set.recipe ? `, recipe ${set.recipe}` : '');
+const recipeText = (set: ResultSet) => (set.recipe ? `, ${recipeName(set.recipe)}` : '');
 
 const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
 
@@ -650,7 +650,7 @@ function targetSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSe
       }
       if (curves.size === 0) continue;
       subsections.push(
-        targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, recipe ${recipe}` : ''}`),
+        targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, ${recipeName(recipe)}` : ''}`),
       );
     }
   }

@@ -72,12 +72,35 @@ export function curveSpec(
           title: mse ? '‖x − x̂‖² / ‖x − mean‖²' : 'dead fraction',
           ...(mse ? { scale: { type: 'log' } } : { scale: { domain: [0, 1] } }),
         },
-        color: { field: 'aux', type: 'nominal', title: null },
-        strokeDash: { field: 'dictionary', type: 'nominal', title: null },
-        detail: { field: 'config' },
+        ...auxAndDictionary(runs),
       },
     },
   );
+}
+
+/**
+ * With and without AuxK often give the same curve: the one with AuxK is drawn wide and pale under
+ * the other, so two identical curves read as a thin line inside a halo instead of hiding each other.
+ * The dictionary is a dash pattern only where the entry has more than one (a legend entry for a
+ * single dictionary matched no mark), and its legend shows strokes, not points.
+ */
+function auxAndDictionary(runs: readonly StoredSae[]): object {
+  const domain = [auxName(true), auxName(false)];
+  const dictionaries = new Set(runs.map((r) => r.config.dictionary));
+  return {
+    color: { field: 'aux', type: 'nominal', title: null, scale: { domain } },
+    strokeWidth: { field: 'aux', type: 'nominal', title: null, scale: { domain, range: [6, 1.8] } },
+    opacity: { field: 'aux', type: 'nominal', title: null, scale: { domain, range: [0.45, 1] } },
+    ...(dictionaries.size > 1 && {
+      strokeDash: {
+        field: 'dictionary',
+        type: 'nominal',
+        title: 'dictionary',
+        legend: { symbolType: 'stroke' },
+      },
+    }),
+    detail: { field: 'config' },
+  };
 }
 
 /** Latent density: the count of latents per log10-frequency bin (mean of seeds); never-fired latents at the far left. */
@@ -110,9 +133,7 @@ export function densitySpec(label: string, runs: readonly StoredSae[]) {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: 'log10 firing frequency' },
         y: { field: 'count', type: 'quantitative', title: 'latents (mean of seeds)' },
-        color: { field: 'aux', type: 'nominal', title: null },
-        strokeDash: { field: 'dictionary', type: 'nominal', title: null },
-        detail: { field: 'config' },
+        ...auxAndDictionary(runs),
       },
     },
   );

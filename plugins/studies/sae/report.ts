@@ -201,18 +201,22 @@ export function saeDocument(input: Input): ReportDocument {
         file: `atoms-${label}`,
         alt: `atoms-${label}`,
         title: `${label}: decoder atoms, seed ${spec.firstSeed}`,
+        caption: `Per configuration, its most used atoms (top row, most used first) and its least used (bottom row) on the evaluation set; seed ${spec.firstSeed}; each atom scaled to its own largest |entry|, grey = 0.`,
         png: imageGridPng({
-          title: `${label}: decoder atoms, most used (left, top row) and least used (bottom row) on the evaluation set; seed ${spec.firstSeed}, grey = 0`,
+          // The explanation is the caption: a long title left most of the canvas empty.
+          title: `${label}: decoder atoms, most and least used (seed ${spec.firstSeed}, grey = 0)`,
           imageShape: info.imageShape,
-          scale: info.imageShape[0] >= 20 ? 1 : 3,
-          fontSize: 11,
+          // Tiles of about 72 px whatever the image size (28-px MNIST atoms were 28 px wide).
+          scale: Math.max(1, Math.round(72 / Math.max(...info.imageShape))),
+          fontSize: 12,
+          gap: 6,
           rows: withAtoms.flatMap((r) => [
             {
-              label: `${configName(r.config)}: most`,
+              label: `${configName(r.config)}: most used`,
               images: r.result.atoms.most.map((a) => atomImage(a.atom)),
             },
             {
-              label: `least (freq ≤ ${Math.max(...r.result.atoms.least.map((a) => a.frequency)).toPrecision(2)})`,
+              label: `least used (freq ≤ ${Math.max(...r.result.atoms.least.map((a) => a.frequency)).toPrecision(2)})`,
               images: r.result.atoms.least.map((a) => atomImage(a.atom)),
             },
           ]),
