@@ -15,6 +15,8 @@ import {
   type StudyReportInput,
   studyOutputsFields,
   studySpecFields,
+  WALL_TIME_NOTE,
+  wallLabel,
   z,
 } from 'nmfinit';
 
@@ -160,6 +162,15 @@ export const nmfIdentityStudy = defineStudyKind<
   document: (input) => nmfIdentityDocument(input),
 });
 
+/** Powers of ten from below the smallest positive value to above the largest. */
+function decades(values: readonly number[]): number[] {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  if (v.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...v)));
+  const hi = Math.ceil(Math.log10(Math.max(...v)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`));
+}
+
 /** The error or time chart over k, one line per n × method: the same spec for the PNG and report.html. */
 function chartSpec(
   rows: ReturnType<typeof summarize>,
@@ -175,12 +186,15 @@ function chartSpec(
     data: { values: rows.map((r) => ({ ...r, series: `n = ${r.n}, ${r.method}` })) },
     mark: { type: 'line', point: true, tooltip: options.tooltip },
     encoding: {
-      x: { field: 'k', type: 'quantitative', title: 'rank k' },
+      // k is a whole number: ticks at whole ranks only (not 2.2, 2.4, …).
+      x: { field: 'k', type: 'quantitative', title: 'rank k', axis: { tickMinStep: 1, format: 'd' } },
       y: {
         field,
         type: 'quantitative',
-        title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'seconds (mean over seeds)',
+        title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'wall seconds (mean over seeds)',
         scale: { type: 'log' },
+        // Ticks and grid lines at whole decades: Vega's log axis drew one at every 1…9 × 10^p.
+        axis: { values: decades(rows.map((r) => r[field])), format: '.0e' },
       },
       color: { field: 'series', type: 'nominal', title: null },
     },
@@ -221,6 +235,7 @@ export function nmfIdentityDocument(
       {
         title: 'Error and time',
         blocks: [
+          { type: 'text', text: WALL_TIME_NOTE },
           {
             type: 'table',
             id: 'summary',
@@ -233,7 +248,7 @@ export function nmfIdentityDocument(
               right('ratio', 'error / bound'),
               right('iterations', 'iterations'),
               right('converged', 'converged'),
-              right('seconds', 'seconds'),
+              right('seconds', wallLabel('factor')),
             ],
             rows: rows.map((r) => ({
               n: r.n,
@@ -256,7 +271,7 @@ export function nmfIdentityDocument(
       [
         { key: 'ratio', label: 'error / bound' },
         { key: 'iterations', label: 'iterations' },
-        { key: 'seconds', label: 'seconds' },
+        { key: 'seconds', label: wallLabel('factor') },
       ],
       (r) => ({
         ratio: r.result.error / r.result.bound,
