@@ -29,6 +29,7 @@ export {
 } from './image-grid.ts';
 export { lossPlot, PNG_SCALE, type RenderedFigure, vegaLiteToSvg } from './loss-plot.ts';
 export {
+  decadeTicks,
   type LossPlotSpec,
   LossPlotSpecError,
   type LossSeries,

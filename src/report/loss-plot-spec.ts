@@ -90,6 +90,19 @@ export function spansDecade(values: readonly number[]): boolean {
   return v.length > 0 && Math.max(...v) / Math.min(...v) > 10;
 }
 
+/**
+ * Powers of ten from the one at or below the smallest positive value to the one at or above the
+ * largest: a log axis with a tick and grid line per decade, never one per 1…9 × 10^p, and labels
+ * that cannot run into each other ("200300").
+ */
+export function decadeTicks(values: readonly number[]): number[] {
+  const v = values.filter((x) => Number.isFinite(x) && x > 0);
+  if (v.length === 0) return [];
+  const lo = Math.floor(Math.log10(Math.min(...v)));
+  const hi = Math.ceil(Math.log10(Math.max(...v)));
+  return Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`));
+}
+
 /** Tick values 1, 2 and 5 × 10^k inside [lo, hi] (a log axis labelled evenly). */
 export function logTicks(lo: number, hi: number): number[] {
   const within = (mantissas: readonly number[]) => {

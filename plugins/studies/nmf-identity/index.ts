@@ -3,6 +3,7 @@
 // any rank-k matrix can do. It is built only from the public API and touches no shared file.
 import {
   type DocFigure,
+  decadeTicks,
   defineStudyKind,
   type GridAxis,
   gridPoints,
@@ -162,15 +163,6 @@ export const nmfIdentityStudy = defineStudyKind<
   document: (input) => nmfIdentityDocument(input),
 });
 
-/** Powers of ten from below the smallest positive value to above the largest. */
-function decades(values: readonly number[]): number[] {
-  const v = values.filter((x) => Number.isFinite(x) && x > 0);
-  if (v.length === 0) return [];
-  const lo = Math.floor(Math.log10(Math.min(...v)));
-  const hi = Math.ceil(Math.log10(Math.max(...v)));
-  return Array.from({ length: hi - lo + 1 }, (_, i) => Number(`1e${lo + i}`));
-}
-
 /** The error or time chart over k, one line per n × method: the same spec for the PNG and report.html. */
 function chartSpec(
   rows: ReturnType<typeof summarize>,
@@ -194,7 +186,7 @@ function chartSpec(
         title: field === 'excess' ? '‖I − WH‖_F / √(n − k) − 1' : 'wall seconds (mean over seeds)',
         scale: { type: 'log' },
         // Ticks and grid lines at whole decades: Vega's log axis drew one at every 1…9 × 10^p.
-        axis: { values: decades(rows.map((r) => r[field])), format: '.0e' },
+        axis: { values: decadeTicks(rows.map((r) => r[field])), format: '.0e' },
       },
       color: { field: 'series', type: 'nominal', title: null },
     },

@@ -1,6 +1,6 @@
 // The shallow-pca study's figures as Vega-Lite specs and image tiles, drawn from stored runs:
 // the learning curves against PCA-K, one run's subspace overlaps, and the learned weights.
-import type { ShallowBias, StoredRun } from 'nmfinit';
+import { decadeTicks, type ShallowBias, type StoredRun } from 'nmfinit';
 import { BIAS_WORDS, configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 
 type Input = { runs: readonly StoredRun<ShallowPcaRun, ShallowPcaResult>[] };
@@ -20,7 +20,8 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
   // A diverged run's last finite losses would stretch the axis over many decades: left out, counted.
   const runs = all.filter((r) => !r.result.diverged);
   const diverged = [...new Set(all.filter((r) => r.result.diverged).map((r) => configName(r.config)))];
-  const rows: object[] = [];
+  const rows: { config: string; g: string; weights: string; biases: string; step: number; mse: number }[] =
+    [];
   const groups = new Map<string, Input['runs'][number][]>();
   for (const r of runs) groups.set(configName(r.config), [...(groups.get(configName(r.config)) ?? []), r]);
   for (const [config, g] of groups) {
@@ -46,7 +47,7 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
   // The placements these runs have, each with its dash pattern (the legend lists only those).
   const present = new Set(runs.map((r) => r.config.bias));
   const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
-  const panels = [...new Set(rows.map((r) => (r as { weights: string }).weights))];
+  const panels = [...new Set(rows.map((r) => r.weights))];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
@@ -71,8 +72,8 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
               field: 'step',
               type: 'quantitative',
               scale: { type: 'log', nice: false },
-              // 1k, 10k: full numbers on a log axis run into each other.
-              axis: { format: '~s', labelOverlap: 'greedy' },
+              // A label per decade (1, 10, 100, 1k): every 1…9 × 10^p ran into each other ("200300").
+              axis: { values: decadeTicks(rows.map((r) => r.step)), format: '~s', labelOverlap: 'greedy' },
               title: 'SGD step (one sample each)',
             },
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
@@ -119,7 +120,7 @@ export function overlapSpec(dataset: string, run: Input['runs'][number], thresho
             field: 'step',
             type: 'quantitative',
             scale: { type: 'log', nice: false },
-            axis: { format: '~s', labelOverlap: 'greedy' },
+            axis: { values: decadeTicks(rows.map((r) => r.step)), format: '~s', labelOverlap: 'greedy' },
             title: 'SGD step',
           },
           y: {
