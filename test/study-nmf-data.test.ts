@@ -11,7 +11,7 @@ import { reconstructionMse } from '../plugins/studies/nmf-data/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy } from '../src/experiment/study.ts';
-import { scaleToOwnRange } from '../src/report/image-grid.ts';
+import { inkOnPaper, scaleToOwnRange } from '../src/report/image-grid.ts';
 
 // A tiny 'nmf-data' study end to end, on images the test writes: 8 × 8 PGMs that are non-negative
 // mixtures of four planted parts (two horizontal and two vertical bars), so NMF with k = 4 can
@@ -142,6 +142,36 @@ describe('component grids and test MSE', () => {
         },
       ),
     );
+  });
+
+  it('draws each component as ink on paper: 0 white, its largest black, darker with the value, whatever its scale', () => {
+    fc.assert(
+      fc.property(
+        // Values on a 0.01 grid: distinct values stay distinct in the tile's float32.
+        fc.array(
+          fc.integer({ min: 0, max: 1000 }).map((v) => v / 100),
+          { minLength: 2, maxLength: 50 },
+        ),
+        fc.double({ min: 0.1, max: 100, noNaN: true }),
+        (xs, a) => {
+          fc.pre(Math.max(...xs) > 0);
+          const s = inkOnPaper(xs);
+          for (let i = 0; i < xs.length; i++) {
+            if (xs[i] === 0) expect(s[i]).toBe(1);
+            if (xs[i] === Math.max(...xs)) expect(s[i]).toBe(0);
+            for (let j = 0; j < xs.length; j++) if (xs[i] < xs[j]) expect(s[i]).toBeGreaterThan(s[j]);
+          }
+          const t = inkOnPaper(xs.map((x) => a * x));
+          for (let i = 0; i < xs.length; i++) expect(t[i]).toBeCloseTo(s[i], 5);
+        },
+      ),
+    );
+    // A sparse component: mostly paper, not mostly black (the old drawing's mean was near 0).
+    const sparse = new Float32Array(64);
+    sparse[10] = 1;
+    sparse[11] = 0.25;
+    const mean = inkOnPaper(sparse).reduce((t, v) => t + v, 0) / 64;
+    expect(mean).toBeGreaterThan(0.95);
   });
 
   it('lays k = 64 out as 8 × 8 and k = 5 as 3 × 2 (blank padding)', () => {

@@ -299,6 +299,20 @@ function compositeText(png: PNG, svg: string): void {
 }
 
 /** Each tile mapped min → 0 (black), max → 1 (white); a constant tile is black. */
+/**
+ * A non-negative tile (an NMF component or factor) as ink on paper, by its own range: 0 is white,
+ * its largest entry black, through a square root so faint parts stay visible. NMF parts are mostly
+ * zeros: drawn with black = 0 (scaleToOwnRange) they were near-black tiles with a few light pixels.
+ * Negative entries (none in NMF) count as 0.
+ */
+export function inkOnPaper(tile: ArrayLike<number>): Float32Array {
+  let hi = 0;
+  for (let i = 0; i < tile.length; i++) hi = Math.max(hi, tile[i]);
+  const out = new Float32Array(tile.length).fill(1);
+  if (hi > 0) for (let i = 0; i < tile.length; i++) out[i] = 1 - Math.sqrt(Math.max(0, tile[i]) / hi);
+  return out;
+}
+
 export function scaleToOwnRange(tile: ArrayLike<number>): Float32Array {
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;

@@ -24,6 +24,7 @@ export {
   imageGrid,
   imageGridLayout,
   imageGridPng,
+  inkOnPaper,
   scaleToOwnRange,
   validateImageGridSpec,
 } from './image-grid.ts';

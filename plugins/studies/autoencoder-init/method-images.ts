@@ -5,10 +5,10 @@ import {
   FONT_FAMILY,
   type ImageGridRow,
   imageGrid,
+  inkOnPaper,
   panelFigure,
   type RenderedFigure,
   type StudyArtifacts,
-  scaleToOwnRange,
   vegaLiteToSvg,
 } from 'nmfinit';
 
@@ -213,7 +213,7 @@ function nmfFactorsImage(
   const caption =
     `W is the encoder layer's kernel and H the mirrored decoder layer's. ` +
     pairs.map((p, i) => `${p.n} → ${p.k}: ${residualText(p, residuals[i])}`).join('; ') +
-    `. First pair: each tile scaled to its own range (black = its smallest entry, white = its largest); ` +
+    `. First pair: each tile as ink on paper by its own range (white = 0, black = its largest entry, square-root scale); ` +
     `a W column has on average ${meanSupport(wColumns).toFixed(1)} and an H row ${meanSupport(hRows).toFixed(1)} of its ${first.n} entries above 1% of its largest.`;
   return {
     name,
@@ -225,7 +225,7 @@ function nmfFactorsImage(
       const scale = Math.max(1, Math.round(28 / Math.max(h, w)));
       const grid = (tiles: Float32Array[], what: string) =>
         imageGrid({
-          rows: tileRows(tiles.map(scaleToOwnRange), tileColumns(tiles.length), h * w),
+          rows: tileRows(tiles.map(inkOnPaper), tileColumns(tiles.length), h * w),
           imageShape: shape,
           scale,
           gap: 2,

@@ -1,6 +1,7 @@
 // The component grid of one factorization: the k basis images (rows of H) in a near-square grid
-// (8 × 8 for k = 64), each tile scaled to its own range so faint components stay visible.
-import { imageGridPng, measureTextWidth, scaleToOwnRange } from 'nmfinit';
+// (8 × 8 for k = 64), each tile as ink on paper by its own range (0 white, its largest black) so
+// sparse and faint components stay visible.
+import { imageGridPng, inkOnPaper, measureTextWidth } from 'nmfinit';
 
 /** Columns of the grid: ⌈√k⌉, so square k gives a square grid. */
 export const gridColumns = (k: number) => Math.ceil(Math.sqrt(k));
@@ -26,7 +27,7 @@ export function componentGridPng(
   const gridRows = Array.from({ length: rows }, (_, r) => ({
     images: Array.from({ length: columns }, (_, c) => {
       const t = r * columns + c;
-      return t < k ? scaleToOwnRange(components.subarray(t * d, (t + 1) * d)) : blank;
+      return t < k ? inkOnPaper(components.subarray(t * d, (t + 1) * d)) : blank;
     }),
   }));
   return imageGridPng({ rows: gridRows, imageShape: [h, w], scale, title });
