@@ -3,12 +3,14 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { lossPlot, PNG_SCALE } from '../src/report/loss-plot.ts';
 import {
+  INITIALIZER_COLORS,
   type LossPlotSpec,
   LossPlotSpecError,
   type LossSeries,
   logDomain,
   lossPlotVegaLite,
   SERIES_COLORS,
+  seriesStyle,
 } from '../src/report/loss-plot-spec.ts';
 
 const epochs = [0, 1, 2, 3, 4, 5, 6];
@@ -45,6 +47,24 @@ function countColour(png: PNG, hex: string, tol = 12): number {
   return count;
 }
 
+describe('seriesStyle: one colour per initializer in every figure', () => {
+  it('gives a listed initializer its colour whatever its place, and unlisted ones distinct free colours', () => {
+    const mnist = ['nmf', 'random-normal', 'glorot-normal', 'he-normal', 'variance-scaling', 'orthogonal'];
+    const dataInit = [...mnist, 'lsuv', 'data-dependent', 'pca', 'nmf-data'];
+    const ablation = ['he-normal', 'nmf-nndsvd', 'nmf', 'nmf-mu', 'pca'];
+    for (const order of [mnist, dataInit, ablation, [...dataInit].reverse()]) {
+      const colours = order.map((l) => seriesStyle(l, order).color);
+      // Never two series of one figure in one colour (up to the palette's 12).
+      expect(new Set(colours).size).toBe(order.length);
+      for (const [i, l] of order.entries()) {
+        if (INITIALIZER_COLORS[l] !== undefined) expect(colours[i]).toBe(INITIALIZER_COLORS[l]);
+        expect(SERIES_COLORS).toContain(colours[i]);
+      }
+    }
+    expect(seriesStyle('nmf', ablation).color).toBe(seriesStyle('nmf', mnist).color);
+  });
+});
+
 describe('lossPlot', () => {
   it('renders a PNG of PNG_SCALE × the figure size, and an SVG naming every series and the reference', async () => {
     const fig = await lossPlot({ ...sample, width: 500, height: 320 });
@@ -57,9 +77,11 @@ describe('lossPlot', () => {
     expect(fig.svg).toContain('validation MSE');
     expect(fig.svg).toMatch(/font-family="DejaVu Sans/);
     // Each series is drawn in its own colour, and enough of it reaches the PNG to be a line.
-    for (let i = 0; i < series.length; i++) {
-      expect(fig.svg).toContain(`stroke="${SERIES_COLORS[i]}"`);
-      expect(countColour(png, SERIES_COLORS[i])).toBeGreaterThan(200);
+    const order = series.map((s) => s.label);
+    for (const s of series) {
+      const { color } = seriesStyle(s.label, order);
+      expect(fig.svg).toContain(`stroke="${color}"`);
+      expect(countColour(png, color)).toBeGreaterThan(200);
     }
     // The dashed reference line and its legend symbol: many more dark grey pixels than the same
     // plot without it (axis text has grey anti-aliased edges too, hence the comparison).

@@ -31,6 +31,7 @@ export {
 export { lossPlot, PNG_SCALE, type RenderedFigure, vegaLiteToSvg } from './loss-plot.ts';
 export {
   decadeTicks,
+  INITIALIZER_COLORS,
   type LossPlotSpec,
   LossPlotSpecError,
   type LossSeries,
@@ -43,6 +44,7 @@ export {
   seriesStyle,
   spansDecade,
   validateLossPlotSpec,
+  withPalette,
 } from './loss-plot-spec.ts';
 export { renderMarkdown, type SharedSections } from './markdown.ts';
 export {

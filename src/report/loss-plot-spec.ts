@@ -77,11 +77,48 @@ const SERIES_SHAPES = [
   'triangle-right',
   'triangle-left',
 ];
+/**
+ * One colour per initializer in every figure of every study: the seed study's six keep the colours
+ * their place gave them, the data-aware ones of data-init follow. An initializer not listed (a
+ * variant's own label, a user's plugin) takes the next colour by its place that no listed one uses.
+ */
+export const INITIALIZER_COLORS: Readonly<Record<string, string>> = {
+  nmf: '#0072B2',
+  'random-normal': '#D55E00',
+  'glorot-normal': '#009E73',
+  'he-normal': '#CC79A7',
+  'variance-scaling': '#E69F00',
+  orthogonal: '#56B4E9',
+  lsuv: '#000000',
+  pca: '#882255',
+  'nmf-data': '#332288',
+  'data-dependent': '#999933',
+  'pca-affine': '#8C564B',
+};
+
 /** The colour and marker of `label` by its place in `order` (labels not in it come after). */
 export function seriesStyle(label: string, order: readonly string[]): { color: string; shape: string } {
   const i = order.indexOf(label);
   const at = i >= 0 ? i : order.length;
-  return { color: SERIES_COLORS[at % SERIES_COLORS.length], shape: SERIES_SHAPES[at % SERIES_SHAPES.length] };
+  const shape = SERIES_SHAPES[at % SERIES_SHAPES.length];
+  const fixed = INITIALIZER_COLORS[label];
+  if (fixed !== undefined) return { color: fixed, shape };
+  // The palette less the colours the figure's listed initializers hold, by place among the unlisted.
+  const taken = new Set(order.map((l) => INITIALIZER_COLORS[l]).filter((c) => c !== undefined));
+  const free = SERIES_COLORS.filter((c) => !taken.has(c));
+  const unlisted = [...order, ...(i >= 0 ? [] : [label])].filter((l) => INITIALIZER_COLORS[l] === undefined);
+  const palette = free.length > 0 ? free : SERIES_COLORS;
+  return { color: palette[unlisted.indexOf(label) % palette.length], shape };
+}
+
+/**
+ * A Vega-Lite spec whose categories (series without explicit colours) take SERIES_COLORS, the loss
+ * plots' palette, instead of Vega's own: one palette in every figure of every kind, PNG and
+ * report.html alike. A spec's own `config.range` wins.
+ */
+export function withPalette<T extends object>(spec: T): T {
+  const config = (spec as { config?: { range?: object } }).config ?? {};
+  return { ...spec, config: { ...config, range: { category: [...SERIES_COLORS], ...(config.range ?? {}) } } };
 }
 
 /** Whether a loss axis should be logarithmic: its positive values span more than one decade. */

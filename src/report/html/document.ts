@@ -1,5 +1,6 @@
 import type { DocBlock, DocSection, ReportDocument } from '../document.ts';
 import { htmlTableOf } from '../document.ts';
+import { withPalette } from '../loss-plot-spec.ts';
 import type { SharedSections } from '../markdown.ts';
 import { pngDataUri } from './image.ts';
 import { reportMeta } from './meta.ts';
@@ -25,7 +26,7 @@ function htmlBlocks(b: DocBlock): HtmlBlock[] {
         {
           type: 'chart',
           id: `figure-${htmlId(b.file)}`,
-          spec: (b.interactive ?? withTooltips(b.spec)) as Record<string, unknown>,
+          spec: withPalette(b.interactive ?? withTooltips(b.spec)) as Record<string, unknown>,
           toggles: [...(b.toggles ?? [])],
           ...(b.yScale !== undefined && { yScale: b.yScale }),
         },
@@ -37,7 +38,7 @@ function htmlBlocks(b: DocBlock): HtmlBlock[] {
           {
             type: 'chart',
             id: `figure-${htmlId(b.file)}`,
-            spec: i.spec as Record<string, unknown>,
+            spec: withPalette(i.spec) as Record<string, unknown>,
             toggles: [...(i.toggles ?? [])],
             ...(i.title !== undefined && { title: i.title }),
             ...(i.caption !== undefined && { caption: i.caption }),
