@@ -1,4 +1,6 @@
 // Figures and table formatting for reports.
+
+export { displayNames } from './display-names.ts';
 export type {
   DocBlock,
   DocCell,

@@ -258,21 +258,5 @@ export type PluginRef = z.output<typeof pluginRef>;
 
 export const labelOf = (ref: { name: string; label?: string }): string => ref.label ?? ref.name;
 
-/**
- * Each data set entry's name in titles, by label: its plugin's displayName ("MNIST digits"),
- * else its label. Entries that would share a name keep their label in brackets.
- */
-export function displayNames(
-  refs: readonly { name: string; label?: string }[],
-  lookup: (name: string) => { displayName?: string } | undefined,
-): Map<string, string> {
-  const base = refs.map((r) => lookup(r.name)?.displayName ?? labelOf(r));
-  return new Map(
-    refs.map((r, i) => [
-      labelOf(r),
-      base.filter((b) => b === base[i]).length > 1 && base[i] !== labelOf(r)
-        ? `${base[i]} (${labelOf(r)})`
-        : base[i],
-    ]),
-  );
-}
+// Data sets in titles by their display names: shared by every kind (src/report/display-names.ts).
+export { displayNames } from 'nmfinit';

@@ -5,7 +5,9 @@ import {
   type DocBlock,
   type DocSection,
   type DocTable,
+  datasets,
   decodeFloat32,
+  displayNames,
   htmlId,
   type ReportDocument,
   runsIndex,
@@ -87,9 +89,10 @@ export function nmfDataDocument(input: Input): ReportDocument {
       decodeFloat32(r.result.components),
       r.config.k,
       r.result.imageShape,
-      `${r.config.dataset} · k = ${r.config.k} · ${r.config.init} · ${fmt(r.result.trainCount)} training samples`,
+      `${names.get(r.config.dataset) ?? r.config.dataset} · k = ${r.config.k} · ${r.config.init} · ${fmt(r.result.trainCount)} training samples`,
     ),
   });
+  const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
   const shownRuns = new Set<Stored>();
   let timeNoted = false;
   for (const entry of spec.datasets) {
@@ -140,7 +143,7 @@ export function nmfDataDocument(input: Input): ReportDocument {
           type: 'figure',
           file: `learning-curve_${dataset}`,
           alt: 'learning curve',
-          spec: learningCurveSpec(dataset, mine),
+          spec: learningCurveSpec(names.get(dataset) ?? dataset, mine),
           toggles: [{ field: 'series', label: 'k and init' }],
           yScale: 'linear',
         },

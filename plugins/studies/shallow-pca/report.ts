@@ -1,6 +1,8 @@
 import {
   type DocBlock,
   type DocSection,
+  datasets,
+  displayNames,
   type HtmlRunDetail,
   htmlId,
   imageGridPng,
@@ -60,11 +62,12 @@ export function shallowPcaDocument(input: Input): ReportDocument {
   const real = synthetic && images ? realImageVerdict(all, synthetic, images) : null;
   if (real) all.push(real);
   const sections: DocSection[] = [];
+  const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
   for (const ds of spec.datasets) {
     const pca = artifacts.read(`pca/${ds.label}.json`, pcaArtifactSchema);
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
-    const title = ds.title ?? ds.label;
+    const title = names.get(ds.label) ?? ds.label;
     const shown =
       here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
       here[0];
@@ -106,7 +109,9 @@ export function shallowPcaDocument(input: Input): ReportDocument {
         png: imageGridPng({
           title: `${title}: learned w^k, seed ${spec.firstSeed} (grey = 0)`,
           imageShape: pca.imageShape,
-          scale: 2,
+          // Tiles of about 72 px, as the other kinds' image grids (scale 2 gave 16-px tiles of 8×8 data).
+          scale: Math.max(2, Math.round(72 / Math.max(...pca.imageShape))),
+          gap: 6,
           rows: withWeights.map((r) => ({
             label: configTitle(r.config),
             images: r.result.weights!.map(weightImage),
