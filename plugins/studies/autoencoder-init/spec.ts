@@ -178,7 +178,7 @@ export const autoencoderSpecSchema = z
         ...studyOutputsFields,
         /** Epochs shown in the report's table (those beyond the longest run are dropped). */
         tableEpochs: z.array(z.number().int().min(0)).default([0, 1, 2, 5, 10, 50]),
-        /** Validation MSE a run must reach for the "epochs to threshold" column; default: the PCA reference. */
+        /** Validation MSE for the "epochs to threshold" column; default: the best baseline's mean at epoch 10 (or the set's last). */
         lossThreshold: z.number().positive().optional(),
         /** Rank of the PCA reference line; default: the narrowest layer. */
         pcaRank: z.number().int().positive().optional(),
