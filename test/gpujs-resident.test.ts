@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, activationRule } from '../src/backend/activations.ts';
-import { GpujsBackend } from '../src/backend/gpujs/index.ts';
+import { headlessGlInfo } from '../src/backend/gpujs/gl-info.ts';
+import { GpujsBackend, isSoftwareRenderer } from '../src/backend/gpujs/index.ts';
 import { activationFunctionSource } from '../src/backend/gpujs/resident.ts';
 import { getBackend, listBackends, referenceGemm } from '../src/backend/index.ts';
 import { kernelsOf } from '../src/backend/kernels.ts';
@@ -49,6 +50,25 @@ describe('activation kernels generated from the activations table', () => {
       );
     }
   });
+});
+
+describe('where gpu.js chains by default', () => {
+  it('not on a software rasteriser (transfers are memory copies there), on any other renderer', () => {
+    expect(isSoftwareRenderer('ANGLE (Mesa/X.org llvmpipe (LLVM 15.0.6, 256 bits) OpenGL 4.5 core)')).toBe(
+      true,
+    );
+    expect(isSoftwareRenderer('Google SwiftShader')).toBe(true);
+    expect(isSoftwareRenderer('NVIDIA H200/PCIe/SSE2')).toBe(false);
+  });
+  it.skipIf(!glAvailable)(
+    'a headlessgl backend offers resident textures exactly when its renderer is hardware',
+    () => {
+      const software = isSoftwareRenderer(headlessGlInfo().info?.renderer ?? '');
+      expect(new GpujsBackend('headlessgl').resident === undefined).toBe(software);
+      expect(new GpujsBackend('headlessgl', { chain: false }).resident).toBeUndefined();
+      expect(new GpujsBackend('headlessgl', { chain: true }).resident).toBeDefined();
+    },
+  );
 });
 
 describe('host resident ops', () => {
@@ -146,7 +166,7 @@ function expectWithinBound(
 
 describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
   it('chain products of every transpose pair, and bias+activation, within the float32 bound', () => {
-    const gpu = new GpujsBackend('headlessgl');
+    const gpu = new GpujsBackend('headlessgl', { chain: true });
     const ops = gpu.resident!;
     expect(ops).toBeDefined();
     const dim = fc.integer({ min: 1, max: 40 });
@@ -196,7 +216,7 @@ describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
   });
 
   it('refuse a matrix no texture can hold, naming its shape and the limit', () => {
-    const gpu = new GpujsBackend('headlessgl', { maxTextureSize: 8 });
+    const gpu = new GpujsBackend('headlessgl', { maxTextureSize: 8, chain: true });
     const ops = gpu.resident!;
     expect(ops.fits(8, 8)).toBe(true);
     expect(ops.fits(9, 2)).toBe(false);
@@ -222,7 +242,7 @@ describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
       [0, 25, 0], // no loss check but the one at the start
       [1e-12, 30, 3], // a check every 10 iterations, never met
     ] as const) {
-      const gpu = new GpujsBackend('headlessgl');
+      const gpu = new GpujsBackend('headlessgl', { chain: true });
       const g = muProblem(gpu, n, d, k);
       const r = muProblem(getBackend('reference'), n, d, k);
       const stop = { tol, maxIter };
@@ -261,7 +281,7 @@ describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
       );
       return model;
     };
-    const gpu = new GpujsBackend('headlessgl');
+    const gpu = new GpujsBackend('headlessgl', { chain: true });
     const x = new Tensor(random(50 * 20, Rng.seeded(4), 0, 1), [50, 20]);
     const got = make(gpu).predict(x, 16);
     const want = make(getBackend('reference')).predict(x, 16);

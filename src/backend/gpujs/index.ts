@@ -38,6 +38,19 @@ export interface GpujsOptions {
   columnsPerThread?: 1 | 4;
   /** Caps the texture side used for tiling below the GL context's own maximum (tests use it). */
   maxTextureSize?: number;
+  /**
+   * Offer `resident` textures, so callers chain products on the GPU. Default: on a GL context
+   * with a hardware renderer, not on a software one (llvmpipe), where an upload or readback is a
+   * memory copy and the chain's one-float-a-thread kernels lose to the `Array(4)` ones: an NMF mu
+   * iteration at 1024×784, rank 64 took 432 ms chained against 169 ms product by product, and a
+   * forward pass ran at 880 against 1,203 samples/s (`DISPLAY=:99 npm run bench -- gpu`).
+   */
+  chain?: boolean;
+}
+
+/** Mesa's and Google's CPU rasterisers: GL there runs on the CPU, in the host's memory. */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return /llvmpipe|softpipe|swiftshader/i.test(renderer);
 }
 
 // Compiled kernels kept per backend; training and NMF use a handful of shapes.
@@ -77,8 +90,10 @@ export class GpujsBackend implements Backend {
     this.gpu = new GPU({ mode });
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
     this.description = `gpu.js kernels (mode ${mode}, running as ${this.resolvedMode})`;
-    if (['headlessgl', 'webgl', 'webgl2'].includes(this.resolvedMode))
-      this.resident = new GpujsResident(this);
+    const gl = ['headlessgl', 'webgl', 'webgl2'].includes(this.resolvedMode);
+    const software =
+      this.resolvedMode === 'headlessgl' && isSoftwareRenderer(headlessGlInfo().info?.renderer ?? '');
+    if (gl && (options.chain ?? !software)) this.resident = new GpujsResident(this);
   }
 
   /**
