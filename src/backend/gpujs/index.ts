@@ -42,8 +42,8 @@ export interface GpujsOptions {
    * Offer `resident` textures, so callers chain products on the GPU. Default: on a GL context
    * with a hardware renderer, not on a software one (llvmpipe), where an upload or readback is a
    * memory copy and the chain's one-float-a-thread kernels lose to the `Array(4)` ones: an NMF mu
-   * iteration at 1024×784, rank 64 took 432 ms chained against 169 ms product by product, and a
-   * forward pass ran at 880 against 1,203 samples/s (`DISPLAY=:99 npm run bench -- gpu`).
+   * iteration at 1024×784, rank 64 took 432 and 768 ms chained against 169 and 643 ms product by
+   * product in two runs on a loaded machine (`DISPLAY=:99 npm run bench -- gpu`).
    */
   chain?: boolean;
 }
