@@ -112,9 +112,28 @@ describe('host resident ops', () => {
     });
   }
 
-  it('make predict give the tape forward pass bit for bit (simd and reference)', () => {
+  it("run predict's chained path to the tape forward pass's numbers, bit for bit (simd and reference)", () => {
     for (const name of ['reference', 'simd']) {
-      const backend = getBackend(name);
+      const base = getBackend(name);
+      const host = hostResident(base);
+      let uploads = 0;
+      // The base backend with the host resident ops: predict takes its chained path.
+      const backend: Backend = {
+        name: `${name} with host resident ops`,
+        description: '',
+        gemm: base.gemm.bind(base),
+        alloc: base.alloc?.bind(base),
+        owns: base.owns?.bind(base),
+        free: base.free?.bind(base),
+        kernels: base.kernels,
+        resident: {
+          ...host,
+          upload: (data, rows, cols) => {
+            uploads++;
+            return host.upload(data, rows, cols);
+          },
+        },
+      };
       const model = new Sequential(
         backend,
         [
@@ -132,6 +151,7 @@ describe('host resident ops', () => {
       );
       const x = new Tensor(random(23 * 8, rng), [23, 8]);
       const got = model.predict(x, 10);
+      expect(uploads).toBe(2 * 3 + 3); // the weights and biases of 3 layers, then 3 batches
       for (let start = 0; start < 23; start += 10) {
         const tape = model.tape(false);
         const y = model.forward(tape, tape.constant(x.rowSlice(start, Math.min(23, start + 10))));
