@@ -125,8 +125,7 @@ export class Sequential {
    * Forward pass without gradients, in batches; returns a new (plain memory) tensor. On a backend
    * with resident storage (gpu.js on a GL GPU) the layer chain stays there, so a batch is one
    * upload and one readback (the weights go up once a call). Elsewhere it runs on tapes: the host
-   * version of the resident ops gives the same numbers but took 320 ms against 261 for 10,000
-   * samples on `simd` (its copies and allocations).
+   * version of the resident ops gives the same numbers but copies every input and output.
    */
   predict(x: Tensor, batchSize = 256): Tensor {
     if (x.shape.length !== 2 || x.shape[1] !== this.inputDim) {
