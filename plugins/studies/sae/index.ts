@@ -1,7 +1,7 @@
 // The study kind 'sae': top-k sparse autoencoders (Gao et al. 2024; the notes' O'Neill et al.
 // section) over n, k, with and without the auxiliary loss, from pluggable dictionaries, with
 // normalised MSE, L0, dead fraction, latent density, atoms and feature recovery.
-import { defineStudyKind } from 'nmfinit';
+import { defineStudyKind, trainingStepWorkload } from 'nmfinit';
 import { prepareSae, type SaeData } from './data.ts';
 import { writeSaeHtml } from './html.ts';
 import { saeMetrics } from './metrics.ts';
@@ -30,6 +30,13 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
   check: checkSae,
   gridAxes: saeGridAxes,
   buffers: saeBuffers,
+  // `auto`: the widest dictionary's training step, d → latents → d at d = 784 (28×28 images; a data
+  // set's size is known only once it is loaded).
+  workload: (spec) =>
+    trainingStepWorkload(
+      [784, Math.max(...spec.latents, ...spec.datasets.flatMap((d) => d.latents ?? [])), 784],
+      spec.batchSize,
+    ),
   expand: expandSae,
   prepare: (spec, _runs, ctx) => prepareSae(spec, ctx),
   cost: (run, data) => run.epochs * (data[run.dataset]?.trainRows ?? 1) * run.latents,
