@@ -18,3 +18,10 @@ export {
   PcaCacheError,
   pcaCacheKey,
 } from './pca-cache.ts';
+export {
+  type GeometricMedian,
+  type GeometricMedianOptions,
+  geometricMedian,
+  sumOfDistances,
+} from './geometric-median.ts';
+export { type Assignment, minCostAssignment } from './hungarian.ts';
