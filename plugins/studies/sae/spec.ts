@@ -121,7 +121,8 @@ export type SaeDatasetEntry = SaeSpec['datasets'][number];
 //   not renormalised after the step, so each forward sees the previous step's un-normalised atoms.
 // - The lr is a constant in Config (1e-4 at n = 32768); the width scaling 2e-4/√(n/2¹⁴) is the
 //   paper's rule, which our default follows. Adam: PyTorch adds ε to √v̂ (bias-corrected), ours
-//   (Keras' form, src/optim/adam.ts) to √v; at ε = 6.25e-10 the two differ by far less than ε·lr.
+//   (Keras' form, src/optim/adam.ts) to √v: ours is PyTorch's with ε·√(1 − β2ᵗ) for ε, the same
+//   step wherever √v ≫ ε.
 /**
  * The released code's settings (openai/sparse_autoencoder, train.py; see above),
  * scaled to MNIST: k_aux 256 (Config.auxk), AuxK coefficient 1/32 (Config.auxk_coef), ε 6.25e-10
