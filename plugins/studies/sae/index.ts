@@ -10,6 +10,7 @@ import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
 import {
   checkSae,
   expandSae,
+  REFERENCE_PRESET,
   type SaeRun,
   type SaeSpec,
   type SaeSpecInput,
@@ -46,6 +47,10 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
       epochs: Math.min(spec.epochs ?? 5, 3),
       // A settling run may train far past `epochs`: quick trains to `epochs` only.
       settle: undefined,
+      // A dead window longer than quick's 2,048 samples would leave AuxK idle.
+      ...(spec.deadSamples !== undefined || spec.preset === 'reference'
+        ? { deadSamples: Math.min(spec.deadSamples ?? REFERENCE_PRESET.deadSamples, 2048) }
+        : {}),
       latents: small(spec.latents),
       k: fewK(spec.k),
       datasets: spec.datasets.map((d) => ({
