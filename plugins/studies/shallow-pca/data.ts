@@ -192,7 +192,9 @@ function spikedLaw(params: Record<string, unknown>): NonNullable<PreparedData['l
   const p = spikedGaussian.params.parse(params);
   const basis = spikedGaussianBasis(p);
   const flat = new Float64Array(basis.length * p.dim);
-  basis.forEach((u, r) => flat.set(u, r * p.dim));
+  basis.forEach((u, r) => {
+    flat.set(u, r * p.dim);
+  });
   return {
     basis: flat,
     amplitude: spikedGaussianEigenvalues(p).map((v) => Math.sqrt(v - p.bulk)),
