@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { superposition, superpositionParams } from '../plugins/datasets/superposition.ts';
 import { standardDictionary } from '../plugins/sae/dictionaries.ts';
+import { saeMetrics } from '../plugins/studies/sae/metrics.ts';
 import { expandSae, REFERENCE_PRESET, saeSpecSchema } from '../plugins/studies/sae/spec.ts';
 import { geometricMedian } from '../src/analysis/geometric-median.ts';
 import { getBackend } from '../src/backend/index.ts';
@@ -260,5 +261,30 @@ describe('recovery by optimal matching', () => {
     expect(matchedCosines(one, 2, truth, 3, 3).meanCosine).toBeCloseTo((s + 1) / 3, 6);
     expect(meanMaxCosine(one, 2, truth, 3, 3)).toBeCloseTo((2 * s + 1) / 3, 6);
     expect(matchedCosines(one, 2, truth, 3, 3).fractionAbove).toBeCloseTo(1 / 3, 12);
+  });
+});
+
+describe('sae metrics rows', () => {
+  it('carry recovery by max cosine and by matching after the last step, only where there is a truth', () => {
+    const result = {
+      records: [
+        { step: 0, samples: 0, loss: null, normalizedMse: 1, l0: 2, deadFraction: 0 },
+        { step: 7, samples: 224, loss: 0.5, normalizedMse: 0.4, l0: 2, deadFraction: 0.1 },
+      ],
+      recovery: 0.8,
+      matching: { meanCosine: 0.7, fractionAbove: 0.25, threshold: 0.9 },
+    };
+    const config = { label: 'superposition', dictionary: 'sae-standard', seed: 0 };
+    const rows = saeMetrics({ runs: [{ id: 'r', config, result }] as never });
+    const end = rows.filter((r) => r.metric.startsWith('recovery'));
+    expect(end.map((r) => [r.metric, r.value, r.epoch])).toEqual([
+      ['recovery_max_cosine', 0.8, 7],
+      ['recovery_matched_cosine', 0.7, 7],
+      ['recovery_matched_fraction', 0.25, 7],
+    ]);
+    const none = saeMetrics({
+      runs: [{ id: 'r', config, result: { ...result, recovery: null, matching: null } }] as never,
+    });
+    expect(none.some((r) => r.metric.startsWith('recovery'))).toBe(false);
   });
 });
