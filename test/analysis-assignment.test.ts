@@ -121,8 +121,8 @@ describe('geometricMedian (Weiszfeld)', () => {
           for (let i = 0; i <= 160; i++)
             for (let j = 0; j <= 160; j++)
               best = Math.min(best, sumOfDistances(x, rows, 2, [-5 + i / 16, -5 + j / 16]));
-          // Weiszfeld converges slowly near a data point: 1e-7 of the objective is its precision here.
-          expect(g.objective).toBeLessThanOrEqual(best * (1 + 1e-7) + 1e-12);
+          // The iteration stops at a relative move of 1e-10 (or on a data point that is the median).
+          expect(g.objective).toBeLessThanOrEqual(best * (1 + 1e-9) + 1e-12);
           // And it is a local minimum at a finer scale than the grid's.
           for (const [dx, dy] of [
             [1e-3, 0],
@@ -131,7 +131,7 @@ describe('geometricMedian (Weiszfeld)', () => {
             [0, -1e-3],
           ])
             expect(g.objective).toBeLessThanOrEqual(
-              sumOfDistances(x, rows, 2, [g.median[0] + dx, g.median[1] + dy]) * (1 + 1e-7) + 1e-12,
+              sumOfDistances(x, rows, 2, [g.median[0] + dx, g.median[1] + dy]) * (1 + 1e-9) + 1e-12,
             );
         },
       ),

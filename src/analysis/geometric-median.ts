@@ -62,10 +62,16 @@ export function geometricMedian(
     weighted.fill(0);
     let weights = 0;
     let atPoint = 0; // data points the estimate sits on
+    let nearest = 0;
+    let nearestDist = Number.POSITIVE_INFINITY;
     for (let i = 0; i < rows; i++) {
       let s = 0;
       for (let q = 0; q < d; q++) s += (x[i * d + q] - y[q]) ** 2;
       const dist = Math.sqrt(s);
+      if (dist < nearestDist) {
+        nearestDist = dist;
+        nearest = i;
+      }
       if (dist <= coincide) {
         atPoint++;
         continue;
@@ -75,6 +81,13 @@ export function geometricMedian(
       for (let q = 0; q < d; q++) weighted[q] += w * x[i * d + q];
     }
     if (weights === 0) break; // every point coincides with y
+    // Weiszfeld creeps towards a median that is a data point (sublinearly); test the nearest one
+    // directly and jump there when it passes.
+    if (atPoint === 0 && isMedianAt(x, rows, d, nearest, coincide)) {
+      for (let q = 0; q < d; q++) y[q] = x[nearest * d + q];
+      iterations++;
+      break;
+    }
     // T(y), the Weiszfeld step over the other points; R = ‖Σ (xᵢ − y)/‖xᵢ − y‖‖ is their pull.
     let pull = 0;
     for (let q = 0; q < d; q++) pull += (weighted[q] - weights * y[q]) ** 2;
@@ -95,4 +108,23 @@ export function geometricMedian(
     }
   }
   return { median: y, objective: sumOfDistances(x, rows, d, y), iterations };
+}
+
+/** Whether data point j is a geometric median: the others' unit pull on it is at most its multiplicity. */
+function isMedianAt(x: ArrayLike<number>, rows: number, d: number, j: number, coincide: number): boolean {
+  const pull = new Float64Array(d);
+  let multiplicity = 0;
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let q = 0; q < d; q++) s += (x[i * d + q] - x[j * d + q]) ** 2;
+    const dist = Math.sqrt(s);
+    if (dist <= coincide) {
+      multiplicity++;
+      continue;
+    }
+    for (let q = 0; q < d; q++) pull[q] += (x[i * d + q] - x[j * d + q]) / dist;
+  }
+  let norm = 0;
+  for (let q = 0; q < d; q++) norm += pull[q] ** 2;
+  return Math.sqrt(norm) <= multiplicity;
 }
