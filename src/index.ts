@@ -133,9 +133,17 @@ export {
   defineDictionaryInitializer,
 } from './sae/dictionary.ts';
 export {
+  GEOMETRIC_MEDIAN_SAMPLES,
+  geometricMedianPreBias,
+  rescaleEncoder,
+  untieEncoder,
+} from './sae/init.ts';
+export {
   type DensityHistogram,
   densityHistogram,
   evaluateSae,
+  type MatchedRecovery,
+  matchedCosines,
   meanMaxCosine,
   type SaeEvaluation,
 } from './sae/metrics.ts';
@@ -149,6 +157,7 @@ export {
 export { type DataComponentsOptions, nmfComponentsOfData } from './sae/nmf-of-data.ts';
 export {
   dataMoments,
+  deadFractionFlat,
   defaultLearningRate,
   type SaeRecord,
   type SaeTrainOptions,
