@@ -1,14 +1,17 @@
 // gpu.js on a GL context (gpujs:headlessgl): GFLOP/s at the autoencoder's widest forward product,
 // 1024³ and a 16384-row NMF product, each with its max relative error against a float64 product;
 // then the host↔GPU traffic (uploads and readbacks, counted in the backend) of one training step of
-// the seed autoencoder and of one NMF mu iteration. Needs headless-gl built and an X display:
+// the seed autoencoder, and of an NMF mu iteration and a forward pass, each product by product (as
+// before the chaining) and chained on resident textures, with their times. Needs headless-gl built and an X display:
 // DISPLAY=:99 npm run bench -- gpu   (see README "GPU").
 
 import { GpujsBackend } from '../src/backend/gpujs/index.ts';
 import { listBackends } from '../src/backend/index.ts';
 import { SimdBackend } from '../src/backend/simd/index.ts';
+import type { Backend } from '../src/backend/types.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
-import { NMF } from '../src/nmf/estimator.ts';
+import { fitMuData } from '../src/nmf/data-mu.ts';
+import { Workspace } from '../src/nmf/data-products.ts';
 import { autoencoder } from '../src/nn/autoencoder.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
@@ -24,6 +27,10 @@ const SIZES = [784, 128, 64, 32, 64, 128, 784];
 const BATCH = 256;
 const NMF_ROWS = 1024;
 const NMF_RANK = 64;
+const NMF_SHORT = 2;
+const NMF_LONG = 5;
+const NMF_REPEATS = 3;
+const FORWARD_BATCHES = 4;
 
 /** Uniform [0, 1) operands: nonnegative like pixels and NMF factors, so every entry of C is > 0. */
 function operand(length: number, seed: number): Float32Array {
@@ -65,7 +72,9 @@ export default defineBench({
     }
     log(listing.detail);
     const figures: Figure[] = [];
-    const gpu = new GpujsBackend('headlessgl');
+    // Chained textures forced on: by default they are off on a software renderer (llvmpipe).
+    const gpu = new GpujsBackend('headlessgl', { chain: true });
+    log(`chained textures by default here: ${new GpujsBackend('headlessgl').resident ? 'yes' : 'no'}`);
     const simd = new SimdBackend({ threads: 1 });
     for (const s of SHAPES) {
       const a = operand(s.m * s.k, 1);
@@ -93,9 +102,9 @@ export default defineBench({
 
     // One training step: fit() over exactly one batch, one epoch, no validation.
     const model = autoencoder(gpu, SIZES);
-    const x = new Tensor(operand(BATCH * 784, 3), [BATCH, 784]);
+    const batch = new Tensor(operand(BATCH * 784, 3), [BATCH, 784]);
     const step = () =>
-      fit(model, x, x, { epochs: 1, batchSize: BATCH, rng: Rng.seeded(0), initialEvaluation: false });
+      fit(model, batch, batch, { epochs: 1, batchSize: BATCH, rng: Rng.seeded(0), initialEvaluation: false });
     step(); // compiles the step's kernels
     gpu.resetCounters();
     const t0 = performance.now();
@@ -117,32 +126,91 @@ export default defineBench({
       unit: 'samples/s',
     });
 
-    // One NMF mu iteration: the traffic of maxIter 2 minus that of maxIter 1 (same init).
-    const data = nmfData(NMF_ROWS, 784, operand(NMF_ROWS * 784, 4), gpu, 'bench');
-    const traffic = (maxIter: number) => {
-      gpu.resetCounters();
-      new NMF(
-        { nComponents: NMF_RANK, solver: 'mu', init: 'nndsvda', maxIter, tol: 0 },
-        { backend: gpu },
-      ).fit(data);
-      return { ...gpu.counters };
+    // The old path is the same backend seen without its resident storage: every product then
+    // uploads its operands and reads its output back, as before the chaining.
+    const perProduct: Backend = {
+      name: 'gpujs:headlessgl per product',
+      description: 'gemm only',
+      gemm: gpu.gemm.bind(gpu),
     };
-    const one = traffic(1);
-    const two = traffic(2);
-    const perIter = { uploads: two.uploads - one.uploads, readbacks: two.readbacks - one.readbacks };
-    log(
-      `NMF mu iteration (${NMF_ROWS}×784, rank ${NMF_RANK}): ${two.calls - one.calls} products, ${perIter.uploads} uploads, ${perIter.readbacks} readbacks`,
-    );
-    figures.push({
-      name: 'uploads per NMF mu iteration [gpujs:headlessgl]',
-      value: perIter.uploads,
-      unit: '',
-    });
-    figures.push({
-      name: 'readbacks per NMF mu iteration [gpujs:headlessgl]',
-      value: perIter.readbacks,
-      unit: '',
-    });
+    const paths = [
+      { path: 'per product', backend: perProduct },
+      { path: 'chained', backend: gpu as Backend },
+    ];
+
+    // NMF mu iterations: traffic and time of maxIter NMF_LONG minus those of NMF_SHORT (same
+    // init, tol 0), so the setup (X's upload, the first loss) cancels out.
+    const x = operand(NMF_ROWS * 784, 4);
+    const w0 = operand(NMF_ROWS * NMF_RANK, 5);
+    const ht0 = operand(784 * NMF_RANK, 6);
+    const none = { l1W: 0, l1H: 0, l2W: 0, l2H: 0 };
+    for (const { path, backend } of paths) {
+      const data = nmfData(NMF_ROWS, 784, x, backend, 'bench', 'dense');
+      const solve = (maxIter: number) => {
+        const f = {
+          k: NMF_RANK,
+          w: Float64Array.from(w0),
+          ht: Float64Array.from(ht0),
+          w32: Float32Array.from(w0),
+          ht32: Float32Array.from(ht0),
+        };
+        gpu.resetCounters();
+        const t0 = performance.now();
+        fitMuData(data, f, 'frobenius', none, { tol: 0, maxIter }, new Workspace(backend));
+        return { ms: performance.now() - t0, ...gpu.counters };
+      };
+      solve(1); // compiles the kernels
+      const short: ReturnType<typeof solve>[] = [];
+      const long: ReturnType<typeof solve>[] = [];
+      for (let r = 0; r < NMF_REPEATS; r++) {
+        short.push(solve(NMF_SHORT));
+        long.push(solve(NMF_LONG));
+      }
+      const iters = NMF_LONG - NMF_SHORT;
+      const per = (key: 'uploads' | 'readbacks' | 'calls') => (long[0][key] - short[0][key]) / iters;
+      const msPerIter = (median(long.map((t) => t.ms)) - median(short.map((t) => t.ms))) / iters;
+      log(
+        `NMF mu iteration (${NMF_ROWS}×784, rank ${NMF_RANK}), ${path}: ${per('calls')} kernel calls, ${per('uploads')} uploads, ${per('readbacks')} readbacks, ${msPerIter.toFixed(0)} ms (medians of ${NMF_REPEATS} solves of ${NMF_SHORT} and ${NMF_LONG} iterations); a solve of ${NMF_LONG}: ${long[0].uploads} uploads, ${long[0].readbacks} readbacks`,
+      );
+      for (const key of ['uploads', 'readbacks'] as const)
+        figures.push({
+          name: `${key} per NMF mu iteration, ${path} [gpujs:headlessgl]`,
+          value: per(key),
+          unit: '',
+        });
+      figures.push({
+        name: `ms per NMF mu iteration, ${path} [gpujs:headlessgl]`,
+        value: msPerIter,
+        unit: 'ms',
+      });
+    }
+
+    // A forward pass (predict) of the seed autoencoder over FORWARD_BATCHES batches.
+    const weights = model.getWeights();
+    const input = new Tensor(operand(FORWARD_BATCHES * BATCH * 784, 7), [FORWARD_BATCHES * BATCH, 784]);
+    for (const { path, backend } of paths) {
+      const net = autoencoder(backend, SIZES);
+      net.setWeights(weights);
+      net.predict(input, BATCH); // compiles the kernels
+      gpu.resetCounters();
+      net.predict(input, BATCH);
+      const counted = { ...gpu.counters };
+      const ms = await timeIt(() => net.predict(input, BATCH), 3, 0);
+      log(
+        `forward pass (predict, ${FORWARD_BATCHES} batches of ${BATCH}), ${path}: ${counted.uploads} uploads, ${counted.readbacks} readbacks, ${median(ms).toFixed(0)} ms (median of 3; ${((FORWARD_BATCHES * BATCH * 1000) / median(ms)).toFixed(0)} samples/s)`,
+      );
+      for (const key of ['uploads', 'readbacks'] as const)
+        figures.push({
+          name: `${key} per forward pass of ${FORWARD_BATCHES} batches, ${path} [gpujs:headlessgl]`,
+          value: counted[key],
+          unit: '',
+        });
+      figures.push({
+        name: `forward samples/s, ${path} [gpujs:headlessgl]`,
+        value: (FORWARD_BATCHES * BATCH * 1000) / median(ms),
+        unit: 'samples/s',
+      });
+    }
     gpu.dispose();
     return figures;
   },

@@ -1,17 +1,8 @@
-// A study kind of your own in one file: the spec schema, the runs, one run, the report. The
-// runner, store, shards, resume and progress come with it.
+// A study kind of your own in one file: the spec schema, the runs, one run, the report it
+// describes. The runner, store, shards, resume, progress and every report file come with it.
 //
 //   npx tsx experiments/custom-study-kind.ts
-import { join } from 'node:path';
-import {
-  defineStudyKind,
-  runIfMain,
-  studies,
-  studyOutputsFields,
-  studySpecFields,
-  writeFileAtomicSync,
-  z,
-} from 'nmfinit';
+import { defineStudyKind, runIfMain, studies, studyOutputsFields, studySpecFields, z } from 'nmfinit';
 
 const specSchema = z
   .object({
@@ -35,17 +26,35 @@ export const uniformMeans = defineStudyKind({
   },
   result: z.object({ mean: z.number() }),
   resultVersion: 1,
-  report: async (input) => {
-    const lines = input.runs.map((r) => `| ${r.config.n} | ${r.result.mean.toFixed(4)} |`);
-    const reportMd = join(input.dir, 'report.md');
-    writeFileAtomicSync(reportMd, ['| n | mean |', '| ---: | ---: |', ...lines, ''].join('\n'));
-    const resultsJson = join(input.dir, 'results.json');
-    writeFileAtomicSync(resultsJson, JSON.stringify(input.runs.map((r) => r.result)));
-    return { reportMd, resultsJson, figures: [] };
-  },
+  // The report as data: nmfinit writes report.md, report.html and results.json from it.
+  document: (input) => ({
+    title: input.spec.name,
+    description: input.spec.description,
+    intro: [],
+    sections: [
+      {
+        title: 'Means',
+        blocks: [
+          {
+            type: 'table',
+            id: 'means',
+            columns: [
+              { key: 'n', label: 'n', align: 'right' },
+              { key: 'mean', label: 'mean', align: 'right' },
+            ],
+            rows: input.runs.map((r) => ({
+              n: r.config.n,
+              mean: { value: r.result.mean, text: r.result.mean.toFixed(4) },
+            })),
+          },
+        ],
+      },
+    ],
+    results: { schema: 'uniform-means/1', means: input.runs.map((r) => ({ n: r.config.n, ...r.result })) },
+  }),
 });
 
-if (!studies.has(uniformMeans.name)) studies.register(uniformMeans as never);
+if (!studies.has(uniformMeans.name)) studies.register(uniformMeans);
 
 export const spec = {
   kind: 'uniform-means',

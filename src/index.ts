@@ -143,9 +143,17 @@ export {
   defineDictionaryInitializer,
 } from './sae/dictionary.ts';
 export {
+  GEOMETRIC_MEDIAN_SAMPLES,
+  geometricMedianPreBias,
+  rescaleEncoder,
+  untieEncoder,
+} from './sae/init.ts';
+export {
   type DensityHistogram,
   densityHistogram,
   evaluateSae,
+  type MatchedRecovery,
+  matchedCosines,
   meanMaxCosine,
   type SaeEvaluation,
 } from './sae/metrics.ts';
@@ -160,6 +168,7 @@ export { type DataComponentsOptions, nmfComponentsOfData } from './sae/nmf-of-da
 export { dictionaries } from './sae/registry.ts';
 export {
   dataMoments,
+  deadFractionFlat,
   defaultLearningRate,
   type SaeRecord,
   type SaeTrainOptions,

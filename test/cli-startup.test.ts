@@ -49,7 +49,7 @@ describe('--version', () => {
 });
 
 describe('start-up: --help and --version load no command, engine or plugin', () => {
-  it('--help loads only the CLI entry, its command table and the plugin loader', () => {
+  it('--help loads only the CLI entry, its command table and the plugin loader (with its module importer)', () => {
     const { sources, packages } = importsOf(['--help']);
     expect(sources.sort()).toEqual(
       [
@@ -57,6 +57,7 @@ describe('start-up: --help and --version load no command, engine or plugin', () 
         'src/cli/builtins.ts',
         'src/cli/command-table.ts',
         'src/cli/main.ts',
+        'src/experiment/module-import.ts',
         'src/experiment/plugins.ts',
       ].sort(),
     );

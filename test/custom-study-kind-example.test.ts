@@ -32,7 +32,9 @@ describe('the README study-kind example', () => {
       },
     );
     expect(outcome.trained.sort()).toEqual(['n10', 'n1000', 'n100000']);
-    const means = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as { mean: number }[];
+    const { means } = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as {
+      means: { mean: number }[];
+    };
     // The mean of n uniforms has sd 1/√(12n): 100,000 draws land within 0.005 of 1/2 (5.5 sd).
     expect(Math.abs(means[2].mean - 0.5)).toBeLessThan(0.005);
     for (const m of means) expect(m.mean).toBeGreaterThan(0);

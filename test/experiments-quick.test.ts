@@ -37,6 +37,8 @@ const FILES: Record<string, string[]> = {
   'shallow-pca.ts': [],
   'nmf-parts.ts': ['--datasets', 'mnist'],
   'sae.ts': [],
+  'sae-reference.ts': [],
+  'shallow-authors.ts': [],
 };
 
 function runQuick(file: string, extra: string[]) {

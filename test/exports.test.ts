@@ -197,10 +197,32 @@ describe('metrics.csv', () => {
         expected.push({ ...b, split: 'eval', metric: 'normalized_mse', value: r.normalizedMse });
         expected.push({ ...b, split: 'eval', metric: 'l0', value: r.l0 });
       }
+    // Recovery of planted directions after the last step, where the data set has them (issue 23).
+    let recoveryRows = 0;
+    for (const { id, config, result } of runs) {
+      const end = {
+        run: id,
+        dataset: config.label,
+        initializer: config.dictionary,
+        seed: config.seed,
+        epoch: result.records[result.records.length - 1].step,
+        split: 'eval',
+      };
+      if (result.recovery !== null) {
+        expected.push({ ...end, metric: 'recovery_max_cosine', value: result.recovery });
+        recoveryRows++;
+      }
+      if (result.matching) {
+        expected.push({ ...end, metric: 'recovery_matched_cosine', value: result.matching.meanCosine });
+        expected.push({ ...end, metric: 'recovery_matched_fraction', value: result.matching.fractionAbove });
+        recoveryRows += 2;
+      }
+    }
+    expect(recoveryRows).toBe(3 * runs.length); // superposition: every run has a truth
     const rows = readCsv(saeDir);
     for (const r of runs) expect(r.result.records[0].loss).toBeNull();
     const records = runs.reduce((s, r) => s + r.result.records.length, 0);
-    expect(rows).toHaveLength(4 * records - runs.length);
+    expect(rows).toHaveLength(4 * records - runs.length + recoveryRows);
     expectCsvEquals(rows, expected);
   });
 

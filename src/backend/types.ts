@@ -62,7 +62,51 @@ export interface Backend {
   free?(buffer: Float32Array): void;
   /** Faster versions of some elementwise kernels; the rest fall back to the TypeScript reference. */
   readonly kernels?: Partial<ElementwiseKernels>;
+  /**
+   * Matrices kept in the backend's own storage between products (GL textures for gpu.js), for
+   * callers that chain products. Absent: `residentOf` (src/backend/resident.ts) gives every
+   * backend the host version, so callers need no special case.
+   */
+  readonly resident?: ResidentOps;
   dispose?(): void;
+}
+
+/** A rows×cols float32 matrix held by a backend's {@link ResidentOps} (e.g. a GL texture). */
+export interface ResidentMatrix {
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * Products that chain without leaving the backend: only `upload` and `download` cross between
+ * host and backend. Every op returns a new matrix and leaves its inputs alone; a caller releases
+ * what it no longer needs. The numbers are those of the backend's gemm and of the reference
+ * kernels (src/backend/kernels.ts), in float32.
+ */
+export interface ResidentOps {
+  /** Copies a row-major rows×cols matrix into the backend (one upload). */
+  upload(data: Float32Array, rows: number, cols: number): ResidentMatrix;
+  /** op(A)·op(B), as Backend.gemm: op(A) is m×k (A stored k×m when transA), op(B) k×n. */
+  gemm(transA: boolean, transB: boolean, a: ResidentMatrix, b: ResidentMatrix): ResidentMatrix;
+  /** act(Z + bias) with bias a 1×cols matrix added to every row: a dense layer's output. */
+  biasActivation(z: ResidentMatrix, bias: ResidentMatrix, act: ActivationName): ResidentMatrix;
+  /**
+   * The multiplicative NMF update F ∘ N / D, D = den + l1 + l2·F (each term only when its weight
+   * is > 0) and a zero D replaced by 2⁻²³, as src/nmf/data-mu.ts does it in float64.
+   */
+  multiplicativeUpdate(
+    f: ResidentMatrix,
+    num: ResidentMatrix,
+    den: ResidentMatrix,
+    l1: number,
+    l2: number,
+  ): ResidentMatrix;
+  /** Copies a matrix back, row-major, into `out` or a new array (one readback). */
+  download(m: ResidentMatrix, out?: Float32Array): Float32Array;
+  /** Frees a matrix's storage; it must not be used afterwards. */
+  release(m: ResidentMatrix): void;
+  /** False when a rows×cols matrix cannot be held (e.g. beyond the GL maximum texture size). */
+  fits(rows: number, cols: number): boolean;
 }
 
 /** One gemm of a workload: C (m×n) = op(A) (m×k) · op(B) (k×n). */

@@ -3,6 +3,7 @@ export { ExperimentSpecError } from './validate.ts';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { autoBackendName } from '../backend/index.ts';
+import type { Workload } from '../backend/types.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { defaultCacheDir, ensureDirectory, writeFileAtomicSync } from '../util/files.ts';
 import { dirArtifacts } from './artifacts.ts';
@@ -21,6 +22,7 @@ import {
   type GridOverrides,
   STORED_RUN_SCHEMA,
   type StoredRun,
+  type StudyKind,
   type StudyReportFiles,
   type StudyRun,
 } from './study-kind.ts';
@@ -108,6 +110,19 @@ export function applyOverrides(kind: AnyKind, raw: unknown, o: RunOverrides): Re
 }
 
 /**
+ * The backend a study runs on: its spec's, or for `auto` the fastest here on the kind's own
+ * workload (each workload has its own remembered choice, see src/backend/auto.ts).
+ */
+export function studyBackendName<Spec extends BaseStudySpec>(
+  kind: Pick<StudyKind<Spec>, 'workload'>,
+  spec: Spec,
+  cacheDir: string,
+  choose: (cacheDir: string, workload: Workload | undefined) => string = autoBackendName,
+): string {
+  return spec.backend === 'auto' ? choose(cacheDir, kind.workload?.(spec)) : spec.backend;
+}
+
+/**
  * Runs a study end to end: validate, let the kind prepare its data, execute the runs not already
  * stored (in worker threads), then write the report. Finished runs are on disk as soon as they
  * finish, so an interruption loses only the runs in flight; a run that throws is recorded and
@@ -123,7 +138,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
   const store = new RunStore(dir);
   store.ensureWritable();
   const cacheDir = ensureDirectory(overrides.cacheDir ?? defaultCacheDir(), '--cache-dir');
-  const backend = spec.backend === 'auto' ? autoBackendName(cacheDir) : spec.backend;
+  const backend = studyBackendName(kind, spec, cacheDir);
   const workers = overrides.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new ExperimentSpecError(`--workers must be a positive integer, got ${workers}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Backend } from '../backend/types.ts';
+import type { Backend, Workload } from '../backend/types.ts';
 import type { PluginBase } from '../registry/registry.ts';
 import type { ReportDocument } from '../report/document.ts';
 import type { MetricRow } from '../report/metrics-csv.ts';
@@ -160,6 +160,12 @@ export interface StudyKind<
    * that need the data's size are checked by the kind in `prepare`, before any run.
    */
   buffers?(spec: Spec): readonly PlannedBuffer[];
+  /**
+   * What the study's runs spend their products on (a training step of its model, an NMF
+   * iteration), for `backend: auto` to time the candidates on. Default: DEFAULT_WORKLOAD, the
+   * seed autoencoder's training step.
+   */
+  workload?(spec: Spec): Workload;
   /** The spec's runs in a fixed order (shards take every n-th). Two runs never share an id. */
   expand(spec: Spec, backend: string): Run[];
   /**

@@ -9,6 +9,7 @@
 import type { Penalties, SolverStop } from './data-cd.ts';
 import { type BetaLoss, betaError, type DataFactors, EPSILON, KL_CHUNK } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';
+import { chainedMuOps, fitMuDataResident } from './data-mu-resident.ts';
 import { gram, timesSquare, toF32, type Workspace, xTimes, xtTimes } from './data-products.ts';
 
 const F64_EPSILON = 2 ** -52;
@@ -115,7 +116,9 @@ function klH(x: NmfData, f: DataFactors, pen: Penalties, ws: Workspace): void {
 
 /**
  * Runs the solver from `f` in place; returns the iterations done. `onIteration` is called after
- * each iteration (tests use it to follow the loss).
+ * each iteration (tests use it to follow the loss). On a backend that keeps matrices between
+ * products (gpu.js on GL), a Frobenius fit chains there (src/nmf/data-mu-resident.ts) and `f` is
+ * updated only at the end.
  */
 export function fitMuData(
   x: NmfData,
@@ -127,6 +130,8 @@ export function fitMuData(
   updateH = true,
   onIteration?: (iteration: number) => void,
 ): number {
+  const chained = chainedMuOps(x, f.k, loss, updateH, ws.backend);
+  if (chained) return fitMuDataResident(x, f, pen, stop, chained, onIteration);
   const errorAtInit = betaError(loss, x, f, ws);
   let previous = errorAtInit;
   let iter = 1;

@@ -1,6 +1,6 @@
 import { type Parameter, Tape, type Var } from '../autodiff/tape.ts';
 import { BufferPool } from '../backend/pool.ts';
-import type { ActivationName, Backend } from '../backend/types.ts';
+import type { ActivationName, Backend, ResidentMatrix } from '../backend/types.ts';
 import type { DenseLayerSpec, LayerWeights } from '../initializers/types.ts';
 import { firstNonFinite, formatShape, ShapeError, Tensor } from '../tensor/tensor.ts';
 import { Dense } from './dense.ts';
@@ -121,10 +121,59 @@ export class Sequential {
     return this.layers.map((l) => ({ kernel: l.kernel.value.data.slice(), bias: l.bias.value.data.slice() }));
   }
 
-  /** Forward pass without gradients, in batches; returns a new (plain memory) tensor. */
+  /**
+   * Forward pass without gradients, in batches; returns a new (plain memory) tensor. On a backend
+   * with resident storage (gpu.js on a GL GPU) the layer chain stays there, so a batch is one
+   * upload and one readback (the weights go up once a call). Elsewhere it runs on tapes: the host
+   * version of the resident ops gives the same numbers but copies every input and output.
+   */
   predict(x: Tensor, batchSize = 256): Tensor {
+    if (x.shape.length !== 2 || x.shape[1] !== this.inputDim) {
+      throw new ShapeError(`model expects input of shape [n×${this.inputDim}], got ${formatShape(x.shape)}`);
+    }
     const n = x.rows;
     const out = new Float32Array(n * this.outputDim);
+    const ops = this.backend.resident;
+    const rows = Math.min(batchSize, n);
+    if (
+      !ops ||
+      !this.layers.every(
+        (l) => ops.fits(rows, l.inputDim) && ops.fits(rows, l.units) && ops.fits(l.inputDim, l.units),
+      )
+    )
+      return this.predictOnTape(x, batchSize, out);
+    const held: ResidentMatrix[] = [];
+    const hold = (m: ResidentMatrix) => {
+      held.push(m);
+      return m;
+    };
+    try {
+      const weights = this.layers.map((l) => ({
+        kernel: hold(ops.upload(l.kernel.value.data, l.inputDim, l.units)),
+        bias: hold(ops.upload(l.bias.value.data, 1, l.units)),
+        activation: l.activation,
+      }));
+      for (let start = 0; start < n; start += batchSize) {
+        const end = Math.min(n, start + batchSize);
+        let h = ops.upload(x.rowSlice(start, end).data, end - start, this.inputDim);
+        for (const w of weights) {
+          const z = ops.gemm(false, false, h, w.kernel);
+          ops.release(h);
+          h = ops.biasActivation(z, w.bias, w.activation);
+          ops.release(z);
+        }
+        ops.download(h, out.subarray(start * this.outputDim, end * this.outputDim));
+        ops.release(h);
+      }
+    } finally {
+      for (const m of held) ops.release(m);
+    }
+    return new Tensor(out, [n, this.outputDim]);
+  }
+
+  /** `predict` through tapes, for shapes the backend's resident storage cannot hold. */
+  private predictOnTape(x: Tensor, batchSize: number, out: Float32Array): Tensor {
+    const n = x.rows;
     for (let start = 0; start < n; start += batchSize) {
       const end = Math.min(n, start + batchSize);
       const tape = this.tape(false);

@@ -1,3 +1,4 @@
+import { minCostAssignment } from '../analysis/hungarian.ts';
 import { FIRING_THRESHOLD } from './dead-latents.ts';
 import type { SparseAutoencoder } from './model.ts';
 
@@ -102,4 +103,74 @@ export function meanMaxCosine(
     sum += best;
   }
   return sum / m;
+}
+
+/** Signed cosines, m × n row-major: C[t, j] = cos(truth t, atom j) (0 where either is zero). */
+function cosineMatrix(
+  atoms: Float32Array,
+  n: number,
+  truth: Float32Array,
+  m: number,
+  d: number,
+): Float64Array {
+  const norms = (a: Float32Array, r: number) =>
+    Float64Array.from({ length: r }, (_, i) => {
+      let s = 0;
+      for (let q = 0; q < d; q++) s += a[i * d + q] ** 2;
+      return Math.sqrt(s);
+    });
+  const an = norms(atoms, n);
+  const tn = norms(truth, m);
+  const c = new Float64Array(m * n);
+  for (let t = 0; t < m; t++)
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let q = 0; q < d; q++) dot += truth[t * d + q] * atoms[j * d + q];
+      c[t * n + j] = an[j] > 0 && tn[t] > 0 ? dot / (an[j] * tn[t]) : 0;
+    }
+  return c;
+}
+
+export interface MatchedRecovery {
+  /** Mean over the m true directions of the cosine with the atom matched to it (0 if none is). */
+  readonly meanCosine: number;
+  /** Fraction of the true directions whose matched atom's cosine exceeds `threshold`. */
+  readonly fractionAbove: number;
+  readonly threshold: number;
+}
+
+/**
+ * Feature recovery by optimal one-to-one matching: each true direction gets its own atom, the
+ * assignment (Hungarian) maximising the summed signed cosine. Unlike `meanMaxCosine`, one atom
+ * cannot stand for several directions. With fewer atoms than directions (n < m), the atoms are
+ * matched to directions and the n − m left over count as cosine 0.
+ */
+export function matchedCosines(
+  atoms: Float32Array,
+  n: number,
+  truth: Float32Array,
+  m: number,
+  d: number,
+  threshold = 0.9,
+): MatchedRecovery {
+  const c = cosineMatrix(atoms, n, truth, m, d);
+  const matched = new Float64Array(m);
+  if (m <= n) {
+    const neg = c.map((v) => -v);
+    const { columnOf } = minCostAssignment(neg, m, n);
+    for (let t = 0; t < m; t++) matched[t] = c[t * n + columnOf[t]];
+  } else {
+    // Atoms as rows: the transpose, negated.
+    const neg = new Float64Array(n * m);
+    for (let t = 0; t < m; t++) for (let j = 0; j < n; j++) neg[j * m + t] = -c[t * n + j];
+    const { columnOf } = minCostAssignment(neg, n, m);
+    for (let j = 0; j < n; j++) matched[columnOf[j]] = c[columnOf[j] * n + j];
+  }
+  let sum = 0;
+  let above = 0;
+  for (const v of matched) {
+    sum += v;
+    if (v > threshold) above++;
+  }
+  return { meanCosine: sum / m, fractionAbove: above / m, threshold };
 }

@@ -126,7 +126,7 @@ export class SparseAutoencoder {
     );
     const decoder = tape.param(this.decoderKernel);
     const recon = ops.biasAdd(sparseMatmul(latents, decoder), preBias);
-    return { latents, recon, auxLatents, decoder };
+    return { latents, recon, auxLatents, decoder, preBias };
   }
 
   /** x̂ for a batch, without gradients (evaluation). */
@@ -152,6 +152,8 @@ export interface SaeForward {
   readonly auxLatents?: SparseRows;
   /** The decoder kernel's node, for decoding the auxiliary latents with the same W_d. */
   readonly decoder: Var;
+  /** b_pre's node, for an auxiliary prediction that adds it again (the reference's). */
+  readonly preBias: Var;
 }
 
 /** Scales each row of an r × c matrix to unit Euclidean norm (a zero row is left as is). */

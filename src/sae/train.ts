@@ -22,6 +22,8 @@ import { normalizeRows, removeParallelComponent, type SparseAutoencoder } from '
 //   step, and atoms are renormalised right after it, so they have unit norm after every step
 //   (the reference renormalises just before the next step instead).
 // - Adam with ε = 6.25e-10 (the reference's); lr by default 2e-4/√(n/2¹⁴), Gao et al.'s scaling.
+// The options below move one of these choices to another implementation's (the defaults are the
+// choices above); the sae study's spec (REFERENCE_PRESET) lists what the reference does, file by file.
 
 export interface SaeTrainOptions {
   readonly epochs: number;
@@ -39,6 +41,31 @@ export interface SaeTrainOptions {
   /** Samples the metrics are computed on (rows × d); default the first ≤ 1000 training samples. */
   readonly evalSet?: { readonly x: Float32Array; readonly rows: number };
   readonly histogramBins?: number;
+  /** Adam's ε; default 6.25e-10 (the reference's train.py Config.eps). */
+  readonly adamEpsilon?: number;
+  /**
+   * The AuxK target e = x − x̂: 'detached' (default; the reference's recons.detach()) is a
+   * constant, 'attached' lets the auxiliary loss's gradient reach x̂ and through it the main path.
+   */
+  readonly auxResidual?: 'detached' | 'attached';
+  /**
+   * 'once' (default): the auxiliary prediction is W_d·z and no aux gradient reaches b_pre.
+   * 'twice': as the reference's loss, ê = W_d·z + b_pre (b_pre with its gradient) against
+   * e + b_pre (b_pre detached): the same value, and the aux term's gradient also moves b_pre.
+   */
+  readonly auxPreBias?: 'once' | 'twice';
+  /**
+   * 'after-step' (default): the parallel gradient is removed and the atoms renormalised right
+   * after each Adam step. 'before-step': the reference's order (training_loop_): after backward,
+   * normalise the atoms, remove the parallel gradient, step, and leave the atoms as the step left
+   * them until the next backward (the forward pass sees atoms of norm slightly ≠ 1).
+   */
+  readonly decoderNormalization?: 'after-step' | 'before-step';
+  /**
+   * Train past `epochs` until the dead fraction is flat: stop at the first epoch end where it
+   * moved by ≤ `tolerance` over the last tenth of the steps, or at `maxEpochs`.
+   */
+  readonly settle?: { readonly maxEpochs: number; readonly tolerance: number };
 }
 
 export interface SaeRecord {
@@ -56,7 +83,16 @@ export interface SaeTrainResult {
   readonly frequencies: Float64Array;
   readonly histogram: DensityHistogram;
   readonly steps: number;
+  /** Epochs trained (more than asked for when `settle` extended the training). */
+  readonly epochs: number;
   readonly seconds: number;
+}
+
+/** Whether the dead fraction moved by ≤ tolerance over the last tenth of the steps (at least 2 steps). */
+export function deadFractionFlat(history: readonly number[], tolerance: number): boolean {
+  const tail = history.slice(history.length - Math.max(2, Math.ceil(history.length / 10)));
+  if (tail.length < 2) return false;
+  return Math.max(...tail) - Math.min(...tail) <= tolerance;
 }
 
 export function defaultLearningRate(latents: number): number {
@@ -98,6 +134,17 @@ export function trainSae(
     throw new RangeError(`trainSae: batchSize must be an integer in 1..${rows}, got ${batch}`);
   }
   const kAux = options.kAux ?? 2 * k;
+  const settle = options.settle;
+  if (
+    settle &&
+    !(Number.isInteger(settle.maxEpochs) && settle.maxEpochs >= options.epochs && settle.tolerance >= 0)
+  )
+    throw new RangeError(
+      `trainSae: settle needs an integer maxEpochs ≥ epochs (${options.epochs}) and a tolerance ≥ 0, got ${JSON.stringify(settle)}`,
+    );
+  const attached = (options.auxResidual ?? 'detached') === 'attached';
+  const twice = (options.auxPreBias ?? 'once') === 'twice';
+  const beforeStep = (options.decoderNormalization ?? 'after-step') === 'before-step';
   const { variance } = dataMoments(x, rows, d);
   const mseScale = variance > 0 ? 1 / variance : 1;
   const evalSet = options.evalSet ?? {
@@ -106,7 +153,10 @@ export function trainSae(
   };
   const tracker = new DeadLatentTracker(n, options.deadSamples);
   const optimizer = new Adam(
-    { learningRate: options.learningRate ?? defaultLearningRate(n), epsilon: 6.25e-10 },
+    {
+      learningRate: options.learningRate ?? defaultLearningRate(n),
+      epsilon: options.adamEpsilon ?? 6.25e-10,
+    },
     (len) => model.allocate(len),
   );
   const params = model.parameters;
@@ -115,7 +165,9 @@ export function trainSae(
   const eBuf = new Float32Array(batch * d);
   const records: SaeRecord[] = [];
   const stepsPerEpoch = Math.floor(rows / batch);
-  const totalSteps = stepsPerEpoch * options.epochs;
+  const maxEpochs = settle?.maxEpochs ?? options.epochs;
+  const totalSteps = stepsPerEpoch * maxEpochs;
+  const deadHistory: number[] = [];
   let step = 0;
   let lastLoss = Number.NaN;
 
@@ -134,7 +186,11 @@ export function trainSae(
   };
   record();
 
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
+  let epoch = 0;
+  const more = () =>
+    epoch < options.epochs ||
+    (settle !== undefined && epoch < settle.maxEpochs && !deadFractionFlat(deadHistory, settle.tolerance));
+  for (; more(); epoch++) {
     const order = rng.child(`shuffle/${epoch}`).permutation(rows);
     for (let s = 0; s < stepsPerEpoch; s++) {
       for (let i = 0; i < batch; i++) {
@@ -159,17 +215,25 @@ export function trainSae(
         for (let e = 0; e < batch * d; e++) spread += (eBuf[e] - mean[e % d] / batch) ** 2;
         spread /= batch * d;
         if (spread > 0) {
-          const eHat = sparseMatmul(out.auxLatents, out.decoder);
-          const auxLoss = ops.mse(eHat, tape.constant(new Tensor(eBuf, [batch, d])));
+          let eHat = sparseMatmul(out.auxLatents, out.decoder);
+          // The normaliser stays the constant above whichever way the target is taken.
+          let target = attached ? ops.sub(xv, out.recon) : tape.constant(new Tensor(eBuf, [batch, d]));
+          if (twice) {
+            eHat = ops.biasAdd(eHat, out.preBias);
+            target = ops.biasAdd(target, tape.constant(new Tensor(model.preBias.value.data.slice(), [d])));
+          }
+          const auxLoss = ops.mse(eHat, target);
           loss = ops.add(loss, ops.scale(auxLoss, options.auxCoefficient / spread));
         }
       }
       lastLoss = loss.item();
       tape.backward(loss);
+      if (beforeStep) normalizeRows(wd.value.data, n, d);
       removeParallelComponent(wd.grad.data, wd.value.data, n, d);
       optimizer.step(params, tape.kernels);
-      normalizeRows(wd.value.data, n, d);
+      if (!beforeStep) normalizeRows(wd.value.data, n, d);
       tracker.update(out.latents.indices, out.latents.values.value.data, batch);
+      if (settle) deadHistory.push(tracker.deadFraction());
       tape.release();
       step++;
       if (step % options.recordEvery === 0 && step < totalSteps) record();
@@ -182,6 +246,7 @@ export function trainSae(
     frequencies: final.frequencies,
     histogram: densityHistogram(final.frequencies, evalSet.rows, options.histogramBins ?? 20),
     steps: step,
+    epochs: epoch,
     seconds: (performance.now() - t0) / 1000,
   };
 }

@@ -13,6 +13,11 @@ export interface ShallowTrainOptions {
   /** The top M principal components, M × D row-major (as Pca.components). */
   components: ArrayLike<number>;
   componentCount: number;
+  /**
+   * Online SGD on fresh samples (the authors' online=1): when given, every step trains on a new
+   * sample this fills (D values) instead of training sample s mod trainCount.
+   */
+  draw?: (out: Float32Array) => void;
   /** Called after each measurement, e.g. for progress. */
   onRecord?: (record: ShallowRecord) => void;
 }
@@ -25,7 +30,15 @@ export interface ShallowRecord {
   subspace: number[];
   /** Per component: max_k |ŵ^k·u_m|. */
   bestUnit: number[];
+  /**
+   * The overlap matrix |ŵ^k·u_m|, K × M row-major, when K ≤ 10 and M ≤ 10 (the authors log their
+   * order parameters for K ≤ 10 only); absent otherwise.
+   */
+  overlap?: number[];
 }
+
+/** The largest K (and M) whose overlap matrix is kept at every record. */
+export const OVERLAP_RECORD_LIMIT = 10;
 
 export interface ShallowTrainResult {
   records: ShallowRecord[];
@@ -55,11 +68,13 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
     if (!Number.isFinite(testMse)) return false;
     const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
     const matrix = overlapMatrix(vectors, o.components, o.componentCount);
-    const record = {
+    const small = model.k <= OVERLAP_RECORD_LIMIT && o.componentCount <= OVERLAP_RECORD_LIMIT;
+    const record: ShallowRecord = {
       step,
       testMse,
       subspace: subspaceOverlaps(vectors, o.components, o.componentCount),
       bestUnit: bestUnitOverlaps(matrix, model.k, o.componentCount),
+      ...(small ? { overlap: Array.from(matrix) } : {}),
     };
     records.push(record);
     o.onRecord?.(record);
@@ -67,9 +82,11 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
   };
   let step = 0;
   let diverged = false;
+  const fresh = o.draw ? new Float32Array(d) : null;
   for (const target of at) {
     for (; step < target; step++) {
-      const loss = model.step(o.train, (step % o.trainCount) * d);
+      if (fresh) o.draw!(fresh);
+      const loss = fresh ? model.step(fresh, 0) : model.step(o.train, (step % o.trainCount) * d);
       if (!Number.isFinite(loss)) {
         diverged = true;
         break;

@@ -1,4 +1,4 @@
-import { defineStudyKind } from 'nmfinit';
+import { defineStudyKind, trainingStepWorkload } from 'nmfinit';
 import { autoencoderBuffers, autoencoderGridAxes, resolvePluginParamsAndCheckModel } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { type AutoencoderRun, expandRuns, overrideGrid, quickSpec } from './grid.ts';
@@ -25,6 +25,8 @@ export const autoencoderInitStudy = defineStudyKind<
   check: resolvePluginParamsAndCheckModel,
   gridAxes: autoencoderGridAxes,
   buffers: autoencoderBuffers,
+  // `auto` times the candidates on this model's training step.
+  workload: (spec) => trainingStepWorkload(spec.model.sizes, spec.training.batchSize),
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
   // Work in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one.

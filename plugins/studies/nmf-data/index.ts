@@ -1,7 +1,15 @@
 // The study kind 'nmf-data': NMF of image data (Lee & Seung), X ≈ W·H with W, H ≥ 0. Are the
 // basis images parts or whole images, which init gets there, and how does the test error fall as
 // training samples grow? Runs are data set × samples × k × init (× seed).
-import { datasets, defineStudyKind, type GridAxis, type GridOverrides, type PlannedBuffer } from 'nmfinit';
+import {
+  datasets,
+  defineStudyKind,
+  type GridAxis,
+  type GridOverrides,
+  nmfMuWorkload,
+  type PlannedBuffer,
+  type Workload,
+} from 'nmfinit';
 import { type NmfDataData, prepareAll } from './data.ts';
 import { nmfDataDocument } from './report.ts';
 import { executeRun, expandRuns, type NmfDataResult, type NmfDataRun, nmfDataResultSchema } from './run.ts';
@@ -68,6 +76,21 @@ function buffers(spec: NmfDataSpec): PlannedBuffer[] {
   );
 }
 
+/**
+ * The largest rank's mu iteration, for `auto`. Rows are capped at 4,096, the block the solver's
+ * sums over samples run in (src/nmf/data-products.ts); pixels are 784 (28×28, MNIST and
+ * Fashion-MNIST), as a data set's size is known only once it is loaded.
+ */
+function workload(spec: NmfDataSpec): Workload {
+  let rows = 1;
+  let k = 1;
+  for (const g of spec.grids) {
+    for (const n of g.samples) rows = Math.max(rows, n === 'all' ? 4096 : Math.min(n, 4096));
+    k = Math.max(k, ...g.ranks);
+  }
+  return nmfMuWorkload(rows, 784, k);
+}
+
 function override(spec: NmfDataSpecInput, grid: GridOverrides): NmfDataSpecInput {
   const out = { ...spec };
   if (grid.initializers !== undefined || grid.epochs !== undefined) {
@@ -112,6 +135,7 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
   check,
   gridAxes,
   buffers,
+  workload,
   expand: expandRuns,
   prepare: prepareAll,
   cost: (run, data) => {

@@ -11,6 +11,7 @@ import {
   NMF_INIT_METHODS,
   NMF_SOLVERS,
   nmf,
+  nmfMuWorkload,
   type ReportDocument,
   runsIndex,
   type StudyReportInput,
@@ -137,6 +138,11 @@ export const nmfIdentityStudy = defineStudyKind<
   params: specSchema,
   check,
   gridAxes,
+  // `auto` times the NMF products of the largest identity at the largest rank it takes.
+  workload: (spec) => {
+    const n = Math.max(...spec.sizes);
+    return nmfMuWorkload(n, n, Math.max(...spec.ranks.filter((r) => r < n), 1));
+  },
   expand,
   prepare: async () => null,
   cost: (run) => run.n * run.n * run.k,

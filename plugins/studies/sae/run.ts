@@ -1,10 +1,14 @@
 import {
   dataMoments,
   dictionaries,
+  geometricMedianPreBias,
+  matchedCosines,
   meanMaxCosine,
   type RunContext,
+  rescaleEncoder,
   SparseAutoencoder,
   trainSae,
+  untieEncoder,
   z,
 } from 'nmfinit';
 import type { SaeData } from './data.ts';
@@ -44,6 +48,18 @@ export const saeResultSchema = z
       .strict(),
     /** Mean max cosine of the planted directions with the atoms; null without planted directions. */
     recovery: z.number().nullable(),
+    /**
+     * Recovery by optimal one-to-one matching (Hungarian) of atoms to planted directions: mean
+     * matched cosine and the fraction above 0.9; null without planted directions. Absent from
+     * runs stored before issue 23.
+     */
+    matching: z
+      .object({ meanCosine: z.number(), fractionAbove: z.number(), threshold: z.number() })
+      .strict()
+      .nullable()
+      .optional(),
+    /** Epochs trained (more than the spec's `epochs` when `settle` extended them); absent before issue 23. */
+    epochsTrained: z.number().int().optional(),
     /** Most and least used atoms on the evaluation set (runs of the first seed only). */
     atoms: z.object({ most: z.array(atomSchema), least: z.array(atomSchema) }).strict(),
     steps: z.number().int(),
@@ -72,8 +88,14 @@ export async function executeSae(run: SaeRun, data: SaeData, ctx: RunContext): P
   });
   const model = new SparseAutoencoder(ctx.backend, { inputDim: d, latents: n, k: run.k });
   try {
-    model.setDictionary(atoms, dataMoments(ds.train, ds.trainRows, d).mean);
-    const totalSteps = Math.floor(ds.trainRows / run.batchSize) * run.epochs;
+    const preBias =
+      run.preBiasInit === 'geometric-median'
+        ? geometricMedianPreBias(ds.train, ds.trainRows, d)
+        : dataMoments(ds.train, ds.trainRows, d).mean;
+    model.setDictionary(atoms, preBias);
+    if (run.tiedStart === false) untieEncoder(model, ctx.rng.child('encoder'));
+    if (run.encoderRescale) rescaleEncoder(model, ctx.rng.child('encoder-rescale'));
+    const totalSteps = Math.floor(ds.trainRows / run.batchSize) * (run.settle?.maxEpochs ?? run.epochs);
     const trained = trainSae(
       model,
       ds.train,
@@ -87,6 +109,11 @@ export async function executeSae(run: SaeRun, data: SaeData, ctx: RunContext): P
         deadSamples: run.deadSamples,
         recordEvery: run.recordEvery,
         evalSet: { x: ds.eval, rows: ds.evalRows },
+        adamEpsilon: run.adamEpsilon,
+        auxResidual: run.auxResidual,
+        auxPreBias: run.auxPreBias,
+        decoderNormalization: run.decoderNormalization,
+        settle: run.settle,
       },
       ctx.rng.child('train'),
       (r) => ctx.emit({ type: 'progress', fraction: r.step / Math.max(1, totalSteps) }),
@@ -113,6 +140,8 @@ export async function executeSae(run: SaeRun, data: SaeData, ctx: RunContext): P
       },
       histogram: trained.histogram,
       recovery: ds.truth ? meanMaxCosine(wd, n, ds.truth, ds.truthCount, d) : null,
+      matching: ds.truth ? matchedCosines(wd, n, ds.truth, ds.truthCount, d) : null,
+      epochsTrained: trained.epochs,
       atoms: {
         most: order.slice(0, shown).map(atom),
         least: order

@@ -67,6 +67,29 @@ export const saeSpecSchema = z
     /** Samples without firing after which a latent is dead; default one epoch of the training set. */
     deadSamples: positiveInt.optional(),
     recordEvery: positiveInt.default(20),
+    // Issue 23: the reference's configuration, one setting at a time. Each is optional; left out,
+    // it keeps today's behaviour and stays out of the run config, so stored runs keep their hash.
+    /** 'reference': every setting below (and kAux, deadSamples) as REFERENCE_PRESET; explicit fields win. */
+    preset: z.enum(['reference']).optional(),
+    /** Adam's ε; default 6.25e-10. */
+    adamEpsilon: z.number().positive().optional(),
+    /** b_pre at the start: 'mean' (default) or the geometric median of ≤ 32,768 training samples. */
+    preBiasInit: z.enum(['mean', 'geometric-median']).optional(),
+    /** Encoder = decoderᵀ at the start (default true); false draws the encoder afresh. */
+    tiedStart: z.boolean().optional(),
+    /** The reference's data-dependent encoder rescale after init (default false). */
+    encoderRescale: z.boolean().optional(),
+    /** The AuxK target e = x − x̂: 'detached' (default) or 'attached'. */
+    auxResidual: z.enum(['detached', 'attached']).optional(),
+    /** b_pre in the AuxK term: 'once' (default: no aux gradient to b_pre) or 'twice' (the reference's). */
+    auxPreBias: z.enum(['once', 'twice']).optional(),
+    /** When atoms are renormalised: 'after-step' (default) or 'before-step' (the reference's order). */
+    decoderNormalization: z.enum(['after-step', 'before-step']).optional(),
+    /** Train past `epochs` until the dead fraction moves ≤ tolerance over the last tenth of the steps, at most maxEpochs. */
+    settle: z
+      .object({ maxEpochs: positiveInt, tolerance: z.number().min(0).default(0.005) })
+      .strict()
+      .optional(),
     /** Atoms kept per run (seed firstSeed only) for the figure: this many most and least used. */
     atomsShown: z.number().int().min(0).default(8),
     outputs: z.object({ ...studyOutputsFields }).strict(),
@@ -76,6 +99,83 @@ export const saeSpecSchema = z
 export type SaeSpec = z.output<typeof saeSpecSchema>;
 export type SaeSpecInput = z.input<typeof saeSpecSchema>;
 export type SaeDatasetEntry = SaeSpec['datasets'][number];
+
+// What openai/sparse_autoencoder does (read for issue 23; sparse_autoencoder/train.py unless named):
+// - Config: n_dirs 32768, bs 131072, d_model 768, k 32, auxk 256, lr 1e-4, eps 6.25e-10,
+//   auxk_coef 1/32, dead_toks_threshold 10,000,000, clip_grad None, ema_multiplier None.
+// - FastAutoencoder(dead_steps_threshold = dead_toks_threshold // bs = 76 steps): a latent is dead
+//   once stats_last_nonzero > 76 steps; the counter counts steps, reset where a kept value > 1e-3,
+//   and is updated from the batch BEFORE that batch's AuxK selection ("has to go after stats update").
+// - __init__: "tied" init, decoder.weight = encoder.weight.T (nn.Linear(d, n) default draw), then
+//   unit_norm_decoder_. init_from_data_: pre_bias = geometric median (geom_median package) of
+//   stats_acts_sample[:32768]; then W_e /= mean ‖decode(encode(x)) − b_pre‖ over 256 random unit
+//   x + b_pre ("couldn't find clear evidence that this is beneficial", kept to match internally).
+// - forward: latents = relu(topk(W_e(x − b_pre) + b_lat)); recons = W_d·latents + b_pre. AuxK:
+//   top auxk of the pre-activations masked to dead latents, relu'd; their gradient reaches W_e
+//   and b_pre through the encoder (EncWrapper.backward).
+// - loss (main's loss_fn): mse_scale·mse(recons, x), mse_scale = 1/mean((mean(x) − x)²) on the
+//   stats sample, + auxk_coef·normalized_mse(decode_sparse(auxk) [adds b_pre, with its gradient],
+//   x − recons.detach() + b_pre.detach()).nan_to_num(0): the residual is detached, b_pre is added on
+//   both sides (so the aux term also pulls on b_pre).
+// - training_loop_: Adam(lr, eps, fused); after backward: unit_norm_decoder_ (atoms to unit norm),
+//   then unit_norm_decoder_grad_adjustment_ (g ← g − (g·w)w per atom), then the step; the atoms are
+//   not renormalised after the step, so each forward sees the previous step's un-normalised atoms.
+// - The lr is a constant in Config (1e-4 at n = 32768); the width scaling 2e-4/√(n/2¹⁴) is the
+//   paper's rule, which our default follows. Adam: PyTorch adds ε to √v̂ (bias-corrected), ours
+//   (Keras' form, src/optim/adam.ts) to √v: ours is PyTorch's with ε·√(1 − β2ᵗ) for ε, the same
+//   step wherever √v ≫ ε.
+/**
+ * The released code's settings (openai/sparse_autoencoder, train.py; see above),
+ * scaled to MNIST: k_aux 256 (Config.auxk), AuxK coefficient 1/32 (Config.auxk_coef), ε 6.25e-10
+ * (Config.eps), tied start (FastAutoencoder.__init__) with the encoder rescale and the
+ * geometric-median b_pre (init_from_data_), the residual detached and b_pre added to both sides of
+ * the AuxK term (main's loss_fn), the atoms renormalised before the step (training_loop_). The dead
+ * window: theirs is 10⁷ tokens (Config.dead_toks_threshold), 76 steps of their batch; ours is one
+ * pass over MNIST's 60,000 training samples, counted in samples. The rate keeps our default rule
+ * 2e-4/√(n/2¹⁴) (the paper's width scaling; the released Config has a single n and lr 1e-4).
+ */
+export const REFERENCE_PRESET = {
+  kAux: 256,
+  auxCoefficient: 1 / 32,
+  adamEpsilon: 6.25e-10,
+  preBiasInit: 'geometric-median',
+  tiedStart: true,
+  encoderRescale: true,
+  auxResidual: 'detached',
+  auxPreBias: 'twice',
+  decoderNormalization: 'before-step',
+  deadSamples: 60000,
+} as const;
+
+/** Today's behaviour for each issue-23 setting: a run config carries a setting only when it differs. */
+const TODAY = {
+  adamEpsilon: 6.25e-10,
+  preBiasInit: 'mean',
+  tiedStart: true,
+  encoderRescale: false,
+  auxResidual: 'detached',
+  auxPreBias: 'once',
+  decoderNormalization: 'after-step',
+} as const;
+
+type TrainingChoices = {
+  -readonly [K in keyof typeof TODAY]?: (typeof TODAY)[K] extends number
+    ? number
+    : (typeof TODAY)[K] extends boolean
+      ? boolean
+      : SaeSpec[K];
+};
+
+/** The issue-23 settings of a spec, the preset filled in under explicit fields, today's values left out. */
+export function trainingChoices(spec: SaeSpec): TrainingChoices {
+  const preset = spec.preset === 'reference' ? REFERENCE_PRESET : undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(TODAY) as (keyof typeof TODAY)[]) {
+    const value = spec[key] ?? preset?.[key];
+    if (value !== undefined && value !== TODAY[key]) out[key] = value;
+  }
+  return out as TrainingChoices;
+}
 
 export function entryLabel(entry: SaeDatasetEntry): string {
   return entry.label ?? entry.name;
@@ -101,6 +201,15 @@ export interface SaeRun {
   readonly deadSamples: number;
   readonly recordEvery: number;
   readonly atomsShown: number;
+  // Present only when not today's (see trainingChoices), so earlier runs keep their hash.
+  readonly adamEpsilon?: number;
+  readonly preBiasInit?: 'mean' | 'geometric-median';
+  readonly tiedStart?: boolean;
+  readonly encoderRescale?: boolean;
+  readonly auxResidual?: 'detached' | 'attached';
+  readonly auxPreBias?: 'once' | 'twice';
+  readonly decoderNormalization?: 'after-step' | 'before-step';
+  readonly settle?: { readonly maxEpochs: number; readonly tolerance: number };
 }
 
 /** The grid of one entry: its own fields where given, the spec's otherwise. */
@@ -116,6 +225,9 @@ export function entryGrid(spec: SaeSpec, entry: SaeDatasetEntry) {
 /** Per entry: latents × k × aux × dictionary × seed, in that order, skipping k > n. */
 export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   const runs: SaeRun[] = [];
+  const preset = spec.preset === 'reference' ? REFERENCE_PRESET : undefined;
+  const choices = { ...trainingChoices(spec), ...(spec.settle ? { settle: spec.settle } : {}) };
+  // auxCoefficient has a schema default equal to the preset's, so the preset needs no override.
   spec.datasets.forEach((ds, di) => {
     const label = entryLabel(ds);
     const grid = entryGrid(spec, ds);
@@ -139,10 +251,11 @@ export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
         batchSize: spec.batchSize,
         learningRate: spec.learningRate ?? null,
         auxCoefficient: spec.auxCoefficient,
-        kAux: spec.kAux ?? 2 * k,
-        deadSamples: spec.deadSamples ?? ds.trainSamples,
+        kAux: spec.kAux ?? preset?.kAux ?? 2 * k,
+        deadSamples: spec.deadSamples ?? preset?.deadSamples ?? ds.trainSamples,
         recordEvery: spec.recordEvery,
         atomsShown: seed === spec.firstSeed ? spec.atomsShown : 0,
+        ...choices,
       });
   });
   return runs;

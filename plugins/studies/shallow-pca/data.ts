@@ -5,9 +5,15 @@ import {
   getBackend,
   loadDataset,
   pcaReconstructionMse,
+  type Rng,
   type StudyContext,
   z,
 } from 'nmfinit';
+import {
+  spikedGaussian,
+  spikedGaussianBasis,
+  spikedGaussianEigenvalues,
+} from '../../datasets/spiked-gaussian.ts';
 import type { ShallowPcaDataset, ShallowPcaSpec } from './spec.ts';
 
 /** What every run of one data set shares (typed arrays over SharedArrayBuffers reach workers without a copy). */
@@ -25,6 +31,27 @@ export interface PreparedData {
   pcaMse: number;
   /** The leading eigenvalues of the training covariance (2K of them, or D), for the report. */
   eigenvalues: number[];
+  /** The law fresh samples are drawn from (online entries): x = √bulk·ξ + Σ_r amplitude_r·z_r·u_r. */
+  law: { basis: Float64Array; amplitude: number[]; noise: number } | null;
+}
+
+/**
+ * A fresh sample per call from the prepared law, from `rng` (the run's own stream): the spiked
+ * Gaussian's construction (plugins/datasets/spiked-gaussian.ts), so the PCA line still applies.
+ */
+export function onlineSampler(p: PreparedData, rng: Rng): (out: Float32Array) => void {
+  const law = p.law;
+  if (!law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
+  const d = p.d;
+  const row = new Float64Array(d);
+  return (out) => {
+    for (let i = 0; i < d; i++) row[i] = law.noise * rng.normal();
+    law.amplitude.forEach((a, r) => {
+      const z = a * rng.normal();
+      for (let i = 0; i < d; i++) row[i] += z * law.basis[r * d + i];
+    });
+    out.set(row);
+  };
 }
 
 export type ShallowPcaData = Record<string, PreparedData>;
@@ -82,6 +109,16 @@ function uncentredPca(x: Float32Array, n: number, d: number, k: number, cache: C
   return pca;
 }
 
+/**
+ * The authors' preprocessData applied as they apply it: to each split on its own (their getDataset
+ * calls it once for the training set and once for the test set), so each split is scaled by twice
+ * its own overall standard deviation and shifted by its own overall mean.
+ */
+export function authorsScale(train: Float32Array, test: Float32Array) {
+  const own = (x: Float32Array) => paperScale(x, new Float32Array(0)).train;
+  return { train: own(train), test: own(test) };
+}
+
 /** Subtracts the training mean of every feature, then divides by twice the overall standard deviation. */
 export function standardize(train: Float32Array, n: number, test: Float32Array, m: number, d: number) {
   const mean = new Float64Array(d);
@@ -118,6 +155,8 @@ export async function prepareDataset(
     ({ train, test } = standardize(trainSet.images, trainSet.count, testSet.images, testSet.count, d));
   } else if (entry.preprocess === 'paper') {
     ({ train, test } = paperScale(trainSet.images, testSet.images));
+  } else if (entry.preprocess === 'authors') {
+    ({ train, test } = authorsScale(trainSet.images, testSet.images));
   } else {
     train = shared(trainSet.images.length);
     train.set(trainSet.images);
@@ -129,7 +168,7 @@ export async function prepareDataset(
   const backend = getBackend('auto', { cacheDir: ctx.cacheDir });
   const cache = { backend, cacheDir: ctx.cacheDir, log: ctx.log };
   const pca =
-    entry.preprocess === 'paper'
+    entry.preprocess === 'paper' || entry.preprocess === 'authors'
       ? uncentredPca(train, trainSet.count, d, entry.k, cache)
       : cachedFitPca(train, trainSet.count, d, entry.k, cache).pca;
   const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d, { backend });
@@ -144,6 +183,22 @@ export async function prepareDataset(
     components: pca.components,
     pcaMse,
     eigenvalues: Array.from(pca.eigenvalues.subarray(0, Math.min(d, 2 * entry.k))),
+    law: entry.online ? spikedLaw(entry.params) : null,
+  };
+}
+
+/** The spiked Gaussian's construction, for fresh samples: its basis, spike amplitudes and noise. */
+function spikedLaw(params: Record<string, unknown>): NonNullable<PreparedData['law']> {
+  const p = spikedGaussian.params.parse(params);
+  const basis = spikedGaussianBasis(p);
+  const flat = new Float64Array(basis.length * p.dim);
+  basis.forEach((u, r) => {
+    flat.set(u, r * p.dim);
+  });
+  return {
+    basis: flat,
+    amplitude: spikedGaussianEigenvalues(p).map((v) => Math.sqrt(v - p.bulk)),
+    noise: Math.sqrt(p.bulk),
   };
 }
 

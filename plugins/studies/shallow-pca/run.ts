@@ -9,7 +9,7 @@ import {
   trainShallow,
   z,
 } from 'nmfinit';
-import type { PreparedData } from './data.ts';
+import { onlineSampler, type PreparedData } from './data.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 
 export interface ShallowPcaRun extends StudyRun {
@@ -23,6 +23,8 @@ export interface ShallowPcaRun extends StudyRun {
   lr: number;
   initStd: number;
   records: number;
+  /** Fresh samples every step (the data set's `online`); absent when off, so earlier runs keep their hash. */
+  online?: true;
 }
 
 export const recordSchema = z
@@ -31,6 +33,8 @@ export const recordSchema = z
     testMse: z.number(),
     subspace: z.array(z.number()),
     bestUnit: z.array(z.number()),
+    /** |ŵ^k·u_m|, K × K row-major, for K ≤ 10: the overlap matrices over time (absent before issue 23). */
+    overlap: z.array(z.number()).optional(),
   })
   .strict();
 
@@ -93,6 +97,7 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
       lr: ds.lr,
       initStd: spec.model.initStd,
       records: spec.records,
+      ...(ds.online ? { online: true as const } : {}),
     };
   });
 }
@@ -126,6 +131,7 @@ export async function executeRun(
     records: run.records,
     components: p.components,
     componentCount: run.k,
+    draw: run.online ? onlineSampler(p, ctx.rng.child('online')) : undefined,
     onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
   });
   const last = result.records.at(-1);

@@ -44,7 +44,17 @@ const datasetEntry = z
      * taken from the second moment as theirs is. 'standardize': subtract every pixel's training
      * mean, then divide by twice the overall standard deviation (centred data, ordinary PCA).
      */
-    preprocess: z.enum(['none', 'standardize', 'paper']).default('none'),
+    /**
+     * 'authors': as src/utils.py preprocessData does it, each split by its own scalars (divide by
+     * twice its overall standard deviation, subtract its overall mean), PCA line as 'paper'.
+     */
+    preprocess: z.enum(['none', 'standardize', 'paper', 'authors']).default('none'),
+    /**
+     * Online SGD on fresh samples, as the authors' online=1 (train_autoencoder.py draws each
+     * step's input anew): every step draws a new sample from the data set's law (spiked-gaussian
+     * only; trainCount samples still give the PCA line). Default false: sample s mod trainCount.
+     */
+    online: z.boolean().optional(),
   })
   .strict();
 
@@ -125,6 +135,12 @@ export function checkShallowPca(spec: ShallowPcaSpec): ShallowPcaSpec {
     ...duplicateLabels(spec.model.activations, (i) => `model.activations[${i}]`),
     ...duplicateLabels(spec.model.tied.map(String), (i) => `model.tied[${i}]`),
   ];
+  spec.datasets.forEach((d, i) => {
+    if (d.online && d.name !== 'spiked-gaussian')
+      problems.push(
+        `datasets[${i}].online: fresh samples need a law to draw from; only 'spiked-gaussian' has one here, not '${d.name}'`,
+      );
+  });
   if (problems.length > 0) throw new Error(problems.join('; '));
   return spec;
 }

@@ -1,9 +1,10 @@
-import { GPU, type IKernelRunShortcut, Input } from 'gpu.js';
+import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
 import { z } from 'zod';
 import { checkGemmArgs } from '../reference.ts';
-import type { Backend, BackendFactory } from '../types.ts';
+import type { Backend, BackendFactory, ResidentOps } from '../types.ts';
 import { headlessGlInfo } from './gl-info.ts';
 import { gemmKernelSource, type KernelShape, kernelKey } from './kernel-source.ts';
+import { GpujsResident } from './resident.ts';
 import { checkInputsFit, planTiles, type Tile } from './tiles.ts';
 
 /** gpu.js modes we expose: 'gpu' lets gpu.js pick its best (a GL context if any, else WebAssembly). */
@@ -14,9 +15,9 @@ export type GpujsMode = (typeof GPUJS_MODES)[number];
 export interface TransferCounters {
   /** Kernel calls (one per output tile). */
   calls: number;
-  /** Arrays copied to the GPU (two per call: A and B). */
+  /** Arrays copied to the GPU (two per gemm call: A and B; one per resident upload). */
   uploads: number;
-  /** Outputs read back from the GPU (one per call). */
+  /** Outputs read back from the GPU (one per gemm call; one per resident download). */
   readbacks: number;
   /** Kernels compiled (one per new shape, transpose pair and input size). */
   compiles: number;
@@ -37,6 +38,19 @@ export interface GpujsOptions {
   columnsPerThread?: 1 | 4;
   /** Caps the texture side used for tiling below the GL context's own maximum (tests use it). */
   maxTextureSize?: number;
+  /**
+   * Offer `resident` textures, so callers chain products on the GPU. Default: on a GL context
+   * with a hardware renderer, not on a software one (llvmpipe), where an upload or readback is a
+   * memory copy and the chain's one-float-a-thread kernels lose to the `Array(4)` ones: an NMF mu
+   * iteration at 1024×784, rank 64 took 432 and 768 ms chained against 169 and 643 ms product by
+   * product in two runs on a loaded machine (`DISPLAY=:99 npm run bench -- gpu`).
+   */
+  chain?: boolean;
+}
+
+/** Mesa's and Google's CPU rasterisers: GL there runs on the CPU, in the host's memory. */
+export function isSoftwareRenderer(renderer: string): boolean {
+  return /llvmpipe|softpipe|swiftshader/i.test(renderer);
 }
 
 // Compiled kernels kept per backend; training and NMF use a handful of shapes.
@@ -61,6 +75,10 @@ export class GpujsBackend implements Backend {
   private readonly gpu: GPU;
   private readonly compiled = new Map<string, IKernelRunShortcut>();
   private maxTexture: number | undefined;
+  // Pipeline kernels are never evicted: their output textures may still be held by callers.
+  private readonly pipelines = new Map<string, IKernelRunShortcut>();
+  /** Textures chained between products; only on a GL context (gpu.js's other modes return arrays). */
+  readonly resident?: ResidentOps;
 
   readonly columnsPerThread: 1 | 4;
 
@@ -72,6 +90,46 @@ export class GpujsBackend implements Backend {
     this.gpu = new GPU({ mode });
     this.name = mode === 'gpu' ? 'gpujs' : `gpujs:${mode}`;
     this.description = `gpu.js kernels (mode ${mode}, running as ${this.resolvedMode})`;
+    const gl = ['headlessgl', 'webgl', 'webgl2'].includes(this.resolvedMode);
+    const software =
+      this.resolvedMode === 'headlessgl' && isSoftwareRenderer(headlessGlInfo().info?.renderer ?? '');
+    if (gl && (options.chain ?? !software)) this.resident = new GpujsResident(this);
+  }
+
+  /**
+   * A kernel whose output stays a texture (`pipeline`), a new one each call (`immutable`), for
+   * the resident ops; compiled once per key.
+   */
+  pipelineKernel(
+    key: string,
+    source: () => string,
+    rows: number,
+    cols: number,
+    functions: readonly string[] = [],
+  ): IKernelRunShortcut {
+    const hit = this.pipelines.get(key);
+    if (hit) return hit;
+    const kernel = this.gpu.createKernel(source(), {
+      output: [cols, rows],
+      ...(functions.length > 0
+        ? {
+            // gpu.js takes { source, settings } objects here; its typings list only Function[].
+            functions: functions.map((f) => ({
+              source: f,
+              settings: { returnType: 'Number' },
+            })) as unknown as IGPUKernelSettings['functions'],
+          }
+        : {}),
+      pipeline: true,
+      immutable: true,
+      precision: 'single',
+      tactic: 'precision',
+      dynamicOutput: false,
+      dynamicArguments: false,
+    });
+    this.counters.compiles++;
+    this.pipelines.set(key, kernel);
+    return kernel;
   }
 
   /** The kernel type gpu.js settled on: 'headlessgl' where a GL context exists, else e.g. 'webasm'. */
@@ -166,6 +224,7 @@ export class GpujsBackend implements Backend {
 
   dispose(): void {
     this.compiled.clear();
+    this.pipelines.clear();
     this.gpu.destroy();
   }
 }
