@@ -130,7 +130,7 @@ describe('the aux-loss verdict', () => {
     const four = auxVerdicts(pairs(MIN_PAIRED_SEEDS - 1)).verdicts.find((v) => v.metric === 'deadFraction')!;
     expect(four.pairedTP).toBeLessThan(0.001);
     expect(four.status).toBe('not judged');
-    expect(four.text).toContain(`df ${MIN_PAIRED_SEEDS - 2}`);
+    expect(four.text).toContain(`with ${MIN_PAIRED_SEEDS - 2} df`);
     expect(four.text).toContain('not judged');
     const five = auxVerdicts(pairs(MIN_PAIRED_SEEDS)).verdicts.find((v) => v.metric === 'deadFraction')!;
     expect(five.status).toBe('holds');

@@ -1,4 +1,4 @@
-import { enoughPairs, MIN_PAIRED_SEEDS, pairedT, pWithDf, wilcoxonSignedRank } from 'nmfinit';
+import { enoughPairs, MIN_PAIRED_SEEDS, pairedT, wilcoxonSignedRank } from 'nmfinit';
 import type { SaeResult } from './run.ts';
 import type { SaeRun } from './spec.ts';
 import { pairedTest } from './verdict-test.ts';
@@ -132,7 +132,7 @@ function compare(
   const text =
     `${label}: over ${diffs.length} paired runs the ${m} is lower in ${lower}, higher in ${higher}` +
     `${diffs.length - lower - higher > 0 ? `, equal in ${diffs.length - lower - higher}` : ''}; mean difference ${meanDifference.toExponential(2)} ` +
-    `(paired t p = ${pWithDf(pairedTP.toPrecision(2), diffs.length)}, Wilcoxon p = ${wilcoxonP.toPrecision(2)}): ` +
+    `(paired t p = ${pairedTP.toPrecision(2)}${judged ? '' : ` with ${diffs.length - 1} df`}; Wilcoxon p = ${wilcoxonP.toPrecision(2)}): ` +
     (!judged
       ? `not judged: fewer than ${MIN_PAIRED_SEEDS} pairs.`
       : status === 'holds'
