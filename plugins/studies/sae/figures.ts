@@ -89,8 +89,21 @@ function auxAndDictionary(runs: readonly StoredSae[]): object {
   const dictionaries = new Set(runs.map((r) => r.config.dictionary));
   return {
     color: { field: 'aux', type: 'nominal', title: null, scale: { domain } },
-    strokeWidth: { field: 'aux', type: 'nominal', title: null, scale: { domain, range: [6, 1.8] } },
-    opacity: { field: 'aux', type: 'nominal', title: null, scale: { domain, range: [0.45, 1] } },
+    // Ordinal with the domain's order: Vega-Lite warns about size channels on an unsorted nominal field.
+    strokeWidth: {
+      field: 'aux',
+      type: 'ordinal',
+      sort: domain,
+      title: null,
+      scale: { domain, range: [6, 1.8] },
+    },
+    opacity: {
+      field: 'aux',
+      type: 'ordinal',
+      sort: domain,
+      title: null,
+      scale: { domain, range: [0.45, 1] },
+    },
     ...(dictionaries.size > 1 && {
       strokeDash: {
         field: 'dictionary',
