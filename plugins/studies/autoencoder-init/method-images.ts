@@ -177,7 +177,9 @@ export function heatmapSpec(title: string, m: Float32Array, rows: number, cols: 
       color: {
         field: 'v',
         type: 'quantitative',
-        scale: { scheme: 'viridis' },
+        // Ink on paper, as the 28×28 tiles above: 0 white, the largest entry black, square-root so the
+        // few large entries of a sparse factor do not wash the rest out (viridis drew it near-black).
+        scale: { type: 'sqrt', zero: true, range: ['#ffffff', '#000000'] },
         legend: { title: 'value', gradientLength: Math.max(80, Math.min(rows * cell, 200)) },
       },
     },
