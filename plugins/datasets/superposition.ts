@@ -72,6 +72,7 @@ const MAX_VALUES = 2 ** 28;
 
 export const superposition = defineDataset({
   name: 'superposition',
+  displayName: 'Planted superposition',
   description:
     'Sparse non-negative combinations of m > d seeded unit directions (planted features for SAE recovery)',
   params: superpositionParams,

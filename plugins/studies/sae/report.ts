@@ -3,6 +3,8 @@ import {
   type DocCell,
   type DocSection,
   type DocTable,
+  datasets,
+  displayNames,
   formatMeanSd,
   type HtmlRunDetail,
   htmlId,
@@ -158,8 +160,11 @@ export function saeDocument(input: Input): ReportDocument {
   const sections: DocSection[] = [];
   const tables: object[] = [];
 
+  // Titles name a data set by its plugin's display name, as every kind's figures do.
+  const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
   for (const entry of spec.datasets) {
     const label = entryLabel(entry);
+    const name = names.get(label) ?? label;
     const here = runs.filter((r) => r.config.label === label);
     if (here.length === 0) continue;
     const info = artifacts.read(`data/${label}.json`, dataArtifactSchema);
@@ -175,7 +180,7 @@ export function saeDocument(input: Input): ReportDocument {
         type: 'figure',
         file: `mse-${label}`,
         alt: `mse-${label}`,
-        spec: curveSpec(label, here, 'normalizedMse'),
+        spec: curveSpec(name, here, 'normalizedMse'),
         toggles: TOGGLES,
         yScale: 'log',
       },
@@ -183,14 +188,14 @@ export function saeDocument(input: Input): ReportDocument {
         type: 'figure',
         file: `dead-${label}`,
         alt: `dead-${label}`,
-        spec: curveSpec(label, here, 'deadFraction'),
+        spec: curveSpec(name, here, 'deadFraction'),
         toggles: TOGGLES,
       },
       {
         type: 'figure',
         file: `density-${label}`,
         alt: `density-${label}`,
-        spec: densitySpec(label, here),
+        spec: densitySpec(name, here),
         toggles: TOGGLES,
       },
     ];
@@ -200,11 +205,11 @@ export function saeDocument(input: Input): ReportDocument {
         type: 'image',
         file: `atoms-${label}`,
         alt: `atoms-${label}`,
-        title: `${label}: decoder atoms, seed ${spec.firstSeed}`,
+        title: `${name}: decoder atoms, seed ${spec.firstSeed}`,
         caption: `Per configuration, its most used atoms (top row, most used first) and its least used (bottom row) on the evaluation set; seed ${spec.firstSeed}; each atom scaled to its own largest |entry|, grey = 0.`,
         png: imageGridPng({
           // The explanation is the caption: a long title left most of the canvas empty.
-          title: `${label}: decoder atoms, most and least used (seed ${spec.firstSeed}, grey = 0)`,
+          title: `${name}: decoder atoms, most and least used (seed ${spec.firstSeed}, grey = 0)`,
           imageShape: info.imageShape,
           // Tiles of about 72 px whatever the image size (28-px MNIST atoms were 28 px wide).
           scale: Math.max(1, Math.round(72 / Math.max(...info.imageShape))),
@@ -216,13 +221,15 @@ export function saeDocument(input: Input): ReportDocument {
               images: r.result.atoms.most.map((a) => atomImage(a.atom)),
             },
             {
-              label: `least used (freq ≤ ${Math.max(...r.result.atoms.least.map((a) => a.frequency)).toPrecision(2)})`,
+              label: leastUsedLabel(Math.max(...r.result.atoms.least.map((a) => a.frequency))),
               images: r.result.atoms.least.map((a) => atomImage(a.atom)),
             },
           ]),
         }),
       });
-    sections.push({ title: label, blocks });
+    // The heading also names the entry's label, which the run ids and tables use.
+    const heading = name === label || name.endsWith(`(${label})`) ? name : `${name} (${label})`;
+    sections.push({ title: heading, blocks });
   }
 
   const aux = auxVerdicts(runs);
@@ -309,4 +316,11 @@ export function saeDocument(input: Input): ReportDocument {
       perConfig: [...aux.configs, ...dict.configs],
     },
   };
+}
+
+/** The atom grid's row label: "freq ≤ 0.0" read like a rounding; say so when none of them fired. */
+function leastUsedLabel(maxFrequency: number): string {
+  return maxFrequency === 0
+    ? 'least used (never fired)'
+    : `least used (freq ≤ ${maxFrequency.toPrecision(2)})`;
 }

@@ -77,7 +77,7 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
               title: 'SGD step (one sample each)',
             },
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
-            color: { field: 'g', type: 'nominal', title: 'g' },
+            color: { field: 'g', type: 'nominal', title: 'activation g' },
             strokeDash: {
               field: 'biases',
               type: 'nominal',
