@@ -108,9 +108,13 @@ describe('both optimizers converge on a convex quadratic', () => {
   };
 
   it('Adam', () => {
+    // With a constant rate Adam does not settle on the minimum: its normalised step keeps it
+    // circling in a neighbourhood that scales with the rate (fast-check found 0.0102 at rate 0.05
+    // for a = [0.5, 0.5, 3.39, 0.5]). The law: within half a step of c, from up to 3 away.
+    const learningRate = 0.05;
     fc.assert(
       fc.property(problem, ([a, c]) => {
-        expect(run(a, c, () => new Adam({ learningRate: 0.05 }), 3000)).toBeLessThan(1e-2);
+        expect(run(a, c, () => new Adam({ learningRate }), 3000)).toBeLessThan(learningRate / 2);
       }),
       { numRuns: 30 },
     );
