@@ -1,6 +1,6 @@
 import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
 import { z } from 'zod';
-import { checkGemmArgs } from '../reference.ts';
+import { checkedGemm, type Gemm } from '../gemm-args.ts';
 import type { Backend, BackendFactory, ResidentOps } from '../types.ts';
 import { headlessGlInfo } from './gl-info.ts';
 import { gemmKernelSource, type KernelShape, kernelKey } from './kernel-source.ts';
@@ -156,23 +156,7 @@ export class GpujsBackend implements Backend {
     this.counters.compiles = 0;
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate = false,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, c);
-    if (m * n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, m * n);
-      return;
-    }
+  readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     const limit = this.maxTextureSize;
     checkInputsFit(this.name, m, n, k, limit);
     // A untransposed is passed one tile's rows at a time; transposed (k×m) it is passed whole.
@@ -192,7 +176,7 @@ export class GpujsBackend implements Backend {
       if (w === 1) copyTile(out as Float32Array | Float32Array[], t, n, c, accumulate);
       else copyTile4(out as Float32Array[][], t, n, c, accumulate);
     }
-  }
+  });
 
   private kernelFor(shape: KernelShape, aDims: number[], bDims: number[]): IKernelRunShortcut {
     const key = kernelKey(shape, aDims, bDims);

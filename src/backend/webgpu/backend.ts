@@ -1,6 +1,6 @@
 import { ACTIVATIONS } from '../activations.ts';
+import { checkedGemm, type Gemm, type GemmBody } from '../gemm-args.ts';
 import { referenceKernels } from '../kernels.ts';
-import { checkGemmArgs } from '../reference.ts';
 import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
@@ -77,23 +77,7 @@ export class WebGpuBackend implements Backend {
     return outputs;
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate = false,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, c);
-    if (m * n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, m * n);
-      return;
-    }
+  readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     const limit = this.maxBindingFloats;
     if (m * k <= limit && k * n <= limit && m * n <= limit) {
       this.product(transA, transB, m, n, k, a.subarray(0, m * k), b.subarray(0, k * n), c, accumulate);
@@ -114,23 +98,14 @@ export class WebGpuBackend implements Backend {
         this.product(transA, transB, rows, n, depth, aBlock, bBlock, cBlock, accumulate || p0 > 0);
       }
     }
-  }
+  });
 
-  private product(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate: boolean,
-  ): void {
+  /** One product within the binding limit: one round trip. */
+  private readonly product: GemmBody = (transA, transB, m, n, k, a, b, c, accumulate) => {
     const params = [+transA, +transB, m, n, k, +accumulate];
     const inputs = accumulate ? [a, b, c.subarray(0, m * n)] : [a, b];
     c.set(this.call('gemm', params, inputs)[0]);
-  }
+  };
 
   private deviceKernels(): Partial<ElementwiseKernels> {
     const act = (name: ActivationName) => {
