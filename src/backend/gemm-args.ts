@@ -6,6 +6,14 @@ export type Gemm = Backend['gemm'];
 /** A backend's own product, called by {@link checkedGemm} with checked sizes, m, n, k > 0 and `accumulate` given. */
 export type GemmBody = (...args: Required<Parameters<Gemm>>) => void;
 
+/** Throws a RangeError naming the first of `counts` (sizes, in order) that is not a non-negative integer. */
+export function checkCounts(kernel: string, counts: Record<string, number>): void {
+  for (const [name, v] of Object.entries(counts)) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`${kernel}: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
 /**
  * Every backend's gemm around its own product: the sizes checked against the buffers (a RangeError
  * naming what is wrong), nothing done for an empty C (m·n = 0), C zeroed (unless accumulating)
@@ -14,14 +22,7 @@ export type GemmBody = (...args: Required<Parameters<Gemm>>) => void;
  */
 export function checkedGemm(body: GemmBody): Gemm {
   return (transA, transB, m, n, k, a, b, c, accumulate = false) => {
-    for (const [name, v] of [
-      ['m', m],
-      ['n', n],
-      ['k', k],
-    ] as const) {
-      if (!Number.isInteger(v) || v < 0)
-        throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-    }
+    checkCounts('gemm', { m, n, k });
     if (a.length < m * k)
       throw new RangeError(`gemm: A has ${a.length} elements, needs m·k = ${m}·${k} = ${m * k}`);
     if (b.length < k * n)

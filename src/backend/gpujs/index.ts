@@ -53,6 +53,17 @@ export function isSoftwareRenderer(renderer: string): boolean {
   return /llvmpipe|softpipe|swiftshader/i.test(renderer);
 }
 
+/**
+ * Settings of every kernel here: float32, highp everywhere (gpu.js would otherwise pick the
+ * precision from the output size), and one output size and argument size per kernel.
+ */
+const FIXED_KERNEL = {
+  precision: 'single',
+  tactic: 'precision',
+  dynamicOutput: false,
+  dynamicArguments: false,
+} as const satisfies IGPUKernelSettings;
+
 // Compiled kernels kept per backend; training and NMF use a handful of shapes.
 const KERNEL_CACHE_SIZE = 64;
 
@@ -122,10 +133,7 @@ export class GpujsBackend implements Backend {
         : {}),
       pipeline: true,
       immutable: true,
-      precision: 'single',
-      tactic: 'precision',
-      dynamicOutput: false,
-      dynamicArguments: false,
+      ...FIXED_KERNEL,
     });
     this.counters.compiles++;
     this.pipelines.set(key, kernel);
@@ -190,11 +198,7 @@ export class GpujsBackend implements Backend {
     const kernel = this.gpu.createKernel(gemmKernelSource(shape), {
       output: [Math.ceil(shape.cols / shape.width), shape.rows],
       ...(shape.width === 4 ? { returnType: 'Array(4)' as const } : {}),
-      precision: 'single',
-      // highp everywhere: gpu.js would otherwise pick the precision from the output size.
-      tactic: 'precision',
-      dynamicOutput: false,
-      dynamicArguments: false,
+      ...FIXED_KERNEL,
     });
     this.counters.compiles++;
     this.compiled.set(key, kernel);

@@ -129,13 +129,7 @@ export class GpujsResident implements ResidentOps {
     return this.run(kernel, z.rows, z.cols, this.tex(z), this.tex(bias));
   }
 
-  multiplicativeUpdate(
-    f: ResidentMatrix,
-    num: ResidentMatrix,
-    den: ResidentMatrix,
-    l1: number,
-    l2: number,
-  ): ResidentMatrix {
+  readonly multiplicativeUpdate: ResidentOps['multiplicativeUpdate'] = (f, num, den, l1, l2) => {
     for (const [what, m] of [
       ['numerator', num],
       ['denominator', den],
@@ -161,7 +155,7 @@ export class GpujsResident implements ResidentOps {
       f.cols,
     );
     return this.run(kernel, f.rows, f.cols, this.tex(f), this.tex(num), this.tex(den));
-  }
+  };
 
   download(m: ResidentMatrix, out = new Float32Array(m.rows * m.cols)): Float32Array {
     if (out.length < m.rows * m.cols)

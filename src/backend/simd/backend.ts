@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultCacheDir } from '../../util/files.ts';
-import { checkedGemm, type Gemm } from '../gemm-args.ts';
+import { checkCounts, checkedGemm, type Gemm } from '../gemm-args.ts';
 import { referenceKernels } from '../kernels.ts';
 import { type ActivationName, type Backend, defineBackend, type ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
@@ -323,15 +323,7 @@ function simdKernels(
     csrTimes(ptr, idx, v, rows, b, k, out, accumulate, segments) {
       const count = segments?.count ?? 1;
       const stride = segments?.stride ?? 0;
-      for (const [name, value] of [
-        ['rows', rows],
-        ['k', k],
-        ['segments.count', count],
-        ['segments.stride', stride],
-      ] as const) {
-        if (!Number.isInteger(value) || value < 0)
-          throw new RangeError(`csrTimes: ${name} must be a non-negative integer, got ${value}`);
-      }
+      checkCounts('csrTimes', { rows, k, 'segments.count': count, 'segments.stride': stride });
       if (rows === 0 || k === 0 || count === 0) return;
       const ptrLength = (count - 1) * stride + rows + 1;
       if (ptr.length < ptrLength)
