@@ -1,21 +1,16 @@
 import { ACTIVATIONS } from '../activations.ts';
 import { checkedGemm, type Gemm, type GemmBody } from '../gemm-args.ts';
 import { referenceKernels } from '../kernels.ts';
+import {
+  addTransfers,
+  byteLengthOf,
+  type CountsTransfers,
+  type TransferCounts,
+  zeroTransfers,
+} from '../transfers.ts';
 import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
-
-/** Host↔device traffic since the backend was made (or `resetTransfers`). */
-export interface TransferCounts {
-  /** Round trips to the device worker: one submission each. */
-  calls: number;
-  /** Arrays written to the device, and their bytes. */
-  uploads: number;
-  uploadBytes: number;
-  /** Arrays read back from the device, and their bytes. */
-  readbacks: number;
-  readbackBytes: number;
-}
 
 export interface WebGpuBackendOptions {
   /**
@@ -27,24 +22,16 @@ export interface WebGpuBackendOptions {
   readonly maxBindingBytes?: number;
 }
 
-const zeroCounts = (): TransferCounts => ({
-  calls: 0,
-  uploads: 0,
-  uploadBytes: 0,
-  readbacks: 0,
-  readbackBytes: 0,
-});
-
 /**
  * The webgpu backend, first stage: operands live on the host, and every gemm (and, with
  * kernels 'gpu', every elementwise kernel) is one round trip: its operands uploaded, one
  * dispatch, its result read back, all counted in `transfers`.
  */
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
   readonly description: string;
   readonly kernels: Partial<ElementwiseKernels>;
-  private counts = zeroCounts();
+  private counts = zeroTransfers();
   /** Floats in the largest operand one dispatch may bind; larger products are split. */
   private readonly maxBindingFloats: number;
 
@@ -62,18 +49,21 @@ export class WebGpuBackend implements Backend {
   }
 
   resetTransfers(): void {
-    this.counts = zeroCounts();
+    this.counts = zeroTransfers();
   }
 
   /** One counted round trip. */
   call(op: Op, params: readonly number[], inputs: readonly Float32Array[]): Float32Array[] {
+    const compiledBefore = this.channel.compiles;
     const outputs = this.channel.call(op, params, inputs);
-    const c = this.counts;
-    c.calls++;
-    c.uploads += inputs.length;
-    for (const x of inputs) c.uploadBytes += x.byteLength;
-    c.readbacks += outputs.length;
-    for (const x of outputs) c.readbackBytes += x.byteLength;
+    addTransfers(this.counts, {
+      calls: 1,
+      uploads: inputs.length,
+      uploadBytes: byteLengthOf(inputs),
+      readbacks: outputs.length,
+      readbackBytes: byteLengthOf(outputs),
+      compiles: this.channel.compiles - compiledBefore,
+    });
     return outputs;
   }
 
