@@ -1,8 +1,7 @@
 import type { Parameter } from '../autodiff/tape.ts';
 import { referenceKernels } from '../backend/kernels.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
-import { BufferedOptimizer, checkPositive, checkUnitInterval, type StateAllocator } from './optimizer.ts';
-import type { RateControl } from './schedule.ts';
+import { BufferedOptimizer, checkPositive, checkUnitInterval, type OptimizerSetup } from './optimizer.ts';
 
 export interface AdamOptions {
   learningRate?: number;
@@ -23,13 +22,8 @@ export class Adam extends BufferedOptimizer {
   readonly beta2: number;
   readonly epsilon: number;
 
-  constructor(
-    options: AdamOptions = {},
-    allocate: StateAllocator = (n) => new Float32Array(n),
-    /** A schedule and per-parameter multipliers on top of learningRate (default: neither). */
-    control: RateControl = {},
-  ) {
-    super('Adam', options.learningRate ?? 1e-3, 2, allocate, control);
+  constructor(options: AdamOptions = {}, ...setup: OptimizerSetup) {
+    super('Adam', options.learningRate ?? 1e-3, 2, ...setup);
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-7;

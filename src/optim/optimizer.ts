@@ -64,6 +64,12 @@ export function checkUnitInterval(where: string, name: string, v: number): void 
 }
 
 /**
+ * Where an optimizer keeps its state (default: plain Float32Arrays) and what controls its rate
+ * on top of learningRate: a schedule and per-parameter multipliers (default: neither).
+ */
+export type OptimizerSetup = [allocate?: StateAllocator, control?: RateControl];
+
+/**
  * What Adam and SGD share: the step count, the learning rate under its schedule, and `slots`
  * zero-filled buffers per parameter, allocated on first use, that saveState/loadState copy.
  */
@@ -78,8 +84,8 @@ export abstract class BufferedOptimizer implements Optimizer {
     private readonly where: string,
     learningRate: number,
     private readonly slots: number,
-    private readonly allocate: StateAllocator,
-    protected readonly control: RateControl,
+    private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+    protected readonly control: RateControl = {},
   ) {
     checkRateControl(where, control);
     this.learningRate = learningRate;

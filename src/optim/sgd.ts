@@ -1,6 +1,5 @@
 import type { Parameter } from '../autodiff/tape.ts';
-import { BufferedOptimizer, checkUnitInterval, type StateAllocator } from './optimizer.ts';
-import type { RateControl } from './schedule.ts';
+import { BufferedOptimizer, checkUnitInterval, type OptimizerSetup } from './optimizer.ts';
 
 export interface SgdOptions {
   learningRate?: number;
@@ -17,13 +16,8 @@ export class Sgd extends BufferedOptimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
 
-  constructor(
-    options: SgdOptions = {},
-    allocate: StateAllocator = (n) => new Float32Array(n),
-    /** A schedule and per-parameter multipliers on top of learningRate (default: neither). */
-    control: RateControl = {},
-  ) {
-    super('SGD', options.learningRate ?? 0.01, 1, allocate, control);
+  constructor(options: SgdOptions = {}, ...setup: OptimizerSetup) {
+    super('SGD', options.learningRate ?? 0.01, 1, ...setup);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
     checkUnitInterval('SGD', 'momentum', this.momentum);
