@@ -1,3 +1,5 @@
+import { by4ThenBy1 } from '../backend/simd/wat-loops.ts';
+
 /**
  * WebAssembly text (f32x4 SIMD) for the batch-1 products of the shallow autoencoder: vector ×
  * matrix, matrix × vector, and rank-1/rank-2 updates, each over row-major float32 at byte
@@ -7,22 +9,16 @@
 
 /** A loop over `$c` in 0..$cols, four at a time (`vector`) then one at a time (`scalar`). */
 function columnLoop(vector: string, scalar: string, pointers: string[]): string {
-  const advance = (bytes: number) =>
-    pointers.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join(' ');
-  return `
-      (local.set $c (i32.const 0))
-      (block $v_done (loop $v_loop
-        (br_if $v_done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-        ${vector}
-        ${advance(16)}
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $v_loop)))
-      (block $s_done (loop $s_loop
-        (br_if $s_done (i32.ge_s (local.get $c) (local.get $cols)))
-        ${scalar}
-        ${advance(4)}
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $s_loop)))`;
+  return by4ThenBy1('$c', '$cols', pointers, vector, scalar);
+}
+
+/** The column loop of y[c] += $s·x[c] ($sv: $s in every lane), y and x walked by their pointers. */
+function axpyColumns(y: string, x: string): string {
+  return columnLoop(
+    `(v128.store (local.get ${y}) (f32x4.add (v128.load (local.get ${y})) (f32x4.mul (local.get $sv) (v128.load (local.get ${x})))))`,
+    `(f32.store (local.get ${y}) (f32.add (f32.load (local.get ${y})) (f32.mul (local.get $s) (f32.load (local.get ${x})))))`,
+    [y, x],
+  );
 }
 
 /** A loop over rows `$r` in 0..$rows around `body`; `$row_f32` is the float at `$rowvec`[r] when given. */
@@ -37,7 +33,7 @@ function rowLoop(body: string): string {
 }
 
 const LOCALS =
-  '(local $r i32) (local $c i32) (local $wp i32) (local $op i32) (local $bp i32) (local $b2p i32)';
+  '(local $r i32) (local $c i32) (local $end4 i32) (local $wp i32) (local $op i32) (local $bp i32) (local $b2p i32)';
 
 const rowFloat = (vec: string) =>
   `(f32.load (i32.add (local.get ${vec}) (i32.shl (local.get $r) (i32.const 2))))`;
@@ -58,11 +54,7 @@ export function shallowKernelsWat(): string {
       (local.set $s ${rowFloat('$a')})
       (local.set $sv (f32x4.splat (local.get $s)))
       (local.set $op (local.get $out))
-      ${columnLoop(
-        '(v128.store (local.get $op) (f32x4.add (v128.load (local.get $op)) (f32x4.mul (local.get $sv) (v128.load (local.get $wp)))))',
-        '(f32.store (local.get $op) (f32.add (f32.load (local.get $op)) (f32.mul (local.get $s) (f32.load (local.get $wp)))))',
-        ['$op', '$wp'],
-      )}`)}
+      ${axpyColumns('$op', '$wp')}`)}
   )
 
   ;; out[r] = Σ_c W[r, c]·a[c]   (W·a; out has rows floats)
@@ -131,11 +123,7 @@ export function shallowKernelsWat(): string {
       (local.set $s ${rowFloat('$a')})
       (local.set $sv (f32x4.splat (local.get $s)))
       (local.set $bp (local.get $b))
-      ${columnLoop(
-        '(v128.store (local.get $wp) (f32x4.add (v128.load (local.get $wp)) (f32x4.mul (local.get $sv) (v128.load (local.get $bp)))))',
-        '(f32.store (local.get $wp) (f32.add (f32.load (local.get $wp)) (f32.mul (local.get $s) (f32.load (local.get $bp)))))',
-        ['$wp', '$bp'],
-      )}`)}
+      ${axpyColumns('$wp', '$bp')}`)}
   )
 )`;
 }
