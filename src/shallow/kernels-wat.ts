@@ -12,13 +12,20 @@ function columnLoop(vector: string, scalar: string, pointers: string[]): string 
   return by4ThenBy1('$c', '$cols', pointers, vector, scalar);
 }
 
-/** The column loop of y[c] += $s·x[c] ($sv: $s in every lane), y and x walked by their pointers. */
-function axpyColumns(y: string, x: string): string {
-  return columnLoop(
-    `(v128.store (local.get ${y}) (f32x4.add (v128.load (local.get ${y})) (f32x4.mul (local.get $sv) (v128.load (local.get ${x})))))`,
-    `(f32.store (local.get ${y}) (f32.add (f32.load (local.get ${y})) (f32.mul (local.get $s) (f32.load (local.get ${x})))))`,
-    [y, x],
-  );
+/**
+ * Row r's y[c] += a[r]·x[c] over the columns, y and x walked by their pointers: `$s` is a[r],
+ * `$sv` a[r] in every lane, and `rewind` the pointer that starts again at its vector each row.
+ */
+function axpyRow(a: string, y: string, x: string, [rewind, start]: [string, string]): string {
+  return `
+      (local.set $s ${rowFloat(a)})
+      (local.set $sv (f32x4.splat (local.get $s)))
+      (local.set ${rewind} (local.get ${start}))
+      ${columnLoop(
+        `(v128.store (local.get ${y}) (f32x4.add (v128.load (local.get ${y})) (f32x4.mul (local.get $sv) (v128.load (local.get ${x})))))`,
+        `(f32.store (local.get ${y}) (f32.add (f32.load (local.get ${y})) (f32.mul (local.get $s) (f32.load (local.get ${x})))))`,
+        [y, x],
+      )}`;
 }
 
 /** A loop over rows `$r` in 0..$rows around `body`; `$row_f32` is the float at `$rowvec`[r] when given. */
@@ -50,11 +57,7 @@ export function shallowKernelsWat(): string {
     ${LOCALS} (local $s f32) (local $sv v128)
     (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $wp (local.get $w))
-    ${rowLoop(`
-      (local.set $s ${rowFloat('$a')})
-      (local.set $sv (f32x4.splat (local.get $s)))
-      (local.set $op (local.get $out))
-      ${axpyColumns('$op', '$wp')}`)}
+    ${rowLoop(axpyRow('$a', '$op', '$wp', ['$op', '$out']))}
   )
 
   ;; out[r] = Σ_c W[r, c]·a[c]   (W·a; out has rows floats)
@@ -119,11 +122,7 @@ export function shallowKernelsWat(): string {
   (func (export "ger") (param $w i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
     ${LOCALS} (local $s f32) (local $sv v128)
     (local.set $wp (local.get $w))
-    ${rowLoop(`
-      (local.set $s ${rowFloat('$a')})
-      (local.set $sv (f32x4.splat (local.get $s)))
-      (local.set $bp (local.get $b))
-      ${axpyColumns('$wp', '$bp')}`)}
+    ${rowLoop(axpyRow('$a', '$wp', '$bp', ['$bp', '$b']))}
   )
 )`;
 }
