@@ -1,7 +1,7 @@
 /**
  * Host↔device traffic of a backend since its creation (or its last `resetTransfers`). Bytes are
- * those of the float32 arrays handed to the device and handed back; what a driver moves inside
- * (e.g. gpu.js reading four floats a texel) is not counted.
+ * those of the float32 arrays handed to the device and handed back (a gpu.js `Array(4)` kernel
+ * hands back whole four-float texels); what a driver moves inside them is not counted.
  */
 export interface TransferCounts {
   /** Round trips (webgpu: one submission each) or kernel runs (gpu.js: one per output tile). */
