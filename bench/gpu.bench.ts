@@ -106,11 +106,11 @@ export default defineBench({
     const step = () =>
       fit(model, batch, batch, { epochs: 1, batchSize: BATCH, rng: Rng.seeded(0), initialEvaluation: false });
     step(); // compiles the step's kernels
-    gpu.resetCounters();
+    gpu.resetTransfers();
     const t0 = performance.now();
     step();
     const stepMs = performance.now() - t0;
-    const perStep = { ...gpu.counters };
+    const perStep = gpu.transfers;
     log(
       `training step (batch ${BATCH}, ${SIZES.join('-')}): ${perStep.calls} products, ${perStep.uploads} uploads, ${perStep.readbacks} readbacks, ${stepMs.toFixed(0)} ms (${((BATCH * 1000) / stepMs).toFixed(0)} samples/s)`,
     );
@@ -154,10 +154,10 @@ export default defineBench({
           w32: Float32Array.from(w0),
           ht32: Float32Array.from(ht0),
         };
-        gpu.resetCounters();
+        gpu.resetTransfers();
         const t0 = performance.now();
         fitMuData(data, f, 'frobenius', none, { tol: 0, maxIter }, new Workspace(backend));
-        return { ms: performance.now() - t0, ...gpu.counters };
+        return { ms: performance.now() - t0, ...gpu.transfers };
       };
       solve(1); // compiles the kernels
       const short: ReturnType<typeof solve>[] = [];
@@ -192,9 +192,9 @@ export default defineBench({
       const net = autoencoder(backend, SIZES);
       net.setWeights(weights);
       net.predict(input, BATCH); // compiles the kernels
-      gpu.resetCounters();
+      gpu.resetTransfers();
       net.predict(input, BATCH);
-      const counted = { ...gpu.counters };
+      const counted = gpu.transfers;
       const ms = await timeIt(() => net.predict(input, BATCH), 3, 0);
       log(
         `forward pass (predict, ${FORWARD_BATCHES} batches of ${BATCH}), ${path}: ${counted.uploads} uploads, ${counted.readbacks} readbacks, ${median(ms).toFixed(0)} ms (median of 3; ${((FORWARD_BATCHES * BATCH * 1000) / median(ms)).toFixed(0)} samples/s)`,

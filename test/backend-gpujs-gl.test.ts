@@ -88,7 +88,7 @@ describe.skipIf(!glAvailable)('gpujs:headlessgl agrees with the reference on rea
     const gpu = new GpujsBackend('headlessgl');
     expect(worstRatio(gpu, product(false, false, 60000, 64, 784), simdGemm)).toBeLessThanOrEqual(1);
     expect(gpu.maxTextureSize).toBeGreaterThan(0);
-    expect(gpu.counters.calls).toBe(Math.ceil(60000 / gpu.maxTextureSize));
+    expect(gpu.transfers.calls).toBe(Math.ceil(60000 / gpu.maxTextureSize));
     gpu.dispose();
   });
 
@@ -159,9 +159,17 @@ describe.skipIf(!glAvailable)('gpujs:headlessgl agrees with the reference on rea
     gpu.gemm(false, false, 12, 9, 10, a, b, c);
     gpu.gemm(false, false, 12, 9, 10, a, b, c, true);
     expect(c.every((v) => v === 40)).toBe(true); // 10·1·2, twice
-    expect(gpu.counters).toEqual({ calls: 2, uploads: 4, readbacks: 2, compiles: 1 });
+    expect(gpu.transfers).toEqual({
+      calls: 2,
+      uploads: 4,
+      uploadBytes: 2 * 4 * (12 * 10 + 10 * 9),
+      readbacks: 2,
+      // Four columns a thread: 12 rows of ⌈9/4⌉ = 3 four-float texels.
+      readbackBytes: 2 * 4 * (12 * 3 * 4),
+      compiles: 1,
+    });
     gpu.gemm(false, true, 12, 10, 9, c, b.subarray(0, 90), a);
-    expect(gpu.counters.compiles).toBe(2);
+    expect(gpu.transfers.compiles).toBe(2);
     gpu.dispose();
   });
 });

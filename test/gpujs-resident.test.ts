@@ -269,8 +269,8 @@ describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
       const seen: number[] = [];
       expect(fitMuData(g.x, g.f, 'frobenius', none, stop, g.ws, true, (i) => seen.push(i))).toBe(maxIter);
       expect(seen).toHaveLength(maxIter);
-      expect(gpu.counters.uploads).toBe(3);
-      expect(gpu.counters.readbacks).toBe(2 + READBACKS_PER_CHECK * (1 + checks));
+      expect(gpu.transfers.uploads).toBe(3);
+      expect(gpu.transfers.readbacks).toBe(2 + READBACKS_PER_CHECK * (1 + checks));
       expect(fitMuData(r.x, r.f, 'frobenius', none, stop, r.ws)).toBe(maxIter);
       // float32 products against float64 sums: a few 1e-6 per step, compounded over the solve.
       for (const [got, want] of [
@@ -305,8 +305,11 @@ describe.skipIf(!glAvailable)('gpu.js resident textures on real GL', () => {
     const x = new Tensor(random(50 * 20, Rng.seeded(4), 0, 1), [50, 20]);
     const got = make(gpu).predict(x, 16);
     const want = make(getBackend('reference')).predict(x, 16);
-    expect(gpu.counters.uploads).toBe(2 * acts.length + Math.ceil(50 / 16));
-    expect(gpu.counters.readbacks).toBe(Math.ceil(50 / 16));
+    expect(gpu.transfers.uploads).toBe(2 * acts.length + Math.ceil(50 / 16));
+    expect(gpu.transfers.readbacks).toBe(Math.ceil(50 / 16));
+    // The weights and biases once, then the 50 input rows; the 50 output rows back.
+    expect(gpu.transfers.uploadBytes).toBe(4 * (20 * 12 + 12 + 12 * 6 + 6 + 6 * 20 + 20 + 50 * 20));
+    expect(gpu.transfers.readbackBytes).toBe(4 * 50 * 20);
     // Three float32 layers of at most 20 terms, activations 1-Lipschitz: well inside 1e-5.
     for (let i = 0; i < want.data.length; i++)
       expect(Math.abs(got.data[i] - want.data[i])).toBeLessThanOrEqual(1e-5);

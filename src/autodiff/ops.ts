@@ -3,6 +3,7 @@ import ndops from 'ndarray-ops';
 import { applyActivation } from '../backend/activations.ts';
 import type { ActivationName } from '../backend/types.ts';
 import { assertSameShape, formatShape, ShapeError } from '../tensor/tensor.ts';
+import { expect2d, linearShapes } from './shapes.ts';
 import type { Var } from './tape.ts';
 
 // Every op computes its value, then records a closure that adds its gradient contribution into
@@ -12,12 +13,6 @@ function tapeOf(...vars: Var[]) {
   const tape = vars[0].tape;
   for (const v of vars) if (v.tape !== tape) throw new Error('operands belong to different tapes');
   return tape;
-}
-
-function expect2d(what: string, v: Var): [number, number] {
-  if (v.shape.length !== 2)
-    throw new ShapeError(`${what}: expected a 2-D tensor, got shape ${formatShape(v.shape)}`);
-  return [v.shape[0], v.shape[1]];
 }
 
 /** a·b for a (m×k) and b (k×n). */
@@ -242,18 +237,7 @@ export function bce(pred: Var, target: Var): Var {
  */
 export function dense(x: Var, kernel: Var, bias: Var, act: ActivationName): Var {
   const tape = tapeOf(x, kernel, bias);
-  const [m, k] = expect2d('dense input', x);
-  const [k2, n] = expect2d('dense kernel', kernel);
-  if (k !== k2) {
-    throw new ShapeError(
-      `dense: input ${formatShape(x.shape)} does not match kernel ${formatShape(kernel.shape)}`,
-    );
-  }
-  if (bias.shape.length !== 1 || bias.shape[0] !== n) {
-    throw new ShapeError(
-      `dense: bias ${formatShape(bias.shape)} does not match kernel ${formatShape(kernel.shape)}`,
-    );
-  }
+  const { m, k, n } = linearShapes('dense', x, kernel, bias);
   const out = tape.alloc([m, n]);
   tape.backend.gemm(false, false, m, n, k, x.value.data, kernel.value.data, out.data);
   tape.kernels.biasActivation(out.data, bias.value.data, m, n, act);

@@ -1,4 +1,5 @@
 import { formatShape, ShapeError } from '../tensor/tensor.ts';
+import { expect2d, linearShapes } from './shapes.ts';
 import type { Var } from './tape.ts';
 
 // Top-k sparsity as autodiff ops (Gao et al. 2024, "Scaling and evaluating sparse
@@ -23,12 +24,6 @@ export interface TopKSelection {
   readonly k: number;
   /** When given (length n), only columns with a non-zero flag are eligible (e.g. dead latents). */
   readonly eligible?: Uint8Array;
-}
-
-function expect2d(what: string, v: Var): [number, number] {
-  if (v.shape.length !== 2)
-    throw new ShapeError(`${what}: expected a 2-D tensor, got shape ${formatShape(v.shape)}`);
-  return [v.shape[0], v.shape[1]];
 }
 
 function checkSelection(what: string, s: TopKSelection, n: number): void {
@@ -143,18 +138,7 @@ export function topk(x: Var, selection: TopKSelection | number): SparseRows {
 export function topkLinear(x: Var, w: Var, b: Var, selections: readonly TopKSelection[]): SparseRows[] {
   const tape = x.tape;
   if (w.tape !== tape || b.tape !== tape) throw new Error('operands belong to different tapes');
-  const [m, d] = expect2d('topkLinear input', x);
-  const [d2, n] = expect2d('topkLinear kernel', w);
-  if (d !== d2) {
-    throw new ShapeError(
-      `topkLinear: input ${formatShape(x.shape)} does not match kernel ${formatShape(w.shape)}`,
-    );
-  }
-  if (b.shape.length !== 1 || b.shape[0] !== n) {
-    throw new ShapeError(
-      `topkLinear: bias ${formatShape(b.shape)} does not match kernel ${formatShape(w.shape)}`,
-    );
-  }
+  const { m, k: d, n } = linearShapes('topkLinear', x, w, b);
   for (const s of selections) checkSelection('topkLinear', s, n);
   const pre = tape.alloc([m, n]).data;
   tape.backend.gemm(false, false, m, n, d, x.value.data, w.value.data, pre);

@@ -10,6 +10,7 @@ import { webgpuBackendFactory } from './webgpu/index.ts';
 export { type AutoChoice, DEFAULT_WORKLOAD, nmfMuWorkload, trainingStepWorkload } from './auto.ts';
 export { referenceGemm } from './reference.ts';
 export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
+export type { CountsTransfers, TransferCounts } from './transfers.ts';
 export {
   type ActivationName,
   type Backend,
@@ -20,7 +21,7 @@ export {
   type GemmProduct,
   type Workload,
 } from './types.ts';
-export { probeWebGpu, type TransferCounts, WebGpuBackend } from './webgpu/index.ts';
+export { probeWebGpu, WebGpuBackend } from './webgpu/index.ts';
 
 for (const f of [
   referenceBackendFactory,

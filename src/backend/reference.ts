@@ -1,22 +1,12 @@
 import { z } from 'zod';
+import { checkedGemm, type Gemm } from './gemm-args.ts';
 import type { Backend, BackendFactory } from './types.ts';
 
 /**
  * The reference gemm: plain loops in the i-p-j order so the inner loop walks rows of B and C
  * contiguously. Slow but obviously correct; every other backend is tested against it.
  */
-export function referenceGemm(
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-  accumulate = false,
-): void {
-  checkGemmArgs(m, n, k, a, b, c);
+export const referenceGemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
   if (!accumulate) c.fill(0, 0, m * n);
   for (let i = 0; i < m; i++) {
     const cRow = i * n;
@@ -31,32 +21,7 @@ export function referenceGemm(
       }
     }
   }
-}
-
-/** Validates gemm sizes against buffer lengths, naming what is wrong. */
-export function checkGemmArgs(
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  b: Float32Array,
-  c: Float32Array,
-): void {
-  for (const [name, v] of [
-    ['m', m],
-    ['n', n],
-    ['k', k],
-  ] as const) {
-    if (!Number.isInteger(v) || v < 0)
-      throw new RangeError(`gemm: ${name} must be a non-negative integer, got ${v}`);
-  }
-  if (a.length < m * k)
-    throw new RangeError(`gemm: A has ${a.length} elements, needs m·k = ${m}·${k} = ${m * k}`);
-  if (b.length < k * n)
-    throw new RangeError(`gemm: B has ${b.length} elements, needs k·n = ${k}·${n} = ${k * n}`);
-  if (c.length < m * n)
-    throw new RangeError(`gemm: C has ${c.length} elements, needs m·n = ${m}·${n} = ${m * n}`);
-}
+});
 
 export const referenceBackendFactory: BackendFactory = {
   name: 'reference',

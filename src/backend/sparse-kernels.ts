@@ -5,28 +5,16 @@
 // (the typed-array store), and the dot products keep four double partial sums, by q mod 4, added
 // as (s0 + s1) + (s2 + s3) and then the last d mod 4 terms in order.
 
+/** The operands of s·W: s is m × n with k entries a row (values v, columns idx, row-major), W is n × d. */
+type SparseRowsTimesW = [v: Float32Array, idx: Int32Array, m: number, k: number, w: Float32Array, d: number];
+
 export interface SparseKernels {
   /** o (m × d) ← s·W: row i is Σⱼ v[i,j]·W[idx[i,j], :], W n × d; zero values are skipped. */
-  sparseRowsMatmul(
-    v: Float32Array,
-    idx: Int32Array,
-    m: number,
-    k: number,
-    w: Float32Array,
-    d: number,
-    o: Float32Array,
-  ): void;
+  sparseRowsMatmul(...args: [...SparseRowsTimesW, o: Float32Array]): void;
   /** The backward of sparseRowsMatmul for the output gradient g (m × d): gv[i,j] += gᵢ·W[idx[i,j], :], gW[idx[i,j], :] += v[i,j]·gᵢ. */
   sparseRowsMatmulBackward(
     g: Float32Array,
-    v: Float32Array,
-    idx: Int32Array,
-    m: number,
-    k: number,
-    w: Float32Array,
-    d: number,
-    gv: Float32Array | null,
-    gw: Float32Array | null,
+    ...args: [...SparseRowsTimesW, gv: Float32Array | null, gw: Float32Array | null]
   ): void;
   /**
    * The backward of the kept entries of x·W (x m × d, W d × n) for their gradient g (m × k, zero

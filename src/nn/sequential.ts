@@ -1,26 +1,23 @@
-import { type Parameter, Tape, type Var } from '../autodiff/tape.ts';
-import { BufferPool } from '../backend/pool.ts';
+import type { Parameter, Tape, Var } from '../autodiff/tape.ts';
 import type { ActivationName, Backend, ResidentMatrix } from '../backend/types.ts';
 import type { DenseLayerSpec, LayerWeights } from '../initializers/types.ts';
 import { firstNonFinite, formatShape, ShapeError, Tensor } from '../tensor/tensor.ts';
+import { BackendModel } from './backend-model.ts';
 import { Dense } from './dense.ts';
 
 /**
  * A stack of dense layers that lives on one backend: its parameters are allocated in the
  * backend's memory, and its forward/backward passes use the backend's kernels.
  */
-export class Sequential {
+export class Sequential extends BackendModel {
   readonly layers: Dense[];
-  /** Scratch buffers reused by every tape this model creates. */
-  readonly pool: BufferPool;
-  /** Every buffer taken from the backend for this model, returned by dispose(). */
-  private readonly owned: Float32Array[] = [];
 
   constructor(
-    readonly backend: Backend,
+    backend: Backend,
     specs: readonly { units: number; activation: ActivationName }[],
     readonly inputDim: number,
   ) {
+    super(backend);
     if (specs.length === 0) throw new RangeError('a Sequential model needs at least one layer');
     const allocate = (n: number) => this.allocate(n);
     let dim = inputDim;
@@ -29,24 +26,6 @@ export class Sequential {
       dim = s.units;
       return layer;
     });
-    this.pool = new BufferPool(allocate);
-  }
-
-  /**
-   * Storage for this model's tensors (parameters, gradients, optimizer state, scratch): in the
-   * backend's own memory where it has one, so its kernels read it without copying.
-   */
-  allocate(length: number): Float32Array {
-    if (!this.backend.alloc) return new Float32Array(length);
-    const buffer = this.backend.alloc(length);
-    this.owned.push(buffer);
-    return buffer;
-  }
-
-  /** Returns the backend memory this model took. The model must not be used afterwards. */
-  dispose(): void {
-    if (this.backend.free) for (const b of this.owned) this.backend.free(b);
-    this.owned.length = 0;
   }
 
   get outputDim(): number {
@@ -55,11 +34,6 @@ export class Sequential {
 
   get parameters(): Parameter[] {
     return this.layers.flatMap((l) => l.parameters);
-  }
-
-  /** A fresh tape on this model's backend and pool. */
-  tape(gradEnabled = true): Tape {
-    return new Tape(this.backend, this.pool, gradEnabled);
   }
 
   forward(tape: Tape, x: Var): Var {

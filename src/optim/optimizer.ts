@@ -1,5 +1,6 @@
 import type { Parameter } from '../autodiff/tape.ts';
 import type { ElementwiseKernels } from '../backend/types.ts';
+import { checkRateControl, type RateControl } from './schedule.ts';
 
 /** Updates parameters from their gradients (`p.grad`), keeping its own state per parameter. */
 export interface Optimizer {
@@ -60,4 +61,75 @@ export function checkPositive(where: string, name: string, v: number): void {
 export function checkUnitInterval(where: string, name: string, v: number): void {
   if (!(Number.isFinite(v) && v >= 0 && v < 1))
     throw new RangeError(`${where}: ${name} must be in [0, 1), got ${v}`);
+}
+
+/**
+ * Where an optimizer keeps its state (default: plain Float32Arrays) and what controls its rate
+ * on top of learningRate: a schedule and per-parameter multipliers (default: neither).
+ */
+export type OptimizerSetup = [allocate?: StateAllocator, control?: RateControl];
+
+/**
+ * What Adam and SGD share: the step count, the learning rate under its schedule, and `slots`
+ * zero-filled buffers per parameter, allocated on first use, that saveState/loadState copy.
+ */
+export abstract class BufferedOptimizer implements Optimizer {
+  abstract readonly name: string;
+  readonly learningRate: number;
+  protected t = 0;
+  private readonly buffers = new Map<Parameter, Float32Array[]>();
+
+  /** `where` names the optimizer in errors (e.g. 'Adam'); checks the rate control and learningRate. */
+  constructor(
+    private readonly where: string,
+    learningRate: number,
+    private readonly slots: number,
+    private readonly allocate: StateAllocator = (n) => new Float32Array(n),
+    protected readonly control: RateControl = {},
+  ) {
+    checkRateControl(where, control);
+    this.learningRate = learningRate;
+    checkPositive(where, 'learningRate', learningRate);
+  }
+
+  get iterations(): number {
+    return this.t;
+  }
+
+  /** The rate of the next update under the schedule, before group multipliers (and any correction). */
+  get currentLearningRate(): number {
+    return this.learningRate * (this.control.schedule?.(this.t) ?? 1);
+  }
+
+  /** `p`'s buffers, zero-filled on first use. */
+  protected buffersOf(p: Parameter): Float32Array[] {
+    let bufs = this.buffers.get(p);
+    if (!bufs) {
+      bufs = Array.from({ length: this.slots }, () => this.allocate(p.value.size).fill(0));
+      this.buffers.set(p, bufs);
+    }
+    return bufs;
+  }
+
+  abstract step(params: readonly Parameter[], kernels?: ElementwiseKernels): void;
+  abstract config(): Record<string, number | string | boolean>;
+
+  saveState(params: readonly Parameter[]): OptimizerState {
+    return {
+      iterations: this.t,
+      buffers: params.map(
+        (p) => this.buffers.get(p)?.map((b) => b.slice()) ?? Array<null>(this.slots).fill(null),
+      ),
+    };
+  }
+
+  loadState(params: readonly Parameter[], state: OptimizerState): void {
+    const restored = restoreBuffers(`${this.where}.loadState`, params, state, this.slots, this.allocate);
+    this.buffers.clear();
+    params.forEach((p, i) => {
+      const r = restored[i];
+      if (r) this.buffers.set(p, r);
+    });
+    this.t = state.iterations;
+  }
 }

@@ -1,13 +1,5 @@
 import type { Parameter } from '../autodiff/tape.ts';
-import {
-  checkPositive,
-  checkUnitInterval,
-  type Optimizer,
-  type OptimizerState,
-  restoreBuffers,
-  type StateAllocator,
-} from './optimizer.ts';
-import { checkRateControl, type RateControl } from './schedule.ts';
+import { BufferedOptimizer, checkUnitInterval, type OptimizerSetup } from './optimizer.ts';
 
 export interface SgdOptions {
   learningRate?: number;
@@ -19,35 +11,16 @@ export interface SgdOptions {
  * SGD with momentum as Keras implements it: v ← μ·v − lr·g; w ← w + v
  * (Nesterov: w ← w + μ·v − lr·g). Keras defaults: lr 0.01, μ 0.
  */
-export class Sgd implements Optimizer {
+export class Sgd extends BufferedOptimizer {
   readonly name = 'sgd';
-  readonly learningRate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
-  private t = 0;
-  private readonly velocity = new Map<Parameter, Float32Array>();
 
-  constructor(
-    options: SgdOptions = {},
-    private readonly allocate: StateAllocator = (n) => new Float32Array(n),
-    /** A schedule and per-parameter multipliers on top of learningRate (default: neither). */
-    private readonly control: RateControl = {},
-  ) {
-    checkRateControl('SGD', control);
-    this.learningRate = options.learningRate ?? 0.01;
+  constructor(options: SgdOptions = {}, ...setup: OptimizerSetup) {
+    super('SGD', options.learningRate ?? 0.01, 1, ...setup);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
-    checkPositive('SGD', 'learningRate', this.learningRate);
     checkUnitInterval('SGD', 'momentum', this.momentum);
-  }
-
-  get iterations(): number {
-    return this.t;
-  }
-
-  /** The rate of the next update before group multipliers. */
-  get currentLearningRate(): number {
-    return this.learningRate * (this.control.schedule?.(this.t) ?? 1);
   }
 
   step(params: readonly Parameter[]): void {
@@ -62,11 +35,8 @@ export class Sgd implements Optimizer {
         for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
         continue;
       }
-      let v = this.velocity.get(p);
-      if (!v) {
-        v = this.allocate(w.length).fill(0);
-        this.velocity.set(p, v);
-      }
+      // The velocity, allocated only with momentum.
+      const [v] = this.buffersOf(p);
       for (let i = 0; i < w.length; i++) {
         const vi = mu * v[i] - lr * g[i];
         v[i] = vi;
@@ -82,22 +52,5 @@ export class Sgd implements Optimizer {
       momentum: this.momentum,
       nesterov: this.nesterov,
     };
-  }
-
-  saveState(params: readonly Parameter[]): OptimizerState {
-    return {
-      iterations: this.t,
-      buffers: params.map((p) => [this.velocity.get(p)?.slice() ?? null]),
-    };
-  }
-
-  loadState(params: readonly Parameter[], state: OptimizerState): void {
-    const restored = restoreBuffers('SGD.loadState', params, state, 1, this.allocate);
-    this.velocity.clear();
-    params.forEach((p, i) => {
-      const r = restored[i];
-      if (r) this.velocity.set(p, r[0]);
-    });
-    this.t = state.iterations;
   }
 }

@@ -83,23 +83,11 @@ export function meanMaxCosine(
   m: number,
   d: number,
 ): number {
-  const norms = (a: Float32Array, r: number) =>
-    Float64Array.from({ length: r }, (_, i) => {
-      let s = 0;
-      for (let q = 0; q < d; q++) s += a[i * d + q] ** 2;
-      return Math.sqrt(s);
-    });
-  const an = norms(atoms, n);
-  const tn = norms(truth, m);
+  const c = cosineMatrix(atoms, n, truth, m, d);
   let sum = 0;
   for (let t = 0; t < m; t++) {
     let best = -1;
-    for (let j = 0; j < n; j++) {
-      let dot = 0;
-      for (let q = 0; q < d; q++) dot += truth[t * d + q] * atoms[j * d + q];
-      const c = an[j] > 0 && tn[t] > 0 ? dot / (an[j] * tn[t]) : 0;
-      if (c > best) best = c;
-    }
+    for (let j = 0; j < n; j++) if (c[t * n + j] > best) best = c[t * n + j];
     sum += best;
   }
   return sum / m;

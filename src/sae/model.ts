@@ -1,8 +1,8 @@
 import * as ops from '../autodiff/ops.ts';
-import { Parameter, Tape, type Var } from '../autodiff/tape.ts';
+import { Parameter, type Tape, type Var } from '../autodiff/tape.ts';
 import { type SparseRows, sparseMatmul, type TopKSelection, topkLinear } from '../autodiff/topk.ts';
-import { BufferPool } from '../backend/pool.ts';
 import type { Backend } from '../backend/types.ts';
+import { BackendModel } from '../nn/backend-model.ts';
 import { formatShape, ShapeError, Tensor } from '../tensor/tensor.ts';
 
 // A TopK sparse autoencoder (Gao et al. 2024; the notes' O'Neill et al. section):
@@ -20,7 +20,7 @@ export interface SaeShape {
   readonly k: number;
 }
 
-export class SparseAutoencoder {
+export class SparseAutoencoder extends BackendModel {
   readonly inputDim: number;
   readonly latents: number;
   readonly k: number;
@@ -32,13 +32,9 @@ export class SparseAutoencoder {
   readonly decoderKernel: Parameter;
   /** b_pre, d: subtracted before encoding, added after decoding. */
   readonly preBias: Parameter;
-  readonly pool: BufferPool;
-  private readonly owned: Float32Array[] = [];
 
-  constructor(
-    readonly backend: Backend,
-    shape: SaeShape,
-  ) {
+  constructor(backend: Backend, shape: SaeShape) {
+    super(backend);
     const { inputDim: d, latents: n, k } = shape;
     for (const [name, v] of [
       ['inputDim', d],
@@ -64,28 +60,10 @@ export class SparseAutoencoder {
     this.encoderBias = param('encoder/bias', [n]);
     this.decoderKernel = param('decoder/kernel', [n, d]);
     this.preBias = param('pre_bias', [d]);
-    this.pool = new BufferPool((len) => this.allocate(len));
-  }
-
-  /** Storage in the backend's own memory where it has one, so its gemm reads it without copying. */
-  allocate(length: number): Float32Array {
-    if (!this.backend.alloc) return new Float32Array(length);
-    const buffer = this.backend.alloc(length);
-    this.owned.push(buffer);
-    return buffer;
-  }
-
-  dispose(): void {
-    if (this.backend.free) for (const b of this.owned) this.backend.free(b);
-    this.owned.length = 0;
   }
 
   get parameters(): Parameter[] {
     return [this.encoderKernel, this.encoderBias, this.decoderKernel, this.preBias];
-  }
-
-  tape(gradEnabled = true): Tape {
-    return new Tape(this.backend, this.pool, gradEnabled);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { by4ThenBy1 } from '../backend/simd/wat-loops.ts';
+
 /**
  * WebAssembly text (f32x4 SIMD) for the batch-1 products of the shallow autoencoder: vector ×
  * matrix, matrix × vector, and rank-1/rank-2 updates, each over row-major float32 at byte
@@ -7,22 +9,23 @@
 
 /** A loop over `$c` in 0..$cols, four at a time (`vector`) then one at a time (`scalar`). */
 function columnLoop(vector: string, scalar: string, pointers: string[]): string {
-  const advance = (bytes: number) =>
-    pointers.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join(' ');
+  return by4ThenBy1('$c', '$cols', pointers, vector, scalar);
+}
+
+/**
+ * Row r's y[c] += a[r]·x[c] over the columns, y and x walked by their pointers: `$s` is a[r],
+ * `$sv` a[r] in every lane, and `rewind` the pointer that starts again at its vector each row.
+ */
+function axpyRow(a: string, y: string, x: string, [rewind, start]: [string, string]): string {
   return `
-      (local.set $c (i32.const 0))
-      (block $v_done (loop $v_loop
-        (br_if $v_done (i32.gt_s (i32.add (local.get $c) (i32.const 4)) (local.get $cols)))
-        ${vector}
-        ${advance(16)}
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br $v_loop)))
-      (block $s_done (loop $s_loop
-        (br_if $s_done (i32.ge_s (local.get $c) (local.get $cols)))
-        ${scalar}
-        ${advance(4)}
-        (local.set $c (i32.add (local.get $c) (i32.const 1)))
-        (br $s_loop)))`;
+      (local.set $s ${rowFloat(a)})
+      (local.set $sv (f32x4.splat (local.get $s)))
+      (local.set ${rewind} (local.get ${start}))
+      ${columnLoop(
+        `(v128.store (local.get ${y}) (f32x4.add (v128.load (local.get ${y})) (f32x4.mul (local.get $sv) (v128.load (local.get ${x})))))`,
+        `(f32.store (local.get ${y}) (f32.add (f32.load (local.get ${y})) (f32.mul (local.get $s) (f32.load (local.get ${x})))))`,
+        [y, x],
+      )}`;
 }
 
 /** A loop over rows `$r` in 0..$rows around `body`; `$row_f32` is the float at `$rowvec`[r] when given. */
@@ -37,7 +40,7 @@ function rowLoop(body: string): string {
 }
 
 const LOCALS =
-  '(local $r i32) (local $c i32) (local $wp i32) (local $op i32) (local $bp i32) (local $b2p i32)';
+  '(local $r i32) (local $c i32) (local $end4 i32) (local $wp i32) (local $op i32) (local $bp i32) (local $b2p i32)';
 
 const rowFloat = (vec: string) =>
   `(f32.load (i32.add (local.get ${vec}) (i32.shl (local.get $r) (i32.const 2))))`;
@@ -54,15 +57,7 @@ export function shallowKernelsWat(): string {
     ${LOCALS} (local $s f32) (local $sv v128)
     (memory.fill (local.get $out) (i32.const 0) (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $wp (local.get $w))
-    ${rowLoop(`
-      (local.set $s ${rowFloat('$a')})
-      (local.set $sv (f32x4.splat (local.get $s)))
-      (local.set $op (local.get $out))
-      ${columnLoop(
-        '(v128.store (local.get $op) (f32x4.add (v128.load (local.get $op)) (f32x4.mul (local.get $sv) (v128.load (local.get $wp)))))',
-        '(f32.store (local.get $op) (f32.add (f32.load (local.get $op)) (f32.mul (local.get $s) (f32.load (local.get $wp)))))',
-        ['$op', '$wp'],
-      )}`)}
+    ${rowLoop(axpyRow('$a', '$op', '$wp', ['$op', '$out']))}
   )
 
   ;; out[r] = Σ_c W[r, c]·a[c]   (W·a; out has rows floats)
@@ -127,15 +122,7 @@ export function shallowKernelsWat(): string {
   (func (export "ger") (param $w i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
     ${LOCALS} (local $s f32) (local $sv v128)
     (local.set $wp (local.get $w))
-    ${rowLoop(`
-      (local.set $s ${rowFloat('$a')})
-      (local.set $sv (f32x4.splat (local.get $s)))
-      (local.set $bp (local.get $b))
-      ${columnLoop(
-        '(v128.store (local.get $wp) (f32x4.add (v128.load (local.get $wp)) (f32x4.mul (local.get $sv) (v128.load (local.get $bp)))))',
-        '(f32.store (local.get $wp) (f32.add (f32.load (local.get $wp)) (f32.mul (local.get $s) (f32.load (local.get $bp)))))',
-        ['$wp', '$bp'],
-      )}`)}
+    ${rowLoop(axpyRow('$a', '$wp', '$bp', ['$bp', '$b']))}
   )
 )`;
 }

@@ -1,6 +1,7 @@
 import { GPU, type IGPUKernelSettings, type IKernelRunShortcut, Input } from 'gpu.js';
 import { z } from 'zod';
-import { checkGemmArgs } from '../reference.ts';
+import { checkedGemm, type Gemm } from '../gemm-args.ts';
+import { addTransfers, type CountsTransfers, type TransferCounts, zeroTransfers } from '../transfers.ts';
 import type { Backend, BackendFactory, ResidentOps } from '../types.ts';
 import { headlessGlInfo } from './gl-info.ts';
 import { gemmKernelSource, type KernelShape, kernelKey } from './kernel-source.ts';
@@ -10,18 +11,6 @@ import { checkInputsFit, planTiles, type Tile } from './tiles.ts';
 /** gpu.js modes we expose: 'gpu' lets gpu.js pick its best (a GL context if any, else WebAssembly). */
 export const GPUJS_MODES = ['gpu', 'headlessgl', 'webgl2', 'webgl', 'webasm', 'cpu'] as const;
 export type GpujsMode = (typeof GPUJS_MODES)[number];
-
-/** Host↔GPU traffic of a backend since its creation (or the last `resetCounters`). */
-export interface TransferCounters {
-  /** Kernel calls (one per output tile). */
-  calls: number;
-  /** Arrays copied to the GPU (two per gemm call: A and B; one per resident upload). */
-  uploads: number;
-  /** Outputs read back from the GPU (one per gemm call; one per resident download). */
-  readbacks: number;
-  /** Kernels compiled (one per new shape, transpose pair and input size). */
-  compiles: number;
-}
 
 /** gpu.js's kernel classes by the mode they implement. */
 const KERNEL_MODES: Record<string, string> = {
@@ -53,6 +42,17 @@ export function isSoftwareRenderer(renderer: string): boolean {
   return /llvmpipe|softpipe|swiftshader/i.test(renderer);
 }
 
+/**
+ * Settings of every kernel here: float32, highp everywhere (gpu.js would otherwise pick the
+ * precision from the output size), and one output size and argument size per kernel.
+ */
+const FIXED_KERNEL = {
+  precision: 'single',
+  tactic: 'precision',
+  dynamicOutput: false,
+  dynamicArguments: false,
+} as const satisfies IGPUKernelSettings;
+
 // Compiled kernels kept per backend; training and NMF use a handful of shapes.
 const KERNEL_CACHE_SIZE = 64;
 
@@ -68,10 +68,11 @@ const KERNEL_CACHE_SIZE = 64;
  * (best of 3, two tries): webasm 0.41–0.45 → 0.61–0.76 GFLOP/s, cpu 0.25 → 0.50–0.60. So the
  * kernels return `Array(4)` by default.
  */
-export class GpujsBackend implements Backend {
+export class GpujsBackend implements Backend, CountsTransfers {
   readonly name: string;
   readonly description: string;
-  readonly counters: TransferCounters = { calls: 0, uploads: 0, readbacks: 0, compiles: 0 };
+  /** Two uploads (A and B) and one readback a tile, one upload or readback a resident transfer. */
+  private counts = zeroTransfers();
   private readonly gpu: GPU;
   private readonly compiled = new Map<string, IKernelRunShortcut>();
   private maxTexture: number | undefined;
@@ -122,12 +123,9 @@ export class GpujsBackend implements Backend {
         : {}),
       pipeline: true,
       immutable: true,
-      precision: 'single',
-      tactic: 'precision',
-      dynamicOutput: false,
-      dynamicArguments: false,
+      ...FIXED_KERNEL,
     });
-    this.counters.compiles++;
+    this.counts.compiles++;
     this.pipelines.set(key, kernel);
     return kernel;
   }
@@ -149,30 +147,20 @@ export class GpujsBackend implements Backend {
     return this.maxTexture;
   }
 
-  resetCounters(): void {
-    this.counters.calls = 0;
-    this.counters.uploads = 0;
-    this.counters.readbacks = 0;
-    this.counters.compiles = 0;
+  get transfers(): TransferCounts {
+    return { ...this.counts };
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate = false,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, c);
-    if (m * n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, m * n);
-      return;
-    }
+  resetTransfers(): void {
+    this.counts = zeroTransfers();
+  }
+
+  /** Adds to the transfer counts (the resident ops count theirs here too). */
+  count(delta: Partial<TransferCounts>): void {
+    addTransfers(this.counts, delta);
+  }
+
+  readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     const limit = this.maxTextureSize;
     checkInputsFit(this.name, m, n, k, limit);
     // A untransposed is passed one tile's rows at a time; transposed (k×m) it is passed whole.
@@ -186,13 +174,18 @@ export class GpujsBackend implements Backend {
       const shape: KernelShape = { transA, transB, rows: t.rows, cols: t.cols, k, aIsRowBlock, width: w };
       const kernel = this.kernelFor(shape, aArg.size, bArg.size);
       const out = kernel(aArg, bArg, t.r0, t.c0);
-      this.counters.calls++;
-      this.counters.uploads += 2;
-      this.counters.readbacks++;
+      this.count({
+        calls: 1,
+        uploads: 2,
+        uploadBytes: 4 * (aArg.value.length + bArg.value.length),
+        readbacks: 1,
+        // One float a thread, or four (a texel) with `Array(4)`.
+        readbackBytes: 4 * t.rows * Math.ceil(t.cols / w) * w,
+      });
       if (w === 1) copyTile(out as Float32Array | Float32Array[], t, n, c, accumulate);
       else copyTile4(out as Float32Array[][], t, n, c, accumulate);
     }
-  }
+  });
 
   private kernelFor(shape: KernelShape, aDims: number[], bDims: number[]): IKernelRunShortcut {
     const key = kernelKey(shape, aDims, bDims);
@@ -206,13 +199,9 @@ export class GpujsBackend implements Backend {
     const kernel = this.gpu.createKernel(gemmKernelSource(shape), {
       output: [Math.ceil(shape.cols / shape.width), shape.rows],
       ...(shape.width === 4 ? { returnType: 'Array(4)' as const } : {}),
-      precision: 'single',
-      // highp everywhere: gpu.js would otherwise pick the precision from the output size.
-      tactic: 'precision',
-      dynamicOutput: false,
-      dynamicArguments: false,
+      ...FIXED_KERNEL,
     });
-    this.counters.compiles++;
+    this.counts.compiles++;
     this.compiled.set(key, kernel);
     if (this.compiled.size > KERNEL_CACHE_SIZE) {
       const [oldKey, old] = this.compiled.entries().next().value as [string, IKernelRunShortcut];

@@ -1,6 +1,7 @@
 import { type IKernelRunShortcut, Input, type Texture } from 'gpu.js';
 import { activationRule } from '../activations.ts';
 import { MU_EPSILON, residentProductShape } from '../resident.ts';
+import type { TransferCounts } from '../transfers.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps } from '../types.ts';
 import { gemmKernelSource } from './kernel-source.ts';
 
@@ -13,11 +14,11 @@ class TextureMatrix implements ResidentMatrix {
   ) {}
 }
 
-/** What {@link GpujsResident} needs of its backend: kernels compiled once per key, and its counters. */
+/** What {@link GpujsResident} needs of its backend: kernels compiled once per key, and its transfer counts. */
 export interface ResidentHost {
   readonly name: string;
   readonly maxTextureSize: number;
-  readonly counters: { calls: number; uploads: number; readbacks: number };
+  count(delta: Partial<TransferCounts>): void;
   /** A pipeline kernel (its output stays a texture) for `key`, compiled from `source` on first use. */
   pipelineKernel(
     key: string,
@@ -78,7 +79,7 @@ export class GpujsResident implements ResidentOps {
 
   private run(kernel: IKernelRunShortcut, rows: number, cols: number, ...args: unknown[]): TextureMatrix {
     const texture = (kernel as unknown as (...a: unknown[]) => Texture)(...args);
-    this.host.counters.calls++;
+    this.host.count({ calls: 1 });
     return new TextureMatrix(rows, cols, texture);
   }
 
@@ -99,7 +100,7 @@ export class GpujsResident implements ResidentOps {
       cols,
     );
     const input = new Input(data.subarray(0, rows * cols) as unknown as number[], [cols, rows]);
-    this.host.counters.uploads++;
+    this.host.count({ uploads: 1, uploadBytes: 4 * rows * cols });
     return this.run(kernel, rows, cols, input);
   }
 
@@ -129,13 +130,7 @@ export class GpujsResident implements ResidentOps {
     return this.run(kernel, z.rows, z.cols, this.tex(z), this.tex(bias));
   }
 
-  multiplicativeUpdate(
-    f: ResidentMatrix,
-    num: ResidentMatrix,
-    den: ResidentMatrix,
-    l1: number,
-    l2: number,
-  ): ResidentMatrix {
+  readonly multiplicativeUpdate: ResidentOps['multiplicativeUpdate'] = (f, num, den, l1, l2) => {
     for (const [what, m] of [
       ['numerator', num],
       ['denominator', den],
@@ -161,7 +156,7 @@ export class GpujsResident implements ResidentOps {
       f.cols,
     );
     return this.run(kernel, f.rows, f.cols, this.tex(f), this.tex(num), this.tex(den));
-  }
+  };
 
   download(m: ResidentMatrix, out = new Float32Array(m.rows * m.cols)): Float32Array {
     if (out.length < m.rows * m.cols)
@@ -169,7 +164,7 @@ export class GpujsResident implements ResidentOps {
         `${this.host.name}: download of a ${m.rows}×${m.cols} matrix into ${out.length} values`,
       );
     const rows = this.tex(m).toArray() as unknown as Float32Array[] | Float32Array;
-    this.host.counters.readbacks++;
+    this.host.count({ readbacks: 1, readbackBytes: 4 * m.rows * m.cols });
     if (rows instanceof Float32Array) out.set(rows.subarray(0, m.rows * m.cols));
     else for (let i = 0; i < m.rows; i++) out.set(rows[i].subarray(0, m.cols), i * m.cols);
     return out;

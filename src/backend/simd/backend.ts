@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defaultCacheDir } from '../../util/files.ts';
+import { checkCounts, checkedGemm, type Gemm } from '../gemm-args.ts';
 import { referenceKernels } from '../kernels.ts';
-import { checkGemmArgs } from '../reference.ts';
 import { type ActivationName, type Backend, defineBackend, type ElementwiseKernels } from '../types.ts';
 import type { GemmShape } from './gemm-wat.ts';
 import { type HeapOptions, WasmHeap } from './heap.ts';
@@ -124,23 +124,7 @@ export class SimdBackend implements Backend {
   }
 
   /** See Backend.gemm; C must not overlap A or B. */
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate = false,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, c);
-    if (m === 0 || n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, m * n);
-      return;
-    }
+  readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     this.staging.run(
       [
         { data: a, length: m * k, read: true, write: false },
@@ -149,7 +133,7 @@ export class SimdBackend implements Backend {
       ],
       ([aAddr, bAddr, cAddr]) => this.gemmAt(transA, transB, m, n, k, aAddr, bAddr, cAddr, accumulate),
     );
-  }
+  });
 
   /** gemm on byte addresses in the heap: the wasm loop nest, over all rows or split across threads. */
   private gemmAt(
@@ -339,15 +323,7 @@ function simdKernels(
     csrTimes(ptr, idx, v, rows, b, k, out, accumulate, segments) {
       const count = segments?.count ?? 1;
       const stride = segments?.stride ?? 0;
-      for (const [name, value] of [
-        ['rows', rows],
-        ['k', k],
-        ['segments.count', count],
-        ['segments.stride', stride],
-      ] as const) {
-        if (!Number.isInteger(value) || value < 0)
-          throw new RangeError(`csrTimes: ${name} must be a non-negative integer, got ${value}`);
-      }
+      checkCounts('csrTimes', { rows, k, 'segments.count': count, 'segments.stride': stride });
       if (rows === 0 || k === 0 || count === 0) return;
       const ptrLength = (count - 1) * stride + rows + 1;
       if (ptr.length < ptrLength)

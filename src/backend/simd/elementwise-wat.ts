@@ -1,4 +1,5 @@
 import { activationWat } from './activation-wat.ts';
+import { by4ThenBy1 } from './wat-loops.ts';
 
 /**
  * WebAssembly text for the elementwise kernels (see ElementwiseKernels in ../types.ts).
@@ -40,25 +41,9 @@ function wideLocals(names: string[]): string {
 const load1 = (ptr: string) => `(f64.promote_f32 (f32.load (local.get ${ptr})))`;
 const store1 = (ptr: string, value: string) => `(f32.store (local.get ${ptr}) (f32.demote_f64 ${value}))`;
 
-/** The loop skeleton shared by the kernels over flat buffers: `$n` floats, pointers advanced together. */
+/** The loop over flat buffers of `$n` floats, pointers advanced together. */
 function flatLoop(pointers: string[], vectorBody: string, scalarBody: string): string {
-  const advance = (bytes: number) =>
-    pointers.map((p) => `(local.set ${p} (i32.add (local.get ${p}) (i32.const ${bytes})))`).join('\n    ');
-  return `
-  (local.set $end4 (i32.and (local.get $n) (i32.const -4)))
-  (local.set $i (i32.const 0))
-  (block $done4 (loop $by4
-    (br_if $done4 (i32.ge_u (local.get $i) (local.get $end4)))
-    ${vectorBody}
-    ${advance(16)}
-    (local.set $i (i32.add (local.get $i) (i32.const 4)))
-    (br $by4)))
-  (block $done1 (loop $by1
-    (br_if $done1 (i32.ge_u (local.get $i) (local.get $n)))
-    ${scalarBody}
-    ${advance(4)}
-    (local.set $i (i32.add (local.get $i) (i32.const 1)))
-    (br $by1)))`;
+  return by4ThenBy1('$i', '$n', pointers, vectorBody, scalarBody);
 }
 
 const flatLocals = '(local $i i32) (local $end4 i32) (local $q v128)';

@@ -177,36 +177,47 @@ const GEMM_ROWS = `
   (local.set $aDepth (select (i32.shl (local.get $m) (i32.const 2)) (i32.const 4) (local.get $transA)))
   (local.set $bLine (select (i32.shl (local.get $k) (i32.const 2)) (i32.const 4) (local.get $transB)))
   (local.set $bDepth (select (i32.const 4) (i32.shl (local.get $n) (i32.const 2)) (local.get $transB)))
-  (block $doneCols (loop $cols
-    (br_if $doneCols (i32.ge_u (local.get $jc) (local.get $n)))
-    (local.set $ncb (i32.sub (local.get $n) (local.get $jc)))
-    (if (i32.gt_u (local.get $ncb) (local.get $nc)) (then (local.set $ncb (local.get $nc))))
-    (local.set $pc (i32.const 0))
-    (block $doneDepth (loop $depth
-      (br_if $doneDepth (i32.ge_u (local.get $pc) (local.get $k)))
-      (local.set $kcb (i32.sub (local.get $k) (local.get $pc)))
-      (if (i32.gt_u (local.get $kcb) (local.get $kc)) (then (local.set $kcb (local.get $kc))))
-      (call $pack_b
+  ${blocks('cols', '$jc', '$n', '$nc', '$ncb', [
+    '(local.set $pc (i32.const 0))',
+    blocks('depth', '$pc', '$k', '$kc', '$kcb', [
+      `(call $pack_b
         (i32.add (local.get $b) (i32.add (i32.mul (local.get $jc) (local.get $bLine)) (i32.mul (local.get $pc) (local.get $bDepth))))
-        (local.get $bLine) (local.get $bDepth) (local.get $ncb) (local.get $kcb) (local.get $bPack))
-      (local.set $add (i32.or (i32.ne (local.get $pc) (i32.const 0)) (local.get $accumulate)))
-      (local.set $ic (local.get $i0))
-      (block $doneRows (loop $rows
-        (br_if $doneRows (i32.ge_u (local.get $ic) (local.get $i1)))
-        (local.set $mcb (i32.sub (local.get $i1) (local.get $ic)))
-        (if (i32.gt_u (local.get $mcb) (local.get $mc)) (then (local.set $mcb (local.get $mc))))
-        (call $pack_a
+        (local.get $bLine) (local.get $bDepth) (local.get $ncb) (local.get $kcb) (local.get $bPack))`,
+      '(local.set $add (i32.or (i32.ne (local.get $pc) (i32.const 0)) (local.get $accumulate)))',
+      '(local.set $ic (local.get $i0))',
+      blocks('rows', '$ic', '$i1', '$mc', '$mcb', [
+        `(call $pack_a
           (i32.add (local.get $a) (i32.add (i32.mul (local.get $ic) (local.get $aLine)) (i32.mul (local.get $pc) (local.get $aDepth))))
-          (local.get $aLine) (local.get $aDepth) (local.get $mcb) (local.get $kcb) (local.get $aPack))
-        (call $block (local.get $aPack) (local.get $bPack) (local.get $mcb) (local.get $ncb) (local.get $kcb)
+          (local.get $aLine) (local.get $aDepth) (local.get $mcb) (local.get $kcb) (local.get $aPack))`,
+        `(call $block (local.get $aPack) (local.get $bPack) (local.get $mcb) (local.get $ncb) (local.get $kcb)
           (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $ic) (local.get $n)) (local.get $jc)) (i32.const 2)))
-          (i32.shl (local.get $n) (i32.const 2)) (local.get $add))
-        (local.set $ic (i32.add (local.get $ic) (local.get $mc)))
-        (br $rows)))
-      (local.set $pc (i32.add (local.get $pc) (local.get $kc)))
-      (br $depth)))
-    (local.set $jc (i32.add (local.get $jc) (local.get $nc)))
-    (br $cols))))`;
+          (i32.shl (local.get $n) (i32.const 2)) (local.get $add))`,
+      ]),
+    ]),
+  ])})`;
+
+/**
+ * A loop of `counter` from its current value up to `end` in steps of `step`, with `size` set to
+ * the block's length (`step`, or what is left at the end) before `body`: one level of the
+ * GotoBLAS nest.
+ */
+function blocks(
+  label: string,
+  counter: string,
+  end: string,
+  step: string,
+  size: string,
+  body: string[],
+): string {
+  const done = `$done${label[0].toUpperCase()}${label.slice(1)}`;
+  return `(block ${done} (loop $${label}
+    (br_if ${done} (i32.ge_u (local.get ${counter}) (local.get ${end})))
+    (local.set ${size} (i32.sub (local.get ${end}) (local.get ${counter})))
+    (if (i32.gt_u (local.get ${size}) (local.get ${step})) (then (local.set ${size} (local.get ${step}))))
+    ${body.join('\n    ')}
+    (local.set ${counter} (i32.add (local.get ${counter}) (local.get ${step})))
+    (br $${label})))`;
+}
 
 /**
  * Packs `count` lines of a strided matrix into panels of `width` lines, interleaved by depth:

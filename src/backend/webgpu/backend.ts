@@ -1,21 +1,16 @@
 import { ACTIVATIONS } from '../activations.ts';
+import { checkedGemm, type Gemm, type GemmBody } from '../gemm-args.ts';
 import { referenceKernels } from '../kernels.ts';
-import { checkGemmArgs } from '../reference.ts';
+import {
+  addTransfers,
+  byteLengthOf,
+  type CountsTransfers,
+  type TransferCounts,
+  zeroTransfers,
+} from '../transfers.ts';
 import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
-
-/** Host↔device traffic since the backend was made (or `resetTransfers`). */
-export interface TransferCounts {
-  /** Round trips to the device worker: one submission each. */
-  calls: number;
-  /** Arrays written to the device, and their bytes. */
-  uploads: number;
-  uploadBytes: number;
-  /** Arrays read back from the device, and their bytes. */
-  readbacks: number;
-  readbackBytes: number;
-}
 
 export interface WebGpuBackendOptions {
   /**
@@ -27,24 +22,16 @@ export interface WebGpuBackendOptions {
   readonly maxBindingBytes?: number;
 }
 
-const zeroCounts = (): TransferCounts => ({
-  calls: 0,
-  uploads: 0,
-  uploadBytes: 0,
-  readbacks: 0,
-  readbackBytes: 0,
-});
-
 /**
  * The webgpu backend, first stage: operands live on the host, and every gemm (and, with
  * kernels 'gpu', every elementwise kernel) is one round trip: its operands uploaded, one
  * dispatch, its result read back, all counted in `transfers`.
  */
-export class WebGpuBackend implements Backend {
+export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
   readonly description: string;
   readonly kernels: Partial<ElementwiseKernels>;
-  private counts = zeroCounts();
+  private counts = zeroTransfers();
   /** Floats in the largest operand one dispatch may bind; larger products are split. */
   private readonly maxBindingFloats: number;
 
@@ -62,38 +49,25 @@ export class WebGpuBackend implements Backend {
   }
 
   resetTransfers(): void {
-    this.counts = zeroCounts();
+    this.counts = zeroTransfers();
   }
 
   /** One counted round trip. */
   call(op: Op, params: readonly number[], inputs: readonly Float32Array[]): Float32Array[] {
+    const compiledBefore = this.channel.compiles;
     const outputs = this.channel.call(op, params, inputs);
-    const c = this.counts;
-    c.calls++;
-    c.uploads += inputs.length;
-    for (const x of inputs) c.uploadBytes += x.byteLength;
-    c.readbacks += outputs.length;
-    for (const x of outputs) c.readbackBytes += x.byteLength;
+    addTransfers(this.counts, {
+      calls: 1,
+      uploads: inputs.length,
+      uploadBytes: byteLengthOf(inputs),
+      readbacks: outputs.length,
+      readbackBytes: byteLengthOf(outputs),
+      compiles: this.channel.compiles - compiledBefore,
+    });
     return outputs;
   }
 
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate = false,
-  ): void {
-    checkGemmArgs(m, n, k, a, b, c);
-    if (m * n === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, m * n);
-      return;
-    }
+  readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     const limit = this.maxBindingFloats;
     if (m * k <= limit && k * n <= limit && m * n <= limit) {
       this.product(transA, transB, m, n, k, a.subarray(0, m * k), b.subarray(0, k * n), c, accumulate);
@@ -114,23 +88,14 @@ export class WebGpuBackend implements Backend {
         this.product(transA, transB, rows, n, depth, aBlock, bBlock, cBlock, accumulate || p0 > 0);
       }
     }
-  }
+  });
 
-  private product(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    a: Float32Array,
-    b: Float32Array,
-    c: Float32Array,
-    accumulate: boolean,
-  ): void {
+  /** One product within the binding limit: one round trip. */
+  private readonly product: GemmBody = (transA, transB, m, n, k, a, b, c, accumulate) => {
     const params = [+transA, +transB, m, n, k, +accumulate];
     const inputs = accumulate ? [a, b, c.subarray(0, m * n)] : [a, b];
     c.set(this.call('gemm', params, inputs)[0]);
-  }
+  };
 
   private deviceKernels(): Partial<ElementwiseKernels> {
     const act = (name: ActivationName) => {

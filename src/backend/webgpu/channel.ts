@@ -16,6 +16,7 @@ const START_TIMEOUT_MS = 60_000;
  */
 export class DeviceChannel {
   private seq = 0;
+  private compiled = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -45,6 +46,11 @@ export class DeviceChannel {
     return new DeviceChannel(worker, port1, control, reply.info);
   }
 
+  /** Shader pipelines the worker has compiled so far (for the backends' transfer counts). */
+  get compiles(): number {
+    return this.compiled;
+  }
+
   /** Runs one request on the device; its outputs are fresh arrays. */
   call(
     op: Op,
@@ -61,6 +67,7 @@ export class DeviceChannel {
       own.map((x) => x.buffer as ArrayBuffer),
     );
     const reply = waitReply(this.port, this.control, seq, timeoutMs, `webgpu ${op}`);
+    this.compiled += reply.compiles ?? 0;
     if (reply.error !== undefined) throw new Error(`webgpu ${op} failed: ${reply.error}`);
     return reply.outputs;
   }

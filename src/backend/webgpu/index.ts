@@ -4,7 +4,7 @@ import { WebGpuBackend } from './backend.ts';
 import { DeviceChannel, missingPrerequisites } from './channel.ts';
 import { DAWN_BACKENDS, type DawnBackend } from './protocol.ts';
 
-export { type TransferCounts, WebGpuBackend, type WebGpuBackendOptions } from './backend.ts';
+export { WebGpuBackend, type WebGpuBackendOptions } from './backend.ts';
 
 type Probe = { channel: DeviceChannel } | { reason: string };
 const probes = new Map<string, Probe>();

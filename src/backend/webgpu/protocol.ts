@@ -43,6 +43,8 @@ export interface Reply {
   readonly seq: number;
   readonly outputs: Float32Array[];
   readonly info?: DeviceInfo;
+  /** Shader pipelines compiled while serving the request. */
+  readonly compiles?: number;
   /** Why the request (or the start-up) failed. */
   readonly error?: string;
 }

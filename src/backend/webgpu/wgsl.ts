@@ -48,6 +48,21 @@ const FLAT_INDEX = /* wgsl */ `
 fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + wid.x) * ${WORKGROUP_INVOCATIONS}u + li; }
 `;
 
+/**
+ * A shader's interface: its storage buffers in binding order (the order the worker binds them),
+ * then the uniform `p` of struct Params with the fields `params`.
+ */
+function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>): string {
+  const storage = Object.entries(buffers);
+  return [
+    `struct Params { ${params} }`,
+    ...storage.map(
+      ([name, access], i) => `@group(0) @binding(${i}) var<storage, ${access}> ${name}: array<f32>;`,
+    ),
+    `@group(0) @binding(${storage.length}) var<uniform> p: Params;`,
+  ].join('\n');
+}
+
 const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32)`;
 
@@ -74,11 +89,7 @@ export function gemmShader(): string {
     (_, i) => `  store_row(row0 + lid.y * ${tm}u + ${i}u, col, acc${i});`,
   ).join('\n');
   return /* wgsl */ `
-struct Params { m: u32, n: u32, k: u32, flags: u32 }
-@group(0) @binding(0) var<storage, read> A: array<f32>;
-@group(0) @binding(1) var<storage, read> B: array<f32>;
-@group(0) @binding(2) var<storage, read_write> C: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+${bindings('m: u32, n: u32, k: u32, flags: u32', { A: 'read', B: 'read', C: 'read_write' })}
 // As[kk][row] and Bs[kk][col], four rows or columns a vec4.
 var<workgroup> As: array<vec4<f32>, ${(bm * bk) / 4}>;
 var<workgroup> Bs: array<vec4<f32>, ${(bk * bn) / 4}>;
@@ -138,10 +149,7 @@ ${store}
 /** z ← act(z + bias[col]) for the z of rows×cols (params: count, cols). */
 export function biasActivationShader(act: ActivationName): string {
   return /* wgsl */ `
-struct Params { count: u32, cols: u32 }
-@group(0) @binding(0) var<storage, read_write> Z: array<f32>;
-@group(0) @binding(1) var<storage, read> bias: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${bindings('count: u32, cols: u32', { Z: 'read_write', bias: 'read' })}
 ${ACTIVATION_HELPERS}
 ${FLAT_INDEX}
 fn act(x: f32) -> f32 { return ${WGSL_ACTIVATIONS[act].forward}; }
@@ -156,10 +164,7 @@ ${ENTRY_1D} {
 /** g ← g ⊙ act'(·) through the output y (params: count). */
 export function activationBackwardShader(act: ActivationName): string {
   return /* wgsl */ `
-struct Params { count: u32 }
-@group(0) @binding(0) var<storage, read_write> G: array<f32>;
-@group(0) @binding(1) var<storage, read> Y: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${bindings('count: u32', { G: 'read_write', Y: 'read' })}
 ${ACTIVATION_HELPERS}
 ${FLAT_INDEX}
 fn back(g: f32, y: f32) -> f32 { return ${WGSL_ACTIVATIONS[act].backward}; }
@@ -181,12 +186,7 @@ export function activationProbeShader(): string {
       `    case ${i}u: { F[j] = ${WGSL_ACTIVATIONS[a].forward}; Bk[j] = ${WGSL_ACTIVATIONS[a].backward}; }`,
   ).join('\n');
   return /* wgsl */ `
-struct Params { count: u32 }
-@group(0) @binding(0) var<storage, read> X: array<f32>;
-@group(0) @binding(1) var<storage, read> GY: array<f32>;
-@group(0) @binding(2) var<storage, read_write> F: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Bk: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+${bindings('count: u32', { X: 'read', GY: 'read', F: 'read_write', Bk: 'read_write' })}
 ${ACTIVATION_HELPERS}
 ${FLAT_INDEX}
 ${ENTRY_1D} {
@@ -209,10 +209,7 @@ ${cases}
 /** out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows, cols, accumulate). */
 export function columnSumShader(): string {
   return /* wgsl */ `
-struct Params { rows: u32, cols: u32, accumulate: u32 }
-@group(0) @binding(0) var<storage, read> G: array<f32>;
-@group(0) @binding(1) var<storage, read_write> O: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${bindings('rows: u32, cols: u32, accumulate: u32', { G: 'read', O: 'read_write' })}
 ${FLAT_INDEX}
 ${ENTRY_1D} {
   let j = flat_index(wid, nwg, li);
@@ -234,12 +231,7 @@ export const MSE_CHUNK = WORKGROUP_INVOCATIONS * 32;
  */
 export function mseShader(): string {
   return /* wgsl */ `
-struct Params { count: u32, grad: u32, c: f32 }
-@group(0) @binding(0) var<storage, read> P: array<f32>;
-@group(0) @binding(1) var<storage, read> T: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Gr: array<f32>;
-@group(0) @binding(3) var<storage, read_write> partial: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+${bindings('count: u32, grad: u32, c: f32', { P: 'read', T: 'read', Gr: 'read_write', partial: 'read_write' })}
 var<workgroup> sums: array<f32, ${WORKGROUP_INVOCATIONS}>;
 @compute @workgroup_size(${WORKGROUP_INVOCATIONS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
@@ -268,12 +260,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 /** One Keras-form Adam step on every element (params: count, lrT, a1 = 1 − β1, a2 = 1 − β2, ε). */
 export function adamShader(): string {
   return /* wgsl */ `
-struct Params { count: u32, lrT: f32, a1: f32, a2: f32, eps: f32 }
-@group(0) @binding(0) var<storage, read_write> W: array<f32>;
-@group(0) @binding(1) var<storage, read> G: array<f32>;
-@group(0) @binding(2) var<storage, read_write> M: array<f32>;
-@group(0) @binding(3) var<storage, read_write> V: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+${bindings('count: u32, lrT: f32, a1: f32, a2: f32, eps: f32', { W: 'read_write', G: 'read', M: 'read_write', V: 'read_write' })}
 ${FLAT_INDEX}
 ${ENTRY_1D} {
   let i = flat_index(wid, nwg, li);

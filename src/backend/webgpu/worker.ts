@@ -107,6 +107,8 @@ const MAP_READ = 0x01;
 class Runner {
   private readonly slots = new Map<string, GPUBuffer>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** Pipelines compiled since the last reply (see {@link takeCompiles}). */
+  private compiled = 0;
   private readonly uniform: GPUBuffer;
 
   constructor(private readonly device: GPUDevice) {
@@ -140,8 +142,16 @@ class Runner {
       const module = this.device.createShaderModule({ code: source() });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       this.pipelines.set(key, p);
+      this.compiled++;
     }
     return p;
+  }
+
+  /** Pipelines compiled since the last call, for the reply. */
+  takeCompiles(): number {
+    const n = this.compiled;
+    this.compiled = 0;
+    return n;
   }
 
   /**
@@ -321,8 +331,9 @@ async function main(): Promise<void> {
   port.on('message', (req: Request) => {
     if (lost) return reply({ seq: req.seq, outputs: [], error: lost });
     checked(gpu.device, () => handle(runner, req)).then(
-      (outputs) => reply({ seq: req.seq, outputs }),
-      (e: Error) => reply({ seq: req.seq, outputs: [], error: e.stack ?? String(e) }),
+      (outputs) => reply({ seq: req.seq, outputs, compiles: runner.takeCompiles() }),
+      (e: Error) =>
+        reply({ seq: req.seq, outputs: [], error: e.stack ?? String(e), compiles: runner.takeCompiles() }),
     );
   });
   reply({ seq: 0, outputs: [], info: gpu.info });
