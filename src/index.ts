@@ -136,6 +136,7 @@ export {
   type VerdictInput,
   verdictBlocks,
 } from './report/verdict.ts';
+export { claimJson, claimToJson, verdictJson, verdictToJson } from './report/verdict-json.ts';
 export { DeadLatentTracker, FIRING_THRESHOLD } from './sae/dead-latents.ts';
 export {
   type DictionaryContext,

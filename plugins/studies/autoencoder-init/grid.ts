@@ -110,6 +110,15 @@ export function expandResultSets(spec: AutoencoderSpec): ResultSet[] {
 /** A recipe in titles and headings, its label quoted: "recipe seed" read like a seed number. */
 export const recipeName = (label: string): string => `training recipe '${label}'`;
 
+/** A result set's figure files: `<data set>_<kind>_<samples>_<epochs>[_<recipe>]`. */
+export const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
+  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}${set.recipe ? `_${set.recipe}` : ''}`;
+
+/** ", training recipe '<label>'" for a set with a recipe, else nothing. */
+export const recipeText = (set: ResultSet) => (set.recipe ? `, ${recipeName(set.recipe)}` : '');
+
+export const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
+
 /** The grid flags applied to a raw spec: `--datasets`, `--initializers` pick entries by label or name. */
 export function overrideGrid(raw: AutoencoderSpecInput, o: GridOverrides): AutoencoderSpecInput {
   const spec = structuredClone(raw);

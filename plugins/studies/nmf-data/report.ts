@@ -168,25 +168,15 @@ export function nmfDataDocument(input: Input): ReportDocument {
     runs: runsIndex(
       input.runs,
       [
-        { key: 'dataset', label: 'data' },
-        { key: 'k', label: 'k' },
-        { key: 'init', label: 'init' },
-        { key: 'samples', label: 'samples' },
-        { key: 'seed', label: 'seed' },
-        { key: 'testMse', label: 'test MSE' },
-        { key: 'nIter', label: 'n_iter_' },
-        { key: 'fitSeconds', label: wallLabel('fit') },
+        { key: 'dataset', label: 'data', value: (r) => r.config.dataset },
+        { key: 'k', label: 'k', value: (r) => r.config.k },
+        { key: 'init', label: 'init', value: (r) => r.config.init },
+        { key: 'samples', label: 'samples', value: (r) => r.result.trainCount },
+        { key: 'seed', label: 'seed', value: (r) => r.config.seed },
+        { key: 'testMse', label: 'test MSE', value: (r) => r.result.testMse },
+        { key: 'nIter', label: 'n_iter_', value: (r) => r.result.nIter },
+        { key: 'fitSeconds', label: wallLabel('fit'), value: (r) => r.result.fitSeconds },
       ],
-      (r) => ({
-        dataset: r.config.dataset,
-        k: r.config.k,
-        init: r.config.init,
-        samples: r.result.trainCount,
-        seed: r.config.seed,
-        testMse: r.result.testMse,
-        nIter: r.result.nIter,
-        fitSeconds: r.result.fitSeconds,
-      }),
       // The components are in the grids; the rest of the result is shown as it is stored.
       (r) => {
         const { components: _, ...result } = r.result;

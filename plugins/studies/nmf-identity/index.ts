@@ -267,15 +267,10 @@ export function nmfIdentityDocument(
     runs: runsIndex(
       input.runs,
       [
-        { key: 'ratio', label: 'error / bound' },
-        { key: 'iterations', label: 'iterations' },
-        { key: 'seconds', label: wallLabel('factor') },
+        { key: 'ratio', label: 'error / bound', value: (r) => r.result.error / r.result.bound },
+        { key: 'iterations', label: 'iterations', value: (r) => r.result.iterations },
+        { key: 'seconds', label: wallLabel('factor'), value: (r) => r.result.seconds },
       ],
-      (r) => ({
-        ratio: r.result.error / r.result.bound,
-        iterations: r.result.iterations,
-        seconds: r.result.seconds,
-      }),
       (r) => ({ config: r.config, result: r.result }),
     ),
     results: { schema: 'nmfinit.nmf-identity/1', rows },

@@ -285,21 +285,13 @@ export function saeDocument(input: Input): ReportDocument {
     runs: runsIndex(
       input.runs,
       [
-        { key: 'config', label: 'configuration' },
-        { key: 'seed', label: 'seed' },
-        { key: 'mse', label: 'normalised MSE' },
-        { key: 'l0', label: 'L0' },
-        { key: 'dead', label: 'dead fraction' },
-        { key: 'seconds', label: wallLabel('training') },
+        { key: 'config', label: 'configuration', value: (r) => `${r.config.label}: ${configName(r.config)}` },
+        { key: 'seed', label: 'seed', value: (r) => r.config.seed },
+        { key: 'mse', label: 'normalised MSE', value: (r) => r.result.final.normalizedMse },
+        { key: 'l0', label: 'L0', value: (r) => r.result.final.l0 },
+        { key: 'dead', label: 'dead fraction', value: (r) => r.result.final.deadFraction },
+        { key: 'seconds', label: wallLabel('training'), value: (r) => r.result.seconds },
       ],
-      (r) => ({
-        config: `${r.config.label}: ${configName(r.config)}`,
-        seed: r.config.seed,
-        mse: r.result.final.normalizedMse,
-        l0: r.result.final.l0,
-        dead: r.result.final.deadFraction,
-        seconds: r.result.seconds,
-      }),
       runDetail,
     ),
     results: {
