@@ -19,7 +19,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'run <spec>',
     describe: 'run an experiment from a JSON spec or a TS experiment file',
-    load: async () => as((await import('./run-command.ts')).runCommand),
+    // Its grid flags are those the registered study kinds declare: the built-ins load first.
+    load: async () => {
+      const { loadPluginModules } = await import('../experiment/plugins.ts');
+      await loadPluginModules((await import('./builtins.ts')).BUILTIN_PLUGIN_MODULES);
+      return as((await import('./run-command.ts')).runCommand);
+    },
   },
   {
     command: 'report <dirs..>',

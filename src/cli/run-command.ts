@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { importUserModule } from '../experiment/module-import.ts';
+import { loadPluginModules } from '../experiment/plugins.ts';
 import type { ExperimentOutcome } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
 import { overridesFromFlags, type RunFlags, withRunOptions } from './run-options.ts';
@@ -61,6 +62,8 @@ export async function runWithFlags(
 /** What `runIfMain` does when an experiment file is the program: parse argv, run, exit with the status. */
 export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise<ExperimentOutcome> {
   const name = (spec as { name?: unknown } | null)?.name ?? 'experiment';
+  // The grid flags are those the registered study kinds declare: the built-ins load first.
+  await loadPluginModules(BUILTIN_PLUGIN_MODULES);
   const flags = (await withRunOptions(yargs(hideBin(process.argv)))
     .scriptName(`tsx ${process.argv[1]}`)
     .strict()
