@@ -30,3 +30,11 @@ export function columnTable<T>(
     rows: columnRows(columns, items),
   };
 }
+
+/** A right-aligned column (numbers; report.md aligns it so). */
+export function rightColumn<T>(key: string, label: string, value: (item: T) => DocCell): ValueColumn<T> {
+  return { key, label, align: 'right', value };
+}
+
+/** A cell that sorts by the number and prints the text (e.g. a fixed number of decimals). */
+export const numberCell = (value: number, text: string): DocCell => ({ value, text });

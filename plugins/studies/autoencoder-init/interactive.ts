@@ -7,6 +7,7 @@ import {
   htmlId,
   meanSd,
   type ReportDocument,
+  runDetailTable,
   runsIndex,
   type StudyReportInput,
   spansDecade,
@@ -159,23 +160,17 @@ function runDetail(r: Run, spec: AutoencoderSpec) {
       toggles: [{ field: 'split', label: 'split' }],
       yScale: scale,
     },
-    epochs: {
-      type: 'table' as const,
-      id: `run-epochs-${key}`,
-      title: 'Per epoch (0 = at initialization)',
-      columns: [
-        { key: 'epoch', label: 'epoch' },
-        { key: 'train', label: 'train loss' },
-        { key: 'val', label: 'validation loss' },
-        { key: 'test', label: 'test MSE' },
+    epochs: runDetailTable<number>(
+      `run-epochs-${key}`,
+      'Per epoch (0 = at initialization)',
+      [
+        { key: 'epoch', label: 'epoch', value: (epoch) => epoch },
+        { key: 'train', label: 'train loss', value: (epoch) => finiteOrNull(train[epoch]) },
+        { key: 'val', label: 'validation loss', value: (epoch) => finiteOrNull(val[epoch]) },
+        { key: 'test', label: 'test MSE', value: (epoch) => finiteOrNull(testMseAt(r, epoch)) },
       ],
-      rows: train.map((t, epoch) => ({
-        epoch,
-        train: finiteOrNull(t),
-        val: finiteOrNull(val[epoch]),
-        test: finiteOrNull(testMseAt(r, epoch)),
-      })),
-    },
+      train.map((_, epoch) => epoch),
+    ),
     result: {
       diverged: r.result.diverged,
       timing: r.result.timing,

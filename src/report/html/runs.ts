@@ -1,7 +1,8 @@
 // The parts every kind's report.html shares around its runs: element ids, the run count in the
 // header, and the index of runs whose first column opens each run's detail view.
-import { columnRows, type ValueColumn } from '../columns.ts';
-import type { HtmlReport, HtmlRunDetail } from './model.ts';
+import { columnRows, columnTable, type ValueColumn } from '../columns.ts';
+import { htmlTableOf } from '../document.ts';
+import type { HtmlReport, HtmlRunDetail, HtmlTable } from './model.ts';
 
 /** A string made safe as an element id (runs and data-set labels may hold any character). */
 export const htmlId = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, '-');
@@ -33,4 +34,14 @@ export function runsIndex<R extends { id: string }>(
     },
     details: Object.fromEntries(runs.map((r) => [r.id, detail(r)])),
   };
+}
+
+/** A table of a run's detail view (its epochs or records), declared column by column. */
+export function runDetailTable<T>(
+  id: string,
+  title: string,
+  columns: readonly ValueColumn<T>[],
+  items: readonly T[],
+): HtmlTable {
+  return htmlTableOf(columnTable(id, columns, items, title));
 }
