@@ -26,6 +26,9 @@ export function carriedCapacity(layers: readonly DenseLayerSpec[], signed: boole
   return Math.min(...layers.slice(0, -1).map((l) => Math.floor(l.fanOut / (splits(l, signed) ? 2 : 1))));
 }
 
+/** The `rank` parameter of an initializer built on carriedStack: how many signals it carries (optional). */
+export const rankParam = (describe: string) => z.number().int().positive().optional().describe(describe);
+
 /** The `restScale` parameter of every initializer built on carriedStack. */
 export const restScaleParam = z
   .number()

@@ -11,18 +11,19 @@
 // of the component, 0.1 by default) so a bias step of that size lets a unit clip part of the data
 // and leave the linear regime. Unused hidden units get He-normal inputs and zero outputs, as in `pca`.
 import { cachedFitPca, type DenseLayerSpec, defineInitializer, forwardLayers, z } from 'nmfinit';
-import { carriedCapacity, carriedCodeProblem, carriedStack, restScaleParam } from './carried-stack.ts';
+import {
+  carriedCapacity,
+  carriedCodeProblem,
+  carriedStack,
+  rankParam,
+  restScaleParam,
+} from './carried-stack.ts';
 import { requireData, structuredChainProblem } from './data-common.ts';
 import { fitOutputLayer } from './output-fit.ts';
 
 export const pcaAffineParams = z
   .object({
-    rank: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('components carried (default: the narrowest hidden layer, one unit per component)'),
+    rank: rankParam('components carried (default: the narrowest hidden layer, one unit per component)'),
     margin: z
       .number()
       .min(0)

@@ -4,17 +4,18 @@
 // and scale calibrated so the output starts at the data mean. At epoch 0 the network computes the
 // rank-r PCA reconstruction (through the output's calibrated sigmoid).
 import { type DenseLayerSpec, defineInitializer, fitPca, z } from 'nmfinit';
-import { carriedCapacity, carriedCodeProblem, carriedStack, restScaleParam } from './carried-stack.ts';
+import {
+  carriedCapacity,
+  carriedCodeProblem,
+  carriedStack,
+  rankParam,
+  restScaleParam,
+} from './carried-stack.ts';
 import { outputCalibration, requireData, structuredChainProblem } from './data-common.ts';
 
 export const pcaParams = z
   .object({
-    rank: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('components kept (default: the most every hidden layer can carry)'),
+    rank: rankParam('components kept (default: the most every hidden layer can carry)'),
     epsilon: z
       .number()
       .gt(0)

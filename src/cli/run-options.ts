@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { type DeclaredFlag, declaredFlags } from '../experiment/cli-overrides.ts';
 import type { RunOverrides } from '../experiment/run.ts';
 import { parseShard } from '../experiment/shards.ts';
+import { PLUGIN_OPTION } from './plugin-option.ts';
 
 /** How yargs reads each grid flag type; the values are checked by type in cli-overrides.ts. */
 const YARGS_TYPES = {
@@ -49,7 +50,7 @@ export function withRunOptions<T>(y: Argv<T>, grid: ReadonlyMap<string, Declared
     })
     .option('workers', { type: 'number', describe: 'worker threads (default: one per core)' })
     .option('shard', { type: 'string', describe: 'run share i of n of the grid, e.g. 2/4' })
-    .option('plugin', { type: 'string', array: true, describe: 'module(s) that register extra plugins' })
+    .option('plugin', PLUGIN_OPTION)
     .option('force', { type: 'boolean', default: false, describe: 'retrain runs that are already stored' })
     .option('quick', {
       type: 'boolean',
