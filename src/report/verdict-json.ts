@@ -72,6 +72,7 @@ export const verdictJson = z
 
 const finite = (v: number | null): number | null => (v !== null && Number.isFinite(v) ? v : null);
 
+/** A claim's verdict as results.json keeps it (`claimJson`). */
 export function claimToJson(c: ResultSetVerdict['claim']): z.infer<typeof claimJson> {
   return {
     status: c.status,
@@ -82,12 +83,14 @@ export function claimToJson(c: ResultSetVerdict['claim']): z.infer<typeof claimJ
   };
 }
 
+/** All four tests of a comparison; a statistic that is not finite (a degenerate test) is null. */
 function testsToJson(tests: NonNullable<ResultSetVerdict['epochs'][number]['comparisons'][number]['tests']>) {
   const out = {} as Record<TestName, { pValue: number; statistic: number | null }>;
   for (const t of TEST_NAMES) out[t] = { pValue: tests[t].pValue, statistic: finite(tests[t].statistic) };
   return out;
 }
 
+/** A result set's verdict as results.json keeps it (`verdictJson`): every epoch's ranking and p-values. */
 export function verdictToJson(v: ResultSetVerdict): z.infer<typeof verdictJson> {
   return {
     test: v.test,
