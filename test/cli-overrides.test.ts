@@ -1,5 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yargs from 'yargs';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { overridesFromFlags, type RunFlags, withRunOptions } from '../src/cli/run-options.ts';
@@ -156,4 +160,56 @@ describe('parseFlagValue', () => {
     ).toThrow("study kind 'b' declares --n as names, but 'a' declare it as count; one flag has one type");
     expect(applyCliOverrides({ name: 'a', cliOverrides: [a] }, 1, { n: '7' }, [])).toBe(1);
   });
+});
+
+describe('a grid flag of a kind that a --plugin module registers', () => {
+  const root = mkdtempSync(join(tmpdir(), 'nmfinit-cli-flags-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const bin = new URL('../bin/nmfinit.js', import.meta.url).pathname;
+  const plugin = new URL('./fixtures/cli-flags/flag-kind.ts', import.meta.url).pathname;
+  const nmfinit = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') },
+      timeout: 120_000,
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+
+  it('is offered by `nmfinit run` and reaches that kind; another kind refuses it, naming the kind that takes it', () => {
+    const dir = join(root, 'out');
+    const spec = join(root, 'flag-demo.json');
+    writeFileSync(spec, JSON.stringify({ kind: 'flag-demo', name: 'demo', sizes: [1], outputs: { dir } }));
+    const help = nmfinit('run', spec, '--plugin', plugin, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/--sizes\s+the n of each run \[study kinds: flag-demo\]/);
+    const r = nmfinit(
+      'run',
+      spec,
+      '--plugin',
+      plugin,
+      '--sizes',
+      '3',
+      '7',
+      '--workers',
+      '1',
+      '--progress',
+      'none',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(readdirSync(join(dir, 'runs')).sort()).toEqual(['n3.json', 'n7.json']);
+    const other = join(root, 'sae.json');
+    writeFileSync(other, JSON.stringify({ kind: 'sae', name: 'x', outputs: { dir: join(root, 'sae') } }));
+    const refused = nmfinit('run', other, '--plugin', plugin, '--sizes', '3');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(
+      /nmfinit: --sizes: not supported by study kind 'sae' \(it takes no grid flags\); --sizes is a flag of 'flag-demo'/,
+    );
+    // Without the module, no kind declares it: yargs refuses the unknown flag.
+    expect(nmfinit('run', spec, '--sizes', '3').err).toMatch(/Unknown argument: sizes/);
+    expect(nmfinit('run', spec, '--plugin', join(root, 'missing.ts')).err).toMatch(
+      /^nmfinit: cannot load plugin module '.*missing\.ts'/,
+    );
+  }, 180_000);
 });

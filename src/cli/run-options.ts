@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { type DeclaredFlag, declaredFlags } from '../experiment/cli-overrides.ts';
 import type { RunOverrides } from '../experiment/run.ts';
 import { parseShard } from '../experiment/shards.ts';
@@ -11,6 +11,19 @@ const YARGS_TYPES = {
   counts: { type: 'number', array: true },
   count: { type: 'number' },
 } as const;
+
+/**
+ * The `--plugin` modules a command line names, read before the full parse: a study kind they
+ * register may declare grid flags, and the full parse must know them.
+ */
+export function pluginModulesOf(argv: readonly string[]): string[] {
+  const parsed = yargs([...argv])
+    .option('plugin', PLUGIN_OPTION)
+    .help(false)
+    .version(false)
+    .parseSync();
+  return (parsed.plugin ?? []).map(String);
+}
 
 /** The flags every study takes; no kind may declare a grid flag of the same name. */
 const GENERIC_FLAGS = [
