@@ -65,6 +65,7 @@ export {
 export { parseShard, shardRuns } from './experiment/shards.ts';
 export { RunStore } from './experiment/store.ts';
 export { type LoadedStudy, loadStudy, PartialReportError, writeReport } from './experiment/study.ts';
+export { entrySplits } from './experiment/study-data.ts';
 export * from './experiment/study-kind.ts';
 export { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './experiment/validate.ts';
 export { forwardLayers, initializerData, sampleTrainingRows } from './initializers/data.ts';
@@ -136,6 +137,7 @@ export {
   type VerdictInput,
   verdictBlocks,
 } from './report/verdict.ts';
+export { claimJson, claimToJson, verdictJson, verdictToJson } from './report/verdict-json.ts';
 export { DeadLatentTracker, FIRING_THRESHOLD } from './sae/dead-latents.ts';
 export {
   type DictionaryContext,

@@ -76,7 +76,7 @@ describe('start-up: --help and --version load no command, engine or plugin', () 
     expect(r.code).toBe(0);
     for (const entry of COMMANDS) {
       expect(r.out).toContain(`nmfinit ${entry.command}`);
-      const module = await entry.load();
+      const module = await entry.load([]);
       expect([module.command, module.describe]).toEqual([entry.command, entry.describe]);
     }
   });

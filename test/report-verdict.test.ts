@@ -9,6 +9,7 @@ import {
   type VerdictInput,
   resultSetVerdict as verdictOf,
 } from '../src/report/verdict.ts';
+import { claimJson, claimToJson, verdictJson, verdictToJson } from '../src/report/verdict-json.ts';
 
 /** The verdict on the seed's claim about 'nmf', unless the input names another subject. */
 const resultSetVerdict = (input: Omit<VerdictInput, 'claim' | 'subject'> & { subject?: string }) =>
@@ -254,5 +255,31 @@ describe('resultSetVerdict', () => {
     );
     expect(md).toMatch(/- small: the claim is \*\*supported\*\*/);
     expect(md).toMatch(/- large: the claim is \*\*not supported\*\*/);
+  });
+});
+
+describe('verdictToJson', () => {
+  it('keeps every epoch, ranking and p-value of the verdict, in the schema results.json is read with', () => {
+    const v = resultSetVerdict({
+      resultSet: 's',
+      curves: {
+        nmf: curves(4, 10, (s, e) => 0.2 / (1 + e) + noise(s)),
+        he: curves(4, 10, (s, e) => 0.3 / (1 + e) + noise(s)),
+        // Identical to nmf: a degenerate paired test, whose statistic is not finite.
+        twin: curves(4, 10, (s, e) => 0.2 / (1 + e) + noise(s)),
+      },
+    });
+    const json = verdictJson.parse(verdictToJson(v));
+    expect(json.epochs.map((e) => [e.epoch, e.best, e.pValue])).toEqual(
+      v.epochs.map((e) => [e.epoch, e.best, e.pValue]),
+    );
+    expect(json.claim).toEqual(claimJson.parse(claimToJson(v.claim)));
+    const statistics = json.epochs.flatMap((e) =>
+      e.comparisons.flatMap((c) => Object.values(c.tests ?? {}).map((t) => t.statistic)),
+    );
+    expect(statistics.every((s) => s === null || Number.isFinite(s))).toBe(true);
+    expect(statistics).toContain(null);
+    // Plain data: the copy shares no array with the verdict it came from.
+    expect(json.epochs[0].ranking[0].seeds).not.toBe(v.epochs[0].ranking[0].seeds);
   });
 });

@@ -3,8 +3,8 @@
 // output layer adds Σ_j s_j·q_j to a calibrated bias. A signal that may be negative rides a ReLU
 // layer as the pair (relu(s), relu(−s)), whose difference is s again; a non-negative one (NMF
 // codes) rides as itself. Linear hidden layers carry signals as they are.
-import type { DenseLayerSpec, LayerWeights, Rng } from 'nmfinit';
-import { fillUnusedUnits } from './data-common.ts';
+import { type DenseLayerSpec, type LayerWeights, type Rng, z } from 'nmfinit';
+import { fillUnusedUnits, structuredChainProblem } from './data-common.ts';
 
 export interface CarriedCode {
   /** r × d, row-major: signal j is x·projections_j + offsets_j. */
@@ -24,6 +24,33 @@ const splits = (layer: DenseLayerSpec, signed: boolean) => signed && layer.activ
 /** The most signals every hidden layer of `layers` can carry. */
 export function carriedCapacity(layers: readonly DenseLayerSpec[], signed: boolean): number {
   return Math.min(...layers.slice(0, -1).map((l) => Math.floor(l.fanOut / (splits(l, signed) ? 2 : 1))));
+}
+
+/** The `rank` parameter of an initializer built on carriedStack: how many signals it carries (optional). */
+export const rankParam = (describe: string) => z.number().int().positive().optional().describe(describe);
+
+/** The `restScale` parameter of every initializer built on carriedStack. */
+export const restScaleParam = z
+  .number()
+  .min(0)
+  .default(1)
+  .describe('He-normal scale of the incoming weights of units the components leave unused');
+
+/**
+ * Why a carried code of `requested` signals (undefined: as many as fit) cannot be built on these
+ * layers, or null: their `supports` check. `tooMany` words the error for a request over capacity.
+ */
+export function carriedCodeProblem(
+  layers: readonly DenseLayerSpec[],
+  signed: boolean,
+  requested: number | undefined,
+  tooMany: (capacity: number) => string,
+): string | null {
+  const chain = structuredChainProblem(layers);
+  if (chain) return chain;
+  const capacity = carriedCapacity(layers, signed);
+  if (capacity < 1) return 'a hidden layer is too narrow to carry one component';
+  return requested !== undefined && requested > capacity ? tooMany(capacity) : null;
 }
 
 /**

@@ -1,22 +1,25 @@
-import { noParams, perTensorInitializer, z } from 'nmfinit';
+import { type KernelShape, noParams, perTensorInitializer, z } from 'nmfinit';
+import { gainParams } from './orthogonal.ts';
 
 // Keras' deterministic initializers: Zeros, Ones, Constant and Identity. None reads the seed.
 
-export const zeros = perTensorInitializer({
-  name: 'zeros',
-  description: 'Keras Zeros: every weight 0',
-  params: noParams,
-  random: false,
-  kernel: ({ fanIn, fanOut }) => new Float32Array(fanIn * fanOut),
-});
+/** A fan_in × fan_out kernel with every weight `value`. */
+const filled = ({ fanIn, fanOut }: KernelShape, value: number) =>
+  new Float32Array(fanIn * fanOut).fill(value);
 
-export const ones = perTensorInitializer({
-  name: 'ones',
-  description: 'Keras Ones: every kernel weight 1',
-  params: noParams,
-  random: false,
-  kernel: ({ fanIn, fanOut }) => new Float32Array(fanIn * fanOut).fill(1),
-});
+/** Keras' parameterless fixed-value initializers (Zeros, Ones). */
+const fixed = (name: string, description: string, value: number) =>
+  perTensorInitializer({
+    name,
+    description,
+    params: noParams,
+    random: false,
+    kernel: (shape) => filled(shape, value),
+  });
+
+export const zeros = fixed('zeros', 'Keras Zeros: every weight 0', 0);
+
+export const ones = fixed('ones', 'Keras Ones: every kernel weight 1', 1);
 
 export const constantParams = z
   .object({ value: z.number().default(0).describe('the value of every kernel weight') })
@@ -27,12 +30,10 @@ export const constant = perTensorInitializer({
   description: 'Keras Constant: every kernel weight the given value (default 0)',
   params: constantParams,
   random: false,
-  kernel: ({ fanIn, fanOut }, _rng, p) => new Float32Array(fanIn * fanOut).fill(p.value),
+  kernel: (shape, _rng, p) => filled(shape, p.value),
 });
 
-export const identityParams = z
-  .object({ gain: z.number().default(1).describe('multiplies the identity matrix') })
-  .strict();
+export const identityParams = gainParams('the identity matrix');
 
 export const identity = perTensorInitializer({
   name: 'identity',

@@ -30,9 +30,11 @@ export function orthogonalKernel({ fanIn, fanOut }: KernelShape, rng: Rng, gain:
   return out;
 }
 
-export const orthogonalParams = z
-  .object({ gain: z.number().default(1).describe('multiplies the orthogonal matrix') })
-  .strict();
+/** The parameters of an initializer that scales a fixed matrix (Keras Orthogonal's and Identity's `gain`). */
+export const gainParams = (matrix: string) =>
+  z.object({ gain: z.number().default(1).describe(`multiplies ${matrix}`) }).strict();
+
+export const orthogonalParams = gainParams('the orthogonal matrix');
 
 export const orthogonal = perTensorInitializer({
   name: 'orthogonal',

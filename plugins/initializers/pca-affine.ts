@@ -11,18 +11,19 @@
 // of the component, 0.1 by default) so a bias step of that size lets a unit clip part of the data
 // and leave the linear regime. Unused hidden units get He-normal inputs and zero outputs, as in `pca`.
 import { cachedFitPca, type DenseLayerSpec, defineInitializer, forwardLayers, z } from 'nmfinit';
-import { carriedCapacity, carriedStack } from './carried-stack.ts';
+import {
+  carriedCapacity,
+  carriedCodeProblem,
+  carriedStack,
+  rankParam,
+  restScaleParam,
+} from './carried-stack.ts';
 import { requireData, structuredChainProblem } from './data-common.ts';
 import { fitOutputLayer } from './output-fit.ts';
 
 export const pcaAffineParams = z
   .object({
-    rank: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('components carried (default: the narrowest hidden layer, one unit per component)'),
+    rank: rankParam('components carried (default: the narrowest hidden layer, one unit per component)'),
     margin: z
       .number()
       .min(0)
@@ -41,11 +42,7 @@ export const pcaAffineParams = z
       .default(10)
       .describe('sigmoid output: Levenberg–Marquardt steps on the sample MSE after the logit fit'),
     ridge: z.number().gt(0).default(1e-6).describe('ridge of the output fit, relative to its mean diagonal'),
-    restScale: z
-      .number()
-      .min(0)
-      .default(1)
-      .describe('He-normal scale of the incoming weights of units the components leave unused'),
+    restScale: restScaleParam,
   })
   .strict();
 
@@ -56,15 +53,13 @@ export const pcaAffineInitializer = defineInitializer({
   params: pcaAffineParams,
   random: true,
   data: {},
-  supports(layers, params) {
-    const chain = structuredChainProblem(layers);
-    if (chain) return chain;
-    const capacity = carriedCapacity(layers, false);
-    if (capacity < 1) return 'a hidden layer is too narrow to carry one component';
-    if (params.rank !== undefined && params.rank > capacity)
-      return `rank ${params.rank} does not fit: the narrowest hidden layer has ${capacity} units`;
-    return null;
-  },
+  supports: (layers, params) =>
+    carriedCodeProblem(
+      layers,
+      false,
+      params.rank,
+      (capacity) => `rank ${params.rank} does not fit: the narrowest hidden layer has ${capacity} units`,
+    ),
   init({ layers, params, rng, data, log, cacheDir }) {
     const started = performance.now();
     const sample = requireData('pca-affine', data);

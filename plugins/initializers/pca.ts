@@ -4,28 +4,25 @@
 // and scale calibrated so the output starts at the data mean. At epoch 0 the network computes the
 // rank-r PCA reconstruction (through the output's calibrated sigmoid).
 import { type DenseLayerSpec, defineInitializer, fitPca, z } from 'nmfinit';
-import { carriedCapacity, carriedStack } from './carried-stack.ts';
+import {
+  carriedCapacity,
+  carriedCodeProblem,
+  carriedStack,
+  rankParam,
+  restScaleParam,
+} from './carried-stack.ts';
 import { outputCalibration, requireData, structuredChainProblem } from './data-common.ts';
 
 export const pcaParams = z
   .object({
-    rank: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('components kept (default: the most every hidden layer can carry)'),
+    rank: rankParam('components kept (default: the most every hidden layer can carry)'),
     epsilon: z
       .number()
       .gt(0)
       .lt(0.5)
       .default(0.01)
       .describe('the data mean is clamped to [ε, 1 − ε] before the sigmoid calibration'),
-    restScale: z
-      .number()
-      .min(0)
-      .default(1)
-      .describe('He-normal scale of the incoming weights of units the components leave unused'),
+    restScale: restScaleParam,
   })
   .strict();
 
@@ -40,14 +37,14 @@ export const pcaInitializer = defineInitializer({
   params: pcaParams,
   random: true,
   data: {},
-  supports(layers, params) {
-    const chain = structuredChainProblem(layers);
-    if (chain) return chain;
-    if (carriedCapacity(layers, true) < 1) return 'a hidden layer is too narrow to carry one component';
-    if (params.rank !== undefined && params.rank > carriedCapacity(layers, true))
-      return `rank ${params.rank} does not fit: the hidden layers carry at most ${carriedCapacity(layers, true)} components`;
-    return null;
-  },
+  supports: (layers, params) =>
+    carriedCodeProblem(
+      layers,
+      true,
+      params.rank,
+      (capacity) =>
+        `rank ${params.rank} does not fit: the hidden layers carry at most ${capacity} components`,
+    ),
   init({ layers, params, rng, data, log }) {
     const sample = requireData('pca', data);
     const why = structuredChainProblem(layers);

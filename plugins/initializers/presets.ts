@@ -1,39 +1,38 @@
-import { varianceScalingPreset } from './variance-scaling.ts';
+import { type VarianceScalingConfig, varianceScalingPreset } from './variance-scaling.ts';
 
-// Keras' named variance-scaling initializers, each one line on the builder (as in JAX).
+// Keras' named variance-scaling initializers (as in JAX, each one line on the builder). They come
+// in families: one scale and fan mode, drawn from a truncated normal (`-normal`) or a uniform.
 
-export const glorotNormal = varianceScalingPreset(
-  'glorot-normal',
+/** A family's `<prefix>-normal` and `<prefix>-uniform` initializers. */
+function family(
+  prefix: string,
+  config: Omit<VarianceScalingConfig, 'distribution'>,
+  normal: string,
+  uniform: string,
+) {
+  return [
+    varianceScalingPreset(`${prefix}-normal`, normal, { ...config, distribution: 'truncated_normal' }),
+    varianceScalingPreset(`${prefix}-uniform`, uniform, { ...config, distribution: 'uniform' }),
+  ] as const;
+}
+
+export const [glorotNormal, glorotUniform] = family(
+  'glorot',
+  { scale: 1, mode: 'fan_avg' },
   'Glorot/Xavier normal: truncated normal, variance 2/(fan_in + fan_out)',
-  { scale: 1, mode: 'fan_avg', distribution: 'truncated_normal' },
-);
-
-export const glorotUniform = varianceScalingPreset(
-  'glorot-uniform',
   'Glorot/Xavier uniform: U(±√(6/(fan_in + fan_out)))',
-  { scale: 1, mode: 'fan_avg', distribution: 'uniform' },
 );
 
-export const heNormal = varianceScalingPreset('he-normal', 'He normal: truncated normal, variance 2/fan_in', {
-  scale: 2,
-  mode: 'fan_in',
-  distribution: 'truncated_normal',
-});
+export const [heNormal, heUniform] = family(
+  'he',
+  { scale: 2, mode: 'fan_in' },
+  'He normal: truncated normal, variance 2/fan_in',
+  'He uniform: U(±√(6/fan_in))',
+);
 
-export const heUniform = varianceScalingPreset('he-uniform', 'He uniform: U(±√(6/fan_in))', {
-  scale: 2,
-  mode: 'fan_in',
-  distribution: 'uniform',
-});
-
-export const lecunNormal = varianceScalingPreset(
-  'lecun-normal',
+export const [lecunNormal, lecunUniform] = family(
+  'lecun',
+  { scale: 1, mode: 'fan_in' },
   'LeCun normal: truncated normal, variance 1/fan_in',
-  { scale: 1, mode: 'fan_in', distribution: 'truncated_normal' },
+  'LeCun uniform: U(±√(3/fan_in))',
 );
-
-export const lecunUniform = varianceScalingPreset('lecun-uniform', 'LeCun uniform: U(±√(3/fan_in))', {
-  scale: 1,
-  mode: 'fan_in',
-  distribution: 'uniform',
-});

@@ -1,7 +1,16 @@
-import { perTensorInitializer, z } from 'nmfinit';
+import { type KernelShape, perTensorInitializer, type Rng, z } from 'nmfinit';
 
 // Keras' fixed-distribution initializers (RandomNormal, RandomUniform, TruncatedNormal), with
 // Keras' defaults. Unlike VarianceScaling, TruncatedNormal's stddev is the one before the cut.
+
+/** A fan_in × fan_out kernel (row-major, as Keras) of values `fill` draws from `rng`. */
+function drawn<P>(fill: (out: Float32Array, rng: Rng, p: P) => void) {
+  return ({ fanIn, fanOut }: KernelShape, rng: Rng, p: P) => {
+    const out = new Float32Array(fanIn * fanOut);
+    fill(out, rng, p);
+    return out;
+  };
+}
 
 const mean = z.number().default(0).describe('mean of the values');
 const stddev = z.number().positive().default(0.05).describe('standard deviation (> 0)');
@@ -12,11 +21,7 @@ export const randomNormal = perTensorInitializer({
   name: 'random-normal',
   description: 'Keras RandomNormal: N(mean, stddev²), defaults mean 0, stddev 0.05',
   params: randomNormalParams,
-  kernel: ({ fanIn, fanOut }, rng, p) => {
-    const out = new Float32Array(fanIn * fanOut);
-    rng.fillNormal(out, p.mean, p.stddev);
-    return out;
-  },
+  kernel: drawn<z.output<typeof randomNormalParams>>((out, rng, p) => rng.fillNormal(out, p.mean, p.stddev)),
 });
 
 export const truncatedNormalParams = z.object({ mean, stddev }).strict();
@@ -25,11 +30,9 @@ export const truncatedNormal = perTensorInitializer({
   name: 'truncated-normal',
   description: 'Keras TruncatedNormal: N(mean, stddev²) redrawn outside mean ± 2·stddev',
   params: truncatedNormalParams,
-  kernel: ({ fanIn, fanOut }, rng, p) => {
-    const out = new Float32Array(fanIn * fanOut);
-    rng.fillTruncatedNormal(out, p.mean, p.stddev, 2);
-    return out;
-  },
+  kernel: drawn<z.output<typeof truncatedNormalParams>>((out, rng, p) =>
+    rng.fillTruncatedNormal(out, p.mean, p.stddev, 2),
+  ),
 });
 
 export const randomUniformParams = z
@@ -47,9 +50,7 @@ export const randomUniform = perTensorInitializer({
   name: 'random-uniform',
   description: 'Keras RandomUniform: U[minval, maxval), defaults ±0.05',
   params: randomUniformParams,
-  kernel: ({ fanIn, fanOut }, rng, p) => {
-    const out = new Float32Array(fanIn * fanOut);
-    rng.fillUniform(out, p.minval, p.maxval);
-    return out;
-  },
+  kernel: drawn<z.output<typeof randomUniformParams>>((out, rng, p) =>
+    rng.fillUniform(out, p.minval, p.maxval),
+  ),
 });

@@ -8,7 +8,8 @@ export interface CommandEntry {
   /** The yargs command string, e.g. 'run <spec>'. */
   readonly command: string;
   readonly describe: string;
-  readonly load: () => Promise<CommandModule<object, never>>;
+  /** Imports the command; `argv` is the command line (without node and the script). */
+  readonly load: (argv: readonly string[]) => Promise<CommandModule<object, never>>;
 }
 
 // Each command module has its own argument types; the table only hands them to yargs.
@@ -19,7 +20,15 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     command: 'run <spec>',
     describe: 'run an experiment from a JSON spec or a TS experiment file',
-    load: async () => as((await import('./run-command.ts')).runCommand),
+    // Its grid flags are those the registered study kinds declare: the built-ins and the
+    // `--plugin` modules load first.
+    load: async (argv) => {
+      const { loadPluginModules } = await import('../experiment/plugins.ts');
+      const { pluginModulesOf } = await import('./run-options.ts');
+      const { BUILTIN_PLUGIN_MODULES } = await import('./builtins.ts');
+      await loadPluginModules([...BUILTIN_PLUGIN_MODULES, ...pluginModulesOf(argv)]);
+      return as((await import('./run-command.ts')).runCommand);
+    },
   },
   {
     command: 'report <dirs..>',

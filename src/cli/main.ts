@@ -11,7 +11,7 @@ const argv = hideBin(process.argv);
 const requested = requestedCommand(argv);
 const commands: CommandModule<object, never>[] = [];
 for (const entry of COMMANDS) {
-  if (entry === requested) commands.push(await entry.load());
+  if (entry === requested) commands.push(await loadCommand(entry));
   else
     commands.push({
       command: entry.command,
@@ -48,6 +48,16 @@ await yargs(argv)
   .help()
   .version(packageVersion())
   .parseAsync();
+
+/** The command's module; an error while loading it (a `--plugin` that does not load) is reported as ours. */
+async function loadCommand(entry: (typeof COMMANDS)[number]): Promise<CommandModule<object, never>> {
+  try {
+    return await entry.load(argv);
+  } catch (e) {
+    console.error(`nmfinit: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
 
 /** nmfinit's version, from the package.json above this file (src/cli/ in a checkout, dist/src/cli/ installed). */
 function packageVersion(): string {

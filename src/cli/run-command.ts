@@ -4,9 +4,10 @@ import { pathToFileURL } from 'node:url';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { importUserModule } from '../experiment/module-import.ts';
+import { loadPluginModules } from '../experiment/plugins.ts';
 import type { ExperimentOutcome } from '../experiment/run.ts';
 import { BUILTIN_PLUGIN_MODULES } from './builtins.ts';
-import { overridesFromFlags, type RunFlags, withRunOptions } from './run-options.ts';
+import { overridesFromFlags, pluginModulesOf, type RunFlags, withRunOptions } from './run-options.ts';
 
 /** Loads a spec from a JSON file or from a module whose default export (or `spec`) is one. */
 export async function loadSpecFile(path: string): Promise<unknown> {
@@ -61,6 +62,14 @@ export async function runWithFlags(
 /** What `runIfMain` does when an experiment file is the program: parse argv, run, exit with the status. */
 export async function runSpecFromArgv(spec: unknown, moduleUrl: string): Promise<ExperimentOutcome> {
   const name = (spec as { name?: unknown } | null)?.name ?? 'experiment';
+  // The grid flags are those the registered study kinds declare: the built-ins and the
+  // `--plugin` modules load first.
+  try {
+    await loadPluginModules([...BUILTIN_PLUGIN_MODULES, ...pluginModulesOf(hideBin(process.argv))]);
+  } catch (e) {
+    console.error(`${name}: ${(e as Error).message}`);
+    process.exit(1);
+  }
   const flags = (await withRunOptions(yargs(hideBin(process.argv)))
     .scriptName(`tsx ${process.argv[1]}`)
     .strict()

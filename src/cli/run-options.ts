@@ -1,27 +1,61 @@
-import type { Argv } from 'yargs';
+import yargs, { type Argv } from 'yargs';
+import { type DeclaredFlag, declaredFlags } from '../experiment/cli-overrides.ts';
 import type { RunOverrides } from '../experiment/run.ts';
 import { parseShard } from '../experiment/shards.ts';
+import { PLUGIN_OPTION } from './plugin-option.ts';
 
-/** The flags that override an experiment spec, shared by `nmfinit run` and experiment files. */
-export function withRunOptions<T>(y: Argv<T>) {
+/** How yargs reads each grid flag type; the values are checked by type in cli-overrides.ts. */
+const YARGS_TYPES = {
+  names: { type: 'string', array: true },
+  sizes: { type: 'string', array: true },
+  counts: { type: 'number', array: true },
+  count: { type: 'number' },
+} as const;
+
+/**
+ * The `--plugin` modules a command line names, read before the full parse: a study kind they
+ * register may declare grid flags, and the full parse must know them.
+ */
+export function pluginModulesOf(argv: readonly string[]): string[] {
+  const parsed = yargs([...argv])
+    .option('plugin', PLUGIN_OPTION)
+    .help(false)
+    .version(false)
+    .parseSync();
+  return (parsed.plugin ?? []).map(String);
+}
+
+/** The flags every study takes; no kind may declare a grid flag of the same name. */
+const GENERIC_FLAGS = [
+  'out',
+  'backend',
+  'workers',
+  'shard',
+  'plugin',
+  'force',
+  'quick',
+  'cache-dir',
+  'progress',
+  'help',
+  'version',
+];
+
+/**
+ * The flags that override an experiment spec, shared by `nmfinit run` and experiment files: the
+ * grid flags the registered study kinds declare (load the plugins first), then the generic ones.
+ */
+export function withRunOptions<T>(y: Argv<T>, grid: ReadonlyMap<string, DeclaredFlag> = declaredFlags()) {
+  for (const [flag, d] of grid) {
+    if (GENERIC_FLAGS.includes(flag))
+      throw new Error(
+        `study kind(s) ${d.kinds.join(', ')} declare --${flag}, a flag of every study; name the grid flag otherwise`,
+      );
+    y.option(flag, {
+      ...YARGS_TYPES[d.type],
+      describe: `${d.describe} [study kinds: ${d.kinds.join(', ')}]`,
+    });
+  }
   return y
-    .option('datasets', {
-      type: 'string',
-      array: true,
-      describe: 'data sets to run (labels or plugin names)',
-    })
-    .option('initializers', {
-      type: 'string',
-      array: true,
-      describe: 'initializers to run (labels or plugin names)',
-    })
-    .option('samples', { type: 'string', array: true, describe: 'training-set sizes, e.g. 3000 all' })
-    .option('epochs', {
-      type: 'number',
-      array: true,
-      describe: 'epoch counts of the result sets, e.g. 10 50',
-    })
-    .option('seeds', { type: 'number', describe: "seeds per result set (replaces every set's count)" })
     .option('out', { type: 'string', describe: 'output directory' })
     .option('backend', {
       type: 'string',
@@ -29,7 +63,7 @@ export function withRunOptions<T>(y: Argv<T>) {
     })
     .option('workers', { type: 'number', describe: 'worker threads (default: one per core)' })
     .option('shard', { type: 'string', describe: 'run share i of n of the grid, e.g. 2/4' })
-    .option('plugin', { type: 'string', array: true, describe: 'module(s) that register extra plugins' })
+    .option('plugin', PLUGIN_OPTION)
     .option('force', { type: 'boolean', default: false, describe: 'retrain runs that are already stored' })
     .option('quick', {
       type: 'boolean',
@@ -45,11 +79,8 @@ export function withRunOptions<T>(y: Argv<T>) {
 }
 
 export interface RunFlags {
-  datasets?: string[];
-  initializers?: string[];
-  samples?: string[];
-  epochs?: number[];
-  seeds?: number;
+  /** The grid flags (see withRunOptions), by name; checked when the chosen kind applies them. */
+  [gridFlag: string]: unknown;
   out?: string;
   backend?: string;
   workers?: number;
@@ -61,32 +92,25 @@ export interface RunFlags {
   progress?: 'auto' | 'tty' | 'plain' | 'none';
 }
 
-/** Flags → overrides, with errors that name the flag and the bad value. */
-export function overridesFromFlags(f: RunFlags): RunOverrides {
+/**
+ * Flags → overrides, with errors that name the flag and the bad value. The grid flags pass as
+ * given: the chosen kind's declared type checks each (src/experiment/cli-overrides.ts).
+ */
+export function overridesFromFlags(
+  f: RunFlags,
+  grid: ReadonlyMap<string, DeclaredFlag> = declaredFlags(),
+): RunOverrides {
   // yargs makes an array of a flag given twice; a second value must not silently win.
-  for (const flag of ['seeds', 'out', 'backend', 'workers', 'shard', 'cache-dir'] as const) {
+  for (const flag of ['out', 'backend', 'workers', 'shard', 'cache-dir'] as const) {
     const v = f[flag] as unknown;
     if (Array.isArray(v))
       throw new RangeError(`--${flag} was given ${v.length} times (${v.join(', ')}); give it once`);
-  }
-  const samples = f.samples?.map((s) => {
-    if (s === 'all') return 'all' as const;
-    const n = Number(s);
-    if (!Number.isInteger(n) || n <= 0)
-      throw new RangeError(`--samples takes positive integers or 'all', got '${s}'`);
-    return n;
-  });
-  for (const e of f.epochs ?? []) {
-    if (!Number.isInteger(e) || e <= 0) throw new RangeError(`--epochs takes positive integers, got ${e}`);
-  }
-  if (f.seeds !== undefined && !(Number.isInteger(f.seeds) && f.seeds > 0)) {
-    throw new RangeError(`--seeds takes a positive integer, got ${f.seeds}`);
   }
   if (f.workers !== undefined && !(Number.isInteger(f.workers) && f.workers > 0)) {
     throw new RangeError(`--workers takes a positive integer, got ${f.workers}`);
   }
   return {
-    grid: { datasets: f.datasets, initializers: f.initializers, samples, epochs: f.epochs, seeds: f.seeds },
+    grid: Object.fromEntries([...grid.keys()].map((flag) => [flag, f[flag]])),
     quick: f.quick,
     out: f.out,
     backend: f.backend,

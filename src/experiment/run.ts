@@ -8,6 +8,7 @@ import { parseOrThrow } from '../registry/parse.ts';
 import { defaultCacheDir, ensureDirectory, writeFileAtomicSync } from '../util/files.ts';
 import { dirArtifacts } from './artifacts.ts';
 import { RunCheckpoints } from './checkpoints.ts';
+import { applyCliOverrides } from './cli-overrides.ts';
 import { describeDifferences } from './config-diff.ts';
 import { runConfigHash } from './hash.ts';
 import { loadPluginModules } from './plugins.ts';
@@ -19,7 +20,6 @@ import { RunStore } from './store.ts';
 import { loadStudy, writeReport } from './study.ts';
 import {
   type BaseStudySpec,
-  type GridOverrides,
   STORED_RUN_SCHEMA,
   type StoredRun,
   type StudyKind,
@@ -29,12 +29,12 @@ import {
 import { type AnyKind, ExperimentSpecError, studyKindOf, validateSpec } from './validate.ts';
 
 /**
- * Command-line style overrides of a spec. The generic ones apply to every kind; `grid` is handed
- * to the kind's `override` hook (a kind without one rejects it).
+ * Command-line style overrides of a spec. The generic ones apply to every kind; `grid` holds the
+ * grid flags, each applied by the kind that declares it (`StudyKind.cliOverrides`; others are refused).
  */
 export interface RunOverrides {
-  /** Kind-specific grid flags (`--datasets`, `--initializers`, `--samples`, `--epochs`, `--seeds`). */
-  grid?: GridOverrides;
+  /** Grid flags by name without dashes (e.g. `{ samples: [3000], seeds: 2 }`); undefined: not given. */
+  grid?: Readonly<Record<string, unknown>>;
   /** The kind's quick version of the spec, written next to the full results. */
   quick?: boolean;
   out?: string;
@@ -96,14 +96,7 @@ export function applyOverrides(kind: AnyKind, raw: unknown, o: RunOverrides): Re
     if (typeof outputs.dir === 'string')
       spec.outputs = { ...outputs, dir: `${outputs.dir.replace(/\/+$/, '')}-quick` };
   }
-  const grid = Object.fromEntries(Object.entries(o.grid ?? {}).filter(([, v]) => v !== undefined));
-  if (Object.keys(grid).length > 0) {
-    if (!kind.override) {
-      const flags = Object.keys(grid).map((k) => `--${k}`);
-      throw new ExperimentSpecError(`${flags.join(', ')}: not supported by study kind '${kind.name}'`);
-    }
-    spec = kind.override(spec, grid) as Record<string, unknown>;
-  }
+  spec = applyCliOverrides(kind, spec, o.grid ?? {}) as Record<string, unknown>;
   if (o.out !== undefined) spec.outputs = { ...(isObject(spec.outputs) ? spec.outputs : {}), dir: o.out };
   if (o.backend !== undefined) spec.backend = o.backend;
   return spec;

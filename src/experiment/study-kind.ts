@@ -185,10 +185,11 @@ export interface StudyKind<
   /** One short line about a finished run, for the progress log. */
   summarize?(result: Result): string;
   /**
-   * Applies the grid flags (`--datasets`, `--samples`, …) to a raw spec, before validation. A kind
-   * without it rejects them; a kind throws for a flag it does not understand.
+   * The grid flags this kind takes (`--datasets`, `--samples`, …) and how each changes a raw spec,
+   * applied in this order before validation. The CLI offers the flags of every registered kind and
+   * refuses one the chosen kind does not declare (see cli-overrides.ts).
    */
-  override?(spec: SpecInput, grid: GridOverrides): SpecInput;
+  readonly cliOverrides?: readonly CliOverride<SpecInput>[];
   /** The quick version of a spec (`--quick`): the same pipeline at small size, under a minute. */
   quick?(spec: SpecInput): SpecInput;
   /**
@@ -216,14 +217,29 @@ export interface StudyKind<
   ): Promise<StudyReportFiles>;
 }
 
-/** The grid flags of `nmfinit run` and experiment files; each kind says which it understands. */
-export interface GridOverrides {
-  datasets?: string[];
-  initializers?: string[];
-  samples?: (number | 'all')[];
-  epochs?: number[];
-  seeds?: number;
+/** A grid flag's values by its type, as the CLI parses them (each checked: positive, whole). */
+export interface CliOverrideValues {
+  /** Labels or plugin names: `--datasets mnist fashion`. */
+  names: string[];
+  /** Positive integers: `--epochs 10 50`. */
+  counts: number[];
+  /** Positive integers or 'all': `--samples 3000 all`. */
+  sizes: (number | 'all')[];
+  /** One positive integer: `--seeds 3`. */
+  count: number;
 }
+
+export type CliOverrideType = keyof CliOverrideValues;
+
+/** A grid flag a kind declares: its name without dashes, its type, its help text, and what it does to a raw spec. */
+export type CliOverride<SpecInput = unknown> = {
+  [T in CliOverrideType]: {
+    readonly flag: string;
+    readonly type: T;
+    readonly describe: string;
+    apply(spec: SpecInput, value: CliOverrideValues[T]): SpecInput;
+  };
+}[CliOverrideType];
 
 /** The fields every study spec has. */
 export interface BaseStudySpec {
@@ -272,5 +288,9 @@ export function defineStudyKind<
   return kind;
 }
 
-/** The kind of specs that name none. */
+/**
+ * The kind of specs that name none. The autoencoder study came before study kinds: its stored
+ * specs (runs/, results.json, experiment files) have no `kind` field and must still read as it.
+ * This is the only place that default lives (validate.ts reads it).
+ */
 export const DEFAULT_STUDY_KIND = 'autoencoder-init';

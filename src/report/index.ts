@@ -1,5 +1,6 @@
 // Figures and table formatting for reports.
 
+export { columnRows, columnTable, numberCell, rightColumn, type ValueColumn } from './columns.ts';
 export { displayNames } from './display-names.ts';
 export type {
   DocBlock,

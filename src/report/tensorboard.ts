@@ -39,19 +39,19 @@ class ProtoWriter {
   private key(field: number, wire: number): void {
     this.varint((field << 3) | wire);
   }
-  double(field: number, v: number): this {
-    this.key(field, 1);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, v, true);
+  /** A fixed-width field: wire type 1 is 8 bytes, 5 is 4, written little-endian by `write`. */
+  private fixed(field: number, wire: 1 | 5, write: (view: DataView) => void): this {
+    this.key(field, wire);
+    const b = new Uint8Array(wire === 1 ? 8 : 4);
+    write(new DataView(b.buffer));
     this.parts.push(...b);
     return this;
   }
+  double(field: number, v: number): this {
+    return this.fixed(field, 1, (view) => view.setFloat64(0, v, true));
+  }
   float(field: number, v: number): this {
-    this.key(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.parts.push(...b);
-    return this;
+    return this.fixed(field, 5, (view) => view.setFloat32(0, v, true));
   }
   int64(field: number, v: number): this {
     this.key(field, 0);

@@ -1,12 +1,11 @@
 import {
   type Backend,
   type Dataset,
-  datasets,
   decodeFloat32,
   encodeFloat32,
+  entrySplits,
   firstOfEachClass,
   getBackend,
-  loadDataset,
   type StudyArtifacts,
   type StudyContext,
   validationSplitIndex,
@@ -43,12 +42,10 @@ export async function prepareData(spec: AutoencoderSpec, ctx: StudyContext): Pro
   const out: PrepareData = {};
   for (const [i, ref] of spec.datasets.entries()) {
     const label = labelOf(ref);
-    const plugin = datasets.get(ref.name);
     const numeric = spec.grid.samples.map((s) => s.count).filter((c): c is number => c !== 'all');
     const needsAll = spec.grid.samples.some((s) => s.count === 'all');
     const t0 = performance.now();
-    const load = (split: 'train' | 'test', limit?: number) =>
-      loadDataset(plugin, { split, limit, params: ref.params, cacheDir: ctx.cacheDir, log: ctx.log });
+    const { plugin, load } = entrySplits(ref, ctx);
     let train: Dataset;
     let test: Dataset;
     try {

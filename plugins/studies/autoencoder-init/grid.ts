@@ -1,4 +1,4 @@
-import { type GridOverrides, gridPoints, initializers } from 'nmfinit';
+import { type CliOverride, gridPoints, initializers } from 'nmfinit';
 import { scaleWarmups } from './quick-schedule.ts';
 import { type AutoencoderSpec, type AutoencoderSpecInput, labelOf, type PluginRef } from './spec.ts';
 
@@ -110,32 +110,78 @@ export function expandResultSets(spec: AutoencoderSpec): ResultSet[] {
 /** A recipe in titles and headings, its label quoted: "recipe seed" read like a seed number. */
 export const recipeName = (label: string): string => `training recipe '${label}'`;
 
-/** The grid flags applied to a raw spec: `--datasets`, `--initializers` pick entries by label or name. */
-export function overrideGrid(raw: AutoencoderSpecInput, o: GridOverrides): AutoencoderSpecInput {
-  const spec = structuredClone(raw);
-  const pick = (refs: AutoencoderSpecInput['datasets'], names: string[]) =>
-    names.map(
-      (n) => refs.find((r) => (r.label ?? r.name) === n) ?? refs.find((r) => r.name === n) ?? { name: n },
-    );
+/** A result set's figure files: `<data set>_<kind>_<samples>_<epochs>[_<recipe>]`. */
+export const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
+  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}${set.recipe ? `_${set.recipe}` : ''}`;
+
+/** ", training recipe '<label>'" for a set with a recipe, else nothing. */
+export const recipeText = (set: ResultSet) => (set.recipe ? `, ${recipeName(set.recipe)}` : '');
+
+export const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
+
+type Grid = NonNullable<AutoencoderSpecInput['grid']>;
+
+/** `--datasets` and `--initializers` pick entries by label, then by plugin name; an unlisted plugin name adds it. */
+const pick = (refs: AutoencoderSpecInput['datasets'] = [], names: readonly string[]) =>
+  names.map(
+    (n) => refs.find((r) => (r.label ?? r.name) === n) ?? refs.find((r) => r.name === n) ?? { name: n },
+  );
+
+/** The spec with its grid changed (an absent grid starts empty). */
+const withGrid = (
+  spec: AutoencoderSpecInput,
+  change: (grid: Grid) => Partial<Grid>,
+): AutoencoderSpecInput => {
   const grid = spec.grid ?? { samples: [], epochs: [] };
-  spec.grid = grid;
-  if (o.datasets) spec.datasets = pick(spec.datasets ?? [], o.datasets);
-  if (o.initializers) spec.initializers = pick(spec.initializers ?? [], o.initializers);
-  if (o.samples) {
-    grid.samples = o.samples.map((count) => ({
+  return { ...spec, grid: { ...grid, ...change(grid) } };
+};
+
+/** New sample counts keep the seeds their count had in the spec, or 1. */
+const setSamples = (spec: AutoencoderSpecInput, counts: readonly (number | 'all')[]) =>
+  withGrid(spec, (g) => ({
+    samples: counts.map((count) => ({
       count,
-      seeds: (grid.samples ?? []).find((s) => s.count === count)?.seeds ?? 1,
-    }));
-  }
-  if (o.seeds !== undefined) grid.samples = (grid.samples ?? []).map((s) => ({ ...s, seeds: o.seeds }));
-  if (o.epochs) grid.epochs = o.epochs;
-  return spec;
-}
+      seeds: (g.samples ?? []).find((s) => s.count === count)?.seeds ?? 1,
+    })),
+  }));
+const setSeeds = (spec: AutoencoderSpecInput, seeds: number) =>
+  withGrid(spec, (g) => ({ samples: (g.samples ?? []).map((s) => ({ ...s, seeds })) }));
+const setEpochs = (spec: AutoencoderSpecInput, epochs: readonly number[]) =>
+  withGrid(spec, () => ({ epochs: [...epochs] }));
+
+/** The autoencoder study's grid flags, applied in this order: `--seeds` after `--samples`, as it sets every count's seeds. */
+export const autoencoderOverrides: readonly CliOverride<AutoencoderSpecInput>[] = [
+  {
+    flag: 'datasets',
+    type: 'names',
+    describe: 'data sets to run (labels or plugin names)',
+    apply: (spec, names) => ({ ...spec, datasets: pick(spec.datasets, names) }),
+  },
+  {
+    flag: 'initializers',
+    type: 'names',
+    describe: 'initializers to run (labels or plugin names)',
+    apply: (spec, names) => ({ ...spec, initializers: pick(spec.initializers, names) }),
+  },
+  { flag: 'samples', type: 'sizes', describe: 'training-set sizes, e.g. 3000 all', apply: setSamples },
+  {
+    flag: 'seeds',
+    type: 'count',
+    describe: "seeds per result set (replaces every set's count)",
+    apply: setSeeds,
+  },
+  {
+    flag: 'epochs',
+    type: 'counts',
+    describe: 'epoch counts of the result sets, e.g. 10 50',
+    apply: setEpochs,
+  },
+];
 
 /**
  * The quick version of a study: every data set and initializer, but 2,000 samples, 5 epochs, one
  * seed, and every warm-up scaled to the same share of the shorter run (see quick-schedule.ts).
  */
 export function quickSpec(raw: AutoencoderSpecInput): AutoencoderSpecInput {
-  return scaleWarmups(raw, overrideGrid(raw, { samples: [2000], epochs: [5], seeds: 1 }));
+  return scaleWarmups(raw, setEpochs(setSeeds(setSamples(raw, [2000]), 1), [5]));
 }

@@ -1,7 +1,7 @@
 import { defineStudyKind, trainingStepWorkload } from 'nmfinit';
 import { autoencoderBuffers, autoencoderGridAxes, resolvePluginParamsAndCheckModel } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
-import { type AutoencoderRun, expandRuns, overrideGrid, quickSpec } from './grid.ts';
+import { type AutoencoderRun, autoencoderOverrides, expandRuns, quickSpec } from './grid.ts';
 import { autoencoderMetrics } from './metrics.ts';
 import { autoencoderDocument } from './report.ts';
 import { type AutoencoderResult, autoencoderResultSchema } from './result.ts';
@@ -40,7 +40,7 @@ export const autoencoderInitStudy = defineStudyKind<
     const div = r.diverged ? `, diverged at epoch ${r.diverged.epoch}` : '';
     return `val ${r.history.initialValLoss.toFixed(4)} → ${last.toFixed(4)} in ${r.history.valLoss.length} epochs, ${r.timing.trainingSeconds.toFixed(1)} s${div}`;
   },
-  override: overrideGrid,
+  cliOverrides: autoencoderOverrides,
   quick: quickSpec,
   metrics: autoencoderMetrics,
   document: autoencoderDocument,

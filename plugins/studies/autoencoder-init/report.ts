@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import {
   CLAIM_EARLY_MAX_EPOCH,
   claimSummaryBlocks,
+  claimToJson,
   type DocBlock,
   type DocCell,
   type DocImage,
@@ -10,14 +11,11 @@ import {
   datasets,
   formatMeanSd,
   htmlId,
-  imageGrid,
-  type LossSeries,
   lossPlot,
   MIN_PAIRED_SEEDS,
   meanSd,
   PRIMARY_TEST,
   PRIMARY_TEST_REASON,
-  panelFigure,
   type ReportDocument,
   type ResultSetVerdict,
   resultSetVerdict,
@@ -25,44 +23,32 @@ import {
   type StoredRun,
   type StudyReportInput,
   TEST_LABELS,
-  TEST_NAMES,
-  type TestName,
   verdictBlocks,
+  verdictToJson,
   WALL_TIME_NOTE,
   wallLabel,
-  type z,
 } from 'nmfinit';
 import { CLAIM_PLUGIN, SEED_CLAIM } from './claim.ts';
 import { readDisplaySets } from './data.ts';
-import { type AutoencoderRun, expandResultSets, type ResultSet, recipeName, samplesLabel } from './grid.ts';
+import { lossPanels, lossSeries, reconstructionImage } from './figures.ts';
+import {
+  type AutoencoderRun,
+  expandResultSets,
+  fileBase,
+  type ResultSet,
+  recipeName,
+  recipeText,
+  samplesText,
+} from './grid.ts';
 import { interactiveCurves, runIndex } from './interactive.ts';
 import { methodImages } from './method-images.ts';
 import { PCA_FOLDER, type PcaReference, pcaReferenceSchema } from './pca.ts';
-import { reconstructionRows } from './recon-grid.ts';
-import type { AutoencoderResult } from './result.ts';
-import { type claimJson, RESULTS_SCHEMA, type ResultsFile, type verdictJson } from './results-schema.ts';
+import { type AutoencoderResult, type RunResult, valCurve } from './result.ts';
+import { RESULTS_SCHEMA, type ResultsFile } from './results-schema.ts';
 import { type AutoencoderSpec, displayNames, labelOf } from './spec.ts';
 import { type Curves as TargetCurves, targetVerdict } from './target.ts';
 
 type Input = StudyReportInput<AutoencoderSpec, AutoencoderRun, AutoencoderResult>;
-
-/** A stored run with its result's fields at the top, as the report reads it. */
-type RunResult = AutoencoderResult & { id: string; config: AutoencoderRun };
-
-/** Validation loss at epochs 0..E of one run (epoch 0 = before training); NaN after divergence. */
-function valCurve(run: RunResult, epochs: number): number[] {
-  const curve = [run.history.initialValLoss, ...run.history.valLoss];
-  return Array.from({ length: epochs + 1 }, (_, e) =>
-    e < curve.length && curve[e] !== null ? curve[e] : Number.NaN,
-  );
-}
-
-const fileBase = (set: ResultSet, kind: 'loss' | 'reconstruction') =>
-  `${set.datasetLabel}_${kind}_${samplesLabel(set.samples)}_${set.epochs}${set.recipe ? `_${set.recipe}` : ''}`;
-
-const recipeText = (set: ResultSet) => (set.recipe ? `, ${recipeName(set.recipe)}` : '');
-
-const samplesText = (samples: number | 'all') => (samples === 'all' ? 'all' : String(samples));
 
 /** Epochs of a result set's table: the spec's table epochs it reaches, and its last. */
 function tableEpochs(spec: AutoencoderSpec, set: ResultSet): number[] {
@@ -109,46 +95,6 @@ function verdictOf(
   });
 }
 
-function claimToJson(c: ResultSetVerdict['claim']): z.infer<typeof claimJson> {
-  return {
-    status: c.status,
-    subject: c.subject,
-    rivals: [...c.rivals],
-    epochs: c.epochs.map((e) => ({ ...e })),
-    sentence: c.sentence,
-  };
-}
-
-function testsToJson(tests: NonNullable<ResultSetVerdict['epochs'][number]['comparisons'][number]['tests']>) {
-  const out = {} as Record<TestName, { pValue: number; statistic: number | null }>;
-  for (const t of TEST_NAMES) out[t] = { pValue: tests[t].pValue, statistic: finite(tests[t].statistic) };
-  return out;
-}
-
-function verdictToJson(v: ResultSetVerdict): z.infer<typeof verdictJson> {
-  return {
-    test: v.test,
-    epochs: v.epochs.map((e) => ({
-      epoch: e.epoch,
-      best: e.best,
-      runnerUp: e.runnerUp,
-      margin: { ...e.margin },
-      pValue: e.pValue,
-      significant: { ...e.significant },
-      ranking: e.ranking.map((r) => ({ label: r.label, mean: r.mean, sd: r.sd, seeds: [...r.seeds] })),
-      comparisons: e.comparisons.map((c) => ({
-        label: c.label,
-        versus: c.versus,
-        pairedSeeds: [...c.pairedSeeds],
-        pValue: c.pValue,
-        tests: c.tests === null ? null : testsToJson(c.tests),
-      })),
-      sentence: e.sentence,
-    })),
-    claim: claimToJson(v.claim),
-  };
-}
-
 /**
  * The report of the runs given: every figure, results.json's content and the text. Every number
  * in them comes from those runs and PCA references.
@@ -164,7 +110,6 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
   const display = readDisplaySets(artifacts);
   const sets = expandResultSets(spec);
   const setSections: DocSection[] = [];
-  const panelBlocks: DocBlock[] = [];
   const setEntries: ResultsFile['resultSets'] = [];
   const parties = claimParties(spec);
   // The claim, once per data set × samples: from its longest result set, whose epochs ≤ 10 every shorter one shares.
@@ -211,33 +156,7 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     if (pairVerdict)
       claims.set(pairName, { dataset: set.datasetLabel, samples: set.samples, verdict: pairVerdict });
 
-    // Loss-drop plot: mean across seeds, a ±sd band where there are several.
-    const series: LossSeries[] = byInit
-      .filter((g) => g.runs.length > 0)
-      .map((g) => {
-        const curves = g.runs.map((r) => valCurve(r, set.epochs));
-        const stats = Array.from({ length: set.epochs + 1 }, (_, e) => meanSd(curves.map((c) => c[e])));
-        // Where the line ends: the first recorded divergence, or an earlier non-finite point
-        // (a loss that is already infinite at initialization).
-        const firstNonFinite = stats.findIndex((x) => !Number.isFinite(x.mean));
-        const divergedAt = [
-          ...g.runs.map((r) => r.diverged?.epoch),
-          firstNonFinite >= 0 ? firstNonFinite : undefined,
-        ]
-          .filter((e): e is number => e !== undefined && e <= set.epochs)
-          .sort((a, b) => a - b)[0];
-        const epochs = stats.map((_, e) => e);
-        const s: LossSeries = { label: g.label, epochs, mean: stats.map((x) => x.mean) };
-        if (g.runs.length > 1) {
-          // The band spans the seeds (min to max): honest when one seed is stuck, and always
-          // positive on the log axis, which mean − sd is not.
-          const finiteAt = (e: number) => curves.map((c) => c[e]).filter(Number.isFinite);
-          s.lower = stats.map((_, e) => Math.min(...finiteAt(e)));
-          s.upper = stats.map((_, e) => Math.max(...finiteAt(e)));
-        }
-        if (divergedAt !== undefined) s.divergedAtEpoch = divergedAt;
-        return s;
-      });
+    const series = lossSeries(byInit, set.epochs);
     const shownName = names.get(set.datasetLabel) ?? set.datasetLabel;
     const title = `${shownName}: ${samplesText(set.samples)} samples, ${set.epochs} epochs${recipeText(set)}`;
     const subtitle = seeds.max > 1 ? `mean of ${seedsText}; band: lowest to highest seed` : '1 seed';
@@ -260,33 +179,8 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
       ...plot,
       interactive: interactiveCurves(spec, set, byInit, ref, names.get(set.datasetLabel) ?? set.datasetLabel),
     };
-    let reconstructions: DocImage | null = null;
-
-    // Reconstruction grid: the originals, then per initializer its first seed at epoch 0 and
-    // after set.epochs, each row with its MSE on the images shown.
     const shown = display.get(set.datasetLabel);
-    if (shown) {
-      const groups = byInit.filter((g) => g.runs[0]).map((g) => ({ label: g.label, run: g.runs[0] }));
-      const seedsShown = [...new Set(groups.map((g) => g.run.config.seed))];
-      const { rows } = reconstructionRows(
-        shown.originals,
-        shown.imageShape as [number, number],
-        groups.map((g) => ({
-          label: seedsShown.length > 1 ? `${g.label} (seed ${g.run.config.seed})` : g.label,
-          snapshots: g.run.snapshots,
-        })),
-        [0, set.epochs],
-      );
-      const grid = imageGrid({
-        rows,
-        imageShape: shown.imageShape as [number, number],
-        scale: 3,
-        columnLabels: shown.columnLabels,
-        title: `${shownName}: reconstructions at initialization and after ${set.epochs} epochs (${samplesText(set.samples)} samples${recipeText(set)}${seedsShown.length === 1 ? `, seed ${seedsShown[0]}` : ''})`,
-      });
-      const file = fileBase(set, 'reconstruction');
-      reconstructions = { type: 'image', file, alt: 'reconstructions', title: file, ...grid };
-    }
+    const reconstructions = shown ? reconstructionImage(set, byInit, shown, shownName) : null;
 
     setEntries.push({
       dataset: set.datasetLabel,
@@ -307,27 +201,10 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
 
   // One page per data set (and recipe): its loss plots, samples down and epochs across, as the
   // seed's README lays them out.
-  for (const list of panels.values()) {
-    if (list.length < 2) continue;
-    const samples = [...new Set(list.map((p) => p.set.samples))];
-    const epochs = [...new Set(list.map((p) => p.set.epochs))].sort((a, b) => a - b);
-    const first = list[0].set;
-    const figure = panelFigure({
-      title: `${names.get(first.datasetLabel) ?? first.datasetLabel}: validation MSE per epoch${recipeText(first)}`,
-      panels: samples.map((n) =>
-        epochs.map((e) => list.find((p) => p.set.samples === n && p.set.epochs === e)?.svg ?? null),
-      ),
-      rowLabels: samples.map((n) => `${samplesText(n)} training samples`),
-      columnLabels: epochs.map((e) => `${e} epochs`),
-    });
-    const name = `${first.datasetLabel}_loss_panels${first.recipe ? `_${first.recipe}` : ''}`;
-    panelBlocks.unshift({
-      type: 'image',
-      file: name,
-      alt: `${names.get(first.datasetLabel) ?? first.datasetLabel}: all loss plots`,
-      ...figure,
-    });
-  }
+  const panelBlocks = [...panels.values()]
+    .filter((list) => list.length >= 2)
+    .map((list) => lossPanels(list, names))
+    .reverse();
 
   // The method's own images: NMF factors and PCA components, from the artifacts prepare kept.
   const methodBlocks: DocBlock[] = [];

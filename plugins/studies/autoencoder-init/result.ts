@@ -1,4 +1,5 @@
 import { z } from 'nmfinit';
+import type { AutoencoderRun } from './grid.ts';
 
 // JSON writes NaN and ±Infinity as null; they are read back as NaN.
 const lossValue = z
@@ -42,3 +43,14 @@ export const autoencoderResultSchema = z.object({
 
 export type AutoencoderResult = z.output<typeof autoencoderResultSchema>;
 export type RunSnapshot = AutoencoderResult['snapshots'][number];
+
+/** A stored run with its result's fields at the top, as the report reads it. */
+export type RunResult = AutoencoderResult & { id: string; config: AutoencoderRun };
+
+/** Validation loss at epochs 0..E of one run (epoch 0 = before training); NaN after divergence. */
+export function valCurve(run: RunResult, epochs: number): number[] {
+  const curve = [run.history.initialValLoss, ...run.history.valLoss];
+  return Array.from({ length: epochs + 1 }, (_, e) =>
+    e < curve.length && curve[e] !== null ? curve[e] : Number.NaN,
+  );
+}

@@ -1,6 +1,6 @@
 // What every run of one data set shares: the training images up to the largest sample count asked
 // for and the test images, over SharedArrayBuffers so every worker reads them without a copy.
-import { datasets, loadDataset, type StudyContext, z } from 'nmfinit';
+import { entrySplits, type StudyContext, z } from 'nmfinit';
 import { labelOf, type NmfDataSpec } from './spec.ts';
 
 export interface PreparedDataset {
@@ -41,9 +41,7 @@ export async function prepareAll(
     const label = labelOf(entry);
     const mine = runs.filter((r) => r.dataset === label);
     if (mine.length === 0) continue; // a shard may hold no run of this data set
-    const plugin = datasets.get(entry.name);
-    const load = (split: 'train' | 'test', limit?: number) =>
-      loadDataset(plugin, { split, limit, params: entry.params, cacheDir: ctx.cacheDir, log: ctx.log });
+    const { load } = entrySplits(entry, ctx);
     // Load only as many training images as the largest count asked for.
     const counts = mine.map((r) => r.samples);
     const limit = counts.includes('all') ? undefined : Math.max(...(counts as number[]));

@@ -2,10 +2,10 @@
 // basis images parts or whole images, which init gets there, and how does the test error fall as
 // training samples grow? Runs are data set × samples × k × init (× seed).
 import {
+  type CliOverride,
   datasets,
   defineStudyKind,
   type GridAxis,
-  type GridOverrides,
   nmfMuWorkload,
   type PlannedBuffer,
   type Workload,
@@ -91,27 +91,37 @@ function workload(spec: NmfDataSpec): Workload {
   return nmfMuWorkload(rows, 784, k);
 }
 
-function override(spec: NmfDataSpecInput, grid: GridOverrides): NmfDataSpecInput {
-  const out = { ...spec };
-  if (grid.initializers !== undefined || grid.epochs !== undefined) {
+/** `--datasets` keeps the spec's data sets named (by label or plugin name); a name it lacks is an error. */
+function keepDatasets(spec: NmfDataSpecInput, names: readonly string[]): NmfDataSpecInput {
+  const unknown = names.filter((n) => !spec.datasets.some((d) => (d.label ?? d.name) === n));
+  if (unknown.length > 0)
     throw new Error(
-      `${NMF_DATA_KIND}: --initializers and --epochs do not apply; it understands --datasets, --samples and --seeds`,
+      `--datasets: ${unknown.join(', ')} not in the spec (it has ${spec.datasets.map((d) => d.label ?? d.name).join(', ')})`,
     );
-  }
-  if (grid.datasets !== undefined) {
-    const wanted = new Set(grid.datasets);
-    out.datasets = spec.datasets.filter((d) => wanted.has(d.label ?? d.name));
-    const unknown = grid.datasets.filter((n) => !spec.datasets.some((d) => (d.label ?? d.name) === n));
-    if (unknown.length > 0)
-      throw new Error(
-        `--datasets: ${unknown.join(', ')} not in the spec (it has ${spec.datasets.map((d) => d.label ?? d.name).join(', ')})`,
-      );
-  }
-  if (grid.samples !== undefined)
-    out.grids = spec.grids.map((g) => ({ ...g, samples: grid.samples as (number | 'all')[] }));
-  if (grid.seeds !== undefined) out.seeds = grid.seeds;
-  return out;
+  return { ...spec, datasets: spec.datasets.filter((d) => names.includes(d.label ?? d.name)) };
 }
+
+/** The grid flags of NMF of data; it has no initializer list or epochs to override. */
+const nmfDataOverrides: readonly CliOverride<NmfDataSpecInput>[] = [
+  {
+    flag: 'datasets',
+    type: 'names',
+    describe: 'data sets to run (labels or plugin names)',
+    apply: keepDatasets,
+  },
+  {
+    flag: 'samples',
+    type: 'sizes',
+    describe: 'training-set sizes, e.g. 3000 all',
+    apply: (spec, samples) => ({ ...spec, grids: spec.grids.map((g) => ({ ...g, samples: [...samples] })) }),
+  },
+  {
+    flag: 'seeds',
+    type: 'count',
+    describe: "seeds per result set (replaces every set's count)",
+    apply: (spec, seeds) => ({ ...spec, seeds }),
+  },
+];
 
 /** The same pipeline small: at most three sample counts up to 1,000, 50 iterations, 1,000 test images. */
 function quick(spec: NmfDataSpecInput): NmfDataSpecInput {
@@ -148,7 +158,7 @@ export const nmfDataStudy = defineStudyKind<NmfDataSpec, NmfDataRun, NmfDataResu
   resultVersion: 1,
   summarize: (r) =>
     `n = ${r.trainCount}: test MSE ${r.testMse.toPrecision(4)}, reconstruction_err_ ${r.reconstructionErr.toFixed(2)}, Hoyer ${r.hoyer.toFixed(3)}, ${r.nIter} iterations in ${r.fitSeconds.toFixed(1)} s`,
-  override: override,
+  cliOverrides: nmfDataOverrides,
   quick: quick,
   document: nmfDataDocument,
 });

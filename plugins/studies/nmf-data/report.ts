@@ -2,6 +2,7 @@
 // learning curve per data set (test MSE against training samples, log x), the notes' tables, and
 // sentences generated from the numbers. The machinery renders it to report.md and report.html.
 import {
+  columnTable,
   type DocBlock,
   type DocSection,
   type DocTable,
@@ -9,7 +10,9 @@ import {
   decodeFloat32,
   displayNames,
   htmlId,
+  numberCell,
   type ReportDocument,
+  rightColumn,
   runsIndex,
   type StoredRun,
   type StudyReportInput,
@@ -34,37 +37,26 @@ type Stored = StoredRun<NmfDataRun, NmfDataResult>;
 export const gridFile = (r: NmfDataRun) =>
   `components/${r.dataset}__k${r.k}__${r.init}__n${r.samples}__seed${r.seed}`;
 
-const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
-const cell = (value: number, text: string) => ({ value, text });
-
 /** The table of one series: a row per sample count (means over seeds). */
 function pointsTable(id: string, ps: readonly CurvePoint[]): DocTable {
-  return {
-    type: 'table',
+  type Measure = 'testMse' | 'reconstructionErr' | 'trainMse' | 'hoyer' | 'nearZero' | 'nIter' | 'fitSeconds';
+  const fixed = (key: Measure, label: string, digits: number) =>
+    rightColumn(key, label, (p: CurvePoint) => numberCell(p[key], p[key].toFixed(digits)));
+  return columnTable(
     id,
-    columns: [
-      right('samples', 'samples'),
-      right('testMse', 'test MSE'),
-      right('reconstructionErr', 'train reconstruction_err_'),
-      right('trainMse', 'train MSE'),
-      right('hoyer', 'Hoyer'),
-      right('nearZero', 'near-zero'),
-      right('nIter', 'n_iter_'),
-      right('seeds', 'seeds'),
-      right('fitSeconds', wallLabel('fit')),
+    [
+      rightColumn<CurvePoint>('samples', 'samples', (p) => numberCell(p.samples, fmt(p.samples))),
+      fixed('testMse', 'test MSE', 5),
+      fixed('reconstructionErr', 'train reconstruction_err_', 2),
+      fixed('trainMse', 'train MSE', 5),
+      fixed('hoyer', 'Hoyer', 3),
+      fixed('nearZero', 'near-zero', 3),
+      fixed('nIter', 'n_iter_', 0),
+      rightColumn<CurvePoint>('seeds', 'seeds', (p) => p.seeds),
+      fixed('fitSeconds', wallLabel('fit'), 2),
     ],
-    rows: ps.map((p) => ({
-      samples: cell(p.samples, fmt(p.samples)),
-      testMse: cell(p.testMse, p.testMse.toFixed(5)),
-      reconstructionErr: cell(p.reconstructionErr, p.reconstructionErr.toFixed(2)),
-      trainMse: cell(p.trainMse, p.trainMse.toFixed(5)),
-      hoyer: cell(p.hoyer, p.hoyer.toFixed(3)),
-      nearZero: cell(p.nearZero, p.nearZero.toFixed(3)),
-      nIter: cell(p.nIter, p.nIter.toFixed(0)),
-      seeds: p.seeds,
-      fitSeconds: cell(p.fitSeconds, p.fitSeconds.toFixed(2)),
-    })),
-  };
+    ps,
+  );
 }
 
 /**
@@ -168,25 +160,15 @@ export function nmfDataDocument(input: Input): ReportDocument {
     runs: runsIndex(
       input.runs,
       [
-        { key: 'dataset', label: 'data' },
-        { key: 'k', label: 'k' },
-        { key: 'init', label: 'init' },
-        { key: 'samples', label: 'samples' },
-        { key: 'seed', label: 'seed' },
-        { key: 'testMse', label: 'test MSE' },
-        { key: 'nIter', label: 'n_iter_' },
-        { key: 'fitSeconds', label: wallLabel('fit') },
+        { key: 'dataset', label: 'data', value: (r) => r.config.dataset },
+        { key: 'k', label: 'k', value: (r) => r.config.k },
+        { key: 'init', label: 'init', value: (r) => r.config.init },
+        { key: 'samples', label: 'samples', value: (r) => r.result.trainCount },
+        { key: 'seed', label: 'seed', value: (r) => r.config.seed },
+        { key: 'testMse', label: 'test MSE', value: (r) => r.result.testMse },
+        { key: 'nIter', label: 'n_iter_', value: (r) => r.result.nIter },
+        { key: 'fitSeconds', label: wallLabel('fit'), value: (r) => r.result.fitSeconds },
       ],
-      (r) => ({
-        dataset: r.config.dataset,
-        k: r.config.k,
-        init: r.config.init,
-        samples: r.result.trainCount,
-        seed: r.config.seed,
-        testMse: r.result.testMse,
-        nIter: r.result.nIter,
-        fitSeconds: r.result.fitSeconds,
-      }),
       // The components are in the grids; the rest of the result is shown as it is stored.
       (r) => {
         const { components: _, ...result } = r.result;

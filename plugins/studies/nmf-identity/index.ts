@@ -2,6 +2,7 @@
 // measures the time and how close ‖I − WH‖_F comes to the Eckart–Young bound √(n − k), the best
 // any rank-k matrix can do. It is built only from the public API and touches no shared file.
 import {
+  columnTable,
   type DocFigure,
   decadeTicks,
   defineStudyKind,
@@ -12,7 +13,9 @@ import {
   NMF_SOLVERS,
   nmf,
   nmfMuWorkload,
+  numberCell,
   type ReportDocument,
+  rightColumn,
   runsIndex,
   type StudyReportInput,
   studyOutputsFields,
@@ -200,7 +203,8 @@ function chartSpec(
   };
 }
 
-const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
+/** A row of the summary: one n, k and method, means over seeds. */
+type Row = ReturnType<typeof summarize>[number];
 
 /** The report: the table of means over seeds, both charts, and every run. */
 export function nmfIdentityDocument(
@@ -234,31 +238,27 @@ export function nmfIdentityDocument(
         title: 'Error and time',
         blocks: [
           { type: 'text', text: WALL_TIME_NOTE },
-          {
-            type: 'table',
-            id: 'summary',
-            title: 'Mean over seeds',
-            columns: [
-              right('n', 'n'),
-              right('k', 'k'),
-              { key: 'method', label: 'solver + init' },
-              right('seeds', 'seeds'),
-              right('ratio', 'error / bound'),
-              right('iterations', 'iterations'),
-              right('converged', 'converged'),
-              right('seconds', wallLabel('factor')),
+          columnTable(
+            'summary',
+            [
+              rightColumn<Row>('n', 'n', (r) => r.n),
+              rightColumn<Row>('k', 'k', (r) => r.k),
+              { key: 'method', label: 'solver + init', value: (r: Row) => r.method },
+              rightColumn<Row>('seeds', 'seeds', (r) => r.seeds),
+              rightColumn<Row>('ratio', 'error / bound', (r) => numberCell(r.ratio, r.ratio.toFixed(5))),
+              rightColumn<Row>('iterations', 'iterations', (r) =>
+                numberCell(r.iterations, r.iterations.toFixed(0)),
+              ),
+              rightColumn<Row>('converged', 'converged', (r) =>
+                numberCell(r.converged, `${r.converged}/${r.seeds}`),
+              ),
+              rightColumn<Row>('seconds', wallLabel('factor'), (r) =>
+                numberCell(r.seconds, r.seconds.toFixed(3)),
+              ),
             ],
-            rows: rows.map((r) => ({
-              n: r.n,
-              k: r.k,
-              method: r.method,
-              seeds: r.seeds,
-              ratio: { value: r.ratio, text: r.ratio.toFixed(5) },
-              iterations: { value: r.iterations, text: r.iterations.toFixed(0) },
-              converged: { value: r.converged, text: `${r.converged}/${r.seeds}` },
-              seconds: { value: r.seconds, text: r.seconds.toFixed(3) },
-            })),
-          },
+            rows,
+            'Mean over seeds',
+          ),
           figure('excess', 'Relative excess over the Eckart–Young bound', 'error'),
           figure('seconds', 'Factor time', 'time'),
         ],
@@ -267,15 +267,10 @@ export function nmfIdentityDocument(
     runs: runsIndex(
       input.runs,
       [
-        { key: 'ratio', label: 'error / bound' },
-        { key: 'iterations', label: 'iterations' },
-        { key: 'seconds', label: wallLabel('factor') },
+        { key: 'ratio', label: 'error / bound', value: (r) => r.result.error / r.result.bound },
+        { key: 'iterations', label: 'iterations', value: (r) => r.result.iterations },
+        { key: 'seconds', label: wallLabel('factor'), value: (r) => r.result.seconds },
       ],
-      (r) => ({
-        ratio: r.result.error / r.result.bound,
-        iterations: r.result.iterations,
-        seconds: r.result.seconds,
-      }),
       (r) => ({ config: r.config, result: r.result }),
     ),
     results: { schema: 'nmfinit.nmf-identity/1', rows },

@@ -1,4 +1,4 @@
-import { datasets, ExperimentSpecError, loadDataset, oversizedBuffers, type StudyContext, z } from 'nmfinit';
+import { ExperimentSpecError, entrySplits, oversizedBuffers, type StudyContext, z } from 'nmfinit';
 import { superpositionDirections, superpositionParams } from '../../datasets/superposition.ts';
 import { entryGrid, entryLabel, type SaeSpec } from './spec.ts';
 
@@ -40,9 +40,7 @@ export async function prepareSae(spec: SaeSpec, ctx: StudyContext): Promise<SaeD
   const out: SaeData = [];
   for (const [i, entry] of spec.datasets.entries()) {
     const label = entryLabel(entry);
-    const plugin = datasets.get(entry.name);
-    const load = (split: 'train' | 'test', limit: number) =>
-      loadDataset(plugin, { split, limit, params: entry.params, cacheDir: ctx.cacheDir, log: ctx.log });
+    const { load } = entrySplits(entry, ctx);
     const train = await load('train', entry.trainSamples);
     const test = await load('test', entry.evalSamples);
     const [h, w] = train.imageShape;

@@ -1,4 +1,5 @@
 import {
+  columnTable,
   type DocBlock,
   type DocCell,
   type DocSection,
@@ -11,16 +12,26 @@ import {
   imageGridPng,
   pWithDf,
   type ReportDocument,
+  rightColumn,
+  runDetailTable,
   runsIndex,
   STATISTICS_POLICY,
   type StudyReportInput,
+  type ValueColumn,
   wallLabel,
 } from 'nmfinit';
 import { dataArtifactSchema } from './data.ts';
 import { atomImage, byConfig, configName, curveSpec, densitySpec } from './figures.ts';
 import type { SaeResult } from './run.ts';
 import { entryLabel, type SaeRun, type SaeSpec } from './spec.ts';
-import { ALPHA, auxVerdicts, type ConfigComparison, dictionaryVerdicts, type StoredSae } from './verdicts.ts';
+import {
+  ALPHA,
+  auxVerdicts,
+  type ConfigComparison,
+  dictionaryVerdicts,
+  type StoredSae,
+  type Verdict,
+} from './verdicts.ts';
 
 type Input = StudyReportInput<SaeSpec, SaeRun, SaeResult>;
 
@@ -28,8 +39,12 @@ const TOGGLES = [
   { field: 'aux', label: 'AuxK' },
   { field: 'dictionary', label: 'dictionary' },
 ];
-const right = (key: string, label: string) => ({ key, label, align: 'right' as const });
-const left = (key: string, label: string) => ({ key, label });
+/** A left-aligned (text) column. */
+const left = <T>(key: string, label: string, value: (item: T) => DocCell): ValueColumn<T> => ({
+  key,
+  label,
+  value,
+});
 
 /** A mean ± sd cell as report.md prints it, sorting by the mean of the finite values. */
 function meanCell(values: number[], text: string): DocCell {
@@ -39,14 +54,12 @@ function meanCell(values: number[], text: string): DocCell {
 
 const num = (value: number, text: string): DocCell => ({ value, text });
 
-/** The table of one data set entry: a row per configuration, mean ± sd over seeds. */
+/** The table of one data set entry: a row per configuration, mean ± sd over seeds (and results.json's rows). */
 function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
-  const rows: Record<string, DocCell>[] = [];
-  const results: object[] = [];
-  for (const group of byConfig(here)) {
+  const results = byConfig(here).map((group) => {
     const c = group[0].config;
     const f = (g: (r: SaeResult) => number) => group.map((r) => g(r.result));
-    const row = {
+    return {
       label: c.label,
       latents: c.latents,
       k: c.k,
@@ -60,85 +73,65 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
       recovery: truth ? f((r) => r.recovery ?? Number.NaN) : null,
       samplesPerSecond: f((r) => r.samplesPerSecond),
     };
-    results.push(row);
-    const percent = (xs: number[]) => xs.map((v) => 100 * v);
-    rows.push({
-      n: c.latents,
-      k: c.k,
-      aux: c.aux ? 'yes' : 'no',
-      dictionary: c.dictionary,
-      seeds: group.length,
-      mse: meanCell(row.normalizedMse, formatMeanSd(row.normalizedMse)),
-      l0: meanCell(row.l0, formatMeanSd(row.l0)),
-      dead: meanCell(percent(row.deadFraction), formatMeanSd(percent(row.deadFraction), 3)),
-      never: meanCell(percent(row.neverFiredFraction), formatMeanSd(percent(row.neverFiredFraction), 3)),
-      ...(row.recovery && { recovery: meanCell(row.recovery, formatMeanSd(row.recovery)) }),
-      speed: meanCell(row.samplesPerSecond, formatMeanSd(row.samplesPerSecond, 2)),
-    });
-  }
-  const table: DocTable = {
-    type: 'table',
+  });
+  type Row = (typeof results)[number];
+  const percent = (xs: number[]) => xs.map((v) => 100 * v);
+  const mean = (xs: number[], digits?: number) => meanCell(xs, formatMeanSd(xs, digits));
+  const table = columnTable<Row>(
     id,
-    title: 'Per configuration (mean ± sd over seeds)',
-    columns: [
-      right('n', 'n'),
-      right('k', 'k'),
-      left('aux', 'AuxK'),
-      left('dictionary', 'dictionary'),
-      right('seeds', 'seeds'),
-      right('mse', 'normalised MSE'),
-      right('l0', 'L0'),
-      right('dead', 'dead %'),
-      right('never', 'never fired on eval %'),
-      ...(truth ? [right('recovery', 'recovery')] : []),
-      right('speed', 'samples/s'),
+    [
+      rightColumn('n', 'n', (r) => r.latents),
+      rightColumn('k', 'k', (r) => r.k),
+      left('aux', 'AuxK', (r) => (r.aux ? 'yes' : 'no')),
+      left('dictionary', 'dictionary', (r) => r.dictionary),
+      rightColumn('seeds', 'seeds', (r) => r.seeds),
+      rightColumn('mse', 'normalised MSE', (r) => mean(r.normalizedMse)),
+      rightColumn('l0', 'L0', (r) => mean(r.l0)),
+      rightColumn('dead', 'dead %', (r) => mean(percent(r.deadFraction), 3)),
+      rightColumn('never', 'never fired on eval %', (r) => mean(percent(r.neverFiredFraction), 3)),
+      ...(truth ? [rightColumn<Row>('recovery', 'recovery', (r) => mean(r.recovery ?? []))] : []),
+      rightColumn('speed', 'samples/s', (r) => mean(r.samplesPerSecond, 2)),
     ],
-    rows,
-  };
+    results,
+    'Per configuration (mean ± sd over seeds)',
+  );
   return { table, results };
 }
 
 /** The exact sign-flip test per configuration, for one comparison. */
 function perConfigTable(id: string, configs: readonly ConfigComparison[], what: string): DocTable {
-  return {
-    type: 'table',
+  return columnTable<ConfigComparison>(
     id,
-    columns: [
-      left('label', 'entry'),
-      left('config', 'configuration'),
-      left('metric', 'metric'),
-      right('seeds', 'seeds'),
-      right('diff', `mean (${what})`),
-      right('p', 'sign-flip p (floor)'),
+    [
+      left('label', 'entry', (c) => c.label),
+      left('config', 'configuration', (c) => c.config),
+      left('metric', 'metric', (c) => c.metric),
+      rightColumn('seeds', 'seeds', (c) => c.seeds),
+      rightColumn('diff', `mean (${what})`, (c) => num(c.meanDifference, c.meanDifference.toExponential(2))),
+      rightColumn('p', 'sign-flip p (floor)', (c) =>
+        num(c.signFlipP, `${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)})`),
+      ),
     ],
-    rows: configs.map((c) => ({
-      label: c.label,
-      config: c.config,
-      metric: c.metric,
-      seeds: c.seeds,
-      diff: num(c.meanDifference, c.meanDifference.toExponential(2)),
-      p: num(c.signFlipP, `${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)})`),
-    })),
-  };
+    configs,
+  );
 }
 
 function runDetail(r: Input['runs'][number]): HtmlRunDetail {
   return {
     config: r.config,
-    epochs: {
-      type: 'table',
-      id: `run-records-${htmlId(r.id)}`,
-      title: 'Per record',
-      columns: [
-        { key: 'step', label: 'step' },
-        { key: 'samples', label: 'training samples' },
-        { key: 'loss', label: 'training loss' },
-        { key: 'normalizedMse', label: 'normalised MSE' },
-        { key: 'l0', label: 'L0' },
-        { key: 'deadFraction', label: 'dead fraction' },
+    epochs: runDetailTable<SaeResult['records'][number]>(
+      `run-records-${htmlId(r.id)}`,
+      'Per record',
+      [
+        { key: 'step', label: 'step', value: (x) => x.step },
+        { key: 'samples', label: 'training samples', value: (x) => x.samples },
+        { key: 'loss', label: 'training loss', value: (x) => x.loss },
+        { key: 'normalizedMse', label: 'normalised MSE', value: (x) => x.normalizedMse },
+        { key: 'l0', label: 'L0', value: (x) => x.l0 },
+        { key: 'deadFraction', label: 'dead fraction', value: (x) => x.deadFraction },
       ],
-      rows: r.result.records.map((x) => ({ ...x })),
-    },
+      r.result.records,
+    ),
     result: {
       final: r.result.final,
       recovery: r.result.recovery,
@@ -170,34 +163,24 @@ export function saeDocument(input: Input): ReportDocument {
     const info = artifacts.read(`data/${label}.json`, dataArtifactSchema);
     const configs = configTable(`configs-${htmlId(label)}`, here, info.truthCount > 0);
     tables.push(...configs.results);
+    // A figure of this entry, with the AuxK and dictionary switches.
+    const figure = (what: string, spec: object, yScale?: 'log'): DocBlock => ({
+      type: 'figure',
+      file: `${what}-${label}`,
+      alt: `${what}-${label}`,
+      spec,
+      toggles: TOGGLES,
+      ...(yScale && { yScale }),
+    });
     const blocks: DocBlock[] = [
       {
         type: 'text',
         text: `${info.dataset}, d = ${info.d}, ${info.trainRows} training samples, metrics on ${info.evalRows} evaluation samples; ${spec.epochs} epochs of batches of ${spec.batchSize}. Dead: no firing (value > 1e-3 in the top k) in the last ${here[0].config.deadSamples} training samples.`,
       },
       configs.table,
-      {
-        type: 'figure',
-        file: `mse-${label}`,
-        alt: `mse-${label}`,
-        spec: curveSpec(name, here, 'normalizedMse'),
-        toggles: TOGGLES,
-        yScale: 'log',
-      },
-      {
-        type: 'figure',
-        file: `dead-${label}`,
-        alt: `dead-${label}`,
-        spec: curveSpec(name, here, 'deadFraction'),
-        toggles: TOGGLES,
-      },
-      {
-        type: 'figure',
-        file: `density-${label}`,
-        alt: `density-${label}`,
-        spec: densitySpec(name, here),
-        toggles: TOGGLES,
-      },
+      figure('mse', curveSpec(name, here, 'normalizedMse'), 'log'),
+      figure('dead', curveSpec(name, here, 'deadFraction')),
+      figure('density', densitySpec(name, here)),
     ];
     const withAtoms = here.filter((r) => r.result.atoms.most.length > 0);
     if (withAtoms.length > 0 && info.imageShape[0] > 1 && info.imageShape[1] > 1)
@@ -246,30 +229,25 @@ export function saeDocument(input: Input): ReportDocument {
         type: 'text',
         text: `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: the paired t-test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. ${STATISTICS_POLICY} Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
       },
-      {
-        type: 'table',
-        id: 'verdicts',
-        columns: [
-          left('claim', 'claim'),
-          left('label', 'entry'),
-          right('pairs', 'pairs'),
-          left('split', 'lower / equal / higher'),
-          right('diff', 'mean difference'),
-          right('t', 'paired t p'),
-          { ...right('p', 'Wilcoxon p'), only: 'html' as const },
-          left('status', 'verdict'),
+      columnTable<Verdict>(
+        'verdicts',
+        [
+          left('claim', 'claim', (v) => v.claim),
+          left('label', 'entry', (v) => v.label),
+          rightColumn('pairs', 'pairs', (v) => v.pairs),
+          left('split', 'lower / equal / higher', (v) => `${v.lower} / ${v.ties} / ${v.higher}`),
+          rightColumn('diff', 'mean difference', (v) =>
+            num(v.meanDifference, v.meanDifference.toExponential(2)),
+          ),
+          rightColumn('t', 'paired t p', (v) => num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs))),
+          {
+            ...rightColumn('p', 'Wilcoxon p', (v) => num(v.wilcoxonP, v.wilcoxonP.toPrecision(2))),
+            only: 'html',
+          },
+          left('status', 'verdict', (v) => v.status),
         ],
-        rows: verdicts.map((v) => ({
-          claim: v.claim,
-          label: v.label,
-          pairs: v.pairs,
-          split: `${v.lower} / ${v.ties} / ${v.higher}`,
-          diff: num(v.meanDifference, v.meanDifference.toExponential(2)),
-          p: num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)),
-          t: num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs)),
-          status: v.status,
-        })),
-      },
+        verdicts,
+      ),
       { type: 'list', items: verdicts.map((v) => `${v.claim}: ${v.text}`) },
     ],
     subsections: [
@@ -292,21 +270,13 @@ export function saeDocument(input: Input): ReportDocument {
     runs: runsIndex(
       input.runs,
       [
-        { key: 'config', label: 'configuration' },
-        { key: 'seed', label: 'seed' },
-        { key: 'mse', label: 'normalised MSE' },
-        { key: 'l0', label: 'L0' },
-        { key: 'dead', label: 'dead fraction' },
-        { key: 'seconds', label: wallLabel('training') },
+        { key: 'config', label: 'configuration', value: (r) => `${r.config.label}: ${configName(r.config)}` },
+        { key: 'seed', label: 'seed', value: (r) => r.config.seed },
+        { key: 'mse', label: 'normalised MSE', value: (r) => r.result.final.normalizedMse },
+        { key: 'l0', label: 'L0', value: (r) => r.result.final.l0 },
+        { key: 'dead', label: 'dead fraction', value: (r) => r.result.final.deadFraction },
+        { key: 'seconds', label: wallLabel('training'), value: (r) => r.result.seconds },
       ],
-      (r) => ({
-        config: `${r.config.label}: ${configName(r.config)}`,
-        seed: r.config.seed,
-        mse: r.result.final.normalizedMse,
-        l0: r.result.final.l0,
-        dead: r.result.final.deadFraction,
-        seconds: r.result.seconds,
-      }),
       runDetail,
     ),
     results: {

@@ -181,7 +181,8 @@ export function entryLabel(entry: SaeDatasetEntry): string {
   return entry.label ?? entry.name;
 }
 
-export interface SaeRun {
+/** One run; its training choices are present only when not today's (see trainingChoices), so earlier runs keep their hash. */
+export interface SaeRun extends Readonly<TrainingChoices> {
   readonly id: string;
   readonly seed: number;
   readonly backend: string;
@@ -201,14 +202,6 @@ export interface SaeRun {
   readonly deadSamples: number;
   readonly recordEvery: number;
   readonly atomsShown: number;
-  // Present only when not today's (see trainingChoices), so earlier runs keep their hash.
-  readonly adamEpsilon?: number;
-  readonly preBiasInit?: 'mean' | 'geometric-median';
-  readonly tiedStart?: boolean;
-  readonly encoderRescale?: boolean;
-  readonly auxResidual?: 'detached' | 'attached';
-  readonly auxPreBias?: 'once' | 'twice';
-  readonly decoderNormalization?: 'after-step' | 'before-step';
   readonly settle?: { readonly maxEpochs: number; readonly tolerance: number };
 }
 

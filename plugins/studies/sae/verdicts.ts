@@ -161,6 +161,20 @@ function compare(
 
 const configKey = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${c.dictionary}`;
 
+/** One pairing's verdict on both metrics, dead fraction first, each with its claim. */
+function compareMetrics(
+  claims: Record<Metric, string>,
+  label: string,
+  groups: ReturnType<typeof pairRuns>,
+  out: { verdicts: Verdict[]; configs: ConfigComparison[] },
+): void {
+  for (const metric of ['deadFraction', 'normalizedMse'] as const) {
+    const r = compare(claims[metric], label, groups, metric, (k) => k);
+    if (r.verdict) out.verdicts.push(r.verdict);
+    out.configs.push(...r.configs);
+  }
+}
+
 /** The auxiliary-loss claim per entry: dead fraction and normalised MSE, aux against no aux. */
 export function auxVerdicts(runs: readonly StoredSae[]) {
   const verdicts: Verdict[] = [];
@@ -172,14 +186,15 @@ export function auxVerdicts(runs: readonly StoredSae[]) {
       (c) => c.aux,
       configKey,
     );
-    for (const [metric, claim] of [
-      ['deadFraction', 'the auxiliary loss lowers the dead fraction'],
-      ['normalizedMse', 'the auxiliary loss lowers the normalised MSE'],
-    ] as const) {
-      const r = compare(claim, label, groups, metric, (k) => k);
-      if (r.verdict) verdicts.push(r.verdict);
-      configs.push(...r.configs);
-    }
+    compareMetrics(
+      {
+        deadFraction: 'the auxiliary loss lowers the dead fraction',
+        normalizedMse: 'the auxiliary loss lowers the normalised MSE',
+      },
+      label,
+      groups,
+      { verdicts, configs },
+    );
   }
   return { verdicts, configs };
 }
@@ -203,14 +218,15 @@ export function dictionaryVerdicts(runs: readonly StoredSae[], dataKey: (c: SaeR
     const label = [
       ...new Set(here.filter((r) => r.config.dictionary === 'sae-nmf').map((r) => r.config.label)),
     ].join(', ');
-    for (const [metric, claim] of [
-      ['deadFraction', 'the NMF dictionary has a lower dead fraction than the standard one'],
-      ['normalizedMse', 'the NMF dictionary has a lower normalised MSE than the standard one'],
-    ] as const) {
-      const r = compare(claim, label, groups, metric, (k) => k);
-      if (r.verdict) verdicts.push(r.verdict);
-      configs.push(...r.configs);
-    }
+    compareMetrics(
+      {
+        deadFraction: 'the NMF dictionary has a lower dead fraction than the standard one',
+        normalizedMse: 'the NMF dictionary has a lower normalised MSE than the standard one',
+      },
+      label,
+      groups,
+      { verdicts, configs },
+    );
   }
   return { verdicts, configs };
 }

@@ -1,9 +1,8 @@
 import {
   type CachedPcaOptions,
   cachedFitPca,
-  datasets,
+  entrySplits,
   getBackend,
-  loadDataset,
   pcaReconstructionMse,
   type Rng,
   type StudyContext,
@@ -140,9 +139,7 @@ export async function prepareDataset(
   entry: ShallowPcaDataset,
   ctx: Pick<StudyContext, 'cacheDir' | 'log'>,
 ): Promise<PreparedData> {
-  const plugin = datasets.get(entry.name);
-  const load = (split: 'train' | 'test', limit: number) =>
-    loadDataset(plugin, { split, limit, params: entry.params, cacheDir: ctx.cacheDir, log: ctx.log });
+  const { load } = entrySplits(entry, ctx);
   const trainSet = await load('train', entry.trainCount);
   const testSet = await load('test', entry.testCount);
   const [h, w] = trainSet.imageShape;

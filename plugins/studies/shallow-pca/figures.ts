@@ -12,6 +12,17 @@ const DASHES: readonly (readonly [ShallowBias, number[]])[] = [
   ['both', [6, 2, 1, 2]],
 ];
 
+/** The log x axis of SGD steps, a label per decade (1, 10, 100, 1k): every 1…9 × 10^p ran into each other ("200300"). */
+function stepAxis(rows: readonly { step: number }[], title: string) {
+  return {
+    field: 'step',
+    type: 'quantitative',
+    scale: { type: 'log', nice: false },
+    axis: { values: decadeTicks(rows.map((r) => r.step)), format: '~s', labelOverlap: 'greedy' },
+    title,
+  };
+}
+
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
@@ -68,14 +79,7 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
         {
           mark: { type: 'line', strokeWidth: 2 },
           encoding: {
-            x: {
-              field: 'step',
-              type: 'quantitative',
-              scale: { type: 'log', nice: false },
-              // A label per decade (1, 10, 100, 1k): every 1…9 × 10^p ran into each other ("200300").
-              axis: { values: decadeTicks(rows.map((r) => r.step)), format: '~s', labelOverlap: 'greedy' },
-              title: 'SGD step (one sample each)',
-            },
+            x: stepAxis(rows, 'SGD step (one sample each)'),
             y: { field: 'mse', type: 'quantitative', scale: { type: 'log', nice: false }, title: 'test MSE' },
             color: { field: 'g', type: 'nominal', title: 'activation g' },
             strokeDash: {
@@ -116,13 +120,7 @@ export function overlapSpec(dataset: string, run: Input['runs'][number], thresho
         data: { values: rows },
         mark: { type: 'line', strokeWidth: 2 },
         encoding: {
-          x: {
-            field: 'step',
-            type: 'quantitative',
-            scale: { type: 'log', nice: false },
-            axis: { values: decadeTicks(rows.map((r) => r.step)), format: '~s', labelOverlap: 'greedy' },
-            title: 'SGD step',
-          },
+          x: stepAxis(rows, 'SGD step'),
           y: {
             field: 'overlap',
             type: 'quantitative',

@@ -1,5 +1,7 @@
 import {
+  columnTable,
   type DocBlock,
+  type DocCell,
   type DocSection,
   datasets,
   displayNames,
@@ -20,6 +22,15 @@ type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 type Run = Input['runs'][number];
 
 const ratio = (r: ShallowPcaResult) => (r.finalTestMse === null ? null : r.finalTestMse / r.pcaMse);
+
+/** A configuration's MSE / PCA-K per seed, sorted by their mean. */
+function ratioCell(s: ReturnType<typeof summarize>[number]): DocCell {
+  const finite = s.ratios.filter(Number.isFinite);
+  return {
+    value: finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : null,
+    text: s.ratios.map((q) => (Number.isFinite(q) ? q.toFixed(3) : 'diverged')).join(', '),
+  };
+}
 
 function runDetail(r: Run): HtmlRunDetail {
   const k = r.result.records[0]?.subspace.length ?? 0;
@@ -128,54 +139,41 @@ export function shallowPcaDocument(input: Input): ReportDocument {
           type: 'text',
           text: `Generated from the stored runs: "reaches" means final test MSE ≤ ${1 + spec.tolerance} × PCA-K on the test samples.`,
         },
-        {
-          type: 'table',
-          id: 'verdicts',
-          columns: [
-            { key: 'claim', label: 'claim' },
-            { key: 'dataset', label: 'data' },
-            { key: 'verdict', label: 'verdict' },
-            { key: 'evidence', label: 'numbers' },
+        columnTable(
+          'verdicts',
+          [
+            { key: 'claim', label: 'claim', value: (v) => v.claim },
+            { key: 'dataset', label: 'data', value: (v) => v.dataset },
+            { key: 'verdict', label: 'verdict', value: (v) => (v.holds ? 'holds' : 'does not hold') },
+            { key: 'evidence', label: 'numbers', value: (v) => v.evidence },
           ],
-          rows: all.map((v) => ({
-            claim: v.claim,
-            dataset: v.dataset,
-            verdict: v.holds ? 'holds' : 'does not hold',
-            evidence: v.evidence,
-          })),
-        },
+          all,
+        ),
       ],
     },
     {
       title: 'Per configuration',
       blocks: [
-        {
-          type: 'table',
-          id: 'configs',
-          columns: [
-            { key: 'dataset', label: 'data' },
-            { key: 'config', label: 'configuration' },
-            { key: 'seeds', label: 'seeds', only: 'html' },
-            { key: 'reached', label: 'reached' },
-            { key: 'ratio', label: 'MSE / PCA-K per seed' },
-            { key: 'ordered', label: 'components in order' },
+        columnTable(
+          'configs',
+          [
+            { key: 'dataset', label: 'data', value: (s) => s.dataset },
+            { key: 'config', label: 'configuration', value: (s) => s.config },
+            { key: 'seeds', label: 'seeds', only: 'html', value: (s) => s.seeds },
+            {
+              key: 'reached',
+              label: 'reached',
+              value: (s) => ({ value: s.reached / s.seeds, text: `${s.reached}/${s.seeds}` }),
+            },
+            { key: 'ratio', label: 'MSE / PCA-K per seed', value: ratioCell },
+            {
+              key: 'ordered',
+              label: 'components in order',
+              value: (s) => ({ value: s.ordered, text: `${s.ordered}/${s.allCrossed}` }),
+            },
           ],
-          rows: summaries.map((s) => {
-            const finite = s.ratios.filter(Number.isFinite);
-            const mean = finite.length > 0 ? finite.reduce((a, b) => a + b, 0) / finite.length : null;
-            return {
-              dataset: s.dataset,
-              config: s.config,
-              seeds: s.seeds,
-              reached: { value: s.reached / s.seeds, text: `${s.reached}/${s.seeds}` },
-              ratio: {
-                value: mean,
-                text: s.ratios.map((q) => (Number.isFinite(q) ? q.toFixed(3) : 'diverged')).join(', '),
-              },
-              ordered: { value: s.ordered, text: `${s.ordered}/${s.allCrossed}` },
-            };
-          }),
-        },
+          summaries,
+        ),
       ],
     },
   );
@@ -187,19 +185,12 @@ export function shallowPcaDocument(input: Input): ReportDocument {
     runs: runsIndex(
       input.runs,
       [
-        { key: 'dataset', label: 'data' },
-        { key: 'config', label: 'configuration' },
-        { key: 'seed', label: 'seed' },
-        { key: 'mse', label: 'final test MSE' },
-        { key: 'ratio', label: 'MSE / PCA-K' },
+        { key: 'dataset', label: 'data', value: (r) => r.config.dataset },
+        { key: 'config', label: 'configuration', value: (r) => configName(r.config) },
+        { key: 'seed', label: 'seed', value: (r) => r.config.seed },
+        { key: 'mse', label: 'final test MSE', value: (r) => r.result.finalTestMse },
+        { key: 'ratio', label: 'MSE / PCA-K', value: (r) => ratio(r.result) },
       ],
-      (r) => ({
-        dataset: r.config.dataset,
-        config: configName(r.config),
-        seed: r.config.seed,
-        mse: r.result.finalTestMse,
-        ratio: ratio(r.result),
-      }),
       runDetail,
     ),
     results: { verdicts: all, summaries },

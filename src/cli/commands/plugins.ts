@@ -7,6 +7,7 @@ import { studies } from '../../experiment/kinds.ts';
 import { loadPluginModules } from '../../experiment/plugins.ts';
 import { initializers } from '../../initializers/registry.ts';
 import type { PluginBase, Registry } from '../../registry/registry.ts';
+import { PLUGIN_OPTION } from '../plugin-option.ts';
 
 /** A JSON schema, as zod's toJSONSchema writes one, as far as a type description needs it. */
 interface JsonSchema {
@@ -75,12 +76,7 @@ export function listPlugins(kind: string, registry: Registry<PluginBase>): strin
 export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
   command: 'plugins',
   describe: 'list the study kinds, initializers, datasets and backends with their parameters',
-  builder: (y) =>
-    y.option('plugin', {
-      type: 'string',
-      array: true,
-      describe: 'module(s) that register extra plugins',
-    }),
+  builder: (y) => y.option('plugin', PLUGIN_OPTION),
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
     const sections: [string, Registry<PluginBase>][] = [

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadPluginModules } from '../../experiment/plugins.ts';
+import { PLUGIN_OPTION } from '../plugin-option.ts';
 
 /** `nmfinit report DIR…`: (re)writes the report from stored runs, merging the directories of shards. */
 export const reportCommand: CommandModule<object, { dirs: string[]; partial: boolean; plugin?: string[] }> = {
@@ -14,11 +15,7 @@ export const reportCommand: CommandModule<object, { dirs: string[]; partial: boo
         default: false,
         describe: 'write the report even when runs of the grid are missing (it names them)',
       })
-      .option('plugin', {
-        type: 'string',
-        array: true,
-        describe: 'module(s) that register extra plugins',
-      }),
+      .option('plugin', PLUGIN_OPTION),
   handler: async (args) => {
     await loadPluginModules(args.plugin ?? []);
     // The runner and the backends load on use, so `nmfinit --help` starts fast.

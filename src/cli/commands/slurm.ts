@@ -9,6 +9,7 @@ import type { CommandModule } from 'yargs';
 import { applyOverrides } from '../../experiment/run.ts';
 import { studyKindOf, validateSpec } from '../../experiment/validate.ts';
 import { writeFileAtomicSync } from '../../util/files.ts';
+import { PLUGIN_OPTION } from '../plugin-option.ts';
 import { loadSpecFile } from '../run-command.ts';
 
 export interface SlurmOptions {
@@ -178,7 +179,7 @@ export const slurmCommand: CommandModule<object, SlurmArgs> = {
       .option('quick', { type: 'boolean', default: false, describe: 'the quick version of the study' })
       .option('cache-dir', { type: 'string', describe: 'data and NMF cache shared by the tasks' })
       .option('backend', { type: 'string', describe: 'matmul backend of every task' })
-      .option('plugin', { type: 'string', array: true, describe: 'module(s) that register extra plugins' })
+      .option('plugin', PLUGIN_OPTION)
       .strict(),
   handler: async (args) => {
     for (const flag of [

@@ -1,5 +1,6 @@
 // `nmfinit view DIR`: serves the study's report.html on 127.0.0.1 and reloads it as runs finish.
 import type { CommandModule } from 'yargs';
+import { PLUGIN_OPTION } from '../plugin-option.ts';
 
 export interface ViewArgs {
   dir: string;
@@ -16,11 +17,7 @@ export const viewCommand: CommandModule<object, ViewArgs> = {
       .positional('dir', { type: 'string', demandOption: true, describe: 'the study output directory' })
       .option('port', { type: 'number', default: 0, describe: 'port on 127.0.0.1 (0: a free one)' })
       .option('poll', { type: 'number', default: 1000, describe: 'how often runs/ is looked at, in ms' })
-      .option('plugin', {
-        type: 'string',
-        array: true,
-        describe: 'module(s) that register extra plugins',
-      }),
+      .option('plugin', PLUGIN_OPTION),
   handler: async (args) => {
     // Loaded here, not at start: `nmfinit --help` stays fast.
     const [{ loadPluginModules }, { loadStudy, writeReport }, { serveReport }] = await Promise.all([

@@ -16,5 +16,5 @@ export {
   parseHtmlReport,
 } from './model.ts';
 export { renderReportHtml, writeReportHtml } from './page.ts';
-export { htmlId, runCountMeta, runsIndex } from './runs.ts';
+export { htmlId, runCountMeta, runDetailTable, runsIndex } from './runs.ts';
 export { withTooltips } from './tooltips.ts';

@@ -1,3 +1,5 @@
+import { columnTable, type ValueColumn } from '../columns.ts';
+import { htmlTableOf } from '../document.ts';
 import type { HtmlReport } from './model.ts';
 
 /** Every run of the grid without a stored result, with its recorded failure's first line or 'not run'. */
@@ -12,22 +14,11 @@ export function missingRuns(
 /** The "Missing runs" section of a report.html, from `missingRuns`. No section when none is missing. */
 export function missingRunsTable(rows: readonly { id: string; why: string }[]): HtmlReport['sections'] {
   if (rows.length === 0) return [];
-  return [
-    {
-      title: 'Missing runs',
-      blocks: [
-        {
-          type: 'table',
-          id: 'missing-runs',
-          columns: [
-            { key: 'id', label: 'run' },
-            { key: 'why', label: 'why' },
-          ],
-          rows: rows.map((r) => ({ ...r })),
-        },
-      ],
-    },
+  const columns: ValueColumn<{ id: string; why: string }>[] = [
+    { key: 'id', label: 'run', value: (r) => r.id },
+    { key: 'why', label: 'why', value: (r) => r.why },
   ];
+  return [{ title: 'Missing runs', blocks: [htmlTableOf(columnTable('missing-runs', columns, rows))] }];
 }
 
 /**

@@ -29,13 +29,17 @@ const columnSchema = z
   })
   .strict();
 
+/** The fields a table and a chart share: an id unique in the report (the page and its tests find the block by it), a title, a caption. */
+const namedBlockFields = {
+  id: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  title: z.string().optional(),
+  caption: z.string().optional(),
+};
+
 const tableSchema = z
   .object({
     type: z.literal('table'),
-    /** Unique in the report: the page and its tests find the table by it. */
-    id: z.string().regex(/^[A-Za-z0-9_-]+$/),
-    title: z.string().optional(),
-    caption: z.string().optional(),
+    ...namedBlockFields,
     columns: z.array(columnSchema).min(1),
     rows: z.array(z.record(z.string(), cellSchema)),
   })
@@ -44,9 +48,7 @@ const tableSchema = z
 const chartSchema = z
   .object({
     type: z.literal('chart'),
-    id: z.string().regex(/^[A-Za-z0-9_-]+$/),
-    title: z.string().optional(),
-    caption: z.string().optional(),
+    ...namedBlockFields,
     /**
      * A Vega-Lite spec whose data are inline (`data.values`, at the top or in layers): the page
      * filters those values for the series toggles.
