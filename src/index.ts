@@ -76,7 +76,7 @@ export {
   type NmfDataOptions,
   type NmfDataOptionsInput,
   nmfDataOptionsSchema,
-} from './nmf/data-options.ts';
+} from './nmf/options.ts';
 export { NMF, type NmfDataInput, type NmfEnvironment } from './nmf/estimator.ts';
 export * from './nmf/index.ts';
 export { componentSparsity, hoyerSparsity, NEAR_ZERO_FRACTION, nearZeroFraction } from './nmf/sparsity.ts';

@@ -8,12 +8,17 @@ import { fitCdData, type Penalties } from './data-cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
 import { fitMuData } from './data-mu.ts';
-import { type NmfDataOptions, type NmfDataOptionsInput, nmfDataOptionsSchema } from './data-options.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
 import { dataRandomizedSvd } from './data-svd.ts';
 import { initialFactors } from './init.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { NmfError } from './options.ts';
+import {
+  defaultInitMethod,
+  type NmfDataOptions,
+  type NmfDataOptionsInput,
+  NmfError,
+  nmfDataOptionsSchema,
+} from './options.ts';
 
 /** X as given by a caller: validated and copied into the backend's memory by the estimator. */
 export interface NmfDataInput {
@@ -83,7 +88,7 @@ export class NMF {
     }
     const ws = new Workspace(this.backend);
     try {
-      const method = this.options.init ?? 'nndsvda'; // scikit-learn's init=None, given k ≤ min(n, d)
+      const method = this.options.init ?? defaultInitMethod(k, x.rows, x.cols); // 'nndsvda' here, as k ≤ min(n, d)
       const start = initial
         ? customFactors(initial, x.rows, x.cols, k)
         : initialFactors(asNmfMatrix(x, ws), k, method, this.rng.child('init'));
