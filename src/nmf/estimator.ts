@@ -9,7 +9,6 @@ import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
 import { fitMuData } from './data-mu.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
-import { dataRandomizedSvd } from './data-svd.ts';
 import { initialFactors } from './init.ts';
 import type { NmfMatrix } from './matrix.ts';
 import {
@@ -19,6 +18,7 @@ import {
   NmfError,
   nmfDataOptionsSchema,
 } from './options.ts';
+import { dataRandomizedSvd } from './svd.ts';
 
 /** X as given by a caller: validated and copied into the backend's memory by the estimator. */
 export interface NmfDataInput {
