@@ -10,9 +10,9 @@ import { cdSweepRows } from '../src/nmf/cd-sweep.ts';
 import { CD_SPLIT_MIN_ROWS, wasmCdSweep } from '../src/nmf/cd-sweep-wasm.ts';
 import { klDivergence } from '../src/nmf/data-loss.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
-import { fitMuData } from '../src/nmf/data-mu.ts';
 import { Workspace } from '../src/nmf/data-products.ts';
 import { NMF, penalties } from '../src/nmf/estimator.ts';
+import { fitMuData } from '../src/nmf/mu.ts';
 import { componentSparsity, hoyerSparsity } from '../src/nmf/sparsity.ts';
 
 const backend = getBackend('simd');

@@ -7,10 +7,10 @@ import { Rng } from '../tensor/rng.ts';
 import { fitCdData, type Penalties } from './data-cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
-import { fitMuData } from './data-mu.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
 import { initialFactors } from './init.ts';
 import type { NmfMatrix } from './matrix.ts';
+import { fitMuData } from './mu.ts';
 import {
   defaultInitMethod,
   type NmfDataOptions,

@@ -181,3 +181,10 @@ function householderQ(a: Float64Array, rows: number, k: number): Float64Array {
   }
   return out;
 }
+
+/** Lists the columns of row-major F's row (its entries o … o + k − 1) that are not 0 into `nz`; returns how many. */
+export function nonZerosOfRow(f: Float64Array, o: number, k: number, nz: Int32Array): number {
+  let count = 0;
+  for (let s = 0; s < k; s++) if (f[o + s] !== 0) nz[count++] = s;
+  return count;
+}

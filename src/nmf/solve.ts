@@ -19,6 +19,7 @@ import {
   nmfOptionsSchema,
   nmfStoppingSchema,
 } from './options.ts';
+import { DecreaseCheck } from './stopping.ts';
 
 /** Non-negative factors of X (rows × cols) ≈ W·H, row-major float64. */
 export interface NmfFactors {
@@ -129,7 +130,7 @@ function iterate(
   const errors: number[] = [];
   let iterations = 0;
   let converged = false;
-  let errorAtLastCheck = Number.NaN;
+  const check = new DecreaseCheck(stop.tol, stop.checkEvery);
   gramOfColumns(w, rows, k, wtw, gramWork);
   for (;;) {
     gramOfColumns(ht, cols, k, hht, gramWork);
@@ -137,17 +138,11 @@ function iterate(
     const squared = x.squaredNorm - 2 * frobeniusInner(w, xht, rows * k) + frobeniusInner(wtw, hht, k * k);
     const error = Math.sqrt(Math.max(0, squared)); // rounding can push an exact fit slightly below 0
     errors.push(error);
-    if (iterations === 0) errorAtLastCheck = error;
-    if (error === 0 || (stop.targetError !== undefined && error <= stop.targetError)) {
+    if (iterations === 0) check.start(error);
+    const reached = error === 0 || (stop.targetError !== undefined && error <= stop.targetError);
+    if (reached || (check.due(iterations) && check.stalled(error))) {
       converged = true;
       break;
-    }
-    if (stop.tol > 0 && iterations > 0 && iterations % stop.checkEvery === 0) {
-      if ((errorAtLastCheck - error) / errors[0] < stop.tol) {
-        converged = true;
-        break;
-      }
-      errorAtLastCheck = error;
     }
     if (iterations === stop.maxIter) break;
 
