@@ -3,7 +3,7 @@
 
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { coordinateDescentSweep } from './hals.ts';
+import { coordinateDescentSweep } from './cd-sweep.ts';
 import { type FactorPair, initialFactors } from './init.ts';
 import { frobeniusInner, gramOfColumns, gramScratch, transpose } from './linalg.ts';
 import type { NmfMatrix } from './matrix.ts';
