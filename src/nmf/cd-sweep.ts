@@ -5,16 +5,15 @@
 //   F[i, t] ← max(0, F[i, t] − ((F·G)[i, t] − T[i, t]) / G[t, t]).
 // Rows are independent, so the row-by-row order here gives the same iterates as scikit-learn's
 // component-by-component order (t = 0…k−1 within a row, no shuffling). Two ways to get the gradient:
-// - `coordinateDescentSweep` (`nmf`, float64): a fresh dot product per coordinate over the row's
-//   non-zero entries only. NMF of the identity turns the factors sparse within a few iterations (a
-//   handful of non-zeros per row of 128), which makes later sweeps ~20× cheaper than dense k² per row.
+// - `coordinateDescentRow` (`nmf`, float64): a fresh dot product per coordinate over the row's
+//   non-zero entries only (NMF of the identity turns the factors sparse within a few iterations).
 // - `cdSweepRows` (NMF of data): each row starts from g = F_i·G − T_i (+ l1), with F·G from a float32
 //   gemm (P below), and after F[i, t] moves by δ only the coordinates still to come are corrected,
 //   g[s] += δ·G[t, s] for s > t: ≤ k²/2 float64 multiply-adds per row, none for an entry that is 0
 //   and stays 0. It also sums scikit-learn's projected-gradient "violation", which its 'cd' stops on.
 //   cd-sweep-wasm.ts runs the same arithmetic in the same order with f64x2 (WebAssembly SIMD), so
 //   the two agree bit for bit.
-import { nonZerosOfRow } from './linalg.ts';
+import type { RowUpdate } from './linalg.ts';
 
 /** One coordinate's move: the minimizer along it, max(0, old − grad / hess). */
 export function cdCoordinate(old: number, grad: number, hess: number): number {
@@ -22,42 +21,30 @@ export function cdCoordinate(old: number, grad: number, hess: number): number {
 }
 
 /**
- * `nmf`'s sweep: updates F (rows × k, float64) in place given G (k × k) and T (rows × k); `nz` is
- * scratch of k entries. The gradient visits only the row's non-zero entries.
+ * `nmf`'s update of one row of F (float64, see linalg.ts's updateRows): each coordinate's gradient a
+ * fresh dot product over the row's non-zero entries (an entry that turns zero stays listed; it adds 0).
  */
-export function coordinateDescentSweep(
-  f: Float64Array,
-  g: Float64Array,
-  t: Float64Array,
-  rows: number,
-  k: number,
-  nz: Int32Array,
-): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * k;
-    // Indices that may be non-zero; an entry that turns zero stays listed (it adds 0).
-    let count = nonZerosOfRow(f, o, k, nz);
-    for (let c = 0; c < k; c++) {
-      const hess = g[c * k + c];
-      if (hess === 0) continue; // the other factor's component c is all zero: nothing to fit
-      const gRow = c * k;
-      let grad = -t[o + c];
-      if (count === k) {
-        // A dense row (the first iteration or two): a straight dot product, without the index list.
-        for (let s = 0; s < k; s++) grad += f[o + s] * g[gRow + s];
-      } else {
-        for (let a = 0; a < count; a++) {
-          const s = nz[a];
-          grad += f[o + s] * g[gRow + s];
-        }
+export const coordinateDescentRow: RowUpdate = (f, g, t, o, k, count, { nz }) => {
+  for (let c = 0; c < k; c++) {
+    const hess = g[c * k + c];
+    if (hess === 0) continue; // the other factor's component c is all zero: nothing to fit
+    const gRow = c * k;
+    let grad = -t[o + c];
+    if (count === k) {
+      // A dense row (the first iteration or two): a straight dot product, without the index list.
+      for (let s = 0; s < k; s++) grad += f[o + s] * g[gRow + s];
+    } else {
+      for (let a = 0; a < count; a++) {
+        const s = nz[a];
+        grad += f[o + s] * g[gRow + s];
       }
-      const old = f[o + c];
-      const next = cdCoordinate(old, grad, hess);
-      if (old === 0 && next !== 0) nz[count++] = c;
-      f[o + c] = next;
     }
+    const old = f[o + c];
+    const next = cdCoordinate(old, grad, hess);
+    if (old === 0 && next !== 0) nz[count++] = c;
+    f[o + c] = next;
   }
-}
+};
 
 /** Where the sweep's inputs and outputs are. */
 export interface CdSweepArgs {

@@ -182,9 +182,49 @@ function householderQ(a: Float64Array, rows: number, k: number): Float64Array {
   return out;
 }
 
-/** Lists the columns of row-major F's row (its entries o … o + k − 1) that are not 0 into `nz`; returns how many. */
-export function nonZerosOfRow(f: Float64Array, o: number, k: number, nz: Int32Array): number {
-  let count = 0;
-  for (let s = 0; s < k; s++) if (f[o + s] !== 0) nz[count++] = s;
-  return count;
+/** Scratch of k entries for a half-step over F's rows: the row's non-zero columns, and k float64s. */
+export interface RowScratch {
+  readonly nz: Int32Array;
+  readonly values: Float64Array;
+}
+
+export function rowScratch(k: number): RowScratch {
+  return { nz: new Int32Array(k), values: new Float64Array(k) };
+}
+
+/**
+ * One solver's update of the row of F (rows × k, row-major) at entries o … o + k − 1, given G (k × k)
+ * and T (rows × k), with the row's non-zero columns listed in scratch.nz[0 … count).
+ */
+export type RowUpdate = (
+  f: Float64Array,
+  g: Float64Array,
+  t: Float64Array,
+  o: number,
+  k: number,
+  count: number,
+  scratch: RowScratch,
+) => void;
+
+/**
+ * A half-step of `nmf` (float64): `update` on every row of F in turn, visiting only the row's
+ * non-zero entries where the rule allows — NMF of the identity turns the factors sparse within a
+ * few iterations (a handful of non-zeros per row of 128), which makes later sweeps ~20× cheaper.
+ */
+export function updateRows(
+  update: RowUpdate,
+  f: Float64Array,
+  g: Float64Array,
+  t: Float64Array,
+  rows: number,
+  k: number,
+  scratch: RowScratch,
+): void {
+  const { nz } = scratch;
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    let count = 0;
+    for (let s = 0; s < k; s++) if (f[o + s] !== 0) nz[count++] = s;
+    update(f, g, t, o, k, count, scratch);
+  }
 }

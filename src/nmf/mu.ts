@@ -3,7 +3,7 @@
 // gamma = 1, with G the Gram matrix of the other factor and T = X·(other factor):
 //   Frobenius: W ← W ∘ (X·Hᵀ) / (W·H·Hᵀ + l1 + l2·W),       H ← H ∘ (WᵀX) / (WᵀW·H + l1 + l2·H)
 //   KL:        W ← W ∘ ((X/WH)·Hᵀ) / (rowsums(H) + l1 + l2·W), H ← H ∘ (Wᵀ(X/WH)) / (colsums(W) + l1 + l2·H)
-// One rule (`muEntry`) serves every path: `multiplicativeStep`, the float64 step of `nmf` (Frobenius,
+// One rule (`muEntry`) serves every path: `multiplicativeRow`, the float64 step of `nmf` (Frobenius,
 // no penalty) that visits only a row's non-zero entries — NMF of the identity turns sparse fast; and
 // `fitMuData`, NMF of data on a matmul backend (products as float32 gemms, data-products.ts), or
 // chained on Backend.resident (data-mu-resident.ts, whose kernel applies the same rule). W first,
@@ -14,7 +14,7 @@ import { type BetaLoss, betaError, type DataFactors, EPSILON, KL_CHUNK } from '.
 import type { NmfData } from './data-matrix.ts';
 import { chainedMuOps, fitMuDataResident } from './data-mu-resident.ts';
 import { gram, timesSquare, toF32, type Workspace, xTimes, xtTimes } from './data-products.ts';
-import { nonZerosOfRow } from './linalg.ts';
+import type { RowUpdate } from './linalg.ts';
 import { muIterations, type SolverStop } from './stopping.ts';
 
 /** One entry's update, f·num / (den + l1 + l2·f), with scikit-learn's ε for a zero denominator. */
@@ -27,37 +27,24 @@ export function muEntry(f: number, num: number, den: number, l1: number, l2: num
 }
 
 /**
- * `nmf`'s step: updates F (rows × k, float64) in place given G (k × k, symmetric) and T (rows × k).
- * `nz` and `denominator` are scratch of k entries. Each row's denominators are computed from the
- * row's old values first (the update is simultaneous within a row), visiting only its non-zero
- * entries.
+ * `nmf`'s update of one row of F (float64, see linalg.ts's updateRows): the row's denominators are
+ * computed from its old values first (the update is simultaneous within a row), over its non-zero
+ * entries only; an entry that is 0 stays 0, so only those are updated.
  */
-export function multiplicativeStep(
-  f: Float64Array,
-  g: Float64Array,
-  t: Float64Array,
-  rows: number,
-  k: number,
-  nz: Int32Array,
-  denominator: Float64Array,
-): void {
-  for (let i = 0; i < rows; i++) {
-    const o = i * k;
-    const count = nonZerosOfRow(f, o, k, nz);
-    // denominator = F[i, :]·G as a sum of G's rows (G is symmetric), only over non-zero F[i, s].
-    denominator.fill(0, 0, k);
-    for (let a = 0; a < count; a++) {
-      const s = nz[a];
-      const v = f[o + s];
-      const gRow = s * k;
-      for (let c = 0; c < k; c++) denominator[c] += v * g[gRow + c];
-    }
-    for (let a = 0; a < count; a++) {
-      const c = nz[a];
-      f[o + c] = muEntry(f[o + c], t[o + c], denominator[c], 0, 0);
-    }
+export const multiplicativeRow: RowUpdate = (f, g, t, o, k, count, { nz, values: denominator }) => {
+  // denominator = F[i, :]·G as a sum of G's rows (G is symmetric), only over non-zero F[i, s].
+  denominator.fill(0, 0, k);
+  for (let a = 0; a < count; a++) {
+    const s = nz[a];
+    const v = f[o + s];
+    const gRow = s * k;
+    for (let c = 0; c < k; c++) denominator[c] += v * g[gRow + c];
   }
-}
+  for (let a = 0; a < count; a++) {
+    const c = nz[a];
+    f[o + c] = muEntry(f[o + c], t[o + c], denominator[c], 0, 0);
+  }
+};
 
 const F64_EPSILON = 2 ** -52;
 

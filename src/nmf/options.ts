@@ -39,7 +39,9 @@ const parameters = {
     .number()
     .min(0)
     .default(1e-4)
-    .describe('stop when (error at the previous check − error) / error at init < tol; 0 disables'),
+    .describe(
+      "convergence tolerance, 0 disables: nmf stops when (error at the previous check − error) / error at init < tol; the estimator's 'cd' when the violation ≤ tol × the first's",
+    ),
   maxIter: z
     .number()
     .int()
@@ -66,35 +68,44 @@ const parameters = {
     .describe('share of L1 in the penalty (1: pure L1, 0: pure L2)'),
 };
 
-const { tol, maxIter, checkEvery, targetError } = parameters;
+type Parameters = typeof parameters;
+
+/** The schema of the parameters named, in that order, unknown keys rejected. */
+function schemaOf<K extends keyof Parameters>(...names: K[]) {
+  const shape = Object.fromEntries(names.map((name) => [name, parameters[name]]));
+  return z.strictObject(shape as Pick<Parameters, K>);
+}
 
 /** When `nmf`'s solvers stop. */
-export const nmfStoppingSchema = z.strictObject({ tol, maxIter, checkEvery, targetError });
+export const nmfStoppingSchema = schemaOf('tol', 'maxIter', 'checkEvery', 'targetError');
 export type NmfStopping = z.output<typeof nmfStoppingSchema>;
 export type NmfStoppingInput = z.input<typeof nmfStoppingSchema>;
 
 /** Everything `nmf` needs besides X and the random stream. */
-export const nmfOptionsSchema = z.strictObject({
-  rank: parameters.rank,
-  solver: parameters.solver,
-  init: parameters.init,
-  ...nmfStoppingSchema.shape,
-});
+export const nmfOptionsSchema = schemaOf(
+  'rank',
+  'solver',
+  'init',
+  'tol',
+  'maxIter',
+  'checkEvery',
+  'targetError',
+);
 export type NmfOptions = z.output<typeof nmfOptionsSchema>;
 export type NmfOptionsInput = z.input<typeof nmfOptionsSchema>;
 
 /** The estimator NMF's parameters (scikit-learn's NMF constructor, camelCase). */
-export const nmfDataOptionsSchema = z.strictObject({
-  nComponents: parameters.nComponents,
-  solver: parameters.solver,
-  init: parameters.init,
-  betaLoss: parameters.betaLoss,
-  tol: parameters.tol.describe('stop when the fit has converged to this tolerance (see the header)'),
-  maxIter: parameters.maxIter,
-  alphaW: parameters.alphaW,
-  alphaH: parameters.alphaH,
-  l1Ratio: parameters.l1Ratio,
-});
+export const nmfDataOptionsSchema = schemaOf(
+  'nComponents',
+  'solver',
+  'init',
+  'betaLoss',
+  'tol',
+  'maxIter',
+  'alphaW',
+  'alphaH',
+  'l1Ratio',
+);
 export type NmfDataOptions = z.output<typeof nmfDataOptionsSchema>;
 export type NmfDataOptionsInput = z.input<typeof nmfDataOptionsSchema>;
 

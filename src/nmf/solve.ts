@@ -3,11 +3,11 @@
 
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { coordinateDescentSweep } from './cd-sweep.ts';
+import { coordinateDescentRow } from './cd-sweep.ts';
 import { type FactorPair, initialFactors } from './init.ts';
-import { frobeniusInner, gramOfColumns, gramScratch, transpose } from './linalg.ts';
+import { frobeniusInner, gramOfColumns, gramScratch, rowScratch, transpose, updateRows } from './linalg.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { multiplicativeStep } from './mu.ts';
+import { multiplicativeRow } from './mu.ts';
 import {
   defaultInitMethod,
   NmfError,
@@ -115,17 +115,13 @@ function iterate(
   const { w, ht } = start;
   const hht = new Float64Array(k * k);
   const wtw = new Float64Array(k * k);
-  const nz = new Int32Array(k);
   const gramWork = gramScratch(Math.max(rows, cols), k);
-  const denominator = new Float64Array(k);
-  const rowScratch = new Float64Array(x.kind === 'identity' ? 0 : rows * k);
-  const colScratch = new Float64Array(x.kind === 'identity' ? 0 : cols * k);
-  const halfStep =
-    solver === 'cd'
-      ? (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
-          coordinateDescentSweep(f, g, t, n, k, nz)
-      : (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
-          multiplicativeStep(f, g, t, n, k, nz, denominator);
+  const scratch = rowScratch(k);
+  const xhtScratch = new Float64Array(x.kind === 'identity' ? 0 : rows * k);
+  const xtwScratch = new Float64Array(x.kind === 'identity' ? 0 : cols * k);
+  const update = solver === 'cd' ? coordinateDescentRow : multiplicativeRow;
+  const halfStep = (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
+    updateRows(update, f, g, t, n, k, scratch);
 
   const errors: number[] = [];
   let iterations = 0;
@@ -134,7 +130,7 @@ function iterate(
   gramOfColumns(w, rows, k, wtw, gramWork);
   for (;;) {
     gramOfColumns(ht, cols, k, hht, gramWork);
-    const xht = x.timesTransposed(ht, k, rowScratch);
+    const xht = x.timesTransposed(ht, k, xhtScratch);
     const squared = x.squaredNorm - 2 * frobeniusInner(w, xht, rows * k) + frobeniusInner(wtw, hht, k * k);
     const error = Math.sqrt(Math.max(0, squared)); // rounding can push an exact fit slightly below 0
     errors.push(error);
@@ -148,7 +144,7 @@ function iterate(
 
     halfStep(w, hht, xht, rows);
     gramOfColumns(w, rows, k, wtw, gramWork);
-    halfStep(ht, wtw, x.transposeTimes(w, k, colScratch), cols);
+    halfStep(ht, wtw, x.transposeTimes(w, k, xtwScratch), cols);
     iterations++;
   }
   return {
