@@ -60,23 +60,16 @@ export function nmf(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): NmfResult
   return iterate(x, o.rank, start, o, o.solver);
 }
 
+/** A solver from given initial factors (which are copied, not modified). */
+export type NmfFit = (x: NmfMatrix, initial: NmfFactors, stopping?: NmfStoppingInput) => NmfResult;
+
 /** The 'cd' solver from given initial factors (which are copied, not modified). */
-export function fitCoordinateDescent(
-  x: NmfMatrix,
-  initial: NmfFactors,
-  stopping: NmfStoppingInput = {},
-): NmfResult {
-  return fitFrom(x, initial, stopping, 'cd');
-}
+export const fitCoordinateDescent: NmfFit = (x, initial, stopping = {}) =>
+  fitFrom(x, initial, stopping, 'cd');
 
 /** The 'mu' solver from given initial factors (which are copied, not modified). */
-export function fitMultiplicativeUpdate(
-  x: NmfMatrix,
-  initial: NmfFactors,
-  stopping: NmfStoppingInput = {},
-): NmfResult {
-  return fitFrom(x, initial, stopping, 'mu');
-}
+export const fitMultiplicativeUpdate: NmfFit = (x, initial, stopping = {}) =>
+  fitFrom(x, initial, stopping, 'mu');
 
 function fitFrom(
   x: NmfMatrix,
