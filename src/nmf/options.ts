@@ -76,36 +76,25 @@ function schemaOf<K extends keyof Parameters>(...names: K[]) {
   return z.strictObject(shape as Pick<Parameters, K>);
 }
 
+/** The parameters each use takes, in order: `nmf`, its stop rule alone, and the estimator NMF. */
+const USES = {
+  nmf: ['rank', 'solver', 'init', 'tol', 'maxIter', 'checkEvery', 'targetError'],
+  stopping: ['tol', 'maxIter', 'checkEvery', 'targetError'],
+  estimator: ['nComponents', 'solver', 'init', 'betaLoss', 'tol', 'maxIter', 'alphaW', 'alphaH', 'l1Ratio'],
+} as const;
+
 /** When `nmf`'s solvers stop. */
-export const nmfStoppingSchema = schemaOf('tol', 'maxIter', 'checkEvery', 'targetError');
+export const nmfStoppingSchema = schemaOf(...USES.stopping);
 export type NmfStopping = z.output<typeof nmfStoppingSchema>;
 export type NmfStoppingInput = z.input<typeof nmfStoppingSchema>;
 
 /** Everything `nmf` needs besides X and the random stream. */
-export const nmfOptionsSchema = schemaOf(
-  'rank',
-  'solver',
-  'init',
-  'tol',
-  'maxIter',
-  'checkEvery',
-  'targetError',
-);
+export const nmfOptionsSchema = schemaOf(...USES.nmf);
 export type NmfOptions = z.output<typeof nmfOptionsSchema>;
 export type NmfOptionsInput = z.input<typeof nmfOptionsSchema>;
 
 /** The estimator NMF's parameters (scikit-learn's NMF constructor, camelCase). */
-export const nmfDataOptionsSchema = schemaOf(
-  'nComponents',
-  'solver',
-  'init',
-  'betaLoss',
-  'tol',
-  'maxIter',
-  'alphaW',
-  'alphaH',
-  'l1Ratio',
-);
+export const nmfDataOptionsSchema = schemaOf(...USES.estimator);
 export type NmfDataOptions = z.output<typeof nmfDataOptionsSchema>;
 export type NmfDataOptionsInput = z.input<typeof nmfDataOptionsSchema>;
 
