@@ -11,6 +11,7 @@ export {
   nmfCacheKey,
   nmfCachePath,
 } from './cache.ts';
+export { squaredDistanceToProduct } from './linalg.ts';
 export { type DenseMatrix, denseMatrix, identityMatrix, type NmfMatrix } from './matrix.ts';
 export {
   defaultInitMethod,

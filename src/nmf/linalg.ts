@@ -228,3 +228,34 @@ export function updateRows(
     update(f, g, t, o, k, count, scratch);
   }
 }
+
+/**
+ * ‖T − W·H‖²_F for W (m × k) and H (k × d) row-major, with T given entry by entry (`target(i, j)`):
+ * W·H multiplied out a row at a time in float64, skipping W's zeros (O(m·d·k)). For reported
+ * errors and checks; the solvers use Gram matrices instead (solve.ts).
+ */
+export function squaredDistanceToProduct(
+  target: (i: number, j: number) => number,
+  w: ArrayLike<number>,
+  h: ArrayLike<number>,
+  m: number,
+  k: number,
+  d: number,
+): number {
+  const row = new Float64Array(d);
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    for (let c = 0; c < k; c++) {
+      const a = w[i * k + c];
+      if (a === 0) continue;
+      const off = c * d;
+      for (let j = 0; j < d; j++) row[j] += a * h[off + j];
+    }
+    for (let j = 0; j < d; j++) {
+      const e = target(i, j) - row[j];
+      sum += e * e;
+    }
+  }
+  return sum;
+}
