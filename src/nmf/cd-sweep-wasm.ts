@@ -12,6 +12,31 @@ import type { Backend } from '../backend/types.ts';
 import { defaultCacheDir } from '../util/files.ts';
 import type { CdSweepArgs } from './cd-sweep.ts';
 
+/**
+ * The WAT of one fused correction, grad[s] = (((grad[s] + δ0·G[c0, s]) + δ1·G[c0+1, s]) + δ2·G[c0+2, s])
+ * + δ3·G[c0+3, s], for two columns s at a time ('f64x2') or one ('f64', the last of an odd k).
+ */
+function fusedCorrection(lanes: 'f64x2' | 'f64', indent: number): string {
+  const [store, load, delta] =
+    lanes === 'f64x2' ? ['v128.store', 'v128.load', '$dv'] : ['f64.store', 'f64.load', '$d'];
+  const rowOfG = [
+    '(local.get $b)',
+    '(i32.add (local.get $b) (local.get $rowG))',
+    '(i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1)))',
+    '(i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))',
+  ];
+  const lines = [
+    '(local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))',
+    '(local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))',
+    `(${store} (local.get $a)`,
+    `  (${lanes}.add (${lanes}.add (${lanes}.add (${lanes}.add (${load} (local.get $a))`,
+    ...rowOfG.map(
+      (row, q) => `    (${lanes}.mul (local.get ${delta}${q}) (${load} ${row})))${q === 3 ? ')' : ''}`,
+    ),
+  ];
+  return lines.map((line) => ' '.repeat(indent) + line).join('\n');
+}
+
 const WAT = `(module
   (import "env" "memory" (memory 1 65536 shared))
   ;; Returns the violation. Addresses in bytes; f, g, grad float64; f32, p float32; t float64 when tF64.
@@ -105,26 +130,12 @@ const WAT = `(module
             (local.set $s (local.get $cEnd))
             (block $pairsDone (loop $pairs
               (br_if $pairsDone (i32.ge_u (local.get $s) (local.get $k2)))
-              (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-              (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
-              (v128.store (local.get $a)
-                (f64x2.add (f64x2.add (f64x2.add (f64x2.add (v128.load (local.get $a))
-                  (f64x2.mul (local.get $dv0) (v128.load (local.get $b))))
-                  (f64x2.mul (local.get $dv1) (v128.load (i32.add (local.get $b) (local.get $rowG)))))
-                  (f64x2.mul (local.get $dv2) (v128.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
-                  (f64x2.mul (local.get $dv3) (v128.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))
+${fusedCorrection('f64x2', 14)}
               (local.set $s (i32.add (local.get $s) (i32.const 2)))
               (br $pairs)))
             (if (i32.lt_u (local.get $s) (local.get $k))
               (then
-                (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-                (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
-                (f64.store (local.get $a)
-                  (f64.add (f64.add (f64.add (f64.add (f64.load (local.get $a))
-                    (f64.mul (local.get $d0) (f64.load (local.get $b))))
-                    (f64.mul (local.get $d1) (f64.load (i32.add (local.get $b) (local.get $rowG)))))
-                    (f64.mul (local.get $d2) (f64.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
-                    (f64.mul (local.get $d3) (f64.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))))))
+${fusedCorrection('f64', 16)}))))
         (local.set $c0 (local.get $cEnd))
         (br $blocksLoop)))
       ;; the float32 copy of the row
