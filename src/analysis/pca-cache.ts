@@ -6,7 +6,7 @@
 // Written atomically under a lock (src/util/cached-file.ts), so workers that start together fit once.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { cachedInFile, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
+import { cachedInFile, type FileCodec, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
 import { sha256Hex } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import { checkSamples, resolveBackend, resolveBlockRows } from './covariance.ts';
@@ -59,6 +59,13 @@ export function decodePca(bytes: Uint8Array, source: string, expectedKey: string
   return { n: h.n, d: h.d, rank: h.rank, mean, components, eigenvalues };
 }
 
+const PCA_FILES: FileCodec<Pca> = {
+  words: { cache: 'pca cache', making: 'fitting', remaking: 'refitting' },
+  encode: encodePca,
+  decode: decodePca,
+  unusable: PcaCacheError,
+};
+
 export interface CachedPcaOptions extends PcaOptions {
   /** Where cache files live (in `<cacheDir>/pca/`); absent means fit without caching. */
   readonly cacheDir?: string;
@@ -84,14 +91,6 @@ export function cachedFitPca(
   if (cacheDir === undefined) return { pca: fitPca(x, n, d, rank, fit), source: 'computed' };
   const key = pcaCacheKey(x, n, d, rank, fit);
   const path = join(cacheDir, 'pca', `${n}x${d}-k${rank}-${sha256Hex(key).slice(0, 24)}.bin`);
-  const { value, source } = cachedInFile({
-    path,
-    words: { cache: 'pca cache', making: 'fitting', remaking: 'refitting' },
-    decode: (bytes) => decodePca(bytes, path, key),
-    unusable: PcaCacheError,
-    encode: (pca) => encodePca(pca, key),
-    compute: () => fitPca(x, n, d, rank, fit),
-    log,
-  });
+  const { value, source } = cachedInFile(PCA_FILES, path, key, () => fitPca(x, n, d, rank, fit), log);
   return { pca: value, source, path };
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { cachedInFile, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
+import { cachedInFile, type FileCodec, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
 import { sha256Hex } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { NmfMatrix } from './matrix.ts';
@@ -112,6 +112,13 @@ export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: 
   };
 }
 
+const NMF_FILES: FileCodec<NmfResult> = {
+  words: { cache: 'nmf cache', making: 'computing', remaking: 'recomputing' },
+  encode: encodeNmfResult,
+  decode: decodeNmfResult,
+  unusable: NmfCacheError,
+};
+
 export interface CachedNmfOptions {
   /** Where cache files live (in `<cacheDir>/nmf/`); absent means compute without caching. */
   readonly cacheDir?: string;
@@ -143,14 +150,6 @@ export function cachedNmf(
     error: NmfError,
   }).rank;
   const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
-  const { value, source } = cachedInFile({
-    path,
-    words: { cache: 'nmf cache', making: 'computing', remaking: 'recomputing' },
-    decode: (bytes) => decodeNmfResult(bytes, path, key),
-    unusable: NmfCacheError,
-    encode: (result) => encodeNmfResult(result, key),
-    compute: () => nmf(x, options, rng),
-    log,
-  });
+  const { value, source } = cachedInFile(NMF_FILES, path, key, () => nmf(x, options, rng), log);
   return { result: value, source, path };
 }

@@ -7,17 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { computeOnce } from './compute-once.ts';
 import { writeFileAtomicSync } from './files.ts';
 
-export interface CachedFileSpec<T> {
-  readonly path: string;
-  /** How log lines name the cache ('nmf cache') and making the value ('computing'; 'recomputing'). */
+/** How one kind of cache file is read and written, and how its log lines name it. */
+export interface FileCodec<T> {
+  /** 'nmf cache', and what making a value is called: 'computing', 'recomputing'. */
   readonly words: { readonly cache: string; readonly making: string; readonly remaking: string };
-  /** A file's bytes to its value; throws an `unusable` error for a file that cannot be used. */
-  readonly decode: (bytes: Uint8Array) => T;
+  readonly encode: (value: T, key: string) => Uint8Array;
+  /** A file's bytes to its value; throws an `unusable` error, naming `source`, for one that cannot be used. */
+  readonly decode: (bytes: Uint8Array, source: string, expectedKey: string) => T;
   readonly unusable: abstract new (...args: never[]) => Error;
-  readonly encode: (value: T) => Uint8Array;
-  readonly compute: () => T;
-  /** Told when a file is loaded, written or waited for; unusable files default to console.warn. */
-  readonly log?: (message: string) => void;
 }
 
 /** The cached value, or the computed one (then written); `source` says which. */
@@ -26,28 +23,38 @@ export interface Cached<T> {
   readonly source: 'cache' | 'computed';
 }
 
-export function cachedInFile<T>(spec: CachedFileSpec<T>): Cached<T> {
-  const { path, words, log } = spec;
+/**
+ * The value stored for `key` in `path` when that file is usable, else `compute()` written there.
+ * `log` is told when a file is loaded, written or waited for; an unusable file defaults to console.warn.
+ */
+export function cachedInFile<T>(
+  codec: FileCodec<T>,
+  path: string,
+  key: string,
+  compute: () => T,
+  log?: (message: string) => void,
+): Cached<T> {
+  const { words } = codec;
   const load = (locked: boolean): Cached<T> | undefined => {
     if (!existsSync(path)) return undefined;
     try {
-      const value = spec.decode(readFileSync(path));
+      const value = codec.decode(readFileSync(path), path, key);
       log?.(`${words.cache}: loaded ${path}`);
       return { value, source: 'cache' };
     } catch (e) {
-      if (!(e instanceof spec.unusable)) throw e;
+      if (!(e instanceof codec.unusable)) throw e;
       if (locked) (log ?? console.warn)(`${words.cache}: ${e.message}; ${words.remaking} and rewriting it`);
       return undefined;
     }
   };
-  const compute = (): Cached<T> => {
-    const value = spec.compute();
-    writeFileAtomicSync(path, spec.encode(value));
+  const computeAndWrite = (): Cached<T> => {
+    const value = compute();
+    writeFileAtomicSync(path, codec.encode(value, key));
     log?.(`${words.cache}: wrote ${path}`);
     return { value, source: 'computed' };
   };
   const onWait = () => log?.(`${words.cache}: waiting for another run ${words.making} ${path}`);
-  return computeOnce(`${path}.lock`, load, compute, { onWait });
+  return computeOnce(`${path}.lock`, load, computeAndWrite, { onWait });
 }
 
 /** Float64 values as little-endian bytes. */
