@@ -7,14 +7,8 @@ import { wasmCdSweep } from './cd-sweep-wasm.ts';
 import type { DataFactors } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';
 import { gram, timesSquare, toF32, type Workspace, xTimes, xtTimes } from './data-products.ts';
+import type { Penalties } from './options.ts';
 import type { SolverStop } from './stopping.ts';
-
-export interface Penalties {
-  readonly l1W: number;
-  readonly l1H: number;
-  readonly l2W: number;
-  readonly l2H: number;
-}
 
 type Sweep = (a: CdSweepArgs) => number;
 

@@ -4,10 +4,11 @@
 // final factors come back at the end. Everything on the backend is float32 (the host solver sums
 // over samples in float64 between blocks), so it agrees with the host solver to float32 rounding.
 import type { Backend, ResidentMatrix, ResidentOps } from '../backend/types.ts';
-import type { Penalties } from './data-cd.ts';
 import type { BetaLoss, DataFactors } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';
 import { dot } from './data-products.ts';
+import { frobeniusFromProducts } from './linalg.ts';
+import type { Penalties } from './options.ts';
 import { muIterations, type SolverStop } from './stopping.ts';
 
 /** The resident ops a mu solve can chain on, or null where it runs on the host. */
@@ -68,8 +69,7 @@ export function fitMuDataResident(
     ops.download(p.xht, xhtHost);
     ops.download(wtw, gramW);
     ops.download(p.hht, gramH);
-    const squared = x.squaredNorm - 2 * dot(f.w32, xhtHost, n * k) + dot(gramW, gramH, k * k);
-    return Math.sqrt(Math.max(0, squared));
+    return frobeniusFromProducts(x.squaredNorm, dot(f.w32, xhtHost, n * k), dot(gramW, gramH, k * k));
   };
   // One iteration: W, then H from the new W, each by the rule of mu.ts's muEntry (ops.multiplicativeUpdate).
   const iterate = () => {

@@ -4,7 +4,7 @@
 import type { Backend } from '../backend/types.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
-import { fitCdData, type Penalties } from './data-cd.ts';
+import { fitCdData } from './data-cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
@@ -17,6 +17,8 @@ import {
   type NmfDataOptionsInput,
   NmfError,
   nmfDataOptionsSchema,
+  type Penalties,
+  penalties,
 } from './options.ts';
 import { dataRandomizedSvd } from './svd.ts';
 
@@ -153,17 +155,6 @@ export class NMF {
       throw new NmfError(`NMF.${what}: the model is not fitted yet; call fit or fitTransform first`);
     return this.fitted;
   }
-}
-
-/** scikit-learn's _compute_regularization (v1.2): W's terms scale with d, H's with n. */
-export function penalties(o: NmfDataOptions, n: number, d: number): Penalties {
-  const alphaH = o.alphaH === 'same' ? o.alphaW : o.alphaH;
-  return {
-    l1W: d * o.alphaW * o.l1Ratio,
-    l1H: n * alphaH * o.l1Ratio,
-    l2W: d * o.alphaW * (1 - o.l1Ratio),
-    l2H: n * alphaH * (1 - o.l1Ratio),
-  };
 }
 
 function customFactors(

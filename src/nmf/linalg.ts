@@ -110,6 +110,14 @@ export function frobeniusInner(a: Float64Array, b: Float64Array, length = a.leng
   return sum;
 }
 
+/**
+ * ‖X − WH‖_F from products instead of forming W·H: sqrt(‖X‖² − 2⟨W, X·Hᵀ⟩ + ⟨WᵀW, H·Hᵀ⟩), given
+ * ‖X‖², ⟨W, X·Hᵀ⟩ and ⟨WᵀW, H·Hᵀ⟩. Rounding can take an exact fit slightly below 0: that is 0.
+ */
+export function frobeniusFromProducts(squaredNorm: number, wDotXht: number, gramsDot: number): number {
+  return Math.sqrt(Math.max(0, squaredNorm - 2 * wDotXht + gramsDot));
+}
+
 /** The transpose (cols × rows) of a row-major rows × cols matrix. */
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);

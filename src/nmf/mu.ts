@@ -9,12 +9,13 @@
 // chained on Backend.resident (data-mu-resident.ts, whose kernel applies the same rule). W first,
 // then H from the new W; a zero denominator becomes ε; after a KL step entries of H below float64's
 // epsilon become 0. The Frobenius update never increases ‖X − WH‖_F, and an entry that is 0 stays 0.
-import type { Penalties } from './data-cd.ts';
+
 import { type BetaLoss, betaError, type DataFactors, EPSILON, KL_CHUNK } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';
 import { chainedMuOps, fitMuDataResident } from './data-mu-resident.ts';
 import { gram, timesSquare, toF32, type Workspace, xTimes, xtTimes } from './data-products.ts';
 import type { RowUpdate } from './linalg.ts';
+import type { Penalties } from './options.ts';
 import { muIterations, type SolverStop } from './stopping.ts';
 
 /** One entry's update, f·num / (den + l1 + l2·f), with scikit-learn's ε for a zero denominator. */

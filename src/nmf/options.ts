@@ -98,6 +98,25 @@ export const nmfDataOptionsSchema = schemaOf(...USES.estimator);
 export type NmfDataOptions = z.output<typeof nmfDataOptionsSchema>;
 export type NmfDataOptionsInput = z.input<typeof nmfDataOptionsSchema>;
 
+/** The L1 and L2 penalties on W and H that the estimator's solvers add. */
+export interface Penalties {
+  readonly l1W: number;
+  readonly l1H: number;
+  readonly l2W: number;
+  readonly l2H: number;
+}
+
+/** scikit-learn's _compute_regularization (v1.2): W's terms scale with d, H's with n. */
+export function penalties(o: NmfDataOptions, n: number, d: number): Penalties {
+  const alphaH = o.alphaH === 'same' ? o.alphaW : o.alphaH;
+  return {
+    l1W: d * o.alphaW * o.l1Ratio,
+    l1H: n * alphaH * o.l1Ratio,
+    l2W: d * o.alphaW * (1 - o.l1Ratio),
+    l2H: n * alphaH * (1 - o.l1Ratio),
+  };
+}
+
 /** scikit-learn's init=None rule. */
 export function defaultInitMethod(rank: number, rows: number, cols: number): NmfInitMethod {
   return rank <= Math.min(rows, cols) ? 'nndsvda' : 'random';

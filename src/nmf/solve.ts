@@ -5,7 +5,15 @@ import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { coordinateDescentRow } from './cd-sweep.ts';
 import { type FactorPair, initialFactors } from './init.ts';
-import { frobeniusInner, gramOfColumns, gramScratch, rowScratch, transpose, updateRows } from './linalg.ts';
+import {
+  frobeniusFromProducts,
+  frobeniusInner,
+  gramOfColumns,
+  gramScratch,
+  rowScratch,
+  transpose,
+  updateRows,
+} from './linalg.ts';
 import type { NmfMatrix } from './matrix.ts';
 import { multiplicativeRow } from './mu.ts';
 import {
@@ -124,8 +132,8 @@ function iterate(
   for (;;) {
     gramOfColumns(ht, cols, k, hht, gramWork);
     const xht = x.timesTransposed(ht, k, xhtScratch);
-    const squared = x.squaredNorm - 2 * frobeniusInner(w, xht, rows * k) + frobeniusInner(wtw, hht, k * k);
-    const error = Math.sqrt(Math.max(0, squared)); // rounding can push an exact fit slightly below 0
+    const wDotXht = frobeniusInner(w, xht, rows * k);
+    const error = frobeniusFromProducts(x.squaredNorm, wDotXht, frobeniusInner(wtw, hht, k * k));
     errors.push(error);
     if (iterations === 0) check.start(error);
     const reached = error === 0 || (stop.targetError !== undefined && error <= stop.targetError);
