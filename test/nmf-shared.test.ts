@@ -9,10 +9,14 @@ import { Matrix } from 'ml-matrix';
 import { getBackend, nmfDataOptionsSchema, nmfOptionsSchema, Rng, squaredDistanceToProduct } from 'nmfinit';
 import { describe, expect, it } from 'vitest';
 import { hostResident, MU_EPSILON } from '../src/backend/resident.ts';
+import type { Backend } from '../src/backend/types.ts';
 import { cdCoordinate } from '../src/nmf/cd-sweep.ts';
 import { EPSILON } from '../src/nmf/data-loss.ts';
+import { nmfData } from '../src/nmf/data-matrix.ts';
+import { READBACKS_PER_CHECK } from '../src/nmf/data-mu-resident.ts';
+import { Workspace } from '../src/nmf/data-products.ts';
 import { type RowUpdate, rowScratch, updateRows } from '../src/nmf/linalg.ts';
-import { muEntry } from '../src/nmf/mu.ts';
+import { fitMuData, muEntry } from '../src/nmf/mu.ts';
 import { DecreaseCheck, muIterations } from '../src/nmf/stopping.ts';
 import { float64Arrays, float64LittleEndian } from '../src/util/cached-file.ts';
 
@@ -250,5 +254,77 @@ describe("the cache files' float64 payloads", () => {
     expect(() => float64Arrays(payload, [3, 1, 1], (why) => new Error(`file.bin: ${why}`))).toThrow(
       'file.bin: payload of 32 bytes, expected 40 for the shapes in the header',
     );
+  });
+});
+
+describe("the 'mu' solve chained on resident ops (here the host's, so it runs without GL)", () => {
+  /** The reference backend, with its host resident ops counted: fitMuData chains on them. */
+  function chained() {
+    const base = getBackend('reference');
+    const host = hostResident(base);
+    const counts = { uploads: 0, downloads: 0 };
+    const backend: Backend = {
+      name: 'reference with host resident ops',
+      description: '',
+      gemm: base.gemm.bind(base),
+      kernels: base.kernels,
+      resident: {
+        ...host,
+        upload: (data, rows, cols) => {
+          counts.uploads++;
+          return host.upload(data, rows, cols);
+        },
+        download: (m, out) => {
+          counts.downloads++;
+          return host.download(m, out);
+        },
+      },
+    };
+    return { backend, counts };
+  }
+
+  function problem(backend: Backend, n: number, d: number, k: number) {
+    const rng = Rng.seeded(11);
+    const values = Float32Array.from({ length: n * d }, () => rng.uniform());
+    const x = nmfData(n, d, values, backend, 'test', 'dense');
+    const w = Float64Array.from({ length: n * k }, () => Math.fround(0.1 + rng.uniform()));
+    const ht = Float64Array.from({ length: d * k }, () => Math.fround(0.1 + rng.uniform()));
+    return {
+      x,
+      f: { k, w, ht, w32: Float32Array.from(w), ht32: Float32Array.from(ht) },
+      ws: new Workspace(backend),
+    };
+  }
+
+  it('uploads 3 matrices, reads back 2 + 4 a loss check, stops where the host solve stops, and agrees with it', () => {
+    const [n, d, k] = [40, 30, 5];
+    const pen = { l1W: 0.01, l1H: 0, l2W: 0.02, l2H: 0.01 };
+    for (const [tol, maxIter] of [
+      [0, 25],
+      [1e-12, 30],
+      [1e-2, 200],
+    ] as const) {
+      const { backend, counts } = chained();
+      const c = problem(backend, n, d, k);
+      const h = problem(getBackend('reference'), n, d, k);
+      const seen: number[] = [];
+      const iterations = fitMuData(c.x, c.f, 'frobenius', pen, { tol, maxIter }, c.ws, true, (i) =>
+        seen.push(i),
+      );
+      const hostIterations = fitMuData(h.x, h.f, 'frobenius', pen, { tol, maxIter }, h.ws);
+      expect(iterations).toBe(hostIterations);
+      expect(seen).toEqual(Array.from({ length: iterations }, (_, i) => i + 1));
+      const checks = tol > 0 ? Math.floor(iterations / 10) : 0;
+      expect(counts.uploads).toBe(3);
+      expect(counts.downloads).toBe(2 + READBACKS_PER_CHECK * (1 + checks));
+      // float32 products on the chain against float64 sums over samples on the host.
+      for (const [got, want] of [
+        [c.f.w, h.f.w],
+        [c.f.ht, h.f.ht],
+      ]) {
+        for (let i = 0; i < want.length; i++)
+          expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[i])));
+      }
+    }
   });
 });
