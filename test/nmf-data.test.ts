@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { getBackend, Rng } from 'nmfinit';
 import { describe, expect, it } from 'vitest';
 import { SimdBackend } from '../src/backend/simd/index.ts';
-import { cdSweepRows } from '../src/nmf/cd-sweep.ts';
+import { cdSweepRows } from '../src/nmf/cd.ts';
 import { CD_SPLIT_MIN_ROWS, wasmCdSweep } from '../src/nmf/cd-sweep-wasm.ts';
 import { klDivergence } from '../src/nmf/data-loss.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';

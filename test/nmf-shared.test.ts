@@ -10,7 +10,7 @@ import { getBackend, nmfDataOptionsSchema, nmfOptionsSchema, Rng, squaredDistanc
 import { describe, expect, it } from 'vitest';
 import { hostResident, MU_EPSILON } from '../src/backend/resident.ts';
 import type { Backend } from '../src/backend/types.ts';
-import { cdCoordinate } from '../src/nmf/cd-sweep.ts';
+import { cdCoordinate } from '../src/nmf/cd.ts';
 import { EPSILON } from '../src/nmf/data-loss.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
 import { READBACKS_PER_CHECK } from '../src/nmf/data-mu-resident.ts';

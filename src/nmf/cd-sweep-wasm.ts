@@ -1,4 +1,4 @@
-// The coordinate-descent sweep of cd-sweep.ts in WebAssembly SIMD, on the simd backend's own
+// The coordinate-descent sweep of cd.ts (cdSweepRows) in WebAssembly SIMD, on the simd backend's own
 // memory, so it reads the gemm outputs (P, T) where the gemm wrote them and writes F's float32
 // copy where the next gemm reads it: no copies. Same arithmetic, same order as `cdSweepRows`
 // (the g[s] += δ·G[t, s] corrections two lanes at a time with f64x2, those of four columns fused
@@ -10,7 +10,24 @@ import { type WasmModule, wasmApi } from '../backend/simd/wasm-api.ts';
 import { cachedWasmModule } from '../backend/simd/wasm-cache.ts';
 import type { Backend } from '../backend/types.ts';
 import { defaultCacheDir } from '../util/files.ts';
-import type { CdSweepArgs } from './cd-sweep.ts';
+
+/** Where a data sweep's inputs and outputs are (cd.ts's cdSweepRows and the WebAssembly one here). */
+export interface CdSweepArgs {
+  /** F (rows × k), float64, updated in place. */
+  readonly f: Float64Array;
+  /** F rounded to float32 after the sweep (rows × k), for the next gemm. */
+  readonly f32: Float32Array;
+  /** G (k × k, symmetric), the Gram matrix of the other factor with l2 added on its diagonal. */
+  readonly g: Float64Array;
+  /** P = F·G (rows × k) before the sweep, from a float32 gemm. */
+  readonly p: Float32Array;
+  /** T = X·(other factor) (rows × k). */
+  readonly t: Float32Array | Float64Array;
+  readonly rows: number;
+  readonly k: number;
+  /** The L1 penalty, subtracted from T as scikit-learn does. */
+  readonly l1: number;
+}
 
 /**
  * The WAT of one fused correction, grad[s] = (((grad[s] + δ0·G[c0, s]) + δ1·G[c0+1, s]) + δ2·G[c0+2, s])

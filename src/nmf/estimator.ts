@@ -4,7 +4,7 @@
 import type { Backend } from '../backend/types.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
-import { fitCdData } from './data-cd.ts';
+import { fitCdData } from './cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';

@@ -3,7 +3,7 @@
 
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { coordinateDescentRow } from './cd-sweep.ts';
+import { coordinateDescentRow } from './cd.ts';
 import { type FactorPair, initialFactors } from './init.ts';
 import {
   frobeniusFromProducts,
