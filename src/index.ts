@@ -72,12 +72,6 @@ export { forwardLayers, initializerData, sampleTrainingRows } from './initialize
 export { initializers } from './initializers/registry.ts';
 export * from './initializers/types.ts';
 export { type NmfData, nmfData } from './nmf/data-matrix.ts';
-export {
-  NMF_BETA_LOSSES,
-  type NmfDataOptions,
-  type NmfDataOptionsInput,
-  nmfDataOptionsSchema,
-} from './nmf/data-options.ts';
 export { NMF, type NmfDataInput, type NmfEnvironment } from './nmf/estimator.ts';
 export * from './nmf/index.ts';
 export { componentSparsity, hoyerSparsity, NEAR_ZERO_FRACTION, nearZeroFraction } from './nmf/sparsity.ts';

@@ -6,13 +6,14 @@ import fc from 'fast-check';
 import { getBackend, Rng } from 'nmfinit';
 import { describe, expect, it } from 'vitest';
 import { SimdBackend } from '../src/backend/simd/index.ts';
-import { cdSweepRows } from '../src/nmf/cd-sweep.ts';
+import { cdSweepRows } from '../src/nmf/cd.ts';
 import { CD_SPLIT_MIN_ROWS, wasmCdSweep } from '../src/nmf/cd-sweep-wasm.ts';
 import { klDivergence } from '../src/nmf/data-loss.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
-import { fitMuData } from '../src/nmf/data-mu.ts';
 import { Workspace } from '../src/nmf/data-products.ts';
-import { NMF, penalties } from '../src/nmf/estimator.ts';
+import { NMF } from '../src/nmf/estimator.ts';
+import { fitMuData } from '../src/nmf/mu.ts';
+import { penalties } from '../src/nmf/options.ts';
 import { componentSparsity, hoyerSparsity } from '../src/nmf/sparsity.ts';
 
 const backend = getBackend('simd');

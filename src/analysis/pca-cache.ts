@@ -3,12 +3,11 @@
 // backend and block size that accumulate the covariance, and PCA_CODE_VERSION. The header holds
 // the key and shapes; the payload is mean (d), components (rank × d) and eigenvalues (d), float64
 // little-endian. A file that is corrupt or for another key is reported and refitted, never used.
-// Written atomically under a lock (computeOnce), so workers that start together fit once.
-import { existsSync, readFileSync } from 'node:fs';
+// Written atomically under a lock (src/util/cached-file.ts), so workers that start together fit once.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { computeOnce } from '../util/compute-once.ts';
-import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { cachedInFile, type FileCodec, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
+import { sha256Hex } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import { checkSamples, resolveBackend, resolveBlockRows } from './covariance.ts';
 import { fitPca, type Pca, type PcaOptions } from './pca.ts';
@@ -46,13 +45,6 @@ export function pcaCacheKey(
   });
 }
 
-function float64LittleEndian(values: Float64Array): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
-  return out;
-}
-
 export function encodePca(pca: Pca, key: string): Uint8Array {
   const header = { key, n: pca.n, d: pca.d, rank: pca.rank };
   return encodeFramed(MAGIC, header, [pca.mean, pca.components, pca.eigenvalues].map(float64LittleEndian));
@@ -63,19 +55,16 @@ export function decodePca(bytes: Uint8Array, source: string, expectedKey: string
   const fail = (why: string) => new PcaCacheError(`${source}: ${why}`);
   const { header: h, payload } = decodeFramed(bytes, MAGIC, 'an nmfinit PCA cache', headerSchema, fail);
   if (h.key !== expectedKey) throw fail(`stale: written for key ${h.key}, expected ${expectedKey}`);
-  const lengths = [h.d, h.rank * h.d, h.d];
-  const expected = 8 * (lengths[0] + lengths[1] + lengths[2]);
-  if (payload.length !== expected)
-    throw fail(`payload of ${payload.length} bytes, expected ${expected} for the shapes in the header`);
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  let offset = 0;
-  const [mean, components, eigenvalues] = lengths.map((length) => {
-    const values = new Float64Array(length);
-    for (let i = 0; i < length; i++, offset += 8) values[i] = view.getFloat64(offset, true);
-    return values;
-  });
+  const [mean, components, eigenvalues] = float64Arrays(payload, [h.d, h.rank * h.d, h.d], fail);
   return { n: h.n, d: h.d, rank: h.rank, mean, components, eigenvalues };
 }
+
+const PCA_FILES: FileCodec<Pca> = {
+  words: { cache: 'pca cache', making: 'fitting', remaking: 'refitting' },
+  encode: encodePca,
+  decode: decodePca,
+  unusable: PcaCacheError,
+};
 
 export interface CachedPcaOptions extends PcaOptions {
   /** Where cache files live (in `<cacheDir>/pca/`); absent means fit without caching. */
@@ -102,27 +91,6 @@ export function cachedFitPca(
   if (cacheDir === undefined) return { pca: fitPca(x, n, d, rank, fit), source: 'computed' };
   const key = pcaCacheKey(x, n, d, rank, fit);
   const path = join(cacheDir, 'pca', `${n}x${d}-k${rank}-${sha256Hex(key).slice(0, 24)}.bin`);
-  const load = (locked: boolean): CachedPca | undefined => {
-    if (!existsSync(path)) return undefined;
-    try {
-      const pca = decodePca(readFileSync(path), path, key);
-      log?.(`pca cache: loaded ${path}`);
-      return { pca, source: 'cache', path };
-    } catch (e) {
-      if (!(e instanceof PcaCacheError)) throw e;
-      if (locked) (log ?? console.warn)(`pca cache: ${e.message}; refitting and rewriting it`);
-      return undefined;
-    }
-  };
-  return computeOnce(
-    `${path}.lock`,
-    load,
-    () => {
-      const pca = fitPca(x, n, d, rank, fit);
-      writeFileAtomicSync(path, encodePca(pca, key));
-      log?.(`pca cache: wrote ${path}`);
-      return { pca, source: 'computed', path };
-    },
-    { onWait: () => log?.(`pca cache: waiting for another run fitting ${path}`) },
-  );
+  const { value, source } = cachedInFile(PCA_FILES, path, key, () => fitPca(x, n, d, rank, fit), log);
+  return { pca: value, source, path };
 }

@@ -5,15 +5,14 @@
 // {key, rows, cols, rank, iterations, converged, errorCount}, the float64 little-endian values of
 // W (rows × rank), H (rank × cols) and the errors, then a SHA-256 of everything before it. A file
 // that is truncated, corrupt or for another key is reported and recomputed, never used. Files
-// are written atomically, under a lock file (src/util/compute-once.ts) so that concurrent runs
-// compute each factorization once.
-import { existsSync, readFileSync } from 'node:fs';
+// are written atomically, under a lock file (src/util/cached-file.ts, compute-once.ts) so that
+// concurrent runs compute each factorization once.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { computeOnce } from '../util/compute-once.ts';
-import { sha256Hex, writeFileAtomicSync } from '../util/files.ts';
+import { cachedInFile, type FileCodec, float64Arrays, float64LittleEndian } from '../util/cached-file.ts';
+import { sha256Hex } from '../util/files.ts';
 import { decodeFramed, encodeFramed } from '../util/framed-file.ts';
 import type { NmfMatrix } from './matrix.ts';
 import { defaultInitMethod, NmfError, type NmfOptionsInput, nmfOptionsSchema } from './options.ts';
@@ -100,18 +99,7 @@ export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: 
   const fail = (why: string) => new NmfCacheError(`${source}: ${why}`);
   const { header: h, payload } = decodeFramed(bytes, MAGIC, 'an nmfinit factor cache', headerSchema, fail);
   if (h.key !== expectedKey) throw fail(`stale: written for key ${h.key}, expected ${expectedKey}`);
-  const lengths = [h.rows * h.rank, h.rank * h.cols, h.errorCount];
-  const payloadBytes = 8 * (lengths[0] + lengths[1] + lengths[2]);
-  if (payload.length !== payloadBytes) {
-    throw fail(`payload of ${payload.length} bytes, expected ${payloadBytes} for the shapes in the header`);
-  }
-  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
-  let offset = 0;
-  const [W, H, errors] = lengths.map((length) => {
-    const values = new Float64Array(length);
-    for (let i = 0; i < length; i++, offset += 8) values[i] = view.getFloat64(offset, true);
-    return values;
-  });
+  const [W, H, errors] = float64Arrays(payload, [h.rows * h.rank, h.rank * h.cols, h.errorCount], fail);
   return {
     rows: h.rows,
     cols: h.cols,
@@ -124,13 +112,12 @@ export function decodeNmfResult(bytes: Uint8Array, source: string, expectedKey: 
   };
 }
 
-/** Float64 values as little-endian bytes, whatever the platform's byte order. */
-function float64LittleEndian(values: Float64Array): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
-  return out;
-}
+const NMF_FILES: FileCodec<NmfResult> = {
+  words: { cache: 'nmf cache', making: 'computing', remaking: 'recomputing' },
+  encode: encodeNmfResult,
+  decode: decodeNmfResult,
+  unusable: NmfCacheError,
+};
 
 export interface CachedNmfOptions {
   /** Where cache files live (in `<cacheDir>/nmf/`); absent means compute without caching. */
@@ -163,28 +150,6 @@ export function cachedNmf(
     error: NmfError,
   }).rank;
   const path = nmfCachePath(cacheDir, key, x.rows, x.cols, rank);
-  const load = (locked: boolean): CachedNmfResult | undefined => {
-    if (!existsSync(path)) return undefined;
-    try {
-      const result = decodeNmfResult(readFileSync(path), path, key);
-      log?.(`nmf cache: loaded ${path}`);
-      return { result, source: 'cache', path };
-    } catch (e) {
-      if (!(e instanceof NmfCacheError)) throw e;
-      if (locked) (log ?? console.warn)(`nmf cache: ${e.message}; recomputing and rewriting it`);
-      return undefined;
-    }
-  };
-  // Under a lock, so workers that start together compute each factorization once.
-  return computeOnce(
-    `${path}.lock`,
-    load,
-    () => {
-      const result = nmf(x, options, rng);
-      writeFileAtomicSync(path, encodeNmfResult(result, key));
-      log?.(`nmf cache: wrote ${path}`);
-      return { result, source: 'computed', path };
-    },
-    { onWait: () => log?.(`nmf cache: waiting for another run computing ${path}`) },
-  );
+  const { value, source } = cachedInFile(NMF_FILES, path, key, () => nmf(x, options, rng), log);
+  return { result: value, source, path };
 }

@@ -1,4 +1,4 @@
-// The coordinate-descent sweep of cd-sweep.ts in WebAssembly SIMD, on the simd backend's own
+// The coordinate-descent sweep of cd.ts (cdSweepRows) in WebAssembly SIMD, on the simd backend's own
 // memory, so it reads the gemm outputs (P, T) where the gemm wrote them and writes F's float32
 // copy where the next gemm reads it: no copies. Same arithmetic, same order as `cdSweepRows`
 // (the g[s] += δ·G[t, s] corrections two lanes at a time with f64x2, those of four columns fused
@@ -10,7 +10,49 @@ import { type WasmModule, wasmApi } from '../backend/simd/wasm-api.ts';
 import { cachedWasmModule } from '../backend/simd/wasm-cache.ts';
 import type { Backend } from '../backend/types.ts';
 import { defaultCacheDir } from '../util/files.ts';
-import type { CdSweepArgs } from './cd-sweep.ts';
+
+/** Where a data sweep's inputs and outputs are (cd.ts's cdSweepRows and the WebAssembly one here). */
+export interface CdSweepArgs {
+  /** F (rows × k), float64, updated in place. */
+  readonly f: Float64Array;
+  /** F rounded to float32 after the sweep (rows × k), for the next gemm. */
+  readonly f32: Float32Array;
+  /** G (k × k, symmetric), the Gram matrix of the other factor with l2 added on its diagonal. */
+  readonly g: Float64Array;
+  /** P = F·G (rows × k) before the sweep, from a float32 gemm. */
+  readonly p: Float32Array;
+  /** T = X·(other factor) (rows × k). */
+  readonly t: Float32Array | Float64Array;
+  readonly rows: number;
+  readonly k: number;
+  /** The L1 penalty, subtracted from T as scikit-learn does. */
+  readonly l1: number;
+}
+
+/**
+ * The WAT of one fused correction, grad[s] = (((grad[s] + δ0·G[c0, s]) + δ1·G[c0+1, s]) + δ2·G[c0+2, s])
+ * + δ3·G[c0+3, s], for two columns s at a time ('f64x2') or one ('f64', the last of an odd k).
+ */
+function fusedCorrection(lanes: 'f64x2' | 'f64', indent: number): string {
+  const [store, load, delta] =
+    lanes === 'f64x2' ? ['v128.store', 'v128.load', '$dv'] : ['f64.store', 'f64.load', '$d'];
+  const rowOfG = [
+    '(local.get $b)',
+    '(i32.add (local.get $b) (local.get $rowG))',
+    '(i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1)))',
+    '(i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))',
+  ];
+  const lines = [
+    '(local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))',
+    '(local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))',
+    `(${store} (local.get $a)`,
+    `  (${lanes}.add (${lanes}.add (${lanes}.add (${lanes}.add (${load} (local.get $a))`,
+    ...rowOfG.map(
+      (row, q) => `    (${lanes}.mul (local.get ${delta}${q}) (${load} ${row})))${q === 3 ? ')' : ''}`,
+    ),
+  ];
+  return lines.map((line) => ' '.repeat(indent) + line).join('\n');
+}
 
 const WAT = `(module
   (import "env" "memory" (memory 1 65536 shared))
@@ -105,26 +147,12 @@ const WAT = `(module
             (local.set $s (local.get $cEnd))
             (block $pairsDone (loop $pairs
               (br_if $pairsDone (i32.ge_u (local.get $s) (local.get $k2)))
-              (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-              (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
-              (v128.store (local.get $a)
-                (f64x2.add (f64x2.add (f64x2.add (f64x2.add (v128.load (local.get $a))
-                  (f64x2.mul (local.get $dv0) (v128.load (local.get $b))))
-                  (f64x2.mul (local.get $dv1) (v128.load (i32.add (local.get $b) (local.get $rowG)))))
-                  (f64x2.mul (local.get $dv2) (v128.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
-                  (f64x2.mul (local.get $dv3) (v128.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))
+${fusedCorrection('f64x2', 14)}
               (local.set $s (i32.add (local.get $s) (i32.const 2)))
               (br $pairs)))
             (if (i32.lt_u (local.get $s) (local.get $k))
               (then
-                (local.set $a (i32.add (local.get $grad) (i32.shl (local.get $s) (i32.const 3))))
-                (local.set $b (i32.add (local.get $b0) (i32.shl (local.get $s) (i32.const 3))))
-                (f64.store (local.get $a)
-                  (f64.add (f64.add (f64.add (f64.add (f64.load (local.get $a))
-                    (f64.mul (local.get $d0) (f64.load (local.get $b))))
-                    (f64.mul (local.get $d1) (f64.load (i32.add (local.get $b) (local.get $rowG)))))
-                    (f64.mul (local.get $d2) (f64.load (i32.add (local.get $b) (i32.shl (local.get $rowG) (i32.const 1))))))
-                    (f64.mul (local.get $d3) (f64.load (i32.add (local.get $b) (i32.mul (local.get $rowG) (i32.const 3)))))))))))
+${fusedCorrection('f64', 16)}))))
         (local.set $c0 (local.get $cEnd))
         (br $blocksLoop)))
       ;; the float32 copy of the row

@@ -6,6 +6,7 @@
 //   epsilon, WH = 0 replaced by ε), with WH from a float32 gemm over blocks of rows and float64 sums.
 import type { NmfData } from './data-matrix.ts';
 import { dot, gram, type Workspace, xTimes } from './data-products.ts';
+import { frobeniusFromProducts } from './linalg.ts';
 
 /** scikit-learn's EPSILON: float32's machine epsilon. */
 export const EPSILON = 2 ** -23;
@@ -29,8 +30,7 @@ export function frobeniusError(x: NmfData, f: DataFactors, ws: Workspace): numbe
   const xht = xTimes(x, f.ht32, k, ws.backend, ws.named32('loss.xht', x.rows * k));
   const wtw = gram(f.w32, x.rows, k, ws, ws.named64('loss.wtw', k * k));
   const hht = gram(f.ht32, x.cols, k, ws, ws.named64('loss.hht', k * k));
-  const squared = x.squaredNorm - 2 * dot(f.w, xht, x.rows * k) + dot(wtw, hht, k * k);
-  return Math.sqrt(Math.max(0, squared)); // rounding can take an exact fit slightly below 0
+  return frobeniusFromProducts(x.squaredNorm, dot(f.w, xht, x.rows * k), dot(wtw, hht, k * k));
 }
 
 /** The generalized Kullback–Leibler divergence D(X ‖ WH) (not its square root). */

@@ -1,13 +1,15 @@
-// The Frobenius 'mu' solve of src/nmf/data-mu.ts with X, W, Hᵀ and every product held by a backend
+// The Frobenius 'mu' solve of src/nmf/mu.ts (fitMuData) with X, W, Hᵀ and every product held by a backend
 // that keeps matrices between products (Backend.resident: gpu.js textures on a GL context). Only
 // X, W and Hᵀ go up, once; the loss check at its interval reads back W, X·Hᵀ, WᵀW and H·Hᵀ; the
 // final factors come back at the end. Everything on the backend is float32 (the host solver sums
 // over samples in float64 between blocks), so it agrees with the host solver to float32 rounding.
 import type { Backend, ResidentMatrix, ResidentOps } from '../backend/types.ts';
-import type { Penalties, SolverStop } from './data-cd.ts';
 import type { BetaLoss, DataFactors } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';
 import { dot } from './data-products.ts';
+import { frobeniusFromProducts } from './linalg.ts';
+import type { Penalties } from './options.ts';
+import { muIterations, type SolverStop } from './stopping.ts';
 
 /** The resident ops a mu solve can chain on, or null where it runs on the host. */
 export function chainedMuOps(
@@ -67,39 +69,31 @@ export function fitMuDataResident(
     ops.download(p.xht, xhtHost);
     ops.download(wtw, gramW);
     ops.download(p.hht, gramH);
-    const squared = x.squaredNorm - 2 * dot(f.w32, xhtHost, n * k) + dot(gramW, gramH, k * k);
-    return Math.sqrt(Math.max(0, squared));
+    return frobeniusFromProducts(x.squaredNorm, dot(f.w32, xhtHost, n * k), dot(gramW, gramH, k * k));
+  };
+  // One iteration: W, then H from the new W, each by the rule of mu.ts's muEntry (ops.multiplicativeUpdate).
+  const iterate = () => {
+    const p = productsOfH();
+    const den = ops.gemm(false, false, W, p.hht);
+    const w = ops.multiplicativeUpdate(W, p.xht, den, pen.l1W, pen.l2W);
+    release(W, den, wtw);
+    W = w;
+    wtw = ops.gemm(true, false, W, W);
+    const xtw = ops.gemm(true, false, X, W);
+    const hden = ops.gemm(false, false, Ht, wtw);
+    const ht = ops.multiplicativeUpdate(Ht, xtw, hden, pen.l1H, pen.l2H);
+    release(Ht, xtw, hden, xht, hht);
+    Ht = ht;
+    xht = null;
+    hht = null;
   };
   try {
-    const errorAtInit = error();
-    let previous = errorAtInit;
-    let iter = 1;
-    for (; iter <= stop.maxIter; iter++) {
-      const p = productsOfH();
-      const den = ops.gemm(false, false, W, p.hht);
-      const w = ops.multiplicativeUpdate(W, p.xht, den, pen.l1W, pen.l2W);
-      release(W, den, wtw);
-      W = w;
-      wtw = ops.gemm(true, false, W, W);
-      const xtw = ops.gemm(true, false, X, W);
-      const hden = ops.gemm(false, false, Ht, wtw);
-      const ht = ops.multiplicativeUpdate(Ht, xtw, hden, pen.l1H, pen.l2H);
-      release(Ht, xtw, hden, xht, hht);
-      Ht = ht;
-      xht = null;
-      hht = null;
-      onIteration?.(iter);
-      if (stop.tol > 0 && iter % 10 === 0) {
-        const e = error();
-        if ((previous - e) / errorAtInit < stop.tol) break;
-        previous = e;
-      }
-    }
+    const iterations = muIterations(stop, error, iterate, onIteration);
     ops.download(W, f.w32);
     ops.download(Ht, f.ht32);
     for (let i = 0; i < n * k; i++) f.w[i] = f.w32[i];
     for (let i = 0; i < d * k; i++) f.ht[i] = f.ht32[i];
-    return Math.min(iter, stop.maxIter);
+    return iterations;
   } finally {
     release(X, W, Ht, wtw, xht, hht);
   }

@@ -37,18 +37,23 @@ export class Workspace {
 
   /** A float32 buffer kept under `name` and reused by later calls (grown when too small). */
   named32(name: string, length: number): Float32Array {
-    const have = this.named.get(name);
-    if (have instanceof Float32Array && have.length >= length) return have.subarray(0, length);
-    const v = this.f32(length);
-    this.named.set(name, v);
-    return v;
+    return this.kept(name, length, Float32Array, (n) => this.f32(n));
   }
 
   /** A float64 buffer kept under `name`, like `named32`. */
   named64(name: string, length: number): Float64Array {
+    return this.kept(name, length, Float64Array, (n) => this.f64(n));
+  }
+
+  private kept<T extends Float32Array | Float64Array>(
+    name: string,
+    length: number,
+    type: abstract new (...args: never[]) => T,
+    allocate: (length: number) => T,
+  ): T {
     const have = this.named.get(name);
-    if (have instanceof Float64Array && have.length >= length) return have.subarray(0, length);
-    const v = this.f64(length);
+    if (have instanceof type && have.length >= length) return have.subarray(0, length) as T;
+    const v = allocate(length);
     this.named.set(name, v);
     return v;
   }

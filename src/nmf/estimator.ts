@@ -4,16 +4,23 @@
 import type { Backend } from '../backend/types.ts';
 import { parseOrThrow } from '../registry/parse.ts';
 import { Rng } from '../tensor/rng.ts';
-import { fitCdData, type Penalties } from './data-cd.ts';
+import { fitCdData } from './cd.ts';
 import { betaError, type DataFactors } from './data-loss.ts';
 import { type NmfData, nmfData, releaseNmfData } from './data-matrix.ts';
-import { fitMuData } from './data-mu.ts';
-import { type NmfDataOptions, type NmfDataOptionsInput, nmfDataOptionsSchema } from './data-options.ts';
 import { Workspace, xTimes, xtTimes } from './data-products.ts';
-import { dataRandomizedSvd } from './data-svd.ts';
 import { initialFactors } from './init.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { NmfError } from './options.ts';
+import { fitMuData } from './mu.ts';
+import {
+  defaultInitMethod,
+  type NmfDataOptions,
+  type NmfDataOptionsInput,
+  NmfError,
+  nmfDataOptionsSchema,
+  type Penalties,
+  penalties,
+} from './options.ts';
+import { dataRandomizedSvd } from './svd.ts';
 
 /** X as given by a caller: validated and copied into the backend's memory by the estimator. */
 export interface NmfDataInput {
@@ -83,7 +90,7 @@ export class NMF {
     }
     const ws = new Workspace(this.backend);
     try {
-      const method = this.options.init ?? 'nndsvda'; // scikit-learn's init=None, given k ≤ min(n, d)
+      const method = this.options.init ?? defaultInitMethod(k, x.rows, x.cols); // 'nndsvda' here, as k ≤ min(n, d)
       const start = initial
         ? customFactors(initial, x.rows, x.cols, k)
         : initialFactors(asNmfMatrix(x, ws), k, method, this.rng.child('init'));
@@ -148,17 +155,6 @@ export class NMF {
       throw new NmfError(`NMF.${what}: the model is not fitted yet; call fit or fitTransform first`);
     return this.fitted;
   }
-}
-
-/** scikit-learn's _compute_regularization (v1.2): W's terms scale with d, H's with n. */
-export function penalties(o: NmfDataOptions, n: number, d: number): Penalties {
-  const alphaH = o.alphaH === 'same' ? o.alphaW : o.alphaH;
-  return {
-    l1W: d * o.alphaW * o.l1Ratio,
-    l1H: n * alphaH * o.l1Ratio,
-    l2W: d * o.alphaW * (1 - o.l1Ratio),
-    l2H: n * alphaH * (1 - o.l1Ratio),
-  };
 }
 
 function customFactors(

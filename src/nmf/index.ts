@@ -11,11 +11,15 @@ export {
   nmfCacheKey,
   nmfCachePath,
 } from './cache.ts';
+export { squaredDistanceToProduct } from './linalg.ts';
 export { type DenseMatrix, denseMatrix, identityMatrix, type NmfMatrix } from './matrix.ts';
 export {
   defaultInitMethod,
+  NMF_BETA_LOSSES,
   NMF_INIT_METHODS,
   NMF_SOLVERS,
+  type NmfDataOptions,
+  type NmfDataOptionsInput,
   NmfError,
   type NmfInitMethod,
   type NmfOptions,
@@ -23,6 +27,7 @@ export {
   type NmfSolverName,
   type NmfStopping,
   type NmfStoppingInput,
+  nmfDataOptionsSchema,
   nmfOptionsSchema,
   nmfStoppingSchema,
 } from './options.ts';

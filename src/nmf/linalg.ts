@@ -110,6 +110,14 @@ export function frobeniusInner(a: Float64Array, b: Float64Array, length = a.leng
   return sum;
 }
 
+/**
+ * ‖X − WH‖_F from products instead of forming W·H: sqrt(‖X‖² − 2⟨W, X·Hᵀ⟩ + ⟨WᵀW, H·Hᵀ⟩), given
+ * ‖X‖², ⟨W, X·Hᵀ⟩ and ⟨WᵀW, H·Hᵀ⟩. Rounding can take an exact fit slightly below 0: that is 0.
+ */
+export function frobeniusFromProducts(squaredNorm: number, wDotXht: number, gramsDot: number): number {
+  return Math.sqrt(Math.max(0, squaredNorm - 2 * wDotXht + gramsDot));
+}
+
 /** The transpose (cols × rows) of a row-major rows × cols matrix. */
 export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
@@ -180,4 +188,82 @@ function householderQ(a: Float64Array, rows: number, k: number): Float64Array {
     for (let j = 0; j < k; j++) out[i * k + j] = (diagonal[j] < 0 ? -1 : 1) * q.get(i, j);
   }
   return out;
+}
+
+/** Scratch of k entries for a half-step over F's rows: the row's non-zero columns, and k float64s. */
+export interface RowScratch {
+  readonly nz: Int32Array;
+  readonly values: Float64Array;
+}
+
+export function rowScratch(k: number): RowScratch {
+  return { nz: new Int32Array(k), values: new Float64Array(k) };
+}
+
+/**
+ * One solver's update of the row of F (rows × k, row-major) at entries o … o + k − 1, given G (k × k)
+ * and T (rows × k), with the row's non-zero columns listed in scratch.nz[0 … count).
+ */
+export type RowUpdate = (
+  f: Float64Array,
+  g: Float64Array,
+  t: Float64Array,
+  o: number,
+  k: number,
+  count: number,
+  scratch: RowScratch,
+) => void;
+
+/**
+ * A half-step of `nmf` (float64): `update` on every row of F in turn, visiting only the row's
+ * non-zero entries where the rule allows — NMF of the identity turns the factors sparse within a
+ * few iterations (a handful of non-zeros per row of 128), which makes later sweeps ~20× cheaper.
+ */
+export function updateRows(
+  update: RowUpdate,
+  f: Float64Array,
+  g: Float64Array,
+  t: Float64Array,
+  rows: number,
+  k: number,
+  scratch: RowScratch,
+): void {
+  const { nz } = scratch;
+  for (let i = 0; i < rows; i++) {
+    const o = i * k;
+    let count = 0;
+    for (let s = 0; s < k; s++) if (f[o + s] !== 0) nz[count++] = s;
+    update(f, g, t, o, k, count, scratch);
+  }
+}
+
+/**
+ * ‖T − W·H‖²_F for W (m × k) and H (k × d) row-major, with T given entry by entry (`target(i, j)`):
+ * W·H multiplied out a row at a time in float64, skipping W's zeros (O(m·d·k)). For reported
+ * errors and checks; the solvers use Gram matrices instead (solve.ts).
+ */
+export function squaredDistanceToProduct(
+  target: (i: number, j: number) => number,
+  w: ArrayLike<number>,
+  h: ArrayLike<number>,
+  m: number,
+  k: number,
+  d: number,
+): number {
+  const row = new Float64Array(d);
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    row.fill(0);
+    for (let c = 0; c < k; c++) {
+      const a = w[i * k + c];
+      if (a === 0) continue;
+      const off = c * d;
+      for (let j = 0; j < d; j++) row[j] += a * h[off + j];
+    }
+    for (let j = 0; j < d; j++) {
+      const e = target(i, j) - row[j];
+      sum += e * e;
+    }
+  }
+  return sum;
 }

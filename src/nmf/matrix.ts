@@ -78,13 +78,17 @@ export function denseMatrix(rows: number, cols: number, data: Float64Array | rea
     cols,
     mean: sum / x.length,
     squaredNorm: squares,
-    timesTransposed: (ht, k, scratch) => multiply(x, rows, cols, ht, k, scratch),
-    transposeTimes: (w, k, scratch) => multiplyTransposed(x, rows, cols, w, k, scratch),
+    timesTransposed: (ht, k, scratch) => multiply(x, rows, cols, ht, k, scratch, false),
+    transposeTimes: (w, k, scratch) => multiply(x, rows, cols, w, k, scratch, true),
     toDense: () => ({ rows, cols, data: x }),
   };
 }
 
-/** out (rows × k) = X (rows × cols) · B (cols × k); skips zeros of X, which are common in NMF data. */
+/**
+ * out = X·B (rows × k, for B cols × k) or, `transposed`, Xᵀ·B (cols × k, for B rows × k): one pass
+ * over X in row order that skips its zeros, which are common in NMF data. Each output entry sums
+ * its terms in the order of X's rows (Xᵀ·B) or columns (X·B).
+ */
 function multiply(
   x: Float64Array,
   rows: number,
@@ -92,36 +96,15 @@ function multiply(
   b: Float64Array,
   k: number,
   out: Float64Array,
+  transposed: boolean,
 ) {
-  out.fill(0, 0, rows * k);
+  out.fill(0, 0, (transposed ? cols : rows) * k);
   for (let i = 0; i < rows; i++) {
-    const o = i * k;
     for (let j = 0; j < cols; j++) {
       const v = x[i * cols + j];
       if (v === 0) continue;
-      const bRow = j * k;
-      for (let t = 0; t < k; t++) out[o + t] += v * b[bRow + t];
-    }
-  }
-  return out;
-}
-
-/** out (cols × k) = Xᵀ · B for B (rows × k). */
-function multiplyTransposed(
-  x: Float64Array,
-  rows: number,
-  cols: number,
-  b: Float64Array,
-  k: number,
-  out: Float64Array,
-) {
-  out.fill(0, 0, cols * k);
-  for (let i = 0; i < rows; i++) {
-    const bRow = i * k;
-    for (let j = 0; j < cols; j++) {
-      const v = x[i * cols + j];
-      if (v === 0) continue;
-      const o = j * k;
+      const o = transposed ? j * k : i * k;
+      const bRow = transposed ? i * k : j * k;
       for (let t = 0; t < k; t++) out[o + t] += v * b[bRow + t];
     }
   }

@@ -3,11 +3,19 @@
 
 import { parseOrThrow } from '../registry/parse.ts';
 import type { Rng } from '../tensor/rng.ts';
-import { coordinateDescentSweep } from './hals.ts';
+import { coordinateDescentRow } from './cd.ts';
 import { type FactorPair, initialFactors } from './init.ts';
-import { frobeniusInner, gramOfColumns, gramScratch, transpose } from './linalg.ts';
+import {
+  frobeniusFromProducts,
+  frobeniusInner,
+  gramOfColumns,
+  gramScratch,
+  rowScratch,
+  transpose,
+  updateRows,
+} from './linalg.ts';
 import type { NmfMatrix } from './matrix.ts';
-import { multiplicativeStep } from './mu.ts';
+import { multiplicativeRow } from './mu.ts';
 import {
   defaultInitMethod,
   NmfError,
@@ -19,6 +27,7 @@ import {
   nmfOptionsSchema,
   nmfStoppingSchema,
 } from './options.ts';
+import { DecreaseCheck } from './stopping.ts';
 
 /** Non-negative factors of X (rows × cols) ≈ W·H, row-major float64. */
 export interface NmfFactors {
@@ -59,23 +68,16 @@ export function nmf(x: NmfMatrix, options: NmfOptionsInput, rng: Rng): NmfResult
   return iterate(x, o.rank, start, o, o.solver);
 }
 
+/** A solver from given initial factors (which are copied, not modified). */
+export type NmfFit = (x: NmfMatrix, initial: NmfFactors, stopping?: NmfStoppingInput) => NmfResult;
+
 /** The 'cd' solver from given initial factors (which are copied, not modified). */
-export function fitCoordinateDescent(
-  x: NmfMatrix,
-  initial: NmfFactors,
-  stopping: NmfStoppingInput = {},
-): NmfResult {
-  return fitFrom(x, initial, stopping, 'cd');
-}
+export const fitCoordinateDescent: NmfFit = (x, initial, stopping = {}) =>
+  fitFrom(x, initial, stopping, 'cd');
 
 /** The 'mu' solver from given initial factors (which are copied, not modified). */
-export function fitMultiplicativeUpdate(
-  x: NmfMatrix,
-  initial: NmfFactors,
-  stopping: NmfStoppingInput = {},
-): NmfResult {
-  return fitFrom(x, initial, stopping, 'mu');
-}
+export const fitMultiplicativeUpdate: NmfFit = (x, initial, stopping = {}) =>
+  fitFrom(x, initial, stopping, 'mu');
 
 function fitFrom(
   x: NmfMatrix,
@@ -114,46 +116,36 @@ function iterate(
   const { w, ht } = start;
   const hht = new Float64Array(k * k);
   const wtw = new Float64Array(k * k);
-  const nz = new Int32Array(k);
   const gramWork = gramScratch(Math.max(rows, cols), k);
-  const denominator = new Float64Array(k);
-  const rowScratch = new Float64Array(x.kind === 'identity' ? 0 : rows * k);
-  const colScratch = new Float64Array(x.kind === 'identity' ? 0 : cols * k);
-  const halfStep =
-    solver === 'cd'
-      ? (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
-          coordinateDescentSweep(f, g, t, n, k, nz)
-      : (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
-          multiplicativeStep(f, g, t, n, k, nz, denominator);
+  const scratch = rowScratch(k);
+  const xhtScratch = new Float64Array(x.kind === 'identity' ? 0 : rows * k);
+  const xtwScratch = new Float64Array(x.kind === 'identity' ? 0 : cols * k);
+  const update = solver === 'cd' ? coordinateDescentRow : multiplicativeRow;
+  const halfStep = (f: Float64Array, g: Float64Array, t: Float64Array, n: number) =>
+    updateRows(update, f, g, t, n, k, scratch);
 
   const errors: number[] = [];
   let iterations = 0;
   let converged = false;
-  let errorAtLastCheck = Number.NaN;
+  const check = new DecreaseCheck(stop.tol, stop.checkEvery);
   gramOfColumns(w, rows, k, wtw, gramWork);
   for (;;) {
     gramOfColumns(ht, cols, k, hht, gramWork);
-    const xht = x.timesTransposed(ht, k, rowScratch);
-    const squared = x.squaredNorm - 2 * frobeniusInner(w, xht, rows * k) + frobeniusInner(wtw, hht, k * k);
-    const error = Math.sqrt(Math.max(0, squared)); // rounding can push an exact fit slightly below 0
+    const xht = x.timesTransposed(ht, k, xhtScratch);
+    const wDotXht = frobeniusInner(w, xht, rows * k);
+    const error = frobeniusFromProducts(x.squaredNorm, wDotXht, frobeniusInner(wtw, hht, k * k));
     errors.push(error);
-    if (iterations === 0) errorAtLastCheck = error;
-    if (error === 0 || (stop.targetError !== undefined && error <= stop.targetError)) {
+    if (iterations === 0) check.start(error);
+    const reached = error === 0 || (stop.targetError !== undefined && error <= stop.targetError);
+    if (reached || (check.due(iterations) && check.stalled(error))) {
       converged = true;
       break;
-    }
-    if (stop.tol > 0 && iterations > 0 && iterations % stop.checkEvery === 0) {
-      if ((errorAtLastCheck - error) / errors[0] < stop.tol) {
-        converged = true;
-        break;
-      }
-      errorAtLastCheck = error;
     }
     if (iterations === stop.maxIter) break;
 
     halfStep(w, hht, xht, rows);
     gramOfColumns(w, rows, k, wtw, gramWork);
-    halfStep(ht, wtw, x.transposeTimes(w, k, colScratch), cols);
+    halfStep(ht, wtw, x.transposeTimes(w, k, xtwScratch), cols);
     iterations++;
   }
   return {

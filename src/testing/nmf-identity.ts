@@ -7,6 +7,7 @@
 // - the same random state gives bit-identical factors;
 // - optionally, a cached version of the factorization hands back the same factors, every time.
 import fc from 'fast-check';
+import { squaredDistanceToProduct } from '../nmf/linalg.ts';
 import { identityMatrix, type NmfMatrix } from '../nmf/matrix.ts';
 import {
   NMF_INIT_METHODS,
@@ -246,22 +247,8 @@ export async function checkNmfIdentity(
 
 /** ‖I_n − W·H‖_F, multiplied out in float64 (O(n²k)). */
 export function distanceToIdentity(factors: NmfIdentityFactors, n: number, k: number): number {
-  const { W, H } = factors;
-  const row = new Float64Array(n);
-  let squared = 0;
-  for (let i = 0; i < n; i++) {
-    row.fill(0);
-    for (let r = 0; r < k; r++) {
-      const w = W[i * k + r];
-      if (w === 0) continue;
-      for (let j = 0; j < n; j++) row[j] += w * H[r * n + j];
-    }
-    for (let j = 0; j < n; j++) {
-      const d = (i === j ? 1 : 0) - row[j];
-      squared += d * d;
-    }
-  }
-  return Math.sqrt(squared);
+  const identity = (i: number, j: number) => (i === j ? 1 : 0);
+  return Math.sqrt(squaredDistanceToProduct(identity, factors.W, factors.H, n, k, n));
 }
 
 function checkFactors(factors: NmfIdentityFactors, n: number, k: number, who: string): void {

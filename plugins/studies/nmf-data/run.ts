@@ -8,6 +8,7 @@ import {
   type NMF_INIT_METHODS,
   type NMF_SOLVERS,
   type RunContext,
+  squaredDistanceToProduct,
   z,
 } from 'nmfinit';
 import type { NmfDataData } from './data.ts';
@@ -96,23 +97,7 @@ export function reconstructionMse(
   k: number,
   d: number,
 ): number {
-  const row = new Float64Array(d);
-  let sum = 0;
-  for (let s = 0; s < m; s++) {
-    row.fill(0);
-    for (let c = 0; c < k; c++) {
-      const a = w[s * k + c];
-      if (a === 0) continue;
-      const off = c * d;
-      for (let j = 0; j < d; j++) row[j] += a * h[off + j];
-    }
-    const off = s * d;
-    for (let j = 0; j < d; j++) {
-      const e = t[off + j] - row[j];
-      sum += e * e;
-    }
-  }
-  return sum / (m * d);
+  return squaredDistanceToProduct((i, j) => t[i * d + j], w, h, m, k, d) / (m * d);
 }
 
 export async function executeRun(run: NmfDataRun, all: NmfDataData, ctx: RunContext): Promise<NmfDataResult> {
