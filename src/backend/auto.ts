@@ -24,7 +24,7 @@ export function trainingStepWorkload(sizes: readonly number[], batch: number): W
 
 /**
  * The six products of one multiplicative-update NMF iteration (Frobenius loss) of a rows×cols X
- * at rank k, as src/nmf/data-mu.ts issues them: X·Hᵀ, H·Hᵀ, W·(HHᵀ), Xᵀ·W, Wᵀ·W, Hᵀ·(WᵀW).
+ * at rank k, as src/nmf/mu.ts issues them: X·Hᵀ, H·Hᵀ, W·(HHᵀ), Xᵀ·W, Wᵀ·W, Hᵀ·(WᵀW).
  */
 export function nmfMuWorkload(rows: number, cols: number, k: number): Workload {
   return {

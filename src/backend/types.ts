@@ -92,7 +92,7 @@ export interface ResidentOps {
   biasActivation(z: ResidentMatrix, bias: ResidentMatrix, act: ActivationName): ResidentMatrix;
   /**
    * The multiplicative NMF update F ∘ N / D, D = den + l1 + l2·F (each term only when its weight
-   * is > 0) and a zero D replaced by 2⁻²³, as src/nmf/data-mu.ts does it in float64.
+   * is > 0) and a zero D replaced by 2⁻²³, as src/nmf/mu.ts does it in float64.
    */
   multiplicativeUpdate(
     f: ResidentMatrix,
