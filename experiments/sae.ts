@@ -3,7 +3,7 @@
 // k ∈ {8, 16, 32}, with and without AuxK, 3 seeds; the NMF-of-data dictionary next to the
 // standard one; sparse features in superposition with recovery of the planted directions.
 //
-//   npx tsx experiments/sae.ts            the whole study (66 runs, 27 min on 2 cores; README)
+//   npx tsx experiments/sae.ts            the whole study (66 runs, 27–40 min on 2 shared cores; README)
 //   npx tsx experiments/sae.ts --quick    the same pipeline small, under a minute or two
 import { defineExperiment, runIfMain } from 'nmfinit';
 
