@@ -17,7 +17,8 @@
 //               `nmf` cannot take (it needs a mirrored stack);
 //               each 3,000 samples × 10 seeds × 10 epochs against He normal, Glorot normal and
 //               `nmf` where it applies.
-// The report's target verdict judges `pca-affine` against the rest (see outputs.target).
+// The report's target verdict judges `pca-affine` against the rest, with the issue's conditions
+// for each part (see outputs.target); part 3's reports leave out the seed's claim about `nmf`.
 //
 //   npx tsx experiments/pca-start.ts                              part 1 (flags: --help)
 //   PCA_START_PART=full npx tsx experiments/pca-start.ts          part 2 (long: 60,000 samples)
@@ -42,8 +43,17 @@ function otherNetwork(part: string, sizes: number[], nmf: boolean) {
     outputs: {
       dir: `results/pca-start-${part}`,
       tableEpochs: [0, 1, 10],
-      // Epoch 0 below the best baseline's epoch 1, then best at epochs 1 and 10 with p < 0.01.
-      target: { dataset: 'mnist_digit', baselines, referenceEpoch: 1, alpha: 0.01 },
+      // Built to test pca-affine, not the seed's claim about nmf.
+      claim: false,
+      // Epoch 0 at or below the PCA error of the bottleneck's rank and below the best baseline's
+      // epoch 1, then best at epochs 1 and 10 with p < 0.01.
+      target: {
+        dataset: 'mnist_digit',
+        baselines,
+        referenceEpoch: 1,
+        startAtOrBelowPca: true,
+        alpha: 0.01,
+      },
     },
   });
 }
@@ -56,17 +66,10 @@ const seedNetwork = {
   initializers: [...mnist.initializers, { name: 'pca' }, { name: 'pca-affine' }],
   // Every training row of a 3,000-sample run (2,009); 3,000 of the 40,200 of a full run.
   initializerData: { samples: 3000 },
-  outputs: {
-    tableEpochs: [0, 1, 10, 50],
-    // Epoch 0 below the best baseline's epoch 10, then best at epochs 1, 10 and 50 with p < 0.01.
-    target: {
-      dataset: 'mnist_digit',
-      baselines: [...SEED_BASELINES, 'pca'],
-      referenceEpoch: 10,
-      alpha: 0.01,
-    },
-  },
+  outputs: { tableEpochs: [0, 1, 10, 50] },
 };
+
+const SEED_NETWORK_BASELINES = [...SEED_BASELINES, 'pca'];
 
 export const parts = {
   seed: defineExperiment({
@@ -81,14 +84,39 @@ export const parts = {
         { label: 'warmup', training: { schedule: { warmupSteps: 80 } } },
       ],
     },
-    outputs: { ...seedNetwork.outputs, dir: 'results/pca-start' },
+    outputs: {
+      ...seedNetwork.outputs,
+      dir: 'results/pca-start',
+      // The issue's part 1: epoch 0 at or below PCA-32 on both sets, best at epochs 1, 10 and 50
+      // with p < 0.01, and at epoch 50 at least 10% below its own epoch 0 (per recipe).
+      target: {
+        dataset: 'mnist_digit',
+        baselines: SEED_NETWORK_BASELINES,
+        referenceEpoch: null,
+        startAtOrBelowPca: true,
+        alpha: 0.01,
+        improveOnStart: 0.1,
+      },
+    },
   }),
   full: defineExperiment({
     ...seedNetwork,
     name: 'pca-start-full',
     description: `${seedNetwork.description} Part 2: all 60,000 samples, 3 seeds.`,
     grid: { samples: [{ count: 'all', seeds: 3 }], epochs: [10, 50] },
-    outputs: { ...seedNetwork.outputs, dir: 'results/pca-start-full' },
+    outputs: {
+      ...seedNetwork.outputs,
+      dir: 'results/pca-start-full',
+      // The issue's part 2: below every baseline at epochs 1, 10 and 50. Three seeds are too few
+      // for a judged paired test (the statistics policy needs 5), so the means decide; p is shown.
+      target: {
+        dataset: 'mnist_digit',
+        baselines: SEED_NETWORK_BASELINES,
+        referenceEpoch: null,
+        best: 'mean',
+        alpha: 0.01,
+      },
+    },
   }),
   deep: otherNetwork('deep', [784, 1000, 500, 250, 30, 250, 500, 1000, 784], false),
   shallow: otherNetwork('shallow', [784, 64, 784], true),

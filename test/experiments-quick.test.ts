@@ -41,6 +41,17 @@ const FILES: Record<string, string[]> = {
   'shallow-authors.ts': [],
 };
 
+/** What a file's quick report must also say, beyond the checks every file gets. */
+const REPORT_MUST_MATCH: Record<string, RegExp[]> = {
+  // The generated target verdict of issue 24, with its start-against-PCA and own-start conditions.
+  'pca-start.ts': [
+    /^## Target$/m,
+    /\*\*pca-affine\*\* — target /,
+    /Epoch 0 against PCA: mnist_digit /,
+    /against its own start/,
+  ],
+};
+
 function runQuick(file: string, extra: string[]) {
   const out = join(root, file.replace(/\.ts$/, ''));
   const r = spawnSync(
@@ -67,6 +78,7 @@ describe('every experiment file runs end to end with --quick', () => {
       const runs = readdirSync(join(r.out, 'runs')).filter((f) => f.endsWith('.json'));
       expect(runs.length).toBeGreaterThan(0);
       expect(existsSync(join(r.out, 'failed')) ? readdirSync(join(r.out, 'failed')) : []).toEqual([]);
+      for (const pattern of REPORT_MUST_MATCH[file] ?? []) expect(report).toMatch(pattern);
       // Every image the report links to exists.
       for (const [, img] of report.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g))
         expect(existsSync(join(r.out, img))).toBe(true);

@@ -165,10 +165,14 @@ function blocksMarkdown(blocks: readonly DocBlock[]): string {
  * The verdict as report blocks: a line per epoch and the claim's, then the p-value table
  * (`tableId` names it in report.html) where any p-value was computed.
  */
-export function verdictBlocks(v: Omit<ResultSetVerdict, 'markdown'>, tableId: string): DocBlock[] {
+export function verdictBlocks(
+  v: Omit<ResultSetVerdict, 'markdown'>,
+  tableId: string,
+  withClaim = true,
+): DocBlock[] {
   const table = pValueTable(v.epochs, tableId);
   return [
-    { type: 'list', items: [...v.epochs.map((e) => e.sentence), v.claim.sentence] },
+    { type: 'list', items: [...v.epochs.map((e) => e.sentence), ...(withClaim ? [v.claim.sentence] : [])] },
     ...(table === null ? [] : [table]),
   ];
 }

@@ -153,7 +153,7 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     const verdict = verdictOf(setName, curves, epochs, parties);
     const pairName = `${set.datasetLabel}, ${samplesText(set.samples)} samples`;
     const pairVerdict = verdictOf(pairName, curves, epochs, parties);
-    if (pairVerdict)
+    if (pairVerdict && spec.outputs.claim)
       claims.set(pairName, { dataset: set.datasetLabel, samples: set.samples, verdict: pairVerdict });
 
     const series = lossSeries(byInit, set.epochs);
@@ -264,10 +264,10 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     description: spec.description,
     intro: introBlocks(spec, runs),
     sections: [
-      { title: 'Verdict', blocks: verdictBlocksOf(claimVerdicts, parties) },
+      { title: 'Verdict', blocks: verdictBlocksOf(claimVerdicts, parties, spec.outputs.claim) },
       initializersSection(spec, runs),
       ...recipesSection(spec),
-      ...targetSection(spec, runs),
+      ...targetSection(spec, runs, pca),
       { title: 'Result sets', blocks: panelBlocks, subsections: setSections },
       ...(methodBlocks.length > 0 ? [{ title: "The method's own images", blocks: methodBlocks }] : []),
     ],
@@ -368,7 +368,7 @@ function resultSetSection(
         type: 'text',
         text: `**Verdict** (generated from the runs; p: ${TEST_LABELS[PRIMARY_TEST]} across seeds, each initializer against the best other at that epoch):`,
       },
-      ...verdictBlocks(verdict, `verdict-${htmlId(fileBase(set, 'loss'))}`),
+      ...verdictBlocks(verdict, `verdict-${htmlId(fileBase(set, 'loss'))}`, spec.outputs.claim),
     );
   blocks.push(...figures);
   return {
@@ -395,7 +395,9 @@ export function reachThreshold(
   if (spec.outputs.lossThreshold !== undefined)
     return { value: spec.outputs.lossThreshold, source: "the spec's lossThreshold" };
   const at = Math.min(REACH_EPOCH, set.epochs);
-  const baselines = parties ? rows.filter((g) => parties.rivals.includes(g.label)) : rows;
+  // The target's baselines where the spec names them, else the claim's rivals, else everyone.
+  const named = spec.outputs.target?.baselines ?? parties?.rivals;
+  const baselines = named ? rows.filter((g) => named.includes(g.label)) : rows;
   let best: { value: number; source: string } | undefined;
   for (const g of baselines) {
     const m = meanSd(g.runs.map((r) => valCurve(r, set.epochs)[at])).mean;
@@ -508,7 +510,11 @@ function recipesSection(spec: AutoencoderSpec): DocSection[] {
 }
 
 /** The target's verdict per sample count and recipe, over the data sets of the spec. */
-function targetSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSection[] {
+function targetSection(
+  spec: AutoencoderSpec,
+  runs: readonly RunResult[],
+  pca: readonly PcaReference[],
+): DocSection[] {
   const target = spec.outputs.target;
   if (!target) return [];
   const maxEpochs = Math.max(...spec.grid.epochs);
@@ -526,8 +532,19 @@ function targetSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSe
         bySeed.set(r.config.seed, valCurve(r, maxEpochs));
       }
       if (curves.size === 0) continue;
+      const pcaErrors = new Map(
+        pca
+          .filter((p) => p.samples === s.count)
+          .map((p) => [p.datasetLabel, { rank: p.rank, valMse: p.valMse }]),
+      );
       subsections.push(
-        targetVerdict(target, curves, epochs, `${s.count} samples${recipe ? `, ${recipeName(recipe)}` : ''}`),
+        targetVerdict(
+          target,
+          curves,
+          epochs,
+          `${s.count} samples${recipe ? `, ${recipeName(recipe)}` : ''}`,
+          pcaErrors,
+        ),
       );
     }
   }
@@ -538,9 +555,18 @@ function targetSection(spec: AutoencoderSpec, runs: readonly RunResult[]): DocSe
 function verdictBlocksOf(
   claims: readonly ResultSetVerdict[],
   parties: ReturnType<typeof claimParties>,
+  judgeClaim: boolean,
 ): DocBlock[] {
   const test = TEST_LABELS[PRIMARY_TEST];
   const text = (t: string): DocBlock => ({ type: 'text', text: t });
+  if (!judgeClaim)
+    return [
+      text(
+        `This study does not judge the seed's claim (outputs.claim is false); what it judges is its target, below. ` +
+          `Each result set ends with its own verdict: at each reported epoch ≥ 1, every initializer is compared ` +
+          `with the best other initializer there by the two-sided ${test} across seeds. ${STATISTICS_POLICY}`,
+      ),
+    ];
   return [
     ...(claims.length > 0
       ? claimSummaryBlocks(SEED_CLAIM, claims)
