@@ -153,7 +153,7 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     const verdict = verdictOf(setName, curves, epochs, parties);
     const pairName = `${set.datasetLabel}, ${samplesText(set.samples)} samples`;
     const pairVerdict = verdictOf(pairName, curves, epochs, parties);
-    if (pairVerdict && spec.outputs.claim)
+    if (pairVerdict && spec.outputs.claim !== false)
       claims.set(pairName, { dataset: set.datasetLabel, samples: set.samples, verdict: pairVerdict });
 
     const series = lossSeries(byInit, set.epochs);
@@ -264,7 +264,7 @@ export async function autoencoderDocument(input: Input): Promise<ReportDocument>
     description: spec.description,
     intro: introBlocks(spec, runs),
     sections: [
-      { title: 'Verdict', blocks: verdictBlocksOf(claimVerdicts, parties, spec.outputs.claim) },
+      { title: 'Verdict', blocks: verdictBlocksOf(claimVerdicts, parties, spec.outputs.claim !== false) },
       initializersSection(spec, runs),
       ...recipesSection(spec),
       ...targetSection(spec, runs, pca),
@@ -368,7 +368,7 @@ function resultSetSection(
         type: 'text',
         text: `**Verdict** (generated from the runs; p: ${TEST_LABELS[PRIMARY_TEST]} across seeds, each initializer against the best other at that epoch):`,
       },
-      ...verdictBlocks(verdict, `verdict-${htmlId(fileBase(set, 'loss'))}`, spec.outputs.claim),
+      ...verdictBlocks(verdict, `verdict-${htmlId(fileBase(set, 'loss'))}`, spec.outputs.claim !== false),
     );
   blocks.push(...figures);
   return {

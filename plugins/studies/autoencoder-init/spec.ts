@@ -185,8 +185,11 @@ export const autoencoderSpecSchema = z
         /** Loss axis of the plots: losses span two orders of magnitude, so log reads best. */
         /** 'auto': log where the plotted losses span more than a decade, linear otherwise. */
         lossScale: z.enum(['log', 'linear', 'auto']).default('auto'),
-        /** Judge the seed's claim (NMF better, sooner) in the report; false for studies built to test something else. */
-        claim: z.boolean().default(true),
+        /**
+         * Judge the seed's claim (NMF better, sooner) in the report; false for studies built to test
+         * something else. Absent means true (optional, so existing specs echo unchanged).
+         */
+        claim: z.boolean().optional(),
         /** A target to judge (candidates against baselines); its verdict is generated into report.md. */
         target: targetSpec.optional(),
         /** Export each run's trained weights: `<dir>/weights/<run id>.safetensors` (loadSafetensors reads it). */

@@ -176,7 +176,8 @@ export function targetVerdict(
         const last = mean(mine, longest);
         const gain = 1 - last / start;
         const ok = Number.isFinite(gain) && gain >= need;
-        const short = Number.isFinite(gain) && !ok ? `, ${(100 * (need - gain)).toFixed(2)} points short` : '';
+        const short =
+          Number.isFinite(gain) && !ok ? `, ${(100 * (need - gain)).toFixed(2)} points short` : '';
         return { ok, text: `${d} ${n4(start)} → ${n4(last)}, ${pct(gain)} below${short}` };
       });
       judged.push({
