@@ -3,6 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
 import type { DawnBackend, DeviceInfo, Reply, Request, WorkerInit } from './protocol.ts';
+import { trainerRequest } from './worker-trainer.ts';
 import {
   activationBackwardShader,
   activationProbeShader,
@@ -111,7 +112,7 @@ class Runner {
   private compiled = 0;
   private readonly uniform: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(readonly device: GPUDevice) {
     this.uniform = device.createBuffer({ size: 64, usage: USAGE_UNIFORM });
   }
 
@@ -290,6 +291,8 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
         [back, count * ACTIVATIONS.length],
       ]);
     }
+    case 'trainer':
+      return trainerRequest(runner, req);
     default:
       throw new Error(`webgpu worker: unknown op '${op as string}'`);
   }
