@@ -183,7 +183,8 @@ export class WebGpuDenseTrainer implements DenseTrainer {
     } else {
       const gather = (src: Float32Array, cols: number) => {
         const b = new Float32Array(rows * cols);
-        indices.forEach((i, r) => b.set(src.subarray(i * cols, (i + 1) * cols), r * cols));
+        for (let r = 0; r < rows; r++)
+          b.set(src.subarray(indices[r] * cols, (indices[r] + 1) * cols), r * cols);
         return b;
       };
       const inputs = [gather(train.x, this.spec.inputDim)];

@@ -3,7 +3,6 @@
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
 import type { DawnBackend, DeviceInfo, Reply, Request, WorkerInit } from './protocol.ts';
-import { trainerRequest } from './worker-trainer.ts';
 import {
   activationBackwardShader,
   activationProbeShader,
@@ -16,6 +15,7 @@ import {
   mseShader,
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
+import { trainerRequest } from './worker-trainer.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
 const control = new Int32Array(init.control);
