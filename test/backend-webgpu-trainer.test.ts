@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
+import { WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
 import {
   Adam,
   autoencoder,
@@ -9,6 +10,7 @@ import {
   type History,
   Rng,
   Sequential,
+  Sgd,
   Tensor,
 } from '../src/index.ts';
 import { webgpuForTests } from './helpers/webgpu.ts';
@@ -258,8 +260,76 @@ describe.skipIf(gpu.skip)('the device-resident trainer on webgpu (llvmpipe in CI
   });
 });
 
-describe('the device-resident trainer needs no device to refuse bad shapes', () => {
-  it('names the field and value', () => {
-    expect(() => new Sequential(getBackend('reference'), [], 4)).toThrow(/at least one layer/);
+describe('the device-resident trainer, without a device', () => {
+  const spec = {
+    inputDim: 4,
+    layers: [{ units: 3, activation: 'relu' as const }],
+    batchSize: 8,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-7,
+  };
+  /** A channel that records the requests instead of sending them. */
+  const recorder = () => {
+    const calls: number[][] = [];
+    return {
+      calls,
+      channel: { call: (_op: string, params: readonly number[]) => (calls.push([...params]), []) },
+    };
+  };
+
+  it('refuses bad shapes before sending anything, naming the field and value', () => {
+    const { calls, channel } = recorder();
+    expect(
+      () => new WebGpuDenseTrainer(channel, 1000, { ...spec, layers: [{ units: 0, activation: 'relu' }] }),
+    ).toThrow(/layers\[0\]\.units must be a positive integer, got 0/);
+    expect(
+      () =>
+        new WebGpuDenseTrainer(channel, 1000, {
+          ...spec,
+          layers: [{ units: 3, activation: 'gelu' as never }],
+        }),
+    ).toThrow(/layers\[0\]\.activation 'gelu' is not one of linear, relu, sigmoid, tanh/);
+    expect(() => new WebGpuDenseTrainer(channel, 20, spec)).toThrow(
+      /needs 32 floats in one binding; the device allows 20/,
+    );
+    expect(calls).toEqual([]);
+    const t = new WebGpuDenseTrainer(channel, 1000, spec);
+    expect(() =>
+      t.setState([{ kernel: new Float32Array(11), bias: new Float32Array(3) }], [null, null]),
+    ).toThrow(/layer 0 has a kernel of 11 and a bias of 3 values, expected 4×3 and 3/);
+    expect(() => t.setData('train', new Float32Array(7), null, 2)).toThrow(/2 rows need 8 inputs, got 7/);
+    expect(() => t.step(new Uint32Array(9), 1e-3)).toThrow(/a batch of 9 rows, expected 1 to 8/);
+    expect(calls.map((c) => c[0])).toEqual([0]); // only the create
+  });
+
+  it('fit() asks for a trainer only for mse with an Adam without multipliers', () => {
+    let asked = 0;
+    const reference = getBackend('reference');
+    const backend: Backend = {
+      name: 'asks',
+      description: 'reference, with a trainer factory that counts and declines',
+      gemm: reference.gemm.bind(reference),
+      trainer: () => {
+        asked++;
+        throw new Error('declined');
+      },
+    };
+    const model = new Sequential(backend, [{ units: 2, activation: 'sigmoid' }], 3);
+    const x = new Tensor(new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]), [2, 3]);
+    const y = new Tensor(new Float32Array([0, 1, 1, 0]), [2, 2]);
+    const opts = { epochs: 1, batchSize: 2 };
+    fit(model, x, y, { ...opts, loss: 'bce' });
+    fit(model, x, y, { ...opts, optimizer: new Sgd({ learningRate: 0.1 }) });
+    fit(model, x, y, {
+      ...opts,
+      optimizer: new Adam({}, undefined, { multipliers: new Map([[model.parameters[0], 0.5]]) }),
+    });
+    expect(asked).toBe(0);
+    expect(() => fit(model, x, y, opts)).toThrow('declined');
+    expect(() =>
+      fit(model, x, y, { ...opts, optimizer: new Adam({}, undefined, { schedule: () => 0.5 }) }),
+    ).toThrow('declined');
+    expect(asked).toBe(2);
   });
 });
