@@ -97,7 +97,7 @@ describe.skipIf(gpu.skip)('the device-resident trainer on webgpu (llvmpipe in CI
       beta1: 0.9,
       beta2: 0.999,
       epsilon: 1e-7,
-    });
+    })!;
     try {
       trainer.setState(
         model.layers.map((l) => ({ kernel: l.kernel.value.data, bias: l.bias.value.data })),
@@ -250,13 +250,29 @@ describe.skipIf(gpu.skip)('the device-resident trainer on webgpu (llvmpipe in CI
     expect(small.transfers.uploadBytes).toBe(4 * (WEIGHT_FLOATS + n * 784));
   });
 
-  it('other losses and optimizers train on the Tape, as with training=tape', () => {
+  it('other losses, and models too big to bind, train on the Tape, as with training=tape', () => {
     const device = train(new WebGpuBackend(channel, { kernels: 'host' }), { epochs: 1, loss: 'bce' });
     const tape = train(new WebGpuBackend(channel, { kernels: 'host', training: 'tape' }), {
       epochs: 1,
       loss: 'bce',
     });
     expect(device.history.valLoss).toEqual(tape.history.valLoss);
+    // A model with a buffer over the binding limit (64 rows × 784 > 40 × 784 floats) too.
+    const narrow = { kernels: 'host', maxBindingBytes: 4 * 784 * 40 } as const;
+    const big = new WebGpuBackend(channel, narrow);
+    expect(
+      big.trainer!({
+        inputDim: 784,
+        layers: [{ units: 8, activation: 'relu' }],
+        batchSize: BATCH,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-7,
+      }),
+    ).toBeUndefined();
+    const split = train(big, { epochs: 1 });
+    const splitTape = train(new WebGpuBackend(channel, { ...narrow, training: 'tape' }), { epochs: 1 });
+    expect(split.history.valLoss).toEqual(splitTape.history.valLoss);
   });
 });
 
@@ -274,7 +290,12 @@ describe('the device-resident trainer, without a device', () => {
     const calls: number[][] = [];
     return {
       calls,
-      channel: { call: (_op: string, params: readonly number[]) => (calls.push([...params]), []) },
+      channel: {
+        call: (_op: string, params: readonly number[]) => {
+          calls.push([...params]);
+          return [];
+        },
+      },
     };
   };
 

@@ -71,9 +71,10 @@ export interface Backend {
   /**
    * A trainer that keeps a dense stack, its gradients and Adam's state on the device for a whole
    * fit (webgpu): fit() uses it when the model, loss and optimizer are ones it supports (see
-   * src/train/device-fit.ts). Absent: training runs on the autodiff Tape.
+   * src/train/device-fit.ts). Absent, or undefined for a model the device cannot hold (e.g. a
+   * layer over its binding limit): training runs on the autodiff Tape.
    */
-  trainer?(spec: DenseTrainerSpec): DenseTrainer;
+  trainer?(spec: DenseTrainerSpec): DenseTrainer | undefined;
   dispose?(): void;
 }
 

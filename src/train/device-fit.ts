@@ -8,9 +8,9 @@ import type { LossName } from './losses.ts';
 /**
  * fit()'s device-resident path: the model, its gradients and Adam's state live on the backend's
  * device (Backend.trainer, webgpu) for the whole fit, and a step sends the batch's row numbers
- * and gets its loss back. Used when the backend has a trainer, the loss is 'mse' and the
- * optimizer is an Adam without per-parameter rate multipliers (a schedule is fine); anything
- * else trains on the Tape. The model and optimizer on the host are brought up to date before
+ * and gets its loss back. Used when the backend has a trainer that can hold the model, the loss
+ * is 'mse' and the optimizer is an Adam without per-parameter rate multipliers (a schedule is
+ * fine); anything else trains on the Tape. The model and optimizer on the host are brought up to date before
  * epoch-end callbacks (which may read or change them; the device takes them back afterwards) and
  * when the fit ends. One difference from the Tape path: the step whose loss is not finite has
  * already been applied when the fit stops (the loss comes back with the updated weights).
@@ -51,6 +51,7 @@ export class DeviceFit {
       beta2: optimizer.beta2,
       epsilon: optimizer.epsilon,
     });
+    if (!trainer) return undefined;
     const fit = new DeviceFit(model, optimizer, trainer);
     try {
       fit.fromHost();

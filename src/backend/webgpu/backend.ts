@@ -17,7 +17,7 @@ import type {
 } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
-import { WebGpuDenseTrainer } from './trainer.ts';
+import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
 
 export interface WebGpuBackendOptions {
   /**
@@ -55,11 +55,14 @@ export class WebGpuBackend implements Backend, CountsTransfers {
     this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
     this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
     if ((options.training ?? 'device') === 'device')
-      this.trainer = (spec) => new WebGpuDenseTrainer(this, this.maxBindingFloats, spec);
+      this.trainer = (spec) =>
+        denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
+          ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
+          : undefined;
   }
 
-  /** The device-resident trainer (absent with training 'tape'). */
-  readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer;
+  /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
+  readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer | undefined;
 
   get transfers(): TransferCounts {
     return { ...this.counts };

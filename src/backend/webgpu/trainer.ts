@@ -10,6 +10,18 @@ export interface TrainerChannel {
 
 let nextId = 1;
 
+/** Why one of the stack's buffers would not fit in one storage binding, or undefined when all fit. */
+export function denseTrainerMisfit(spec: DenseTrainerSpec, maxBindingFloats: number): string | undefined {
+  let din = spec.inputDim;
+  for (const l of spec.layers) {
+    const biggest = Math.max(din * l.units, spec.batchSize * Math.max(din, l.units));
+    if (biggest > maxBindingFloats)
+      return `a ${din}×${l.units} layer at batch ${spec.batchSize} needs ${biggest} floats in one binding; the device allows ${maxBindingFloats}`;
+    din = l.units;
+  }
+  return undefined;
+}
+
 /**
  * The webgpu backend's device-resident trainer (main-thread side; the worker side is
  * worker-trainer.ts). Resident on the device for the trainer's life: the weights and biases,
@@ -56,15 +68,8 @@ export class WebGpuDenseTrainer implements DenseTrainer {
       return a;
     });
     this.outputDim = layers[layers.length - 1].units;
-    let din = inputDim;
-    for (const l of layers) {
-      const biggest = Math.max(din * l.units, batchSize * Math.max(din, l.units));
-      if (biggest > maxBindingFloats)
-        throw new RangeError(
-          `webgpu trainer: a ${din}×${l.units} layer at batch ${batchSize} needs ${biggest} floats in one binding; the device allows ${maxBindingFloats}`,
-        );
-      din = l.units;
-    }
+    const why = denseTrainerMisfit(spec, maxBindingFloats);
+    if (why) throw new RangeError(`webgpu trainer: ${why}`);
     this.call(TrainerOp.create, [
       batchSize,
       inputDim,
