@@ -24,7 +24,8 @@ const SPLIT = 0.25;
  * The device-resident trainer's losses match reference's within this relative difference. Both
  * sum every product in k order in float32; they differ in the MSE (float32 partial sums on the
  * device, float64 on the host) and in a few roundings (lrT and 2/N as float32 uniforms).
- * Measured: see the agreement test's log line (about 1e-7 on llvmpipe).
+ * Measured on llvmpipe: at most 8.56e-8 over the initial, 3 validation and 3 training losses
+ * (the agreement test's log line); the bound leaves two orders of magnitude for other devices.
  */
 const LOSS_TOLERANCE = 1e-5;
 
