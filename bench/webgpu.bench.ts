@@ -1,7 +1,9 @@
-// The webgpu backend (first stage: operands on the host, one upload + dispatch + readback per
-// call): gemm GFLOP/s with the transfers included, training samples/s of the seed autoencoder,
-// and the transfers a training step makes. On a machine without a GPU it runs on Mesa llvmpipe
-// through Dawn's OpenGL ES backend (DISPLAY of an Xvfb).
+// The webgpu backend: gemm GFLOP/s with the transfers included (operands on the host, one
+// upload + dispatch + readback per call), training samples/s of the seed autoencoder on the Tape
+// (a round trip per op) and through the device-resident trainer (a step sends row numbers and
+// reads back the loss) next to simd's in the same run, and the transfers a training step makes.
+// On a machine without a GPU it runs on Mesa llvmpipe through Dawn's OpenGL ES backend (DISPLAY
+// of an Xvfb).
 import { autoencoder, fit, getBackend, Rng, Tensor } from 'nmfinit';
 import { probeWebGpu, WebGpuBackend } from '../src/backend/index.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
@@ -91,8 +93,14 @@ export default defineBench({
     const samples = 1536;
     const x = images(samples);
     const data = new Tensor(x, [samples, 784]);
-    for (const kernels of ['host', 'gpu'] as const) {
-      const b = new WebGpuBackend(probe.channel, { kernels });
+    const variants = [
+      // The first two train on the Tape (their names kept from before the device-resident trainer).
+      { label: 'webgpu?kernels=host', kernels: 'host', training: 'tape' },
+      { label: 'webgpu?kernels=gpu', kernels: 'gpu', training: 'tape' },
+      { label: 'webgpu?training=device', kernels: 'host', training: 'device' },
+    ] as const;
+    for (const { label, kernels, training } of variants) {
+      const b = new WebGpuBackend(probe.channel, { kernels, training });
       const warm = new Tensor(x.subarray(0, 512 * 784), [512, 784]);
       fit(model(b), warm, warm, { epochs: 1, batchSize: BATCH, validationSplit: SPLIT, rng: Rng.seeded(0) });
       const runs: number[] = [];
@@ -107,30 +115,41 @@ export default defineBench({
         });
         runs.push(h.trainSamples / ((performance.now() - t0) / 1000));
       }
-      log(`train webgpu?kernels=${kernels} runs: ${runs.map((v) => v.toFixed(0)).join(', ')} samples/s`);
+      log(`train ${label} runs: ${runs.map((v) => v.toFixed(0)).join(', ')} samples/s`);
       figures.push({
-        name: `train webgpu?kernels=${kernels}`,
+        name: `train ${label}`,
         value: median(runs),
         unit: 'samples/s',
         details: { runs },
       });
 
-      // Transfers per training step: one epoch without validation, divided by its steps.
-      b.resetTransfers();
+      // Transfers per training step: two epochs without validation less one (which takes out the
+      // device-resident trainer's setup and teardown: weights and data up, weights and moments
+      // back), divided by an epoch's steps.
       const steps = Math.ceil(1024 / BATCH);
       const small = new Tensor(x.subarray(0, 1024 * 784), [1024, 784]);
-      fit(model(b), small, small, {
-        epochs: 1,
-        batchSize: BATCH,
-        rng: Rng.seeded(0),
-        initialEvaluation: false,
-      });
-      const t = b.transfers;
+      const transfersOf = (epochs: number) => {
+        b.resetTransfers();
+        fit(model(b), small, small, {
+          epochs,
+          batchSize: BATCH,
+          rng: Rng.seeded(0),
+          initialEvaluation: false,
+        });
+        return b.transfers;
+      };
+      const once = transfersOf(1);
+      const t = transfersOf(2);
+      for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] -= once[k];
+      if (training === 'device')
+        log(
+          `a fit of one epoch (${label}): ${once.calls} round trips, ${(once.uploadBytes / 2 ** 20).toFixed(2)} MiB up, ${(once.readbackBytes / 2 ** 20).toFixed(2)} MiB back`,
+        );
       log(
-        `per training step (kernels=${kernels}, batch ${BATCH}): ${t.calls / steps} round trips, ${t.uploads / steps} uploads (${(t.uploadBytes / steps / 2 ** 20).toFixed(2)} MiB), ${t.readbacks / steps} readbacks (${(t.readbackBytes / steps / 2 ** 20).toFixed(2)} MiB)`,
+        `per training step (${label}, batch ${BATCH}): ${t.calls / steps} round trips, ${t.uploads / steps} uploads (${(t.uploadBytes / steps / 2 ** 20).toFixed(2)} MiB, ${t.uploadBytes / steps} bytes), ${t.readbacks / steps} readbacks (${(t.readbackBytes / steps / 2 ** 20).toFixed(2)} MiB, ${t.readbackBytes / steps} bytes)`,
       );
       figures.push({
-        name: `transfers per training step webgpu?kernels=${kernels}`,
+        name: `transfers per training step ${label}`,
         value: t.calls / steps,
         unit: 'round trips',
         details: {
@@ -162,6 +181,36 @@ export default defineBench({
       unit: 'samples/s',
       details: { runs },
     });
+
+    // Longer fits, where the trainer's setup weighs less: 3 epochs of 6144 samples, validation included.
+    const many = new Tensor(images(6144), [6144, 784]);
+    const device = new WebGpuBackend(probe.channel, { kernels: 'host', training: 'device' });
+    for (const [label, backend] of [
+      ['webgpu?training=device', device],
+      ['simd', simd],
+    ] as const) {
+      const longRuns: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const h = fit(model(backend), many, many, {
+          epochs: 3,
+          batchSize: BATCH,
+          validationSplit: SPLIT,
+          rng: Rng.seeded(0),
+          initialEvaluation: false,
+        });
+        longRuns.push((3 * h.trainSamples) / ((performance.now() - t0) / 1000));
+      }
+      log(
+        `train ${label}, 3 epochs of 6144 samples, runs: ${longRuns.map((v) => v.toFixed(0)).join(', ')} samples/s`,
+      );
+      figures.push({
+        name: `train ${label} (3 epochs × 6144 samples, same run)`,
+        value: median(longRuns),
+        unit: 'samples/s',
+        details: { runs: longRuns },
+      });
+    }
     return figures;
   },
 });

@@ -102,7 +102,7 @@ describe.skipIf(gpu.skip)('the seed autoencoder trained on webgpu (llvmpipe in C
   });
 
   it(`matches reference's validation losses within ${LOSS_TOLERANCE} (relative), and counts one round trip per gemm`, () => {
-    const backend = new WebGpuBackend(channel, { kernels: 'host' });
+    const backend = new WebGpuBackend(channel, { kernels: 'host', training: 'tape' });
     const got = train(backend);
     const rel = got.valLoss.map((v, i) => Math.abs(v - expected.valLoss[i]) / expected.valLoss[i]);
     console.log(
@@ -130,7 +130,7 @@ describe.skipIf(gpu.skip)('the seed autoencoder trained on webgpu (llvmpipe in C
   it('with the elementwise kernels on the device too: same losses, one round trip per gemm or kernel call', () => {
     const counting = new CountingReference(true);
     const want = train(counting);
-    const backend = new WebGpuBackend(channel, { kernels: 'gpu' });
+    const backend = new WebGpuBackend(channel, { kernels: 'gpu', training: 'tape' });
     const got = train(backend);
     got.valLoss.forEach((v, i) => {
       expect(Math.abs(v - want.valLoss[i]) / want.valLoss[i]).toBeLessThanOrEqual(LOSS_TOLERANCE);

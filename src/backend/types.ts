@@ -68,7 +68,56 @@ export interface Backend {
    * backend the host version, so callers need no special case.
    */
   readonly resident?: ResidentOps;
+  /**
+   * A trainer that keeps a dense stack, its gradients and Adam's state on the device for a whole
+   * fit (webgpu): fit() uses it when the model, loss and optimizer are ones it supports (see
+   * src/train/device-fit.ts). Absent, or undefined for a model the device cannot hold (e.g. a
+   * layer over its binding limit): training runs on the autodiff Tape.
+   */
+  trainer?(spec: DenseTrainerSpec): DenseTrainer | undefined;
   dispose?(): void;
+}
+
+/** What a {@link DenseTrainer} trains: a dense stack with MSE and Keras-form Adam. */
+export interface DenseTrainerSpec {
+  readonly inputDim: number;
+  readonly layers: readonly { readonly units: number; readonly activation: ActivationName }[];
+  /** The largest batch a step or an evaluation will use. */
+  readonly batchSize: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** One dense layer's kernel (inputDim × units, row-major) and bias. */
+export interface DenseWeights {
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array;
+}
+
+/**
+ * A dense stack trained where it lives: only what the methods name crosses between host and
+ * device. Parameters are in the order kernel₀, bias₀, kernel₁, …; their Adam moments likewise.
+ */
+export interface DenseTrainer {
+  /** Copies weights in, and Adam's m and v per parameter (null: zeros). */
+  setState(weights: readonly DenseWeights[], moments: readonly ([Float32Array, Float32Array] | null)[]): void;
+  /** Copies of the weights and Adam's moments. */
+  getState(): { weights: DenseWeights[]; moments: [Float32Array, Float32Array][] };
+  /**
+   * The data that `step` and `evaluate` read: x (rows × inputDim) and targets y (rows ×
+   * outputDim), or null when the targets are x. 'train' is indexed by step, 'validation' only
+   * evaluated. The arrays must not change while set.
+   */
+  setData(which: 'train' | 'validation', x: Float32Array, y: Float32Array | null, rows: number): void;
+  /**
+   * One Adam step on the training rows `indices` (a batch, at most batchSize): forward, MSE,
+   * backward, w ← w − lrT·m/(√v + ε). Returns the batch's MSE.
+   */
+  step(indices: Uint32Array, lrT: number): number;
+  /** The MSE over all rows of a data set, in batches of `batchSize` (as fit's evaluate). */
+  evaluate(which: 'train' | 'validation', batchSize: number): number;
+  dispose(): void;
 }
 
 /** A rows×cols float32 matrix held by a backend's {@link ResidentOps} (e.g. a GL texture). */

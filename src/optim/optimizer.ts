@@ -96,6 +96,11 @@ export abstract class BufferedOptimizer implements Optimizer {
     return this.t;
   }
 
+  /** The schedule and per-parameter multipliers applied on top of learningRate. */
+  get rateControl(): RateControl {
+    return this.control;
+  }
+
   /** The rate of the next update under the schedule, before group multipliers (and any correction). */
   get currentLearningRate(): number {
     return this.learningRate * (this.control.schedule?.(this.t) ?? 1);

@@ -3,6 +3,7 @@ import { Adam } from '../optim/adam.ts';
 import type { Optimizer } from '../optim/optimizer.ts';
 import { Rng } from '../tensor/rng.ts';
 import { firstNonFinite, formatShape, ShapeError, type Tensor } from '../tensor/tensor.ts';
+import { DeviceFit } from './device-fit.ts';
 import { type LossName, lossByName } from './losses.ts';
 
 export interface EpochLogs {
@@ -160,65 +161,90 @@ export function fit(model: Sequential, x: Tensor, y: Tensor, options: FitOptions
   for (const c of callbacks)
     c.onTrainBegin?.({ trainSamples: n, valSamples: history.valSamples, batchesPerEpoch: batches, epochs });
 
-  if (!resume && (options.initialEvaluation ?? true)) {
-    history.initialLoss = evaluate(model, train.x, train.y, { batchSize, loss: options.loss });
-    if (val) history.initialValLoss = evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
-  }
+  // The device-resident path where the backend has one for this model, loss and optimizer.
+  const device = DeviceFit.open(model, optimizer, options.loss ?? 'mse', batchSize, train, val);
+  try {
+    if (!resume && (options.initialEvaluation ?? true)) {
+      history.initialLoss = device
+        ? device.evaluate('train', batchSize)
+        : evaluate(model, train.x, train.y, { batchSize, loss: options.loss });
+      if (val)
+        history.initialValLoss = device
+          ? device.evaluate('validation', batchSize)
+          : evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
+    }
 
-  const params = model.parameters;
-  const d = train.x.cols;
-  const dOut = train.y.cols;
-  const sameXY = train.x === train.y || train.x.data === train.y.data;
-  // Shuffles permute the previous epoch's order in place, so a resume needs the saved order.
-  const order = resume ? resume.order.slice() : new Uint32Array(n);
-  if (!resume) for (let i = 0; i < n; i++) order[i] = i;
+    const params = model.parameters;
+    const d = train.x.cols;
+    const dOut = train.y.cols;
+    const sameXY = train.x === train.y || train.x.data === train.y.data;
+    // Shuffles permute the previous epoch's order in place, so a resume needs the saved order.
+    const order = resume ? resume.order.slice() : new Uint32Array(n);
+    if (!resume) for (let i = 0; i < n; i++) order[i] = i;
 
-  for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
-    const epochStart = performance.now();
-    if (shuffle) rng.shuffle(order);
-    let lossSum = 0;
-    for (let b = 0; b < batches; b++) {
-      const start = b * batchSize;
-      const rows = Math.min(batchSize, n - start);
-      const tape = model.tape();
-      try {
-        const xb = tape.alloc([rows, d]);
-        gatherRows(train.x.data, d, order, start, rows, xb.data);
-        let yb = xb;
-        if (!sameXY) {
-          yb = tape.alloc([rows, dOut]);
-          gatherRows(train.y.data, dOut, order, start, rows, yb.data);
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
+      const epochStart = performance.now();
+      if (shuffle) rng.shuffle(order);
+      let lossSum = 0;
+      for (let b = 0; b < batches; b++) {
+        const start = b * batchSize;
+        const rows = Math.min(batchSize, n - start);
+        if (device) {
+          const value = device.step(order, start, rows);
+          if (!Number.isFinite(value)) {
+            history.seconds = (performance.now() - started) / 1000;
+            throw new TrainingDivergedError(epoch, b + 1, value, history);
+          }
+          lossSum += value * rows;
+          for (const c of callbacks) c.onBatchEnd?.(epoch, b + 1, value);
+          continue;
         }
-        const out = model.forward(tape, tape.constant(xb));
-        const loss = lossFn(out, tape.constant(yb));
-        const value = loss.item();
-        if (!Number.isFinite(value)) {
+        const tape = model.tape();
+        try {
+          const xb = tape.alloc([rows, d]);
+          gatherRows(train.x.data, d, order, start, rows, xb.data);
+          let yb = xb;
+          if (!sameXY) {
+            yb = tape.alloc([rows, dOut]);
+            gatherRows(train.y.data, dOut, order, start, rows, yb.data);
+          }
+          const out = model.forward(tape, tape.constant(xb));
+          const loss = lossFn(out, tape.constant(yb));
+          const value = loss.item();
+          if (!Number.isFinite(value)) {
+            history.seconds = (performance.now() - started) / 1000;
+            throw new TrainingDivergedError(epoch, b + 1, value, history);
+          }
+          tape.backward(loss);
+          optimizer.step(params, tape.kernels);
+          lossSum += value * rows;
+          for (const c of callbacks) c.onBatchEnd?.(epoch, b + 1, value);
+        } finally {
+          tape.release();
+        }
+      }
+      const logs: EpochLogs = { epoch, loss: lossSum / n, seconds: 0 };
+      if (val) {
+        logs.valLoss = device
+          ? device.evaluate('validation', batchSize)
+          : evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
+        if (!Number.isFinite(logs.valLoss)) {
           history.seconds = (performance.now() - started) / 1000;
-          throw new TrainingDivergedError(epoch, b + 1, value, history);
+          throw new TrainingDivergedError(epoch, null, logs.valLoss, history);
         }
-        tape.backward(loss);
-        optimizer.step(params, tape.kernels);
-        lossSum += value * rows;
-        for (const c of callbacks) c.onBatchEnd?.(epoch, b + 1, value);
-      } finally {
-        tape.release();
+        history.valLoss.push(logs.valLoss);
       }
+      history.loss.push(logs.loss);
+      logs.seconds = (performance.now() - epochStart) / 1000;
+      history.seconds = (performance.now() - started) / 1000;
+      let stop = false;
+      // Callbacks may read or change the model and optimizer (checkpoints, early stopping).
+      if (device && callbacks.some((c) => c.onEpochEnd)) device.toHost();
+      for (const c of callbacks) if (c.onEpochEnd?.(logs, history, { order }) === 'stop') stop = true;
+      if (stop) break;
     }
-    const logs: EpochLogs = { epoch, loss: lossSum / n, seconds: 0 };
-    if (val) {
-      logs.valLoss = evaluate(model, val.x, val.y, { batchSize, loss: options.loss });
-      if (!Number.isFinite(logs.valLoss)) {
-        history.seconds = (performance.now() - started) / 1000;
-        throw new TrainingDivergedError(epoch, null, logs.valLoss, history);
-      }
-      history.valLoss.push(logs.valLoss);
-    }
-    history.loss.push(logs.loss);
-    logs.seconds = (performance.now() - epochStart) / 1000;
-    history.seconds = (performance.now() - started) / 1000;
-    let stop = false;
-    for (const c of callbacks) if (c.onEpochEnd?.(logs, history, { order }) === 'stop') stop = true;
-    if (stop) break;
+  } finally {
+    device?.close();
   }
   history.seconds = (performance.now() - started) / 1000;
   return history;

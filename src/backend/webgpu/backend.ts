@@ -8,9 +8,16 @@ import {
   type TransferCounts,
   zeroTransfers,
 } from '../transfers.ts';
-import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
+import type {
+  ActivationName,
+  Backend,
+  DenseTrainer,
+  DenseTrainerSpec,
+  ElementwiseKernels,
+} from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
+import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
 
 export interface WebGpuBackendOptions {
   /**
@@ -20,6 +27,11 @@ export interface WebGpuBackendOptions {
   readonly kernels: 'gpu' | 'host';
   /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
   readonly maxBindingBytes?: number;
+  /**
+   * How fit() trains on this backend: 'device' (default) through the device-resident trainer
+   * (trainer.ts) where it supports the model, 'tape' on the autodiff Tape, a round trip per op.
+   */
+  readonly training?: 'device' | 'tape';
 }
 
 /**
@@ -42,7 +54,15 @@ export class WebGpuBackend implements Backend, CountsTransfers {
     this.description = `WebGPU compute shaders through Dawn on ${channel.info.adapter}`;
     this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
     this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
+    if ((options.training ?? 'device') === 'device')
+      this.trainer = (spec) =>
+        denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
+          ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
+          : undefined;
   }
+
+  /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
+  readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer | undefined;
 
   get transfers(): TransferCounts {
     return { ...this.counts };

@@ -22,7 +22,9 @@ export type Op =
   | 'columnSum'
   | 'mse'
   | 'adam'
-  | 'activationProbe';
+  | 'activationProbe'
+  /** The device-resident trainer's requests (trainer-protocol.ts). */
+  | 'trainer';
 
 export interface Request {
   readonly seq: number;

@@ -15,6 +15,7 @@ import {
   mseShader,
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
+import { trainerRequest } from './worker-trainer.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
 const control = new Int32Array(init.control);
@@ -111,7 +112,7 @@ class Runner {
   private compiled = 0;
   private readonly uniform: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(readonly device: GPUDevice) {
     this.uniform = device.createBuffer({ size: 64, usage: USAGE_UNIFORM });
   }
 
@@ -290,6 +291,8 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
         [back, count * ACTIVATIONS.length],
       ]);
     }
+    case 'trainer':
+      return trainerRequest(runner, req);
     default:
       throw new Error(`webgpu worker: unknown op '${op as string}'`);
   }
