@@ -8,9 +8,10 @@ import {
   type TransferCounts,
   zeroTransfers,
 } from '../transfers.ts';
-import type { ActivationName, Backend, ElementwiseKernels } from '../types.ts';
+import type { ActivationName, Backend, ElementwiseKernels, ResidentOps } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
+import { WebGpuResident } from './resident.ts';
 
 export interface WebGpuBackendOptions {
   /**
@@ -20,6 +21,8 @@ export interface WebGpuBackendOptions {
   readonly kernels: 'gpu' | 'host';
   /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
   readonly maxBindingBytes?: number;
+  /** Keep matrices on the device between products (`resident`, resident.ts); default true. */
+  readonly chain?: boolean;
 }
 
 /**
@@ -31,6 +34,7 @@ export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
   readonly description: string;
   readonly kernels: Partial<ElementwiseKernels>;
+  readonly resident?: ResidentOps;
   private counts = zeroTransfers();
   /** Floats in the largest operand one dispatch may bind; larger products are split. */
   private readonly maxBindingFloats: number;
@@ -42,6 +46,11 @@ export class WebGpuBackend implements Backend, CountsTransfers {
     this.description = `WebGPU compute shaders through Dawn on ${channel.info.adapter}`;
     this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
     this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
+    if (options.chain ?? true)
+      this.resident = new WebGpuResident(
+        (op, params, inputs) => this.call(op, params, inputs),
+        this.maxBindingFloats,
+      );
   }
 
   get transfers(): TransferCounts {

@@ -44,7 +44,7 @@ fn tanh_f(x: f32) -> f32 {
 `;
 
 /** Flat index of an invocation in a 2-D grid of 128-wide workgroups (1-D dispatches cap at 65535 groups). */
-const FLAT_INDEX = /* wgsl */ `
+export const FLAT_INDEX = /* wgsl */ `
 fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + wid.x) * ${WORKGROUP_INVOCATIONS}u + li; }
 `;
 
@@ -52,7 +52,7 @@ fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + 
  * A shader's interface: its storage buffers in binding order (the order the worker binds them),
  * then the uniform `p` of struct Params with the fields `params`.
  */
-function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>): string {
+export function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>): string {
   const storage = Object.entries(buffers);
   return [
     `struct Params { ${params} }`,
@@ -63,7 +63,7 @@ function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>
   ].join('\n');
 }
 
-const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
+export const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32)`;
 
 /**

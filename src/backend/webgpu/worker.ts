@@ -2,7 +2,14 @@
 // submission (upload, dispatch, readback) and replies on its port. See protocol.ts.
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
-import type { DawnBackend, DeviceInfo, Reply, Request, WorkerInit } from './protocol.ts';
+import {
+  type DawnBackend,
+  type DeviceInfo,
+  RESIDENT_OPS,
+  type Reply,
+  type Request,
+  type WorkerInit,
+} from './protocol.ts';
 import {
   activationBackwardShader,
   activationProbeShader,
@@ -15,6 +22,7 @@ import {
   mseShader,
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
+import { handleResident } from './worker-resident.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
 const control = new Int32Array(init.control);
@@ -111,7 +119,7 @@ class Runner {
   private compiled = 0;
   private readonly uniform: GPUBuffer;
 
-  constructor(private readonly device: GPUDevice) {
+  constructor(readonly device: GPUDevice) {
     this.uniform = device.createBuffer({ size: 64, usage: USAGE_UNIFORM });
   }
 
@@ -291,6 +299,7 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
       ]);
     }
     default:
+      if ((RESIDENT_OPS as readonly string[]).includes(op)) return handleResident(runner, req);
       throw new Error(`webgpu worker: unknown op '${op as string}'`);
   }
 }
