@@ -1,9 +1,18 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { covarianceMatrix } from '../src/analysis/covariance.ts';
 import { selectTopK } from '../src/autodiff/topk.ts';
 import { ACTIVATIONS } from '../src/backend/activations.ts';
-import { getBackend, WebGpuBackend } from '../src/backend/index.ts';
+import {
+  autoChoice,
+  getBackend,
+  nmfMuWorkload,
+  trainingStepWorkload,
+  WebGpuBackend,
+} from '../src/backend/index.ts';
 import { hostResident, MU_EPSILON } from '../src/backend/resident.ts';
 import type { Backend, ResidentOps } from '../src/backend/types.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
@@ -298,5 +307,15 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(got.data).toEqual(want.data);
     expect(chained.transfers.uploads).toBe(2 * acts.length + Math.ceil(50 / 16));
     expect(chained.transfers.readbacks).toBe(Math.ceil(50 / 16));
+  });
+
+  it('auto times webgpu, chained, for a chained NMF workload, and leaves it out of a training step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-webgpu-'));
+    const chained = autoChoice(dir, nmfMuWorkload(256, 64, 8, true));
+    expect(chained.gflops.webgpu).toBeGreaterThan(0);
+    const training = autoChoice(dir, trainingStepWorkload([20, 10, 20], 16));
+    expect(Object.keys(training.gflops)).not.toContain('webgpu');
+    // The chained choice is still stored: asking again measures nothing new and says the same.
+    expect(autoChoice(dir, nmfMuWorkload(256, 64, 8, true))).toEqual(chained);
   });
 });

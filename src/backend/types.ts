@@ -136,6 +136,12 @@ export interface Workload {
   /** Names the workload in auto-backend.json and in `nmfinit backends`. */
   label: string;
   products: readonly GemmProduct[];
+  /**
+   * The run chains these products on the backend's resident storage where it has one (an NMF mu
+   * solve of dense data): `auto` then times them as a chain on Backend.resident, operands uploaded
+   * once, and offers the backends that only pay off chained (webgpu).
+   */
+  chained?: boolean;
 }
 
 /** What a run tells the backends it creates. */
