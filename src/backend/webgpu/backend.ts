@@ -26,9 +26,10 @@ export interface WebGpuBackendOptions {
 }
 
 /**
- * The webgpu backend, first stage: operands live on the host, and every gemm (and, with
- * kernels 'gpu', every elementwise kernel) is one round trip: its operands uploaded, one
- * dispatch, its result read back, all counted in `transfers`.
+ * The webgpu backend: every gemm (and, with kernels 'gpu', every elementwise kernel) is one
+ * round trip: its operands uploaded, one dispatch, its result read back, all counted in
+ * `transfers`. `resident` (resident.ts, unless chain is false) keeps matrices on the device for
+ * callers that chain products; its bias+activation and NMF update run as WGSL whatever `kernels`.
  */
 export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';

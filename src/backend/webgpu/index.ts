@@ -50,7 +50,7 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
   // name comes from detail(), after listBackends has probed.
   description: 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)',
   params,
-  // Below the CPU backends until tensors live on the device: every call is a round trip.
+  // Below the CPU backends: outside a resident chain every call is a round trip.
   priority: 5,
   isAvailable: () => 'channel' in probeWebGpu(),
   unavailableReason: () => {
