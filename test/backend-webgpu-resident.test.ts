@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { covarianceMatrix } from '../src/analysis/covariance.ts';
-import { selectTopK } from '../src/autodiff/topk.ts';
+import { Parameter, Tape } from '../src/autodiff/tape.ts';
+import { selectTopK, topkLinear } from '../src/autodiff/topk.ts';
 import { ACTIVATIONS } from '../src/backend/activations.ts';
 import {
   autoChoice,
@@ -190,13 +191,19 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     );
   });
 
-  it('top-k refuses a k the eligible columns cannot give, naming it', () => {
+  it('top-k refuses a k the eligible columns cannot give, naming it, and flags a row holding a NaN', () => {
     const Z = ops.upload(new Float32Array(6), 2, 3);
     expect(() => ops.topK!(Z, 3, Uint8Array.of(1, 0, 1))).toThrow(
       'webgpu resident: topK: k = 3 exceeds the 2 eligible columns',
     );
     expect(() => ops.topK!(Z, 0)).toThrow('k must be an integer ≥ 1, got 0');
     ops.release(Z);
+    // A row holding a NaN is flagged (index −1 first), the others selected as usual.
+    const N = ops.upload(Float32Array.of(1, Number.NaN, 3, 4, 2, 0), 2, 3);
+    const { indices } = ops.topK!(N, 2);
+    const got = ops.download(indices);
+    expect(got[0]).toBe(-1);
+    expect(got.subarray(2)).toEqual(Float32Array.of(0, 1));
   });
 
   it('refuse released or mismatched matrices, and matrices beyond the binding limit, with the reason', () => {
@@ -317,5 +324,51 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(Object.keys(training.gflops)).not.toContain('webgpu');
     // The chained choice is still stored: asking again measures nothing new and says the same.
     expect(autoChoice(dir, nmfMuWorkload(256, 64, 8, true))).toEqual(chained);
+  });
+
+  /** topkLinear's latents (k, and k_aux among eligible columns) and every gradient, on `b`. */
+  function saeStep(b: WebGpuBackend, nanAt?: number) {
+    const [m, d, n] = [33, 24, 150];
+    const rng = Rng.seeded(5);
+    const x = new Parameter('x', new Tensor(random(m * d, rng), [m, d]));
+    const w = new Parameter('w', new Tensor(random(d * n, rng), [d, n]));
+    const bias = new Parameter('b', new Tensor(random(n, rng, -0.1, 0.1), [n]));
+    if (nanAt !== undefined) x.value.data[nanAt] = Number.NaN;
+    const eligible = Uint8Array.from({ length: n }, (_, c) => (c % 4 === 0 ? 1 : 0));
+    const tape = new Tape(b);
+    b.resetTransfers();
+    const [main, aux] = topkLinear(tape.param(x), tape.param(w), tape.param(bias), [
+      { k: 7 },
+      { k: 5, eligible },
+    ]);
+    const readbacks = b.transfers;
+    const cot = (len: number) => new Tensor(random(len, Rng.seeded(len)), [m, len / m]);
+    tape.backward(main.values, cot(main.values.value.size));
+    return {
+      m,
+      n,
+      readbacks,
+      latents: [main, aux].map((s) => ({ values: s.values.value.data.slice(), indices: s.indices.slice() })),
+      grads: [x, w, bias].map((p) => p.grad.data.slice()),
+    };
+  }
+
+  it("topkLinear selects on the device: the host path's latents and gradients bit for bit, m·k values back instead of m·n", () => {
+    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host' }));
+    const host = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: false }));
+    expect(chained.latents).toEqual(host.latents);
+    expect(chained.grads).toEqual(host.grads);
+    // Values and columns of both selections come back, not the 33×150 pre-activations.
+    expect(chained.readbacks.readbacks).toBe(4);
+    expect(chained.readbacks.readbackBytes).toBe(4 * chained.m * (7 + 5) * 2);
+    expect(host.readbacks.readbackBytes).toBe(4 * host.m * host.n);
+  });
+
+  it('topkLinear with a NaN in a row: flagged on the device, selected on the host, as without the chain', () => {
+    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host' }), 24 * 3 + 2);
+    const host = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: false }), 24 * 3 + 2);
+    expect(chained.latents).toEqual(host.latents);
+    // The device's selection was refused at the flagged row: the host's gemm read back m·n.
+    expect(chained.readbacks.readbackBytes).toBeGreaterThanOrEqual(4 * chained.m * chained.n);
   });
 });

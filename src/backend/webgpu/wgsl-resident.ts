@@ -40,8 +40,8 @@ export const TOPK_MAX_ROW_GROUPS = 65535;
  * entries of its row beat it, 0 elsewhere. An entry beats another when it is larger, or equal
  * and in an earlier column: the order of selectTopK (src/autodiff/topk.ts), so the same k
  * entries are kept, ties included. A workgroup covers 128 columns of one row and reads the row
- * in tiles of 128 through workgroup memory: O(cols) comparisons an entry. Finite inputs only
- * (a NaN is neither beaten nor beats).
+ * in tiles of 128 through workgroup memory: O(cols) comparisons an entry. A NaN is neither
+ * beaten nor beats: the second pass flags its row.
  */
 export function topkSelectShader(): string {
   const w = WORKGROUP_INVOCATIONS;
@@ -85,26 +85,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 
 /**
  * Second pass (params: rows, cols, k): each row's kept entries in ascending column order, as
- * selectTopK writes them, then ReLU as topk() applies it: V[i, j] = max(z, 0) (0 for NaN too)
- * and I[i, j] = the column, as a float (exact below 2²⁴ columns). One invocation a row.
+ * selectTopK writes them, then ReLU as topk() applies it: V[i, j] = max(z, 0) and I[i, j] = the
+ * column, as a float (exact below 2²⁴ columns). One invocation a row. A row holding a NaN (whose
+ * place in selectTopK's heap this order cannot reproduce) gets I[i, 0] = −1, for the caller to
+ * select that row on the host.
  */
 export function topkCompactShader(): string {
   return /* wgsl */ `
 ${bindings('rows: u32, cols: u32, k: u32', { Z: 'read', Kept: 'read', V: 'read_write', I: 'read_write' })}
 ${FLAT_INDEX}
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 ${ENTRY_1D} {
   let i = flat_index(wid, nwg, li);
   if (i >= p.rows) { return; }
   let row = i * p.cols;
   var j = 0u;
-  for (var c = 0u; c < p.cols && j < p.k; c++) {
-    if (Kept[row + c] != 0.0) {
-      let z = Z[row + c];
+  var nan = false;
+  for (var c = 0u; c < p.cols; c++) {
+    let z = Z[row + c];
+    if (is_nan(z)) { nan = true; }
+    if (j < p.k && Kept[row + c] != 0.0) {
       V[i * p.k + j] = select(0.0, z, z > 0.0);
       I[i * p.k + j] = f32(c);
       j += 1u;
     }
   }
+  if (nan) { I[i * p.k] = -1.0; }
 }
 `;
 }
