@@ -31,86 +31,97 @@ ${ENTRY_1D} {
 `;
 }
 
-/** Largest number of rows one top-k dispatch spans (a dispatch's y count); more rows loop. */
-export const TOPK_MAX_ROW_GROUPS = 65535;
-
 /**
- * First pass of the top-k selection (params: rows, cols, k, masked): Kept[i, c] = 1 where entry
- * c of row i is eligible (E[c] ≠ 0, or every column when masked is 0) and fewer than k eligible
- * entries of its row beat it, 0 elsewhere. An entry beats another when it is larger, or equal
- * and in an earlier column: the order of selectTopK (src/autodiff/topk.ts), so the same k
- * entries are kept, ties included. A workgroup covers 128 columns of one row and reads the row
- * in tiles of 128 through workgroup memory: O(cols) comparisons an entry. A NaN is neither
- * beaten nor beats: the second pass flags its row.
+ * The top-k selection of selectTopK (src/autodiff/topk.ts) then ReLU, one workgroup a row
+ * (params: rows, cols, k, masked). Entries are ordered by an order-preserving u32 key of their
+ * value (−0 read as +0, as the reference's comparisons see them); four 8-bit radix passes over
+ * the row's eligible entries (E[c] ≠ 0, or every column when masked is 0) find the k-th largest
+ * key T and how many entries equal to T are kept. Then the row's entries above T, and the
+ * earliest of those equal to T, are written in ascending column order: the entries selectTopK
+ * keeps (the earlier column wins a tie), as V[i, j] = max(z, 0) and I[i, j] = the column as a
+ * float (exact below 2²⁴ columns). O(cols) work a row. A row holding a NaN (whose place in
+ * selectTopK's heap no order reproduces) gets I[i, 0] = −1, for the caller to select it on the host.
  */
-export function topkSelectShader(): string {
+export function topkShader(): string {
   const w = WORKGROUP_INVOCATIONS;
   return /* wgsl */ `
-${bindings('rows: u32, cols: u32, k: u32, masked: u32', { Z: 'read', E: 'read', Kept: 'read_write' })}
-var<workgroup> tile: array<f32, ${w}>;
-var<workgroup> tileOk: array<u32, ${w}>;
+${bindings('rows: u32, cols: u32, k: u32, masked: u32', { Z: 'read', E: 'read', V: 'read_write', I: 'read_write' })}
+var<workgroup> hist: array<atomic<u32>, 256>;
+var<workgroup> chosen: u32;
+var<workgroup> left: u32;
+var<workgroup> nanSeen: atomic<u32>;
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn eligible(c: u32) -> bool { return p.masked == 0u || E[c] != 0.0; }
+// Larger value, larger key; −0 and +0 one key.
+fn order_key(v: f32) -> u32 {
+  let b = bitcast<u32>(select(v, 0.0, v == 0.0));
+  if ((b & 0x80000000u) != 0u) { return ~b; }
+  return b | 0x80000000u;
+}
 @compute @workgroup_size(${w})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let c = wid.x * ${w}u + li;
-  let inside = c < p.cols;
-  for (var i = wid.y; i < p.rows; i += nwg.y) {
-    let row = i * p.cols;
-    var v = 0.0;
-    var ok = false;
-    if (inside) {
-      v = Z[row + c];
-      ok = eligible(c);
-    }
-    var beaten = 0u;
-    for (var t0 = 0u; t0 < p.cols; t0 += ${w}u) {
-      let cc = t0 + li;
-      if (cc < p.cols) {
-        tile[li] = Z[row + cc];
-        tileOk[li] = select(0u, 1u, eligible(cc));
-      }
-      workgroupBarrier();
-      let width = min(${w}u, p.cols - t0);
-      for (var j = 0u; j < width; j++) {
-        let u = tile[j];
-        if (tileOk[j] != 0u && (u > v || (u == v && t0 + j < c))) { beaten += 1u; }
-      }
-      workgroupBarrier();
-    }
-    if (inside) { Kept[row + c] = select(0.0, 1.0, ok && beaten < p.k); }
-  }
-}
-`;
-}
-
-/**
- * Second pass (params: rows, cols, k): each row's kept entries in ascending column order, as
- * selectTopK writes them, then ReLU as topk() applies it: V[i, j] = max(z, 0) and I[i, j] = the
- * column, as a float (exact below 2²⁴ columns). One invocation a row. A row holding a NaN (whose
- * place in selectTopK's heap this order cannot reproduce) gets I[i, 0] = −1, for the caller to
- * select that row on the host.
- */
-export function topkCompactShader(): string {
-  return /* wgsl */ `
-${bindings('rows: u32, cols: u32, k: u32', { Z: 'read', Kept: 'read', V: 'read_write', I: 'read_write' })}
-${FLAT_INDEX}
-fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
-${ENTRY_1D} {
-  let i = flat_index(wid, nwg, li);
+  let i = wid.y * nwg.x + wid.x;
   if (i >= p.rows) { return; }
   let row = i * p.cols;
-  var j = 0u;
-  var nan = false;
-  for (var c = 0u; c < p.cols; c++) {
-    let z = Z[row + c];
-    if (is_nan(z)) { nan = true; }
-    if (j < p.k && Kept[row + c] != 0.0) {
-      V[i * p.k + j] = select(0.0, z, z > 0.0);
-      I[i * p.k + j] = f32(c);
-      j += 1u;
-    }
+  if (li == 0u) {
+    left = p.k;
+    atomicStore(&nanSeen, 0u);
   }
-  if (nan) { I[i * p.k] = -1.0; }
+  var prefix = 0u;
+  var mask = 0u;
+  for (var digit = 0u; digit < 4u; digit++) {
+    let shift = 24u - 8u * digit;
+    for (var b = li; b < 256u; b += ${w}u) { atomicStore(&hist[b], 0u); }
+    workgroupBarrier();
+    for (var c = li; c < p.cols; c += ${w}u) {
+      let v = Z[row + c];
+      if (digit == 0u && is_nan(v)) { atomicStore(&nanSeen, 1u); }
+      if (eligible(c)) {
+        let key = order_key(v);
+        if ((key & mask) == prefix) { atomicAdd(&hist[(key >> shift) & 255u], 1u); }
+      }
+    }
+    workgroupBarrier();
+    // The bin holding the left-th largest of the keys that match the prefix so far.
+    if (li == 0u) {
+      var above = 0u;
+      var b = 255u;
+      loop {
+        let h = atomicLoad(&hist[b]);
+        if (above + h >= left || b == 0u) {
+          chosen = b;
+          left = left - above;
+          break;
+        }
+        above += h;
+        b -= 1u;
+      }
+    }
+    workgroupBarrier();
+    prefix = prefix | (chosen << shift);
+    mask = mask | (255u << shift);
+  }
+  if (li == 0u) {
+    var ties = left;
+    var j = 0u;
+    for (var c = 0u; c < p.cols && j < p.k; c++) {
+      if (eligible(c)) {
+        let z = Z[row + c];
+        let key = order_key(z);
+        var keep = key > prefix;
+        if (key == prefix && ties > 0u) {
+          keep = true;
+          ties -= 1u;
+        }
+        if (keep) {
+          V[i * p.k + j] = select(0.0, z, z > 0.0);
+          I[i * p.k + j] = f32(c);
+          j += 1u;
+        }
+      }
+    }
+    if (atomicLoad(&nanSeen) != 0u) { I[i * p.k] = -1.0; }
+  }
 }
 `;
 }

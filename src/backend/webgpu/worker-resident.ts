@@ -5,7 +5,7 @@
 import { ACTIVATIONS } from '../activations.ts';
 import type { Request, ResidentOp } from './protocol.ts';
 import { biasActivationShader, GEMM_TILE, gemmShader, WORKGROUP_INVOCATIONS } from './wgsl.ts';
-import { muUpdateShader, TOPK_MAX_ROW_GROUPS, topkCompactShader, topkSelectShader } from './wgsl-resident.ts';
+import { muUpdateShader, topkShader } from './wgsl-resident.ts';
 
 /** What the resident ops need of worker.ts's Runner. */
 export interface ResidentRunner {
@@ -158,24 +158,11 @@ export async function handleResident(runner: ResidentRunner, req: Request): Prom
       const device = runner.device;
       const E = device.createBuffer({ size: bytesFor(masked ? cols : 1), usage: USAGE_STORAGE });
       if (masked) device.queue.writeBuffer(E, 0, req.inputs[0].buffer, req.inputs[0].byteOffset, cols * 4);
-      const kept = device.createBuffer({ size: bytesFor(rows * cols), usage: USAGE_STORAGE });
       const V = store.create(values, rows * k);
       const I = store.create(indices, rows * k);
-      store.dispatch(
-        runner.pipeline('topk-select', topkSelectShader),
-        [Z, E, kept],
-        u32s(rows, cols, k, masked),
-        [groupsFor(cols), Math.min(rows, TOPK_MAX_ROW_GROUPS)],
-      );
-      store.dispatch(
-        runner.pipeline('topk-compact', topkCompactShader),
-        [Z, kept, V, I],
-        u32s(rows, cols, k),
-        groupsFor(rows),
-      );
-      // Freed once the submitted passes are done (a destroyed buffer outlives its queued uses).
+      store.dispatch(runner.pipeline('topk', topkShader), [Z, E, V, I], u32s(rows, cols, k, masked), rows);
+      // Freed once the submitted pass is done (a destroyed buffer outlives its queued uses).
       E.destroy();
-      kept.destroy();
       return [];
     }
     case 'residentDownload': {
