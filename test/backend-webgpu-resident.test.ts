@@ -16,6 +16,7 @@ import {
 } from '../src/backend/index.ts';
 import { hostResident, MU_EPSILON } from '../src/backend/resident.ts';
 import type { Backend, ResidentOps } from '../src/backend/types.ts';
+import { isSoftwareAdapter } from '../src/backend/webgpu/backend.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
 import { muUpdateShader, topkShader } from '../src/backend/webgpu/wgsl-resident.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
@@ -52,6 +53,15 @@ describe('resident WGSL text (no device needed)', () => {
     const literal = /if \(d == 0\.0\) \{ d = ([^;]+); \}/.exec(muUpdateShader())?.[1];
     expect(Number(literal)).toBe(MU_EPSILON);
   });
+
+  it('tells software adapters (chain off by default) from hardware ones', () => {
+    expect(isSoftwareAdapter('opengles: llvmpipe-llvm-15-0-6-256-bits- (OpenGL ES 3.2 Mesa 22.3.6)')).toBe(
+      true,
+    );
+    expect(isSoftwareAdapter('vulkan: mesa llvmpipe (lavapipe)')).toBe(true);
+    expect(isSoftwareAdapter('vulkan: google SwiftShader Device (Subzero)')).toBe(true);
+    expect(isSoftwareAdapter('vulkan: nvidia NVIDIA H200 (590.48)')).toBe(false);
+  });
 });
 
 const gpu = webgpuForTests('backend-webgpu-resident.test.ts');
@@ -62,13 +72,20 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
   let ops: ResidentOps;
   beforeAll(() => {
     channel = gpu.requireDevice();
-    backend = new WebGpuBackend(channel, { kernels: 'gpu' });
+    backend = new WebGpuBackend(channel, { kernels: 'gpu', chain: true });
     ops = backend.resident!;
   });
 
-  it('exist by default and not with chain: false', () => {
+  it('exist with chain: true, not with chain: false, and by default only on a hardware adapter', () => {
     expect(backend.resident).toBeDefined();
     expect(new WebGpuBackend(channel, { kernels: 'host', chain: false }).resident).toBeUndefined();
+    const byDefault = new WebGpuBackend(channel, { kernels: 'host' }).resident !== undefined;
+    expect(byDefault).toBe(!isSoftwareAdapter(channel.info.adapter));
+    // The same through the registry: webgpu?chain=on|off|auto.
+    expect(getBackend('webgpu?chain=on').resident).toBeDefined();
+    expect(getBackend('webgpu?chain=off').resident).toBeUndefined();
+    expect(getBackend('webgpu').resident !== undefined).toBe(byDefault);
+    expect(() => getBackend('webgpu?chain=yes')).toThrow(/chain/);
   });
 
   it("chain products of every transpose pair to the backend's own gemm, bit for bit", () => {
@@ -212,7 +229,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
   });
 
   it('refuse released or mismatched matrices, and matrices beyond the binding limit, with the reason', () => {
-    const small = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 4 * 100 });
+    const small = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 4 * 100, chain: true });
     const o = small.resident!;
     expect(o.fits(10, 10)).toBe(true);
     expect(o.fits(10, 11)).toBe(false);
@@ -263,7 +280,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
       [0, 25, 0], // 20 more iterations, not one more transfer
       [1e-12, 30, 3], // a loss check every 10 iterations, never met
     ] as const) {
-      const b = new WebGpuBackend(channel, { kernels: 'host' });
+      const b = new WebGpuBackend(channel, { kernels: 'host', chain: true });
       const g = muProblem(b, n, d, k);
       const r = muProblem(reference, n, d, k);
       const stop = { tol, maxIter };
@@ -284,7 +301,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
   it("the PCA covariance through resident products: the round-trip gemm's covariance, bit for bit", () => {
     const [n, d] = [300, 23];
     const x = random(n * d, Rng.seeded(8), 0, 1);
-    const chained = new WebGpuBackend(channel, { kernels: 'host' });
+    const chained = new WebGpuBackend(channel, { kernels: 'host', chain: true });
     const plain = new WebGpuBackend(channel, { kernels: 'host', chain: false });
     const got = covarianceMatrix(x, n, d, { backend: chained, blockRows: 128 });
     const want = covarianceMatrix(x, n, d, { backend: plain, blockRows: 128 });
@@ -312,7 +329,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
       );
       return model;
     };
-    const chained = new WebGpuBackend(channel, { kernels: 'gpu' });
+    const chained = new WebGpuBackend(channel, { kernels: 'gpu', chain: true });
     const x = new Tensor(random(50 * 20, Rng.seeded(4), 0, 1), [50, 20]);
     const got = make(chained).predict(x, 16);
     const want = make(new WebGpuBackend(channel, { kernels: 'gpu', chain: false })).predict(x, 16);
@@ -321,7 +338,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(chained.transfers.readbacks).toBe(Math.ceil(50 / 16));
   });
 
-  it('auto times webgpu, chained, for a chained NMF workload, and leaves it out of a training step', () => {
+  it('auto offers webgpu for a chained NMF workload, and leaves it out of a training step', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-webgpu-'));
     const chained = autoChoice(dir, nmfMuWorkload(256, 64, 8, true));
     expect(chained.gflops.webgpu).toBeGreaterThan(0);
@@ -359,7 +376,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
   }
 
   it("topkLinear selects on the device: the host path's latents and gradients bit for bit, m·k values back instead of m·n", () => {
-    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host' }));
+    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: true }));
     const host = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: false }));
     expect(chained.latents).toEqual(host.latents);
     expect(chained.grads).toEqual(host.grads);
@@ -370,7 +387,7 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
   });
 
   it('topkLinear with a NaN in a row: flagged on the device, selected on the host, as without the chain', () => {
-    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host' }), 24 * 3 + 2);
+    const chained = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: true }), 24 * 3 + 2);
     const host = saeStep(new WebGpuBackend(channel, { kernels: 'host', chain: false }), 24 * 3 + 2);
     expect(chained.latents).toEqual(host.latents);
     // The device's selection was refused at the flagged row: the host's gemm read back m·n.

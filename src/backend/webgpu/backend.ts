@@ -21,15 +21,19 @@ export interface WebGpuBackendOptions {
   readonly kernels: 'gpu' | 'host';
   /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
   readonly maxBindingBytes?: number;
-  /** Keep matrices on the device between products (`resident`, resident.ts); default true. */
+  /**
+   * Keep matrices on the device between products (`resident`, resident.ts). Default: on a
+   * hardware adapter, not on a software one (llvmpipe), where a transfer is a memory copy and the
+   * chain measured no faster (bench/webgpu-nmf.ts, bench/webgpu-topk.ts), as for gpu.js.
+   */
   readonly chain?: boolean;
 }
 
 /**
  * The webgpu backend: every gemm (and, with kernels 'gpu', every elementwise kernel) is one
  * round trip: its operands uploaded, one dispatch, its result read back, all counted in
- * `transfers`. `resident` (resident.ts, unless chain is false) keeps matrices on the device for
- * callers that chain products; its bias+activation and NMF update run as WGSL whatever `kernels`.
+ * `transfers`. `resident` (resident.ts; see WebGpuBackendOptions.chain) keeps matrices on the
+ * device for callers that chain products; its bias+activation and NMF update run as WGSL whatever `kernels`.
  */
 export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
@@ -47,7 +51,7 @@ export class WebGpuBackend implements Backend, CountsTransfers {
     this.description = `WebGPU compute shaders through Dawn on ${channel.info.adapter}`;
     this.maxBindingFloats = Math.floor((options.maxBindingBytes ?? channel.info.maxBindingBytes) / 4);
     this.kernels = options.kernels === 'gpu' ? this.deviceKernels() : {};
-    if (options.chain ?? true)
+    if (options.chain ?? !isSoftwareAdapter(channel.info.adapter))
       this.resident = new WebGpuResident(
         (op, params, inputs) => this.call(op, params, inputs),
         this.maxBindingFloats,
@@ -159,6 +163,11 @@ export class WebGpuBackend implements Backend, CountsTransfers {
       },
     };
   }
+}
+
+/** True for an adapter that is a CPU rasteriser (Mesa's llvmpipe and lavapipe, SwiftShader). */
+export function isSoftwareAdapter(adapter: string): boolean {
+  return /llvmpipe|lavapipe|softpipe|swiftshader/i.test(adapter);
 }
 
 /**

@@ -41,6 +41,8 @@ const params = z
     backend: z.enum(['auto', ...DAWN_BACKENDS]).default('auto'),
     /** Where the elementwise kernels run (see WebGpuBackendOptions.kernels). */
     kernels: z.enum(['host', 'gpu']).default('host'),
+    /** Resident chains (WebGpuBackendOptions.chain): 'auto' on a hardware adapter only. */
+    chain: z.enum(['auto', 'on', 'off']).default('auto'),
   })
   .strict();
 
@@ -61,9 +63,12 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
     const probe = probeWebGpu();
     return 'channel' in probe ? `adapter: ${probe.channel.info.adapter}` : '';
   },
-  create: ({ backend, kernels }) => {
+  create: ({ backend, kernels, chain }) => {
     const probe = probeWebGpu(backend);
     if (!('channel' in probe)) throw new Error(`backend 'webgpu' is not available: ${probe.reason}`);
-    return new WebGpuBackend(probe.channel, { kernels });
+    return new WebGpuBackend(probe.channel, {
+      kernels,
+      chain: chain === 'auto' ? undefined : chain === 'on',
+    });
   },
 };
