@@ -243,6 +243,21 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(() => o.download(a)).toThrow(/was released/);
   });
 
+  it('a product the device refuses (beyond its buffer size) fails naming the op, and the device works on', () => {
+    // A binding limit claimed far above the device's lets the request reach the worker.
+    const o = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 2 ** 45, chain: true })
+      .resident!;
+    const n = 60_000;
+    const a = o.upload(new Float32Array(n).fill(1), n, 1);
+    const b = o.upload(new Float32Array(n).fill(1), 1, n);
+    expect(() => o.gemm(false, false, a, b)).toThrow(
+      /webgpu residentGemm failed: .*WebGPU (validation|out-of-memory) error/,
+    );
+    const c = o.gemm(true, false, a, a);
+    expect(o.download(c)).toEqual(Float32Array.of(n));
+    for (const m of [a, b, c]) o.release(m);
+  });
+
   function muProblem(b: Backend, n: number, d: number, k: number) {
     const rng = Rng.seeded(11);
     const x = nmfData(n, d, random(n * d, rng, 0, 1), b, 'test', 'dense');

@@ -60,6 +60,31 @@ export class WebGpuResident implements ResidentOps {
     return m.id;
   }
 
+  /**
+   * A request that creates `outs` in the worker. When it fails, whatever of them the worker made
+   * is released (a release of one it never made fails, and is ignored), so nothing is left held.
+   */
+  private create(
+    outs: BufferMatrix[],
+    op: Op,
+    params: readonly number[],
+    inputs: readonly Float32Array[],
+  ): void {
+    try {
+      this.call(op, params, inputs);
+    } catch (e) {
+      for (const o of outs) {
+        o.released = true;
+        try {
+          this.call('residentRelease', [o.id], []);
+        } catch {
+          // never made: nothing to free
+        }
+      }
+      throw e;
+    }
+  }
+
   private make(rows: number, cols: number): BufferMatrix {
     return new BufferMatrix(nextId++, rows, cols);
   }
@@ -69,7 +94,7 @@ export class WebGpuResident implements ResidentOps {
     if (data.length < rows * cols)
       throw new RangeError(`webgpu resident: upload of ${data.length} values for a ${rows}×${cols} matrix`);
     const m = this.make(rows, cols);
-    this.call('residentUpload', [m.id, rows * cols], [data.subarray(0, rows * cols)]);
+    this.create([m], 'residentUpload', [m.id, rows * cols], [data.subarray(0, rows * cols)]);
     return m;
   }
 
@@ -77,7 +102,7 @@ export class WebGpuResident implements ResidentOps {
     const { m, n, k } = residentProductShape(transA, transB, a, b);
     this.checkFits(`the product ${m}×${k}·${k}×${n}`, m, n);
     const c = this.make(m, n);
-    this.call('residentGemm', [c.id, this.id(a), this.id(b), +transA, +transB, m, n, k], []);
+    this.create([c], 'residentGemm', [c.id, this.id(a), this.id(b), +transA, +transB, m, n, k], []);
     return c;
   }
 
@@ -89,7 +114,7 @@ export class WebGpuResident implements ResidentOps {
     const a = ACTIVATIONS.indexOf(act);
     if (a < 0) throw new RangeError(`unknown activation '${act}'; expected one of ${ACTIVATIONS.join(', ')}`);
     const out = this.make(z.rows, z.cols);
-    this.call('residentBiasActivation', [out.id, this.id(z), this.id(bias), z.rows, z.cols, a], []);
+    this.create([out], 'residentBiasActivation', [out.id, this.id(z), this.id(bias), z.rows, z.cols, a], []);
     return out;
   }
 
@@ -120,7 +145,7 @@ export class WebGpuResident implements ResidentOps {
     }
     const out = this.make(f.rows, f.cols);
     const ids = [out.id, this.id(f), this.id(num), this.id(den)];
-    this.call('residentMu', [...ids, f.rows * f.cols, l1, l2], []);
+    this.create([out], 'residentMu', [...ids, f.rows * f.cols, l1, l2], []);
     return out;
   }
 
@@ -145,7 +170,12 @@ export class WebGpuResident implements ResidentOps {
     const values = this.make(rows, k);
     const indices = this.make(rows, k);
     const flags = eligible ? [Float32Array.from(eligible, (f) => (f ? 1 : 0))] : [];
-    this.call('residentTopK', [values.id, indices.id, this.id(z), rows, cols, k, eligible ? 1 : 0], flags);
+    this.create(
+      [values, indices],
+      'residentTopK',
+      [values.id, indices.id, this.id(z), rows, cols, k, eligible ? 1 : 0],
+      flags,
+    );
     return { values, indices };
   }
 
