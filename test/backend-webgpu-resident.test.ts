@@ -243,6 +243,20 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(() => o.download(a)).toThrow(/was released/);
   });
 
+  it("sums k past llvmpipe's 65,535 loop iterations an invocation (the NMF's Xᵀ·W over 60,000 samples)", () => {
+    const n = 70_000;
+    const ones = new Float32Array(n).fill(1);
+    const halves = new Float32Array(n).fill(0.5);
+    const c = new Float32Array(1);
+    backend.gemm(false, false, 1, 1, n, halves, ones, c);
+    expect(c[0]).toBe(n / 2);
+    const a = ops.upload(ones, n, 1);
+    const ata = ops.gemm(true, false, a, a);
+    expect(ops.download(ata)).toEqual(Float32Array.of(n));
+    ops.release(a);
+    ops.release(ata);
+  });
+
   it('a product the device refuses (beyond its buffer size) fails naming the op, and the device works on', () => {
     // A binding limit claimed far above the device's lets the request reach the worker.
     const o = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 2 ** 45, chain: true })
