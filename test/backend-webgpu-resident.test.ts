@@ -213,6 +213,22 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     );
   });
 
+  it("top-k over 100,000 columns (past llvmpipe's loop limit for one invocation a row): selectTopK's", () => {
+    const [rows, cols, k] = [2, 100_000, 40];
+    const rng = Rng.seeded(9);
+    // Ties at the boundary: 64 levels, so the 40th largest is shared by many columns.
+    const z = Float32Array.from({ length: rows * cols }, () => Math.floor(rng.uniform() * 64));
+    const wantIdx = new Int32Array(rows * k);
+    const wantVal = new Float32Array(rows * k);
+    selectTopK(z, rows, cols, { k }, wantIdx, wantVal);
+    const Z = ops.upload(z, rows, cols);
+    const got = ops.topK!(Z, k);
+    expect(Int32Array.from(ops.download(got.indices))).toEqual(wantIdx);
+    expect(ops.download(got.values)).toEqual(wantVal);
+    for (const m of [Z, got.values, got.indices]) ops.release(m);
+    expect(() => ops.topK!({ rows: 1, cols: 2 ** 20 + 1 } as never, 1)).toThrow(/at most 1048576/);
+  });
+
   it('top-k refuses a k the eligible columns cannot give, naming it, and flags a row holding a NaN', () => {
     const Z = ops.upload(new Float32Array(6), 2, 3);
     expect(() => ops.topK!(Z, 3, Uint8Array.of(1, 0, 1))).toThrow(

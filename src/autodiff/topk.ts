@@ -1,3 +1,4 @@
+import { TOPK_MAX_COLUMNS } from '../backend/resident.ts';
 import type { Backend, ResidentMatrix } from '../backend/types.ts';
 import { formatShape, ShapeError } from '../tensor/tensor.ts';
 import { expect2d, linearShapes } from './shapes.ts';
@@ -210,7 +211,7 @@ function deviceSelections(
   selections: readonly TopKSelection[],
 ): { indices: Int32Array; values: Float32Array }[] | null {
   const ops = backend.resident;
-  if (!ops?.topK) return null;
+  if (!ops?.topK || n > TOPK_MAX_COLUMNS) return null;
   const shapes = [[m, d], [d, n], [m, n], ...selections.map((s) => [m, s.k])];
   if (!shapes.every(([r, c]) => ops.fits(r, c))) return null;
   const held: ResidentMatrix[] = [];

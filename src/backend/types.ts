@@ -105,7 +105,8 @@ export interface ResidentOps {
    * The top-k selection of the sparse autoencoder (src/autodiff/topk.ts: selectTopK, then ReLU) on
    * each row of z (rows×cols): the columns of the k largest eligible entries, ascending, as floats
    * (rows×k), and their values after ReLU (rows×k). Ties keep the earlier column. A row of z
-   * holding a NaN has index −1 in its first slot: its selection is the host's to make.
+   * holding a NaN has index −1 in its first slot: its selection is the host's to make. At most
+   * TOPK_MAX_COLUMNS (src/backend/resident.ts) columns.
    * Optional: the webgpu backend has it; elsewhere the SAE selects on the host.
    */
   topK?(z: ResidentMatrix, k: number, eligible?: Uint8Array): ResidentTopK;

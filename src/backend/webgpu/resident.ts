@@ -1,5 +1,5 @@
 import { ACTIVATIONS } from '../activations.ts';
-import { residentProductShape } from '../resident.ts';
+import { residentProductShape, TOPK_MAX_COLUMNS } from '../resident.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps, ResidentTopK } from '../types.ts';
 import type { Op } from './protocol.ts';
 
@@ -164,8 +164,10 @@ export class WebGpuResident implements ResidentOps {
     }
     if (k > available)
       throw new RangeError(`webgpu resident: topK: k = ${k} exceeds the ${available} eligible columns`);
-    if (cols > 2 ** 24)
-      throw new RangeError(`webgpu resident: topK: ${cols} columns; indices are floats, exact up to 2²⁴`);
+    if (cols > TOPK_MAX_COLUMNS)
+      throw new RangeError(
+        `webgpu resident: topK: ${cols} columns, at most ${TOPK_MAX_COLUMNS} are selected on the device`,
+      );
     this.checkFits('topK values', rows, k);
     const values = this.make(rows, k);
     const indices = this.make(rows, k);

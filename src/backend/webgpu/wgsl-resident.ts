@@ -39,7 +39,8 @@ ${ENTRY_1D} {
  * key T and how many entries equal to T are kept. Then the row's entries above T, and the
  * earliest of those equal to T, are written in ascending column order: the entries selectTopK
  * keeps (the earlier column wins a tie), as V[i, j] = max(z, 0) and I[i, j] = the column as a
- * float (exact below 2²⁴ columns). O(cols) work a row. A row holding a NaN (whose place in
+ * float (exact below 2²⁴ columns). O(cols / 128) steps an invocation, so also within llvmpipe's
+ * 65,535 loop iterations an invocation up to about a million columns. A row holding a NaN (whose place in
  * selectTopK's heap no order reproduces) gets I[i, 0] = −1, for the caller to select it on the host.
  */
 export function topkShader(): string {
@@ -50,6 +51,10 @@ var<workgroup> hist: array<atomic<u32>, 256>;
 var<workgroup> chosen: u32;
 var<workgroup> left: u32;
 var<workgroup> nanSeen: atomic<u32>;
+var<workgroup> runAbove: array<u32, ${w}>;
+var<workgroup> runEqual: array<u32, ${w}>;
+var<workgroup> runSlot: array<u32, ${w}>;
+var<workgroup> runTies: array<u32, ${w}>;
 fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn eligible(c: u32) -> bool { return p.masked == 0u || E[c] != 0.0; }
 // Larger value, larger key; −0 and +0 one key.
@@ -101,27 +106,56 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     prefix = prefix | (chosen << shift);
     mask = mask | (255u << shift);
   }
+  // Each invocation takes a run of consecutive columns: it counts its entries above T and equal
+  // to T; prefix sums over the runs (invocation 0) give each run its first output slot and how
+  // many of its ties are kept (the earliest ones); then every run writes its kept entries in order.
+  let span = (p.cols + ${w - 1}u) / ${w}u;
+  let c0 = min(li * span, p.cols);
+  let c1 = min(c0 + span, p.cols);
+  var above = 0u;
+  var equal = 0u;
+  for (var c = c0; c < c1; c++) {
+    if (eligible(c)) {
+      let key = order_key(Z[row + c]);
+      if (key > prefix) { above += 1u; }
+      if (key == prefix) { equal += 1u; }
+    }
+  }
+  runAbove[li] = above;
+  runEqual[li] = equal;
+  workgroupBarrier();
   if (li == 0u) {
-    var ties = left;
-    var j = 0u;
-    for (var c = 0u; c < p.cols && j < p.k; c++) {
-      if (eligible(c)) {
-        let z = Z[row + c];
-        let key = order_key(z);
-        var keep = key > prefix;
-        if (key == prefix && ties > 0u) {
-          keep = true;
-          ties -= 1u;
-        }
-        if (keep) {
-          V[i * p.k + j] = select(0.0, z, z > 0.0);
-          I[i * p.k + j] = f32(c);
-          j += 1u;
-        }
+    var slot = 0u;
+    var tiesLeft = left;
+    for (var t = 0u; t < ${w}u; t++) {
+      let kept = min(runEqual[t], tiesLeft);
+      tiesLeft -= kept;
+      runSlot[t] = slot;
+      runTies[t] = kept;
+      slot += runAbove[t] + kept;
+    }
+  }
+  workgroupBarrier();
+  var j = runSlot[li];
+  var ties = runTies[li];
+  for (var c = c0; c < c1; c++) {
+    if (eligible(c)) {
+      let z = Z[row + c];
+      let key = order_key(z);
+      var keep = key > prefix;
+      if (key == prefix && ties > 0u) {
+        keep = true;
+        ties -= 1u;
+      }
+      if (keep) {
+        V[i * p.k + j] = select(0.0, z, z > 0.0);
+        I[i * p.k + j] = f32(c);
+        j += 1u;
       }
     }
-    if (atomicLoad(&nanSeen) != 0u) { I[i * p.k] = -1.0; }
   }
+  workgroupBarrier();
+  if (li == 0u && atomicLoad(&nanSeen) != 0u) { I[i * p.k] = -1.0; }
 }
 `;
 }
