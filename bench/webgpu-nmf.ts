@@ -5,10 +5,9 @@
 // on a hardware adapter; on a software one (llvmpipe) a slice, 2,000 × 784 at 20 iterations.
 // WEBGPU_NMF_N and WEBGPU_NMF_ITER override either size.
 import { mnist } from '../plugins/datasets/mnist.ts';
-import { isSoftwareRenderer } from '../src/backend/gpujs/index.ts';
 import { SimdBackend } from '../src/backend/simd/index.ts';
 import type { Backend } from '../src/backend/types.ts';
-import { WebGpuBackend } from '../src/backend/webgpu/backend.ts';
+import { isSoftwareAdapter, WebGpuBackend } from '../src/backend/webgpu/backend.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
 import { NMF } from '../src/nmf/estimator.ts';
@@ -21,7 +20,7 @@ export async function nmfOfDataOnWebGpu(
   channel: DeviceChannel,
   log: (line: string) => void,
 ): Promise<Figure[]> {
-  const software = isSoftwareRenderer(channel.info.adapter);
+  const software = isSoftwareAdapter(channel.info.adapter);
   const n = Number(process.env.WEBGPU_NMF_N ?? (software ? 2000 : 60_000));
   const iter = Number(process.env.WEBGPU_NMF_ITER ?? (software ? 20 : 200));
   log(
