@@ -78,7 +78,8 @@ export function centredBlock(
  * block of `blockRows` centred rows is one float32 gemm on the backend (its rounding grows with
  * the block, not with n: about √blockRows·2⁻²⁴ relative, ~1e-6 for 512); the blocks are summed in
  * float64. On a backend with resident storage (Backend.resident) a block is uploaded once and
- * its XᵀX is that backend's resident product (the same kernel as its gemm on webgpu). The result is symmetrized, as a gemm need not round (i, j) and (j, i) alike.
+ * its XᵀX is that backend's resident product (the same kernel as its gemm on webgpu). The result
+ * is symmetrized, as a gemm need not round (i, j) and (j, i) alike.
  */
 export function covarianceMatrix(
   x: Float32Array,

@@ -33,7 +33,8 @@ export interface WebGpuBackendOptions {
  * The webgpu backend: every gemm (and, with kernels 'gpu', every elementwise kernel) is one
  * round trip: its operands uploaded, one dispatch, its result read back, all counted in
  * `transfers`. `resident` (resident.ts; see WebGpuBackendOptions.chain) keeps matrices on the
- * device for callers that chain products; its bias+activation and NMF update run as WGSL whatever `kernels`.
+ * device for callers that chain products; its bias+activation and NMF update run as WGSL
+ * whatever `kernels` says.
  */
 export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
