@@ -7,6 +7,8 @@
 import { autoencoder, fit, getBackend, Rng, Tensor } from 'nmfinit';
 import { probeWebGpu, WebGpuBackend } from '../src/backend/index.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
+import { nmfOfDataOnWebGpu } from './webgpu-nmf.ts';
+import { saeTopkOnWebGpu } from './webgpu-topk.ts';
 
 const SIZES = [784, 128, 64, 32, 64, 128, 784];
 const BATCH = 256;
@@ -45,7 +47,7 @@ function model(backend: WebGpuBackend | ReturnType<typeof getBackend>) {
 export default defineBench({
   name: 'webgpu',
   description:
-    'webgpu backend: gemm GFLOP/s with upload and readback, seed-autoencoder training samples/s, transfers per step',
+    "webgpu backend: NMF of data (mu, chained on the device) fit time and reconstruction_err_ next to simd, the SAE's top-k layer chained and not, gemm GFLOP/s with upload and readback, seed-autoencoder training samples/s, transfers per step",
   async run(log) {
     const probe = probeWebGpu();
     if (!('channel' in probe)) {
@@ -53,7 +55,13 @@ export default defineBench({
       return [];
     }
     log(`device: ${probe.channel.info.adapter}`);
-    const figures: Figure[] = [];
+    // Resident chains: NMF of data (webgpu-nmf.ts) and the SAE's top-k (webgpu-topk.ts);
+    // WEBGPU_BENCH_ONLY=resident stops after them.
+    const figures: Figure[] = [
+      ...(await nmfOfDataOnWebGpu(probe.channel, log)),
+      ...saeTopkOnWebGpu(probe.channel, log),
+    ];
+    if (process.env.WEBGPU_BENCH_ONLY === 'resident') return figures;
     const backend = new WebGpuBackend(probe.channel, { kernels: 'host' });
     const rng = Rng.seeded(1);
     let gflops1024: number | undefined;

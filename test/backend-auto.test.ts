@@ -11,7 +11,8 @@ import {
   trainingStepWorkload,
 } from '../src/backend/auto.ts';
 import { autoBackendName, getBackend } from '../src/backend/index.ts';
-import type { Backend, GemmProduct } from '../src/backend/types.ts';
+import { hostResident } from '../src/backend/resident.ts';
+import type { Backend, GemmProduct, ResidentMatrix, ResidentOps } from '../src/backend/types.ts';
 
 const fake = (name: string): Backend => ({ name, description: name, gemm: () => {} });
 
@@ -157,6 +158,74 @@ describe('auto backend selection', () => {
     );
     expect(choice.chosen).toBe('fast');
     expect(choice.gflops.slow).toBeLessThan(choice.gflops.fast);
+  });
+
+  it('times a chained workload on resident storage: operands up once, no gemm round trip, the last result read back a pass', () => {
+    const w = nmfMuWorkload(30, 20, 4, true);
+    expect(w.chained).toBe(true);
+    expect(w.label).toBe('nmf mu iteration 30x20 rank 4 chained');
+    expect(nmfMuWorkload(30, 20, 4).chained).toBeUndefined();
+    const host = hostResident(getBackend('reference'));
+    const log: string[] = [];
+    const live = new Set<ResidentMatrix>();
+    const ops: ResidentOps = {
+      ...host,
+      upload: (d, r, c) => {
+        log.push(`upload ${r}x${c}`);
+        const m = host.upload(d, r, c);
+        live.add(m);
+        return m;
+      },
+      gemm: (ta, tb, a, b) => {
+        const m = host.gemm(ta, tb, a, b);
+        log.push(`gemm ${m.rows}x${m.cols}`);
+        live.add(m);
+        return m;
+      },
+      download: (m, out) => {
+        log.push(`download ${m.rows}x${m.cols}`);
+        return host.download(m, out);
+      },
+      release: (m) => {
+        live.delete(m);
+        host.release(m);
+      },
+    };
+    const resident: Backend = {
+      ...fake('resident'),
+      gemm: () => {
+        throw new Error('a chained workload must not call gemm');
+      },
+      resident: ops,
+    };
+    expect(measureWorkload(resident, w)).toBeGreaterThan(0);
+    const uploads = w.products.flatMap((p) => [
+      `upload ${p.transA ? `${p.k}x${p.m}` : `${p.m}x${p.k}`}`,
+      `upload ${p.transB ? `${p.n}x${p.k}` : `${p.k}x${p.n}`}`,
+    ]);
+    const pass = [...w.products.map((p) => `gemm ${p.m}x${p.n}`), 'download 20x4'];
+    // untimed pass, then three timed passes (each well under a second)
+    expect(log).toEqual([...uploads, ...pass, ...pass, ...pass, ...pass]);
+    expect(live.size).toBe(0); // every operand and result released
+  });
+
+  it('offers a chained-only backend without discarding the stored choices of other workloads', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    const chained = nmfMuWorkload(4096, 784, 64, true);
+    const rates: Record<string, number> = { c: 2, webgpu: 9 };
+    const measured: string[] = [];
+    const measure = (b: Backend) => {
+      measured.push(b.name);
+      return rates[b.name];
+    };
+    expect(chooseFastest(['c'], fake, dir, measure, DEFAULT_WORKLOAD).chosen).toBe('c');
+    expect(chooseFastest(['c', 'webgpu'], fake, dir, measure, chained).chosen).toBe('webgpu');
+    // The training step's choice survived: not measured again.
+    expect(chooseFastest(['c'], fake, dir, measure, DEFAULT_WORKLOAD).chosen).toBe('c');
+    expect(measured).toEqual(['c', 'c', 'webgpu']);
+    // Without webgpu among the candidates its stored win is not used: measured again.
+    expect(chooseFastest(['c'], fake, dir, measure, chained).chosen).toBe('c');
+    expect(measured).toEqual(['c', 'c', 'webgpu', 'c']);
   });
 
   it('a backend that throws while measured is never chosen', () => {

@@ -77,7 +77,9 @@ export function centredBlock(
  * digits — for pixels with mean 0.3 and sd 0.05 that is most of float32's seven. XᵀX of each
  * block of `blockRows` centred rows is one float32 gemm on the backend (its rounding grows with
  * the block, not with n: about √blockRows·2⁻²⁴ relative, ~1e-6 for 512); the blocks are summed in
- * float64. The result is symmetrized, as a gemm need not round (i, j) and (j, i) alike.
+ * float64. On a backend with resident storage (Backend.resident) a block is uploaded once and
+ * its XᵀX is that backend's resident product (the same kernel as its gemm on webgpu). The result
+ * is symmetrized, as a gemm need not round (i, j) and (j, i) alike.
  */
 export function covarianceMatrix(
   x: Float32Array,
@@ -94,10 +96,21 @@ export function covarianceMatrix(
   const block = new Float32Array(blockRows * d);
   const product = new Float32Array(d * d);
   const sum = new Float64Array(d * d);
+  // Where the backend holds matrices (a GPU), a block goes up once for both operands of XᵀX.
+  const ops = backend.resident;
+  const chained = ops?.fits(blockRows, d) && ops.fits(d, d) ? ops : undefined;
   for (let start = 0; start < n; start += blockRows) {
     const rows = Math.min(blockRows, n - start);
     centredBlock(x, d, mean, start, rows, block);
-    backend.gemm(true, false, d, d, rows, block, block, product);
+    if (chained) {
+      const held = chained.upload(block, rows, d);
+      const gram = chained.gemm(true, false, held, held);
+      chained.download(gram, product);
+      chained.release(gram);
+      chained.release(held);
+    } else {
+      backend.gemm(true, false, d, d, rows, block, block, product);
+    }
     for (let k = 0; k < d * d; k++) sum[k] += product[k];
   }
   const covariance = new Float64Array(d * d);

@@ -1,3 +1,5 @@
+import { TOPK_MAX_COLUMNS } from '../backend/resident.ts';
+import type { Backend, ResidentMatrix } from '../backend/types.ts';
 import { formatShape, ShapeError } from '../tensor/tensor.ts';
 import { expect2d, linearShapes } from './shapes.ts';
 import type { Var } from './tape.ts';
@@ -140,20 +142,30 @@ export function topkLinear(x: Var, w: Var, b: Var, selections: readonly TopKSele
   if (w.tape !== tape || b.tape !== tape) throw new Error('operands belong to different tapes');
   const { m, k: d, n } = linearShapes('topkLinear', x, w, b);
   for (const s of selections) checkSelection('topkLinear', s, n);
-  const pre = tape.alloc([m, n]).data;
-  tape.backend.gemm(false, false, m, n, d, x.value.data, w.value.data, pre);
   const bias = b.value.data;
-  for (let i = 0; i < m; i++) {
-    const row = i * n;
-    for (let c = 0; c < n; c++) pre[row + c] += bias[c];
+  const onDevice = deviceSelections(tape.backend, x.value.data, w.value.data, bias, m, d, n, selections);
+  let pre: Float32Array | undefined;
+  if (!onDevice) {
+    pre = tape.alloc([m, n]).data;
+    tape.backend.gemm(false, false, m, n, d, x.value.data, w.value.data, pre);
+    for (let i = 0; i < m; i++) {
+      const row = i * n;
+      for (let c = 0; c < n; c++) pre[row + c] += bias[c];
+    }
   }
-  return selections.map((s) => {
+  return selections.map((s, which) => {
     const { k } = s;
-    const indices = new Int32Array(m * k);
     const out = tape.alloc([m, k]);
     const v = out.data;
-    selectTopK(pre, m, n, s, indices, v);
-    for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = 0;
+    let indices: Int32Array;
+    if (onDevice) {
+      indices = onDevice[which].indices;
+      v.set(onDevice[which].values);
+    } else {
+      indices = new Int32Array(m * k);
+      selectTopK(pre!, m, n, s, indices, v);
+      for (let i = 0; i < v.length; i++) if (!(v[i] > 0)) v[i] = 0;
+    }
     const node = tape.record(out, `topkLinear:${k}`, [x, w, b], () => {
       // The gradient of the pre-activation at each kept entry: zero where ReLU cut it.
       const g = tape.alloc([m, k]).data;
@@ -179,6 +191,50 @@ export function topkLinear(x: Var, w: Var, b: Var, selections: readonly TopKSele
     });
     return { values: node, indices, rows: m, cols: n, k };
   });
+}
+
+/**
+ * topkLinear's selections made on the backend's resident storage where it has a top-k kernel
+ * (webgpu): x·W by the backend's gemm shader and + b as a float32 add, as on the host, so the same
+ * entries are kept; only the kept values (after ReLU) and their columns come back, not the m × n
+ * pre-activations. Null where it cannot (no kernel, a matrix beyond the device's limit) or a row
+ * holds a NaN (the host's heap decides where a NaN goes): the caller then selects on the host.
+ */
+function deviceSelections(
+  backend: Backend,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  m: number,
+  d: number,
+  n: number,
+  selections: readonly TopKSelection[],
+): { indices: Int32Array; values: Float32Array }[] | null {
+  const ops = backend.resident;
+  if (!ops?.topK || n > TOPK_MAX_COLUMNS) return null;
+  const shapes = [[m, d], [d, n], [m, n], ...selections.map((s) => [m, s.k])];
+  if (!shapes.every(([r, c]) => ops.fits(r, c))) return null;
+  const held: ResidentMatrix[] = [];
+  const hold = (r: ResidentMatrix) => {
+    held.push(r);
+    return r;
+  };
+  try {
+    const product = hold(ops.gemm(false, false, hold(ops.upload(x, m, d)), hold(ops.upload(w, d, n))));
+    const pre = hold(ops.biasActivation(product, hold(ops.upload(bias, 1, n)), 'linear'));
+    const out: { indices: Int32Array; values: Float32Array }[] = [];
+    for (const s of selections) {
+      const kept = ops.topK(pre, s.k, s.eligible);
+      hold(kept.values);
+      hold(kept.indices);
+      const columns = ops.download(kept.indices);
+      for (let i = 0; i < m; i++) if (columns[i * s.k] < 0) return null;
+      out.push({ indices: Int32Array.from(columns), values: ops.download(kept.values) });
+    }
+    return out;
+  } finally {
+    for (const r of held) ops.release(r);
+  }
 }
 
 /**

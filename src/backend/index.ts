@@ -1,5 +1,11 @@
 import { parseOrThrow } from '../registry/parse.ts';
-import { type AutoChoice, chooseFastest, DEFAULT_WORKLOAD, measureWorkload } from './auto.ts';
+import {
+  type AutoChoice,
+  CHAINED_ONLY_BACKENDS,
+  chooseFastest,
+  DEFAULT_WORKLOAD,
+  measureWorkload,
+} from './auto.ts';
 import { gpujsBackendFactories } from './gpujs/index.ts';
 import { referenceBackendFactory } from './reference.ts';
 import { backends } from './registry.ts';
@@ -63,12 +69,14 @@ export function listBackends(): BackendListing[] {
 }
 
 /**
- * Backends `auto` chooses among: every available one but the slow oracles, gpu.js's alias for its
- * own pick, and webgpu (until tensors live on the device, each of its calls is a round trip that
- * auto's one-gemm measurement would not see in training; probing it also starts a GPU device).
+ * Backends `auto` chooses among: every available one but the slow oracles and gpu.js's alias for
+ * its own pick; webgpu only for a chained workload (an NMF mu solve, timed on its resident
+ * buffers), as elsewhere each of its calls is a round trip that the workload's timing would not
+ * show in training, and probing it starts a GPU device.
  */
-function autoCandidates(): string[] {
-  const excluded = ['reference', 'gpujs', 'gpujs:cpu', 'webgpu'];
+function autoCandidates(workload: Workload): string[] {
+  const excluded = ['reference', 'gpujs', 'gpujs:cpu'];
+  if (!workload.chained) excluded.push(...CHAINED_ONLY_BACKENDS);
   return backends
     .list()
     .filter((f) => !excluded.includes(f.name) && safeAvailable(f))
@@ -83,7 +91,7 @@ function autoCandidates(): string[] {
  * {@link chooseFastest}. `cacheDir` is the run's (default: defaultCacheDir()).
  */
 export function autoChoice(cacheDir?: string, workload: Workload = DEFAULT_WORKLOAD): AutoChoice {
-  const candidates = autoCandidates();
+  const candidates = autoCandidates(workload);
   if (candidates.length === 0) {
     return { machine: 'none', workload: workload.label, chosen: 'reference', gflops: {} };
   }

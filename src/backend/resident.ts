@@ -4,6 +4,12 @@ import type { ActivationName, Backend, ResidentMatrix, ResidentOps } from './typ
 /** scikit-learn's replacement for a zero denominator: float32's machine epsilon. */
 export const MU_EPSILON = 2 ** -23;
 
+/**
+ * The most columns ResidentOps.topK takes (2²⁰): its kernel's loops stay within llvmpipe's 65,535
+ * iterations an invocation, and its float indices are exact. Wider rows are selected on the host.
+ */
+export const TOPK_MAX_COLUMNS = 2 ** 20;
+
 /** A host matrix: its data in the backend's memory where it has one, so its gemm reads it in place. */
 interface HostMatrix extends ResidentMatrix {
   readonly data: Float32Array;

@@ -150,12 +150,27 @@ export interface ResidentOps {
     l1: number,
     l2: number,
   ): ResidentMatrix;
+  /**
+   * The top-k selection of the sparse autoencoder (src/autodiff/topk.ts: selectTopK, then ReLU) on
+   * each row of z (rows×cols): the columns of the k largest eligible entries, ascending, as floats
+   * (rows×k), and their values after ReLU (rows×k). Ties keep the earlier column. A row of z
+   * holding a NaN has index −1 in its first slot: its selection is the host's to make. At most
+   * TOPK_MAX_COLUMNS (src/backend/resident.ts) columns.
+   * Optional: the webgpu backend has it; elsewhere the SAE selects on the host.
+   */
+  topK?(z: ResidentMatrix, k: number, eligible?: Uint8Array): ResidentTopK;
   /** Copies a matrix back, row-major, into `out` or a new array (one readback). */
   download(m: ResidentMatrix, out?: Float32Array): Float32Array;
   /** Frees a matrix's storage; it must not be used afterwards. */
   release(m: ResidentMatrix): void;
   /** False when a rows×cols matrix cannot be held (e.g. beyond the GL maximum texture size). */
   fits(rows: number, cols: number): boolean;
+}
+
+/** What {@link ResidentOps.topK} returns: both rows×k, the indices as float column numbers. */
+export interface ResidentTopK {
+  readonly values: ResidentMatrix;
+  readonly indices: ResidentMatrix;
 }
 
 /** One gemm of a workload: C (m×n) = op(A) (m×k) · op(B) (k×n). */
@@ -172,6 +187,12 @@ export interface Workload {
   /** Names the workload in auto-backend.json and in `nmfinit backends`. */
   label: string;
   products: readonly GemmProduct[];
+  /**
+   * The run chains these products on the backend's resident storage where it has one (an NMF mu
+   * solve of dense data): `auto` then times them as a chain on Backend.resident, operands uploaded
+   * once, and offers the backends that only pay off chained (webgpu).
+   */
+  chained?: boolean;
 }
 
 /** What a run tells the backends it creates. */

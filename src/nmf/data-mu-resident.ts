@@ -1,8 +1,9 @@
-// The Frobenius 'mu' solve of src/nmf/mu.ts (fitMuData) with X, W, Hᵀ and every product held by a backend
-// that keeps matrices between products (Backend.resident: gpu.js textures on a GL context). Only
-// X, W and Hᵀ go up, once; the loss check at its interval reads back W, X·Hᵀ, WᵀW and H·Hᵀ; the
-// final factors come back at the end. Everything on the backend is float32 (the host solver sums
-// over samples in float64 between blocks), so it agrees with the host solver to float32 rounding.
+// The Frobenius 'mu' solve of src/nmf/mu.ts (fitMuData) with X, W, Hᵀ and every product held by a
+// backend that keeps matrices between products (Backend.resident: gpu.js textures on a GL context,
+// webgpu storage buffers). Only X, W and Hᵀ go up, once; the loss check at its interval reads back
+// W, X·Hᵀ, WᵀW and H·Hᵀ; the final factors come back at the end. Everything on the backend is
+// float32 (the host solver sums over samples in float64 between blocks), so it agrees with the host
+// solver to float32 rounding.
 import type { Backend, ResidentMatrix, ResidentOps } from '../backend/types.ts';
 import type { BetaLoss, DataFactors } from './data-loss.ts';
 import type { NmfData } from './data-matrix.ts';

@@ -14,9 +14,11 @@ import type {
   DenseTrainer,
   DenseTrainerSpec,
   ElementwiseKernels,
+  ResidentOps,
 } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
+import { WebGpuResident } from './resident.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
 
 export interface WebGpuBackendOptions {
@@ -32,17 +34,26 @@ export interface WebGpuBackendOptions {
    * (trainer.ts) where it supports the model, 'tape' on the autodiff Tape, a round trip per op.
    */
   readonly training?: 'device' | 'tape';
+  /**
+   * Keep matrices on the device between products (`resident`, resident.ts). Default: on a
+   * hardware adapter, not on a software one (llvmpipe), where a transfer is a memory copy and the
+   * chain measured no faster (bench/webgpu-nmf.ts, bench/webgpu-topk.ts), as for gpu.js.
+   */
+  readonly chain?: boolean;
 }
 
 /**
- * The webgpu backend, first stage: operands live on the host, and every gemm (and, with
- * kernels 'gpu', every elementwise kernel) is one round trip: its operands uploaded, one
- * dispatch, its result read back, all counted in `transfers`.
+ * The webgpu backend: every gemm (and, with kernels 'gpu', every elementwise kernel) is one
+ * round trip: its operands uploaded, one dispatch, its result read back, all counted in
+ * `transfers`. `resident` (resident.ts; see WebGpuBackendOptions.chain) keeps matrices on the
+ * device for callers that chain products; its bias+activation and NMF update run as WGSL
+ * whatever `kernels` says.
  */
 export class WebGpuBackend implements Backend, CountsTransfers {
   readonly name = 'webgpu';
   readonly description: string;
   readonly kernels: Partial<ElementwiseKernels>;
+  readonly resident?: ResidentOps;
   private counts = zeroTransfers();
   /** Floats in the largest operand one dispatch may bind; larger products are split. */
   private readonly maxBindingFloats: number;
@@ -59,6 +70,11 @@ export class WebGpuBackend implements Backend, CountsTransfers {
         denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
           ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
           : undefined;
+    if (options.chain ?? !isSoftwareAdapter(channel.info.adapter))
+      this.resident = new WebGpuResident(
+        (op, params, inputs) => this.call(op, params, inputs),
+        this.maxBindingFloats,
+      );
   }
 
   /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
@@ -169,6 +185,11 @@ export class WebGpuBackend implements Backend, CountsTransfers {
       },
     };
   }
+}
+
+/** True for an adapter that is a CPU rasteriser (Mesa's llvmpipe and lavapipe, SwiftShader). */
+export function isSoftwareAdapter(adapter: string): boolean {
+  return /llvmpipe|lavapipe|softpipe|swiftshader/i.test(adapter);
 }
 
 /**

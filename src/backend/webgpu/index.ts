@@ -43,6 +43,8 @@ const params = z
     kernels: z.enum(['host', 'gpu']).default('host'),
     /** How fit() trains (see WebGpuBackendOptions.training). */
     training: z.enum(['device', 'tape']).default('device'),
+    /** Resident chains (WebGpuBackendOptions.chain): 'auto' on a hardware adapter only. */
+    chain: z.enum(['auto', 'on', 'off']).default('auto'),
   })
   .strict();
 
@@ -52,7 +54,7 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
   // name comes from detail(), after listBackends has probed.
   description: 'WebGPU compute shaders through Dawn (Vulkan, or OpenGL ES on llvmpipe under Xvfb)',
   params,
-  // Below the CPU backends until tensors live on the device: every call is a round trip.
+  // Below the CPU backends: outside a resident chain every call is a round trip.
   priority: 5,
   isAvailable: () => 'channel' in probeWebGpu(),
   unavailableReason: () => {
@@ -63,9 +65,13 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
     const probe = probeWebGpu();
     return 'channel' in probe ? `adapter: ${probe.channel.info.adapter}` : '';
   },
-  create: ({ backend, kernels, training }) => {
+  create: ({ backend, kernels, training, chain }) => {
     const probe = probeWebGpu(backend);
     if (!('channel' in probe)) throw new Error(`backend 'webgpu' is not available: ${probe.reason}`);
-    return new WebGpuBackend(probe.channel, { kernels, training });
+    return new WebGpuBackend(probe.channel, {
+      kernels,
+      training,
+      chain: chain === 'auto' ? undefined : chain === 'on',
+    });
   },
 };

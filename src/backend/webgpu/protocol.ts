@@ -15,7 +15,20 @@ export interface WorkerInit {
   readonly backends: readonly DawnBackend[];
 }
 
+/** Ops on matrices the worker keeps between requests (worker-resident.ts; ids chosen by the caller). */
+export const RESIDENT_OPS = [
+  'residentUpload',
+  'residentGemm',
+  'residentBiasActivation',
+  'residentMu',
+  'residentTopK',
+  'residentDownload',
+  'residentRelease',
+] as const;
+export type ResidentOp = (typeof RESIDENT_OPS)[number];
+
 export type Op =
+  | ResidentOp
   | 'gemm'
   | 'biasActivation'
   | 'activationBackward'

@@ -44,7 +44,7 @@ fn tanh_f(x: f32) -> f32 {
 `;
 
 /** Flat index of an invocation in a 2-D grid of 128-wide workgroups (1-D dispatches cap at 65535 groups). */
-const FLAT_INDEX = /* wgsl */ `
+export const FLAT_INDEX = /* wgsl */ `
 fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + wid.x) * ${WORKGROUP_INVOCATIONS}u + li; }
 `;
 
@@ -52,7 +52,7 @@ fn flat_index(wid: vec3u, nwg: vec3u, li: u32) -> u32 { return (wid.y * nwg.x + 
  * A shader's interface: its storage buffers in binding order (the order the worker binds them),
  * then the uniform `p` of struct Params with the fields `params`.
  */
-function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>): string {
+export function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>): string {
   const storage = Object.entries(buffers);
   return [
     `struct Params { ${params} }`,
@@ -63,7 +63,7 @@ function bindings(params: string, buffers: Record<string, 'read' | 'read_write'>
   ].join('\n');
 }
 
-const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
+export const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32)`;
 
 /**
@@ -84,6 +84,31 @@ export function gemmShader(): string {
     inner.push(`      let a${v} = As[kk * ${bm / 4}u + lid.y * ${aVecs}u + ${v}u];`);
   for (let i = 0; i < tm; i++) inner.push(`      acc${i} += a${Math.floor(i / 4)}.${'xyzw'[i % 4]} * b;`);
   const accs = Array.from({ length: tm }, (_, i) => `  var acc${i} = vec4<f32>();`).join('\n');
+  // The K tile's loads and steps written out, not looped: Mesa's llvmpipe ends an invocation's
+  // loops after 65,535 iterations in all, and with them looped a 1×65,536·65,536×1 product of
+  // ones came out 58,252 (the rest of the sum silently dropped). Written out, only the tile loop
+  // counts: k up to 16 · 65,535 (test/backend-webgpu-resident.test.ts).
+  const stage = Array.from(
+    { length: loads },
+    (_, e) => `    {
+      let idx = li + ${e * threads}u;
+      let r = idx / ${bk}u;
+      let ka = idx % ${bk}u;
+      let ai = ka * ${bm}u + r;
+      As[ai / 4u][ai % 4u] = load_a(row0 + r, t + ka);
+      let kb = idx / ${bn}u;
+      let c = idx % ${bn}u;
+      Bs[idx / 4u][idx % 4u] = load_b(t + kb, col0 + c);
+    }`,
+  );
+  const steps = Array.from(
+    { length: bk },
+    (_, kk) => `    {
+      let kk = ${kk}u;
+      let b = Bs[kk * ${bn / 4}u + lid.x];
+${inner.join('\n')}
+    }`,
+  );
   const store = Array.from(
     { length: tm },
     (_, i) => `  store_row(row0 + lid.y * ${tm}u + ${i}u, col, acc${i});`,
@@ -123,21 +148,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let col0 = wg.x * ${bn}u;
 ${accs}
   for (var t = 0u; t < p.k; t += ${bk}u) {
-    for (var e = 0u; e < ${loads}u; e++) {
-      let idx = li + e * ${threads}u;
-      let r = idx / ${bk}u;
-      let ka = idx % ${bk}u;
-      let ai = ka * ${bm}u + r;
-      As[ai / 4u][ai % 4u] = load_a(row0 + r, t + ka);
-      let kb = idx / ${bn}u;
-      let c = idx % ${bn}u;
-      Bs[idx / 4u][idx % 4u] = load_b(t + kb, col0 + c);
-    }
+${stage.join('\n')}
     workgroupBarrier();
-    for (var kk = 0u; kk < ${bk}u; kk++) {
-      let b = Bs[kk * ${bn / 4}u + lid.x];
-${inner.join('\n')}
-    }
+${steps.join('\n')}
     workgroupBarrier();
   }
   let col = col0 + lid.x * 4u;

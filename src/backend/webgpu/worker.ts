@@ -2,7 +2,14 @@
 // submission (upload, dispatch, readback) and replies on its port. See protocol.ts.
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
-import type { DawnBackend, DeviceInfo, Reply, Request, WorkerInit } from './protocol.ts';
+import {
+  type DawnBackend,
+  type DeviceInfo,
+  RESIDENT_OPS,
+  type Reply,
+  type Request,
+  type WorkerInit,
+} from './protocol.ts';
 import {
   activationBackwardShader,
   activationProbeShader,
@@ -15,6 +22,7 @@ import {
   mseShader,
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
+import { handleResident } from './worker-resident.ts';
 import { trainerRequest } from './worker-trainer.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
@@ -294,6 +302,7 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
     case 'trainer':
       return trainerRequest(runner, req);
     default:
+      if ((RESIDENT_OPS as readonly string[]).includes(op)) return handleResident(runner, req);
       throw new Error(`webgpu worker: unknown op '${op as string}'`);
   }
 }
