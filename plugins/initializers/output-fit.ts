@@ -128,8 +128,12 @@ export function fitOutputLayer(
       // Marquardt's damping scales the diagonal; the ridge keeps a unit whose features are all
       // saturated (g ≈ 0 everywhere) solvable.
       for (let u = 0; u < p; u++) h[u * p + u] = h[u * p + u] * (1 + lambda[k]) + ridge * 1e-3;
-      const delta = choleskySolve(cholesky(h, p), p, gk);
-      for (let u = 0; u < p; u++) trial[u * d + k] = w[u * d + k] - delta[u];
+      // The matrix comes from a float32 product, so on nearly saturated units rounding can leave
+      // it a hair short of positive definite: that step is rejected (the unit keeps its weights
+      // and its damping grows), as Levenberg–Marquardt does with any step that does not help.
+      const factor = choleskyOrPivot(h, p);
+      const delta = typeof factor === 'number' ? undefined : choleskySolve(factor, p, gk);
+      for (let u = 0; u < p; u++) trial[u * d + k] = w[u * d + k] - (delta?.[u] ?? 0);
     }
     options.backend.gemm(false, false, n, d, p, a, trial, zTrial);
     const trialLosses = unitLosses(zTrial, targets, n, d, act);
@@ -178,16 +182,21 @@ function split(w: Float32Array, p: number, d: number, startMse: number, mse: num
 
 /** Lower Cholesky factor L (L·Lᵀ = m) of a symmetric positive-definite p × p matrix. */
 function cholesky(m: Float64Array, p: number): Float64Array {
+  const l = choleskyOrPivot(m, p);
+  if (typeof l === 'number')
+    throw new RangeError(`output fit: the normal equations are not positive definite (pivot ${l})`);
+  return l;
+}
+
+/** The factor, or the index of the first pivot that is not positive. */
+function choleskyOrPivot(m: Float64Array, p: number): Float64Array | number {
   const l = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     for (let j = 0; j <= i; j++) {
       let s = m[i * p + j];
       for (let k = 0; k < j; k++) s -= l[i * p + k] * l[j * p + k];
       if (i === j) {
-        if (!(s > 0))
-          throw new RangeError(
-            `output fit: the normal equations are not positive definite (pivot ${i}: ${s})`,
-          );
+        if (!(s > 0)) return i;
         l[i * p + i] = Math.sqrt(s);
       } else {
         l[i * p + j] = s / l[j * p + j];
