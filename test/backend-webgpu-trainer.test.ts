@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
-import { WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
+import { denseTrainerMisfit, WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
+import { COLUMN_SUM_MAX_ROWS, MSE_CHUNK } from '../src/backend/webgpu/wgsl.ts';
+import { SUM_PARTIALS_MAX } from '../src/backend/webgpu/wgsl-trainer.ts';
 import {
   Adam,
   autoencoder,
@@ -323,6 +325,22 @@ describe('the device-resident trainer, without a device', () => {
     expect(() => t.setData('train', new Float32Array(7), null, 2)).toThrow(/2 rows need 8 inputs, got 7/);
     expect(() => t.step(new Uint32Array(9), 1e-3)).toThrow(/a batch of 9 rows, expected 1 to 8/);
     expect(calls.map((c) => c[0])).toEqual([0]); // only the create
+  });
+
+  it("refuses a batch its shaders' loops could not finish on llvmpipe (65,535 iterations an invocation)", () => {
+    const roomy = 2 ** 30;
+    const at = (batchSize: number, units: number) =>
+      denseTrainerMisfit({ ...spec, layers: [{ units, activation: 'relu' }], batchSize }, roomy);
+    // The bias gradient's column sum over the batch.
+    expect(at(COLUMN_SUM_MAX_ROWS, 1)).toBeUndefined();
+    expect(at(COLUMN_SUM_MAX_ROWS + 1, 1)).toMatch(
+      new RegExp(`batch ${COLUMN_SUM_MAX_ROWS + 1} is over the ${COLUMN_SUM_MAX_ROWS} rows`),
+    );
+    // The loss's partial sums, MSE_CHUNK outputs each, added by one invocation.
+    const rows = 1024;
+    const units = (SUM_PARTIALS_MAX * MSE_CHUNK) / rows;
+    expect(at(rows, units)).toBeUndefined();
+    expect(at(rows, units + 4)).toMatch(/65536 partial sums of the loss, at most 65535/);
   });
 
   it('fit() asks for a trainer only for mse with an Adam without multipliers', () => {

@@ -20,6 +20,7 @@ import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
 import { WebGpuResident } from './resident.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
+import { COLUMN_SUM_MAX_ROWS } from './wgsl.ts';
 
 export interface WebGpuBackendOptions {
   /**
@@ -156,6 +157,8 @@ export class WebGpuBackend implements Backend, CountsTransfers {
       },
       columnSum: (g, rows, cols, out, accumulate) => {
         if (cols === 0) return;
+        // Past the shader's row limit (llvmpipe's loop cap) the host sums, in the same order.
+        if (rows > COLUMN_SUM_MAX_ROWS) return referenceKernels.columnSum(g, rows, cols, out, accumulate);
         const inputs = accumulate
           ? [g.subarray(0, rows * cols), out.subarray(0, cols)]
           : [g.subarray(0, rows * cols)];

@@ -219,8 +219,26 @@ ${cases}
 `;
 }
 
-/** out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows, cols, accumulate). */
+/** Rows one iteration of columnSumShader's loop adds, written out (see COLUMN_SUM_MAX_ROWS). */
+export const COLUMN_SUM_UNROLL = 64;
+
+/**
+ * The most rows columnSumShader sums: Mesa's llvmpipe ends an invocation's loops after 65,535
+ * iterations in all, and the shader takes ⌊rows/64⌋ iterations of written-out blocks, then at
+ * most 63 of the rest. Looped a row at a time, a column of 70,001 ones summed to 65,535 (and
+ * further rows silently dropped). Callers with more rows sum on the host.
+ */
+export const COLUMN_SUM_MAX_ROWS = COLUMN_SUM_UNROLL * (65_535 - (COLUMN_SUM_UNROLL - 1));
+
+/**
+ * out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows,
+ * cols, accumulate), for rows ≤ COLUMN_SUM_MAX_ROWS.
+ */
 export function columnSumShader(): string {
+  const block = Array.from(
+    { length: COLUMN_SUM_UNROLL },
+    (_, u) => `    s += G[(i + ${u}u) * p.cols + j];`,
+  ).join('\n');
   return /* wgsl */ `
 ${bindings('rows: u32, cols: u32, accumulate: u32', { G: 'read', O: 'read_write' })}
 ${FLAT_INDEX}
@@ -229,7 +247,12 @@ ${ENTRY_1D} {
   if (j >= p.cols) { return; }
   var s = 0.0;
   if (p.accumulate != 0u) { s = O[j]; }
-  for (var i = 0u; i < p.rows; i++) { s += G[i * p.cols + j]; }
+  let whole = p.rows - p.rows % ${COLUMN_SUM_UNROLL}u;
+  var i = 0u;
+  for (; i < whole; i += ${COLUMN_SUM_UNROLL}u) {
+${block}
+  }
+  for (; i < p.rows; i++) { s += G[i * p.cols + j]; }
   O[j] = s;
 }
 `;
