@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
-import { COLUMN_SUM_MAX_ROWS, MSE_CHUNK } from '../src/backend/webgpu/wgsl.ts';
+import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K, MSE_CHUNK } from '../src/backend/webgpu/wgsl.ts';
 import { SUM_PARTIALS_MAX } from '../src/backend/webgpu/wgsl-trainer.ts';
 import {
   Adam,
@@ -331,8 +331,13 @@ describe('the device-resident trainer, without a device', () => {
     const roomy = 2 ** 30;
     const at = (batchSize: number, units: number) =>
       denseTrainerMisfit({ ...spec, layers: [{ units, activation: 'relu' }], batchSize }, roomy);
+    // The weight gradients' products, summing over the batch, and the layers' own products.
+    expect(at(GEMM_MAX_K, 1)).toBeUndefined();
+    expect(at(GEMM_MAX_K + 1, 1)).toMatch(
+      new RegExp(`summing over ${GEMM_MAX_K + 1} terms is deeper than the ${GEMM_MAX_K}`),
+    );
+    expect(at(8, GEMM_MAX_K + 1)).toMatch(new RegExp(`summing over ${GEMM_MAX_K + 1} terms`));
     // The bias gradient's column sum over the batch.
-    expect(at(COLUMN_SUM_MAX_ROWS, 1)).toBeUndefined();
     expect(at(COLUMN_SUM_MAX_ROWS + 1, 1)).toMatch(
       new RegExp(`batch ${COLUMN_SUM_MAX_ROWS + 1} is over the ${COLUMN_SUM_MAX_ROWS} rows`),
     );

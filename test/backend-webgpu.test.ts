@@ -14,6 +14,7 @@ import {
   biasActivationShader,
   COLUMN_SUM_MAX_ROWS,
   columnSumShader,
+  GEMM_MAX_K,
   gemmShader,
   mseShader,
   WGSL_ACTIVATIONS,
@@ -254,6 +255,18 @@ describe.skipIf(gpu.skip)('webgpu backend on the device (llvmpipe in CI)', () =>
         for (let i = 0; i < gotG.length; i++)
           expect(Math.abs(gotG[i] - wantG[i])).toBeLessThanOrEqual(4 * U * Math.abs(g[i]));
       }
+    }
+  });
+
+  it('gemm sums all GEMM_MAX_K terms in one product, and splits deeper ones over k', () => {
+    // At the limit the K-tile loop runs 65,535 times: the last tile's terms must still count.
+    for (const k of [GEMM_MAX_K, GEMM_MAX_K + 5]) {
+      const ones = new Float32Array(k).fill(1);
+      const c = new Float32Array(1);
+      const before = backend.transfers.calls;
+      backend.gemm(false, false, 1, 1, k, ones, ones, c);
+      expect(c[0]).toBe(k);
+      expect(backend.transfers.calls - before).toBe(k > GEMM_MAX_K ? 2 : 1);
     }
   });
 
