@@ -1,8 +1,8 @@
 import { ACTIVATIONS } from '../activations.ts';
 import { residentProductShape, TOPK_MAX_COLUMNS } from '../resident.ts';
-import { GEMM_MAX_K } from './wgsl.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps, ResidentTopK } from '../types.ts';
 import type { Op } from './protocol.ts';
+import { GEMM_MAX_K } from './wgsl.ts';
 
 /** A matrix held as a GPU buffer in the device worker, under `id`. */
 class BufferMatrix implements ResidentMatrix {
