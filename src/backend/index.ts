@@ -1,9 +1,9 @@
 import { parseOrThrow } from '../registry/parse.ts';
 import {
   type AutoChoice,
-  DEVICE_RESIDENT_BACKENDS,
   chooseFastest,
   DEFAULT_WORKLOAD,
+  DEVICE_RESIDENT_BACKENDS,
   measureWorkload,
 } from './auto.ts';
 import { gpujsBackendFactories } from './gpujs/index.ts';
