@@ -1,4 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chooseFastest,
+  denseTrainingWorkload,
+  measureWorkload,
+  TRAINER_TIMED_STEPS,
+  TRAINER_WARMUP_STEPS,
+} from '../src/backend/auto.ts';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
@@ -88,6 +98,34 @@ describe.skipIf(gpu.skip)('the device-resident trainer on webgpu (llvmpipe in CI
   let channel: DeviceChannel;
   beforeAll(() => {
     channel = gpu.requireDevice();
+  });
+
+  it('is timed by auto through whole steps (no gemm round trips), and chosen only where it measured fastest', () => {
+    const backend = new WebGpuBackend(channel, { kernels: 'host' });
+    const w = denseTrainingWorkload([20, 10, 20], 16, 'relu', 'sigmoid');
+    backend.resetTransfers();
+    const rate = measureWorkload(backend, w);
+    expect(rate).toBeGreaterThan(0);
+    const steps = TRAINER_WARMUP_STEPS + TRAINER_TIMED_STEPS;
+    // create, the weights, the data set, each step, dispose: one request each.
+    expect(backend.transfers.calls).toBe(3 + steps + 1);
+    // Each step: 16 row numbers up, one loss back.
+    expect(backend.transfers.readbackBytes).toBe(steps * 4);
+    // The real measurement among the candidates: the pick is the fastest measured.
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-trainer-'));
+    const choice = chooseFastest(
+      ['simd', 'webgpu'],
+      (name) => (name === 'webgpu' ? backend : getBackend(name)),
+      dir,
+      measureWorkload,
+      w,
+    );
+    expect(choice.gflops.webgpu).toBeGreaterThan(0);
+    expect(choice.gflops.simd).toBeGreaterThan(0);
+    expect(choice.chosen).toBe(choice.gflops.webgpu > choice.gflops.simd ? 'webgpu' : 'simd');
+    // A model the device cannot hold (a binding limit of 100 floats) rates 0: never chosen.
+    const small = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 400 });
+    expect(measureWorkload(small, w)).toBe(0);
   });
 
   it('sends a step only the batch row numbers and reads back only its loss', () => {

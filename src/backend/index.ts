@@ -16,6 +16,7 @@ import { webgpuBackendFactory } from './webgpu/index.ts';
 export {
   type AutoChoice,
   DEFAULT_WORKLOAD,
+  DEVICE_RESIDENT_BACKENDS,
   denseTrainingWorkload,
   nmfMuWorkload,
   trainingStepWorkload,
