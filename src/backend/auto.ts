@@ -94,11 +94,11 @@ type ChoiceFile = z.infer<typeof fileSchema>;
 /**
  * GFLOP/s of one backend over the workload. A workload with a model (Workload.model) on a
  * backend with a device trainer is timed through the trainer (measureTrainerStep); a chained one
- * on a backend with resident storage as a chain (measureChained). Otherwise: the first pass calls each product twice, untimed
- * (kernel compilation) then timed; up to two more timed passes follow while a pass takes under a
- * second, and the best pass counts. With `beatMs` (the best pass of the candidates measured so
- * far) the first pass stops as soon as its timed products alone exceed it: that backend cannot
- * win, and its rate over the products it ran is returned.
+ * on a backend with resident storage as a chain (measureChained). Otherwise the first pass calls
+ * each product twice, untimed (kernel compilation) then timed; up to two more timed passes
+ * follow while a pass takes under a second, and the best pass counts. With `beatMs` (the best
+ * pass of the candidates measured so far) the first pass stops as soon as its timed products
+ * alone exceed it: that backend cannot win, and its rate over the products it ran is returned.
  */
 export function measureWorkload(
   backend: Backend,
