@@ -5,14 +5,26 @@ import { describe, expect, it } from 'vitest';
 import {
   chooseFastest,
   DEFAULT_WORKLOAD,
+  DEVICE_RESIDENT_BACKENDS,
+  denseTrainingWorkload,
   measureGemm,
+  measureTrainerStep,
   measureWorkload,
   nmfMuWorkload,
+  TRAINER_TIMED_STEPS,
+  TRAINER_WARMUP_STEPS,
   trainingStepWorkload,
 } from '../src/backend/auto.ts';
-import { autoBackendName, getBackend } from '../src/backend/index.ts';
+import { autoBackendName, autoCandidates, getBackend, listBackends } from '../src/backend/index.ts';
 import { hostResident } from '../src/backend/resident.ts';
-import type { Backend, GemmProduct, ResidentMatrix, ResidentOps } from '../src/backend/types.ts';
+import type {
+  Backend,
+  DenseTrainer,
+  DenseTrainerSpec,
+  GemmProduct,
+  ResidentMatrix,
+  ResidentOps,
+} from '../src/backend/types.ts';
 
 const fake = (name: string): Backend => ({ name, description: name, gemm: () => {} });
 
@@ -226,6 +238,134 @@ describe('auto backend selection', () => {
     // Without webgpu among the candidates its stored win is not used: measured again.
     expect(chooseFastest(['c'], fake, dir, measure, chained).chosen).toBe('c');
     expect(measured).toEqual(['c', 'c', 'webgpu', 'c']);
+  });
+
+  it('a dense training workload carries its model: layers, activations and batch, under its own label', () => {
+    const w = denseTrainingWorkload([6, 4, 6], 8, 'tanh', 'sigmoid');
+    expect(w.products).toEqual(trainingStepWorkload([6, 4, 6], 8).products);
+    expect(w.model).toEqual({
+      inputDim: 6,
+      layers: [
+        { units: 4, activation: 'tanh' },
+        { units: 6, activation: 'sigmoid' },
+      ],
+      batchSize: 8,
+    });
+    expect(w.label).toBe('dense training step 6-4-6 batch 8 (tanh, sigmoid output; mse, adam)');
+    expect(w.label).not.toBe(trainingStepWorkload([6, 4, 6], 8).label);
+  });
+
+  /** A backend whose trainer records what it is sent, each step advancing `clock` by the next of `stepMs`. */
+  function trainerBackend(stepMs: number[], hold = true) {
+    const clock = { t: 0 };
+    const log: string[] = [];
+    const specs: DenseTrainerSpec[] = [];
+    const trainer: DenseTrainer = {
+      setState: (w, m) => log.push(`setState ${w.length} layers, ${m.length} moments`),
+      getState: () => ({ weights: [], moments: [] }),
+      setData: (which, x, y, rows) => log.push(`setData ${which} ${rows} rows ${x.length} ${y === null}`),
+      step: (indices) => {
+        log.push(`step ${indices[0]}..${indices[indices.length - 1]}`);
+        clock.t += stepMs.shift() ?? Number.NaN;
+        return 0.5;
+      },
+      evaluate: () => 0,
+      dispose: () => log.push('dispose'),
+    };
+    const backend: Backend = {
+      ...fake('t'),
+      gemm: () => {
+        throw new Error('a model workload on a trainer must not call gemm');
+      },
+      trainer: (spec) => {
+        specs.push(spec);
+        return hold ? trainer : undefined;
+      },
+    };
+    return { backend, clock, log, specs };
+  }
+
+  it('times a model workload through the device trainer: warm-up steps untimed, then the median whole step', () => {
+    const w = denseTrainingWorkload([6, 4, 6], 8, 'relu', 'sigmoid');
+    const flops = w.products.reduce((s, p) => s + 2 * p.m * p.n * p.k, 0);
+    // Two warm-up steps (slow: pipelines compile), then five timed: median 5 ms.
+    const t = trainerBackend([900, 800, 9, 5, 1, 7, 3]);
+    expect(TRAINER_WARMUP_STEPS).toBe(2);
+    expect(TRAINER_TIMED_STEPS).toBe(5);
+    const rate = measureTrainerStep(t.backend, w, Number.POSITIVE_INFINITY, () => t.clock.t);
+    expect(rate).toBeCloseTo(flops / (5 * 1e6), 12);
+    expect(t.specs).toEqual([{ ...w.model, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }]);
+    // Targets are the inputs (6 = 6): two batches of rows, stepped in turn.
+    expect(t.log).toEqual([
+      'setState 2 layers, 4 moments',
+      'setData train 16 rows 96 true',
+      ...Array.from({ length: 7 }, (_, s) => (s % 2 === 0 ? 'step 0..7' : 'step 8..15')),
+      'dispose',
+    ]);
+    // measureWorkload sends such a workload through the trainer too.
+    const again = trainerBackend([1, 1, 2, 2, 2, 2, 2]);
+    expect(measureWorkload(again.backend, w)).toBeGreaterThan(0);
+    expect(again.log.filter((l) => l.startsWith('step'))).toHaveLength(7);
+  });
+
+  it('a trainer slower than the best so far stops after one timed step; one that cannot hold the model rates 0', () => {
+    const w = denseTrainingWorkload([6, 4, 3], 8, 'relu', 'linear');
+    const flops = w.products.reduce((s, p) => s + 2 * p.m * p.n * p.k, 0);
+    const slow = trainerBackend([1, 1, 40, 1, 1, 1, 1]);
+    expect(measureTrainerStep(slow.backend, w, 10, () => slow.clock.t)).toBeCloseTo(flops / (40 * 1e6), 12);
+    expect(slow.log.filter((l) => l.startsWith('step'))).toHaveLength(3);
+    expect(slow.log.at(-1)).toBe('dispose');
+    // Outputs (3) unlike inputs (6): separate targets.
+    expect(slow.log[1]).toBe('setData train 16 rows 96 false');
+    const full = trainerBackend([], false);
+    expect(measureTrainerStep(full.backend, w)).toBe(0);
+    expect(full.specs).toHaveLength(1);
+    expect(() => measureTrainerStep(fake('plain'), w)).toThrow(/backend 'plain' has no trainer for dense/);
+  });
+
+  it('picks the device trainer for a model workload only where it measured faster, and measures it when it joins', () => {
+    const w = denseTrainingWorkload([784, 128, 784], 256, 'relu', 'sigmoid');
+    const measured: string[] = [];
+    const chooseWith = (rates: Record<string, number>, candidates: string[], dir: string) =>
+      chooseFastest(
+        candidates,
+        fake,
+        dir,
+        (b) => {
+          measured.push(b.name);
+          return rates[b.name];
+        },
+        w,
+      );
+    // llvmpipe-like: the trainer slower than simd's products: simd.
+    const slowDir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    expect(chooseWith({ simd: 20, webgpu: 2 }, ['simd', 'webgpu'], slowDir).chosen).toBe('simd');
+    // A real GPU: the trainer faster: webgpu.
+    const fastDir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    expect(chooseWith({ simd: 20, webgpu: 200 }, ['simd', 'webgpu'], fastDir).chosen).toBe('webgpu');
+    // A choice stored before webgpu was a candidate (no adapter then) is measured again once it is.
+    const joinDir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-'));
+    measured.length = 0;
+    expect(chooseWith({ simd: 20, webgpu: 200 }, ['simd'], joinDir).chosen).toBe('simd');
+    expect(chooseWith({ simd: 20, webgpu: 200 }, ['simd', 'webgpu'], joinDir).chosen).toBe('webgpu');
+    expect(chooseWith({ simd: 20, webgpu: 200 }, ['simd', 'webgpu'], joinDir).chosen).toBe('webgpu');
+    expect(measured).toEqual(['simd', 'simd', 'webgpu']);
+    // The machine key is the same with or without it: the stored file keeps one entry per workload.
+    const file = JSON.parse(readFileSync(join(joinDir, 'auto-backend.json'), 'utf8'));
+    expect(file.machine).not.toContain('webgpu');
+    expect(Object.keys(file.workloads)).toEqual([w.label]);
+  });
+
+  it('offers webgpu for a model or a chained workload (where it is available), never for bare products', () => {
+    const webgpuHere = listBackends().some((b) => b.name === 'webgpu' && b.available);
+    expect(DEVICE_RESIDENT_BACKENDS).toEqual(['webgpu']);
+    expect(autoCandidates(trainingStepWorkload([6, 4, 6], 8))).not.toContain('webgpu');
+    expect(autoCandidates(denseTrainingWorkload([6, 4, 6], 8, 'relu', 'sigmoid')).includes('webgpu')).toBe(
+      webgpuHere,
+    );
+    expect(autoCandidates(nmfMuWorkload(30, 20, 4, true)).includes('webgpu')).toBe(webgpuHere);
+    for (const w of [DEFAULT_WORKLOAD, denseTrainingWorkload([6, 4, 6], 8, 'relu', 'sigmoid')])
+      expect(autoCandidates(w)).not.toContain('reference');
   });
 
   it('a backend that throws while measured is never chosen', () => {

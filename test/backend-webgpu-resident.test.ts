@@ -18,6 +18,7 @@ import { hostResident, MU_EPSILON } from '../src/backend/resident.ts';
 import type { Backend, ResidentOps } from '../src/backend/types.ts';
 import { isSoftwareAdapter } from '../src/backend/webgpu/backend.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
+import { GEMM_MAX_K } from '../src/backend/webgpu/wgsl.ts';
 import { muUpdateShader, topkShader } from '../src/backend/webgpu/wgsl-resident.ts';
 import { nmfData } from '../src/nmf/data-matrix.ts';
 import { READBACKS_PER_CHECK } from '../src/nmf/data-mu-resident.ts';
@@ -271,6 +272,12 @@ describe.skipIf(gpu.skip)('webgpu resident matrices on the device (llvmpipe in C
     expect(ops.download(ata)).toEqual(Float32Array.of(n));
     ops.release(a);
     ops.release(ata);
+    // Deeper than the shader's K-tile loop may run: refused by name, not summed short.
+    const deep = ops.upload(new Float32Array(GEMM_MAX_K + 1).fill(1), GEMM_MAX_K + 1, 1);
+    expect(() => ops.gemm(true, false, deep, deep)).toThrow(
+      new RegExp(`1×${GEMM_MAX_K + 1}·${GEMM_MAX_K + 1}×1 is deeper than the ${GEMM_MAX_K}`),
+    );
+    ops.release(deep);
   });
 
   it('a product the device refuses (beyond its buffer size) fails naming the op, and the device works on', () => {

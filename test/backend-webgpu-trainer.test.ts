@@ -1,7 +1,19 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chooseFastest,
+  denseTrainingWorkload,
+  measureWorkload,
+  TRAINER_TIMED_STEPS,
+  TRAINER_WARMUP_STEPS,
+} from '../src/backend/auto.ts';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
-import { WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
+import { denseTrainerMisfit, WebGpuDenseTrainer } from '../src/backend/webgpu/trainer.ts';
+import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K, MSE_CHUNK } from '../src/backend/webgpu/wgsl.ts';
+import { SUM_PARTIALS_MAX } from '../src/backend/webgpu/wgsl-trainer.ts';
 import {
   Adam,
   autoencoder,
@@ -86,6 +98,34 @@ describe.skipIf(gpu.skip)('the device-resident trainer on webgpu (llvmpipe in CI
   let channel: DeviceChannel;
   beforeAll(() => {
     channel = gpu.requireDevice();
+  });
+
+  it('is timed by auto through whole steps (no gemm round trips), and chosen only where it measured fastest', () => {
+    const backend = new WebGpuBackend(channel, { kernels: 'host' });
+    const w = denseTrainingWorkload([20, 10, 20], 16, 'relu', 'sigmoid');
+    backend.resetTransfers();
+    const rate = measureWorkload(backend, w);
+    expect(rate).toBeGreaterThan(0);
+    const steps = TRAINER_WARMUP_STEPS + TRAINER_TIMED_STEPS;
+    // create, the weights, the data set, each step, dispose: one request each.
+    expect(backend.transfers.calls).toBe(3 + steps + 1);
+    // Each step: 16 row numbers up, one loss back.
+    expect(backend.transfers.readbackBytes).toBe(steps * 4);
+    // The real measurement among the candidates: the pick is the fastest measured.
+    const dir = mkdtempSync(join(tmpdir(), 'nmfinit-auto-trainer-'));
+    const choice = chooseFastest(
+      ['simd', 'webgpu'],
+      (name) => (name === 'webgpu' ? backend : getBackend(name)),
+      dir,
+      measureWorkload,
+      w,
+    );
+    expect(choice.gflops.webgpu).toBeGreaterThan(0);
+    expect(choice.gflops.simd).toBeGreaterThan(0);
+    expect(choice.chosen).toBe(choice.gflops.webgpu > choice.gflops.simd ? 'webgpu' : 'simd');
+    // A model the device cannot hold (a binding limit of 100 floats) rates 0: never chosen.
+    const small = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes: 400 });
+    expect(measureWorkload(small, w)).toBe(0);
   });
 
   it('sends a step only the batch row numbers and reads back only its loss', () => {
@@ -323,6 +363,27 @@ describe('the device-resident trainer, without a device', () => {
     expect(() => t.setData('train', new Float32Array(7), null, 2)).toThrow(/2 rows need 8 inputs, got 7/);
     expect(() => t.step(new Uint32Array(9), 1e-3)).toThrow(/a batch of 9 rows, expected 1 to 8/);
     expect(calls.map((c) => c[0])).toEqual([0]); // only the create
+  });
+
+  it("refuses a batch its shaders' loops could not finish on llvmpipe (65,535 iterations an invocation)", () => {
+    const roomy = 2 ** 30;
+    const at = (batchSize: number, units: number) =>
+      denseTrainerMisfit({ ...spec, layers: [{ units, activation: 'relu' }], batchSize }, roomy);
+    // The weight gradients' products, summing over the batch, and the layers' own products.
+    expect(at(GEMM_MAX_K, 1)).toBeUndefined();
+    expect(at(GEMM_MAX_K + 1, 1)).toMatch(
+      new RegExp(`summing over ${GEMM_MAX_K + 1} terms is deeper than the ${GEMM_MAX_K}`),
+    );
+    expect(at(8, GEMM_MAX_K + 1)).toMatch(new RegExp(`summing over ${GEMM_MAX_K + 1} terms`));
+    // The bias gradient's column sum over the batch.
+    expect(at(COLUMN_SUM_MAX_ROWS + 1, 1)).toMatch(
+      new RegExp(`batch ${COLUMN_SUM_MAX_ROWS + 1} is over the ${COLUMN_SUM_MAX_ROWS} rows`),
+    );
+    // The loss's partial sums, MSE_CHUNK outputs each, added by one invocation.
+    const rows = 1024;
+    const units = (SUM_PARTIALS_MAX * MSE_CHUNK) / rows;
+    expect(at(rows, units)).toBeUndefined();
+    expect(at(rows, units + 4)).toMatch(/65536 partial sums of the loss, at most 65535/);
   });
 
   it('fit() asks for a trainer only for mse with an Adam without multipliers', () => {

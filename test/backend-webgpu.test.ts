@@ -12,7 +12,9 @@ import {
   activationProbeShader,
   adamShader,
   biasActivationShader,
+  COLUMN_SUM_MAX_ROWS,
   columnSumShader,
+  GEMM_MAX_K,
   gemmShader,
   mseShader,
   WGSL_ACTIVATIONS,
@@ -253,6 +255,55 @@ describe.skipIf(gpu.skip)('webgpu backend on the device (llvmpipe in CI)', () =>
         for (let i = 0; i < gotG.length; i++)
           expect(Math.abs(gotG[i] - wantG[i])).toBeLessThanOrEqual(4 * U * Math.abs(g[i]));
       }
+    }
+  });
+
+  it('gemm sums all GEMM_MAX_K terms in one product, and splits deeper ones over k', () => {
+    // At the limit the K-tile loop runs 65,535 times: the last tile's terms must still count.
+    for (const k of [GEMM_MAX_K, GEMM_MAX_K + 5]) {
+      const ones = new Float32Array(k).fill(1);
+      const c = new Float32Array(1);
+      const before = backend.transfers.calls;
+      backend.gemm(false, false, 1, 1, k, ones, ones, c);
+      expect(c[0]).toBe(k);
+      expect(backend.transfers.calls - before).toBe(k > GEMM_MAX_K ? 2 : 1);
+    }
+  });
+
+  it('columnSum over more rows than llvmpipe lets one loop run (65,535) sums every row', () => {
+    // Looped a row at a time, the shader stopped after 65,535 rows on llvmpipe: column 0 (ones)
+    // came out 65,535, not 70,001.
+    const rng = Rng.seeded(25);
+    const rows = 70_001; // 1,093 whole blocks of 64 and 49 rows after them
+    const cols = 3;
+    const g = new Float32Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      g[i * cols] = 1;
+      g[i * cols + 1] = i % 7;
+      g[i * cols + 2] = rng.normal(0, 1);
+    }
+    let sevens = 0;
+    for (let i = 0; i < rows; i++) sevens += i % 7;
+    for (const accumulate of [false, true]) {
+      const got = Float32Array.of(5, 5, 5);
+      const want = got.slice();
+      backend.kernels.columnSum!(g, rows, cols, got, accumulate);
+      referenceKernels.columnSum(g, rows, cols, want, accumulate);
+      const base = accumulate ? 5 : 0;
+      // Integers below 2²⁴: exact in any order.
+      expect([got[0], got[1]]).toEqual([base + rows, base + sevens]);
+      // In row order, as the reference: equal up to a contracted or reassociated add or two.
+      expect(Math.abs(got[2] - want[2])).toBeLessThanOrEqual(rows * U * 4);
+    }
+  });
+
+  it('columnSum takes COLUMN_SUM_MAX_ROWS rows on the device, and more on the host, in both cases all of them', () => {
+    // At the limit the loops run 65,535 iterations: the last block's rows must still count.
+    for (const rows of [COLUMN_SUM_MAX_ROWS, COLUMN_SUM_MAX_ROWS + 1]) {
+      const g = new Float32Array(rows).fill(1);
+      const got = new Float32Array(1);
+      backend.kernels.columnSum!(g, rows, 1, got, false);
+      expect(got[0]).toBe(rows);
     }
   });
 

@@ -8,7 +8,7 @@ import { autoencoderInitStudy } from '../plugins/studies/autoencoder-init/index.
 import { nmfDataStudy } from '../plugins/studies/nmf-data/index.ts';
 import { nmfIdentityStudy } from '../plugins/studies/nmf-identity/index.ts';
 import { saeStudy } from '../plugins/studies/sae/index.ts';
-import { nmfMuWorkload, trainingStepWorkload } from '../src/backend/auto.ts';
+import { denseTrainingWorkload, nmfMuWorkload, trainingStepWorkload } from '../src/backend/auto.ts';
 import type { Workload } from '../src/backend/types.ts';
 import { studies } from '../src/experiment/kinds.ts';
 import { runExperiment, studyBackendName } from '../src/experiment/run.ts';
@@ -98,8 +98,31 @@ describe('the workload auto is timed on', () => {
 
   it('of each built-in kind is its model or its NMF products', () => {
     // The hooks read only the fields below; the rest of each spec plays no part.
-    const ae = { model: { sizes: [784, 100, 784] }, training: { batchSize: 32 } } as never;
-    expect(autoencoderInitStudy.workload?.(ae)).toEqual(trainingStepWorkload([784, 100, 784], 32));
+    const aeSpec = (training: object, recipes?: object[]) =>
+      ({
+        model: { sizes: [784, 100, 784], hidden: 'relu', output: 'sigmoid' },
+        training: { batchSize: 32, loss: 'mse', optimizer: { name: 'adam' }, ...training },
+        grid: { recipes: recipes?.map((t, i) => ({ label: `r${i}`, training: t })) },
+      }) as never;
+    // Trained as fit()'s device trainer does: the model goes with the products.
+    const dense = autoencoderInitStudy.workload?.(aeSpec({}));
+    expect(dense).toEqual(denseTrainingWorkload([784, 100, 784], 32, 'relu', 'sigmoid'));
+    expect(dense?.products).toEqual(trainingStepWorkload([784, 100, 784], 32).products);
+    expect(dense?.model?.layers).toEqual([
+      { units: 100, activation: 'relu' },
+      { units: 784, activation: 'sigmoid' },
+    ]);
+    expect(autoencoderInitStudy.workload?.(aeSpec({}, [{}, { batchSize: 8 }]))).toEqual(dense);
+    // Any run on the Tape (another loss or optimizer, rate multipliers, in the base or a recipe):
+    // the bare products.
+    const bare = trainingStepWorkload([784, 100, 784], 32);
+    expect(autoencoderInitStudy.workload?.(aeSpec({ loss: 'bce' }))).toEqual(bare);
+    expect(autoencoderInitStudy.workload?.(aeSpec({ optimizer: { name: 'sgd' } }))).toEqual(bare);
+    expect(autoencoderInitStudy.workload?.(aeSpec({ parameterGroups: [{ layers: [0] }] }))).toEqual(bare);
+    expect(autoencoderInitStudy.workload?.(aeSpec({}, [{}, { optimizer: { name: 'sgd' } }]))).toEqual(bare);
+    expect(autoencoderInitStudy.workload?.(aeSpec({}, [{ parameterGroups: [{ layers: [0] }] }]))).toEqual(
+      bare,
+    );
 
     const nmfData = {
       grids: [

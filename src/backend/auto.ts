@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultCacheDir, writeFileAtomicSync } from '../util/files.ts';
-import type { Backend, GemmProduct, ResidentOps, Workload } from './types.ts';
+import type { ActivationName, Backend, DenseWeights, GemmProduct, ResidentOps, Workload } from './types.ts';
 
 /**
  * The products of one training step of a dense network with layer widths `sizes` at `batch`
@@ -20,6 +20,31 @@ export function trainingStepWorkload(sizes: readonly number[], batch: number): W
     if (l > 0) products.push({ transA: false, transB: true, m: batch, n: sizes[l], k: sizes[l + 1] });
   }
   return { label: `training step ${sizes.join('-')} batch ${batch}`, products };
+}
+
+/**
+ * A dense model's training step as fit() runs it (MSE, Adam without per-parameter multipliers):
+ * trainingStepWorkload's products and the model itself (`hidden` on every layer but the last,
+ * `output` on the last), so `auto` also times the backends that train it on their device
+ * (Backend.trainer). Labelled apart from the bare products, whose candidates differ.
+ */
+export function denseTrainingWorkload(
+  sizes: readonly number[],
+  batch: number,
+  hidden: ActivationName,
+  output: ActivationName,
+): Workload {
+  const step = trainingStepWorkload(sizes, batch);
+  const last = sizes.length - 2;
+  return {
+    label: `dense ${step.label} (${hidden}, ${output} output; mse, adam)`,
+    products: step.products,
+    model: {
+      inputDim: sizes[0],
+      layers: sizes.slice(1).map((units, l) => ({ units, activation: l === last ? output : hidden })),
+      batchSize: batch,
+    },
+  };
 }
 
 /**
@@ -67,17 +92,20 @@ const fileSchema = z
 type ChoiceFile = z.infer<typeof fileSchema>;
 
 /**
- * GFLOP/s of one backend over the workload. The first pass calls each product twice, untimed
- * (kernel compilation) then timed; up to two more timed passes follow while a pass takes under a
- * second, and the best pass counts. With `beatMs` (the best pass of the candidates measured so
- * far) the first pass stops as soon as its timed products alone exceed it: that backend cannot
- * win, and its rate over the products it ran is returned.
+ * GFLOP/s of one backend over the workload. A workload with a model (Workload.model) on a
+ * backend with a device trainer is timed through the trainer (measureTrainerStep); a chained one
+ * on a backend with resident storage as a chain (measureChained). Otherwise the first pass calls
+ * each product twice, untimed (kernel compilation) then timed; up to two more timed passes
+ * follow while a pass takes under a second, and the best pass counts. With `beatMs` (the best
+ * pass of the candidates measured so far) the first pass stops as soon as its timed products
+ * alone exceed it: that backend cannot win, and its rate over the products it ran is returned.
  */
 export function measureWorkload(
   backend: Backend,
   workload: Workload = DEFAULT_WORKLOAD,
   beatMs = Number.POSITIVE_INFINITY,
 ): number {
+  if (workload.model && backend.trainer) return measureTrainerStep(backend, workload, beatMs);
   if (workload.chained && backend.resident) return measureChained(backend.resident, workload, beatMs);
   const flopsOf = (p: GemmProduct) => 2 * p.m * p.n * p.k;
   const buffers = workload.products.map((p, i) => {
@@ -162,12 +190,85 @@ export function measureChained(
   }
 }
 
+/** Untimed trainer steps before measureTrainerStep times any (the pipelines compile). */
+export const TRAINER_WARMUP_STEPS = 2;
+/** Trainer steps measureTrainerStep times; the median counts. */
+export const TRAINER_TIMED_STEPS = 5;
+
 /**
- * Backends `auto` offers only for chained workloads (Workload.chained): their products pay only
- * when they chain on the device. They stay out of the machine key, so adding or dropping them
- * never discards the other workloads' stored choices.
+ * GFLOP/s of a dense model's training step (Workload.model) through the backend's device trainer:
+ * the workload's flops over the median of TRAINER_TIMED_STEPS whole steps (each a request: row
+ * numbers up, the loss back), after TRAINER_WARMUP_STEPS untimed ones, on fixed pseudo-random
+ * data and weights. A trainer that cannot hold the model (fit() would train on the Tape) rates 0,
+ * so it is never chosen; a first timed step slower than `beatMs` ends the measurement. The other
+ * candidates are timed on the step's products alone, less than their whole step, so the trainer
+ * wins only where it beats even that. `now` is the clock (tests inject one).
  */
-export const CHAINED_ONLY_BACKENDS: readonly string[] = ['webgpu'];
+export function measureTrainerStep(
+  backend: Backend,
+  workload: Workload,
+  beatMs = Number.POSITIVE_INFINITY,
+  now: () => number = () => performance.now(),
+): number {
+  const model = workload.model;
+  if (!model || !backend.trainer)
+    throw new Error(`measureTrainerStep: backend '${backend.name}' has no trainer for ${workload.label}`);
+  const trainer = backend.trainer({ ...model, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+  if (!trainer) return 0;
+  const flops = workload.products.reduce((sum, p) => sum + 2 * p.m * p.n * p.k, 0);
+  let seed = 12345;
+  const random = (length: number, scale: number) =>
+    Float32Array.from({ length }, () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed / 2 ** 32) * scale;
+    });
+  try {
+    const { inputDim, layers, batchSize } = model;
+    const outputDim = layers[layers.length - 1].units;
+    const weights: DenseWeights[] = [];
+    let din = inputDim;
+    for (const l of layers) {
+      weights.push({ kernel: random(din * l.units, 2 / Math.sqrt(din)), bias: new Float32Array(l.units) });
+      din = l.units;
+    }
+    trainer.setState(
+      weights,
+      weights.flatMap(() => [null, null]),
+    );
+    // Two batches of rows, stepped in turn; an autoencoder's targets are its inputs.
+    const rows = 2 * batchSize;
+    const targets = outputDim === inputDim ? null : random(rows * outputDim, 1);
+    trainer.setData('train', random(rows * inputDim, 1), targets, rows);
+    const order = Uint32Array.from({ length: rows }, (_, i) => i);
+    let steps = 0;
+    const step = () => {
+      const from = (steps++ % 2) * batchSize;
+      const t0 = now();
+      trainer.step(order.subarray(from, from + batchSize), 1e-3);
+      return now() - t0;
+    };
+    for (let s = 0; s < TRAINER_WARMUP_STEPS; s++) step();
+    const times: number[] = [];
+    while (times.length < TRAINER_TIMED_STEPS) {
+      times.push(step());
+      if (times[0] > beatMs) return flops / (times[0] * 1e6);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)];
+    return flops / (Math.max(median, 1e-3) * 1e6);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/**
+ * Backends `auto` offers only for workloads that stay on their device: chained products
+ * (Workload.chained, on Backend.resident) and a dense model's training step (Workload.model,
+ * through Backend.trainer); elsewhere each of their calls is a round trip. They stay out of the
+ * machine key, so adding or dropping them never discards the other workloads' stored choices;
+ * a stored choice is used only if every current candidate was measured for it.
+ */
+export const DEVICE_RESIDENT_BACKENDS: readonly string[] = ['webgpu'];
 
 /** The forward product of the seed autoencoder's widest layer: kept for callers timing one gemm. */
 export function measureGemm(backend: Backend): number {
@@ -179,7 +280,7 @@ export function measureGemm(backend: Backend): number {
 
 /** Identifies the machine a measurement belongs to: a change of processor, cores, Node or candidates re-measures. */
 function machineKey(candidates: readonly string[]): string {
-  const always = candidates.filter((c) => !CHAINED_ONLY_BACKENDS.includes(c));
+  const always = candidates.filter((c) => !DEVICE_RESIDENT_BACKENDS.includes(c));
   return [cpus()[0]?.model ?? 'cpu', cpus().length, process.version, process.arch, ...always].join('|');
 }
 
@@ -223,7 +324,9 @@ export function chooseFastest(
   const stored = readChoices(path, warn);
   const sameMachine = stored?.machine === machine ? stored : undefined;
   const hit = sameMachine?.workloads[workload.label];
-  if (hit && candidates.includes(hit.chosen)) return { machine, workload: workload.label, ...hit };
+  // A device-resident backend that joined the candidates since (e.g. an adapter now found) is measured.
+  if (hit && candidates.includes(hit.chosen) && candidates.every((c) => c in hit.gflops))
+    return { machine, workload: workload.label, ...hit };
   const gflops: Record<string, number> = {};
   const flops = workload.products.reduce((sum, p) => sum + 2 * p.m * p.n * p.k, 0);
   let bestMs = Number.POSITIVE_INFINITY;

@@ -1,9 +1,9 @@
 import { parseOrThrow } from '../registry/parse.ts';
 import {
   type AutoChoice,
-  CHAINED_ONLY_BACKENDS,
   chooseFastest,
   DEFAULT_WORKLOAD,
+  DEVICE_RESIDENT_BACKENDS,
   measureWorkload,
 } from './auto.ts';
 import { gpujsBackendFactories } from './gpujs/index.ts';
@@ -13,7 +13,14 @@ import { simdBackendFactory } from './simd/index.ts';
 import type { Backend, BackendContext, BackendFactory, Workload } from './types.ts';
 import { webgpuBackendFactory } from './webgpu/index.ts';
 
-export { type AutoChoice, DEFAULT_WORKLOAD, nmfMuWorkload, trainingStepWorkload } from './auto.ts';
+export {
+  type AutoChoice,
+  DEFAULT_WORKLOAD,
+  DEVICE_RESIDENT_BACKENDS,
+  denseTrainingWorkload,
+  nmfMuWorkload,
+  trainingStepWorkload,
+} from './auto.ts';
 export { referenceGemm } from './reference.ts';
 export { SimdBackend, type SimdBackendOptions } from './simd/index.ts';
 export type { CountsTransfers, TransferCounts } from './transfers.ts';
@@ -71,12 +78,13 @@ export function listBackends(): BackendListing[] {
 /**
  * Backends `auto` chooses among: every available one but the slow oracles and gpu.js's alias for
  * its own pick; webgpu only for a chained workload (an NMF mu solve, timed on its resident
- * buffers), as elsewhere each of its calls is a round trip that the workload's timing would not
- * show in training, and probing it starts a GPU device.
+ * buffers) or a dense model's training step (timed through its device trainer), as elsewhere
+ * each of its calls is a round trip that the workload's timing would not show, and probing it
+ * starts a GPU device.
  */
-function autoCandidates(workload: Workload): string[] {
+export function autoCandidates(workload: Workload): string[] {
   const excluded = ['reference', 'gpujs', 'gpujs:cpu'];
-  if (!workload.chained) excluded.push(...CHAINED_ONLY_BACKENDS);
+  if (!workload.chained && !workload.model) excluded.push(...DEVICE_RESIDENT_BACKENDS);
   return backends
     .list()
     .filter((f) => !excluded.includes(f.name) && safeAvailable(f))

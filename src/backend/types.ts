@@ -193,6 +193,19 @@ export interface Workload {
    * once, and offers the backends that only pay off chained (webgpu).
    */
   chained?: boolean;
+  /**
+   * The dense model these products are a training step of, where the run trains it with fit()'s
+   * MSE and an Adam without per-parameter multipliers: `auto` then also offers backends with a
+   * device trainer (Backend.trainer, webgpu), timed on whole steps through it.
+   */
+  model?: DenseModelWorkload;
+}
+
+/** A dense stack as fit() would hand it to a device trainer (see DenseTrainerSpec). */
+export interface DenseModelWorkload {
+  readonly inputDim: number;
+  readonly layers: readonly { readonly units: number; readonly activation: ActivationName }[];
+  readonly batchSize: number;
 }
 
 /** What a run tells the backends it creates. */

@@ -1,4 +1,4 @@
-import { defineStudyKind, trainingStepWorkload } from 'nmfinit';
+import { defineStudyKind } from 'nmfinit';
 import { autoencoderBuffers, autoencoderGridAxes, resolvePluginParamsAndCheckModel } from './check.ts';
 import { type PrepareData, prepareData } from './data.ts';
 import { type AutoencoderRun, autoencoderOverrides, expandRuns, quickSpec } from './grid.ts';
@@ -7,6 +7,7 @@ import { autoencoderDocument } from './report.ts';
 import { type AutoencoderResult, autoencoderResultSchema } from './result.ts';
 import { executeRun } from './run.ts';
 import { AUTOENCODER_KIND, type AutoencoderSpec, autoencoderSpecSchema } from './spec.ts';
+import { autoencoderWorkload } from './workload.ts';
 
 /**
  * The seed study's kind: an autoencoder × initializer grid over data sets, training-set sizes and
@@ -25,8 +26,8 @@ export const autoencoderInitStudy = defineStudyKind<
   check: resolvePluginParamsAndCheckModel,
   gridAxes: autoencoderGridAxes,
   buffers: autoencoderBuffers,
-  // `auto` times the candidates on this model's training step.
-  workload: (spec) => trainingStepWorkload(spec.model.sizes, spec.training.batchSize),
+  // `auto` times the candidates on this model's training step (through a device trainer too).
+  workload: autoencoderWorkload,
   expand: expandRuns,
   prepare: (spec, _runs, ctx) => prepareData(spec, ctx),
   // Work in sample-epochs, so the ETA weighs a 60,000-sample run more than a 3,000 one.

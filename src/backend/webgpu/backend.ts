@@ -20,6 +20,7 @@ import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
 import { WebGpuResident } from './resident.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
+import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K } from './wgsl.ts';
 
 export interface WebGpuBackendOptions {
   /**
@@ -105,14 +106,15 @@ export class WebGpuBackend implements Backend, CountsTransfers {
 
   readonly gemm: Gemm = checkedGemm((transA, transB, m, n, k, a, b, c, accumulate) => {
     const limit = this.maxBindingFloats;
-    if (m * k <= limit && k * n <= limit && m * n <= limit) {
+    if (m * k <= limit && k * n <= limit && m * n <= limit && k <= GEMM_MAX_K) {
       this.product(transA, transB, m, n, k, a.subarray(0, m * k), b.subarray(0, k * n), c, accumulate);
       return;
     }
-    // Too big for one binding: blocks of C's rows, each summed over blocks of k.
+    // Too big for one binding, or deeper than the shader's loop may run: blocks of C's rows,
+    // each summed over blocks of k.
     if (n > limit)
       throw new RangeError(`webgpu gemm: one row of C (n = ${n}) exceeds the device's binding limit`);
-    const kb = Math.min(k, Math.floor(limit / n));
+    const kb = Math.min(k, Math.floor(limit / n), GEMM_MAX_K);
     const mb = Math.min(m, Math.floor(limit / Math.max(kb, n)));
     for (let i0 = 0; i0 < m; i0 += mb) {
       const rows = Math.min(mb, m - i0);
@@ -156,6 +158,8 @@ export class WebGpuBackend implements Backend, CountsTransfers {
       },
       columnSum: (g, rows, cols, out, accumulate) => {
         if (cols === 0) return;
+        // Past the shader's row limit (llvmpipe's loop cap) the host sums, in the same order.
+        if (rows > COLUMN_SUM_MAX_ROWS) return referenceKernels.columnSum(g, rows, cols, out, accumulate);
         const inputs = accumulate
           ? [g.subarray(0, rows * cols), out.subarray(0, cols)]
           : [g.subarray(0, rows * cols)];

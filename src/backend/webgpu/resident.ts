@@ -2,6 +2,7 @@ import { ACTIVATIONS } from '../activations.ts';
 import { residentProductShape, TOPK_MAX_COLUMNS } from '../resident.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps, ResidentTopK } from '../types.ts';
 import type { Op } from './protocol.ts';
+import { GEMM_MAX_K } from './wgsl.ts';
 
 /** A matrix held as a GPU buffer in the device worker, under `id`. */
 class BufferMatrix implements ResidentMatrix {
@@ -101,6 +102,10 @@ export class WebGpuResident implements ResidentOps {
   gemm(transA: boolean, transB: boolean, a: ResidentMatrix, b: ResidentMatrix): ResidentMatrix {
     const { m, n, k } = residentProductShape(transA, transB, a, b);
     this.checkFits(`the product ${m}×${k}·${k}×${n}`, m, n);
+    if (k > GEMM_MAX_K)
+      throw new RangeError(
+        `webgpu resident: the product ${m}×${k}·${k}×${n} is deeper than the ${GEMM_MAX_K} its shader's loop may run on llvmpipe`,
+      );
     const c = this.make(m, n);
     this.create([c], 'residentGemm', [c.id, this.id(a), this.id(b), +transA, +transB, m, n, k], []);
     return c;

@@ -2,6 +2,8 @@ import { ACTIVATIONS } from '../activations.ts';
 import type { DenseTrainer, DenseTrainerSpec, DenseWeights } from '../types.ts';
 import type { Op } from './protocol.ts';
 import { TrainerOp, TrainerSlot } from './trainer-protocol.ts';
+import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K, MSE_CHUNK } from './wgsl.ts';
+import { SUM_PARTIALS_MAX } from './wgsl-trainer.ts';
 
 /** What the trainer needs of the webgpu backend: its counted round trip. */
 export interface TrainerChannel {
@@ -12,6 +14,18 @@ let nextId = 1;
 
 /** Why one of the stack's buffers would not fit in one storage binding, or undefined when all fit. */
 export function denseTrainerMisfit(spec: DenseTrainerSpec, maxBindingFloats: number): string | undefined {
+  // The shaders' loops stay within llvmpipe's 65,535 iterations an invocation: the bias
+  // gradients' column sums over the batch, and the one-invocation sum of MSE's partial sums.
+  if (spec.batchSize > COLUMN_SUM_MAX_ROWS)
+    return `batch ${spec.batchSize} is over the ${COLUMN_SUM_MAX_ROWS} rows a bias gradient's column sum takes`;
+  // The weight gradients' products sum over the batch; the others over a layer's width.
+  const deepest = Math.max(spec.batchSize, spec.inputDim, ...spec.layers.map((l) => l.units));
+  if (deepest > GEMM_MAX_K)
+    return `a product summing over ${deepest} terms is deeper than the ${GEMM_MAX_K} the gemm shader takes`;
+  const outputDim = spec.layers[spec.layers.length - 1]?.units ?? 0;
+  const partials = Math.ceil((spec.batchSize * outputDim) / MSE_CHUNK);
+  if (partials > SUM_PARTIALS_MAX)
+    return `batch ${spec.batchSize} × ${outputDim} outputs is ${partials} partial sums of the loss, at most ${SUM_PARTIALS_MAX}`;
   let din = spec.inputDim;
   for (const l of spec.layers) {
     const biggest = Math.max(din * l.units, spec.batchSize * Math.max(din, l.units));

@@ -30,7 +30,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 `;
 }
 
-/** out[slot] = Σ_{i < count} partial[i], summed in order by one invocation (params: count, slot). */
+/** The most partial sums sumPartialsShader adds: one loop of count iterations, within llvmpipe's 65,535. */
+export const SUM_PARTIALS_MAX = 65_535;
+
+/**
+ * out[slot] = Σ_{i < count} partial[i], summed in order by one invocation (params: count, slot),
+ * for count ≤ SUM_PARTIALS_MAX.
+ */
 export function sumPartialsShader(): string {
   return /* wgsl */ `
 struct Params { count: u32, slot: u32 }

@@ -67,6 +67,14 @@ export const ENTRY_1D = `@compute @workgroup_size(${WORKGROUP_INVOCATIONS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32)`;
 
 /**
+ * The deepest product gemmShader takes: its one loop, over K tiles of GEMM_TILE.bk, stays within
+ * llvmpipe's 65,535 iterations an invocation, less 8 for the loops the WGSL compiler adds (it
+ * zero-fills the workgroup tiles in a loop: on llvmpipe a 1×16·65,535 by 16·65,535×1 product of
+ * ones came out 1,048,512, three tiles short). Deeper products are split over K by the callers.
+ */
+export const GEMM_MAX_K = GEMM_TILE.bk * (65_535 - 8);
+
+/**
  * C ← op(A)·op(B) (+ C when flags bit 2): row-major, flags bit 0 transA, bit 1 transB.
  * Operands are staged in workgroup memory a K tile at a time (zero-padded at the edges), as
  * vec4s; each thread keeps its TM×TN outputs in TM vec4 registers, the inner loop written out so
@@ -87,7 +95,7 @@ export function gemmShader(): string {
   // The K tile's loads and steps written out, not looped: Mesa's llvmpipe ends an invocation's
   // loops after 65,535 iterations in all, and with them looped a 1×65,536·65,536×1 product of
   // ones came out 58,252 (the rest of the sum silently dropped). Written out, only the tile loop
-  // counts: k up to 16 · 65,535 (test/backend-webgpu-resident.test.ts).
+  // counts: k up to GEMM_MAX_K (test/backend-webgpu.test.ts, test/backend-webgpu-resident.test.ts).
   const stage = Array.from(
     { length: loads },
     (_, e) => `    {
@@ -109,9 +117,17 @@ export function gemmShader(): string {
 ${inner.join('\n')}
     }`,
   );
-  const store = Array.from(
+  const storeRows = Array.from(
     { length: tm },
     (_, i) => `  store_row(row0 + lid.y * ${tm}u + ${i}u, col, acc${i});`,
+  ).join('\n');
+  // A row's four columns written out too, so the tile loop is the shader's only loop (GEMM_MAX_K).
+  const store = Array.from(
+    { length: 4 },
+    (_, j) => `  if (col + ${j}u < p.n) {
+    let o = r * p.n + col + ${j}u;
+    if (accumulate) { C[o] = C[o] + v[${j}]; } else { C[o] = v[${j}]; }
+  }`,
   ).join('\n');
   return /* wgsl */ `
 ${bindings('m: u32, n: u32, k: u32, flags: u32', { A: 'read', B: 'read', C: 'read_write' })}
@@ -132,13 +148,7 @@ fn load_b(q: u32, j: u32) -> f32 {
 fn store_row(r: u32, col: u32, v: vec4<f32>) {
   if (r >= p.m) { return; }
   let accumulate = (p.flags & 4u) != 0u;
-  for (var j = 0u; j < 4u; j++) {
-    let c = col + j;
-    if (c < p.n) {
-      let o = r * p.n + c;
-      if (accumulate) { C[o] = C[o] + v[j]; } else { C[o] = v[j]; }
-    }
-  }
+${store}
 }
 
 @compute @workgroup_size(${tx}, ${ty})
@@ -154,7 +164,7 @@ ${steps.join('\n')}
     workgroupBarrier();
   }
   let col = col0 + lid.x * 4u;
-${store}
+${storeRows}
 }
 `;
 }
@@ -219,8 +229,26 @@ ${cases}
 `;
 }
 
-/** out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows, cols, accumulate). */
+/** Rows one iteration of columnSumShader's loop adds, written out (see COLUMN_SUM_MAX_ROWS). */
+export const COLUMN_SUM_UNROLL = 64;
+
+/**
+ * The most rows columnSumShader sums: Mesa's llvmpipe ends an invocation's loops after 65,535
+ * iterations in all, and the shader takes ⌊rows/64⌋ iterations of written-out blocks, then at
+ * most 63 of the rest. Looped a row at a time, a column of 70,001 ones summed to 65,535 (and
+ * further rows silently dropped). Callers with more rows sum on the host.
+ */
+export const COLUMN_SUM_MAX_ROWS = COLUMN_SUM_UNROLL * (65_535 - (COLUMN_SUM_UNROLL - 1));
+
+/**
+ * out[j] (+)= Σ_i g[i, j], each column summed in row order by one invocation (params: rows,
+ * cols, accumulate), for rows ≤ COLUMN_SUM_MAX_ROWS.
+ */
 export function columnSumShader(): string {
+  const block = Array.from(
+    { length: COLUMN_SUM_UNROLL },
+    (_, u) => `    s += G[(i + ${u}u) * p.cols + j];`,
+  ).join('\n');
   return /* wgsl */ `
 ${bindings('rows: u32, cols: u32, accumulate: u32', { G: 'read', O: 'read_write' })}
 ${FLAT_INDEX}
@@ -229,7 +257,12 @@ ${ENTRY_1D} {
   if (j >= p.cols) { return; }
   var s = 0.0;
   if (p.accumulate != 0u) { s = O[j]; }
-  for (var i = 0u; i < p.rows; i++) { s += G[i * p.cols + j]; }
+  let whole = p.rows - p.rows % ${COLUMN_SUM_UNROLL}u;
+  var i = 0u;
+  for (; i < whole; i += ${COLUMN_SUM_UNROLL}u) {
+${block}
+  }
+  for (; i < p.rows; i++) { s += G[i * p.cols + j]; }
   O[j] = s;
 }
 `;

@@ -1,6 +1,7 @@
 // `nmfinit plugins` and `nmfinit backends`: what is registered, with each plugin's parameters.
 import type { CommandModule } from 'yargs';
 import { z } from 'zod';
+import type { AutoChoice, BackendListing } from '../../backend/index.ts';
 import { backends } from '../../backend/registry.ts';
 import { datasets } from '../../data/registry.ts';
 import { studies } from '../../experiment/kinds.ts';
@@ -89,23 +90,43 @@ export const pluginsCommand: CommandModule<object, { plugin?: string[] }> = {
   },
 };
 
+/**
+ * `nmfinit backends`'s text: each backend, whether it runs here (what it runs on, or why not),
+ * its measured rate where `auto` measured it, and for the device-resident backends which
+ * workloads `auto` times them on.
+ */
+export function backendsText(
+  list: readonly BackendListing[],
+  choice: AutoChoice,
+  deviceResident: readonly string[],
+): string {
+  const lines: string[] = [];
+  const indent = ''.padEnd(19);
+  for (const b of list) {
+    const rate = choice.gflops[b.name];
+    const measured = rate === undefined ? '' : ` (${rate.toFixed(2)} GFLOP/s)`;
+    const auto = b.name === choice.chosen ? '   ← auto' : '';
+    lines.push(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
+    const note = b.available ? b.detail : `not available: ${b.reason}`;
+    if (note) lines.push(`${indent}${note}`);
+    if (b.available && deviceResident.includes(b.name))
+      lines.push(
+        `${indent}auto considers it only for a dense model's training step (timed through its device trainer) and chained NMF mu (timed on its resident storage)`,
+      );
+  }
+  lines.push(
+    '',
+    `auto: the available backend fastest at a ${choice.workload} (every product of it), measured once per machine and cached.`,
+  );
+  return lines.join('\n');
+}
+
 /** `nmfinit backends`: the matmul backends, whether each runs here, and what `auto` picks. */
 export const backendsCommand: CommandModule = {
   command: 'backends',
   describe: 'list the matmul backends and which are available here',
   handler: async () => {
-    const { autoChoice, listBackends } = await import('../../backend/index.ts');
-    const choice = autoChoice();
-    for (const b of listBackends()) {
-      const rate = choice.gflops[b.name];
-      const measured = rate === undefined ? '' : ` (${rate.toFixed(2)} GFLOP/s)`;
-      const auto = b.name === choice.chosen ? '   ← auto' : '';
-      console.log(`${b.available ? '✓' : '✗'} ${b.name.padEnd(16)} ${b.description}${measured}${auto}`);
-      const note = b.available ? b.detail : `not available: ${b.reason}`;
-      if (note) console.log(`  ${''.padEnd(16)} ${note}`);
-    }
-    console.log(
-      `\nauto: the available backend fastest at a ${choice.workload} (every product of it), measured once per machine and cached.`,
-    );
+    const { autoChoice, DEVICE_RESIDENT_BACKENDS, listBackends } = await import('../../backend/index.ts');
+    console.log(backendsText(listBackends(), autoChoice(), DEVICE_RESIDENT_BACKENDS));
   },
 };
