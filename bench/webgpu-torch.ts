@@ -18,10 +18,6 @@ export interface TorchPeer {
   readonly device: 'cuda' | 'cpu';
   /** "PyTorch CUDA (<gpu>)" or "PyTorch CPU (no CUDA here)". */
   readonly label: string;
-  /** Writes a float32 file in the peer's scratch directory and returns its path. */
-  dataFile(name: string, values: Float32Array): string;
-  /** Removes the scratch directory. */
-  close(): void;
 }
 
 /** A python3 that imports torch, and whether it sees CUDA; null (and one line saying so) when none. */
@@ -44,39 +40,34 @@ export function findTorchPeer(log: (line: string) => void): TorchPeer | null {
   const device = probe.cuda ? 'cuda' : 'cpu';
   const label = probe.cuda ? `PyTorch CUDA (${probe.gpu})` : 'PyTorch CPU (no CUDA here)';
   log(`PyTorch ${probe.torch} (${python}) beside webgpu: ${label}`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'nmfinit-torch-'));
-  return {
-    python,
-    device,
-    label,
-    dataFile(name, values) {
-      const file = path.join(dir, `${name}.f32`);
-      // Little-endian float32, row-major: what torch_device.py's load_f32 reads (x86 and ARM hosts).
-      writeFileSync(file, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-      return file;
-    },
-    close() {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { python, device, label };
 }
 
 /**
- * Runs bench/python/<script> on the peer's device (all the machine's threads on the CPU) and
- * returns its JSON line, or null after logging why it failed (the webgpu figures stand alone).
+ * Runs bench/python/<script> on the peer's device (all the machine's threads on the CPU), with
+ * `--data FILE` holding `data` when given, and returns its JSON line, or null after logging why it
+ * failed (the webgpu figures stand alone). The file (float32, row-major, the host's byte order:
+ * little-endian on x86 and ARM, what torch_device.py's load_f32 reads) is removed afterwards.
  */
 export function runTorchScript(
   peer: TorchPeer,
   script: string,
   args: readonly string[],
   log: (line: string) => void,
+  data?: Float32Array,
 ): Record<string, unknown> | null {
   const file = fileURLToPath(new URL(`./python/${script}`, import.meta.url));
-  const device = ['--device', peer.device];
+  const options = ['--device', peer.device];
   if (peer.device === 'cpu' && script !== 'sae_torch.py')
-    device.push('--threads', String(os.availableParallelism()));
+    options.push('--threads', String(os.availableParallelism()));
+  const dir = data ? mkdtempSync(path.join(os.tmpdir(), 'nmfinit-torch-')) : undefined;
   try {
-    const out = execFileSync(peer.python, [file, ...args, ...device], {
+    if (dir && data) {
+      const dataFile = path.join(dir, 'x.f32');
+      writeFileSync(dataFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      options.push('--data', dataFile);
+    }
+    const out = execFileSync(peer.python, [file, ...args, ...options], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -86,6 +77,8 @@ export function runTorchScript(
     const err = e as { stderr?: string; message: string };
     log(`${peer.label}: ${script} failed, no PyTorch figure: ${(err.stderr ?? '').trim() || err.message}`);
     return null;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -142,20 +135,8 @@ export async function nmfBesideTorch(
     throw new Error('nmfBesideTorch: no webgpu chained or simd NMF figure');
   const { n, k, iterations } = chained.details as { n: number; k: number; iterations: number };
   const train = await mnist.load({ split: 'train', limit: n, params: {}, cacheDir: '.cache' });
-  const file = peer.dataFile('nmf-x', Float32Array.from(train.images));
-  const args = [
-    '--data',
-    file,
-    '--rows',
-    String(n),
-    '--cols',
-    '784',
-    '--k',
-    String(k),
-    '--iter',
-    String(iterations),
-  ];
-  const res = runTorchScript(peer, 'nmf_torch.py', args, log);
+  const args = ['--rows', String(n), '--cols', '784', '--k', String(k), '--iter', String(iterations)];
+  const res = runTorchScript(peer, 'nmf_torch.py', args, log, Float32Array.from(train.images));
   if (!res) return [];
   const fit = numberOf(res, 'fit_s', 'nmf_torch.py');
   const err = numberOf(res, 'reconstruction_err', 'nmf_torch.py');
@@ -184,7 +165,7 @@ export async function nmfBesideTorch(
 export function saeBesideTorch(peer: TorchPeer, sae: SaeRun, log: (line: string) => void): Figure[] {
   const threads = peer.device === 'cpu' ? os.availableParallelism() : 1;
   const sizes = [sae.d, sae.n, SAE_K, SAE_BATCH, sae.steps, threads].map(String);
-  const res = runTorchScript(peer, 'sae_torch.py', [...sizes, '--data', peer.dataFile('sae-x', sae.x)], log);
+  const res = runTorchScript(peer, 'sae_torch.py', sizes, log, sae.x);
   if (!res) return [];
   const workload = `sae train samples/s d=${sae.d} n=${sae.n} k=${SAE_K}`;
   return sideBySide(
@@ -207,13 +188,12 @@ export function aeBesideTorch(
   log: (line: string) => void,
 ): Figure[] {
   const args = [
-    ['--data', peer.dataFile('ae-x', x)],
     ['--samples', String(run.samples)],
     ['--epochs', String(run.epochs)],
     ['--batch', String(run.batch)],
     ['--split', String(run.split)],
   ].flat();
-  const res = runTorchScript(peer, 'ae_torch.py', args, log);
+  const res = runTorchScript(peer, 'ae_torch.py', args, log, x);
   if (!res) return [];
   const workload = `train ${run.label} (${run.epochs} epochs × ${run.samples} samples)`;
   return sideBySide(
