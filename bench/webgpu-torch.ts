@@ -58,11 +58,16 @@ export function runTorchScript(
 ): Record<string, unknown> | null {
   const file = fileURLToPath(new URL(`./python/${script}`, import.meta.url));
   const options = ['--device', peer.device];
+  // sae_torch.py takes its thread count as a positional argument (sae.bench.ts's call).
   if (peer.device === 'cpu' && script !== 'sae_torch.py')
     options.push('--threads', String(os.availableParallelism()));
   const dir = data ? mkdtempSync(path.join(os.tmpdir(), 'nmfinit-torch-')) : undefined;
   try {
     if (dir && data) {
+      if (os.endianness() !== 'LE')
+        throw new Error(
+          `${script}: the float32 data file must be little-endian, this host is ${os.endianness()}`,
+        );
       const dataFile = path.join(dir, 'x.f32');
       writeFileSync(dataFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       options.push('--data', dataFile);

@@ -1,8 +1,8 @@
 # What the bench's PyTorch scripts share: the --device/--threads/--data options, a clock that waits
 # for CUDA's queued kernels (torch.cuda.synchronize) before it is read, and the float32 data files
 # the TypeScript side writes (row-major, little-endian) so both sides train on the same numbers.
+# No numpy: a pip-installed torch does not bring it.
 import argparse, sys, time
-import numpy as np
 import torch
 
 
@@ -30,10 +30,13 @@ def clock(device: torch.device) -> float:
 
 def load_f32(path: str, rows: int, cols: int, device: torch.device) -> torch.Tensor:
     """A rows × cols float32 matrix from `path`, which must hold exactly rows·cols values."""
-    values = np.fromfile(path, dtype="<f4")
-    if values.size != rows * cols:
-        sys.exit(f"{path}: {values.size} float32 values, expected rows·cols = {rows}·{cols} = {rows * cols}")
-    return torch.from_numpy(values.reshape(rows, cols)).to(device)
+    if sys.byteorder != "little":
+        sys.exit(f"{path}: the file is little-endian float32, this host is {sys.byteorder}-endian")
+    with open(path, "rb") as f:
+        raw = bytearray(f.read())
+    if len(raw) != 4 * rows * cols:
+        sys.exit(f"{path}: {len(raw)} bytes, expected 4·rows·cols = 4·{rows}·{cols} = {4 * rows * cols}")
+    return torch.frombuffer(raw, dtype=torch.float32).reshape(rows, cols).to(device)
 
 
 def describe(device: torch.device) -> dict:
