@@ -2,13 +2,16 @@
 // upload + dispatch + readback per call), training samples/s of the seed autoencoder on the Tape
 // (a round trip per op) and through the device-resident trainer (a step sends row numbers and
 // reads back the loss) next to simd's in the same run, and the transfers a training step makes.
-// On a machine without a GPU it runs on Mesa llvmpipe through Dawn's OpenGL ES backend (DISPLAY
-// of an Xvfb).
+// Where a python3 imports torch, PyTorch runs NMF, SAE training and the autoencoder's training
+// beside webgpu (webgpu-torch.ts), on CUDA where torch has it. On a machine without a GPU it runs
+// on Mesa llvmpipe through Dawn's OpenGL ES backend (DISPLAY of an Xvfb).
 import { autoencoder, fit, getBackend, Rng, Tensor } from 'nmfinit';
 import { probeWebGpu, WebGpuBackend } from '../src/backend/index.ts';
 import { defineBench, type Figure, median, timeIt } from './harness.ts';
 import { nmfOfDataOnWebGpu } from './webgpu-nmf.ts';
+import { saeTrainingOnWebGpu } from './webgpu-sae.ts';
 import { saeTopkOnWebGpu } from './webgpu-topk.ts';
+import { aeBesideTorch, findTorchPeer, nmfBesideTorch, saeBesideTorch } from './webgpu-torch.ts';
 
 const SIZES = [784, 128, 64, 32, 64, 128, 784];
 const BATCH = 256;
@@ -47,7 +50,7 @@ function model(backend: WebGpuBackend | ReturnType<typeof getBackend>) {
 export default defineBench({
   name: 'webgpu',
   description:
-    "webgpu backend: NMF of data (mu, chained on the device) fit time and reconstruction_err_ next to simd, the SAE's top-k layer chained and not, gemm GFLOP/s with upload and readback, seed-autoencoder training samples/s, transfers per step",
+    "webgpu backend: NMF of data (mu, chained on the device) fit time and reconstruction_err_ next to simd, the SAE's top-k layer chained and not, SAE training samples/s, gemm GFLOP/s with upload and readback, seed-autoencoder training samples/s, transfers per step; PyTorch (CUDA where it has it) beside NMF, SAE and autoencoder training",
   async run(log) {
     const probe = probeWebGpu();
     if (!('channel' in probe)) {
@@ -55,12 +58,15 @@ export default defineBench({
       return [];
     }
     log(`device: ${probe.channel.info.adapter}`);
-    // Resident chains: NMF of data (webgpu-nmf.ts) and the SAE's top-k (webgpu-topk.ts);
-    // WEBGPU_BENCH_ONLY=resident stops after them.
-    const figures: Figure[] = [
-      ...(await nmfOfDataOnWebGpu(probe.channel, log)),
-      ...saeTopkOnWebGpu(probe.channel, log),
-    ];
+    // PyTorch (CUDA where it has it) runs the same three workloads beside webgpu (webgpu-torch.ts).
+    const peer = findTorchPeer(log);
+    // Resident chains: NMF of data (webgpu-nmf.ts), the SAE's top-k (webgpu-topk.ts) and SAE
+    // training (webgpu-sae.ts); WEBGPU_BENCH_ONLY=resident stops after them.
+    const nmf = await nmfOfDataOnWebGpu(probe.channel, log);
+    const figures: Figure[] = [...nmf, ...saeTopkOnWebGpu(probe.channel, log)];
+    const sae = await saeTrainingOnWebGpu(probe.channel, log);
+    figures.push(sae.figure);
+    if (peer) figures.push(...(await nmfBesideTorch(peer, nmf, log)), ...saeBesideTorch(peer, sae, log));
     if (process.env.WEBGPU_BENCH_ONLY === 'resident') return figures;
     const backend = new WebGpuBackend(probe.channel, { kernels: 'host' });
     const rng = Rng.seeded(1);
@@ -191,7 +197,8 @@ export default defineBench({
     });
 
     // Longer fits, where the trainer's setup weighs less: 3 epochs of 6144 samples, validation included.
-    const many = new Tensor(images(6144), [6144, 784]);
+    const manyX = images(6144);
+    const many = new Tensor(manyX, [6144, 784]);
     const device = new WebGpuBackend(probe.channel, { kernels: 'host', training: 'device' });
     for (const [label, backend] of [
       ['webgpu?training=device', device],
@@ -218,6 +225,10 @@ export default defineBench({
         unit: 'samples/s',
         details: { runs: longRuns },
       });
+      if (peer && backend === device) {
+        const run = { samples: 6144, epochs: 3, batch: BATCH, split: SPLIT, webgpu: median(longRuns), label };
+        figures.push(...aeBesideTorch(peer, manyX, run, log));
+      }
     }
     return figures;
   },

@@ -1,23 +1,36 @@
 # The same TopK SAE as src/sae (Gao et al. 2024) written the way a PyTorch user would: a dense
 # encoder, torch.topk + scatter into a dense latent matrix (model.py's TopK), a dense decoder,
 # AuxK on dead latents, unit-norm decoder with the parallel gradient removed, Adam.
-# Prints training samples/s as JSON. Usage: python3 sae_torch.py D N K BATCH STEPS THREADS
-import json, sys, time
+# Prints training samples/s as JSON. Data: BATCH·8 rows of U[0, 1), or the same rows from --data
+# (float32, row-major) so that another trainer can see the same numbers. On --device cuda the clock
+# is read after torch.cuda.synchronize().
+# Usage: python3 sae_torch.py D N K BATCH STEPS THREADS [--device cpu|cuda] [--data X.f32]
+import argparse, json
 import torch
+from torch_device import clock, describe, load_f32
 
-d, n, k, batch, steps, threads = map(int, sys.argv[1:7])
+parser = argparse.ArgumentParser(description=__doc__)
+for name in ["d", "n", "k", "batch", "steps", "threads"]:
+    parser.add_argument(name, type=int)
+parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+parser.add_argument("--data", default=None, help="BATCH·8 × D float32 rows (default: torch.rand)")
+args = parser.parse_args()
+d, n, k, batch, steps, threads = args.d, args.n, args.k, args.batch, args.steps, args.threads
+if args.device == "cuda" and not torch.cuda.is_available():
+    raise SystemExit("--device cuda: torch.cuda.is_available() is False on this machine")
+device = torch.device(args.device)
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-x_all = torch.rand(batch * 8, d)
-enc = torch.nn.Linear(d, n, bias=False)
+x_all = load_f32(args.data, batch * 8, d, device) if args.data else torch.rand(batch * 8, d).to(device)
+enc = torch.nn.Linear(d, n, bias=False).to(device)
 dec = torch.nn.Parameter(enc.weight.data.T.clone())  # d × n, columns are atoms
 with torch.no_grad():
     dec /= dec.norm(dim=0, keepdim=True)
 pre_bias = torch.nn.Parameter(x_all.mean(0))
-latent_bias = torch.nn.Parameter(torch.zeros(n))
+latent_bias = torch.nn.Parameter(torch.zeros(n, device=device))
 params = [enc.weight, dec, pre_bias, latent_bias]
 opt = torch.optim.Adam(params, lr=4e-4, eps=6.25e-10)
-last_fired = torch.zeros(n)
+last_fired = torch.zeros(n, device=device)
 mse_scale = 1 / ((x_all - x_all.mean(0)) ** 2).mean()
 
 def step(x):
@@ -26,7 +39,7 @@ def step(x):
     h = torch.zeros_like(pre).scatter(-1, top.indices, torch.relu(top.values))
     recon = h @ dec.T + pre_bias
     loss = mse_scale * ((recon - x) ** 2).mean()
-    fired = torch.zeros(n).scatter_add(0, top.indices.reshape(-1), (top.values > 1e-3).float().reshape(-1))
+    fired = torch.zeros(n, device=device).scatter_add(0, top.indices.reshape(-1), (top.values > 1e-3).float().reshape(-1))
     last_fired.mul_((fired == 0).float()).add_(batch)
     dead = last_fired >= batch * 4
     if dead.any():
@@ -48,8 +61,8 @@ def step(x):
 
 for i in range(3):
     step(x_all[(i % 8) * batch:(i % 8 + 1) * batch])
-t0 = time.perf_counter()
+t0 = clock(device)
 for i in range(steps):
     step(x_all[(i % 8) * batch:(i % 8 + 1) * batch])
-dt = time.perf_counter() - t0
-print(json.dumps({"samples_per_s": steps * batch / dt, "torch": torch.__version__, "threads": torch.get_num_threads()}))
+dt = clock(device) - t0
+print(json.dumps({"samples_per_s": steps * batch / dt, "steps": steps, "batch": batch, "k": k, **describe(device)}))
