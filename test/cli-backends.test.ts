@@ -21,7 +21,7 @@ const entry = (name: string, available: boolean, extra: Partial<BackendListing> 
 });
 
 const NOTE =
-  /^ {19}auto considers it only for a dense model's training step \(timed through its device trainer\) and chained NMF mu \(timed on its resident storage\)$/;
+  /^ {19}auto considers it only for a dense model's training step \(timed through its device trainer\) and chained NMF mu \(timed on its resident storage\)(, and only through Vulkan \(a GPU\): not on this machine)?$/;
 
 describe('the backends listing (no device needed)', () => {
   const choice: AutoChoice = {
@@ -54,6 +54,15 @@ describe('the backends listing (no device needed)', () => {
       'auto: the available backend fastest at a training step 4-2-4 batch 8 (every product of it), measured once per machine and cached.',
     ]);
     expect(text.match(/auto considers it/g)).toHaveLength(1);
+  });
+
+  it('says when auto will not try an available device-resident backend on this machine', () => {
+    const lines = backendsText([entry('webgpu', true, { autoEligible: false })], choice, ['webgpu']).split(
+      '\n',
+    );
+    expect(lines[1]).toMatch(/, and only through Vulkan \(a GPU\): not on this machine$/);
+    const eligible = backendsText([entry('webgpu', true, { autoEligible: true })], choice, ['webgpu']);
+    expect(eligible).not.toMatch(/not on this machine/);
   });
 
   it('an unavailable device-resident backend gets its reason, not the auto note', () => {

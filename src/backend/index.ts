@@ -55,6 +55,8 @@ export interface BackendListing {
   reason: string;
   /** What it runs on here (the GL renderer for gpujs:headlessgl), '' when the backend says nothing. */
   detail: string;
+  /** False where `auto` will not try it on this machine (its factory's autoEligible). */
+  autoEligible?: boolean;
 }
 
 /** Every known backend with whether it can run here (and why not), highest priority first. */
@@ -70,6 +72,7 @@ export function listBackends(): BackendListing[] {
         available,
         reason: available ? '' : safeText(() => f.unavailableReason?.()) || 'its availability probe said no',
         detail: available ? safeText(() => f.detail?.()) : '',
+        autoEligible: f.autoEligible?.() ?? true,
       };
     })
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name));
@@ -87,7 +90,7 @@ export function autoCandidates(workload: Workload): string[] {
   if (!workload.chained && !workload.model) excluded.push(...DEVICE_RESIDENT_BACKENDS);
   return backends
     .list()
-    .filter((f) => !excluded.includes(f.name) && safeAvailable(f))
+    .filter((f) => !excluded.includes(f.name) && (f.autoEligible?.() ?? true) && safeAvailable(f))
     .sort((a, b) => b.priority - a.priority || a.name.localeCompare(b.name))
     .map((f) => f.name);
 }

@@ -226,6 +226,11 @@ export interface BackendFactory<S extends z.ZodType = z.ZodType> extends PluginB
   readonly priority: number;
   /** A cheap probe: can this backend run on this machine? */
   isAvailable(): boolean;
+  /**
+   * Whether `auto` may try it here, asked before `isAvailable` (default: yes). False keeps a
+   * backend `auto` would never pick on this machine from being started (and heard) at all.
+   */
+  autoEligible?(): boolean;
   /** Why it cannot run here (what is missing, how to get it); asked only when `isAvailable()` is false. */
   unavailableReason?(): string;
   /** One line on what it runs on here (e.g. the GL renderer and version), for `nmfinit backends`. */

@@ -18,14 +18,15 @@ export function probeWebGpu(choice: 'auto' | DawnBackend = 'auto'): Probe {
   if (probe) return probe;
   const backends = choice === 'auto' ? DAWN_BACKENDS : [choice];
   const missing = missingPrerequisites(backends);
-  const hopeless = backends.every((b) =>
-    missing.some((m) => m.startsWith(b === 'vulkan' ? 'Vulkan' : 'OpenGL ES')),
+  // Dawn is not asked for a backend whose libraries are missing (it would only print why).
+  const usable = backends.filter(
+    (b) => !missing.some((m) => m.startsWith(b === 'vulkan' ? 'Vulkan' : 'OpenGL ES')),
   );
-  if (hopeless) {
+  if (usable.length === 0) {
     probe = { reason: `no WebGPU adapter: ${missing.join('; ')}` };
   } else {
     try {
-      probe = { channel: DeviceChannel.open(backends) };
+      probe = { channel: DeviceChannel.open(usable) };
     } catch (e) {
       const hints = missing.length > 0 ? ` (${missing.join('; ')})` : '';
       probe = { reason: `${(e as Error).message}${hints}` };
@@ -57,6 +58,10 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
   // Below the CPU backends: outside a resident chain every call is a round trip.
   priority: 5,
   isAvailable: () => 'channel' in probeWebGpu(),
+  // auto tries it only where Dawn can reach a GPU through Vulkan. Through OpenGL ES (llvmpipe, a
+  // software renderer) it measured far slower than simd on every workload (README, WebGPU), and
+  // starting Dawn there prints its warnings into every study's output.
+  autoEligible: () => missingPrerequisites(['vulkan']).length === 0,
   unavailableReason: () => {
     const probe = probeWebGpu();
     return 'channel' in probe ? '' : probe.reason;

@@ -111,7 +111,8 @@ export function backendsText(
     if (note) lines.push(`${indent}${note}`);
     if (b.available && deviceResident.includes(b.name))
       lines.push(
-        `${indent}auto considers it only for a dense model's training step (timed through its device trainer) and chained NMF mu (timed on its resident storage)`,
+        `${indent}auto considers it only for a dense model's training step (timed through its device trainer) and chained NMF mu (timed on its resident storage)` +
+          (b.autoEligible === false ? ', and only through Vulkan (a GPU): not on this machine' : ''),
       );
   }
   lines.push(
