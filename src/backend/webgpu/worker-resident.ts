@@ -3,6 +3,7 @@
 // the device and only residentDownload carries data back; every other op encodes its dispatch,
 // submits it and replies, its output staying on the device.
 import { ACTIVATIONS } from '../activations.ts';
+import { dispatchGrid, MAP_READ, settle, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
 import type { Request, ResidentOp } from './protocol.ts';
 import { biasActivationShader, GEMM_TILE, gemmShader, WORKGROUP_INVOCATIONS } from './wgsl.ts';
 import { muUpdateShader, topkShader } from './wgsl-resident.ts';
@@ -14,10 +15,6 @@ export interface ResidentRunner {
   /** A grown-on-demand buffer kept under `name` ('readback' is the mappable one). */
   buffer(name: string, floats: number): GPUBuffer;
 }
-
-const USAGE_STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
-const USAGE_UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
-const MAP_READ = 0x01;
 
 interface Held {
   readonly buffer: GPUBuffer;
@@ -56,7 +53,7 @@ class Store {
     this.held.delete(id);
   }
 
-  /** Encodes one dispatch (1-D counts over 65535 laid out 2-D, as worker.ts does) after `before`, and submits. */
+  /** Encodes one dispatch (laid out by dispatchGrid) after `before`, and submits. */
   dispatch(
     pipeline: GPUComputePipeline,
     buffers: GPUBuffer[],
@@ -73,21 +70,10 @@ class Store {
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [gx, gy] =
-      typeof groups === 'number' ? [Math.min(groups, 65535), Math.ceil(groups / 65535)] : groups;
+    const [gx, gy] = dispatchGrid(groups);
     if (gx > 0 && gy > 0) pass.dispatchWorkgroups(gx, gy);
     pass.end();
     device.queue.submit([encoder.finish()]);
-  }
-}
-
-/** worker.ts's settle: a ref'd timer keeps Node's loop turning so Dawn's promise settles. */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    return await promise;
-  } finally {
-    clearInterval(keepAlive);
   }
 }
 

@@ -4,6 +4,7 @@
 // readback is the batch's loss (4 bytes). See trainer.ts for the main-thread side.
 import { ACTIVATIONS } from '../activations.ts';
 import type { ActivationName } from '../types.ts';
+import { dispatchGrid, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
 import type { Request } from './protocol.ts';
 import { TrainerOp } from './trainer-protocol.ts';
 import {
@@ -25,10 +26,6 @@ export interface TrainerHost {
   pipeline(key: string, source: () => string): GPUComputePipeline;
 }
 
-const USAGE_STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
-const USAGE_UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
-const USAGE_READBACK = 0x01 | 0x08; // MAP_READ | COPY_DST
-const MAP_READ = 0x01;
 const UNIFORM_BYTES = 32;
 
 interface Dispatch {
@@ -59,10 +56,8 @@ interface DataSet {
   y: GPUBuffer | null;
 }
 
-const groups1d = (count: number, perGroup = WORKGROUP_INVOCATIONS): [number, number] => {
-  const g = Math.ceil(count / perGroup);
-  return [Math.min(g, 65535), Math.ceil(g / 65535)];
-};
+const groups1d = (count: number, perGroup = WORKGROUP_INVOCATIONS): [number, number] =>
+  dispatchGrid(Math.ceil(count / perGroup));
 
 class WorkerTrainer {
   readonly layers: Layer[] = [];
@@ -466,16 +461,6 @@ const u32s = (...v: number[]) => {
   new Uint32Array(out, 0, v.length).set(v);
   return out;
 };
-
-/** Keeps Node's event loop turning while Dawn settles `promise` (as worker.ts's settle). */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    return await promise;
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
 
 const trainers = new Map<number, WorkerTrainer>();
 

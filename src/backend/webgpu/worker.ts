@@ -2,6 +2,7 @@
 // submission (upload, dispatch, readback) and replies on its port. See protocol.ts.
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
+import { dispatchGrid, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
 import {
   type DawnBackend,
   type DeviceInfo,
@@ -28,22 +29,6 @@ import { trainerRequest } from './worker-trainer.ts';
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
 const control = new Int32Array(init.control);
 const port = init.port;
-
-/**
- * The one place that waits on Dawn. Dawn's node binding (its AsyncRunner) settles a promise by
- * calling wgpuInstanceProcessEvents from a setImmediate chain that runs while the promise is
- * pending, so Node's event loop must keep turning. Issue #25 saw a 1024³ product never settle
- * without a ref'd timer; here the port listener also keeps the loop alive, and a timer for the
- * duration of each wait makes sure of it at no cost.
- */
-async function settle<T>(promise: Promise<T>): Promise<T> {
-  const keepAlive = setInterval(() => {}, 1000);
-  try {
-    return await promise;
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
 
 function reply(r: Reply): void {
   port.postMessage(
@@ -107,11 +92,6 @@ async function openDevice(backends: readonly DawnBackend[]): Promise<Gpu> {
   }
   throw new Error(`no WebGPU adapter from Dawn's ${backends.join(' or ')} backend`);
 }
-
-const USAGE_STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
-const USAGE_UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
-const USAGE_READBACK = 0x01 | 0x08; // MAP_READ | COPY_DST
-const MAP_READ = 0x01;
 
 class Runner {
   private readonly slots = new Map<string, GPUBuffer>();
@@ -182,8 +162,7 @@ class Runner {
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    const [gx, gy] =
-      typeof groups === 'number' ? [Math.min(groups, 65535), Math.ceil(groups / 65535)] : groups;
+    const [gx, gy] = dispatchGrid(groups);
     if (gx > 0 && gy > 0) pass.dispatchWorkgroups(gx, gy);
     pass.end();
     const total = outputs.reduce((s, [, n]) => s + n, 0);

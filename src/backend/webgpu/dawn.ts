@@ -1,0 +1,33 @@
+// What every part of the device worker shares about talking to Dawn (worker.ts, its resident
+// store and its trainer): the buffer usage flags, the 2-D layout of large dispatches, and the one
+// way to wait on a Dawn promise.
+
+export const USAGE_STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
+export const USAGE_UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
+export const USAGE_READBACK = 0x01 | 0x08; // MAP_READ | COPY_DST
+export const MAP_READ = 0x01;
+
+/** One dimension of a dispatch holds at most 65,535 workgroups. */
+const MAX_GROUPS_PER_DIMENSION = 65535;
+
+/** A 1-D workgroup count laid out 2-D when it is over the per-dimension limit (see FLAT_INDEX). */
+export function dispatchGrid(groups: number | readonly [number, number]): [number, number] {
+  if (typeof groups !== 'number') return [groups[0], groups[1]];
+  return [Math.min(groups, MAX_GROUPS_PER_DIMENSION), Math.ceil(groups / MAX_GROUPS_PER_DIMENSION)];
+}
+
+/**
+ * The one way the worker waits on Dawn. Dawn's node binding (its AsyncRunner) settles a promise by
+ * calling wgpuInstanceProcessEvents from a setImmediate chain that runs while the promise is
+ * pending, so Node's event loop must keep turning. Issue #25 saw a 1024³ product never settle
+ * without a ref'd timer; the worker's port listener also keeps the loop alive, and a timer for the
+ * duration of each wait makes sure of it at no cost.
+ */
+export async function settle<T>(promise: Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
