@@ -20,6 +20,36 @@ function checkShape(where: string, m: ResidentMatrix, rows: number, cols: number
     throw new RangeError(`${where}: expected a ${rows}×${cols} matrix, got ${m.rows}×${m.cols}`);
 }
 
+/**
+ * The operands of ResidentOps.multiplicativeUpdate, checked the same way by every backend: N and D
+ * the factor's shape, l1 and l2 finite and ≥ 0. `who` names the backend in the error.
+ */
+export function checkMuOperands(
+  who: string,
+  f: ResidentMatrix,
+  num: ResidentMatrix,
+  den: ResidentMatrix,
+  l1: number,
+  l2: number,
+): void {
+  for (const [what, m] of [
+    ['numerator', num],
+    ['denominator', den],
+  ] as const) {
+    if (m.rows !== f.rows || m.cols !== f.cols)
+      throw new RangeError(
+        `${who}: multiplicativeUpdate: ${what} is ${m.rows}×${m.cols}, the factor ${f.rows}×${f.cols}`,
+      );
+  }
+  for (const [what, v] of [
+    ['l1', l1],
+    ['l2', l2],
+  ] as const) {
+    if (!Number.isFinite(v) || v < 0)
+      throw new RangeError(`${who}: multiplicativeUpdate: ${what} must be finite and ≥ 0, got ${v}`);
+  }
+}
+
 /** op(A)·op(B)'s m, n, k, or a RangeError naming both shapes. */
 export function residentProductShape(
   transA: boolean,

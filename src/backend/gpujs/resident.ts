@@ -1,6 +1,6 @@
 import { type IKernelRunShortcut, Input, type Texture } from 'gpu.js';
 import { activationRule } from '../activations.ts';
-import { MU_EPSILON, residentProductShape } from '../resident.ts';
+import { checkMuOperands, MU_EPSILON, residentProductShape } from '../resident.ts';
 import type { TransferCounts } from '../transfers.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps } from '../types.ts';
 import { gemmKernelSource } from './kernel-source.ts';
@@ -131,15 +131,7 @@ export class GpujsResident implements ResidentOps {
   }
 
   readonly multiplicativeUpdate: ResidentOps['multiplicativeUpdate'] = (f, num, den, l1, l2) => {
-    for (const [what, m] of [
-      ['numerator', num],
-      ['denominator', den],
-    ] as const) {
-      if (m.rows !== f.rows || m.cols !== f.cols)
-        throw new RangeError(
-          `${this.host.name}: multiplicativeUpdate: ${what} is ${m.rows}×${m.cols}, the factor ${f.rows}×${f.cols}`,
-        );
-    }
+    checkMuOperands(this.host.name, f, num, den, l1, l2);
     // The penalties are literals: a solve uses one pair throughout.
     const terms = `${l1 > 0 ? ` + ${literal(l1)}` : ''}${l2 > 0 ? ` + ${literal(l2)} * v` : ''}`;
     const kernel = this.host.pipelineKernel(

@@ -31,3 +31,24 @@ export async function settle<T>(promise: Promise<T>): Promise<T> {
     clearInterval(keepAlive);
   }
 }
+
+/**
+ * Encodes one compute pass on `encoder`: `pipeline` over `groups` (laid out by dispatchGrid) with
+ * `buffers` bound in order at 0, 1, … (the shaders' storage bindings, then their uniform).
+ */
+export function encodeDispatch(
+  device: GPUDevice,
+  encoder: GPUCommandEncoder,
+  pipeline: GPUComputePipeline,
+  buffers: readonly GPUBuffer[],
+  groups: number | readonly [number, number],
+): void {
+  const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  const [gx, gy] = dispatchGrid(groups);
+  if (gx > 0 && gy > 0) pass.dispatchWorkgroups(gx, gy);
+  pass.end();
+}

@@ -1,5 +1,5 @@
 import { ACTIVATIONS } from '../activations.ts';
-import { residentProductShape, TOPK_MAX_COLUMNS } from '../resident.ts';
+import { checkMuOperands, residentProductShape, TOPK_MAX_COLUMNS } from '../resident.ts';
 import type { ActivationName, ResidentMatrix, ResidentOps, ResidentTopK } from '../types.ts';
 import type { Op } from './protocol.ts';
 import { GEMM_MAX_K } from './wgsl.ts';
@@ -130,24 +130,7 @@ export class WebGpuResident implements ResidentOps {
     l1: number,
     l2: number,
   ): ResidentMatrix {
-    for (const [what, m] of [
-      ['numerator', num],
-      ['denominator', den],
-    ] as const) {
-      if (m.rows !== f.rows || m.cols !== f.cols)
-        throw new RangeError(
-          `webgpu resident: multiplicativeUpdate: ${what} is ${m.rows}×${m.cols}, the factor ${f.rows}×${f.cols}`,
-        );
-    }
-    for (const [what, v] of [
-      ['l1', l1],
-      ['l2', l2],
-    ] as const) {
-      if (!Number.isFinite(v) || v < 0)
-        throw new RangeError(
-          `webgpu resident: multiplicativeUpdate: ${what} must be finite and ≥ 0, got ${v}`,
-        );
-    }
+    checkMuOperands('webgpu resident', f, num, den, l1, l2);
     const out = this.make(f.rows, f.cols);
     const ids = [out.id, this.id(f), this.id(num), this.id(den)];
     this.create([out], 'residentMu', [...ids, f.rows * f.cols, l1, l2], []);

@@ -3,7 +3,7 @@
 // the device and only residentDownload carries data back; every other op encodes its dispatch,
 // submits it and replies, its output staying on the device.
 import { ACTIVATIONS } from '../activations.ts';
-import { dispatchGrid, MAP_READ, settle, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
+import { encodeDispatch, MAP_READ, settle, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
 import type { Request, ResidentOp } from './protocol.ts';
 import { biasActivationShader, GEMM_TILE, gemmShader, WORKGROUP_INVOCATIONS } from './wgsl.ts';
 import { muUpdateShader, topkShader } from './wgsl-resident.ts';
@@ -63,16 +63,9 @@ class Store {
   ): void {
     const { device } = this.runner;
     device.queue.writeBuffer(this.uniform, 0, uniform);
-    const entries = [...buffers, this.uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder();
     before?.(encoder);
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    const [gx, gy] = dispatchGrid(groups);
-    if (gx > 0 && gy > 0) pass.dispatchWorkgroups(gx, gy);
-    pass.end();
+    encodeDispatch(device, encoder, pipeline, [...buffers, this.uniform], groups);
     device.queue.submit([encoder.finish()]);
   }
 }

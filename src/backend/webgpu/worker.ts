@@ -2,7 +2,7 @@
 // submission (upload, dispatch, readback) and replies on its port. See protocol.ts.
 import { workerData } from 'node:worker_threads';
 import { ACTIVATIONS } from '../activations.ts';
-import { dispatchGrid, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
+import { encodeDispatch, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
 import {
   type DawnBackend,
   type DeviceInfo,
@@ -156,15 +156,8 @@ class Runner {
   ): Promise<Float32Array[]> {
     const { device } = this;
     device.queue.writeBuffer(this.uniform, 0, uniform);
-    const entries = [...bindings, this.uniform].map((buffer, binding) => ({ binding, resource: { buffer } }));
-    const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    const [gx, gy] = dispatchGrid(groups);
-    if (gx > 0 && gy > 0) pass.dispatchWorkgroups(gx, gy);
-    pass.end();
+    encodeDispatch(device, encoder, pipeline, [...bindings, this.uniform], groups);
     const total = outputs.reduce((s, [, n]) => s + n, 0);
     const staging = this.buffer('readback', total);
     let offset = 0;
