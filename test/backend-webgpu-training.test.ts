@@ -3,10 +3,10 @@ import { type Backend, type ElementwiseKernels, referenceGemm, WebGpuBackend } f
 import { referenceKernels } from '../src/backend/kernels.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
 import { autoencoder, fit, type History, Rng, Tensor } from '../src/index.ts';
+import { prototypeImages, SEED_SIZES, setNormalWeights } from './helpers/seed-autoencoder.ts';
 import { webgpuForTests } from './helpers/webgpu.ts';
 
-/** The seed autoencoder's layer sizes. */
-const SIZES = [784, 128, 64, 32, 64, 128, 784];
+const SIZES = SEED_SIZES;
 const SAMPLES = 512;
 const EPOCHS = 2;
 const BATCH = 64;
@@ -18,32 +18,11 @@ const SPLIT = 0.25;
  */
 const LOSS_TOLERANCE = 1e-4;
 
-/** Images in [0, 1] that the autoencoder can learn: mixtures of 8 random prototypes. */
-function images(n: number): Float32Array {
-  const rng = Rng.seeded(42);
-  const protos = Array.from({ length: 8 }, () => Float32Array.from({ length: 784 }, () => rng.uniform()));
-  const x = new Float32Array(n * 784);
-  for (let s = 0; s < n; s++) {
-    const a = protos[s % 8];
-    const b = protos[(s * 5 + 3) % 8];
-    const w = rng.uniform();
-    for (let j = 0; j < 784; j++) x[s * 784 + j] = w * a[j] + (1 - w) * b[j];
-  }
-  return x;
-}
-
 function train(backend: Backend): History {
   const model = autoencoder(backend, SIZES);
   const rng = Rng.seeded(0);
-  model.setWeights(
-    model.layerSpecs().map((l) => ({
-      kernel: rng
-        .child(`k${l.index}`)
-        .fillNormal(new Float32Array(l.fanIn * l.fanOut), 0, 0.05) as Float32Array,
-      bias: new Float32Array(l.fanOut),
-    })),
-  );
-  const x = images(SAMPLES);
+  setNormalWeights(model, rng);
+  const x = prototypeImages(SAMPLES);
   const data = new Tensor(x, [SAMPLES, 784]);
   return fit(model, data, data, { epochs: EPOCHS, batchSize: BATCH, validationSplit: SPLIT, rng });
 }
