@@ -4,6 +4,9 @@
 // - defaults: K = 4, g = erf(·/√2), lr 0.1, batch 1, online = 1 (a fresh input every step), init
 //   std 0.1, untied, no bias (bias0 = 0), SGD with the encoder at lr/D and the decoder at lr,
 //   loss 0.5·MSE; the pre-activation is w·x/√D (models.py AutoEncoder, scale = True for SGD);
+// - tied (--tied 1): one SGD group at lr for W (and b'), and the decoder is
+//   F.linear(h, fce.weight.data.t()): W is detached there, so W steps along its encoder use alone
+//   (our model.tiedGradient 'encoder'; experiments/shallow-pca.ts keeps the full gradient);
 // - time t counts steps in units of D (step += 1/D) up to --steps = 10⁵, so 10⁵·D SGD steps; the
 //   test error and, for K ≤ 10 untied, the order parameters are logged at 50 times log-spaced from
 //   t = 10⁻² (print_every 50); the test set is 10,000 samples;
@@ -38,6 +41,8 @@ const model = {
   tied: [true, false],
   biases: ['none', 'encoder'],
   initStd: 0.1,
+  // Their tied decoder reads `fce.weight.data`: W steps along its encoder use alone.
+  tiedGradient: 'encoder' as const,
 };
 
 export const parts = {

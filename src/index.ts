@@ -179,6 +179,8 @@ export {
   type ShallowBias,
   type ShallowGradients,
   type ShallowOptions,
+  TIED_GRADIENTS,
+  type TiedGradient,
 } from './shallow/model.ts';
 export { bestUnitOverlaps, crossingSteps, overlapMatrix, subspaceOverlaps } from './shallow/overlap.ts';
 export {

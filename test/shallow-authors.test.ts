@@ -47,6 +47,25 @@ describe('shallow-pca: stored runs keep their identity', () => {
     expect(expandRuns(spec({ online: true }), 'js').every((r) => r.online === true)).toBe(true);
   });
 
+  it("tiedGradient 'encoder' marks the tied runs only, and its absence leaves the hashes above", () => {
+    const encoder = (tiedGradient?: 'full' | 'encoder') =>
+      expandRuns(shallowPcaSpecSchema.parse({ ...spec(), model: { ...spec().model, tiedGradient } }), 'js');
+    const marked = encoder('encoder');
+    expect(marked.filter((r) => r.tiedGradient === 'encoder').map((r) => r.id)).toEqual(
+      marked.filter((r) => r.tied).map((r) => r.id),
+    );
+    expect(marked.some((r) => r.tied)).toBe(true);
+    expect(encoder('full').every((r) => !('tiedGradient' in r))).toBe(true);
+    expect(runConfigHash('shallow-pca', 3, encoder('full')[0])).toBe(
+      runConfigHash('shallow-pca', 3, expandRuns(spec(), 'js')[0]),
+    );
+  });
+
+  it('the authors-setup experiment steps its tied runs as their detached decoder does', async () => {
+    const { parts } = await import('../experiments/shallow-authors.ts');
+    for (const part of Object.values(parts)) expect(part.model?.tiedGradient).toBe('encoder');
+  });
+
   it('online needs a law: refused by name on a data set without one', () => {
     expect(() => checkShallowPca(spec({ name: 'mnist', online: true }))).toThrow(
       /datasets\[0\]\.online: .*not 'mnist'/,

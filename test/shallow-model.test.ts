@@ -9,6 +9,7 @@ import {
   SHALLOW_ACTIVATIONS,
   SHALLOW_BIASES,
   type ShallowActivation,
+  TIED_GRADIENTS,
   ShallowAutoencoder,
   type ShallowBias,
 } from '../src/shallow/model.ts';
@@ -34,6 +35,8 @@ interface Dims {
   /** Where the biases sit: b inside g ('encoder'), c on the output ('decoder'), both or none. */
   bias: ShallowBias;
   act: ShallowActivation;
+  /** Tied only: 'encoder' steps W along its encoder use alone (the authors' detached decoder). */
+  tiedGradient?: 'full' | 'encoder';
 }
 
 const hasB = (dims: Pick<Dims, 'bias'>) => dims.bias === 'encoder' || dims.bias === 'both';
@@ -68,7 +71,20 @@ const dimsArb = fc.record({
   tied: fc.boolean(),
   bias: fc.constantFrom(...SHALLOW_BIASES),
   act: fc.constantFrom(...SHALLOW_ACTIVATIONS),
+  tiedGradient: fc.constantFrom(...TIED_GRADIENTS),
 });
+
+/**
+ * The oracle's gradient in W. Tied with tiedGradient 'encoder', the decoder reads W as a
+ * constant: that is the untied oracle's encoder gradient with V = Wᵀ held fixed.
+ */
+function oracleWeightGradient(dims: Dims, x: Float64Array, p: Float64Array[]): Float64Array {
+  if (!(dims.tied && dims.tiedGradient === 'encoder')) return numericGradient(oracleLoss(dims, x), p, 0);
+  const { d, k } = dims;
+  const vFixed = new Float64Array(k * d);
+  for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) vFixed[j * d + i] = p[0][i * k + j];
+  return numericGradient(oracleLoss({ ...dims, tied: false }, x), [p[0], vFixed, p[2], p[3]], 0);
+}
 
 function randomParams(dims: Dims, seed: number): Float64Array[] {
   const rng = Rng.seeded(seed);
@@ -100,7 +116,7 @@ function loadModel(model: ShallowAutoencoder, p: Float64Array[]): void {
 }
 
 describe('shallow autoencoder gradients', () => {
-  it('the model’s fused step computes ∂ℓ/∂θ of the float64 oracle (tied: both uses of W summed)', () => {
+  it('the model’s fused step computes ∂ℓ/∂θ of the float64 oracle (tied: both uses of W summed, or the encoder’s alone)', () => {
     fc.assert(
       fc.property(dimsArb, fc.integer(), (dims, seed) => {
         const x = Rng.seeded(seed).child('x').fillNormal(new Float64Array(dims.d));
@@ -118,7 +134,7 @@ describe('shallow autoencoder gradients', () => {
         const analytic = [grads.w, grads.v, grads.b, grads.c];
         for (let which = 0; which < 4; which++) {
           if (p[which].length === 0) continue;
-          const numeric = numericGradient(f, p, which);
+          const numeric = which === 0 ? oracleWeightGradient(dims, x, p) : numericGradient(f, p, which);
           expect(worstRelativeError(analytic[which]!, numeric, 1e-5, 1e-8)).toBeLessThanOrEqual(1);
         }
       }),
@@ -229,7 +245,7 @@ describe('shallow autoencoder gradients', () => {
     );
   });
 
-  it('names a bad bias placement or encoder-bias rate', () => {
+  it('names a bad bias placement, encoder-bias rate or tied gradient', () => {
     const base = { d: 4, k: 2, activation: 'relu' as const, tied: false, lr: 0.1 };
     expect(() => new ShallowAutoencoder({ ...base, bias: 'output' as ShallowBias }, Rng.seeded(0))).toThrow(
       /unknown bias 'output'; expected one of none, encoder, decoder, both/,
@@ -237,6 +253,13 @@ describe('shallow autoencoder gradients', () => {
     expect(() => new ShallowAutoencoder({ ...base, bias: 'both', encoderBiasLr: -1 }, Rng.seeded(0))).toThrow(
       /encoderBiasLr must be positive, got -1/,
     );
+    expect(
+      () =>
+        new ShallowAutoencoder(
+          { ...base, bias: 'none', tied: true, tiedGradient: 'decoder' as 'full' },
+          Rng.seeded(0),
+        ),
+    ).toThrow(/unknown tiedGradient 'decoder'; expected one of full, encoder/);
   });
 
   it('has exactly the parameters its placement names', () => {

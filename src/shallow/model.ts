@@ -23,6 +23,12 @@ export interface ShallowOptions {
   activation: ShallowActivation;
   /** v^k = w^k: the decoder is the encoder's transpose, one parameter. */
   tied: boolean;
+  /**
+   * Tied only: 'full' (default) steps W along the whole gradient, its encoder and decoder uses
+   * summed; 'encoder' along the encoder's use only, the decoder reading W as a constant, as the
+   * authors' tied model does (`F.linear(x, self.fce.weight.data.t())` detaches it).
+   */
+  tiedGradient?: TiedGradient;
   /** Which trainable biases exist (see ShallowBias). */
   bias: ShallowBias;
   /** The learning constant η, scaled per parameter as described on ShallowAutoencoder. */
@@ -40,6 +46,9 @@ export interface ShallowOptions {
   cacheDir?: string;
 }
 
+export const TIED_GRADIENTS = ['full', 'encoder'] as const;
+export type TiedGradient = (typeof TIED_GRADIENTS)[number];
+
 type Buffer = Float32Array | Float64Array;
 
 /**
@@ -51,9 +60,9 @@ type Buffer = Float32Array | Float64Array;
  * matrix steps with η. Their encoder bias b' sits inside the scaling, λ = (w·x + b')/√D, and steps
  * with η; here b = b'/√D, so the same dynamics step b with η/D. The output bias c, which their
  * model lacks, steps with η as a decoder nn.Linear(K, D) bias would. Biases start at 0 (theirs at
- * nn.Linear's U(±1/√D) on b', |b| < 1/D). Time is t = steps/D. Unlike their tied model, which detaches
- * the decoder's use of w (`fce.weight.data`), the tied gradient here is the full one: the encoder
- * and the decoder contributions summed.
+ * nn.Linear's U(±1/√D) on b', |b| < 1/D). Time is t = steps/D. Their tied model detaches the
+ * decoder's use of w (`fce.weight.data`), so W steps along the encoder's use only: that is
+ * `tiedGradient: 'encoder'`. The default 'full' sums the encoder and the decoder contributions.
  *
  * Layout: the encoder kernel W is D × K (fanIn × fanOut, row-major, so w^k is column k) and the
  * untied decoder V is K × D, so every inner loop runs over contiguous memory.
@@ -68,6 +77,8 @@ export class ShallowAutoencoder {
   readonly k: number;
   readonly activation: ShallowActivation;
   readonly tied: boolean;
+  /** Tied only: whether W's step includes the decoder's use of it (see ShallowOptions). */
+  readonly tiedGradient: TiedGradient;
   readonly bias: ShallowBias;
   /** Encoder kernel, D × K. */
   readonly w: Buffer;
@@ -104,6 +115,12 @@ export class ShallowAutoencoder {
 
   constructor(options: ShallowOptions, rng: Rng) {
     const { d, k, activation, tied, bias, lr } = options;
+    const tiedGradient = options.tiedGradient ?? 'full';
+    if (!TIED_GRADIENTS.includes(tiedGradient)) {
+      throw new RangeError(
+        `ShallowAutoencoder: unknown tiedGradient '${tiedGradient}'; expected one of ${TIED_GRADIENTS.join(', ')}`,
+      );
+    }
     for (const [what, value] of [
       ['d', d],
       ['k', k],
@@ -144,6 +161,7 @@ export class ShallowAutoencoder {
     this.k = k;
     this.activation = activation;
     this.tied = tied;
+    this.tiedGradient = tiedGradient;
     this.bias = bias;
     this.w = rng.child('w').fillNormal(make(d * k), 0, initStd);
     this.v = tied ? null : rng.child('v').fillNormal(make(k * d), 0, initStd);
@@ -313,7 +331,7 @@ export class ShallowAutoencoder {
     const fx = this.fx;
     const aw = this.lrW * this.invSqrtD;
     for (let i = 0; i < d; i++) xs[i] = aw * fx[i];
-    if (this.tied) {
+    if (this.tied && this.tiedGradient === 'full') {
       const es = this.fEs;
       const ae = this.lrW * invD;
       for (let i = 0; i < d; i++) es[i] = ae * e[i];
@@ -344,7 +362,8 @@ export class ShallowAutoencoder {
 
   /**
    * One online-SGD step on the sample at `offset`; returns its loss before the step. With `grads`
-   * the step writes ∂ℓ/∂θ there instead of updating (for tests), always with the TypeScript loops.
+   * the step writes ∂ℓ/∂θ there instead of updating (tied with tiedGradient 'encoder': for W, the
+   * encoder use's part, the decoder's W held constant) (for tests), always with the TypeScript loops.
    * float32 models step with the SIMD kernels where WebAssembly SIMD exists.
    */
   step(x: ArrayLike<number>, offset = 0, grads?: ShallowGradients): number {
@@ -397,8 +416,9 @@ export class ShallowAutoencoder {
         for (let i = 0; i < d; i++) c[i] += a * e[i];
       }
     }
-    // The encoder gradient x_i·δ_k/√D, plus, tied, the decoder's h_k·e_i/D in the same matrix.
-    const tied = this.tied;
+    // The encoder gradient x_i·δ_k/√D, plus, tied with the full gradient, the decoder's h_k·e_i/D
+    // in the same matrix.
+    const tied = this.tied && this.tiedGradient === 'full';
     const gw = grads?.w;
     const lrW = this.lrW;
     for (let i = 0; i < d; i++) {

@@ -59,6 +59,17 @@ function runDetail(r: Run): HtmlRunDetail {
  * The report: per data set the learning curves against PCA-K, one run's overlaps and the learned
  * weights; the verdicts generated from the runs; the table per configuration; every run.
  */
+/** How tied runs stepped W, said wherever there are tied runs. */
+function tiedGradientNote(
+  mode: 'full' | 'encoder' | undefined,
+  runs: readonly { config: ShallowPcaRun }[],
+): string {
+  if (!runs.some((r) => r.config.tied)) return '';
+  return mode === 'encoder'
+    ? " Tied weights step along the encoder's use of W alone; the decoder reads W as a constant (the authors' detached decoder)."
+    : ' Tied weights step along the full gradient, the encoder and decoder uses of W summed.';
+}
+
 export function shallowPcaDocument(input: Input): ReportDocument {
   const { spec, artifacts } = input;
   const runs = input.runs.map((r) => ({ config: r.config, result: r.result }));
@@ -88,7 +99,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
         text: `D = ${pca.d}, K = ${pca.k}, ${ds.steps} steps (t = steps/D = ${(ds.steps / pca.d).toFixed(0)}), η = ${ds.lr}, PCA-${pca.k} test MSE ${pca.pcaMse.toPrecision(4)}; leading eigenvalues / D: ${pca.eigenvalues
           .slice(0, pca.k + 1)
           .map((e) => (e / pca.d).toPrecision(3))
-          .join(', ')}.`,
+          .join(', ')}.${tiedGradientNote(spec.model.tiedGradient, here)}`,
       },
       {
         type: 'figure',

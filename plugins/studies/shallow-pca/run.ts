@@ -25,6 +25,8 @@ export interface ShallowPcaRun extends StudyRun {
   records: number;
   /** Fresh samples every step (the data set's `online`); absent when off, so earlier runs keep their hash. */
   online?: true;
+  /** Tied runs of a spec with `model.tiedGradient: 'encoder'`; absent for 'full', so earlier runs keep their hash. */
+  tiedGradient?: 'encoder';
 }
 
 export const recordSchema = z
@@ -98,6 +100,7 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
       initStd: spec.model.initStd,
       records: spec.records,
       ...(ds.online ? { online: true as const } : {}),
+      ...(tied && spec.model.tiedGradient === 'encoder' ? { tiedGradient: 'encoder' as const } : {}),
     };
   });
 }
@@ -118,6 +121,7 @@ export async function executeRun(
       bias: run.bias,
       lr: run.lr,
       initStd: run.initStd,
+      tiedGradient: run.tiedGradient ?? 'full',
       cacheDir: ctx.cacheDir,
     },
     ctx.rng.child('init'),

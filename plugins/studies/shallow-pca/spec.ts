@@ -6,6 +6,7 @@ import {
   SHALLOW_BIASES,
   studyOutputsFields,
   studySpecFields,
+  TIED_GRADIENTS,
   z,
 } from 'nmfinit';
 
@@ -69,6 +70,12 @@ export const shallowPcaSpecSchema = z
         biases: z.array(biasEntry).min(1).default(['none', 'encoder']),
         /** Standard deviation of the initial weights (the authors' default 0.1). */
         initStd: z.number().positive().default(0.1),
+        /**
+         * Tied runs: 'full' (absent) steps W along both its uses; 'encoder' along the encoder's
+         * alone, the decoder reading W as a constant, as the authors' tied model does
+         * (src/shallow/model.ts ShallowOptions.tiedGradient).
+         */
+        tiedGradient: z.enum(TIED_GRADIENTS).optional(),
         /** Legacy: maps a `true` entry of `biases` to 'both' instead of 'encoder'. */
         outputBias: z.boolean().default(false),
       })
