@@ -9,9 +9,9 @@ import {
   SHALLOW_ACTIVATIONS,
   SHALLOW_BIASES,
   type ShallowActivation,
-  TIED_GRADIENTS,
   ShallowAutoencoder,
   type ShallowBias,
+  TIED_GRADIENTS,
 } from '../src/shallow/model.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { Tensor } from '../src/tensor/tensor.ts';
