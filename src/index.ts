@@ -185,6 +185,7 @@ export {
 export { bestUnitOverlaps, crossingSteps, overlapMatrix, subspaceOverlaps } from './shallow/overlap.ts';
 export {
   logSpacedSteps,
+  OVERLAP_RECORD_LIMIT,
   type ShallowRecord,
   type ShallowTrainOptions,
   type ShallowTrainResult,

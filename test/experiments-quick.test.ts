@@ -50,6 +50,12 @@ const REPORT_MUST_MATCH: Record<string, RegExp[]> = {
     /Epoch 0 against PCA: mnist_digit /,
     /against its own start/,
   ],
+  // Issue 23's paper plots (PCA-m lines, overlap matrices over time) and the authors' tied gradient.
+  'shallow-authors.ts': [
+    /!\[learning curves\]\(curves-spiked500\.png\)/,
+    /!\[overlap matrices\]\(overlap-matrix-spiked500\.png\)/,
+    /Tied weights step along the encoder's use of W alone/,
+  ],
 };
 
 function runQuick(file: string, extra: string[]) {

@@ -1,8 +1,11 @@
 import {
+  type Backend,
   type CachedPcaOptions,
   cachedFitPca,
   entrySplits,
   getBackend,
+  OVERLAP_RECORD_LIMIT,
+  type Pca,
   pcaReconstructionMse,
   type Rng,
   type StudyContext,
@@ -28,6 +31,8 @@ export interface PreparedData {
   components: Float64Array;
   /** PCA-K reconstruction MSE on the test samples: the line the runs are measured against. */
   pcaMse: number;
+  /** PCA-m test MSE for m = 1…K (the paper's lines), when K ≤ 10; empty above. */
+  pcaMseByRank: number[];
   /** The leading eigenvalues of the training covariance (2K of them, or D), for the report. */
   eigenvalues: number[];
   /** The law fresh samples are drawn from (online entries): x = √bulk·ξ + Σ_r amplitude_r·z_r·u_r. */
@@ -63,6 +68,8 @@ export const pcaArtifactSchema = z
     d: z.number().int(),
     imageShape: z.tuple([z.number().int(), z.number().int()]),
     pcaMse: z.number(),
+    /** PCA-m test MSE for m = 1…K when K ≤ 10 (absent in artifacts written before issue 23's plots). */
+    pcaMseByRank: z.array(z.number()).optional(),
     /** The leading eigenvalues of the training covariance (2K of them, or D). */
     eigenvalues: z.array(z.number()),
   })
@@ -169,6 +176,7 @@ export async function prepareDataset(
       ? uncentredPca(train, trainSet.count, d, entry.k, cache)
       : cachedFitPca(train, trainSet.count, d, entry.k, cache).pca;
   const pcaMse = pcaReconstructionMse(pca, test, testSet.count, d, { backend });
+  const byRank = entry.k <= OVERLAP_RECORD_LIMIT ? pcaMseByRank(pca, test, testSet.count, d, backend) : [];
   return {
     d,
     k: entry.k,
@@ -179,6 +187,7 @@ export async function prepareDataset(
     testCount: testSet.count,
     components: pca.components,
     pcaMse,
+    pcaMseByRank: byRank,
     eigenvalues: Array.from(pca.eigenvalues.subarray(0, Math.min(d, 2 * entry.k))),
     law: entry.online ? spikedLaw(entry.params) : null,
   };
@@ -199,6 +208,24 @@ function spikedLaw(params: Record<string, unknown>): NonNullable<PreparedData['l
   };
 }
 
+/**
+ * The test MSE of PCA-m for m = 1…rank: the first m components of one fit (the paper's figure draws
+ * every m ≤ K). One reconstruction pass per m.
+ */
+export function pcaMseByRank(pca: Pca, x: Float32Array, n: number, d: number, backend: Backend): number[] {
+  return Array.from({ length: pca.rank }, (_, i) =>
+    pcaReconstructionMse(
+      { ...pca, rank: i + 1, components: pca.components.subarray(0, (i + 1) * d) },
+      x,
+      n,
+      d,
+      {
+        backend,
+      },
+    ),
+  );
+}
+
 export async function prepareAll(spec: ShallowPcaSpec, ctx: StudyContext): Promise<ShallowPcaData> {
   const out: ShallowPcaData = {};
   for (const entry of spec.datasets) {
@@ -209,6 +236,7 @@ export async function prepareAll(spec: ShallowPcaSpec, ctx: StudyContext): Promi
       d: p.d,
       imageShape: p.imageShape,
       pcaMse: p.pcaMse,
+      ...(p.pcaMseByRank.length > 0 ? { pcaMseByRank: p.pcaMseByRank } : {}),
       eigenvalues: p.eigenvalues,
     });
     out[entry.label] = p;

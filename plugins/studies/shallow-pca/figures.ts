@@ -27,7 +27,14 @@ function stepAxis(rows: readonly { step: number }[], title: string) {
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
  */
-export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: number, k: number): object {
+export function learningCurveSpec(
+  dataset: string,
+  all: Input['runs'],
+  pcaMse: number,
+  k: number,
+  /** PCA-m test MSE for m = 1…K (the paper's lines); the last is pcaMse. Empty: the PCA-K line only. */
+  byRank: readonly number[] = [],
+): object {
   // A diverged run's last finite losses would stretch the axis over many decades: left out, counted.
   const runs = all.filter((r) => !r.result.diverged);
   const diverged = [...new Set(all.filter((r) => r.result.diverged).map((r) => configName(r.config)))];
@@ -59,12 +66,30 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
   const present = new Set(runs.map((r) => r.config.bias));
   const dashes = DASHES.filter(([b]) => present.has(b)).map(([b, d]) => [BIAS_WORDS[b], d] as const);
   const panels = [...new Set(rows.map((r) => r.weights))];
+  // The paper's lines below K: PCA-m for m < K, grey, each labelled at the left edge (where the
+  // curves are still high above them).
+  const lower = byRank.slice(0, Math.max(0, k - 1));
+  const firstStep = Math.min(...rows.map((r) => r.step), Number.POSITIVE_INFINITY);
+  const rankLayers = lower.flatMap((mse, i) => [
+    {
+      mark: { type: 'rule', color: '#888', strokeWidth: 1, strokeDash: [3, 3] },
+      encoding: { y: { datum: mse, type: 'quantitative' } },
+    },
+    {
+      mark: { type: 'text', color: '#555', align: 'left', baseline: 'bottom', dx: 2, dy: -2, fontSize: 10 },
+      encoding: {
+        x: { datum: Number.isFinite(firstStep) ? firstStep : 1, type: 'quantitative' },
+        y: { datum: mse, type: 'quantitative' },
+        text: { value: `PCA-${i + 1}` },
+      },
+    },
+  ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
       subtitle: [
-        `black: the PCA-${k} error ${pcaMse.toPrecision(4)}`,
+        `black: the PCA-${k} error ${pcaMse.toPrecision(4)}${lower.length > 1 ? `; grey: PCA-1…${lower.length}` : lower.length === 1 ? '; grey: PCA-1' : ''}`,
         ...(diverged.length > 0
           ? [`left out, diverged: ${all.length - runs.length} runs (${diverged.join(', ')})`]
           : []),
@@ -97,6 +122,7 @@ export function learningCurveSpec(dataset: string, all: Input['runs'], pcaMse: n
           mark: { type: 'rule', color: 'black', strokeWidth: 1.5 },
           encoding: { y: { datum: pcaMse, type: 'quantitative' } },
         },
+        ...rankLayers,
       ],
     },
   };
@@ -136,6 +162,68 @@ export function overlapSpec(dataset: string, run: Input['runs'][number], thresho
         encoding: { y: { field: 't', type: 'quantitative' } },
       },
     ],
+  };
+}
+
+/** At most this many moments in the overlap-matrix figure, log-spaced over the recorded steps. */
+const MATRIX_MOMENTS = 6;
+
+/**
+ * One run's K × K overlap matrix |ŵ^k·u_m| at a few recorded steps (the paper's order-parameter
+ * plots): a heat map per moment, unit k down, component m across. Null when the run kept none
+ * (K > 10, or stored before the matrices were recorded).
+ */
+export function overlapMatrixSpec(dataset: string, run: Input['runs'][number]): object | null {
+  const kept = run.result.records.filter((r) => r.overlap && r.overlap.length > 0 && r.step > 0);
+  if (kept.length === 0) return null;
+  const k = run.config.k;
+  const m = kept[0].overlap!.length / k;
+  // Evenly spaced picks over the records, which are log-spaced in steps; first and last included.
+  const count = Math.min(MATRIX_MOMENTS, kept.length);
+  const picks = [
+    ...new Set(
+      Array.from({ length: count }, (_, i) => Math.round((i * (kept.length - 1)) / Math.max(1, count - 1))),
+    ),
+  ].map((i) => kept[i]);
+  const rows = picks.flatMap((r) =>
+    r.overlap!.map((value, idx) => ({
+      moment: `step ${r.step.toLocaleString('en-US')}`,
+      order: r.step,
+      unit: `w^${Math.floor(idx / m) + 1}`,
+      component: `PC ${(idx % m) + 1}`,
+      value,
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: {
+      text: `${dataset}, ${configTitle(run.config)} (seed ${run.config.seed}): overlaps |ŵ^k·u_m| over time`,
+      subtitle: 'each panel one recorded step; 1 = the unit lies along the component',
+    },
+    data: { values: rows },
+    facet: {
+      column: {
+        field: 'moment',
+        type: 'ordinal',
+        title: null,
+        sort: { field: 'order', op: 'min' },
+      },
+    },
+    spec: {
+      width: 26 * m,
+      height: 26 * k,
+      mark: { type: 'rect' },
+      encoding: {
+        x: { field: 'component', type: 'ordinal', title: null, sort: null },
+        y: { field: 'unit', type: 'ordinal', title: null, sort: null },
+        color: {
+          field: 'value',
+          type: 'quantitative',
+          title: '|ŵ^k·u_m|',
+          scale: { domain: [0, 1], scheme: 'blues' },
+        },
+      },
+    },
   };
 }
 

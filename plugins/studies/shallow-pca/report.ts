@@ -13,7 +13,7 @@ import {
   type StudyReportInput,
 } from 'nmfinit';
 import { pcaArtifactSchema } from './data.ts';
-import { learningCurveSpec, overlapSpec, weightImage } from './figures.ts';
+import { learningCurveSpec, overlapMatrixSpec, overlapSpec, weightImage } from './figures.ts';
 import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
 import { realImageVerdict, summarize, verdicts } from './verdicts.ts';
@@ -59,6 +59,19 @@ function runDetail(r: Run): HtmlRunDetail {
  * The report: per data set the learning curves against PCA-K, one run's overlaps and the learned
  * weights; the verdicts generated from the runs; the table per configuration; every run.
  */
+/**
+ * The run whose overlaps are drawn: one that did not diverge (its records stop early), preferring
+ * linear tied without biases (PCA's own solution), then the authors' default (erf, untied, none).
+ */
+function shownRun<R extends { config: ShallowPcaRun; result: ShallowPcaResult }>(runs: readonly R[]): R {
+  const alive = runs.filter((r) => !r.result.diverged);
+  const is = (r: R, activation: string, tied: boolean) =>
+    r.config.activation === activation && r.config.tied === tied && r.config.bias === 'none';
+  return (
+    alive.find((r) => is(r, 'linear', true)) ?? alive.find((r) => is(r, 'erf', false)) ?? alive[0] ?? runs[0]
+  );
+}
+
 /** How tied runs stepped W, said wherever there are tied runs. */
 function tiedGradientNote(
   mode: 'full' | 'encoder' | undefined,
@@ -90,9 +103,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
     const here = input.runs.filter((r) => r.config.dataset === ds.label);
     if (here.length === 0) continue;
     const title = names.get(ds.label) ?? ds.label;
-    const shown =
-      here.find((r) => r.config.activation === 'linear' && r.config.tied && r.config.bias === 'none') ??
-      here[0];
+    const shown = shownRun(here);
     const blocks: DocBlock[] = [
       {
         type: 'text',
@@ -105,7 +116,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
         type: 'figure',
         file: `curves-${ds.label}`,
         alt: 'learning curves',
-        spec: learningCurveSpec(title, here, pca.pcaMse, pca.k),
+        spec: learningCurveSpec(title, here, pca.pcaMse, pca.k, pca.pcaMseByRank),
         toggles: [
           { field: 'g', label: 'g' },
           { field: 'biases', label: 'biases' },
@@ -121,6 +132,14 @@ export function shallowPcaDocument(input: Input): ReportDocument {
         toggles: [{ field: 'component', label: 'component' }],
       },
     ];
+    const matrices = overlapMatrixSpec(title, shown);
+    if (matrices)
+      blocks.push({
+        type: 'figure',
+        file: `overlap-matrix-${ds.label}`,
+        alt: 'overlap matrices',
+        spec: matrices,
+      });
     const withWeights = here.filter((r) => r.result.weights && r.config.seed === spec.firstSeed);
     if (withWeights.length > 0)
       blocks.push({
