@@ -4,6 +4,7 @@
 // Run: npm run bench -- shallow   (SHALLOW_BENCH_STEPS=N to change the 20,000 timed steps)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onlineSampler, type PreparedData, spikedLaw } from '../plugins/studies/shallow-pca/data.ts';
 import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import { Rng } from '../src/tensor/rng.ts';
 import { defineBench, type Figure } from './harness.ts';
@@ -39,6 +40,7 @@ export default defineBench({
         });
       }
     }
+    figures.push(...authorsOnlineFigures(log));
     const py = pythonWith('torch');
     if (!py) {
       log('PyTorch not installed: nmfinit alone');
@@ -63,3 +65,37 @@ export default defineBench({
     return figures;
   },
 });
+
+/**
+ * The authors' spiked setup (experiments/shallow-authors.ts): D = 500, K = 4, erf, untied, a fresh
+ * input drawn every step. Times the draw alone and draw + step: the draw of D + 4 normals costs as
+ * much as the step.
+ */
+function authorsOnlineFigures(log: (line: string) => void): Figure[] {
+  const d = 500;
+  const law = spikedLaw({ dim: d, spikes: [289, 81, 25, 9], bulk: 1 });
+  const draw = onlineSampler({ d, law } as unknown as PreparedData, Rng.seeded(3));
+  const model = new ShallowAutoencoder(
+    { d, k: 4, activation: 'erf', tied: false, bias: 'none', lr: 0.1 },
+    Rng.seeded(4),
+  );
+  const x = new Float32Array(d);
+  const rate = (f: () => void) => {
+    for (let i = 0; i < 2000; i++) f();
+    const t0 = performance.now();
+    for (let i = 0; i < STEPS; i++) f();
+    return STEPS / ((performance.now() - t0) / 1000);
+  };
+  const drawOnly = rate(() => draw(x));
+  const both = rate(() => {
+    draw(x);
+    model.step(x, 0);
+  });
+  log(
+    `authors' spiked online, D = ${d}, K = 4: draw ${drawOnly.toFixed(0)}/s, draw + step ${both.toFixed(0)} steps/s`,
+  );
+  return [
+    { name: 'online draw D=500 (spiked law)', value: drawOnly, unit: 'draws/s' },
+    { name: 'online draw + step D=500 K=4 erf untied', value: both, unit: 'steps/s' },
+  ];
+}

@@ -4,12 +4,13 @@ import { learningCurveSpec, overlapMatrixSpec } from '../plugins/studies/shallow
 import type { ShallowPcaResult, ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
 import { fitPca } from '../src/analysis/pca.ts';
 import { referenceBackendFactory } from '../src/backend/reference.ts';
+import { STORED_RUN_SCHEMA, type StoredRun } from '../src/experiment/study-kind.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 // Issue 23's "paper's own plots": the test error with the PCA-m lines for m = 1…K, and the K × K
 // overlap matrices over time.
 
-type Stored = { config: ShallowPcaRun; result: ShallowPcaResult };
+type Stored = StoredRun<ShallowPcaRun, ShallowPcaResult>;
 
 function storedRun(
   k: number,
@@ -17,6 +18,11 @@ function storedRun(
   overlapAt: (step: number, idx: number) => number | null,
 ): Stored {
   return {
+    schema: STORED_RUN_SCHEMA,
+    kind: 'shallow-pca',
+    id: 'r',
+    configHash: 'h',
+    timing: { seconds: 1, startedAt: '', finishedAt: '' },
     config: {
       id: 'r',
       seed: 0,

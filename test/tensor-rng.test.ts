@@ -86,6 +86,58 @@ describe('Rng', () => {
     expect(Math.abs(variance - 1)).toBeLessThan(Z * Math.sqrt(2 / N)); // μ4 − σ⁴ = 2
   });
 
+  it('fillNormalPolar: mean 0, variance 1, fourth moment 3, the normal CDF at ±1 and ±2, pairs uncorrelated', () => {
+    const draws = Rng.seeded(5).fillNormalPolar(new Float64Array(N));
+    let i = 0;
+    const { mean, variance } = moments(() => draws[i++]);
+    expect(Math.abs(mean)).toBeLessThan(Z * Math.sqrt(1 / N));
+    expect(Math.abs(variance - 1)).toBeLessThan(Z * Math.sqrt(2 / N));
+    // E x⁴ = 3, Var(x⁴) = E x⁸ − 9 = 105 − 9.
+    const m4 = draws.reduce((a, x) => a + x ** 4, 0) / N;
+    expect(Math.abs(m4 - 3)).toBeLessThan(Z * Math.sqrt(96 / N));
+    // P(x ≤ t) for t = −2, −1, 1, 2 against Φ(t), each a Bernoulli proportion.
+    for (const [t, phi] of [
+      [-2, 0.022750131948179],
+      [-1, 0.158655253931457],
+      [1, 0.841344746068543],
+      [2, 0.977249868051821],
+    ]) {
+      const p = draws.reduce((a, x) => a + (x <= t ? 1 : 0), 0) / N;
+      expect(Math.abs(p - phi)).toBeLessThan(Z * Math.sqrt((phi * (1 - phi)) / N));
+    }
+    // The two values of a pair share s: their product must still average 0 (independence).
+    let c = 0;
+    for (let j = 0; j + 1 < N; j += 2) c += draws[j] * draws[j + 1];
+    expect(Math.abs(c / (N / 2))).toBeLessThan(Z * Math.sqrt(1 / (N / 2)));
+  });
+
+  it('fillNormalPolar: the polar method on uniform()’s own stream, which continues exactly after it', () => {
+    // The reference: the same method written on the public uniform().
+    const slow = Rng.seeded(11).child('p');
+    const expected: number[] = [];
+    while (expected.length < 1001) {
+      const u = 2 * slow.uniform() - 1;
+      const v = 2 * slow.uniform() - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      expected.push(u * f, v * f);
+    }
+    const fast = Rng.seeded(11).child('p');
+    expect(Array.from(fast.fillNormalPolar(new Float64Array(1001)))).toEqual(expected.slice(0, 1001));
+    expect(fast.uniform()).toBe(slow.uniform());
+    expect(fast.state()).toEqual(slow.state());
+  });
+
+  it('fillNormalPolar: the same seed gives the same draws, float32 and float64 alike', () => {
+    const a = Rng.seeded(9).child('x').fillNormalPolar(new Float64Array(101));
+    const b = Rng.seeded(9).child('x').fillNormalPolar(new Float64Array(101));
+    const c = Rng.seeded(9).child('x').fillNormalPolar(new Float32Array(101));
+    expect(b).toEqual(a);
+    expect(c).toEqual(Float32Array.from(a));
+    expect(Rng.seeded(10).child('x').fillNormalPolar(new Float64Array(101))).not.toEqual(a);
+  });
+
   it('truncated normal: never beyond the cut, variance 0.7737 of the untruncated at cut 2', () => {
     const r = Rng.seeded(3);
     const { mean, variance, max } = moments(() => r.truncatedNormal(0, 1, 2));

@@ -9,7 +9,7 @@ import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGene
  * path of labels, so adding a draw in one stream never shifts the numbers of another.
  */
 export class Rng {
-  private readonly gen: JumpableRandomGenerator;
+  private gen: JumpableRandomGenerator;
   private spareNormal: number | null = null;
 
   private constructor(
@@ -120,11 +120,64 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Standard normals by Marsaglia's polar method, for bulk draws where speed matters (the shallow
+   * study's online inputs: hundreds a step, millions of steps). No trigonometry: one log and one
+   * square root a pair, a pair rejected with probability 1 − π/4. The uniforms are `uniform()`'s own
+   * stream (xoroshiro128+ stepped inline here, about 5× faster than through the generator object),
+   * so the stream continues exactly after the call. A different sequence of normals from
+   * `normal()`'s, and an odd length drops the pair's second value.
+   */
+  fillNormalPolar<T extends Float32Array | Float64Array>(out: T): T {
+    // pure-rand's xoroshiro128plus state [s01, s00, s11, s10] and its next(), inlined.
+    const state = this.gen.getState();
+    let s01 = state[0] | 0;
+    let s00 = state[1] | 0;
+    let s11 = state[2] | 0;
+    let s10 = state[3] | 0;
+    let i = 0;
+    while (i < out.length) {
+      let uv = 0;
+      let u = 0;
+      for (let half = 0; half < 4; half++) {
+        const word = (s00 + s10) | 0;
+        const a0 = s10 ^ s00;
+        const a1 = s11 ^ s01;
+        const t00 = s00;
+        const t01 = s01;
+        s00 = (t00 << 24) ^ (t01 >>> 8) ^ a0 ^ (a0 << 16);
+        s01 = (t01 << 24) ^ (t00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
+        s10 = (a1 << 5) ^ (a0 >>> 27);
+        s11 = (a0 << 5) ^ (a1 >>> 27);
+        // uniformFloat64: 26 bits of the first word, 27 of the second.
+        if ((half & 1) === 0) uv = (word & UNIFORM_MASK_HIGH) * UNIFORM_SCALE_HIGH;
+        else {
+          uv += (word & UNIFORM_MASK_LOW) * UNIFORM_SCALE_LOW;
+          if (half === 1) u = 2 * uv - 1;
+        }
+      }
+      const v = 2 * uv - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = u * f;
+      if (i < out.length) out[i++] = v * f;
+    }
+    this.gen = xoroshiro128plusFromState([s01, s00, s11, s10]);
+    return out;
+  }
+
   fillTruncatedNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, stddev = 1, cut = 2): T {
     for (let i = 0; i < out.length; i++) out[i] = this.truncatedNormal(mean, stddev, cut);
     return out;
   }
 }
+
+// pure-rand's uniformFloat64: (w₁ & (2²⁶ − 1))·2⁻²⁶ + (w₂ & (2²⁷ − 1))·2⁻⁵³.
+const UNIFORM_MASK_HIGH = 0x3ffffff;
+const UNIFORM_MASK_LOW = 0x7ffffff;
+const UNIFORM_SCALE_HIGH = 2 ** -26;
+const UNIFORM_SCALE_LOW = 2 ** -53;
 
 /** A stream's position, from `Rng.state()`. */
 export interface RngState {
