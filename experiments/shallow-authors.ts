@@ -70,7 +70,13 @@ export const parts = {
     records: 50,
     tolerance: 0.1,
     overlapThreshold: 0.5,
-    outputs: { dir: 'results/shallow-authors-spiked' },
+    outputs: {
+      dir: 'results/shallow-authors-spiked',
+      compareWith: {
+        dir: 'results/shallow-pca',
+        title: "today's configuration (experiments/shallow-pca.ts)",
+      },
+    },
   }),
   fashion: defineExperiment({
     name: 'shallow-authors-fashion',
@@ -94,7 +100,13 @@ export const parts = {
     records: 50,
     tolerance: 0.1,
     overlapThreshold: 0.5,
-    outputs: { dir: 'results/shallow-authors-fashion' },
+    outputs: {
+      dir: 'results/shallow-authors-fashion',
+      compareWith: {
+        dir: 'results/shallow-pca',
+        title: "today's configuration (experiments/shallow-pca.ts)",
+      },
+    },
   }),
 };
 

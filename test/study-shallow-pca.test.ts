@@ -92,4 +92,36 @@ describe('the shallow-pca study kind', () => {
       /model\.biases\[0\].*expected one of 'none', 'encoder', 'decoder', 'both'/s,
     );
   });
+
+  it("sets another stored study's verdicts next to its own, claim by claim (outputs.compareWith)", async () => {
+    const today = join(root, 'today');
+    await runExperiment(spec(today), { ...options, cacheDir: join(root, 'cache') });
+    const authors = { ...spec(join(root, 'authors')), name: 'shpca-authors' };
+    authors.outputs = {
+      dir: authors.outputs.dir,
+      compareWith: { dir: today, title: "today's setup" },
+    } as never;
+    await runExperiment(authors, { ...options, cacheDir: join(root, 'cache') });
+    const report = readFileSync(join(root, 'authors', 'report.md'), 'utf8');
+    expect(report).toMatch(/^## Next to today's setup$/m);
+    expect(report).toMatch(/\| claim \| this study \| today's setup \|/);
+    // Both studies have the same runs here, so each claim reads the same on both sides.
+    const section = report.slice(report.indexOf("## Next to today's setup"));
+    const rows = section
+      .match(/^\| linear autoencoders reach the PCA error.*$/m)?.[0]
+      .split('|')
+      .map((c) => c.trim());
+    expect(rows?.[2]).toMatch(/^spiked: (holds|does not hold)$/);
+    expect(rows?.[3]).toBe(rows?.[2]);
+
+    const lost = { ...spec(join(root, 'lost')), name: 'shpca-lost' };
+    lost.outputs = {
+      dir: lost.outputs.dir,
+      compareWith: { dir: join(root, 'nowhere'), title: 'x' },
+    } as never;
+    await runExperiment(lost, { ...options, cacheDir: join(root, 'cache') });
+    expect(readFileSync(join(root, 'lost', 'report.md'), 'utf8')).toMatch(
+      /Not drawn: outputs\.compareWith\.dir '.*nowhere' could not be read \(report: .*spec\.json not found/,
+    );
+  });
 });

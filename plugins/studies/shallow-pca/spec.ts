@@ -101,7 +101,20 @@ export const shallowPcaSpecSchema = z
     tolerance: z.number().positive().default(0.1),
     /** A component counts as learned once its overlap reaches this. */
     overlapThreshold: z.number().gt(0).lt(1).default(0.5),
-    outputs: z.object({ ...studyOutputsFields }).strict(),
+    outputs: z
+      .object({
+        ...studyOutputsFields,
+        /**
+         * Another stored shallow-pca study whose verdicts the report sets next to this one's,
+         * claim by claim (the authors' setup against today's, issue 23). A path as given (relative
+         * to where the report is written from) and the words that name it in the report.
+         */
+        compareWith: z
+          .object({ dir: z.string().min(1), title: z.string().min(1) })
+          .strict()
+          .optional(),
+      })
+      .strict(),
   })
   .strict();
 
