@@ -15,10 +15,13 @@ import type {
   DenseTrainerSpec,
   ElementwiseKernels,
   ResidentOps,
+  SaeTrainer,
+  SaeTrainerSpec,
 } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
 import { WebGpuResident } from './resident.ts';
+import { saeTrainerMisfit, WebGpuSaeTrainer } from './sae-trainer.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
 import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K } from './wgsl.ts';
 
@@ -31,8 +34,9 @@ export interface WebGpuBackendOptions {
   /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
   readonly maxBindingBytes?: number;
   /**
-   * How fit() trains on this backend: 'device' (default) through the device-resident trainer
-   * (trainer.ts) where it supports the model, 'tape' on the autodiff Tape, a round trip per op.
+   * How fit() and trainSae train on this backend: 'device' (default) through the device-resident
+   * trainers (trainer.ts, sae-trainer.ts) where they support the model, 'tape' on the autodiff
+   * Tape, a round trip per op.
    */
   readonly training?: 'device' | 'tape';
   /**
@@ -71,6 +75,11 @@ export class WebGpuBackend implements Backend, CountsTransfers {
         denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
           ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
           : undefined;
+    if ((options.training ?? 'device') === 'device')
+      this.saeTrainer = (spec) =>
+        saeTrainerMisfit(spec, this.maxBindingFloats) === undefined
+          ? new WebGpuSaeTrainer(this, this.maxBindingFloats, spec)
+          : undefined;
     if (options.chain ?? !isSoftwareAdapter(channel.info.adapter))
       this.resident = new WebGpuResident(
         (op, params, inputs) => this.call(op, params, inputs),
@@ -80,6 +89,9 @@ export class WebGpuBackend implements Backend, CountsTransfers {
 
   /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
   readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer | undefined;
+
+  /** The device SAE trainer (sae-trainer.ts; absent with training 'tape'; undefined for an SAE too big to bind). */
+  readonly saeTrainer?: (spec: SaeTrainerSpec) => SaeTrainer | undefined;
 
   get transfers(): TransferCounts {
     return { ...this.counts };
