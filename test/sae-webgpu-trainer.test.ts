@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Backend, getBackend, WebGpuBackend } from '../src/backend/index.ts';
 import type { SaeTrainerSpec } from '../src/backend/types.ts';
+import { isSoftwareAdapter } from '../src/backend/webgpu/backend.ts';
 import type { DeviceChannel } from '../src/backend/webgpu/channel.ts';
-import { SAE_STEP_SUMS } from '../src/backend/webgpu/sae-trainer-protocol.ts';
 import { float32Above, saeTrainerMisfit } from '../src/backend/webgpu/sae-trainer.ts';
+import { SAE_STEP_SUMS } from '../src/backend/webgpu/sae-trainer-protocol.ts';
 import { FIRING_THRESHOLD } from '../src/sae/dead-latents.ts';
 import { hostOnlyChoice } from '../src/sae/device-train.ts';
 import { SparseAutoencoder } from '../src/sae/model.ts';
@@ -129,7 +130,7 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
 
   it("trains as trainSae on the Tape: each step's loss and the final parameters, with AuxK on", () => {
     const host = run(getBackend('reference'));
-    const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false });
+    const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false, saeTraining: 'device' });
     const spy = vi.spyOn(backend, 'saeTrainer');
     const dev = run(backend);
     expect(spy).toHaveBeenCalledTimes(1);
@@ -170,7 +171,7 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
   it('sends only the row numbers up and reads back 20 bytes a step; the batch itself when the data is over one binding', () => {
     const losses: number[][] = [];
     for (const maxBindingBytes of [undefined, 4 * BATCH * N]) {
-      const backend = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes });
+      const backend = new WebGpuBackend(channel, { kernels: 'host', maxBindingBytes, saeTraining: 'device' });
       const model = startingModel(backend);
       const trainer = backend.saeTrainer!({ ...SPEC, mseScale: 0.5 })!;
       trainer.setState({
@@ -213,7 +214,7 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
       { auxPreBias: 'twice' },
       { decoderNormalization: 'before-step' },
     ] as const) {
-      const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false });
+      const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false, saeTraining: 'device' });
       const spy = vi.spyOn(backend, 'saeTrainer');
       const host = run(getBackend('reference'), choice);
       const dev = run(backend, choice);
@@ -223,8 +224,23 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
     }
   });
 
+  it('is offered by default on a hardware adapter only, and never with training or saeTraining tape', () => {
+    const software = isSoftwareAdapter(channel.info.adapter);
+    expect(new WebGpuBackend(channel, { kernels: 'host' }).saeTrainer === undefined).toBe(software);
+    expect(new WebGpuBackend(channel, { kernels: 'host', saeTraining: 'device' }).saeTrainer).toBeDefined();
+    expect(new WebGpuBackend(channel, { kernels: 'host', saeTraining: 'tape' }).saeTrainer).toBeUndefined();
+    expect(
+      new WebGpuBackend(channel, { kernels: 'host', training: 'tape', saeTraining: 'device' }).saeTrainer,
+    ).toBeUndefined();
+    // The same through the registry: webgpu?saeTraining=device|tape|auto.
+    expect(getBackend('webgpu?saeTraining=device').saeTrainer).toBeDefined();
+    expect(getBackend('webgpu?saeTraining=tape').saeTrainer).toBeUndefined();
+    expect(getBackend('webgpu?saeTraining=auto').saeTrainer === undefined).toBe(software);
+    expect(() => getBackend('webgpu?saeTraining=gpu')).toThrow(/saeTraining/);
+  });
+
   it('refuses a bad step by name', () => {
-    const backend = new WebGpuBackend(channel, { kernels: 'host' });
+    const backend = new WebGpuBackend(channel, { kernels: 'host', saeTraining: 'device' });
     const trainer = backend.saeTrainer!(SPEC)!;
     expect(() => trainer.step(new Uint32Array(BATCH), 1e-3)).toThrow(/no training data/);
     trainer.setData(data, ROWS);

@@ -40,6 +40,13 @@ export interface WebGpuBackendOptions {
    */
   readonly training?: 'device' | 'tape';
   /**
+   * How trainSae trains (with training 'device'): 'device' through the device SAE trainer
+   * (sae-trainer.ts), 'tape' on the Tape. Default: 'device' on a hardware adapter, 'tape' on a
+   * software one (llvmpipe), where the device step's dense m×n×d products measured 0.3× the Tape's
+   * samples/s (bench/webgpu-sae.ts, d 784, n 1,024, k 32).
+   */
+  readonly saeTraining?: 'device' | 'tape';
+  /**
    * Keep matrices on the device between products (`resident`, resident.ts). Default: on a
    * hardware adapter, not on a software one (llvmpipe), where a transfer is a memory copy and the
    * chain measured no faster (bench/webgpu-nmf.ts, bench/webgpu-topk.ts), as for gpu.js.
@@ -75,12 +82,16 @@ export class WebGpuBackend implements Backend, CountsTransfers {
         denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
           ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
           : undefined;
-    if ((options.training ?? 'device') === 'device')
+    const software = isSoftwareAdapter(channel.info.adapter);
+    if (
+      (options.training ?? 'device') === 'device' &&
+      (options.saeTraining ?? (software ? 'tape' : 'device')) === 'device'
+    )
       this.saeTrainer = (spec) =>
         saeTrainerMisfit(spec, this.maxBindingFloats) === undefined
           ? new WebGpuSaeTrainer(this, this.maxBindingFloats, spec)
           : undefined;
-    if (options.chain ?? !isSoftwareAdapter(channel.info.adapter))
+    if (options.chain ?? !software)
       this.resident = new WebGpuResident(
         (op, params, inputs) => this.call(op, params, inputs),
         this.maxBindingFloats,
@@ -90,7 +101,7 @@ export class WebGpuBackend implements Backend, CountsTransfers {
   /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
   readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer | undefined;
 
-  /** The device SAE trainer (sae-trainer.ts; absent with training 'tape'; undefined for an SAE too big to bind). */
+  /** The device SAE trainer (sae-trainer.ts; absent with training or saeTraining 'tape'; undefined for an SAE too big to bind). */
   readonly saeTrainer?: (spec: SaeTrainerSpec) => SaeTrainer | undefined;
 
   get transfers(): TransferCounts {

@@ -501,7 +501,9 @@ class WorkerSaeTrainer {
   setParams(inputs: readonly Float32Array[]): void {
     if (inputs.length !== 4)
       throw new Error(`webgpu SAE trainer setParams: ${inputs.length} arrays, expected 4`);
-    [this.we, this.be, this.wd, this.bp].forEach((b, j) => this.write(b, inputs[j]));
+    [this.we, this.be, this.wd, this.bp].forEach((b, j) => {
+      this.write(b, inputs[j]);
+    });
     const encoder = this.host.device.createCommandEncoder();
     for (const [m, v] of this.moments) {
       encoder.clearBuffer(m);
