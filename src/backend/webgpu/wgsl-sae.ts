@@ -118,7 +118,8 @@ ${ENTRY_1D} {
 
 /**
  * GV[i, j] = Gr[i, :]·Wd[I[i, j], :] where V[i, j] > 0, else 0: a kept value's gradient through
- * the decode and through ReLU (params: rows, k, d). One invocation a kept entry; d iterations.
+ * the decode and through ReLU, i.e. the pre-activation's (params: rows, k, d). One invocation a
+ * kept entry; d iterations.
  */
 export function keptGradShader(): string {
   return /* wgsl */ `
@@ -134,26 +135,6 @@ ${ENTRY_1D} {
     for (var q = 0u; q < p.d; q++) { s += Gr[i * p.d + q] * Wd[w + q]; }
   }
   GV[e] = s;
-}
-`;
-}
-
-/**
- * The kept entries of a selection into a dense rows × n matrix D: mode 0 D[i, I[i, j]] = V[i, j],
- * mode 1 adds it, mode 2 writes 0 (clears what mode 0 or 1 wrote) (params: rows, k, n, mode). A
- * row's columns are distinct, so no two invocations write one element.
- */
-export function scatterShader(): string {
-  return /* wgsl */ `
-${bindings('rows: u32, k: u32, n: u32, mode: u32', { V: 'read', I: 'read', D: 'read_write' })}
-${FLAT_INDEX}
-${ENTRY_1D} {
-  let e = flat_index(wid, nwg, li);
-  if (e >= p.rows * p.k) { return; }
-  let o = (e / p.k) * p.n + u32(I[e]);
-  if (p.mode == 0u) { D[o] = V[e]; }
-  else if (p.mode == 1u) { D[o] = D[o] + V[e]; }
-  else { D[o] = 0.0; }
 }
 `;
 }
@@ -281,6 +262,168 @@ fn main(@builtin(local_invocation_index) li: u32) {
     Sums[p.deadSlot] = f32(dead[0]);
     Sums[p.nanSlot] = f32(refusedRows[0]);
   }
+}
+`;
+}
+
+// The sparse backward: each selection (I, rows × k, columns ascending in a row) transposed into
+// per-latent lists of its entries (CSR by latent: Cnt, Off and the entry numbers L, rows in
+// ascending order), built by one invocation a latent with a binary search of every row, so the
+// lists and every sum over them come out in one fixed order. Then the weight gradients sum over a
+// latent's entries (m·k·d work for each, not the m·n·d of a dense product) without float atomics.
+
+/** Where column c sits in row i of I (k ascending columns), or k when it is not there. */
+const FIND_IN_ROW = /* wgsl */ `
+fn find_in_row(i: u32, c: u32) -> u32 {
+  var lo = 0u;
+  var hi = p.k;
+  let base = i * p.k;
+  while (lo < hi) {
+    let mid = (lo + hi) / 2u;
+    if (u32(I[base + mid]) < c) { lo = mid + 1u; } else { hi = mid; }
+  }
+  if (lo < p.k && u32(I[base + lo]) == c) { return lo; }
+  return p.k;
+}
+`;
+
+/** Cnt[c] = the rows of I holding column c (params: rows, k, n). rows·(log₂k + 2) iterations an invocation. */
+export function listCountShader(): string {
+  return /* wgsl */ `
+${bindings('rows: u32, k: u32, n: u32', { I: 'read', Cnt: 'read_write' })}
+${FIND_IN_ROW}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let c = flat_index(wid, nwg, li);
+  if (c >= p.n) { return; }
+  var count = 0u;
+  for (var i = 0u; i < p.rows; i++) {
+    if (find_in_row(i, c) < p.k) { count += 1u; }
+  }
+  Cnt[c] = f32(count);
+}
+`;
+}
+
+/** One workgroup: Off = the exclusive prefix sums of Cnt (params: n). Counts exact in f32 below 2²⁴. */
+export function prefixShader(): string {
+  return /* wgsl */ `
+${bindings('n: u32', { Cnt: 'read', Off: 'read_write' })}
+var<workgroup> part: array<u32, ${W}>;
+@compute @workgroup_size(${W})
+fn main(@builtin(local_invocation_index) li: u32) {
+  let span = (p.n + ${W - 1}u) / ${W}u;
+  let c0 = min(li * span, p.n);
+  let c1 = min(c0 + span, p.n);
+  var s = 0u;
+  for (var c = c0; c < c1; c++) { s += u32(Cnt[c]); }
+  part[li] = s;
+  workgroupBarrier();
+  if (li == 0u) {
+    var run = 0u;
+    for (var t = 0u; t < ${W}u; t++) {
+      let v = part[t];
+      part[t] = run;
+      run += v;
+    }
+  }
+  workgroupBarrier();
+  var o = part[li];
+  for (var c = c0; c < c1; c++) {
+    Off[c] = f32(o);
+    o += u32(Cnt[c]);
+  }
+}
+`;
+}
+
+/** L[Off[c] + t] = the entry number i·k + j of column c's t-th row i (params: rows, k, n). */
+export function listFillShader(): string {
+  return /* wgsl */ `
+${bindings('rows: u32, k: u32, n: u32', { I: 'read', Off: 'read', L: 'read_write' })}
+${FIND_IN_ROW}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let c = flat_index(wid, nwg, li);
+  if (c >= p.n) { return; }
+  var o = u32(Off[c]);
+  for (var i = 0u; i < p.rows; i++) {
+    let j = find_in_row(i, c);
+    if (j < p.k) {
+      L[o] = f32(i * p.k + j);
+      o += 1u;
+    }
+  }
+}
+`;
+}
+
+/**
+ * Out[c, q] (+)= Σ over column c's entries e (row i) of A[e]·B[i, q], B rows × cols: W_d's
+ * gradient (A the kept values, B g_x̂; Out n × cols) and, with `transposed`, W_e's (A the kept
+ * values' gradients, B the centred batch; Out[q, c] of a cols × n matrix)
+ * (params: n, cols, k, accumulate). At most rows iterations an invocation.
+ */
+export function listProductShader(transposed: boolean): string {
+  const out = transposed ? 'q * p.n + c' : 'c * p.cols + q';
+  return /* wgsl */ `
+${bindings('n: u32, cols: u32, k: u32, accumulate: u32', { A: 'read', Cnt: 'read', Off: 'read', L: 'read', B: 'read', Out: 'read_write' })}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let e = flat_index(wid, nwg, li);
+  if (e >= p.n * p.cols) { return; }
+  ${transposed ? 'let q = e / p.n;\n  let c = e % p.n;' : 'let c = e / p.cols;\n  let q = e % p.cols;'}
+  let o = ${out};
+  var s = 0.0;
+  if (p.accumulate != 0u) { s = Out[o]; }
+  let first = u32(Off[c]);
+  let last = first + u32(Cnt[c]);
+  for (var t = first; t < last; t++) {
+    let entry = u32(L[t]);
+    s += A[entry] * B[(entry / p.k) * p.cols + q];
+  }
+  Out[o] = s;
+}
+`;
+}
+
+/** Out[c] (+)= Σ over column c's entries e of A[e]: b_e's gradient (params: n, accumulate). */
+export function listSumShader(): string {
+  return /* wgsl */ `
+${bindings('n: u32, accumulate: u32', { A: 'read', Cnt: 'read', Off: 'read', L: 'read', Out: 'read_write' })}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let c = flat_index(wid, nwg, li);
+  if (c >= p.n) { return; }
+  var s = 0.0;
+  if (p.accumulate != 0u) { s = Out[c]; }
+  let first = u32(Off[c]);
+  let last = first + u32(Cnt[c]);
+  for (var t = first; t < last; t++) { s += A[u32(L[t])]; }
+  Out[c] = s;
+}
+`;
+}
+
+/**
+ * Out[i, q] (+)= Σⱼ A[i, j]·We[q, I[i, j]]: the centred batch's gradient through the kept entries,
+ * We d × n (params: rows, k, d, n, accumulate). k iterations an invocation.
+ */
+export function centredGradShader(): string {
+  return /* wgsl */ `
+${bindings('rows: u32, k: u32, d: u32, n: u32, accumulate: u32', { A: 'read', I: 'read', We: 'read', Out: 'read_write' })}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let e = flat_index(wid, nwg, li);
+  if (e >= p.rows * p.d) { return; }
+  let i = e / p.d;
+  let q = e % p.d;
+  var s = 0.0;
+  if (p.accumulate != 0u) { s = Out[e]; }
+  for (var j = 0u; j < p.k; j++) {
+    s += A[i * p.k + j] * We[q * p.n + u32(I[i * p.k + j])];
+  }
+  Out[e] = s;
 }
 `;
 }

@@ -20,16 +20,21 @@ import { topkShader } from './wgsl-resident.ts';
 import {
   auxGradShader,
   axpyShader,
+  centredGradShader,
   centreShader,
   deadMaskShader,
   decodeShader,
   fireShader,
   keptGradShader,
+  listCountShader,
+  listFillShader,
+  listProductShader,
+  listSumShader,
   normalizeRowsShader,
+  prefixShader,
   removeParallelShader,
   residualShader,
   SPREAD_CHUNK,
-  scatterShader,
   sinceShader,
   spreadShader,
 } from './wgsl-sae.ts';
@@ -116,10 +121,8 @@ class WorkerSaeTrainer {
   private readonly gAux: GPUBuffer;
   private readonly gv: GPUBuffer;
   private readonly gva: GPUBuffer;
-  /** A dense m × n matrix kept zero between uses: the densified kept values for W_d's gradient. */
-  private readonly dense: GPUBuffer;
-  /** A dense m × n matrix kept zero between uses: the pre-activations' gradient. */
-  private readonly gPre: GPUBuffer;
+  /** Each selection's entries by latent: counts, offsets and the entry numbers. */
+  private readonly list: Record<'main' | 'aux', { cnt: GPUBuffer; off: GPUBuffer; entries: GPUBuffer }>;
   private readonly gCentred: GPUBuffer;
   private readonly colD: GPUBuffer;
   private readonly partial: GPUBuffer;
@@ -155,8 +158,10 @@ class WorkerSaeTrainer {
     this.gAux = b(m * d);
     this.gv = b(m * k);
     this.gva = b(m * kAux);
-    this.dense = b(m * n);
-    this.gPre = b(m * n);
+    this.list = {
+      main: { cnt: b(n), off: b(n), entries: b(m * k) },
+      aux: { cnt: b(n), off: b(n), entries: b(m * kAux) },
+    };
     this.gCentred = b(m * d);
     this.colD = b(d);
     this.partial = b(Math.max(Math.ceil((m * d) / MSE_CHUNK), Math.ceil((m * d) / SPREAD_CHUNK)));
@@ -249,27 +254,65 @@ class WorkerSaeTrainer {
     );
   }
 
-  /** The scatter of a selection (V, I with k columns a row, or k_aux per step) into a dense m × n buffer. */
-  private scatter(
+  /**
+   * One dispatch for the main selection and, with `aux`, one for the aux selection, whose k is
+   * the step's k_aux (rewritten before each step); the aux one accumulates (acc = 1).
+   */
+  private perSelection(
     out: Dispatch[],
     perStep: PerStep[],
-    sel: 'main' | 'aux',
-    values: GPUBuffer,
-    dst: GPUBuffer,
-    mode: 0 | 1 | 2,
+    aux: boolean,
+    make: (
+      sel: 'main' | 'aux',
+      k: number,
+      acc: number,
+    ) => {
+      key: string;
+      source: () => string;
+      buffers: GPUBuffer[];
+      fields: number[];
+      groups: [number, number];
+    },
   ): void {
-    const { batch: m, n, k } = this.s;
+    for (const sel of aux ? (['main', 'aux'] as const) : (['main'] as const)) {
+      const acc = sel === 'main' ? 0 : 1;
+      const first = make(sel, this.kMax(sel), acc);
+      const ub = this.add(out, first.key, first.source, first.buffers, uniform(first.fields), first.groups);
+      if (sel === 'aux')
+        perStep.push((_, kNow) =>
+          this.host.device.queue.writeBuffer(ub, 0, uniform(make(sel, kNow, acc).fields)),
+        );
+    }
+  }
+
+  /** A selection's entries listed by latent (count, offsets, fill). */
+  private lists(out: Dispatch[], perStep: PerStep[], sel: 'main' | 'aux'): void {
+    const { batch: m, n } = this.s;
+    const L = this.list[sel];
     const cols = sel === 'main' ? this.i : this.ia;
-    const fields = (kk: number) => uniform([m, kk, n, mode]);
-    const ub = this.add(
+    const fields = (kk: number) => uniform([m, kk, n]);
+    const count = this.add(
       out,
-      'sae-scatter',
-      scatterShader,
-      [values, cols, dst],
-      fields(k),
-      groups1d(m * this.kMax(sel)),
+      'sae-list-count',
+      listCountShader,
+      [cols, L.cnt],
+      fields(this.kMax(sel)),
+      groups1d(n),
     );
-    if (sel === 'aux') perStep.push((_, kNow) => this.host.device.queue.writeBuffer(ub, 0, fields(kNow)));
+    this.add(out, 'sae-prefix', prefixShader, [L.cnt, L.off], uniform([n]), [1, 1]);
+    const fill = this.add(
+      out,
+      'sae-list-fill',
+      listFillShader,
+      [cols, L.off, L.entries],
+      fields(this.kMax(sel)),
+      groups1d(n),
+    );
+    if (sel === 'aux')
+      perStep.push((_, kNow) => {
+        this.host.device.queue.writeBuffer(count, 0, fields(kNow));
+        this.host.device.queue.writeBuffer(fill, 0, fields(kNow));
+      });
   }
 
   private kMax(sel: 'main' | 'aux'): number {
@@ -377,44 +420,65 @@ class WorkerSaeTrainer {
         groups1d(md),
       );
     }
-    // W_d's gradient, dense: Hᵀ·g_x̂ (+ H_auxᵀ·g_ê), H the kept values densified, then cleared.
-    this.scatter(out, perStep, 'main', this.v, this.dense, 0);
-    this.gemm(out, true, false, false, [n, d, m], this.dense, this.gRecon, this.grads[2]);
-    this.scatter(out, perStep, 'main', this.v, this.dense, 2);
-    if (aux) {
-      this.scatter(out, perStep, 'aux', this.va, this.dense, 0);
-      this.gemm(out, true, false, true, [n, d, m], this.dense, this.gAux, this.grads[2]);
-      this.scatter(out, perStep, 'aux', this.va, this.dense, 2);
-    }
-    // The kept values' gradients (through ReLU), densified into the pre-activations' gradient G.
-    this.add(
-      out,
-      'sae-kept-grad',
-      keptGradShader,
-      [this.v, this.i, this.wd, this.gRecon, this.gv],
-      uniform([m, k, d]),
-      groups1d(m * k),
-    );
-    this.scatter(out, perStep, 'main', this.gv, this.gPre, 0);
-    if (aux) {
-      const kg = (kk: number) => uniform([m, kk, d]);
-      const ub = this.add(
-        out,
-        'sae-kept-grad',
-        keptGradShader,
-        [this.va, this.ia, this.wd, this.gAux, this.gva],
-        kg(kAux),
-        groups1d(m * kAux),
-      );
-      perStep.push((_, kNow) => q.writeBuffer(ub, 0, kg(kNow)));
-      this.scatter(out, perStep, 'aux', this.gva, this.gPre, 1);
-    }
-    // g_b_e = Σ_rows G, g_W_e = (x − b_pre)ᵀ·G, g_centred = G·W_eᵀ; then G is cleared.
-    this.columnSum(out, this.gPre, m, n, this.grads[1]);
-    this.gemm(out, true, false, false, [d, n, m], this.xc, this.gPre, this.grads[0]);
-    this.gemm(out, false, true, false, [m, d, n], this.gPre, this.we, this.gCentred);
-    this.scatter(out, perStep, 'main', this.gv, this.gPre, 2);
-    if (aux) this.scatter(out, perStep, 'aux', this.gva, this.gPre, 2);
+    // The backward, sparse: each selection's entries listed by latent, then W_d's gradient
+    // Σ v·g_x̂ (+ Σ v_aux·g_ê) over each latent's entries.
+    this.lists(out, perStep, 'main');
+    if (aux) this.lists(out, perStep, 'aux');
+    this.perSelection(out, perStep, aux, (sel, kk, acc) => {
+      const [vals, , g] = sel === 'main' ? [this.v, this.i, this.gRecon] : [this.va, this.ia, this.gAux];
+      const L = this.list[sel];
+      return {
+        key: 'sae-list-product-0',
+        source: () => listProductShader(false),
+        buffers: [vals, L.cnt, L.off, L.entries, g, this.grads[2]],
+        fields: [n, d, kk, acc],
+        groups: groups1d(n * d),
+      };
+    });
+    // The kept values' gradients through the decode and ReLU.
+    this.perSelection(out, perStep, aux, (sel, kk) => ({
+      key: 'sae-kept-grad',
+      source: keptGradShader,
+      buffers:
+        sel === 'main'
+          ? [this.v, this.i, this.wd, this.gRecon, this.gv]
+          : [this.va, this.ia, this.wd, this.gAux, this.gva],
+      fields: [m, kk, d],
+      groups: groups1d(m * this.kMax(sel)),
+    }));
+    // g_b_e, g_W_e = Σ g·(x − b_pre) over each latent's entries, g_centred = Σⱼ g·W_e[:, c] a row.
+    this.perSelection(out, perStep, aux, (sel, _kk, acc) => {
+      const L = this.list[sel];
+      return {
+        key: 'sae-list-sum',
+        source: listSumShader,
+        buffers: [sel === 'main' ? this.gv : this.gva, L.cnt, L.off, L.entries, this.grads[1]],
+        fields: [n, acc],
+        groups: groups1d(n),
+      };
+    });
+    this.perSelection(out, perStep, aux, (sel, kk, acc) => {
+      const L = this.list[sel];
+      return {
+        key: 'sae-list-product-1',
+        source: () => listProductShader(true),
+        buffers: [sel === 'main' ? this.gv : this.gva, L.cnt, L.off, L.entries, this.xc, this.grads[0]],
+        fields: [n, d, kk, acc],
+        groups: groups1d(n * d),
+      };
+    });
+    this.perSelection(out, perStep, aux, (sel, kk, acc) => ({
+      key: 'sae-centred-grad',
+      source: centredGradShader,
+      buffers: [
+        sel === 'main' ? this.gv : this.gva,
+        sel === 'main' ? this.i : this.ia,
+        this.we,
+        this.gCentred,
+      ],
+      fields: [m, kk, d, n, acc],
+      groups: groups1d(m * d),
+    }));
     // g_b_pre = Σ_rows g_x̂ − Σ_rows g_centred (the Tape's order: the decode's bias first).
     this.columnSum(out, this.gRecon, m, d, this.grads[3]);
     this.columnSum(out, this.gCentred, m, d, this.colD);
