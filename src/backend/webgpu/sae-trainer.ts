@@ -29,8 +29,14 @@ export function saeTrainerMisfit(spec: SaeTrainerSpec, maxBindingFloats: number)
   if (deepest > GEMM_MAX_K)
     return `a product summing over ${deepest} terms is deeper than the ${GEMM_MAX_K} the gemm shader takes`;
   // One invocation loops over a row of W_d twice (removing the parallel gradient, renormalising),
-  // over k or k_aux kept entries (the decode), and over n/128 and m/128 (the dead count).
+  // over k or k_aux kept entries (the decode), over n/128 and m/128 (the dead count), and over
+  // the m rows with a binary search of each (a latent's list of entries).
   if (2 * d > SAE_MAX_LOOP) return `d = ${d}: a row loop of 2d is over llvmpipe's ${SAE_MAX_LOOP}`;
+  const searches = m * (Math.ceil(Math.log2(Math.max(k, kAux) + 1)) + 1);
+  if (searches > SAE_MAX_LOOP)
+    return `batch ${m}: listing a latent's entries takes ${searches} loop iterations, over llvmpipe's ${SAE_MAX_LOOP}`;
+  if (m * Math.max(k, kAux) >= F32_EXACT)
+    return `batch ${m} × ${Math.max(k, kAux)} kept entries: entry numbers travel as float32, exact below ${F32_EXACT}`;
   const partials = Math.ceil((m * d) / MSE_CHUNK);
   if (partials > SUM_PARTIALS_MAX)
     return `batch ${m} × d ${d} is ${partials} partial sums, at most ${SUM_PARTIALS_MAX}`;
@@ -64,8 +70,9 @@ export function float32Above(t: number): number {
  *   x̂ = TopK((x − b_pre)·W_e + b_e)·W_d + b_pre (the top-k radix select of wgsl-resident.ts),
  *   loss = mseScale·mse(x̂, x) + α·mse(ê, e)/mse(ē, e), e = x − x̂ detached, ê the top k_aux dead
  *   latents decoded (no aux term without dead latents or with mse(ē, e) = 0),
- * the gradient in a dense, deterministic form (the kept values densified into m × n matrices,
- * then gemms; no float atomics), the atoms' parallel gradient removed, Keras-form Adam, the atoms
+ * the gradient sparse and deterministic (each selection's entries listed by latent in row order,
+ * then the weight gradients summed over a latent's list: m·k·d work, no float atomics; see
+ * wgsl-sae.ts), the atoms' parallel gradient removed, Keras-form Adam, the atoms
  * renormalised, the dead counters updated (the aux term uses the dead set before the step).
  *
  * What crosses, each counted in the backend's `transfers`: a step sends the batch's row numbers
