@@ -266,39 +266,39 @@ fn main(@builtin(local_invocation_index) li: u32) {
 `;
 }
 
-// The sparse backward: each selection (I, rows × k, columns ascending in a row) transposed into
-// per-latent lists of its entries (CSR by latent: Cnt, Off and the entry numbers L, rows in
-// ascending order), built by one invocation a latent with a binary search of every row, so the
-// lists and every sum over them come out in one fixed order. Then the weight gradients sum over a
-// latent's entries (m·k·d work for each, not the m·n·d of a dense product) without float atomics.
+// The sparse backward: each selection (I, rows × k) transposed into per-latent lists of its
+// entries (CSR by latent: Cnt, Off and the entry numbers L, rows in ascending order). The
+// selection's slots are first scattered into a dense rows × n matrix S (S[i, c] = j + 1 where
+// I[i, j] = c, a row's columns distinct so no two writes meet; cleared again after), which one
+// invocation a latent then reads down its column, so the lists and every sum over them come out
+// in one fixed order. The weight gradients then sum over a latent's entries (m·k·d work each,
+// not the m·n·d of a dense product) without float atomics.
 
-/** Where column c sits in row i of I (k ascending columns), or k when it is not there. */
-const FIND_IN_ROW = /* wgsl */ `
-fn find_in_row(i: u32, c: u32) -> u32 {
-  var lo = 0u;
-  var hi = p.k;
-  let base = i * p.k;
-  while (lo < hi) {
-    let mid = (lo + hi) / 2u;
-    if (u32(I[base + mid]) < c) { lo = mid + 1u; } else { hi = mid; }
-  }
-  if (lo < p.k && u32(I[base + lo]) == c) { return lo; }
-  return p.k;
+/** S[i, I[i, j]] = j + 1, or 0 when clearing (params: rows, k, n, clear). */
+export function slotScatterShader(): string {
+  return /* wgsl */ `
+${bindings('rows: u32, k: u32, n: u32, clear: u32', { I: 'read', S: 'read_write' })}
+${FLAT_INDEX}
+${ENTRY_1D} {
+  let e = flat_index(wid, nwg, li);
+  if (e >= p.rows * p.k) { return; }
+  let o = (e / p.k) * p.n + u32(I[e]);
+  if (p.clear != 0u) { S[o] = 0.0; } else { S[o] = f32(e % p.k + 1u); }
 }
 `;
+}
 
-/** Cnt[c] = the rows of I holding column c (params: rows, k, n). rows·(log₂k + 2) iterations an invocation. */
+/** Cnt[c] = the rows whose selection holds column c (params: rows, n). rows iterations an invocation. */
 export function listCountShader(): string {
   return /* wgsl */ `
-${bindings('rows: u32, k: u32, n: u32', { I: 'read', Cnt: 'read_write' })}
-${FIND_IN_ROW}
+${bindings('rows: u32, n: u32', { S: 'read', Cnt: 'read_write' })}
 ${FLAT_INDEX}
 ${ENTRY_1D} {
   let c = flat_index(wid, nwg, li);
   if (c >= p.n) { return; }
   var count = 0u;
   for (var i = 0u; i < p.rows; i++) {
-    if (find_in_row(i, c) < p.k) { count += 1u; }
+    if (S[i * p.n + c] != 0.0) { count += 1u; }
   }
   Cnt[c] = f32(count);
 }
@@ -340,17 +340,16 @@ fn main(@builtin(local_invocation_index) li: u32) {
 /** L[Off[c] + t] = the entry number i·k + j of column c's t-th row i (params: rows, k, n). */
 export function listFillShader(): string {
   return /* wgsl */ `
-${bindings('rows: u32, k: u32, n: u32', { I: 'read', Off: 'read', L: 'read_write' })}
-${FIND_IN_ROW}
+${bindings('rows: u32, k: u32, n: u32', { S: 'read', Off: 'read', L: 'read_write' })}
 ${FLAT_INDEX}
 ${ENTRY_1D} {
   let c = flat_index(wid, nwg, li);
   if (c >= p.n) { return; }
   var o = u32(Off[c]);
   for (var i = 0u; i < p.rows; i++) {
-    let j = find_in_row(i, c);
-    if (j < p.k) {
-      L[o] = f32(i * p.k + j);
+    let slot = S[i * p.n + c];
+    if (slot != 0.0) {
+      L[o] = f32(i * p.k + u32(slot) - 1u);
       o += 1u;
     }
   }

@@ -36,6 +36,7 @@ import {
   residualShader,
   SPREAD_CHUNK,
   sinceShader,
+  slotScatterShader,
   spreadShader,
 } from './wgsl-sae.ts';
 import { gatherRowsShader, sumPartialsShader } from './wgsl-trainer.ts';
@@ -121,6 +122,8 @@ class WorkerSaeTrainer {
   private readonly gAux: GPUBuffer;
   private readonly gv: GPUBuffer;
   private readonly gva: GPUBuffer;
+  /** m × n, zero between uses: a selection's slots by row and latent, for listing its entries. */
+  private readonly slots: GPUBuffer;
   /** Each selection's entries by latent: counts, offsets and the entry numbers. */
   private readonly list: Record<'main' | 'aux', { cnt: GPUBuffer; off: GPUBuffer; entries: GPUBuffer }>;
   private readonly gCentred: GPUBuffer;
@@ -158,6 +161,7 @@ class WorkerSaeTrainer {
     this.gAux = b(m * d);
     this.gv = b(m * k);
     this.gva = b(m * kAux);
+    this.slots = b(m * n);
     this.list = {
       main: { cnt: b(n), off: b(n), entries: b(m * k) },
       aux: { cnt: b(n), off: b(n), entries: b(m * kAux) },
@@ -285,33 +289,46 @@ class WorkerSaeTrainer {
     }
   }
 
-  /** A selection's entries listed by latent (count, offsets, fill). */
+  /** A selection's entries listed by latent: its slots scattered into S, counted, offset, listed, S cleared. */
   private lists(out: Dispatch[], perStep: PerStep[], sel: 'main' | 'aux'): void {
     const { batch: m, n } = this.s;
     const L = this.list[sel];
     const cols = sel === 'main' ? this.i : this.ia;
-    const fields = (kk: number) => uniform([m, kk, n]);
-    const count = this.add(
+    const kMax = this.kMax(sel);
+    const scatter = (kk: number, clear: number) => uniform([m, kk, n, clear]);
+    const fill = (kk: number) => uniform([m, kk, n]);
+    const set = this.add(
       out,
-      'sae-list-count',
-      listCountShader,
-      [cols, L.cnt],
-      fields(this.kMax(sel)),
-      groups1d(n),
+      'sae-slots',
+      slotScatterShader,
+      [cols, this.slots],
+      scatter(kMax, 0),
+      groups1d(m * kMax),
     );
+    this.add(out, 'sae-list-count', listCountShader, [this.slots, L.cnt], uniform([m, n]), groups1d(n));
     this.add(out, 'sae-prefix', prefixShader, [L.cnt, L.off], uniform([n]), [1, 1]);
-    const fill = this.add(
+    const list = this.add(
       out,
       'sae-list-fill',
       listFillShader,
-      [cols, L.off, L.entries],
-      fields(this.kMax(sel)),
+      [this.slots, L.off, L.entries],
+      fill(kMax),
       groups1d(n),
+    );
+    const clear = this.add(
+      out,
+      'sae-slots',
+      slotScatterShader,
+      [cols, this.slots],
+      scatter(kMax, 1),
+      groups1d(m * kMax),
     );
     if (sel === 'aux')
       perStep.push((_, kNow) => {
-        this.host.device.queue.writeBuffer(count, 0, fields(kNow));
-        this.host.device.queue.writeBuffer(fill, 0, fields(kNow));
+        const q = this.host.device.queue;
+        q.writeBuffer(set, 0, scatter(kNow, 0));
+        q.writeBuffer(list, 0, fill(kNow));
+        q.writeBuffer(clear, 0, scatter(kNow, 1));
       });
   }
 
