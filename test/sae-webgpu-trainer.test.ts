@@ -169,6 +169,33 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
       );
   });
 
+  it('gives the same numbers twice (no float atomics), and settles where the Tape settles', () => {
+    const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false, saeTraining: 'device' });
+    const settle = { maxEpochs: 3, tolerance: 0.05 };
+    const a = run(backend, { settle });
+    const b = run(backend, { settle });
+    expect(b.records).toEqual(a.records);
+    expect(b.model.decoderKernel.value.data).toEqual(a.model.decoderKernel.value.data);
+    expect(b.model.encoderKernel.value.data).toEqual(a.model.encoderKernel.value.data);
+    // settle reads the dead fraction after every step: the device's count, as the host's tracker.
+    const host = run(getBackend('reference'), { settle });
+    expect(a.result.epochs).toBe(host.result.epochs);
+    console.log(`sae-webgpu-trainer: settle ran ${a.result.epochs} epochs (${a.result.steps} steps)`);
+    // Past the epochs asked for and short of maxEpochs: settle's own decision, made on the device's counts.
+    expect(a.result.epochs).toBeGreaterThan(EPOCHS);
+    expect(a.result.epochs).toBeLessThan(settle.maxEpochs);
+    expect(a.records.map((r) => r.deadFraction)).toEqual(host.records.map((r) => r.deadFraction));
+  });
+
+  it('refuses to go on from a NaN pre-activation, by name', () => {
+    const backend = new WebGpuBackend(channel, { kernels: 'host', saeTraining: 'device' });
+    const model = startingModel(backend);
+    model.encoderKernel.value.data[5] = Number.NaN;
+    expect(() => trainSae(model, data, ROWS, OPTIONS, Rng.seeded(1))).toThrow(
+      /rows of the batch have a NaN pre-activation/,
+    );
+  });
+
   it('sends only the row numbers up and reads back 20 bytes a step; the batch itself when the data is over one binding', () => {
     const losses: number[][] = [];
     for (const maxBindingBytes of [undefined, 4 * BATCH * N]) {
