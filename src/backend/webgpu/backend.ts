@@ -42,8 +42,8 @@ export interface WebGpuBackendOptions {
   /**
    * How trainSae trains (with training 'device'): 'device' through the device SAE trainer
    * (sae-trainer.ts), 'tape' on the Tape. Default: 'device' on a hardware adapter, 'tape' on a
-   * software one (llvmpipe), where the device step's dense m×n×d products measured 0.3× the Tape's
-   * samples/s (bench/webgpu-sae.ts, d 784, n 1,024, k 32).
+   * software one (llvmpipe), where the device step measured 0.8× the Tape's samples/s
+   * (bench/webgpu-sae.ts, d 784, n 1,024, k 32; README, WebGPU).
    */
   readonly saeTraining?: 'device' | 'tape';
   /**
