@@ -116,6 +116,7 @@ describe('the device SAE trainer without a device', () => {
     expect(saeTrainerMisfit(SPEC, BATCH * N - 1)).toMatch(/floats in one binding/);
     expect(saeTrainerMisfit({ ...SPEC, kAux: N + 1 }, 1e9)).toMatch(/k_aux = 65/);
     expect(saeTrainerMisfit({ ...SPEC, deadSamples: 2 ** 25 }, 1e9)).toMatch(/float32 counters/);
+    expect(saeTrainerMisfit({ ...SPEC, firingThreshold: Number.NaN }, 1e9)).toMatch(/firing threshold NaN/);
     expect(saeTrainerMisfit({ ...SPEC, inputDim: 40_000 }, 1e12)).toMatch(/row loop/);
     expect(saeTrainerMisfit({ ...SPEC, batchSize: 70_000 }, 1e12)).toMatch(/listing a latent's entries/);
   });

@@ -44,7 +44,7 @@ export function saeTrainerMisfit(spec: SaeTrainerSpec, maxBindingFloats: number)
     return `a ${Math.max(m, d)}×${n} matrix needs ${biggest} floats in one binding; the device allows ${maxBindingFloats}`;
   if (!(deadSamples >= 1 && Math.ceil(deadSamples) < F32_EXACT))
     return `dead after ${deadSamples} samples: the device's float32 counters take 1 to ${F32_EXACT - 1}`;
-  if (!(spec.firingThreshold >= 0 && spec.firingThreshold < 1e30))
+  if (!(Number.isFinite(spec.firingThreshold) && spec.firingThreshold >= 0))
     return `firing threshold ${spec.firingThreshold}: expected a finite value ≥ 0`;
   if (!(Number.isFinite(spec.mseScale) && Number.isFinite(spec.auxCoefficient) && spec.auxCoefficient >= 0))
     return `mseScale ${spec.mseScale} and auxCoefficient ${spec.auxCoefficient} must be finite (α ≥ 0)`;
