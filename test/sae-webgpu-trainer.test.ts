@@ -170,6 +170,27 @@ describe.skipIf(gpu.skip)('the device SAE trainer on webgpu (llvmpipe in CI)', (
       );
   });
 
+  it("moves the parameters by the Tape's gradients, not only their signs (Adam with a large ε, ≈ SGD)", () => {
+    // Adam's m/√v hides a gradient's scale; with ε ≫ √v a step is lrT·m/ε, so a gradient off by a
+    // factor shows in the parameters.
+    const options = { adamEpsilon: 1, learningRate: 1 };
+    const host = run(getBackend('reference'), options);
+    const dev = run(
+      new WebGpuBackend(channel, { kernels: 'host', chain: false, saeTraining: 'device' }),
+      options,
+    );
+    const start = startingModel(getBackend('reference'));
+    const params = ['encoderKernel', 'encoderBias', 'decoderKernel', 'preBias'] as const;
+    const moved = params.map((p) => maxAbsDiff(start[p].value.data, host.model[p].value.data));
+    const diffs = params.map((p) => maxAbsDiff(dev.model[p].value.data, host.model[p].value.data));
+    console.log(
+      `sae-webgpu-trainer (ε = 1): moved ${moved.map((x) => x.toExponential(2)).join(', ')}; differences ${diffs.map((x) => x.toExponential(2)).join(', ')} (W_e, b_e, W_d, b_pre)`,
+    );
+    params.forEach((_, i) => {
+      expect(diffs[i]).toBeLessThan(1e-3 * moved[i]);
+    });
+  });
+
   it('gives the same numbers twice (no float atomics), and settles where the Tape settles', () => {
     const backend = new WebGpuBackend(channel, { kernels: 'host', chain: false, saeTraining: 'device' });
     const settle = { maxEpochs: 3, tolerance: 0.05 };
