@@ -62,10 +62,13 @@ export default defineBench({
     const peer = findTorchPeer(log);
     // Resident chains: NMF of data (webgpu-nmf.ts), the SAE's top-k (webgpu-topk.ts) and SAE
     // training (webgpu-sae.ts); WEBGPU_BENCH_ONLY=resident stops after them.
-    const nmf = await nmfOfDataOnWebGpu(probe.channel, log);
-    const figures: Figure[] = [...nmf, ...saeTopkOnWebGpu(probe.channel, log)];
+    // WEBGPU_BENCH_ONLY=sae measures SAE training alone.
+    const only = process.env.WEBGPU_BENCH_ONLY;
+    const nmf = only === 'sae' ? [] : await nmfOfDataOnWebGpu(probe.channel, log);
+    const figures: Figure[] = [...nmf, ...(only === 'sae' ? [] : saeTopkOnWebGpu(probe.channel, log))];
     const sae = await saeTrainingOnWebGpu(probe.channel, log);
-    figures.push(sae.figure);
+    figures.push(sae.figure, ...(sae.tapeFigure ? [sae.tapeFigure] : []));
+    if (only === 'sae') return figures;
     if (peer) figures.push(...(await nmfBesideTorch(peer, nmf, log)), ...saeBesideTorch(peer, sae, log));
     if (process.env.WEBGPU_BENCH_ONLY === 'resident') return figures;
     const backend = new WebGpuBackend(probe.channel, { kernels: 'host' });

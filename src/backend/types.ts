@@ -75,7 +75,63 @@ export interface Backend {
    * layer over its binding limit): training runs on the autodiff Tape.
    */
   trainer?(spec: DenseTrainerSpec): DenseTrainer | undefined;
+  /**
+   * A trainer that keeps a TopK sparse autoencoder's parameters, their Adam moments, its
+   * dead-latent counters and its training set on the device, a whole step (forward, loss with
+   * AuxK, backward, Adam, atom renormalisation) one submission (webgpu): trainSae (src/sae/train.ts)
+   * uses it with its default choices. Absent, or undefined for a size the device cannot hold:
+   * the SAE trains on the autodiff Tape.
+   */
+  saeTrainer?(spec: SaeTrainerSpec): SaeTrainer | undefined;
   dispose?(): void;
+}
+
+/** What a {@link SaeTrainer} trains: trainSae's default step (see the comment atop src/sae/train.ts). */
+export interface SaeTrainerSpec {
+  /** d. */
+  readonly inputDim: number;
+  /** n. */
+  readonly latents: number;
+  readonly k: number;
+  /** k_aux, the most dead latents the auxiliary loss selects. */
+  readonly kAux: number;
+  /** Rows of every step. */
+  readonly batchSize: number;
+  /** α; 0: no auxiliary loss. */
+  readonly auxCoefficient: number;
+  /** 1/σ², the main term's scale. */
+  readonly mseScale: number;
+  /** Samples without firing after which a latent is dead. */
+  readonly deadSamples: number;
+  /** A kept latent fires on a sample when its value (after ReLU) is above this. */
+  readonly firingThreshold: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+/** W_e (d × n), b_e (n), W_d (n × d, unit rows), b_pre (d), row-major. */
+export interface SaeParameters {
+  readonly encoderKernel: Float32Array;
+  readonly encoderBias: Float32Array;
+  readonly decoderKernel: Float32Array;
+  readonly preBias: Float32Array;
+}
+
+/** A TopK SAE trained where it lives: only what the methods name crosses between host and device. */
+export interface SaeTrainer {
+  /** Copies the parameters in; Adam's moments and the dead-latent counters start at zero. */
+  setState(p: SaeParameters): void;
+  /** Copies of the parameters. */
+  getState(): SaeParameters;
+  /** The training set (rows × d) that `step` indexes; it must not change while set. */
+  setData(x: Float32Array, rows: number): void;
+  /**
+   * One step on the training rows `indices` (batchSize of them) with Adam's lr·√(1−β2ᵗ)/(1−β1ᵗ)
+   * = lrT: the batch's loss, and the dead latents after the step's counter update.
+   */
+  step(indices: Uint32Array, lrT: number): { loss: number; dead: number };
+  dispose(): void;
 }
 
 /** What a {@link DenseTrainer} trains: a dense stack with MSE and Keras-form Adam. */

@@ -4,6 +4,7 @@ import { Adam } from '../optim/adam.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { DeadLatentTracker } from './dead-latents.ts';
+import { type DeviceSaeRun, openDeviceSaeRun } from './device-train.ts';
 import { type DensityHistogram, densityHistogram, evaluateSae } from './metrics.ts';
 import { normalizeRows, removeParallelComponent, type SparseAutoencoder } from './model.ts';
 
@@ -24,6 +25,8 @@ import { normalizeRows, removeParallelComponent, type SparseAutoencoder } from '
 // - Adam with ε = 6.25e-10 (the reference's); lr by default 2e-4/√(n/2¹⁴), Gao et al.'s scaling.
 // The options below move one of these choices to another implementation's (the defaults are the
 // choices above); the sae study's spec (REFERENCE_PRESET) lists what the reference does, file by file.
+// With the defaults, on a backend with a device SAE trainer (webgpu), the whole step runs there
+// (device-train.ts); the non-default choices train on the Tape on every backend.
 
 export interface SaeTrainOptions {
   readonly epochs: number;
@@ -170,8 +173,17 @@ export function trainSae(
   const deadHistory: number[] = [];
   let step = 0;
   let lastLoss = Number.NaN;
+  const device = openDeviceSaeRun(model, x, rows, options, { kAux, mseScale, optimizer });
+  /** The step whose parameters the model holds (the device run's are copied back on demand). */
+  let synced = 0;
+  const sync = (run: DeviceSaeRun | undefined) => {
+    if (run && synced !== step) run.sync();
+    synced = step;
+  };
+  const deadFraction = () => device?.deadFraction() ?? tracker.deadFraction();
 
   const record = () => {
+    sync(device);
     const ev = evaluateSae(model, evalSet.x, evalSet.rows);
     const r: SaeRecord = {
       step,
@@ -179,7 +191,7 @@ export function trainSae(
       loss: lastLoss,
       normalizedMse: ev.normalizedMse,
       l0: ev.l0,
-      deadFraction: tracker.deadFraction(),
+      deadFraction: deadFraction(),
     };
     records.push(r);
     onRecord?.(r);
@@ -190,56 +202,68 @@ export function trainSae(
   const more = () =>
     epoch < options.epochs ||
     (settle !== undefined && epoch < settle.maxEpochs && !deadFractionFlat(deadHistory, settle.tolerance));
-  for (; more(); epoch++) {
-    const order = rng.child(`shuffle/${epoch}`).permutation(rows);
-    for (let s = 0; s < stepsPerEpoch; s++) {
-      for (let i = 0; i < batch; i++) {
-        const src = order[s * batch + i] * d;
-        xBuf.set(x.subarray(src, src + d), i * d);
-      }
-      const tape = model.tape();
-      const xv = tape.constant(new Tensor(xBuf, [batch, d]));
-      const dead = options.auxCoefficient > 0 ? tracker.deadMask() : { mask: undefined, count: 0 };
-      const aux = dead.count > 0 ? { k: Math.min(kAux, dead.count), eligible: dead.mask } : undefined;
-      const out = model.forward(tape, xv, aux);
-      let loss = ops.scale(ops.mse(out.recon, xv), mseScale);
-      if (out.auxLatents) {
-        // e = x − x̂, a constant target; the normaliser is mse(ē, e) over the batch.
-        const r = out.recon.value.data;
-        const mean = new Float64Array(d);
-        for (let e = 0; e < batch * d; e++) {
-          eBuf[e] = xBuf[e] - r[e];
-          mean[e % d] += eBuf[e];
+  try {
+    for (; more(); epoch++) {
+      const order = rng.child(`shuffle/${epoch}`).permutation(rows);
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (device) {
+          lastLoss = device.step(order.subarray(s * batch, (s + 1) * batch));
+          if (settle) deadHistory.push(device.deadFraction());
+          step++;
+          if (step % options.recordEvery === 0 && step < totalSteps) record();
+          continue;
         }
-        let spread = 0;
-        for (let e = 0; e < batch * d; e++) spread += (eBuf[e] - mean[e % d] / batch) ** 2;
-        spread /= batch * d;
-        if (spread > 0) {
-          let eHat = sparseMatmul(out.auxLatents, out.decoder);
-          // The normaliser stays the constant above whichever way the target is taken.
-          let target = attached ? ops.sub(xv, out.recon) : tape.constant(new Tensor(eBuf, [batch, d]));
-          if (twice) {
-            eHat = ops.biasAdd(eHat, out.preBias);
-            target = ops.biasAdd(target, tape.constant(new Tensor(model.preBias.value.data.slice(), [d])));
+        for (let i = 0; i < batch; i++) {
+          const src = order[s * batch + i] * d;
+          xBuf.set(x.subarray(src, src + d), i * d);
+        }
+        const tape = model.tape();
+        const xv = tape.constant(new Tensor(xBuf, [batch, d]));
+        const dead = options.auxCoefficient > 0 ? tracker.deadMask() : { mask: undefined, count: 0 };
+        const aux = dead.count > 0 ? { k: Math.min(kAux, dead.count), eligible: dead.mask } : undefined;
+        const out = model.forward(tape, xv, aux);
+        let loss = ops.scale(ops.mse(out.recon, xv), mseScale);
+        if (out.auxLatents) {
+          // e = x − x̂, a constant target; the normaliser is mse(ē, e) over the batch.
+          const r = out.recon.value.data;
+          const mean = new Float64Array(d);
+          for (let e = 0; e < batch * d; e++) {
+            eBuf[e] = xBuf[e] - r[e];
+            mean[e % d] += eBuf[e];
           }
-          const auxLoss = ops.mse(eHat, target);
-          loss = ops.add(loss, ops.scale(auxLoss, options.auxCoefficient / spread));
+          let spread = 0;
+          for (let e = 0; e < batch * d; e++) spread += (eBuf[e] - mean[e % d] / batch) ** 2;
+          spread /= batch * d;
+          if (spread > 0) {
+            let eHat = sparseMatmul(out.auxLatents, out.decoder);
+            // The normaliser stays the constant above whichever way the target is taken.
+            let target = attached ? ops.sub(xv, out.recon) : tape.constant(new Tensor(eBuf, [batch, d]));
+            if (twice) {
+              eHat = ops.biasAdd(eHat, out.preBias);
+              target = ops.biasAdd(target, tape.constant(new Tensor(model.preBias.value.data.slice(), [d])));
+            }
+            const auxLoss = ops.mse(eHat, target);
+            loss = ops.add(loss, ops.scale(auxLoss, options.auxCoefficient / spread));
+          }
         }
+        lastLoss = loss.item();
+        tape.backward(loss);
+        if (beforeStep) normalizeRows(wd.value.data, n, d);
+        removeParallelComponent(wd.grad.data, wd.value.data, n, d);
+        optimizer.step(params, tape.kernels);
+        if (!beforeStep) normalizeRows(wd.value.data, n, d);
+        tracker.update(out.latents.indices, out.latents.values.value.data, batch);
+        if (settle) deadHistory.push(tracker.deadFraction());
+        tape.release();
+        step++;
+        if (step % options.recordEvery === 0 && step < totalSteps) record();
       }
-      lastLoss = loss.item();
-      tape.backward(loss);
-      if (beforeStep) normalizeRows(wd.value.data, n, d);
-      removeParallelComponent(wd.grad.data, wd.value.data, n, d);
-      optimizer.step(params, tape.kernels);
-      if (!beforeStep) normalizeRows(wd.value.data, n, d);
-      tracker.update(out.latents.indices, out.latents.values.value.data, batch);
-      if (settle) deadHistory.push(tracker.deadFraction());
-      tape.release();
-      step++;
-      if (step % options.recordEvery === 0 && step < totalSteps) record();
     }
+    if (records[records.length - 1].step !== step) record();
+    sync(device);
+  } finally {
+    device?.dispose();
   }
-  if (records[records.length - 1].step !== step) record();
   const final = evaluateSae(model, evalSet.x, evalSet.rows);
   return {
     records,

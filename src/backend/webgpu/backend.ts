@@ -15,10 +15,13 @@ import type {
   DenseTrainerSpec,
   ElementwiseKernels,
   ResidentOps,
+  SaeTrainer,
+  SaeTrainerSpec,
 } from '../types.ts';
 import type { DeviceChannel } from './channel.ts';
 import type { Op } from './protocol.ts';
 import { WebGpuResident } from './resident.ts';
+import { saeTrainerMisfit, WebGpuSaeTrainer } from './sae-trainer.ts';
 import { denseTrainerMisfit, WebGpuDenseTrainer } from './trainer.ts';
 import { COLUMN_SUM_MAX_ROWS, GEMM_MAX_K } from './wgsl.ts';
 
@@ -31,10 +34,18 @@ export interface WebGpuBackendOptions {
   /** A smaller binding limit than the device's, so tests can reach the split path cheaply. */
   readonly maxBindingBytes?: number;
   /**
-   * How fit() trains on this backend: 'device' (default) through the device-resident trainer
-   * (trainer.ts) where it supports the model, 'tape' on the autodiff Tape, a round trip per op.
+   * How fit() and trainSae train on this backend: 'device' (default) through the device-resident
+   * trainers (trainer.ts, sae-trainer.ts) where they support the model, 'tape' on the autodiff
+   * Tape, a round trip per op.
    */
   readonly training?: 'device' | 'tape';
+  /**
+   * How trainSae trains (with training 'device'): 'device' through the device SAE trainer
+   * (sae-trainer.ts), 'tape' on the Tape. Default: 'device' on a hardware adapter, 'tape' on a
+   * software one (llvmpipe), where the device step measured 0.8× the Tape's samples/s
+   * (bench/webgpu-sae.ts, d 784, n 1,024, k 32; README, WebGPU).
+   */
+  readonly saeTraining?: 'device' | 'tape';
   /**
    * Keep matrices on the device between products (`resident`, resident.ts). Default: on a
    * hardware adapter, not on a software one (llvmpipe), where a transfer is a memory copy and the
@@ -71,7 +82,16 @@ export class WebGpuBackend implements Backend, CountsTransfers {
         denseTrainerMisfit(spec, this.maxBindingFloats) === undefined
           ? new WebGpuDenseTrainer(this, this.maxBindingFloats, spec)
           : undefined;
-    if (options.chain ?? !isSoftwareAdapter(channel.info.adapter))
+    const software = isSoftwareAdapter(channel.info.adapter);
+    if (
+      (options.training ?? 'device') === 'device' &&
+      (options.saeTraining ?? (software ? 'tape' : 'device')) === 'device'
+    )
+      this.saeTrainer = (spec) =>
+        saeTrainerMisfit(spec, this.maxBindingFloats) === undefined
+          ? new WebGpuSaeTrainer(this, this.maxBindingFloats, spec)
+          : undefined;
+    if (options.chain ?? !software)
       this.resident = new WebGpuResident(
         (op, params, inputs) => this.call(op, params, inputs),
         this.maxBindingFloats,
@@ -80,6 +100,9 @@ export class WebGpuBackend implements Backend, CountsTransfers {
 
   /** The device-resident trainer (absent with training 'tape'; undefined for a model too big to bind). */
   readonly trainer?: (spec: DenseTrainerSpec) => DenseTrainer | undefined;
+
+  /** The device SAE trainer (sae-trainer.ts; absent with training or saeTraining 'tape'; undefined for an SAE too big to bind). */
+  readonly saeTrainer?: (spec: SaeTrainerSpec) => SaeTrainer | undefined;
 
   get transfers(): TransferCounts {
     return { ...this.counts };

@@ -44,6 +44,8 @@ const params = z
     kernels: z.enum(['host', 'gpu']).default('host'),
     /** How fit() trains (see WebGpuBackendOptions.training). */
     training: z.enum(['device', 'tape']).default('device'),
+    /** How trainSae trains (WebGpuBackendOptions.saeTraining): 'auto' on the device on a hardware adapter only. */
+    saeTraining: z.enum(['auto', 'device', 'tape']).default('auto'),
     /** Resident chains (WebGpuBackendOptions.chain): 'auto' on a hardware adapter only. */
     chain: z.enum(['auto', 'on', 'off']).default('auto'),
   })
@@ -70,12 +72,13 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
     const probe = probeWebGpu();
     return 'channel' in probe ? `adapter: ${probe.channel.info.adapter}` : '';
   },
-  create: ({ backend, kernels, training, chain }) => {
+  create: ({ backend, kernels, training, saeTraining, chain }) => {
     const probe = probeWebGpu(backend);
     if (!('channel' in probe)) throw new Error(`backend 'webgpu' is not available: ${probe.reason}`);
     return new WebGpuBackend(probe.channel, {
       kernels,
       training,
+      saeTraining: saeTraining === 'auto' ? undefined : saeTraining,
       chain: chain === 'auto' ? undefined : chain === 'on',
     });
   },

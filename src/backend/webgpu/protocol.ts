@@ -37,7 +37,9 @@ export type Op =
   | 'adam'
   | 'activationProbe'
   /** The device-resident trainer's requests (trainer-protocol.ts). */
-  | 'trainer';
+  | 'trainer'
+  /** The device SAE trainer's requests (sae-trainer-protocol.ts). */
+  | 'saeTrainer';
 
 export interface Request {
   readonly seq: number;
