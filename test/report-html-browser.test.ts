@@ -87,6 +87,8 @@ const renders = (page: Page, id: string) =>
   page.$eval(`[data-chart="${id}"]`, (el) => Number(el.getAttribute('data-renders')));
 const lineCount = (page: Page, id: string) =>
   page.$$eval(`[data-chart="${id}"] .vega svg g.mark-line path`, (ps) => ps.length);
+const markCount = (page: Page, id: string) =>
+  page.$$eval(`[data-chart="${id}"] .vega svg :is(g.mark-line, g.mark-rect) path`, (ps) => ps.length);
 
 async function screenshot(page: Page, name: string): Promise<PNG> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
@@ -105,8 +107,8 @@ describe.each(['ae', 'nmf', 'nmf-data', 'sae', 'shallow-pca'])('report.html of t
     for (const id of ids) {
       expect(await page.$eval(`[data-chart="${id}"]`, (el) => el.getAttribute('data-error'))).toBeNull();
       expect(await renders(page, id)).toBe(1);
-      // Drawn: an SVG with lines in it, not an empty frame.
-      expect(await lineCount(page, id)).toBeGreaterThan(0);
+      // Drawn: an SVG with lines (curves) or cells (heat maps) in it, not an empty frame.
+      expect(await markCount(page, id)).toBeGreaterThan(0);
     }
     // Every image block is decoded (a broken data: URI has no natural size); the kinds with
     // reconstruction, component, atom or weight grids show them.
