@@ -188,6 +188,15 @@ export {
   type ShallowTrainResult,
   trainShallow,
 } from './shallow/train.ts';
+export {
+  philoxSeed,
+  SHALLOW_DEFAULT_CHUNK,
+  type ShallowDeviceSource,
+  type ShallowLaw,
+  type ShallowStepper,
+  shallowDeviceTrainer,
+  WebGpuShallowTrainer,
+} from './shallow/webgpu-trainer.ts';
 export { Rng, type RngState } from './tensor/rng.ts';
 export {
   assertSameShape,

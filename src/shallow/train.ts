@@ -1,5 +1,6 @@
 import type { ShallowAutoencoder } from './model.ts';
 import { bestUnitOverlaps, overlapMatrix, subspaceOverlaps } from './overlap.ts';
+import type { ShallowStepper } from './webgpu-trainer.ts';
 
 export interface ShallowTrainOptions {
   /** Training samples, n × D row-major; step s uses sample s mod n (online SGD: one pass when n ≥ steps). */
@@ -18,6 +19,12 @@ export interface ShallowTrainOptions {
    * sample this fills (D values) instead of training sample s mod trainCount.
    */
   draw?: (out: Float32Array) => void;
+  /**
+   * Steps somewhere else (the webgpu device, webgpu-trainer.ts): between records it runs the steps
+   * and reads nothing; at a record it puts the parameters back into the model, which the host then
+   * measures. `train` and `draw` are then the device's business (its source was given to it).
+   */
+  device?: ShallowStepper;
   /** Called after each measurement, e.g. for progress. */
   onRecord?: (record: ShallowRecord) => void;
 }
@@ -84,6 +91,12 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
   let diverged = false;
   const fresh = o.draw ? new Float32Array(d) : null;
   for (const target of at) {
+    if (o.device) {
+      // A diverged device run shows at the record: its test MSE is no longer finite.
+      o.device.advance(step, target);
+      step = target;
+      o.device.pull();
+    }
     for (; step < target; step++) {
       if (fresh) o.draw!(fresh);
       const loss = fresh ? model.step(fresh, 0) : model.step(o.train, (step % o.trainCount) * d);

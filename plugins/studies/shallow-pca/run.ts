@@ -1,15 +1,23 @@
 import {
   gridPoints,
+  philoxSeed,
   type RunContext,
   SHALLOW_ACTIVATIONS,
   type ShallowActivation,
   ShallowAutoencoder,
   type ShallowBias,
   type StudyRun,
+  shallowDeviceTrainer,
   trainShallow,
   z,
 } from 'nmfinit';
 import { onlineSampler, type PreparedData } from './data.ts';
+
+function lawOf(p: PreparedData) {
+  if (!p.law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
+  return p.law;
+}
+
 import type { ShallowPcaSpec } from './spec.ts';
 
 export interface ShallowPcaRun extends StudyRun {
@@ -122,18 +130,33 @@ export async function executeRun(
     },
     ctx.rng.child('init'),
   );
-  const result = trainShallow(model, {
-    train: p.train,
-    trainCount: p.trainCount,
-    test: p.test,
-    testCount: p.testCount,
-    steps: run.steps,
-    records: run.records,
-    components: p.components,
-    componentCount: run.k,
-    draw: run.online ? onlineSampler(p, ctx.rng.child('online')) : undefined,
-    onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
-  });
+  // On webgpu the steps run on the device (online: its own Philox draws, keyed by the run's
+  // 'online' stream); every other backend steps on the host as before.
+  const device = shallowDeviceTrainer(
+    ctx.backend,
+    model,
+    run.online
+      ? { law: lawOf(p), seed: philoxSeed(ctx.rng.child('online')) }
+      : { train: p.train, trainCount: p.trainCount },
+  );
+  let result: ReturnType<typeof trainShallow>;
+  try {
+    result = trainShallow(model, {
+      train: p.train,
+      trainCount: p.trainCount,
+      test: p.test,
+      testCount: p.testCount,
+      steps: run.steps,
+      records: run.records,
+      components: p.components,
+      componentCount: run.k,
+      draw: run.online && !device ? onlineSampler(p, ctx.rng.child('online')) : undefined,
+      device,
+      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+    });
+  } finally {
+    device?.dispose();
+  }
   const last = result.records.at(-1);
   const image = p.imageShape[0] > 1 && p.imageShape[1] > 1 && !result.diverged;
   return {

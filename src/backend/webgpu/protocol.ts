@@ -37,7 +37,9 @@ export type Op =
   | 'adam'
   | 'activationProbe'
   /** The device-resident trainer's requests (trainer-protocol.ts). */
-  | 'trainer';
+  | 'trainer'
+  /** The shallow autoencoder's device trainer's requests (shallow-protocol.ts). */
+  | 'shallow';
 
 export interface Request {
   readonly seq: number;

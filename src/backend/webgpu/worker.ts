@@ -24,6 +24,7 @@ import {
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
 import { handleResident } from './worker-resident.ts';
+import { shallowRequest } from './worker-shallow.ts';
 import { trainerRequest } from './worker-trainer.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
@@ -273,6 +274,8 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
     }
     case 'trainer':
       return trainerRequest(runner, req);
+    case 'shallow':
+      return shallowRequest(runner, req);
     default:
       if ((RESIDENT_OPS as readonly string[]).includes(op)) return handleResident(runner, req);
       throw new Error(`webgpu worker: unknown op '${op as string}'`);

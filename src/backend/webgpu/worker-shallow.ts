@@ -1,0 +1,206 @@
+// The shallow autoencoder's device trainer, worker side: θ = [W | V | b | c] and the step source
+// (a training set, or the online law) live in GPU buffers for the trainer's life; a run request
+// is a series of dispatches, each a chunk of SGD steps in one workgroup (wgsl-shallow.ts), and
+// reads nothing back. See src/shallow/webgpu-trainer.ts for the main-thread side.
+import {
+  dispatchGrid,
+  encodeDispatch,
+  MAP_READ,
+  settle,
+  USAGE_READBACK,
+  USAGE_STORAGE,
+  USAGE_UNIFORM,
+} from './dawn.ts';
+import type { Request } from './protocol.ts';
+import { ShallowOp } from './shallow-protocol.ts';
+import {
+  SHALLOW_MAX_CHUNK,
+  SHALLOW_MAX_K,
+  SHALLOW_WGSL_ACTIVATIONS,
+  type ShallowShaderSpec,
+  shallowDrawShader,
+  shallowLayout,
+  shallowStepShader,
+} from './wgsl-shallow.ts';
+import type { TrainerHost } from './worker-trainer.ts';
+
+const UNIFORM_BYTES = 64;
+const bytesFor = (floats: number) => Math.max(16, Math.ceil((floats * 4) / 16) * 16);
+
+class ShallowDevice {
+  private readonly theta: GPUBuffer;
+  private readonly thetaLength: number;
+  private source: GPUBuffer;
+  private readonly uniforms: GPUBuffer[] = [];
+  /** rows, seedLo, seedHi, noise of the source. */
+  private sourceParams: [number, number, number, number] | null = null;
+  private readonly key: string;
+
+  constructor(
+    private readonly host: TrainerHost,
+    private readonly spec: ShallowShaderSpec,
+    /** a_w, a_e, a_v, a_c, lr_b, 1/√D, 1/D. */
+    private readonly rates: readonly number[],
+  ) {
+    this.thetaLength = shallowLayout(spec).length;
+    this.theta = host.device.createBuffer({ size: bytesFor(this.thetaLength), usage: USAGE_STORAGE });
+    this.source = host.device.createBuffer({ size: 16, usage: USAGE_STORAGE });
+    const s = spec;
+    this.key = `${s.d}:${s.k}:${s.activation}:${+s.tied}:${+s.encoderBias}:${+s.outputBias}:${s.spikes}`;
+  }
+
+  setParams(theta: Float32Array): void {
+    if (theta.length !== this.thetaLength)
+      throw new Error(`webgpu shallow setParams: θ of ${theta.length} values, expected ${this.thetaLength}`);
+    this.host.device.queue.writeBuffer(this.theta, 0, theta.buffer, theta.byteOffset, theta.byteLength);
+  }
+
+  getParams(): Promise<Float32Array[]> {
+    return this.read(this.theta, this.thetaLength, this.host.device.createCommandEncoder());
+  }
+
+  setSource(rows: number, seedLo: number, seedHi: number, noise: number, data: Float32Array): void {
+    const { d, spikes } = this.spec;
+    const need = spikes === 0 ? rows * d : spikes * d + spikes;
+    if (data.length !== need)
+      throw new Error(`webgpu shallow setSource: ${data.length} values, expected ${need}`);
+    this.source.destroy();
+    this.source = this.host.device.createBuffer({ size: bytesFor(need), usage: USAGE_STORAGE });
+    this.host.device.queue.writeBuffer(this.source, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.sourceParams = [rows, seedLo, seedHi, noise];
+  }
+
+  private uniform(start: number, count: number): ArrayBuffer {
+    if (!this.sourceParams) throw new Error('webgpu shallow: no source (call setSource first)');
+    const [rows, seedLo, seedHi, noise] = this.sourceParams;
+    const u = new ArrayBuffer(UNIFORM_BYTES);
+    new Uint32Array(u, 0, 5).set([start, count, rows, seedLo, seedHi]);
+    new Float32Array(u, 20, 8).set([...this.rates, noise]);
+    return u;
+  }
+
+  private uniformBuffer(i: number): GPUBuffer {
+    while (this.uniforms.length <= i)
+      this.uniforms.push(this.host.device.createBuffer({ size: UNIFORM_BYTES, usage: USAGE_UNIFORM }));
+    return this.uniforms[i];
+  }
+
+  /** Steps start … start + count − 1, `chunk` to a dispatch; waits until the device has run them. */
+  async run(start: number, count: number, chunk: number): Promise<Float32Array[]> {
+    if (!(Number.isInteger(chunk) && chunk >= 1 && chunk <= SHALLOW_MAX_CHUNK))
+      throw new Error(`webgpu shallow run: chunk ${chunk}, expected 1 to ${SHALLOW_MAX_CHUNK}`);
+    if (
+      !(
+        Number.isInteger(start) &&
+        start >= 0 &&
+        Number.isInteger(count) &&
+        count >= 0 &&
+        start + count <= 2 ** 32
+      )
+    )
+      throw new Error(`webgpu shallow run: steps ${start} + ${count} are not within 0 … 2³²`);
+    const { device } = this.host;
+    const pipeline = this.host.pipeline(`shallow-step:${this.key}`, () => shallowStepShader(this.spec));
+    // One submission of up to 64 dispatches, each with its own uniform buffer.
+    const perSubmit = 64;
+    for (let from = 0; from < count; ) {
+      const encoder = device.createCommandEncoder();
+      for (let j = 0; j < perSubmit && from < count; j++) {
+        const n = Math.min(chunk, count - from);
+        const u = this.uniformBuffer(j);
+        device.queue.writeBuffer(u, 0, this.uniform(start + from, n));
+        encodeDispatch(device, encoder, pipeline, [this.theta, this.source, u], 1);
+        from += n;
+      }
+      device.queue.submit([encoder.finish()]);
+      await settle(device.queue.onSubmittedWorkDone());
+    }
+    return [];
+  }
+
+  async draw(start: number, count: number): Promise<Float32Array[]> {
+    const { device } = this.host;
+    const out = device.createBuffer({ size: bytesFor(count * this.spec.d), usage: USAGE_STORAGE });
+    try {
+      const pipeline = this.host.pipeline(`shallow-draw:${this.key}`, () => shallowDrawShader(this.spec));
+      const u = this.uniformBuffer(0);
+      device.queue.writeBuffer(u, 0, this.uniform(start, count));
+      const encoder = device.createCommandEncoder();
+      encodeDispatch(device, encoder, pipeline, [out, this.source, u], dispatchGrid(count));
+      return await this.read(out, count * this.spec.d, encoder);
+    } finally {
+      out.destroy();
+    }
+  }
+
+  private async read(b: GPUBuffer, floats: number, encoder: GPUCommandEncoder): Promise<Float32Array[]> {
+    const { device } = this.host;
+    const bytes = bytesFor(floats);
+    const staging = device.createBuffer({ size: bytes, usage: USAGE_READBACK });
+    try {
+      encoder.copyBufferToBuffer(b, 0, staging, 0, bytes);
+      device.queue.submit([encoder.finish()]);
+      await settle(staging.mapAsync(MAP_READ, 0, bytes));
+      const values = new Float32Array(staging.getMappedRange(0, bytes)).slice(0, floats);
+      staging.unmap();
+      return [values];
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  dispose(): void {
+    this.theta.destroy();
+    this.source.destroy();
+    for (const u of this.uniforms) u.destroy();
+  }
+}
+
+const devices = new Map<number, ShallowDevice>();
+
+/** Serves one 'shallow' request (see shallow-protocol.ts). */
+export async function shallowRequest(host: TrainerHost, req: Request): Promise<Float32Array[]> {
+  const [code, id, ...p] = req.params;
+  if (code === ShallowOp.create) {
+    const [d, k, act, tied, enc, out, spikes, ...rates] = p;
+    const activation = SHALLOW_WGSL_ACTIVATIONS[act];
+    if (!activation) throw new Error(`webgpu shallow: unknown activation index ${act}`);
+    if (!(k >= 1 && k <= SHALLOW_MAX_K))
+      throw new Error(`webgpu shallow: K = ${k}, at most ${SHALLOW_MAX_K}`);
+    if (rates.length !== 7) throw new Error(`webgpu shallow create: ${rates.length} rates, expected 7`);
+    devices.get(id)?.dispose();
+    const spec = {
+      d,
+      k,
+      activation,
+      tied: tied === 1,
+      encoderBias: enc === 1,
+      outputBias: out === 1,
+      spikes,
+    };
+    devices.set(id, new ShallowDevice(host, spec, rates));
+    return [];
+  }
+  const t = devices.get(id);
+  if (!t) throw new Error(`webgpu shallow trainer ${id}: none (disposed, or never created)`);
+  switch (code) {
+    case ShallowOp.setParams:
+      t.setParams(req.inputs[0]);
+      return [];
+    case ShallowOp.getParams:
+      return t.getParams();
+    case ShallowOp.setSource:
+      t.setSource(p[0], p[1], p[2], p[3], req.inputs[0]);
+      return [];
+    case ShallowOp.run:
+      return t.run(p[0], p[1], p[2]);
+    case ShallowOp.draw:
+      return t.draw(p[0], p[1]);
+    case ShallowOp.dispose:
+      t.dispose();
+      devices.delete(id);
+      return [];
+    default:
+      throw new Error(`webgpu shallow: unknown request ${code}`);
+  }
+}

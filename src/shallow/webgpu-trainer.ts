@@ -1,0 +1,190 @@
+import type { Backend } from '../backend/types.ts';
+import { WebGpuBackend } from '../backend/webgpu/backend.ts';
+import type { Op } from '../backend/webgpu/protocol.ts';
+import { ShallowOp } from '../backend/webgpu/shallow-protocol.ts';
+import {
+  SHALLOW_MAX_CHUNK,
+  SHALLOW_MAX_K,
+  SHALLOW_WGSL_ACTIVATIONS,
+  shallowLayout,
+} from '../backend/webgpu/wgsl-shallow.ts';
+import type { Rng } from '../tensor/rng.ts';
+import type { ShallowAutoencoder } from './model.ts';
+
+/** What the trainer needs of the webgpu backend: its counted round trip (WebGpuBackend.call). */
+export interface ShallowDeviceChannel {
+  call(op: Op, params: readonly number[], inputs: readonly Float32Array[]): Float32Array[];
+}
+
+/** The online law x = noise·ξ + Σ_r amplitude_r·z_r·u_r (basis: the u_r, spikes × D row-major). */
+export interface ShallowLaw {
+  basis: ArrayLike<number>;
+  amplitude: readonly number[];
+  noise: number;
+}
+
+/** Where the device's steps take their samples: a resident training set (step s: row s mod n), or the online law. */
+export type ShallowDeviceSource =
+  | { train: Float32Array; trainCount: number }
+  | { law: ShallowLaw; seed: readonly [number, number] };
+
+/** How trainShallow drives a model whose steps run elsewhere: steps from … to − 1, then the parameters back into the model. */
+export interface ShallowStepper {
+  advance(from: number, to: number): void;
+  pull(): void;
+}
+
+/** Steps a dispatch runs by default: 5·10⁷ steps are ~3,000 dispatches. */
+export const SHALLOW_DEFAULT_CHUNK = 16_384;
+
+let nextId = 1;
+
+/** Two u32 seed words for the device's Philox draws, from the run's stream. */
+export function philoxSeed(rng: Rng): [number, number] {
+  return [rng.int(2 ** 32), rng.int(2 ** 32)];
+}
+
+/**
+ * The shallow autoencoder's SGD on the webgpu device (worker side: worker-shallow.ts, shaders:
+ * wgsl-shallow.ts). The constructor uploads the model's parameters and the source once; `advance`
+ * runs steps in dispatches of `chunk` consecutive steps and reads nothing back; `pull` reads θ back
+ * into the model's own buffers, so the host code measures it (test MSE, overlaps) as ever.
+ *
+ * Determinism: same seed, same device → same numbers, whatever the chunk (each step's sample is a
+ * function of (seed, step, coordinate), and the reductions have a fixed order). The online draws
+ * are Philox4x32-10 normals (philox.ts), not the host's stream, so an online run on webgpu and the
+ * same run on a CPU backend see different samples; a data-set run sees the same samples and
+ * differs from the host's float32 steps only by rounding (summation order, float32 rates).
+ */
+export class WebGpuShallowTrainer implements ShallowStepper {
+  private readonly id = nextId++;
+  private readonly layout: ReturnType<typeof shallowLayout>;
+  private disposed = false;
+
+  constructor(
+    private readonly channel: ShallowDeviceChannel,
+    private readonly model: ShallowAutoencoder,
+    source: ShallowDeviceSource,
+    private readonly chunk = SHALLOW_DEFAULT_CHUNK,
+  ) {
+    const { d, k } = model;
+    if (k > SHALLOW_MAX_K)
+      throw new RangeError(`webgpu shallow trainer: K = ${k} hidden units, at most ${SHALLOW_MAX_K}`);
+    if (!(Number.isInteger(chunk) && chunk >= 1 && chunk <= SHALLOW_MAX_CHUNK))
+      throw new RangeError(
+        `webgpu shallow trainer: chunk ${chunk}, expected an integer 1 to ${SHALLOW_MAX_CHUNK}`,
+      );
+    const encoderBias = model.b !== null;
+    const outputBias = model.c !== null;
+    this.layout = shallowLayout({ d, k, tied: model.tied, encoderBias, outputBias });
+    const online = 'law' in source;
+    const spikes = online ? source.law.amplitude.length : 0;
+    if (online) {
+      if (spikes === 0) throw new RangeError('webgpu shallow trainer: the online law has no spikes');
+      if (source.law.basis.length !== spikes * d)
+        throw new RangeError(
+          `webgpu shallow trainer: the law's basis has ${source.law.basis.length} values, expected ${spikes} × ${d}`,
+        );
+    } else if (
+      !(
+        Number.isInteger(source.trainCount) &&
+        source.trainCount > 0 &&
+        source.train.length >= source.trainCount * d
+      )
+    ) {
+      throw new RangeError(
+        `webgpu shallow trainer: trainCount ${source.trainCount} rows of ${d} need ${source.trainCount * d} values, got ${source.train.length}`,
+      );
+    }
+    const invD = 1 / d;
+    const invSqrtD = 1 / Math.sqrt(d);
+    this.call(ShallowOp.create, [
+      d,
+      k,
+      SHALLOW_WGSL_ACTIVATIONS.indexOf(model.activation),
+      +model.tied,
+      +encoderBias,
+      +outputBias,
+      spikes,
+      model.lrW * invSqrtD,
+      model.lrW * invD,
+      model.lrV * invD,
+      model.lrC * invD,
+      model.lrB,
+      invSqrtD,
+      invD,
+    ]);
+    this.call(ShallowOp.setParams, [], [this.pack()]);
+    if (online) {
+      const { law, seed } = source;
+      const data = new Float32Array(spikes * d + spikes);
+      for (let i = 0; i < spikes * d; i++) data[i] = law.basis[i];
+      data.set(law.amplitude, spikes * d);
+      this.call(ShallowOp.setSource, [0, seed[0] >>> 0, seed[1] >>> 0, law.noise], [data]);
+    } else {
+      const rows = source.trainCount;
+      this.call(ShallowOp.setSource, [rows, 0, 0, 0], [source.train.subarray(0, rows * d)]);
+    }
+  }
+
+  private call(op: number, params: readonly number[], inputs: readonly Float32Array[] = []): Float32Array[] {
+    if (this.disposed) throw new Error('webgpu shallow trainer: used after dispose()');
+    return this.channel.call('shallow', [op, this.id, ...params], inputs);
+  }
+
+  /** θ = [W | V | b | c] of the model, float32. */
+  private pack(): Float32Array {
+    const { model, layout } = this;
+    const theta = new Float32Array(layout.length);
+    theta.set(model.w, layout.w);
+    if (model.v) theta.set(model.v, layout.v);
+    if (model.b) theta.set(model.b, layout.b);
+    if (model.c) theta.set(model.c, layout.c);
+    return theta;
+  }
+
+  /** Runs steps from … to − 1 on the device (one request; nothing comes back). */
+  advance(from: number, to: number): void {
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= 2 ** 32))
+      throw new RangeError(
+        `webgpu shallow trainer advance: steps ${from} to ${to}, expected 0 ≤ from ≤ to ≤ 2³²`,
+      );
+    if (to > from) this.call(ShallowOp.run, [from, to - from, this.chunk]);
+  }
+
+  /** Reads θ back into the model's W, V, b, c. */
+  pull(): void {
+    const { model, layout } = this;
+    const [theta] = this.call(ShallowOp.getParams, []);
+    const { d, k } = model;
+    model.w.set(theta.subarray(layout.w, layout.w + d * k));
+    model.v?.set(theta.subarray(layout.v, layout.v + k * d));
+    model.b?.set(theta.subarray(layout.b, layout.b + k));
+    model.c?.set(theta.subarray(layout.c, layout.c + d));
+  }
+
+  /** The samples steps from … from + count − 1 train on, as the device draws them (count × D; for checks). */
+  draw(from: number, count: number): Float32Array {
+    if (!(Number.isInteger(count) && count >= 1))
+      throw new RangeError(`webgpu shallow trainer draw: count ${count}, expected a positive integer`);
+    return this.call(ShallowOp.draw, [from, count])[0];
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.call(ShallowOp.dispose, []);
+    this.disposed = true;
+  }
+}
+
+/** The device trainer for `model` when `backend` is webgpu, else undefined (the model steps on the host). */
+export function shallowDeviceTrainer(
+  backend: Backend,
+  model: ShallowAutoencoder,
+  source: ShallowDeviceSource,
+  chunk?: number,
+): WebGpuShallowTrainer | undefined {
+  return backend instanceof WebGpuBackend
+    ? new WebGpuShallowTrainer(backend, model, source, chunk)
+    : undefined;
+}
