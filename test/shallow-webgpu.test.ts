@@ -1,0 +1,366 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spikedGaussianBasis } from '../plugins/datasets/spiked-gaussian.ts';
+import type { PreparedData } from '../plugins/studies/shallow-pca/data.ts';
+import { executeRun, type ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
+import { WebGpuBackend } from '../src/backend/index.ts';
+import { philox4x32, philoxNormal } from '../src/backend/webgpu/philox.ts';
+import { SHALLOW_MAX_K, shallowLayout, shallowStepShader } from '../src/backend/webgpu/wgsl-shallow.ts';
+import type { RunContext } from '../src/experiment/study-kind.ts';
+import {
+  SHALLOW_ACTIVATIONS,
+  ShallowAutoencoder,
+  type ShallowBias,
+  type ShallowOptions,
+} from '../src/shallow/model.ts';
+import { logSpacedSteps, trainShallow } from '../src/shallow/train.ts';
+import { type ShallowLaw, WebGpuShallowTrainer } from '../src/shallow/webgpu-trainer.ts';
+import { Rng } from '../src/tensor/rng.ts';
+import { webgpuForTests } from './helpers/webgpu.ts';
+
+describe('Philox4x32-10 (the reference of the device draws)', () => {
+  it("gives Random123's known answers", () => {
+    const hex = (v: number[]) => v.map((x) => x.toString(16).padStart(8, '0')).join(' ');
+    expect(hex(philox4x32([0, 0, 0, 0], [0, 0]))).toBe('6627e8d5 e169c58d bc57ac4c 9b00dbd8');
+    const ones = 0xffffffff;
+    expect(hex(philox4x32([ones, ones, ones, ones], [ones, ones]))).toBe(
+      '408f276d 41c83b0e a20bc7c6 6d5451fd',
+    );
+    expect(hex(philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0]))).toBe(
+      'd16cfe09 94fdcceb 5001e420 24126ea1',
+    );
+  });
+
+  it('gives standard normals (mean 0, variance 1, 4th moment 3 over 200,000 draws, within 5 standard errors)', () => {
+    const n = 200_000;
+    let s1 = 0;
+    let s2 = 0;
+    let s4 = 0;
+    for (let i = 0; i < n; i++) {
+      const z = philoxNormal(7, 9, i >> 4, i & 15);
+      s1 += z;
+      s2 += z * z;
+      s4 += z ** 4;
+    }
+    // Standard errors: 1/√n, √(2/n), √(96/n) (the variances of z, z², z⁴ are 1, 2, 96).
+    expect(Math.abs(s1 / n)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(s2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    expect(Math.abs(s4 / n - 3)).toBeLessThan(5 * Math.sqrt(96 / n));
+  });
+});
+
+describe('the shallow step shader (text)', () => {
+  it('keeps its workgroup memory within compat mode’s 16 KiB up to SHALLOW_MAX_K', () => {
+    const wgsl = shallowStepShader({
+      d: 784,
+      k: SHALLOW_MAX_K,
+      activation: 'erf',
+      tied: false,
+      encoderBias: true,
+      outputBias: true,
+      spikes: 0,
+    });
+    const floats = [...wgsl.matchAll(/var<workgroup> \w+: array<f32, (\d+)>/g)].reduce(
+      (s, m) => s + Number(m[1]),
+      0,
+    );
+    expect(floats * 4).toBeLessThanOrEqual(16384);
+    expect(wgsl).not.toMatch(/atomic/);
+  });
+});
+
+const gpu = webgpuForTests('shallow-webgpu.test.ts');
+
+/**
+ * The device's parameters match the host's float32 model's within this absolute difference after
+ * 3,000 steps on a 32-dimensional set (parameters of size up to ~2.4). The two differ in
+ * summation order and in the rates' rounding (the device's a_w = lrW/√D as one float32). Measured
+ * on llvmpipe: at most 4.6e-6 over the 14 configurations (the test's log line); the bound leaves
+ * an order of magnitude.
+ */
+const AGREEMENT_TOLERANCE = 5e-5;
+
+const D = 32;
+const K = 4;
+const ROWS = 64;
+const DATA = Rng.seeded(3).fillNormal(new Float32Array(ROWS * D));
+
+function params(m: ShallowAutoencoder): Float32Array[] {
+  return [m.w, m.v, m.b, m.c].filter((p) => p !== null).map((p) => Float32Array.from(p));
+}
+
+/** A spiked law in D dimensions: spikes along an orthonormal basis, bulk variance `noise²`. */
+function law(d: number, variances: number[], noise: number): ShallowLaw {
+  const basis = spikedGaussianBasis({ dim: d, spikes: variances, seed: 11 });
+  const flat = new Float64Array(variances.length * d);
+  basis.forEach((u, r) => {
+    flat.set(u, r * d);
+  });
+  return { basis: flat, amplitude: variances.map((v) => Math.sqrt(v - noise * noise)), noise };
+}
+
+describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', () => {
+  let backend: WebGpuBackend;
+  beforeAll(() => {
+    backend = new WebGpuBackend(gpu.requireDevice(), { kernels: 'host' });
+  });
+
+  const model = (o: Partial<ShallowOptions>) =>
+    new ShallowAutoencoder(
+      { d: D, k: K, activation: 'erf', tied: false, bias: 'both', lr: 0.5, ...o },
+      Rng.seeded(1),
+    );
+
+  it('steps as the host float32 model on a resident training set: every activation, tied and untied, every bias placement, 3,000 steps in chunks of 700', () => {
+    const worst: string[] = [];
+    const configs = SHALLOW_ACTIVATIONS.flatMap((activation) =>
+      [false, true].map((tied) => ({ activation, tied, bias: 'both' as ShallowBias })),
+    );
+    // The other bias placements, on erf (the authors' g) tied and untied.
+    for (const bias of ['none', 'encoder', 'decoder'] as const)
+      for (const tied of [false, true]) configs.push({ activation: 'erf', tied, bias });
+    for (const { activation, tied, bias } of configs) {
+      const host = model({ activation, tied, bias });
+      const dev = model({ activation, tied, bias });
+      const t = new WebGpuShallowTrainer(backend, dev, { train: DATA, trainCount: ROWS }, 700);
+      t.advance(0, 1234);
+      t.advance(1234, 3000);
+      t.pull();
+      t.dispose();
+      for (let s = 0; s < 3000; s++) host.step(DATA, (s % ROWS) * D);
+      const a = params(host);
+      const b = params(dev);
+      let diff = 0;
+      a.forEach((p, j) => {
+        for (let i = 0; i < p.length; i++) diff = Math.max(diff, Math.abs(p[i] - b[j][i]));
+      });
+      const name = `${activation}/${tied ? 'tied' : 'untied'}/${bias}`;
+      worst.push(`${name} ${diff.toExponential(2)}`);
+      expect(diff, name).toBeLessThan(AGREEMENT_TOLERANCE);
+      // The run moved the weights far more than the tolerance (not a vacuous agreement).
+      const start = params(model({ activation, tied, bias }));
+      let moved = 0;
+      start.forEach((p, j) => {
+        for (let i = 0; i < p.length; i++) moved = Math.max(moved, Math.abs(p[i] - a[j][i]));
+      });
+      expect(moved).toBeGreaterThan(1000 * AGREEMENT_TOLERANCE);
+    }
+    console.log(`webgpu vs host float32, max |Δθ| after 3,000 steps: ${worst.join(', ')}`);
+  });
+
+  it('gives bit-identical parameters whatever the chunk size and however the steps are split (data and online)', () => {
+    const spiked = law(D, [9, 4], 1);
+    for (const source of [
+      { train: DATA, trainCount: ROWS },
+      { law: spiked, seed: [5, 6] as const },
+    ]) {
+      const runs = [
+        { chunk: 3000, cuts: [0, 3000] },
+        { chunk: 700, cuts: [0, 1234, 3000] },
+        { chunk: 1, cuts: [0, 100, 101, 3000] },
+      ].map(({ chunk, cuts }) => {
+        const m = model({ bias: 'both', activation: 'relu' });
+        const t = new WebGpuShallowTrainer(backend, m, source, chunk);
+        for (let i = 1; i < cuts.length; i++) t.advance(cuts[i - 1], cuts[i]);
+        t.pull();
+        t.dispose();
+        return params(m);
+      });
+      for (const other of runs.slice(1)) expect(other).toEqual(runs[0]);
+    }
+  });
+
+  it("draws the online law's samples on the device as the Philox reference says (float32 rounding apart)", () => {
+    const d = 500;
+    const spiked = law(d, [289, 81, 25, 9], 1);
+    const seed = [12345, 678] as const;
+    const m = new ShallowAutoencoder(
+      { d, k: 4, activation: 'erf', tied: false, bias: 'none', lr: 0.1 },
+      Rng.seeded(1),
+    );
+    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seed });
+    const x = t.draw(1_000_000, 20);
+    t.dispose();
+    for (let n = 0; n < 20; n++) {
+      const z = spiked.amplitude.map((a, r) => a * philoxNormal(seed[0], seed[1], 1_000_000 + n, d + r));
+      for (let i = 0; i < d; i++) {
+        let ref = spiked.noise * philoxNormal(seed[0], seed[1], 1_000_000 + n, i);
+        z.forEach((zr, r) => {
+          ref += zr * spiked.basis[r * d + i];
+        });
+        // float32 log, cos and sums on a sample of scale up to ~17·|z|.
+        expect(Math.abs(x[n * d + i] - ref)).toBeLessThan(1e-4 * (1 + Math.abs(ref)));
+      }
+    }
+  });
+
+  it('draws samples whose mean is 0 and whose covariance is bulk·I + Σ a_r² u_r u_rᵀ (20,000 draws, every entry within 5 standard errors)', () => {
+    const d = 12;
+    const variances = [16, 4];
+    const spiked = law(d, variances, 1);
+    const m = new ShallowAutoencoder(
+      { d, k: 2, activation: 'linear', tied: true, bias: 'none', lr: 0.1 },
+      Rng.seeded(1),
+    );
+    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seed: [1, 2] });
+    const n = 20_000;
+    const x = t.draw(0, n);
+    t.dispose();
+    // The law's covariance C = I + Σ_r (λ_r − 1) u_r u_rᵀ.
+    const c = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) c[i * d + i] = 1;
+    variances.forEach((v, r) => {
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          c[i * d + j] += (v - 1) * spiked.basis[r * d + i] * spiked.basis[r * d + j];
+    });
+    const mean = new Float64Array(d);
+    const second = new Float64Array(d * d);
+    for (let s = 0; s < n; s++)
+      for (let i = 0; i < d; i++) {
+        mean[i] += x[s * d + i] / n;
+        for (let j = 0; j < d; j++) second[i * d + j] += (x[s * d + i] * x[s * d + j]) / n;
+      }
+    for (let i = 0; i < d; i++) {
+      expect(Math.abs(mean[i])).toBeLessThan(5 * Math.sqrt(c[i * d + i] / n));
+      for (let j = 0; j < d; j++) {
+        // Var of x_i x_j for a zero-mean Gaussian: C_ii C_jj + C_ij².
+        const se = Math.sqrt((c[i * d + i] * c[j * d + j] + c[i * d + j] ** 2) / n);
+        expect(Math.abs(second[i * d + j] - c[i * d + j]), `C[${i}, ${j}]`).toBeLessThan(5 * se);
+      }
+    }
+    // Along each spike the variance is λ_r (a_r² + bulk); off the spikes it is the bulk's, 1.
+    variances.forEach((v, r) => {
+      let q = 0;
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          q += spiked.basis[r * d + i] * second[i * d + j] * spiked.basis[r * d + j];
+      expect(Math.abs(q - v)).toBeLessThan(5 * v * Math.sqrt(2 / n));
+    });
+  });
+
+  it('reads nothing back for a chunk of steps, and only θ at a record', () => {
+    const m = model({ tied: false, bias: 'both' });
+    const t = new WebGpuShallowTrainer(backend, m, { train: DATA, trainCount: ROWS }, 500);
+    backend.resetTransfers();
+    t.advance(0, 2000);
+    const run = backend.transfers;
+    expect(run).toMatchObject({ calls: 1, uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0 });
+    backend.resetTransfers();
+    t.pull();
+    const layout = shallowLayout({ d: D, k: K, tied: false, encoderBias: true, outputBias: true });
+    expect(backend.transfers).toMatchObject({
+      calls: 1,
+      uploads: 0,
+      readbacks: 1,
+      readbackBytes: 4 * layout.length,
+    });
+    expect(layout.length).toBe(2 * D * K + K + D);
+    t.dispose();
+  });
+
+  it('trains through trainShallow: the records match the host run, and a diverging run is marked', () => {
+    const test = Rng.seeded(4).fillNormal(new Float32Array(50 * D));
+    const components = Rng.seeded(5).fillNormal(new Float64Array(K * D));
+    const options = {
+      train: DATA,
+      trainCount: ROWS,
+      test,
+      testCount: 50,
+      steps: 2000,
+      records: 6,
+      components,
+      componentCount: K,
+    };
+    const host = trainShallow(model({ lr: 0.2 }), options);
+    const m = model({ lr: 0.2 });
+    const device = new WebGpuShallowTrainer(backend, m, { train: DATA, trainCount: ROWS });
+    const dev = trainShallow(m, { ...options, device });
+    device.dispose();
+    expect(dev.diverged).toBe(false);
+    expect(dev.records.map((r) => r.step)).toEqual(logSpacedSteps(2000, 6));
+    dev.records.forEach((r, i) => {
+      expect(r.testMse).toBeCloseTo(host.records[i].testMse, 4);
+    });
+    // Trained: the records moved (and each matches the host's above).
+    expect(dev.records.at(-1)!.testMse).not.toBe(dev.records[0].testMse);
+    dev.finalOverlap.forEach((o, i) => {
+      expect(o).toBeCloseTo(host.finalOverlap[i], 3);
+    });
+
+    const wild = model({ lr: 1e4 });
+    const wildDevice = new WebGpuShallowTrainer(backend, wild, { train: DATA, trainCount: ROWS });
+    const diverged = trainShallow(wild, { ...options, device: wildDevice });
+    wildDevice.dispose();
+    expect(diverged.diverged).toBe(true);
+    expect(diverged.finalOverlap).toEqual([]);
+    expect(diverged.records.every((r) => Number.isFinite(r.testMse))).toBe(true);
+  });
+
+  it('is what a shallow-pca run on webgpu trains with: online on the device, reproducible from the seed', async () => {
+    const d = 24;
+    const spiked = law(d, [25, 9], 1);
+    // The test set from the same law, on the host.
+    const test = new Float32Array(40 * d);
+    const rng = Rng.seeded(8);
+    for (let s = 0; s < 40; s++) {
+      const z = spiked.amplitude.map((a) => a * rng.normal());
+      for (let i = 0; i < d; i++) {
+        let v = rng.normal();
+        z.forEach((zr, r) => {
+          v += zr * spiked.basis[r * d + i];
+        });
+        test[s * d + i] = v;
+      }
+    }
+    const prepared: PreparedData = {
+      d,
+      k: 2,
+      imageShape: [1, d],
+      train: new Float32Array(d),
+      trainCount: 1,
+      test,
+      testCount: 40,
+      components: Float64Array.from(spiked.basis),
+      pcaMse: 1,
+      eigenvalues: [25, 9],
+      law: { basis: Float64Array.from(spiked.basis), amplitude: [...spiked.amplitude], noise: 1 },
+    };
+    const run: ShallowPcaRun = {
+      id: 'spiked__erf-untied-nobias__s1',
+      seed: 1,
+      backend: 'webgpu',
+      dataset: 'spiked',
+      activation: 'erf',
+      tied: false,
+      bias: 'none',
+      k: 2,
+      steps: 20_000,
+      lr: 0.5,
+      initStd: 0.1,
+      records: 5,
+      online: true,
+    };
+    const ctx = (): RunContext =>
+      ({
+        cacheDir: '',
+        dir: '',
+        rng: Rng.seeded(1),
+        backend,
+        emit: () => {},
+        checkpoints: undefined,
+      }) as unknown as RunContext;
+    backend.resetTransfers();
+    const a = await executeRun(run, { spiked: prepared }, ctx());
+    // Five records: each one run request and one θ readback, plus create, θ up, the law up, dispose.
+    expect(backend.transfers.readbacks).toBe(5);
+    const b = await executeRun(run, { spiked: prepared }, ctx());
+    expect(a.diverged).toBe(false);
+    expect(a).toEqual(b);
+    // Online SGD on the spiked law finds the spikes' span, and nears the PCA-2 line of the law,
+    // (D − 2)·bulk/D = 22/24 (the test set's own is within sampling error of it).
+    const last = a.records.at(-1)!;
+    for (const s of last.subspace) expect(s).toBeGreaterThan(0.9);
+    expect(last.testMse).toBeLessThan(1.2 * (22 / 24));
+    expect(a.records[0].testMse).toBeGreaterThan(2 * (22 / 24));
+  });
+});
