@@ -195,6 +195,7 @@ export {
   type ShallowLaw,
   type ShallowStepper,
   shallowDeviceTrainer,
+  type WebGpuShallowOptions,
   WebGpuShallowTrainer,
 } from './shallow/webgpu-trainer.ts';
 export { Rng, type RngState } from './tensor/rng.ts';

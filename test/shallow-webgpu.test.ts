@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spikedGaussianBasis } from '../plugins/datasets/spiked-gaussian.ts';
 import type { PreparedData } from '../plugins/studies/shallow-pca/data.ts';
@@ -121,7 +124,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     for (const { activation, tied, bias } of configs) {
       const host = model({ activation, tied, bias });
       const dev = model({ activation, tied, bias });
-      const t = new WebGpuShallowTrainer(backend, dev, { train: DATA, trainCount: ROWS }, 700);
+      const t = new WebGpuShallowTrainer(backend, dev, { train: DATA, trainCount: ROWS }, { chunk: 700 });
       t.advance(0, 1234);
       t.advance(1234, 3000);
       t.pull();
@@ -159,7 +162,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
         { chunk: 1, cuts: [0, 100, 101, 3000] },
       ].map(({ chunk, cuts }) => {
         const m = model({ bias: 'both', activation: 'relu' });
-        const t = new WebGpuShallowTrainer(backend, m, source, chunk);
+        const t = new WebGpuShallowTrainer(backend, m, source, { chunk });
         for (let i = 1; i < cuts.length; i++) t.advance(cuts[i - 1], cuts[i]);
         t.pull();
         t.dispose();
@@ -167,6 +170,27 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       });
       for (const other of runs.slice(1)) expect(other).toEqual(runs[0]);
     }
+  });
+
+  it('steps alike when the training set sits in blocks (a set over one binding), and refuses one needing more than 3', () => {
+    const run = (maxBlockBytes?: number) => {
+      const m = model({ activation: 'sigmoid', tied: true });
+      const t = new WebGpuShallowTrainer(
+        backend,
+        m,
+        { train: DATA, trainCount: ROWS },
+        { chunk: 300, maxBlockBytes },
+      );
+      t.advance(0, 1000);
+      t.pull();
+      t.dispose();
+      return params(m);
+    };
+    // 25 rows a block: blocks of 25, 25 and 14 rows; every row is visited 15 times or more.
+    expect(run(4 * D * 25)).toEqual(run());
+    expect(() => run(4 * D * 10)).toThrow(
+      /64 rows of 32 floats need 7 bindings of at most 1280 bytes; the shader takes 3/,
+    );
   });
 
   it("draws the online law's samples on the device as the Philox reference says (float32 rounding apart)", () => {
@@ -240,7 +264,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
 
   it('reads nothing back for a chunk of steps, and only θ at a record', () => {
     const m = model({ tied: false, bias: 'both' });
-    const t = new WebGpuShallowTrainer(backend, m, { train: DATA, trainCount: ROWS }, 500);
+    const t = new WebGpuShallowTrainer(backend, m, { train: DATA, trainCount: ROWS }, { chunk: 500 });
     backend.resetTransfers();
     t.advance(0, 2000);
     const run = backend.transfers;
@@ -342,7 +366,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     };
     const ctx = (): RunContext =>
       ({
-        cacheDir: '',
+        cacheDir: mkdtempSync(join(tmpdir(), 'shallow-webgpu-')),
         dir: '',
         rng: Rng.seeded(1),
         backend,

@@ -37,6 +37,13 @@ export interface ShallowStepper {
 /** Steps a dispatch runs by default: 5·10⁷ steps are ~3,000 dispatches. */
 export const SHALLOW_DEFAULT_CHUNK = 16_384;
 
+export interface WebGpuShallowOptions {
+  /** Consecutive steps one dispatch runs (default SHALLOW_DEFAULT_CHUNK, at most 65,535). */
+  chunk?: number;
+  /** A smaller block size for the training set than the device's binding limit, so tests reach the blocked path cheaply. */
+  maxBlockBytes?: number;
+}
+
 let nextId = 1;
 
 /** Two u32 seed words for the device's Philox draws, from the run's stream. */
@@ -59,14 +66,17 @@ export function philoxSeed(rng: Rng): [number, number] {
 export class WebGpuShallowTrainer implements ShallowStepper {
   private readonly id = nextId++;
   private readonly layout: ReturnType<typeof shallowLayout>;
+  private readonly chunk: number;
   private disposed = false;
 
   constructor(
     private readonly channel: ShallowDeviceChannel,
     private readonly model: ShallowAutoencoder,
     source: ShallowDeviceSource,
-    private readonly chunk = SHALLOW_DEFAULT_CHUNK,
+    options: WebGpuShallowOptions = {},
   ) {
+    const chunk = options.chunk ?? SHALLOW_DEFAULT_CHUNK;
+    this.chunk = chunk;
     const { d, k } = model;
     if (k > SHALLOW_MAX_K)
       throw new RangeError(`webgpu shallow trainer: K = ${k} hidden units, at most ${SHALLOW_MAX_K}`);
@@ -120,10 +130,14 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       const data = new Float32Array(spikes * d + spikes);
       for (let i = 0; i < spikes * d; i++) data[i] = law.basis[i];
       data.set(law.amplitude, spikes * d);
-      this.call(ShallowOp.setSource, [0, seed[0] >>> 0, seed[1] >>> 0, law.noise], [data]);
+      this.call(ShallowOp.setSource, [0, seed[0] >>> 0, seed[1] >>> 0, law.noise, 0], [data]);
     } else {
       const rows = source.trainCount;
-      this.call(ShallowOp.setSource, [rows, 0, 0, 0], [source.train.subarray(0, rows * d)]);
+      this.call(
+        ShallowOp.setSource,
+        [rows, 0, 0, 0, options.maxBlockBytes ?? 0],
+        [source.train.subarray(0, rows * d)],
+      );
     }
   }
 
@@ -182,9 +196,9 @@ export function shallowDeviceTrainer(
   backend: Backend,
   model: ShallowAutoencoder,
   source: ShallowDeviceSource,
-  chunk?: number,
+  options?: WebGpuShallowOptions,
 ): WebGpuShallowTrainer | undefined {
   return backend instanceof WebGpuBackend
-    ? new WebGpuShallowTrainer(backend, model, source, chunk)
+    ? new WebGpuShallowTrainer(backend, model, source, options)
     : undefined;
 }

@@ -15,8 +15,9 @@ export const ShallowOp = {
   /** outputs: θ. */
   getParams: 2,
   /**
-   * params: rows, seedLo, seedHi, noise; inputs: the training set (rows × D) for spikes 0, else
-   * the law: its basis (spikes × D) then its amplitudes (spikes).
+   * params: rows, seedLo, seedHi, noise, maxBlockBytes (0: the device's binding limit; a training
+   * set over it goes in up to SHALLOW_SOURCE_BLOCKS blocks of whole rows); inputs: the training set
+   * (rows × D) for spikes 0, else the law: its basis (spikes × D) then its amplitudes (spikes).
    */
   setSource: 3,
   /** params: start, count, chunk: steps start … start + count − 1 in dispatches of `chunk` steps. No outputs. */

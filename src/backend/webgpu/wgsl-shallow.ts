@@ -98,6 +98,15 @@ fn act_prime(z: f32, y: f32) -> f32 {
 }
 `;
 
+/** Blocks a training set may take (compat mode allows 4 storage buffers a stage: θ or the output, and these). */
+export const SHALLOW_SOURCE_BLOCKS = 3;
+
+/** The source (training rows in blocks, or the law's basis then amplitudes in src) and the uniform, at bindings 1 to 4. */
+const SOURCE_BINDINGS = /* wgsl */ `@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> src1: array<f32>;
+@group(0) @binding(3) var<storage, read> src2: array<f32>;
+@group(0) @binding(4) var<uniform> p: Params;`;
+
 /** The constants, uniform, bindings and x_i(s) both shaders share. */
 function common(s: ShallowShaderSpec): string {
   const layout = shallowLayout(s);
@@ -116,7 +125,7 @@ struct Params {
   start: u32, count: u32, rows: u32, seed_lo: u32,
   seed_hi: u32, a_w: f32, a_e: f32, a_v: f32,
   a_c: f32, lr_b: f32, inv_sqrt_d: f32, inv_d: f32,
-  noise: f32, pad0: f32, pad1: f32, pad2: f32,
+  noise: f32, block_rows: u32, pad1: f32, pad2: f32,
 }
 ${PHILOX_WGSL}
 // The spikes' normals of step s (the same in every invocation).
@@ -126,9 +135,17 @@ fn spike_normals(step: u32) -> array<f32, ${spikes}> {
   for (var r = 0u; r < SPIKES; r++) { z[r] = src[SPIKES * D + r] * philox_normal(step, D + r, key); }
   return z;
 }
-// Coordinate i of step s's sample: online, noise·ξ_i + Σ_r (a_r z_r)·u_r[i]; else row s mod rows.
+// Coordinate i of step s's sample: online, noise·ξ_i + Σ_r (a_r z_r)·u_r[i]; else row s mod rows,
+// of a training set in up to 3 blocks of block_rows rows (one binding holds at most the device's limit).
 fn sample(step: u32, i: u32, z: array<f32, ${spikes}>) -> f32 {
-  if (SPIKES == 0u) { return src[(step % p.rows) * D + i]; }
+  if (SPIKES == 0u) {
+    let row = step % p.rows;
+    let block = row / p.block_rows;
+    let at = (row - block * p.block_rows) * D + i;
+    if (block == 0u) { return src[at]; }
+    if (block == 1u) { return src1[at]; }
+    return src2[at];
+  }
   var x = p.noise * philox_normal(step, i, vec2u(p.seed_lo, p.seed_hi));
   for (var r = 0u; r < SPIKES; r++) { x = x + z[r] * src[r * D + i]; }
   return x;
@@ -136,7 +153,7 @@ fn sample(step: u32, i: u32, z: array<f32, ${spikes}>) -> f32 {
 `;
 }
 
-/** Bindings of the step shader: θ (read_write), the source (training rows, or the law's basis then amplitudes), the uniform. */
+/** Bindings of the step shader: θ (read_write), the source's three blocks (SOURCE_BINDINGS), the uniform. */
 export function shallowStepShader(s: ShallowShaderSpec): string {
   const k = s.k;
   const spikes = Math.max(1, s.spikes);
@@ -159,8 +176,7 @@ export function shallowStepShader(s: ShallowShaderSpec): string {
   return /* wgsl */ `
 ${common(s)}
 @group(0) @binding(0) var<storage, read_write> theta: array<f32>;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${SOURCE_BINDINGS}
 var<workgroup> red: array<f32, ${k * WG}>;
 var<workgroup> red2: array<f32, ${k * 8}>;
 ${ACTIVATION_WGSL}
@@ -246,8 +262,7 @@ export function shallowDrawShader(s: ShallowShaderSpec): string {
   return /* wgsl */ `
 ${common(s)}
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<uniform> p: Params;
+${SOURCE_BINDINGS}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) t: u32) {
   let n = wid.y * nwg.x + wid.x;

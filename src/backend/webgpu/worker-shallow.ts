@@ -16,6 +16,7 @@ import { ShallowOp } from './shallow-protocol.ts';
 import {
   SHALLOW_MAX_CHUNK,
   SHALLOW_MAX_K,
+  SHALLOW_SOURCE_BLOCKS,
   SHALLOW_WGSL_ACTIVATIONS,
   type ShallowShaderSpec,
   shallowDrawShader,
@@ -30,7 +31,9 @@ const bytesFor = (floats: number) => Math.max(16, Math.ceil((floats * 4) / 16) *
 class ShallowDevice {
   private readonly theta: GPUBuffer;
   private readonly thetaLength: number;
-  private source: GPUBuffer;
+  /** The source's blocks (SHALLOW_SOURCE_BLOCKS; unused ones are 16-byte placeholders). */
+  private source: GPUBuffer[] = [];
+  private blockRows = 1;
   private readonly uniforms: GPUBuffer[] = [];
   /** rows, seedLo, seedHi, noise of the source. */
   private sourceParams: [number, number, number, number] | null = null;
@@ -44,7 +47,7 @@ class ShallowDevice {
   ) {
     this.thetaLength = shallowLayout(spec).length;
     this.theta = host.device.createBuffer({ size: bytesFor(this.thetaLength), usage: USAGE_STORAGE });
-    this.source = host.device.createBuffer({ size: 16, usage: USAGE_STORAGE });
+    this.source = this.placeholders(SHALLOW_SOURCE_BLOCKS);
     const s = spec;
     this.key = `${s.d}:${s.k}:${s.activation}:${+s.tied}:${+s.encoderBias}:${+s.outputBias}:${s.spikes}`;
   }
@@ -59,14 +62,50 @@ class ShallowDevice {
     return this.read(this.theta, this.thetaLength, this.host.device.createCommandEncoder());
   }
 
-  setSource(rows: number, seedLo: number, seedHi: number, noise: number, data: Float32Array): void {
+  private placeholders(n: number): GPUBuffer[] {
+    return Array.from({ length: n }, () => this.host.device.createBuffer({ size: 16, usage: USAGE_STORAGE }));
+  }
+
+  setSource(
+    rows: number,
+    seedLo: number,
+    seedHi: number,
+    noise: number,
+    maxBlockBytes: number,
+    data: Float32Array,
+  ): void {
     const { d, spikes } = this.spec;
     const need = spikes === 0 ? rows * d : spikes * d + spikes;
     if (data.length !== need)
       throw new Error(`webgpu shallow setSource: ${data.length} values, expected ${need}`);
-    this.source.destroy();
-    this.source = this.host.device.createBuffer({ size: bytesFor(need), usage: USAGE_STORAGE });
-    this.host.device.queue.writeBuffer(this.source, 0, data.buffer, data.byteOffset, data.byteLength);
+    const { device } = this.host;
+    const limit = Math.min(
+      device.limits.maxStorageBufferBindingSize,
+      device.limits.maxBufferSize,
+      maxBlockBytes > 0 ? maxBlockBytes : Number.POSITIVE_INFINITY,
+    );
+    // A training set too big for one binding goes in blocks of whole rows.
+    const blockRows = spikes === 0 ? Math.min(rows, Math.floor(limit / (4 * d))) : 1;
+    const blocks = spikes === 0 ? Math.ceil(rows / blockRows) : 1;
+    if (spikes > 0 && 4 * need > limit)
+      throw new Error(
+        `webgpu shallow setSource: the law's ${need} values exceed the device's ${limit}-byte binding`,
+      );
+    if (blocks > SHALLOW_SOURCE_BLOCKS)
+      throw new Error(
+        `webgpu shallow setSource: ${rows} rows of ${d} floats need ${blocks} bindings of at most ${limit} bytes; the shader takes ${SHALLOW_SOURCE_BLOCKS}`,
+      );
+    for (const b of this.source) b.destroy();
+    this.source = [];
+    for (let j = 0; j < blocks; j++) {
+      const from = j * blockRows * d;
+      const part = spikes === 0 ? data.subarray(from, Math.min(data.length, from + blockRows * d)) : data;
+      const b = device.createBuffer({ size: bytesFor(part.length), usage: USAGE_STORAGE });
+      device.queue.writeBuffer(b, 0, part.buffer, part.byteOffset, part.byteLength);
+      this.source.push(b);
+    }
+    this.source.push(...this.placeholders(SHALLOW_SOURCE_BLOCKS - blocks));
+    this.blockRows = blockRows;
     this.sourceParams = [rows, seedLo, seedHi, noise];
   }
 
@@ -76,6 +115,7 @@ class ShallowDevice {
     const u = new ArrayBuffer(UNIFORM_BYTES);
     new Uint32Array(u, 0, 5).set([start, count, rows, seedLo, seedHi]);
     new Float32Array(u, 20, 8).set([...this.rates, noise]);
+    new Uint32Array(u, 52, 1)[0] = this.blockRows;
     return u;
   }
 
@@ -109,7 +149,7 @@ class ShallowDevice {
         const n = Math.min(chunk, count - from);
         const u = this.uniformBuffer(j);
         device.queue.writeBuffer(u, 0, this.uniform(start + from, n));
-        encodeDispatch(device, encoder, pipeline, [this.theta, this.source, u], 1);
+        encodeDispatch(device, encoder, pipeline, [this.theta, ...this.source, u], 1);
         from += n;
       }
       device.queue.submit([encoder.finish()]);
@@ -126,7 +166,7 @@ class ShallowDevice {
       const u = this.uniformBuffer(0);
       device.queue.writeBuffer(u, 0, this.uniform(start, count));
       const encoder = device.createCommandEncoder();
-      encodeDispatch(device, encoder, pipeline, [out, this.source, u], dispatchGrid(count));
+      encodeDispatch(device, encoder, pipeline, [out, ...this.source, u], dispatchGrid(count));
       return await this.read(out, count * this.spec.d, encoder);
     } finally {
       out.destroy();
@@ -151,7 +191,7 @@ class ShallowDevice {
 
   dispose(): void {
     this.theta.destroy();
-    this.source.destroy();
+    for (const b of this.source) b.destroy();
     for (const u of this.uniforms) u.destroy();
   }
 }
@@ -190,7 +230,7 @@ export async function shallowRequest(host: TrainerHost, req: Request): Promise<F
     case ShallowOp.getParams:
       return t.getParams();
     case ShallowOp.setSource:
-      t.setSource(p[0], p[1], p[2], p[3], req.inputs[0]);
+      t.setSource(p[0], p[1], p[2], p[3], p[4], req.inputs[0]);
       return [];
     case ShallowOp.run:
       return t.run(p[0], p[1], p[2]);
