@@ -106,7 +106,7 @@ export default defineBench({
     const backend = new WebGpuBackend(probe.channel, { kernels: 'host' });
     log(`adapter: ${probe.channel.info.adapter}; ${CHUNK} steps a dispatch`);
     const law = spikedLaw(500);
-    const online: ShallowDeviceSource = { law, seed: [1, 2] };
+    const online: ShallowDeviceSource = { law, seeds: [[1, 2]] };
     const rows = 60_000;
     const fashionShaped: ShallowDeviceSource = {
       train: Rng.seeded(4).fillNormal(new Float32Array(rows * 784)),

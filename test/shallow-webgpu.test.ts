@@ -154,7 +154,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     const spiked = law(D, [9, 4], 1);
     for (const source of [
       { train: DATA, trainCount: ROWS },
-      { law: spiked, seed: [5, 6] as const },
+      { law: spiked, seeds: [[5, 6] as const] },
     ]) {
       const runs = [
         { chunk: 3000, cuts: [0, 3000] },
@@ -170,6 +170,51 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       });
       for (const other of runs.slice(1)) expect(other).toEqual(runs[0]);
     }
+  });
+
+  it('trains replicas side by side exactly as each alone (data and online), and refuses replicas of different configurations', () => {
+    const spiked = law(D, [9, 4], 1);
+    const seeds = [
+      [5, 6],
+      [0xffffffff, 0],
+      [123456789, 987654321],
+    ] as const;
+    const replica = (r: number) =>
+      new ShallowAutoencoder(
+        { d: D, k: K, activation: 'erf', tied: false, bias: 'both', lr: 0.5 },
+        Rng.seeded(10 + r),
+      );
+    for (const online of [false, true]) {
+      const source = (rs: number[]) =>
+        online ? { law: spiked, seeds: rs.map((r) => seeds[r]) } : { train: DATA, trainCount: ROWS };
+      const together = [0, 1, 2].map(replica);
+      const t = new WebGpuShallowTrainer(backend, together, source([0, 1, 2]), { chunk: 400 });
+      t.advance(0, 1500);
+      t.pull();
+      const drawn = online ? t.draw(77, 3, 2) : null;
+      t.dispose();
+      for (let r = 0; r < 3; r++) {
+        const alone = replica(r);
+        const u = new WebGpuShallowTrainer(backend, alone, source([r]), { chunk: 1500 });
+        u.advance(0, 1500);
+        u.pull();
+        if (online && r === 2) expect(u.draw(77, 3)).toEqual(drawn);
+        u.dispose();
+        expect(params(together[r]), `replica ${r}${online ? ' online' : ''}`).toEqual(params(alone));
+      }
+      // The replicas did differ (their own initial weights, and online their own draws).
+      expect(params(together[1])).not.toEqual(params(together[0]));
+    }
+    const other = new ShallowAutoencoder(
+      { d: D, k: K, activation: 'relu', tied: false, bias: 'both', lr: 0.5 },
+      Rng.seeded(1),
+    );
+    expect(
+      () => new WebGpuShallowTrainer(backend, [replica(0), other], { train: DATA, trainCount: ROWS }),
+    ).toThrow(/model 1 has activation relu, model 0 erf; replicas share one configuration/);
+    expect(
+      () => new WebGpuShallowTrainer(backend, [replica(0), replica(1)], { law: spiked, seeds: [[1, 2]] }),
+    ).toThrow(/1 seeds for 2 models, expected one each/);
   });
 
   it('steps alike when the training set sits in blocks (a set over one binding), and refuses one needing more than 3', () => {
@@ -201,7 +246,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       { d, k: 4, activation: 'erf', tied: false, bias: 'none', lr: 0.1 },
       Rng.seeded(1),
     );
-    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seed });
+    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seeds: [seed] });
     const x = t.draw(1_000_000, 20);
     t.dispose();
     for (let n = 0; n < 20; n++) {
@@ -225,7 +270,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       { d, k: 2, activation: 'linear', tied: true, bias: 'none', lr: 0.1 },
       Rng.seeded(1),
     );
-    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seed: [1, 2] });
+    const t = new WebGpuShallowTrainer(backend, m, { law: spiked, seeds: [[1, 2]] });
     const n = 20_000;
     const x = t.draw(0, n);
     t.dispose();

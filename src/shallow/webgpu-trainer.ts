@@ -23,10 +23,13 @@ export interface ShallowLaw {
   noise: number;
 }
 
-/** Where the device's steps take their samples: a resident training set (step s: row s mod n), or the online law. */
+/**
+ * Where the device's steps take their samples: a resident training set (step s: row s mod n), or
+ * the online law, with each model's two Philox seed words (philoxSeed).
+ */
 export type ShallowDeviceSource =
   | { train: Float32Array; trainCount: number }
-  | { law: ShallowLaw; seed: readonly [number, number] };
+  | { law: ShallowLaw; seeds: readonly (readonly [number, number])[] };
 
 /** How trainShallow drives a model whose steps run elsewhere: steps from … to − 1, then the parameters back into the model. */
 export interface ShallowStepper {
@@ -57,30 +60,48 @@ export function philoxSeed(rng: Rng): [number, number] {
   return [rng.int(2 ** 32), rng.int(2 ** 32)];
 }
 
+/** The settings replicas must share (one shader, one set of rates), by name. */
+const SHARED = ['d', 'k', 'activation', 'tied', 'bias', 'lrW', 'lrV', 'lrB', 'lrC'] as const;
+
 /**
  * The shallow autoencoder's SGD on the webgpu device (worker side: worker-shallow.ts, shaders:
- * wgsl-shallow.ts). The constructor uploads the model's parameters and the source once; `advance`
- * runs steps in dispatches of `chunk` consecutive steps and reads nothing back; `pull` reads θ back
- * into the model's own buffers, so the host code measures it (test MSE, overlaps) as ever.
+ * wgsl-shallow.ts), for one model or several of one configuration trained side by side (one
+ * workgroup each: a GPU runs them in the time of one). The constructor uploads the parameters and
+ * the source once; `advance` runs steps in dispatches of `chunk` consecutive steps and reads
+ * nothing back; `pull` reads θ back into the models' own buffers, so the host code measures them
+ * (test MSE, overlaps) as ever.
  *
- * Determinism: same seed, same device → same numbers, whatever the chunk (each step's sample is a
- * function of (seed, step, coordinate), and the reductions have a fixed order). The online draws
- * are Philox4x32-10 normals (philox.ts), not the host's stream, so an online run on webgpu and the
- * same run on a CPU backend see different samples; a data-set run sees the same samples and
- * differs from the host's float32 steps only by rounding (summation order, float32 rates).
+ * Determinism: same seed, same device → same numbers, whatever the chunk and whatever the other
+ * replicas (each step's sample is a function of (seed, step, coordinate), and the reductions have
+ * a fixed order). The online draws are Philox4x32-10 normals (philox.ts), not the host's stream,
+ * so an online run on webgpu and the same run on a CPU backend see different samples; a data-set
+ * run sees the same samples and differs from the host's float32 steps only by rounding
+ * (summation order, float32 rates).
  */
 export class WebGpuShallowTrainer implements ShallowStepper {
   private readonly id = nextId++;
   private readonly layout: ReturnType<typeof shallowLayout>;
   private readonly chunk: number;
+  private readonly models: readonly ShallowAutoencoder[];
   private disposed = false;
 
   constructor(
     private readonly channel: ShallowDeviceChannel,
-    private readonly model: ShallowAutoencoder,
+    models: ShallowAutoencoder | readonly ShallowAutoencoder[],
     source: ShallowDeviceSource,
     options: WebGpuShallowOptions = {},
   ) {
+    this.models = Array.isArray(models) ? models : [models as ShallowAutoencoder];
+    const model = this.models[0];
+    if (!model) throw new RangeError('webgpu shallow trainer: no models');
+    this.models.forEach((m, r) => {
+      for (const key of SHARED)
+        if (m[key] !== model[key])
+          throw new RangeError(
+            `webgpu shallow trainer: model ${r} has ${key} ${m[key]}, model 0 ${model[key]}; replicas share one configuration`,
+          );
+    });
+    const replicas = this.models.length;
     const chunk = options.chunk ?? SHALLOW_DEFAULT_CHUNK;
     this.chunk = chunk;
     const { d, k } = model;
@@ -100,6 +121,10 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       if (source.law.basis.length !== spikes * d)
         throw new RangeError(
           `webgpu shallow trainer: the law's basis has ${source.law.basis.length} values, expected ${spikes} × ${d}`,
+        );
+      if (source.seeds.length !== replicas)
+        throw new RangeError(
+          `webgpu shallow trainer: ${source.seeds.length} seeds for ${replicas} models, expected one each`,
         );
     } else if (
       !(
@@ -122,6 +147,7 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       +encoderBias,
       +outputBias,
       spikes,
+      replicas,
       model.lrW * invSqrtD,
       model.lrW * invD,
       model.lrV * invD,
@@ -132,16 +158,21 @@ export class WebGpuShallowTrainer implements ShallowStepper {
     ]);
     this.call(ShallowOp.setParams, [], [this.pack()]);
     if (online) {
-      const { law, seed } = source;
-      const data = new Float32Array(spikes * d + spikes);
+      const { law, seeds } = source;
+      const data = new Float32Array(spikes * d + spikes + 4 * replicas);
       for (let i = 0; i < spikes * d; i++) data[i] = law.basis[i];
       data.set(law.amplitude, spikes * d);
-      this.call(ShallowOp.setSource, [0, seed[0] >>> 0, seed[1] >>> 0, law.noise, 0], [data]);
+      // Each seed word as two 16-bit halves: exact in float32.
+      seeds.forEach(([lo, hi], r) => {
+        const at = spikes * d + spikes + 4 * r;
+        data.set([(lo >>> 16) & 0xffff, lo & 0xffff, (hi >>> 16) & 0xffff, hi & 0xffff], at);
+      });
+      this.call(ShallowOp.setSource, [0, law.noise, 0], [data]);
     } else {
       const rows = source.trainCount;
       this.call(
         ShallowOp.setSource,
-        [rows, 0, 0, 0, options.maxBlockBytes ?? 0],
+        [rows, 0, options.maxBlockBytes ?? 0],
         [source.train.subarray(0, rows * d)],
       );
     }
@@ -152,18 +183,21 @@ export class WebGpuShallowTrainer implements ShallowStepper {
     return this.channel.call('shallow', [op, this.id, ...params], inputs);
   }
 
-  /** θ = [W | V | b | c] of the model, float32. */
+  /** Each model's θ = [W | V | b | c], float32, one after another. */
   private pack(): Float32Array {
-    const { model, layout } = this;
-    const theta = new Float32Array(layout.length);
-    theta.set(model.w, layout.w);
-    if (model.v) theta.set(model.v, layout.v);
-    if (model.b) theta.set(model.b, layout.b);
-    if (model.c) theta.set(model.c, layout.c);
+    const { layout } = this;
+    const theta = new Float32Array(this.models.length * layout.length);
+    this.models.forEach((m, r) => {
+      const at = r * layout.length;
+      theta.set(m.w, at + layout.w);
+      if (m.v) theta.set(m.v, at + layout.v);
+      if (m.b) theta.set(m.b, at + layout.b);
+      if (m.c) theta.set(m.c, at + layout.c);
+    });
     return theta;
   }
 
-  /** Runs steps from … to − 1 on the device (requests of REQUEST_STEPS; nothing comes back). */
+  /** Runs steps from … to − 1 of every model on the device (requests of REQUEST_STEPS; nothing comes back). */
   advance(from: number, to: number): void {
     if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= 2 ** 32))
       throw new RangeError(
@@ -174,22 +208,25 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       this.call(ShallowOp.run, [s, Math.min(REQUEST_STEPS, to - s), this.chunk]);
   }
 
-  /** Reads θ back into the model's W, V, b, c. */
+  /** Reads θ back into every model's W, V, b, c. */
   pull(): void {
-    const { model, layout } = this;
+    const { layout } = this;
     const [theta] = this.call(ShallowOp.getParams, []);
-    const { d, k } = model;
-    model.w.set(theta.subarray(layout.w, layout.w + d * k));
-    model.v?.set(theta.subarray(layout.v, layout.v + k * d));
-    model.b?.set(theta.subarray(layout.b, layout.b + k));
-    model.c?.set(theta.subarray(layout.c, layout.c + d));
+    this.models.forEach((m, r) => {
+      const at = r * layout.length;
+      const { d, k } = m;
+      m.w.set(theta.subarray(at + layout.w, at + layout.w + d * k));
+      m.v?.set(theta.subarray(at + layout.v, at + layout.v + k * d));
+      m.b?.set(theta.subarray(at + layout.b, at + layout.b + k));
+      m.c?.set(theta.subarray(at + layout.c, at + layout.c + d));
+    });
   }
 
-  /** The samples steps from … from + count − 1 train on, as the device draws them (count × D; for checks). */
-  draw(from: number, count: number): Float32Array {
+  /** The samples steps from … from + count − 1 of model `replica` train on, as the device draws them (count × D; for checks). */
+  draw(from: number, count: number, replica = 0): Float32Array {
     if (!(Number.isInteger(count) && count >= 1))
       throw new RangeError(`webgpu shallow trainer draw: count ${count}, expected a positive integer`);
-    return this.call(ShallowOp.draw, [from, count])[0];
+    return this.call(ShallowOp.draw, [from, count, replica])[0];
   }
 
   dispose(): void {

@@ -136,7 +136,7 @@ export async function executeRun(
     ctx.backend,
     model,
     run.online
-      ? { law: lawOf(p), seed: philoxSeed(ctx.rng.child('online')) }
+      ? { law: lawOf(p), seeds: [philoxSeed(ctx.rng.child('online'))] }
       : { train: p.train, trainCount: p.trainCount },
   );
   let result: ReturnType<typeof trainShallow>;

@@ -4,10 +4,12 @@ import { WORKGROUP_INVOCATIONS } from './wgsl.ts';
 /**
  * The shaders of the shallow autoencoder's device trainer (worker-shallow.ts): one workgroup runs
  * a chunk of consecutive batch-1 SGD steps of one model, the same arithmetic as
- * ShallowAutoencoder.step (src/shallow/model.ts) in float32.
+ * ShallowAutoencoder.step (src/shallow/model.ts) in float32. A dispatch of R workgroups trains R
+ * replicas of one configuration side by side (workgroup r: replica r's θ and seed), so a GPU
+ * runs many models in the time of one; each replica's numbers are those it gets alone.
  *
- * Layout. The parameters are one buffer θ = [W (D×K) | V (K×D, untied) | b (K) | c (D)] (compat
- * mode allows 4 storage buffers a stage). Invocation t owns the coordinates i = t + 128·r: its
+ * Layout. A replica's parameters are θ = [W (D×K) | V (K×D, untied) | b (K) | c (D)], the
+ * replicas' θ one after another in one buffer (compat mode allows 4 storage buffers a stage). Invocation t owns the coordinates i = t + 128·r: its
  * rows of W, its columns of V, its c_i, so a step's updates never touch another invocation's
  * memory. The K dot products (λ = Wᵀx, s = V·e or Wᵀe) are reduced through workgroup memory in a
  * fixed order (128 → 8 partial sums per unit → every invocation adds the 8 in order), so every
@@ -16,7 +18,7 @@ import { WORKGROUP_INVOCATIONS } from './wgsl.ts';
  *
  * Inputs: 'data' mode reads step s's sample from row s mod rows of the resident training set;
  * 'online' mode draws x = noise·ξ + Σ_r a_r·z_r·u_r on the device, ξ_i = N(s, i), z_r = N(s, D + r)
- * from philox_normal keyed by the run's seed (philox.ts), so a step's sample depends on the step
+ * from philox_normal keyed by the replica's seed (philox.ts), so a step's sample depends on the step
  * number only, not on the chunk it ran in.
  */
 
@@ -121,17 +123,25 @@ const OV: u32 = ${layout.v}u;
 const OB: u32 = ${layout.b}u;
 const OC: u32 = ${layout.c}u;
 const SPIKES: u32 = ${s.spikes}u;
+const THETA: u32 = ${layout.length}u;
 struct Params {
-  start: u32, count: u32, rows: u32, seed_lo: u32,
-  seed_hi: u32, a_w: f32, a_e: f32, a_v: f32,
+  start: u32, count: u32, rows: u32, replica: u32,
+  pad_u: u32, a_w: f32, a_e: f32, a_v: f32,
   a_c: f32, lr_b: f32, inv_sqrt_d: f32, inv_d: f32,
   noise: f32, block_rows: u32, pad1: f32, pad2: f32,
 }
 ${PHILOX_WGSL}
+// The Philox key of replica r: online, its two seed words, each stored as two 16-bit halves
+// (exact in f32) after the law's basis and amplitudes; a training set's steps draw nothing.
+fn replica_key(r: u32) -> vec2u {
+  if (SPIKES == 0u) { return vec2u(0u, 0u); }
+  let a = SPIKES * D + SPIKES + 4u * r;
+  return vec2u(u32(src[a]) * 65536u + u32(src[a + 1u]), u32(src[a + 2u]) * 65536u + u32(src[a + 3u]));
+}
+var<private> key: vec2u;
 // The spikes' normals of step s (the same in every invocation).
 fn spike_normals(step: u32) -> array<f32, ${spikes}> {
   var z: array<f32, ${spikes}>;
-  let key = vec2u(p.seed_lo, p.seed_hi);
   for (var r = 0u; r < SPIKES; r++) { z[r] = src[SPIKES * D + r] * philox_normal(step, D + r, key); }
   return z;
 }
@@ -146,7 +156,7 @@ fn sample(step: u32, i: u32, z: array<f32, ${spikes}>) -> f32 {
     if (block == 1u) { return src1[at]; }
     return src2[at];
   }
-  var x = p.noise * philox_normal(step, i, vec2u(p.seed_lo, p.seed_hi));
+  var x = p.noise * philox_normal(step, i, key);
   for (var r = 0u; r < SPIKES; r++) { x = x + z[r] * src[r * D + i]; }
   return x;
 }
@@ -177,13 +187,17 @@ export function shallowStepShader(s: ShallowShaderSpec): string {
 ${common(s)}
 @group(0) @binding(0) var<storage, read_write> theta: array<f32>;
 ${SOURCE_BINDINGS}
+var<private> theta0: u32;
 var<workgroup> red: array<f32, ${k * WG}>;
 var<workgroup> red2: array<f32, ${k * 8}>;
 ${ACTIVATION_WGSL}
 @compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) t: u32) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
+  // Workgroup r trains replica r: its θ at r·THETA, its own seed.
+  theta0 = wid.x * THETA;
+  key = replica_key(wid.x);
   var b: array<f32, ${k}>;
-  ${s.encoderBias ? 'for (var k = 0u; k < K; k++) { b[k] = theta[OB + k]; }' : ''}
+  ${s.encoderBias ? 'for (var k = 0u; k < K; k++) { b[k] = theta[theta0 + OB + k]; }' : ''}
   var x: array<f32, ${Math.ceil(s.d / WG)}>;
   var e: array<f32, ${Math.ceil(s.d / WG)}>;
   var part: array<f32, ${k}>;
@@ -201,7 +215,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
       x[r] = 0.0;
       if (i < D) {
         x[r] = sample(step, i, z);
-        for (var k = 0u; k < K; k++) { part[k] = part[k] + x[r] * theta[i * K + k]; }
+        for (var k = 0u; k < K; k++) { part[k] = part[k] + x[r] * theta[theta0 + i * K + k]; }
       }
     }
     ${reduce('part', 'lam')}
@@ -216,15 +230,15 @@ fn main(@builtin(local_invocation_index) t: u32) {
       e[r] = 0.0;
       if (i < D) {
         var xhat = 0.0;
-        for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * ${s.tied ? 'theta[i * K + k]' : 'theta[OV + k * D + i]'}; }
-        e[r] = x[r] - xhat${s.outputBias ? ' - theta[OC + i]' : ''};
+        for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * ${s.tied ? 'theta[theta0 + i * K + k]' : 'theta[theta0 + OV + k * D + i]'}; }
+        e[r] = x[r] - xhat${s.outputBias ? ' - theta[theta0 + OC + i]' : ''};
         for (var k = 0u; k < K; k++) {
           ${
             s.tied
-              ? 'part[k] = part[k] + e[r] * theta[i * K + k];'
+              ? 'part[k] = part[k] + e[r] * theta[theta0 + i * K + k];'
               : `let vi = OV + k * D + i;
-          part[k] = part[k] + theta[vi] * e[r];
-          theta[vi] = theta[vi] + (p.a_v * h[k]) * e[r];`
+          part[k] = part[k] + theta[theta0 + vi] * e[r];
+          theta[theta0 + vi] = theta[theta0 + vi] + (p.a_v * h[k]) * e[r];`
           }
         }
       }
@@ -238,17 +252,17 @@ fn main(@builtin(local_invocation_index) t: u32) {
     for (var r = 0u; r < RT; r++) {
       let i = t + r * WG;
       if (i < D) {
-        ${s.outputBias ? 'theta[OC + i] = theta[OC + i] + p.a_c * e[r];' : ''}
+        ${s.outputBias ? 'theta[theta0 + OC + i] = theta[theta0 + OC + i] + p.a_c * e[r];' : ''}
         let xs = p.a_w * x[r];
         ${s.tied ? 'let es = p.a_e * e[r];' : ''}
         for (var k = 0u; k < K; k++) {
           let wi = i * K + k;
-          theta[wi] = theta[wi] + ${s.tied ? '(xs * sv[k] + es * h[k])' : 'xs * sv[k]'};
+          theta[theta0 + wi] = theta[theta0 + wi] + ${s.tied ? '(xs * sv[k] + es * h[k])' : 'xs * sv[k]'};
         }
       }
     }
   }
-  ${s.encoderBias ? 'if (t == 0u) { for (var k = 0u; k < K; k++) { theta[OB + k] = b[k]; } }' : ''}
+  ${s.encoderBias ? 'if (t == 0u) { for (var k = 0u; k < K; k++) { theta[theta0 + OB + k] = b[k]; } }' : ''}
 }
 `;
 }
@@ -268,6 +282,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n = wid.y * nwg.x + wid.x;
   if (n >= p.count) { return; }
   let step = p.start + n;
+  key = replica_key(p.replica);
   var z: array<f32, ${spikes}>;
   ${s.spikes > 0 ? 'z = spike_normals(step);' : ''}
   for (var r = 0u; r < RT; r++) {

@@ -35,8 +35,8 @@ class ShallowDevice {
   private source: GPUBuffer[] = [];
   private blockRows = 1;
   private readonly uniforms: GPUBuffer[] = [];
-  /** rows, seedLo, seedHi, noise of the source. */
-  private sourceParams: [number, number, number, number] | null = null;
+  /** rows and noise of the source. */
+  private sourceParams: [number, number] | null = null;
   private readonly key: string;
 
   constructor(
@@ -44,8 +44,10 @@ class ShallowDevice {
     private readonly spec: ShallowShaderSpec,
     /** a_w, a_e, a_v, a_c, lr_b, 1/√D, 1/D. */
     private readonly rates: readonly number[],
+    /** Models trained side by side, one workgroup each. */
+    private readonly replicas: number,
   ) {
-    this.thetaLength = shallowLayout(spec).length;
+    this.thetaLength = replicas * shallowLayout(spec).length;
     this.theta = host.device.createBuffer({ size: bytesFor(this.thetaLength), usage: USAGE_STORAGE });
     this.source = this.placeholders(SHALLOW_SOURCE_BLOCKS);
     const s = spec;
@@ -66,16 +68,9 @@ class ShallowDevice {
     return Array.from({ length: n }, () => this.host.device.createBuffer({ size: 16, usage: USAGE_STORAGE }));
   }
 
-  setSource(
-    rows: number,
-    seedLo: number,
-    seedHi: number,
-    noise: number,
-    maxBlockBytes: number,
-    data: Float32Array,
-  ): void {
+  setSource(rows: number, noise: number, maxBlockBytes: number, data: Float32Array): void {
     const { d, spikes } = this.spec;
-    const need = spikes === 0 ? rows * d : spikes * d + spikes;
+    const need = spikes === 0 ? rows * d : spikes * d + spikes + 4 * this.replicas;
     if (data.length !== need)
       throw new Error(`webgpu shallow setSource: ${data.length} values, expected ${need}`);
     const { device } = this.host;
@@ -106,14 +101,14 @@ class ShallowDevice {
     }
     this.source.push(...this.placeholders(SHALLOW_SOURCE_BLOCKS - blocks));
     this.blockRows = blockRows;
-    this.sourceParams = [rows, seedLo, seedHi, noise];
+    this.sourceParams = [rows, noise];
   }
 
-  private uniform(start: number, count: number): ArrayBuffer {
+  private uniform(start: number, count: number, replica = 0): ArrayBuffer {
     if (!this.sourceParams) throw new Error('webgpu shallow: no source (call setSource first)');
-    const [rows, seedLo, seedHi, noise] = this.sourceParams;
+    const [rows, noise] = this.sourceParams;
     const u = new ArrayBuffer(UNIFORM_BYTES);
-    new Uint32Array(u, 0, 5).set([start, count, rows, seedLo, seedHi]);
+    new Uint32Array(u, 0, 4).set([start, count, rows, replica]);
     new Float32Array(u, 20, 8).set([...this.rates, noise]);
     new Uint32Array(u, 52, 1)[0] = this.blockRows;
     return u;
@@ -149,7 +144,7 @@ class ShallowDevice {
         const n = Math.min(chunk, count - from);
         const u = this.uniformBuffer(j);
         device.queue.writeBuffer(u, 0, this.uniform(start + from, n));
-        encodeDispatch(device, encoder, pipeline, [this.theta, ...this.source, u], 1);
+        encodeDispatch(device, encoder, pipeline, [this.theta, ...this.source, u], this.replicas);
         from += n;
       }
       device.queue.submit([encoder.finish()]);
@@ -158,13 +153,15 @@ class ShallowDevice {
     return [];
   }
 
-  async draw(start: number, count: number): Promise<Float32Array[]> {
+  async draw(start: number, count: number, replica: number): Promise<Float32Array[]> {
+    if (!(Number.isInteger(replica) && replica >= 0 && replica < this.replicas))
+      throw new Error(`webgpu shallow draw: replica ${replica}, expected 0 to ${this.replicas - 1}`);
     const { device } = this.host;
     const out = device.createBuffer({ size: bytesFor(count * this.spec.d), usage: USAGE_STORAGE });
     try {
       const pipeline = this.host.pipeline(`shallow-draw:${this.key}`, () => shallowDrawShader(this.spec));
       const u = this.uniformBuffer(0);
-      device.queue.writeBuffer(u, 0, this.uniform(start, count));
+      device.queue.writeBuffer(u, 0, this.uniform(start, count, replica));
       const encoder = device.createCommandEncoder();
       encodeDispatch(device, encoder, pipeline, [out, ...this.source, u], dispatchGrid(count));
       return await this.read(out, count * this.spec.d, encoder);
@@ -202,12 +199,14 @@ const devices = new Map<number, ShallowDevice>();
 export async function shallowRequest(host: TrainerHost, req: Request): Promise<Float32Array[]> {
   const [code, id, ...p] = req.params;
   if (code === ShallowOp.create) {
-    const [d, k, act, tied, enc, out, spikes, ...rates] = p;
+    const [d, k, act, tied, enc, out, spikes, replicas, ...rates] = p;
     const activation = SHALLOW_WGSL_ACTIVATIONS[act];
     if (!activation) throw new Error(`webgpu shallow: unknown activation index ${act}`);
     if (!(k >= 1 && k <= SHALLOW_MAX_K))
       throw new Error(`webgpu shallow: K = ${k}, at most ${SHALLOW_MAX_K}`);
     if (rates.length !== 7) throw new Error(`webgpu shallow create: ${rates.length} rates, expected 7`);
+    if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 65535))
+      throw new Error(`webgpu shallow create: ${replicas} replicas, expected 1 to 65535`);
     devices.get(id)?.dispose();
     const spec = {
       d,
@@ -218,7 +217,7 @@ export async function shallowRequest(host: TrainerHost, req: Request): Promise<F
       outputBias: out === 1,
       spikes,
     };
-    devices.set(id, new ShallowDevice(host, spec, rates));
+    devices.set(id, new ShallowDevice(host, spec, rates, replicas));
     return [];
   }
   const t = devices.get(id);
@@ -230,12 +229,12 @@ export async function shallowRequest(host: TrainerHost, req: Request): Promise<F
     case ShallowOp.getParams:
       return t.getParams();
     case ShallowOp.setSource:
-      t.setSource(p[0], p[1], p[2], p[3], p[4], req.inputs[0]);
+      t.setSource(p[0], p[1], p[2], req.inputs[0]);
       return [];
     case ShallowOp.run:
       return t.run(p[0], p[1], p[2]);
     case ShallowOp.draw:
-      return t.draw(p[0], p[1]);
+      return t.draw(p[0], p[1], p[2]);
     case ShallowOp.dispose:
       t.dispose();
       devices.delete(id);
