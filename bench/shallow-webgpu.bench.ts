@@ -4,9 +4,10 @@
 // (src/shallow/webgpu-trainer.ts: chunks of steps in one workgroup, the draws on the device), and
 // the device on a resident training set of D = 784 (the Fashion part's shape).
 // Run: DISPLAY=:96 npm run bench -- shallow-webgpu   (SHALLOW_WEBGPU_STEPS=N: timed steps, default 20,000)
-// On a real GPU, `npm run bench -- shallow-webgpu --authors` times one run at the authors' size
-// instead: 5·10⁷ online steps at D = 500 and 7.84·10⁷ steps over 60,000 resident rows at D = 784
-// (SHALLOW_WEBGPU_CHUNK=N sets the steps a dispatch, default SHALLOW_DEFAULT_CHUNK).
+// On a real GPU, `npm run bench -- shallow-webgpu --authors` times a part at the authors' size
+// instead: 36 runs side by side (SHALLOW_WEBGPU_REPLICAS=N) of 5·10⁷ online steps at D = 500, then
+// of 7.84·10⁷ steps over 60,000 resident rows at D = 784 (SHALLOW_WEBGPU_CHUNK=N: steps a
+// dispatch, default SHALLOW_DEFAULT_CHUNK). The plain run also times 4 models side by side.
 import { probeWebGpu, WebGpuBackend } from '../src/backend/index.ts';
 import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import {
@@ -22,6 +23,8 @@ const AUTHORS = process.argv.includes('--authors');
 const STEPS = Number(process.env.SHALLOW_WEBGPU_STEPS ?? 20_000);
 const CHUNK = Number(process.env.SHALLOW_WEBGPU_CHUNK ?? SHALLOW_DEFAULT_CHUNK);
 const K = 4;
+/** Models trained side by side in the replica figures (--authors: a part's 36 runs at once). */
+const REPLICAS = Number(process.env.SHALLOW_WEBGPU_REPLICAS ?? (AUTHORS ? 36 : 4));
 
 /** The authors' spiked law at D: spikes 289, 81, 25, 9 (Λ_m² for Λ_m = 2^m + 1) on a random orthonormal basis, bulk 1. */
 function spikedLaw(d: number): ShallowLaw {
@@ -49,10 +52,19 @@ function model(d: number): ShallowAutoencoder {
   );
 }
 
-/** Steps/s of `steps` device steps after a warm-up (the pipeline's compile) of a few hundred. */
-function deviceRate(backend: WebGpuBackend, d: number, source: ShallowDeviceSource, steps: number): number {
-  const m = model(d);
-  const t = new WebGpuShallowTrainer(backend, m, source, { chunk: CHUNK });
+/**
+ * Steps/s of each of `replicas` models trained side by side (one workgroup each), `steps` device
+ * steps after a warm-up (the pipeline's compile) of 256.
+ */
+function deviceRate(
+  backend: WebGpuBackend,
+  d: number,
+  source: (replicas: number) => ShallowDeviceSource,
+  steps: number,
+  replicas = 1,
+): number {
+  const models = Array.from({ length: replicas }, () => model(d));
+  const t = new WebGpuShallowTrainer(backend, models, source(replicas), { chunk: CHUNK });
   try {
     t.advance(0, 256);
     t.pull();
@@ -94,7 +106,7 @@ function hostRate(d: number, law: ShallowLaw, steps: number): number {
 export default defineBench({
   name: 'shallow-webgpu',
   description: AUTHORS
-    ? `shallow autoencoder at the authors' size on webgpu: one run of 5·10⁷ online steps (D = 500, K = ${K}) and one of 7.84·10⁷ resident steps (D = 784): steps/s`
+    ? `shallow autoencoder at the authors' size on webgpu: ${REPLICAS} runs side by side of 5·10⁷ online steps (D = 500, K = ${K}), then of 7.84·10⁷ resident steps (D = 784): steps/s of each`
     : `shallow autoencoder, online SGD at batch 1, D = 500, K = ${K}, erf, ${STEPS} steps: steps/s, host SIMD (with the host's draws) vs the webgpu device trainer`,
   async run(log) {
     const figures: Figure[] = [];
@@ -106,33 +118,44 @@ export default defineBench({
     const backend = new WebGpuBackend(probe.channel, { kernels: 'host' });
     log(`adapter: ${probe.channel.info.adapter}; ${CHUNK} steps a dispatch`);
     const law = spikedLaw(500);
-    const online: ShallowDeviceSource = { law, seeds: [[1, 2]] };
+    const online = (replicas: number): ShallowDeviceSource => ({
+      law,
+      seeds: Array.from({ length: replicas }, (_, r) => [1, r] as const),
+    });
     const rows = 60_000;
-    const fashionShaped: ShallowDeviceSource = {
-      train: Rng.seeded(4).fillNormal(new Float32Array(rows * 784)),
-      trainCount: rows,
-    };
+    const images = Rng.seeded(4).fillNormal(new Float32Array(rows * 784));
+    const fashionShaped = (): ShallowDeviceSource => ({ train: images, trainCount: rows });
     if (AUTHORS) {
       for (const [name, d, source, steps] of [
         ['online D = 500', 500, online, 5e7],
         ['resident D = 784', 784, fashionShaped, 7.84e7],
       ] as const) {
-        const rate = deviceRate(backend, d, source, steps);
+        const rate = deviceRate(backend, d, source, steps, REPLICAS);
         log(
-          `${name}: ${steps} steps in ${(steps / rate).toFixed(0)} s; 36 runs one after another: ${((36 * steps) / rate / 3600).toFixed(2)} h`,
+          `${name}: ${REPLICAS} runs of ${steps} steps side by side in ${(steps / rate).toFixed(0)} s (${rate.toFixed(0)} steps/s each)`,
         );
-        figures.push({ name: `webgpu ${name}, one authors' run`, value: rate, unit: 'steps/s' });
+        figures.push({
+          name: `webgpu ${name}, ${REPLICAS} authors' runs side by side, each`,
+          value: rate,
+          unit: 'steps/s',
+        });
       }
       return figures;
     }
     const host = hostRate(500, law, STEPS);
     const device = deviceRate(backend, 500, online, STEPS);
+    const side = deviceRate(backend, 500, online, STEPS, REPLICAS);
     const resident = deviceRate(backend, 784, fashionShaped, STEPS);
     figures.push(
       { name: 'host simd online D = 500 (draws included)', value: host, unit: 'steps/s' },
       { name: 'webgpu online D = 500 (draws on the device)', value: device, unit: 'steps/s' },
       { name: 'webgpu / host', value: device / host, unit: '×' },
-      { name: 'webgpu resident D = 784', value: resident, unit: 'steps/s' },
+      {
+        name: `webgpu online D = 500, ${REPLICAS} models side by side, all together`,
+        value: REPLICAS * side,
+        unit: 'steps/s',
+      },
+      { name: 'webgpu resident D = 784 (60,000 rows)', value: resident, unit: 'steps/s' },
     );
     return figures;
   },
