@@ -7,7 +7,14 @@ import type { PreparedData } from '../plugins/studies/shallow-pca/data.ts';
 import { executeRun, type ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
 import { WebGpuBackend } from '../src/backend/index.ts';
 import { philox4x32, philoxNormal } from '../src/backend/webgpu/philox.ts';
-import { SHALLOW_MAX_K, shallowLayout, shallowStepShader } from '../src/backend/webgpu/wgsl-shallow.ts';
+import {
+  SHALLOW_MAX_K,
+  SHALLOW_MAX_REPLICAS,
+  SHALLOW_REPLICA_BYTES,
+  SHALLOW_UNIFORM_HEADER,
+  shallowLayout,
+  shallowStepShader,
+} from '../src/backend/webgpu/wgsl-shallow.ts';
 import type { RunContext } from '../src/experiment/study-kind.ts';
 import {
   SHALLOW_ACTIVATIONS,
@@ -52,16 +59,10 @@ describe('Philox4x32-10 (the reference of the device draws)', () => {
 });
 
 describe('the shallow step shader (text)', () => {
-  it('keeps its workgroup memory within compat mode’s 16 KiB up to SHALLOW_MAX_K', () => {
-    const wgsl = shallowStepShader({
-      d: 784,
-      k: SHALLOW_MAX_K,
-      activation: 'erf',
-      tied: false,
-      encoderBias: true,
-      outputBias: true,
-      spikes: 0,
-    });
+  it('keeps its workgroup memory and its uniform within compat mode’s 16 KiB up to SHALLOW_MAX_K and SHALLOW_MAX_REPLICAS', () => {
+    const wgsl = shallowStepShader({ d: 784, k: SHALLOW_MAX_K, spikes: 0, replicas: SHALLOW_MAX_REPLICAS });
+    expect(wgsl).toContain(`reps: array<Replica, ${SHALLOW_MAX_REPLICAS}>`);
+    expect(SHALLOW_UNIFORM_HEADER + SHALLOW_REPLICA_BYTES * SHALLOW_MAX_REPLICAS).toBeLessThanOrEqual(16384);
     const floats = [...wgsl.matchAll(/var<workgroup> \w+: array<f32, (\d+)>/g)].reduce(
       (s, m) => s + Number(m[1]),
       0,
@@ -172,46 +173,54 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     }
   });
 
-  it('trains replicas side by side exactly as each alone (data and online), and refuses replicas of different configurations', () => {
+  it('trains models side by side exactly as each alone, whatever their activation, tying, biases and rate (data and online), and refuses different D or K', () => {
     const spiked = law(D, [9, 4], 1);
     const seeds = [
       [5, 6],
       [0xffffffff, 0],
       [123456789, 987654321],
+      [1, 1],
     ] as const;
+    const settings: Partial<ShallowOptions>[] = [
+      { activation: 'erf', tied: false, bias: 'both' },
+      { activation: 'relu', tied: true, bias: 'none' },
+      { activation: 'sigmoid', tied: false, bias: 'encoder', lr: 0.2 },
+      { activation: 'linear', tied: true, bias: 'decoder', lr: 0.1 },
+    ];
     const replica = (r: number) =>
       new ShallowAutoencoder(
-        { d: D, k: K, activation: 'erf', tied: false, bias: 'both', lr: 0.5 },
+        { d: D, k: K, activation: 'erf', tied: false, bias: 'both', lr: 0.5, ...settings[r] },
         Rng.seeded(10 + r),
       );
+    const all = [0, 1, 2, 3];
     for (const online of [false, true]) {
       const source = (rs: number[]) =>
         online ? { law: spiked, seeds: rs.map((r) => seeds[r]) } : { train: DATA, trainCount: ROWS };
-      const together = [0, 1, 2].map(replica);
-      const t = new WebGpuShallowTrainer(backend, together, source([0, 1, 2]), { chunk: 400 });
+      const together = all.map(replica);
+      const t = new WebGpuShallowTrainer(backend, together, source(all), { chunk: 400 });
       t.advance(0, 1500);
       t.pull();
       const drawn = online ? t.draw(77, 3, 2) : null;
       t.dispose();
-      for (let r = 0; r < 3; r++) {
+      for (const r of all) {
         const alone = replica(r);
         const u = new WebGpuShallowTrainer(backend, alone, source([r]), { chunk: 1500 });
         u.advance(0, 1500);
         u.pull();
         if (online && r === 2) expect(u.draw(77, 3)).toEqual(drawn);
         u.dispose();
-        expect(params(together[r]), `replica ${r}${online ? ' online' : ''}`).toEqual(params(alone));
+        expect(params(together[r]), `model ${r}${online ? ' online' : ''}`).toEqual(params(alone));
+        // It trained (not a vacuous equality).
+        expect(params(alone)).not.toEqual(params(replica(r)));
       }
-      // The replicas did differ (their own initial weights, and online their own draws).
-      expect(params(together[1])).not.toEqual(params(together[0]));
     }
-    const other = new ShallowAutoencoder(
-      { d: D, k: K, activation: 'relu', tied: false, bias: 'both', lr: 0.5 },
+    const wider = new ShallowAutoencoder(
+      { d: D + 1, k: K, activation: 'erf', tied: false, bias: 'both', lr: 0.5 },
       Rng.seeded(1),
     );
     expect(
-      () => new WebGpuShallowTrainer(backend, [replica(0), other], { train: DATA, trainCount: ROWS }),
-    ).toThrow(/model 1 has activation relu, model 0 erf; replicas share one configuration/);
+      () => new WebGpuShallowTrainer(backend, [replica(0), wider], { train: DATA, trainCount: ROWS }),
+    ).toThrow(/model 1 has d = 33, model 0 32; models side by side share D and K/);
     expect(
       () => new WebGpuShallowTrainer(backend, [replica(0), replica(1)], { law: spiked, seeds: [[1, 2]] }),
     ).toThrow(/1 seeds for 2 models, expected one each/);
@@ -316,7 +325,7 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     expect(run).toMatchObject({ calls: 1, uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0 });
     backend.resetTransfers();
     t.pull();
-    const layout = shallowLayout({ d: D, k: K, tied: false, encoderBias: true, outputBias: true });
+    const layout = shallowLayout({ d: D, k: K });
     expect(backend.transfers).toMatchObject({
       calls: 1,
       uploads: 0,

@@ -5,6 +5,7 @@ import { ShallowOp } from '../backend/webgpu/shallow-protocol.ts';
 import {
   SHALLOW_MAX_CHUNK,
   SHALLOW_MAX_K,
+  SHALLOW_MAX_REPLICAS,
   SHALLOW_WGSL_ACTIVATIONS,
   shallowLayout,
 } from '../backend/webgpu/wgsl-shallow.ts';
@@ -60,13 +61,14 @@ export function philoxSeed(rng: Rng): [number, number] {
   return [rng.int(2 ** 32), rng.int(2 ** 32)];
 }
 
-/** The settings replicas must share (one shader, one set of rates), by name. */
-const SHARED = ['d', 'k', 'activation', 'tied', 'bias', 'lrW', 'lrV', 'lrB', 'lrC'] as const;
+/** What models trained side by side must share (one shader's sizes). */
+const SHARED = ['d', 'k'] as const;
 
 /**
  * The shallow autoencoder's SGD on the webgpu device (worker side: worker-shallow.ts, shaders:
- * wgsl-shallow.ts), for one model or several of one configuration trained side by side (one
- * workgroup each: a GPU runs them in the time of one). The constructor uploads the parameters and
+ * wgsl-shallow.ts), for one model or several trained side by side, one workgroup each (a GPU runs
+ * them in the time of one). Models side by side share D and K and the source; activation, tying,
+ * biases and rates are each one's own. The constructor uploads the parameters and
  * the source once; `advance` runs steps in dispatches of `chunk` consecutive steps and reads
  * nothing back; `pull` reads θ back into the models' own buffers, so the host code measures them
  * (test MSE, overlaps) as ever.
@@ -98,10 +100,14 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       for (const key of SHARED)
         if (m[key] !== model[key])
           throw new RangeError(
-            `webgpu shallow trainer: model ${r} has ${key} ${m[key]}, model 0 ${model[key]}; replicas share one configuration`,
+            `webgpu shallow trainer: model ${r} has ${key} = ${m[key]}, model 0 ${model[key]}; models side by side share D and K`,
           );
     });
     const replicas = this.models.length;
+    if (replicas > SHALLOW_MAX_REPLICAS)
+      throw new RangeError(
+        `webgpu shallow trainer: ${replicas} models, at most ${SHALLOW_MAX_REPLICAS} side by side`,
+      );
     const chunk = options.chunk ?? SHALLOW_DEFAULT_CHUNK;
     this.chunk = chunk;
     const { d, k } = model;
@@ -111,9 +117,7 @@ export class WebGpuShallowTrainer implements ShallowStepper {
       throw new RangeError(
         `webgpu shallow trainer: chunk ${chunk}, expected an integer 1 to ${SHALLOW_MAX_CHUNK}`,
       );
-    const encoderBias = model.b !== null;
-    const outputBias = model.c !== null;
-    this.layout = shallowLayout({ d, k, tied: model.tied, encoderBias, outputBias });
+    this.layout = shallowLayout({ d, k });
     const online = 'law' in source;
     const spikes = online ? source.law.amplitude.length : 0;
     if (online) {
@@ -139,34 +143,25 @@ export class WebGpuShallowTrainer implements ShallowStepper {
     }
     const invD = 1 / d;
     const invSqrtD = 1 / Math.sqrt(d);
-    this.call(ShallowOp.create, [
-      d,
-      k,
-      SHALLOW_WGSL_ACTIVATIONS.indexOf(model.activation),
-      +model.tied,
-      +encoderBias,
-      +outputBias,
-      spikes,
-      replicas,
-      model.lrW * invSqrtD,
-      model.lrW * invD,
-      model.lrV * invD,
-      model.lrC * invD,
-      model.lrB,
-      invSqrtD,
-      invD,
+    const settings = this.models.flatMap((m, r) => [
+      SHALLOW_WGSL_ACTIVATIONS.indexOf(m.activation),
+      +m.tied,
+      +(m.b !== null),
+      +(m.c !== null),
+      m.lrW * invSqrtD,
+      m.lrW * invD,
+      m.lrV * invD,
+      m.lrC * invD,
+      m.lrB,
+      ...(online ? source.seeds[r].map((w) => w >>> 0) : [0, 0]),
     ]);
+    this.call(ShallowOp.create, [d, k, spikes, replicas, invSqrtD, invD, ...settings]);
     this.call(ShallowOp.setParams, [], [this.pack()]);
     if (online) {
-      const { law, seeds } = source;
-      const data = new Float32Array(spikes * d + spikes + 4 * replicas);
+      const { law } = source;
+      const data = new Float32Array(spikes * d + spikes);
       for (let i = 0; i < spikes * d; i++) data[i] = law.basis[i];
       data.set(law.amplitude, spikes * d);
-      // Each seed word as two 16-bit halves: exact in float32.
-      seeds.forEach(([lo, hi], r) => {
-        const at = spikes * d + spikes + 4 * r;
-        data.set([(lo >>> 16) & 0xffff, lo & 0xffff, (hi >>> 16) & 0xffff, hi & 0xffff], at);
-      });
       this.call(ShallowOp.setSource, [0, law.noise, 0], [data]);
     } else {
       const rows = source.trainCount;

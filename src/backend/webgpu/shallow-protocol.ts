@@ -5,21 +5,20 @@
  */
 export const ShallowOp = {
   /**
-   * params: d, k, activation index (SHALLOW_WGSL_ACTIVATIONS), tied, encoderBias, outputBias,
-   * spikes (0: a resident training set), replicas (models of this configuration trained side by
-   * side, one workgroup each), then the step's constants a_w = lrW/√D, a_e = lrW/D,
-   * a_v = lrV/D, a_c = lrC/D, lr_b, 1/√D, 1/D.
+   * params: d, k, spikes (0: a resident training set), replicas R (models trained side by side,
+   * one workgroup each), 1/√D, 1/D, then per replica 11 numbers: activation index
+   * (SHALLOW_WGSL_ACTIVATIONS), tied, encoderBias, outputBias, a_w = lrW/√D, a_e = lrW/D,
+   * a_v = lrV/D, a_c = lrC/D, lr_b, and its Philox seed words (seedLo, seedHi).
    */
   create: 0,
-  /** inputs: each replica's θ = [W | V | b | c] (shallowLayout), one after another. */
+  /** inputs: each replica's θ = [W | V | b | c] (shallowLayout: every replica has room for all four), one after another. */
   setParams: 1,
   /** outputs: the replicas' θ. */
   getParams: 2,
   /**
    * params: rows, noise, maxBlockBytes (0: the device's binding limit; a training set over it goes
    * in up to SHALLOW_SOURCE_BLOCKS blocks of whole rows); inputs: the training set (rows × D) for
-   * spikes 0, else the law: its basis (spikes × D), its amplitudes (spikes), then each replica's
-   * Philox key as 4 floats (seedLo >> 16, seedLo & 0xffff, seedHi >> 16, seedHi & 0xffff).
+   * spikes 0, else the law: its basis (spikes × D) then its amplitudes (spikes).
    */
   setSource: 3,
   /** params: start, count, chunk: steps start … start + count − 1 in dispatches of `chunk` steps. No outputs. */

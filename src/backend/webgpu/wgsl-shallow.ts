@@ -5,21 +5,23 @@ import { WORKGROUP_INVOCATIONS } from './wgsl.ts';
  * The shaders of the shallow autoencoder's device trainer (worker-shallow.ts): one workgroup runs
  * a chunk of consecutive batch-1 SGD steps of one model, the same arithmetic as
  * ShallowAutoencoder.step (src/shallow/model.ts) in float32. A dispatch of R workgroups trains R
- * replicas of one configuration side by side (workgroup r: replica r's θ and seed), so a GPU
- * runs many models in the time of one; each replica's numbers are those it gets alone.
+ * models side by side (workgroup r: replica r), which may differ in activation, tying, biases,
+ * rates and seed (read from the uniform at run time, so one pipeline serves a whole study grid):
+ * a GPU runs them in the time of one, and each replica's numbers are those it gets alone.
  *
- * Layout. A replica's parameters are θ = [W (D×K) | V (K×D, untied) | b (K) | c (D)], the
- * replicas' θ one after another in one buffer (compat mode allows 4 storage buffers a stage). Invocation t owns the coordinates i = t + 128·r: its
- * rows of W, its columns of V, its c_i, so a step's updates never touch another invocation's
- * memory. The K dot products (λ = Wᵀx, s = V·e or Wᵀe) are reduced through workgroup memory in a
- * fixed order (128 → 8 partial sums per unit → every invocation adds the 8 in order), so every
- * invocation holds the same λ, h, δ and its own copy of b, and the result does not depend on
- * timing. Four barriers a step; no atomics.
+ * Layout. Every replica's parameters take the untied, both-biases layout θ = [W (D×K) | V (K×D) |
+ * b (K) | c (D)] (a tied replica leaves V alone, a replica without a bias leaves b or c at 0), the
+ * replicas' θ one after another in one buffer (compat mode allows 4 storage buffers a stage).
+ * Invocation t owns the coordinates i = t + 128·r: its rows of W, its columns of V, its c_i, so a
+ * step's updates never touch another invocation's memory. The K dot products (λ = Wᵀx, s = V·e or
+ * Wᵀe) are reduced through workgroup memory in a fixed order (128 → 8 partial sums per unit →
+ * every invocation adds the 8 in order), so every invocation holds the same λ, h, δ and its own
+ * copy of b, and the result does not depend on timing. Four barriers a step; no atomics.
  *
- * Inputs: 'data' mode reads step s's sample from row s mod rows of the resident training set;
- * 'online' mode draws x = noise·ξ + Σ_r a_r·z_r·u_r on the device, ξ_i = N(s, i), z_r = N(s, D + r)
- * from philox_normal keyed by the replica's seed (philox.ts), so a step's sample depends on the step
- * number only, not on the chunk it ran in.
+ * Inputs: with no spikes, step s's sample is row s mod rows of the resident training set; with
+ * spikes, x = noise·ξ + Σ_r a_r·z_r·u_r is drawn on the device, ξ_i = N(s, i), z_r = N(s, D + r)
+ * from philox_normal keyed by the replica's seed (philox.ts), so a step's sample depends on the
+ * step number only, not on the chunk it ran in.
  */
 
 /** The largest K the shader takes: its reduction gives 8 invocations to each unit (8·K ≤ 128). */
@@ -29,25 +31,56 @@ export const SHALLOW_MAX_CHUNK = 65_535;
 /** Activations in the order the protocol sends them (ShallowActivation's order). */
 export const SHALLOW_WGSL_ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'erf'] as const;
 
+/** Replicas one dispatch takes at most: their settings fill the uniform (64 + 64·R bytes ≤ compat's 16 KiB). */
+export const SHALLOW_MAX_REPLICAS = 255;
+
 export interface ShallowShaderSpec {
   d: number;
   k: number;
+  /** Spikes of the online law (0: the steps read the resident training set). */
+  spikes: number;
+  /** Models trained side by side, one workgroup each. */
+  replicas: number;
+}
+
+/** Offsets of W, V, b, c in a replica's θ, and its length (always the untied, both-biases layout). */
+export function shallowLayout(s: Pick<ShallowShaderSpec, 'd' | 'k'>) {
+  const w = 0;
+  const v = s.d * s.k;
+  const b = v + s.k * s.d;
+  const c = b + s.k;
+  return { w, v, b, c, length: c + s.d };
+}
+
+/**
+ * One replica's settings in the uniform (64 bytes, REPLICA_FLOATS words): flags (activation
+ * index, tied, encoder bias, output bias), rates (a_w = lrW/√D, a_e = lrW/D, a_v = lrV/D,
+ * a_c = lrC/D), lr_b, and the Philox seed words.
+ */
+export interface ShallowReplica {
   activation: (typeof SHALLOW_WGSL_ACTIVATIONS)[number];
   tied: boolean;
   encoderBias: boolean;
   outputBias: boolean;
-  /** Spikes of the online law (0: the steps read the resident training set). */
-  spikes: number;
+  rates: readonly [number, number, number, number];
+  lrB: number;
+  seed: readonly [number, number];
 }
 
-/** Offsets of W, V, b, c in θ, and its length (V, b, c absent take no room). */
-export function shallowLayout(s: Pick<ShallowShaderSpec, 'd' | 'k' | 'tied' | 'encoderBias' | 'outputBias'>) {
-  const w = 0;
-  const v = s.d * s.k;
-  const b = v + (s.tied ? 0 : s.k * s.d);
-  const c = b + (s.encoderBias ? s.k : 0);
-  const length = c + (s.outputBias ? s.d : 0);
-  return { w, v, b, c, length };
+/** Bytes of the uniform's header, before the replicas' settings. */
+export const SHALLOW_UNIFORM_HEADER = 48;
+export const SHALLOW_REPLICA_BYTES = 64;
+
+/** A replica's settings as the uniform holds them (SHALLOW_REPLICA_BYTES). */
+export function replicaUniform(r: ShallowReplica): ArrayBuffer {
+  const out = new ArrayBuffer(SHALLOW_REPLICA_BYTES);
+  const u = new Uint32Array(out);
+  const f = new Float32Array(out);
+  u.set([SHALLOW_WGSL_ACTIVATIONS.indexOf(r.activation), +r.tied, +r.encoderBias, +r.outputBias]);
+  f.set(r.rates, 4);
+  f[8] = r.lrB;
+  u.set([r.seed[0] >>> 0, r.seed[1] >>> 0], 12);
+  return out;
 }
 
 const WG = WORKGROUP_INVOCATIONS;
@@ -82,16 +115,16 @@ fn sigmoid_f(x: f32) -> f32 {
   let e = exp(x);
   return e / (1.0 + e);
 }
-fn act(z: f32) -> f32 {
-  switch (ACT) {
+fn act(a: u32, z: f32) -> f32 {
+  switch (a) {
     case 1u: { return select(0.0, z, z > 0.0); }
     case 2u: { return sigmoid_f(z); }
     case 3u: { return erf_f(z * 0.7071067811865476); }
     default: { return z; }
   }
 }
-fn act_prime(z: f32, y: f32) -> f32 {
-  switch (ACT) {
+fn act_prime(a: u32, z: f32, y: f32) -> f32 {
+  switch (a) {
     case 1u: { return select(0.0, 1.0, z > 0.0); }
     case 2u: { return y * (1.0 - y); }
     case 3u: { return 0.7978845608028654 * exp(-0.5 * z * z); }
@@ -118,26 +151,20 @@ const D: u32 = ${s.d}u;
 const K: u32 = ${s.k}u;
 const RT: u32 = ${Math.ceil(s.d / WG)}u;
 const WG: u32 = ${WG}u;
-const ACT: u32 = ${SHALLOW_WGSL_ACTIVATIONS.indexOf(s.activation)}u;
 const OV: u32 = ${layout.v}u;
 const OB: u32 = ${layout.b}u;
 const OC: u32 = ${layout.c}u;
 const SPIKES: u32 = ${s.spikes}u;
 const THETA: u32 = ${layout.length}u;
+// flags: activation, tied, encoder bias, output bias; rates: a_w, a_e, a_v, a_c; more.x: lr_b.
+struct Replica { flags: vec4u, rates: vec4f, more: vec4f, seed: vec4u }
 struct Params {
   start: u32, count: u32, rows: u32, replica: u32,
-  pad_u: u32, a_w: f32, a_e: f32, a_v: f32,
-  a_c: f32, lr_b: f32, inv_sqrt_d: f32, inv_d: f32,
-  noise: f32, block_rows: u32, pad1: f32, pad2: f32,
+  block_rows: u32, pad0: u32, pad1: u32, pad2: u32,
+  inv_sqrt_d: f32, inv_d: f32, noise: f32, pad3: f32,
+  reps: array<Replica, ${s.replicas}>,
 }
 ${PHILOX_WGSL}
-// The Philox key of replica r: online, its two seed words, each stored as two 16-bit halves
-// (exact in f32) after the law's basis and amplitudes; a training set's steps draw nothing.
-fn replica_key(r: u32) -> vec2u {
-  if (SPIKES == 0u) { return vec2u(0u, 0u); }
-  let a = SPIKES * D + SPIKES + 4u * r;
-  return vec2u(u32(src[a]) * 65536u + u32(src[a + 1u]), u32(src[a + 2u]) * 65536u + u32(src[a + 3u]));
-}
 var<private> key: vec2u;
 // The spikes' normals of step s (the same in every invocation).
 fn spike_normals(step: u32) -> array<f32, ${spikes}> {
@@ -187,17 +214,26 @@ export function shallowStepShader(s: ShallowShaderSpec): string {
 ${common(s)}
 @group(0) @binding(0) var<storage, read_write> theta: array<f32>;
 ${SOURCE_BINDINGS}
-var<private> theta0: u32;
 var<workgroup> red: array<f32, ${k * WG}>;
 var<workgroup> red2: array<f32, ${k * 8}>;
 ${ACTIVATION_WGSL}
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u32) {
-  // Workgroup r trains replica r: its θ at r·THETA, its own seed.
-  theta0 = wid.x * THETA;
-  key = replica_key(wid.x);
+  // Workgroup r trains replica r: its settings, its θ at r·THETA, its seed.
+  let rep = p.reps[wid.x];
+  let g = rep.flags.x;
+  let tied = rep.flags.y != 0u;
+  let enc = rep.flags.z != 0u;
+  let outb = rep.flags.w != 0u;
+  let a_w = rep.rates.x;
+  let a_e = rep.rates.y;
+  let a_v = rep.rates.z;
+  let a_c = rep.rates.w;
+  let lr_b = rep.more.x;
+  let t0 = wid.x * THETA;
+  key = rep.seed.xy;
   var b: array<f32, ${k}>;
-  ${s.encoderBias ? 'for (var k = 0u; k < K; k++) { b[k] = theta[theta0 + OB + k]; }' : ''}
+  if (enc) { for (var k = 0u; k < K; k++) { b[k] = theta[t0 + OB + k]; } }
   var x: array<f32, ${Math.ceil(s.d / WG)}>;
   var e: array<f32, ${Math.ceil(s.d / WG)}>;
   var part: array<f32, ${k}>;
@@ -215,13 +251,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       x[r] = 0.0;
       if (i < D) {
         x[r] = sample(step, i, z);
-        for (var k = 0u; k < K; k++) { part[k] = part[k] + x[r] * theta[theta0 + i * K + k]; }
+        for (var k = 0u; k < K; k++) { part[k] = part[k] + x[r] * theta[t0 + i * K + k]; }
       }
     }
     ${reduce('part', 'lam')}
     for (var k = 0u; k < K; k++) {
       lam[k] = lam[k] * p.inv_sqrt_d + b[k];
-      h[k] = act(lam[k]);
+      h[k] = act(g, lam[k]);
     }
     // e = x − x̂ − c; s = V·e (old V) or Wᵀe; the decoder step fused, as in the host's dot_axpy.
     for (var k = 0u; k < K; k++) { part[k] = 0.0; }
@@ -230,15 +266,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
       e[r] = 0.0;
       if (i < D) {
         var xhat = 0.0;
-        for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * ${s.tied ? 'theta[theta0 + i * K + k]' : 'theta[theta0 + OV + k * D + i]'}; }
-        e[r] = x[r] - xhat${s.outputBias ? ' - theta[theta0 + OC + i]' : ''};
-        for (var k = 0u; k < K; k++) {
-          ${
-            s.tied
-              ? 'part[k] = part[k] + e[r] * theta[theta0 + i * K + k];'
-              : `let vi = OV + k * D + i;
-          part[k] = part[k] + theta[theta0 + vi] * e[r];
-          theta[theta0 + vi] = theta[theta0 + vi] + (p.a_v * h[k]) * e[r];`
+        if (tied) {
+          for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * theta[t0 + i * K + k]; }
+        } else {
+          for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * theta[t0 + OV + k * D + i]; }
+        }
+        e[r] = x[r] - xhat;
+        if (outb) { e[r] = e[r] - theta[t0 + OC + i]; }
+        if (tied) {
+          for (var k = 0u; k < K; k++) { part[k] = part[k] + e[r] * theta[t0 + i * K + k]; }
+        } else {
+          for (var k = 0u; k < K; k++) {
+            let vi = t0 + OV + k * D + i;
+            part[k] = part[k] + theta[vi] * e[r];
+            theta[vi] = theta[vi] + (a_v * h[k]) * e[r];
           }
         }
       }
@@ -246,23 +287,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     ${reduce('part', 'sv')}
     // δ = g'(λ)·s/D; b += lr_b·δ; c += (lr_c/D)·e; W += (a_w x) ⊗ δ (+ (a_e e) ⊗ h tied).
     for (var k = 0u; k < K; k++) {
-      sv[k] = act_prime(lam[k], h[k]) * sv[k] * p.inv_d;
-      ${s.encoderBias ? 'b[k] = b[k] + p.lr_b * sv[k];' : ''}
+      sv[k] = act_prime(g, lam[k], h[k]) * sv[k] * p.inv_d;
+      if (enc) { b[k] = b[k] + lr_b * sv[k]; }
     }
     for (var r = 0u; r < RT; r++) {
       let i = t + r * WG;
       if (i < D) {
-        ${s.outputBias ? 'theta[theta0 + OC + i] = theta[theta0 + OC + i] + p.a_c * e[r];' : ''}
-        let xs = p.a_w * x[r];
-        ${s.tied ? 'let es = p.a_e * e[r];' : ''}
-        for (var k = 0u; k < K; k++) {
-          let wi = i * K + k;
-          theta[theta0 + wi] = theta[theta0 + wi] + ${s.tied ? '(xs * sv[k] + es * h[k])' : 'xs * sv[k]'};
+        if (outb) { theta[t0 + OC + i] = theta[t0 + OC + i] + a_c * e[r]; }
+        let xs = a_w * x[r];
+        if (tied) {
+          let es = a_e * e[r];
+          for (var k = 0u; k < K; k++) {
+            let wi = t0 + i * K + k;
+            theta[wi] = theta[wi] + (xs * sv[k] + es * h[k]);
+          }
+        } else {
+          for (var k = 0u; k < K; k++) {
+            let wi = t0 + i * K + k;
+            theta[wi] = theta[wi] + xs * sv[k];
+          }
         }
       }
     }
   }
-  ${s.encoderBias ? 'if (t == 0u) { for (var k = 0u; k < K; k++) { theta[theta0 + OB + k] = b[k]; } }' : ''}
+  if (enc && t == 0u) { for (var k = 0u; k < K; k++) { theta[t0 + OB + k] = b[k]; } }
 }
 `;
 }
@@ -282,7 +330,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let n = wid.y * nwg.x + wid.x;
   if (n >= p.count) { return; }
   let step = p.start + n;
-  key = replica_key(p.replica);
+  key = p.reps[p.replica].seed.xy;
   var z: array<f32, ${spikes}>;
   ${s.spikes > 0 ? 'z = spike_normals(step);' : ''}
   for (var r = 0u; r < RT; r++) {

@@ -14,10 +14,15 @@ import {
 import type { Request } from './protocol.ts';
 import { ShallowOp } from './shallow-protocol.ts';
 import {
+  replicaUniform,
   SHALLOW_MAX_CHUNK,
   SHALLOW_MAX_K,
+  SHALLOW_MAX_REPLICAS,
+  SHALLOW_REPLICA_BYTES,
   SHALLOW_SOURCE_BLOCKS,
+  SHALLOW_UNIFORM_HEADER,
   SHALLOW_WGSL_ACTIVATIONS,
+  type ShallowReplica,
   type ShallowShaderSpec,
   shallowDrawShader,
   shallowLayout,
@@ -25,7 +30,6 @@ import {
 } from './wgsl-shallow.ts';
 import type { TrainerHost } from './worker-trainer.ts';
 
-const UNIFORM_BYTES = 64;
 const bytesFor = (floats: number) => Math.max(16, Math.ceil((floats * 4) / 16) * 16);
 
 class ShallowDevice {
@@ -42,16 +46,15 @@ class ShallowDevice {
   constructor(
     private readonly host: TrainerHost,
     private readonly spec: ShallowShaderSpec,
-    /** a_w, a_e, a_v, a_c, lr_b, 1/√D, 1/D. */
-    private readonly rates: readonly number[],
-    /** Models trained side by side, one workgroup each. */
-    private readonly replicas: number,
+    /** 1/√D and 1/D. */
+    private readonly scales: readonly [number, number],
+    /** Each replica's settings, the tail of every uniform buffer. */
+    private readonly replicas: readonly ShallowReplica[],
   ) {
-    this.thetaLength = replicas * shallowLayout(spec).length;
+    this.thetaLength = spec.replicas * shallowLayout(spec).length;
     this.theta = host.device.createBuffer({ size: bytesFor(this.thetaLength), usage: USAGE_STORAGE });
     this.source = this.placeholders(SHALLOW_SOURCE_BLOCKS);
-    const s = spec;
-    this.key = `${s.d}:${s.k}:${s.activation}:${+s.tied}:${+s.encoderBias}:${+s.outputBias}:${s.spikes}`;
+    this.key = `${spec.d}:${spec.k}:${spec.spikes}:${spec.replicas}`;
   }
 
   setParams(theta: Float32Array): void {
@@ -70,7 +73,7 @@ class ShallowDevice {
 
   setSource(rows: number, noise: number, maxBlockBytes: number, data: Float32Array): void {
     const { d, spikes } = this.spec;
-    const need = spikes === 0 ? rows * d : spikes * d + spikes + 4 * this.replicas;
+    const need = spikes === 0 ? rows * d : spikes * d + spikes;
     if (data.length !== need)
       throw new Error(`webgpu shallow setSource: ${data.length} values, expected ${need}`);
     const { device } = this.host;
@@ -104,19 +107,29 @@ class ShallowDevice {
     this.sourceParams = [rows, noise];
   }
 
-  private uniform(start: number, count: number, replica = 0): ArrayBuffer {
+  /** The uniform's header for a dispatch of steps start … start + count − 1 (the replicas' settings follow it). */
+  private header(start: number, count: number, replica = 0): ArrayBuffer {
     if (!this.sourceParams) throw new Error('webgpu shallow: no source (call setSource first)');
     const [rows, noise] = this.sourceParams;
-    const u = new ArrayBuffer(UNIFORM_BYTES);
-    new Uint32Array(u, 0, 4).set([start, count, rows, replica]);
-    new Float32Array(u, 20, 8).set([...this.rates, noise]);
-    new Uint32Array(u, 52, 1)[0] = this.blockRows;
+    const u = new ArrayBuffer(SHALLOW_UNIFORM_HEADER);
+    new Uint32Array(u, 0, 5).set([start, count, rows, replica, this.blockRows]);
+    new Float32Array(u, 32, 3).set([...this.scales, noise]);
     return u;
   }
 
+  /** Uniform buffer i, made with the replicas' settings in place (a dispatch writes only the header). */
   private uniformBuffer(i: number): GPUBuffer {
-    while (this.uniforms.length <= i)
-      this.uniforms.push(this.host.device.createBuffer({ size: UNIFORM_BYTES, usage: USAGE_UNIFORM }));
+    const { device } = this.host;
+    while (this.uniforms.length <= i) {
+      const u = device.createBuffer({
+        size: SHALLOW_UNIFORM_HEADER + SHALLOW_REPLICA_BYTES * this.replicas.length,
+        usage: USAGE_UNIFORM,
+      });
+      this.replicas.forEach((r, j) => {
+        device.queue.writeBuffer(u, SHALLOW_UNIFORM_HEADER + SHALLOW_REPLICA_BYTES * j, replicaUniform(r));
+      });
+      this.uniforms.push(u);
+    }
     return this.uniforms[i];
   }
 
@@ -143,8 +156,8 @@ class ShallowDevice {
       for (let j = 0; j < perSubmit && from < count; j++) {
         const n = Math.min(chunk, count - from);
         const u = this.uniformBuffer(j);
-        device.queue.writeBuffer(u, 0, this.uniform(start + from, n));
-        encodeDispatch(device, encoder, pipeline, [this.theta, ...this.source, u], this.replicas);
+        device.queue.writeBuffer(u, 0, this.header(start + from, n));
+        encodeDispatch(device, encoder, pipeline, [this.theta, ...this.source, u], this.replicas.length);
         from += n;
       }
       device.queue.submit([encoder.finish()]);
@@ -154,14 +167,14 @@ class ShallowDevice {
   }
 
   async draw(start: number, count: number, replica: number): Promise<Float32Array[]> {
-    if (!(Number.isInteger(replica) && replica >= 0 && replica < this.replicas))
-      throw new Error(`webgpu shallow draw: replica ${replica}, expected 0 to ${this.replicas - 1}`);
+    if (!(Number.isInteger(replica) && replica >= 0 && replica < this.replicas.length))
+      throw new Error(`webgpu shallow draw: replica ${replica}, expected 0 to ${this.replicas.length - 1}`);
     const { device } = this.host;
     const out = device.createBuffer({ size: bytesFor(count * this.spec.d), usage: USAGE_STORAGE });
     try {
       const pipeline = this.host.pipeline(`shallow-draw:${this.key}`, () => shallowDrawShader(this.spec));
       const u = this.uniformBuffer(0);
-      device.queue.writeBuffer(u, 0, this.uniform(start, count, replica));
+      device.queue.writeBuffer(u, 0, this.header(start, count, replica));
       const encoder = device.createCommandEncoder();
       encodeDispatch(device, encoder, pipeline, [out, ...this.source, u], dispatchGrid(count));
       return await this.read(out, count * this.spec.d, encoder);
@@ -199,25 +212,31 @@ const devices = new Map<number, ShallowDevice>();
 export async function shallowRequest(host: TrainerHost, req: Request): Promise<Float32Array[]> {
   const [code, id, ...p] = req.params;
   if (code === ShallowOp.create) {
-    const [d, k, act, tied, enc, out, spikes, replicas, ...rates] = p;
-    const activation = SHALLOW_WGSL_ACTIVATIONS[act];
-    if (!activation) throw new Error(`webgpu shallow: unknown activation index ${act}`);
+    const [d, k, spikes, count, invSqrtD, invD, ...settings] = p;
     if (!(k >= 1 && k <= SHALLOW_MAX_K))
       throw new Error(`webgpu shallow: K = ${k}, at most ${SHALLOW_MAX_K}`);
-    if (rates.length !== 7) throw new Error(`webgpu shallow create: ${rates.length} rates, expected 7`);
-    if (!(Number.isInteger(replicas) && replicas >= 1 && replicas <= 65535))
-      throw new Error(`webgpu shallow create: ${replicas} replicas, expected 1 to 65535`);
+    if (!(Number.isInteger(count) && count >= 1 && count <= SHALLOW_MAX_REPLICAS))
+      throw new Error(`webgpu shallow create: ${count} replicas, expected 1 to ${SHALLOW_MAX_REPLICAS}`);
+    if (settings.length !== 11 * count)
+      throw new Error(
+        `webgpu shallow create: ${settings.length} settings for ${count} replicas, expected 11 each`,
+      );
+    const replicas = Array.from({ length: count }, (_, r): ShallowReplica => {
+      const [act, tied, enc, out, aW, aE, aV, aC, lrB, seedLo, seedHi] = settings.slice(11 * r, 11 * r + 11);
+      const activation = SHALLOW_WGSL_ACTIVATIONS[act];
+      if (!activation) throw new Error(`webgpu shallow: replica ${r}: unknown activation index ${act}`);
+      return {
+        activation,
+        tied: tied === 1,
+        encoderBias: enc === 1,
+        outputBias: out === 1,
+        rates: [aW, aE, aV, aC],
+        lrB,
+        seed: [seedLo, seedHi],
+      };
+    });
     devices.get(id)?.dispose();
-    const spec = {
-      d,
-      k,
-      activation,
-      tied: tied === 1,
-      encoderBias: enc === 1,
-      outputBias: out === 1,
-      spikes,
-    };
-    devices.set(id, new ShallowDevice(host, spec, rates, replicas));
+    devices.set(id, new ShallowDevice(host, { d, k, spikes, replicas: count }, [invSqrtD, invD], replicas));
     return [];
   }
   const t = devices.get(id);
