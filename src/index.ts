@@ -28,6 +28,7 @@ export * from './backend/index.ts';
 export { kernelsOf, referenceKernels } from './backend/kernels.ts';
 export { BufferPool } from './backend/pool.ts';
 export { backends } from './backend/registry.ts';
+export { SHALLOW_MAX_REPLICAS } from './backend/webgpu/wgsl-shallow.ts';
 export { runIfMain } from './cli/run-if-main.ts';
 export * from './data/index.ts';
 export { datasets } from './data/registry.ts';
@@ -187,6 +188,7 @@ export {
   type ShallowTrainOptions,
   type ShallowTrainResult,
   trainShallow,
+  trainShallowSideBySide,
 } from './shallow/train.ts';
 export {
   philoxSeed,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spikedGaussianBasis } from '../plugins/datasets/spiked-gaussian.ts';
 import type { PreparedData } from '../plugins/studies/shallow-pca/data.ts';
-import { executeRun, type ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
+import { executeRun, expandRuns, type ShallowPcaRun } from '../plugins/studies/shallow-pca/run.ts';
+import { shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
 import { WebGpuBackend } from '../src/backend/index.ts';
 import { philox4x32, philoxNormal } from '../src/backend/webgpu/philox.ts';
 import {
@@ -55,6 +56,32 @@ describe('Philox4x32-10 (the reference of the device draws)', () => {
     expect(Math.abs(s1 / n)).toBeLessThan(5 / Math.sqrt(n));
     expect(Math.abs(s2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
     expect(Math.abs(s4 / n - 3)).toBeLessThan(5 * Math.sqrt(96 / n));
+  });
+});
+
+describe('shallow-pca runs on webgpu', () => {
+  const spec = shallowPcaSpecSchema.parse({
+    name: 'sbs',
+    outputs: { dir: 'unused' },
+    datasets: [
+      { label: 'a', name: 'spiked-gaussian', trainCount: 10, testCount: 10, k: 2, steps: 100, lr: 0.1 },
+      { label: 'b', name: 'spiked-gaussian', trainCount: 10, testCount: 10, k: 2, steps: 100, lr: 0.1 },
+    ],
+    model: { activations: ['linear', 'erf'], tied: [true, false], biases: ['none'] },
+    seeds: 2,
+  });
+  it("carry their data set's grid, to train side by side; other backends' runs do not (their hashes stay)", () => {
+    const grid = {
+      activations: ['linear', 'erf'],
+      tied: [true, false],
+      biases: ['none'],
+      firstSeed: spec.firstSeed,
+      seeds: 2,
+    };
+    for (const backend of ['webgpu', 'webgpu?backend=vulkan'])
+      for (const run of expandRuns(spec, backend)) expect(run.sideBySide).toEqual(grid);
+    for (const backend of ['simd', 'reference'])
+      for (const run of expandRuns(spec, backend)) expect('sideBySide' in run).toBe(false);
   });
 });
 
@@ -372,6 +399,66 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
     expect(diverged.diverged).toBe(true);
     expect(diverged.finalOverlap).toEqual([]);
     expect(diverged.records.every((r) => Number.isFinite(r.testMse))).toBe(true);
+  });
+
+  it('trains a shallow-pca grid side by side: every run gets the result it gets alone, the siblings without a device call', async () => {
+    const d = 16;
+    const spiked = law(d, [16, 4], 1);
+    const rng = Rng.seeded(9);
+    const test = rng.fillNormal(new Float32Array(30 * d));
+    const prepared: PreparedData = {
+      d,
+      k: 2,
+      imageShape: [1, d],
+      train: rng.fillNormal(new Float32Array(20 * d)),
+      trainCount: 20,
+      test,
+      testCount: 30,
+      components: Float64Array.from(spiked.basis),
+      pcaMse: 1,
+      eigenvalues: [16, 4],
+      law: { basis: Float64Array.from(spiked.basis), amplitude: [...spiked.amplitude], noise: 1 },
+    };
+    const spec = shallowPcaSpecSchema.parse({
+      name: 'sbs',
+      outputs: { dir: 'unused' },
+      datasets: [
+        { label: 'sp', name: 'spiked-gaussian', trainCount: 20, testCount: 30, k: 2, steps: 800, lr: 0.3 },
+      ],
+      model: { activations: ['relu', 'erf'], tied: [true, false], biases: ['none', 'both'] },
+      seeds: 2,
+      records: 6,
+    });
+    const ctxOf = (run: ShallowPcaRun): RunContext =>
+      ({
+        cacheDir: mkdtempSync(join(tmpdir(), 'shallow-webgpu-')),
+        dir: '',
+        rng: Rng.seeded(run.seed),
+        backend,
+        emit: () => {},
+        checkpoints: undefined,
+      }) as unknown as RunContext;
+    for (const online of [false, true]) {
+      const runs = expandRuns(spec, 'webgpu').map((r) => ({
+        ...r,
+        ...(online ? { online: true as const } : {}),
+      }));
+      expect(runs).toHaveLength(16);
+      backend.resetTransfers();
+      const together = [];
+      for (const run of runs) {
+        together.push(await executeRun(run, { sp: prepared }, ctxOf(run)));
+        // Only the first run of the grid uses the device: 6 records, each a run request and a readback.
+        if (run === runs[0]) expect(backend.transfers.readbacks).toBe(6);
+      }
+      expect(backend.transfers.readbacks).toBe(6);
+      for (const [i, run] of runs.entries()) {
+        const { sideBySide, ...alone } = run;
+        expect(sideBySide).toBeDefined();
+        expect(together[i], run.id).toEqual(await executeRun(alone, { sp: prepared }, ctxOf(alone)));
+      }
+      expect(together[0]).not.toEqual(together[1]);
+    }
   });
 
   it('is what a shallow-pca run on webgpu trains with: online on the device, reproducible from the seed', async () => {

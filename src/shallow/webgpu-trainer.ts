@@ -231,10 +231,10 @@ export class WebGpuShallowTrainer implements ShallowStepper {
   }
 }
 
-/** The device trainer for `model` when `backend` is webgpu, else undefined (the model steps on the host). */
+/** The device trainer for `models` when `backend` is webgpu, else undefined (the models step on the host). */
 export function shallowDeviceTrainer(
   backend: Backend,
-  model: ShallowAutoencoder,
+  model: ShallowAutoencoder | readonly ShallowAutoencoder[],
   source: ShallowDeviceSource,
   options?: WebGpuShallowOptions,
 ): WebGpuShallowTrainer | undefined {

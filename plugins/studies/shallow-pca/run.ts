@@ -1,22 +1,22 @@
 import {
   gridPoints,
+  parseBackendName,
   philoxSeed,
+  Rng,
   type RunContext,
   SHALLOW_ACTIVATIONS,
+  SHALLOW_MAX_REPLICAS,
   type ShallowActivation,
   ShallowAutoencoder,
   type ShallowBias,
+  type ShallowTrainResult,
   type StudyRun,
   shallowDeviceTrainer,
   trainShallow,
+  trainShallowSideBySide,
   z,
 } from 'nmfinit';
 import { onlineSampler, type PreparedData } from './data.ts';
-
-function lawOf(p: PreparedData) {
-  if (!p.law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
-  return p.law;
-}
 
 import type { ShallowPcaSpec } from './spec.ts';
 
@@ -33,6 +33,21 @@ export interface ShallowPcaRun extends StudyRun {
   records: number;
   /** Fresh samples every step (the data set's `online`); absent when off, so earlier runs keep their hash. */
   online?: true;
+  /**
+   * On webgpu only: the grid of this data set's runs, which train side by side on the device, one
+   * workgroup each (the first of them to execute trains all, its siblings take their results).
+   * Each run's numbers are those it gets alone (test/shallow-webgpu.test.ts).
+   */
+  sideBySide?: SideBySide;
+}
+
+/** The grid of one data set's runs (all but the data set's own fields), as expandRuns makes it. */
+export interface SideBySide {
+  activations: ShallowActivation[];
+  tied: boolean[];
+  biases: ShallowBias[];
+  firstSeed: number;
+  seeds: number;
 }
 
 export const recordSchema = z
@@ -90,6 +105,17 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
     if (!SHALLOW_ACTIVATIONS.includes(activation))
       throw new Error(`model.activations: unknown '${activation}'`);
   const { activations, tied, biases } = spec.model;
+  const group = activations.length * tied.length * biases.length * spec.seeds;
+  const sideBySide: SideBySide | undefined =
+    parseBackendName(backend).name === 'webgpu' && group <= SHALLOW_MAX_REPLICAS
+      ? {
+          activations: [...activations],
+          tied: [...tied],
+          biases: [...biases],
+          firstSeed: spec.firstSeed,
+          seeds: spec.seeds,
+        }
+      : undefined;
   return gridPoints(
     { ds: spec.datasets, activation: activations, tied, bias: biases },
     { first: spec.firstSeed, count: spec.seeds },
@@ -106,18 +132,13 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
       initStd: spec.model.initStd,
       records: spec.records,
       ...(ds.online ? { online: true as const } : {}),
+      ...(sideBySide ? { sideBySide } : {}),
     };
   });
 }
 
-export async function executeRun(
-  run: ShallowPcaRun,
-  data: Record<string, PreparedData>,
-  ctx: RunContext,
-): Promise<ShallowPcaResult> {
-  const p = data[run.dataset];
-  if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
-  const model = new ShallowAutoencoder(
+function buildModel(run: ShallowPcaRun, p: PreparedData, ctx: RunContext, rng: Rng): ShallowAutoencoder {
+  return new ShallowAutoencoder(
     {
       d: p.d,
       k: run.k,
@@ -128,8 +149,118 @@ export async function executeRun(
       initStd: run.initStd,
       cacheDir: ctx.cacheDir,
     },
-    ctx.rng.child('init'),
+    rng,
   );
+}
+
+function resultOf(
+  run: ShallowPcaRun,
+  p: PreparedData,
+  model: ShallowAutoencoder,
+  result: ShallowTrainResult,
+): ShallowPcaResult {
+  const last = result.records.at(-1);
+  const image = p.imageShape[0] > 1 && p.imageShape[1] > 1 && !result.diverged;
+  return {
+    pcaMse: p.pcaMse,
+    finalTestMse: result.diverged || !last ? null : last.testMse,
+    diverged: result.diverged,
+    records: result.records,
+    finalOverlap: result.finalOverlap,
+    weights: image ? Array.from({ length: run.k }, (_, k) => Array.from(model.encoderVector(k))) : null,
+  };
+}
+
+function lawOf(p: PreparedData) {
+  if (!p.law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
+  return p.law;
+}
+
+/** A run's identity for the side-by-side results kept for its siblings (its fields, sorted). */
+const keyOf = (run: ShallowPcaRun) =>
+  JSON.stringify(
+    Object.keys(run)
+      .sort()
+      .map((k) => [k, run[k as keyof ShallowPcaRun]]),
+  );
+
+/** Results of runs trained side by side with an earlier one, until their own execute asks for them. */
+const sideResults = new Map<string, ShallowPcaResult>();
+
+/** The runs of `run`'s side-by-side grid, as expandRuns makes them (`run` among them). */
+function siblings(run: ShallowPcaRun, g: SideBySide): ShallowPcaRun[] {
+  return gridPoints(
+    { activation: g.activations, tied: g.tied, bias: g.biases },
+    { first: g.firstSeed, count: g.seeds },
+  ).map(({ activation, tied, bias, seed }) => ({
+    ...run,
+    id: `${run.dataset}__${configName({ activation, tied, bias })}__s${seed}`,
+    seed,
+    activation,
+    tied,
+    bias,
+  }));
+}
+
+/** Trains `run`'s whole grid side by side on the webgpu device; keeps the siblings' results. */
+function executeSideBySide(
+  run: ShallowPcaRun,
+  g: SideBySide,
+  p: PreparedData,
+  ctx: RunContext,
+): ShallowPcaResult | undefined {
+  const group = siblings(run, g);
+  const own = group.findIndex((r) => keyOf(r) === keyOf(run));
+  if (own < 0) throw new Error(`run ${run.id}: not in its own side-by-side grid`);
+  // The rng of a run is Rng.seeded(run.seed): each sibling's own streams, as if it ran alone.
+  const models = group.map((r) => buildModel(r, p, ctx, Rng.seeded(r.seed).child('init')));
+  const device = shallowDeviceTrainer(
+    ctx.backend,
+    models,
+    run.online
+      ? { law: lawOf(p), seeds: group.map((r) => philoxSeed(Rng.seeded(r.seed).child('online'))) }
+      : { train: p.train, trainCount: p.trainCount },
+  );
+  if (!device) return undefined;
+  let results: ShallowTrainResult[];
+  try {
+    results = trainShallowSideBySide(models, {
+      test: p.test,
+      testCount: p.testCount,
+      steps: run.steps,
+      records: run.records,
+      components: p.components,
+      componentCount: run.k,
+      device,
+      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+    });
+  } finally {
+    device.dispose();
+  }
+  group.forEach((r, i) => {
+    if (i !== own) sideResults.set(keyOf(r), resultOf(r, p, models[i], results[i]));
+  });
+  return resultOf(run, p, models[own], results[own]);
+}
+
+export async function executeRun(
+  run: ShallowPcaRun,
+  data: Record<string, PreparedData>,
+  ctx: RunContext,
+): Promise<ShallowPcaResult> {
+  const p = data[run.dataset];
+  if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
+  if (run.sideBySide) {
+    const key = keyOf(run);
+    const done = sideResults.get(key);
+    if (done) {
+      sideResults.delete(key);
+      return done;
+    }
+    const result = executeSideBySide(run, run.sideBySide, p, ctx);
+    if (result) return result;
+  }
+  const model = buildModel(run, p, ctx, ctx.rng.child('init'));
   // On webgpu the steps run on the device (online: its own Philox draws, keyed by the run's
   // 'online' stream); every other backend steps on the host as before.
   const device = shallowDeviceTrainer(
@@ -139,7 +270,7 @@ export async function executeRun(
       ? { law: lawOf(p), seeds: [philoxSeed(ctx.rng.child('online'))] }
       : { train: p.train, trainCount: p.trainCount },
   );
-  let result: ReturnType<typeof trainShallow>;
+  let result: ShallowTrainResult;
   try {
     result = trainShallow(model, {
       train: p.train,
@@ -157,14 +288,5 @@ export async function executeRun(
   } finally {
     device?.dispose();
   }
-  const last = result.records.at(-1);
-  const image = p.imageShape[0] > 1 && p.imageShape[1] > 1 && !result.diverged;
-  return {
-    pcaMse: p.pcaMse,
-    finalTestMse: result.diverged || !last ? null : last.testMse,
-    diverged: result.diverged,
-    records: result.records,
-    finalOverlap: result.finalOverlap,
-    weights: image ? Array.from({ length: run.k }, (_, k) => Array.from(model.encoderVector(k))) : null,
-  };
+  return resultOf(run, p, model, result);
 }
