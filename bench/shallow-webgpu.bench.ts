@@ -4,10 +4,13 @@
 // (src/shallow/webgpu-trainer.ts: chunks of steps in one workgroup, the draws on the device), and
 // the device on a resident training set of D = 784 (the Fashion part's shape).
 // Run: DISPLAY=:96 npm run bench -- shallow-webgpu   (SHALLOW_WEBGPU_STEPS=N: timed steps, default 20,000)
-// On a real GPU, `npm run bench -- shallow-webgpu --authors` times a part at the authors' size
-// instead: 36 runs side by side (SHALLOW_WEBGPU_REPLICAS=N) of 5·10⁷ online steps at D = 500, then
-// of 7.84·10⁷ steps over 60,000 resident rows at D = 784 (SHALLOW_WEBGPU_CHUNK=N: steps a
-// dispatch, default SHALLOW_DEFAULT_CHUNK). The plain run also times 4 models side by side.
+// On a real GPU, `npm run bench -- shallow-webgpu --authors` times the authors' size instead: a
+// part's 36 runs (12 configurations × 3 seeds) side by side (SHALLOW_WEBGPU_REPLICAS=N), 5·10⁷
+// online steps at D = 500, then 7.84·10⁷ steps over 60,000 resident rows at D = 784
+// (SHALLOW_WEBGPU_CHUNK=N: steps a dispatch, default SHALLOW_DEFAULT_CHUNK). The plain run also
+// times 4 models side by side. SHALLOW_WEBGPU_AUTHORS_SCALE=f runs f of the authors' steps (a
+// dry run of the path on llvmpipe). A study on webgpu trains its grid side by side the same way (run
+// it with --workers 1).
 import { probeWebGpu, WebGpuBackend } from '../src/backend/index.ts';
 import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import {
@@ -24,6 +27,8 @@ const STEPS = Number(process.env.SHALLOW_WEBGPU_STEPS ?? 20_000);
 const CHUNK = Number(process.env.SHALLOW_WEBGPU_CHUNK ?? SHALLOW_DEFAULT_CHUNK);
 const K = 4;
 /** Models trained side by side in the replica figures (--authors: a part's 36 runs at once). */
+/** The fraction of the authors' steps --authors runs (1: all of them). */
+const AUTHORS_SCALE = Number(process.env.SHALLOW_WEBGPU_AUTHORS_SCALE ?? 1);
 const REPLICAS = Number(process.env.SHALLOW_WEBGPU_REPLICAS ?? (AUTHORS ? 36 : 4));
 
 /** The authors' spiked law at D: spikes 289, 81, 25, 9 (Λ_m² for Λ_m = 2^m + 1) on a random orthonormal basis, bulk 1. */
@@ -45,11 +50,14 @@ function spikedLaw(d: number): ShallowLaw {
   return { basis, amplitude: variances.map((v) => Math.sqrt(v - 1)), noise: 1 };
 }
 
-function model(d: number): ShallowAutoencoder {
-  return new ShallowAutoencoder(
-    { d, k: K, activation: 'erf', tied: false, bias: 'none', lr: 0.1 },
-    Rng.seeded(1),
-  );
+/** The authors' grid (shallow-authors.ts): g × tied × bias, 12 configurations, model 0 their default (erf, untied, no bias). */
+const GRID = (['erf', 'linear', 'relu'] as const).flatMap((activation) =>
+  [false, true].flatMap((tied) => (['none', 'encoder'] as const).map((bias) => ({ activation, tied, bias }))),
+);
+
+/** Model r of a side-by-side set: configuration r mod 12 of the authors' grid, its own initial weights. */
+function model(d: number, r = 0): ShallowAutoencoder {
+  return new ShallowAutoencoder({ d, k: K, ...GRID[r % GRID.length], lr: 0.1 }, Rng.seeded(1 + r));
 }
 
 /**
@@ -63,7 +71,7 @@ function deviceRate(
   steps: number,
   replicas = 1,
 ): number {
-  const models = Array.from({ length: replicas }, () => model(d));
+  const models = Array.from({ length: replicas }, (_, r) => model(d, r));
   const t = new WebGpuShallowTrainer(backend, models, source(replicas), { chunk: CHUNK });
   try {
     t.advance(0, 256);
@@ -127,8 +135,8 @@ export default defineBench({
     const fashionShaped = (): ShallowDeviceSource => ({ train: images, trainCount: rows });
     if (AUTHORS) {
       for (const [name, d, source, steps] of [
-        ['online D = 500', 500, online, 5e7],
-        ['resident D = 784', 784, fashionShaped, 7.84e7],
+        ['online D = 500', 500, online, Math.round(5e7 * AUTHORS_SCALE)],
+        ['resident D = 784', 784, fashionShaped, Math.round(7.84e7 * AUTHORS_SCALE)],
       ] as const) {
         const rate = deviceRate(backend, d, source, steps, REPLICAS);
         log(
