@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,9 @@ import {
   shallowLayout,
   shallowStepShader,
 } from '../src/backend/webgpu/wgsl-shallow.ts';
+import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
+import { runExperiment } from '../src/experiment/run.ts';
+import { loadStudy } from '../src/experiment/study.ts';
 import type { RunContext } from '../src/experiment/study-kind.ts';
 import {
   SHALLOW_ACTIVATIONS,
@@ -70,18 +73,11 @@ describe('shallow-pca runs on webgpu', () => {
     model: { activations: ['linear', 'erf'], tied: [true, false], biases: ['none'] },
     seeds: 2,
   });
-  it("carry their data set's grid, to train side by side; other backends' runs do not (their hashes stay)", () => {
-    const grid = {
-      activations: ['linear', 'erf'],
-      tied: [true, false],
-      biases: ['none'],
-      firstSeed: spec.firstSeed,
-      seeds: 2,
-    };
-    for (const backend of ['webgpu', 'webgpu?backend=vulkan'])
-      for (const run of expandRuns(spec, backend)) expect(run.sideBySide).toEqual(grid);
-    for (const backend of ['simd', 'reference'])
-      for (const run of expandRuns(spec, backend)) expect('sideBySide' in run).toBe(false);
+  it('are the same runs as on any other backend but for the backend field (a report matches stored runs so)', () => {
+    const ofWebgpu = expandRuns(spec, 'webgpu');
+    expect(ofWebgpu).toHaveLength(16);
+    for (const other of ['simd', ''])
+      expect(expandRuns(spec, other).map((r) => ({ ...r, backend: 'webgpu' }))).toEqual(ofWebgpu);
   });
 });
 
@@ -446,18 +442,70 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       expect(runs).toHaveLength(16);
       backend.resetTransfers();
       const together = [];
+      const grid = { ...spec.model, firstSeed: spec.firstSeed, seeds: spec.seeds };
       for (const run of runs) {
-        together.push(await executeRun(run, { sp: prepared }, ctxOf(run)));
+        together.push(await executeRun(run, { sp: { ...prepared, grid } }, ctxOf(run)));
         // Only the first run of the grid uses the device: 6 records, each a run request and a readback.
         if (run === runs[0]) expect(backend.transfers.readbacks).toBe(6);
       }
       expect(backend.transfers.readbacks).toBe(6);
-      for (const [i, run] of runs.entries()) {
-        const { sideBySide, ...alone } = run;
-        expect(sideBySide).toBeDefined();
-        expect(together[i], run.id).toEqual(await executeRun(alone, { sp: prepared }, ctxOf(alone)));
-      }
+      // Alone: the same runs on data without the grid.
+      for (const [i, run] of runs.entries())
+        expect(together[i], run.id).toEqual(await executeRun(run, { sp: prepared }, ctxOf(run)));
       expect(together[0]).not.toEqual(together[1]);
+    }
+  });
+
+  it('runs a shallow-pca study on webgpu through the shared machinery (worker, store, report), its grid side by side', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'shallow-webgpu-study-'));
+    try {
+      const dir = join(root, 'out');
+      const outcome = await runExperiment(
+        {
+          kind: 'shallow-pca',
+          name: 'shpca-webgpu',
+          backend: 'webgpu',
+          datasets: [
+            {
+              label: 'spiked',
+              name: 'spiked-gaussian',
+              params: { dim: 12, spikes: [4, 1], trainCount: 500, testCount: 100 },
+              trainCount: 500,
+              testCount: 100,
+              k: 2,
+              steps: 2000,
+              lr: 0.1,
+              online: true,
+            },
+          ],
+          model: { activations: ['linear', 'erf'], tied: [true, false], biases: ['none'] },
+          seeds: 2,
+          records: 6,
+          outputs: { dir },
+        },
+        {
+          plugins: [...BUILTIN_PLUGIN_MODULES],
+          progress: 'none',
+          workers: 1,
+          log: () => {},
+          cacheDir: join(root, 'cache'),
+        },
+      );
+      expect(outcome.failed).toEqual([]);
+      expect(outcome.trained).toHaveLength(8);
+      const { input } = loadStudy([dir]);
+      expect(input.runs).toHaveLength(8);
+      for (const r of input.runs) {
+        const config = r.config as unknown as ShallowPcaRun;
+        const result = r.result as { diverged: boolean; records: { step: number; testMse: number }[] };
+        expect(config.backend).toBe('webgpu');
+        expect(result.diverged).toBe(false);
+        expect(result.records.map((x) => x.step)).toEqual(logSpacedSteps(2000, 6));
+        expect(result.records.at(-1)!.testMse).toBeLessThan(result.records[0].testMse);
+      }
+      expect(existsSync(join(dir, 'report.md'))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,5 @@
 import {
   gridPoints,
-  parseBackendName,
   philoxSeed,
   Rng,
   type RunContext,
@@ -16,7 +15,7 @@ import {
   trainShallowSideBySide,
   z,
 } from 'nmfinit';
-import { onlineSampler, type PreparedData } from './data.ts';
+import { onlineSampler, type PreparedData, type SideBySide } from './data.ts';
 
 import type { ShallowPcaSpec } from './spec.ts';
 
@@ -33,21 +32,6 @@ export interface ShallowPcaRun extends StudyRun {
   records: number;
   /** Fresh samples every step (the data set's `online`); absent when off, so earlier runs keep their hash. */
   online?: true;
-  /**
-   * On webgpu only: the grid of this data set's runs, which train side by side on the device, one
-   * workgroup each (the first of them to execute trains all, its siblings take their results).
-   * Each run's numbers are those it gets alone (test/shallow-webgpu.test.ts).
-   */
-  sideBySide?: SideBySide;
-}
-
-/** The grid of one data set's runs (all but the data set's own fields), as expandRuns makes it. */
-export interface SideBySide {
-  activations: ShallowActivation[];
-  tied: boolean[];
-  biases: ShallowBias[];
-  firstSeed: number;
-  seeds: number;
 }
 
 export const recordSchema = z
@@ -105,17 +89,6 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
     if (!SHALLOW_ACTIVATIONS.includes(activation))
       throw new Error(`model.activations: unknown '${activation}'`);
   const { activations, tied, biases } = spec.model;
-  const group = activations.length * tied.length * biases.length * spec.seeds;
-  const sideBySide: SideBySide | undefined =
-    parseBackendName(backend).name === 'webgpu' && group <= SHALLOW_MAX_REPLICAS
-      ? {
-          activations: [...activations],
-          tied: [...tied],
-          biases: [...biases],
-          firstSeed: spec.firstSeed,
-          seeds: spec.seeds,
-        }
-      : undefined;
   return gridPoints(
     { ds: spec.datasets, activation: activations, tied, bias: biases },
     { first: spec.firstSeed, count: spec.seeds },
@@ -132,7 +105,6 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
       initStd: spec.model.initStd,
       records: spec.records,
       ...(ds.online ? { online: true as const } : {}),
-      ...(sideBySide ? { sideBySide } : {}),
     };
   });
 }
@@ -250,14 +222,23 @@ export async function executeRun(
 ): Promise<ShallowPcaResult> {
   const p = data[run.dataset];
   if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
-  if (run.sideBySide) {
+  // On webgpu the data set's grid trains side by side (one workgroup a run): the first of its
+  // runs to execute trains all, its siblings then take their results from this worker. Each
+  // run's numbers are those it gets alone (test/shallow-webgpu.test.ts). One worker (--workers 1)
+  // keeps a grid to one device pass; each further worker trains the grid again.
+  const grid = p.grid;
+  if (
+    ctx.backend.name === 'webgpu' &&
+    grid &&
+    grid.activations.length * grid.tied.length * grid.biases.length * grid.seeds <= SHALLOW_MAX_REPLICAS
+  ) {
     const key = keyOf(run);
     const done = sideResults.get(key);
     if (done) {
       sideResults.delete(key);
       return done;
     }
-    const result = executeSideBySide(run, run.sideBySide, p, ctx);
+    const result = executeSideBySide(run, grid, p, ctx);
     if (result) return result;
   }
   const model = buildModel(run, p, ctx, ctx.rng.child('init'));
