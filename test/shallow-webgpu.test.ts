@@ -9,6 +9,7 @@ import { shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
 import { WebGpuBackend } from '../src/backend/index.ts';
 import { philox4x32, philoxNormal } from '../src/backend/webgpu/philox.ts';
 import {
+  SHALLOW_MAX_CHUNK,
   SHALLOW_MAX_K,
   SHALLOW_MAX_REPLICAS,
   SHALLOW_REPLICA_BYTES,
@@ -194,6 +195,39 @@ describe.skipIf(gpu.skip)('the shallow autoencoder on webgpu (llvmpipe in CI)', 
       });
       for (const other of runs.slice(1)) expect(other).toEqual(runs[0]);
     }
+  });
+
+  it("keeps a whole chunk of SHALLOW_MAX_CHUNK steps (llvmpipe ends an invocation's loops after 65,535 iterations in all)", () => {
+    const steps = SHALLOW_MAX_CHUNK + 100;
+    const erf = () => model({ activation: 'erf', tied: false, bias: 'both', lr: 0.05 });
+    // A resident set: one chunk of the maximum against the host (a cut loop was 0.34 off here).
+    const dev = erf();
+    const t = new WebGpuShallowTrainer(
+      backend,
+      dev,
+      { train: DATA, trainCount: ROWS },
+      { chunk: SHALLOW_MAX_CHUNK },
+    );
+    t.advance(0, steps);
+    t.pull();
+    t.dispose();
+    const host = erf();
+    for (let s = 0; s < steps; s++) host.step(DATA, (s % ROWS) * D);
+    const a = params(host);
+    params(dev).forEach((p, j) => {
+      for (let i = 0; i < p.length; i++) expect(Math.abs(p[i] - a[j][i])).toBeLessThan(AGREEMENT_TOLERANCE);
+    });
+    // Online (Philox's rounds and the spikes in the loop too): the maximum chunk against chunks of 5,000.
+    const spiked = law(D, [9, 4], 1);
+    const online = [SHALLOW_MAX_CHUNK, 5000].map((chunk) => {
+      const m = erf();
+      const u = new WebGpuShallowTrainer(backend, m, { law: spiked, seeds: [[3, 4]] }, { chunk });
+      u.advance(0, steps);
+      u.pull();
+      u.dispose();
+      return params(m);
+    });
+    expect(online[0]).toEqual(online[1]);
   });
 
   it('trains models side by side exactly as each alone, whatever their activation, tying, biases and rate (data and online), and refuses different D or K', () => {

@@ -63,15 +63,15 @@ fn mulhi(a: u32, b: u32) -> u32 {
   let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
   return hh + (lh >> 16u) + (hl >> 16u) + (mid >> 16u);
 }
+fn philox_round(c: vec4u, k: vec2u) -> vec4u {
+  let hi0 = mulhi(${M0}u, c.x); let lo0 = ${M0}u * c.x;
+  let hi1 = mulhi(${M1}u, c.z); let lo1 = ${M1}u * c.z;
+  return vec4u(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
+}
+// The 10 rounds written out: llvmpipe counts every loop iteration of an invocation (wgsl-shallow.ts).
 fn philox4x32(ctr: vec4u, key: vec2u) -> vec4u {
   var c = ctr;
-  var k = key;
-  for (var r = 0u; r < 10u; r++) {
-    let hi0 = mulhi(${M0}u, c.x); let lo0 = ${M0}u * c.x;
-    let hi1 = mulhi(${M1}u, c.z); let lo1 = ${M1}u * c.z;
-    c = vec4u(hi1 ^ c.y ^ k.x, lo1, hi0 ^ c.w ^ k.y, lo0);
-    k = k + vec2u(${W0}u, ${W1}u);
-  }
+${Array.from({ length: 10 }, (_, r) => `  c = philox_round(c, key + vec2u(${(W0 * r) >>> 0}u, ${(W1 * r) >>> 0}u));`).join('\n')}
   return c;
 }
 fn philox_normal(step: u32, coordinate: u32, key: vec2u) -> f32 {

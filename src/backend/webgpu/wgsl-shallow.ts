@@ -26,8 +26,13 @@ import { WORKGROUP_INVOCATIONS } from './wgsl.ts';
 
 /** The largest K the shader takes: its reduction gives 8 invocations to each unit (8·K ≤ 128). */
 export const SHALLOW_MAX_K = WORKGROUP_INVOCATIONS / 8;
-/** Steps in one dispatch at most: llvmpipe ends loops of more than 65,535 iterations. */
-export const SHALLOW_MAX_CHUNK = 65_535;
+/**
+ * Steps in one dispatch at most. llvmpipe ends an invocation's loops after 65,535 iterations in
+ * all, silently (a 40,000-step chunk with the erf series as a loop came out 0.34 off the host's
+ * weights), so the step shader writes every loop out but the one over the steps, and leaves room
+ * for the few loops the WGSL compiler adds (zero-filling workgroup memory).
+ */
+export const SHALLOW_MAX_CHUNK = 65_535 - 64;
 /** Activations in the order the protocol sends them (ShallowActivation's order). */
 export const SHALLOW_WGSL_ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'erf'] as const;
 
@@ -86,27 +91,29 @@ export function replicaUniform(r: ShallowReplica): ArrayBuffer {
 const WG = WORKGROUP_INVOCATIONS;
 
 /**
- * g and g' in float32. erf(x/√2) by the same two branches as src/backend/erf.ts: the series of
- * positive terms below 2.5, above it 1 − erfc by A&S 7.1.26 (abs. error 1.5·10⁻⁷ where erfc < 4·10⁻⁴).
+ * g and g' in float32, without loops (see SHALLOW_MAX_CHUNK). erf(x/√2): below 0.5 the first 9
+ * terms of the series of positive terms that src/backend/erf.ts sums (the rest is under 10⁻¹⁰ of
+ * it); above, 1 − erfc by Numerical Recipes' erfcc (relative error of erfc under 1.2·10⁻⁷).
  */
 const ACTIVATION_WGSL = /* wgsl */ `
 fn erf_f(x: f32) -> f32 {
   let a = abs(x);
   var v: f32;
-  if (a < 2.5) {
-    let x2 = a * a;
+  if (a < 0.5) {
+    let q = 2.0 * a * a;
     var term = a;
     var sum = a;
-    for (var n = 1u; n < 60u; n++) {
-      term = term * (2.0 * x2) / f32(2u * n + 1u);
-      sum = sum + term;
-      if (term < sum * 1e-8) { break; }
-    }
-    v = 1.1283791670955126 * exp(-x2) * sum;
+${Array.from(
+  { length: 8 },
+  (_, n) => `    term = term * q / ${2 * n + 3}.0;
+    sum = sum + term;`,
+).join('\n')}
+    v = 1.1283791670955126 * exp(-a * a) * sum;
   } else {
-    let t = 1.0 / (1.0 + 0.3275911 * a);
-    let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-    v = 1.0 - poly * exp(-a * a);
+    let t = 1.0 / (1.0 + 0.5 * a);
+    let erfc = t * exp(-a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+      t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    v = 1.0 - erfc;
   }
   return select(v, -v, x < 0.0);
 }
@@ -142,6 +149,9 @@ const SOURCE_BINDINGS = /* wgsl */ `@group(0) @binding(1) var<storage, read> src
 @group(0) @binding(3) var<storage, read> src2: array<f32>;
 @group(0) @binding(4) var<uniform> p: Params;`;
 
+/** `f(i)` for i = 0 … n − 1, one per line: loops written out (see SHALLOW_MAX_CHUNK). */
+const each = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+
 /** The constants, uniform, bindings and x_i(s) both shaders share. */
 function common(s: ShallowShaderSpec): string {
   const layout = shallowLayout(s);
@@ -149,7 +159,6 @@ function common(s: ShallowShaderSpec): string {
   return /* wgsl */ `
 const D: u32 = ${s.d}u;
 const K: u32 = ${s.k}u;
-const RT: u32 = ${Math.ceil(s.d / WG)}u;
 const WG: u32 = ${WG}u;
 const OV: u32 = ${layout.v}u;
 const OB: u32 = ${layout.b}u;
@@ -166,10 +175,10 @@ struct Params {
 }
 ${PHILOX_WGSL}
 var<private> key: vec2u;
-// The spikes' normals of step s (the same in every invocation).
+// The spikes' normals of step s, times their amplitudes (the same in every invocation).
 fn spike_normals(step: u32) -> array<f32, ${spikes}> {
   var z: array<f32, ${spikes}>;
-  for (var r = 0u; r < SPIKES; r++) { z[r] = src[SPIKES * D + r] * philox_normal(step, D + r, key); }
+${each(s.spikes, (r) => `  z[${r}] = src[SPIKES * D + ${r}u] * philox_normal(step, D + ${r}u, key);`)}
   return z;
 }
 // Coordinate i of step s's sample: online, noise·ξ_i + Σ_r (a_r z_r)·u_r[i]; else row s mod rows,
@@ -184,32 +193,41 @@ fn sample(step: u32, i: u32, z: array<f32, ${spikes}>) -> f32 {
     return src2[at];
   }
   var x = p.noise * philox_normal(step, i, key);
-  for (var r = 0u; r < SPIKES; r++) { x = x + z[r] * src[r * D + i]; }
+${each(s.spikes, (r) => `  x = x + z[${r}] * src[${r}u * D + i];`)}
   return x;
 }
 `;
 }
 
-/** Bindings of the step shader: θ (read_write), the source's three blocks (SOURCE_BINDINGS), the uniform. */
+/**
+ * The step shader. Bindings: θ (read_write), the source's three blocks (SOURCE_BINDINGS), the
+ * uniform. Every loop but the one over the chunk's steps is written out: llvmpipe ends an
+ * invocation's loops after 65,535 iterations in all (SHALLOW_MAX_CHUNK).
+ */
 export function shallowStepShader(s: ShallowShaderSpec): string {
   const k = s.k;
+  const rows = Math.ceil(s.d / WG);
   const spikes = Math.max(1, s.spikes);
+  const ks = (f: (j: number) => string) => each(k, f);
+  /** `body` for each of this invocation's coordinates i = t + 128·r < D (r written in). */
+  const own = (body: (r: number) => string) =>
+    each(rows, (r) => `    { let i = t + ${r}u * WG; if (i < D) {\n${body(r)}\n    } }`);
   // Reduces part[0..K) over the workgroup into out[0..K), the same sum in every invocation.
-  const reduce = (part: string, out: string) => /* wgsl */ `
-    for (var k = 0u; k < K; k++) { red[k * WG + t] = ${part}[k]; }
+  const reduce = (out: string) => /* wgsl */ `
+${ks((j) => `    red[${j}u * WG + t] = part[${j}];`)}
     workgroupBarrier();
     if (t < 8u * K) {
       let base = (t / 8u) * WG + (t % 8u) * 16u;
       var acc = 0.0;
-      for (var j = 0u; j < 16u; j++) { acc = acc + red[base + j]; }
+${each(16, (j) => `      acc = acc + red[base + ${j}u];`)}
       red2[t] = acc;
     }
     workgroupBarrier();
-    for (var k = 0u; k < K; k++) {
-      var acc = 0.0;
-      for (var j = 0u; j < 8u; j++) { acc = acc + red2[k * 8u + j]; }
-      ${out}[k] = acc;
-    }`;
+${ks(
+  (j) => `    { var acc = 0.0;
+${each(8, (q) => `      acc = acc + red2[${j * 8 + q}u];`)}
+      ${out}[${j}] = acc; }`,
+)}`;
   return /* wgsl */ `
 ${common(s)}
 @group(0) @binding(0) var<storage, read_write> theta: array<f32>;
@@ -233,9 +251,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
   let t0 = wid.x * THETA;
   key = rep.seed.xy;
   var b: array<f32, ${k}>;
-  if (enc) { for (var k = 0u; k < K; k++) { b[k] = theta[t0 + OB + k]; } }
-  var x: array<f32, ${Math.ceil(s.d / WG)}>;
-  var e: array<f32, ${Math.ceil(s.d / WG)}>;
+  if (enc) {
+${ks((j) => `    b[${j}] = theta[t0 + OB + ${j}u];`)}
+  }
+  var x: array<f32, ${rows}>;
+  var e: array<f32, ${rows}>;
   var part: array<f32, ${k}>;
   var lam: array<f32, ${k}>;
   var h: array<f32, ${k}>;
@@ -245,79 +265,61 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
     let step = p.start + n;
     ${s.spikes > 0 ? 'z = spike_normals(step);' : ''}
     // λ = Wᵀx/√D + b, h = g(λ).
-    for (var k = 0u; k < K; k++) { part[k] = 0.0; }
-    for (var r = 0u; r < RT; r++) {
-      let i = t + r * WG;
-      x[r] = 0.0;
-      if (i < D) {
-        x[r] = sample(step, i, z);
-        for (var k = 0u; k < K; k++) { part[k] = part[k] + x[r] * theta[t0 + i * K + k]; }
-      }
-    }
-    ${reduce('part', 'lam')}
-    for (var k = 0u; k < K; k++) {
-      lam[k] = lam[k] * p.inv_sqrt_d + b[k];
-      h[k] = act(g, lam[k]);
-    }
+${ks((j) => `    part[${j}] = 0.0;`)}
+${own(
+  (r) => `      x[${r}] = sample(step, i, z);
+${ks((j) => `      part[${j}] = part[${j}] + x[${r}] * theta[t0 + i * K + ${j}u];`)}`,
+)}
+${reduce('lam')}
+${ks((j) => `    lam[${j}] = lam[${j}] * p.inv_sqrt_d + b[${j}];\n    h[${j}] = act(g, lam[${j}]);`)}
     // e = x − x̂ − c; s = V·e (old V) or Wᵀe; the decoder step fused, as in the host's dot_axpy.
-    for (var k = 0u; k < K; k++) { part[k] = 0.0; }
-    for (var r = 0u; r < RT; r++) {
-      let i = t + r * WG;
-      e[r] = 0.0;
-      if (i < D) {
-        var xhat = 0.0;
-        if (tied) {
-          for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * theta[t0 + i * K + k]; }
-        } else {
-          for (var k = 0u; k < K; k++) { xhat = xhat + h[k] * theta[t0 + OV + k * D + i]; }
-        }
-        e[r] = x[r] - xhat;
-        if (outb) { e[r] = e[r] - theta[t0 + OC + i]; }
-        if (tied) {
-          for (var k = 0u; k < K; k++) { part[k] = part[k] + e[r] * theta[t0 + i * K + k]; }
-        } else {
-          for (var k = 0u; k < K; k++) {
-            let vi = t0 + OV + k * D + i;
-            part[k] = part[k] + theta[vi] * e[r];
-            theta[vi] = theta[vi] + (a_v * h[k]) * e[r];
-          }
-        }
+${ks((j) => `    part[${j}] = 0.0;`)}
+${own(
+  (r) => `      var xhat = 0.0;
+      if (tied) {
+${ks((j) => `        xhat = xhat + h[${j}] * theta[t0 + i * K + ${j}u];`)}
+      } else {
+${ks((j) => `        xhat = xhat + h[${j}] * theta[t0 + OV + ${j}u * D + i];`)}
       }
-    }
-    ${reduce('part', 'sv')}
+      e[${r}] = x[${r}] - xhat;
+      if (outb) { e[${r}] = e[${r}] - theta[t0 + OC + i]; }
+      if (tied) {
+${ks((j) => `        part[${j}] = part[${j}] + e[${r}] * theta[t0 + i * K + ${j}u];`)}
+      } else {
+${ks(
+  (j) => `        { let vi = t0 + OV + ${j}u * D + i;
+          part[${j}] = part[${j}] + theta[vi] * e[${r}];
+          theta[vi] = theta[vi] + (a_v * h[${j}]) * e[${r}]; }`,
+)}
+      }`,
+)}
+${reduce('sv')}
     // δ = g'(λ)·s/D; b += lr_b·δ; c += (lr_c/D)·e; W += (a_w x) ⊗ δ (+ (a_e e) ⊗ h tied).
-    for (var k = 0u; k < K; k++) {
-      sv[k] = act_prime(g, lam[k], h[k]) * sv[k] * p.inv_d;
-      if (enc) { b[k] = b[k] + lr_b * sv[k]; }
+${ks((j) => `    sv[${j}] = act_prime(g, lam[${j}], h[${j}]) * sv[${j}] * p.inv_d;`)}
+    if (enc) {
+${ks((j) => `      b[${j}] = b[${j}] + lr_b * sv[${j}];`)}
     }
-    for (var r = 0u; r < RT; r++) {
-      let i = t + r * WG;
-      if (i < D) {
-        if (outb) { theta[t0 + OC + i] = theta[t0 + OC + i] + a_c * e[r]; }
-        let xs = a_w * x[r];
-        if (tied) {
-          let es = a_e * e[r];
-          for (var k = 0u; k < K; k++) {
-            let wi = t0 + i * K + k;
-            theta[wi] = theta[wi] + (xs * sv[k] + es * h[k]);
-          }
-        } else {
-          for (var k = 0u; k < K; k++) {
-            let wi = t0 + i * K + k;
-            theta[wi] = theta[wi] + xs * sv[k];
-          }
-        }
-      }
-    }
+${own(
+  (r) => `      if (outb) { theta[t0 + OC + i] = theta[t0 + OC + i] + a_c * e[${r}]; }
+      let xs = a_w * x[${r}];
+      if (tied) {
+        let es = a_e * e[${r}];
+${ks((j) => `        theta[t0 + i * K + ${j}u] = theta[t0 + i * K + ${j}u] + (xs * sv[${j}] + es * h[${j}]);`)}
+      } else {
+${ks((j) => `        theta[t0 + i * K + ${j}u] = theta[t0 + i * K + ${j}u] + xs * sv[${j}];`)}
+      }`,
+)}
   }
-  if (enc && t == 0u) { for (var k = 0u; k < K; k++) { theta[t0 + OB + k] = b[k]; } }
+  if (enc && t == 0u) {
+${ks((j) => `    theta[t0 + OB + ${j}u] = b[${j}];`)}
+  }
 }
 `;
 }
 
 /**
- * The draw shader (for tests and checks): out[n·D + i] = x_i of step start + n, one workgroup a
- * step (a 2-D grid of them), with the step shader's sample().
+ * The draw shader (for tests and checks): out[n·D + i] = x_i of step start + n as replica
+ * p.replica sees it, one workgroup a step (a 2-D grid of them), with the step shader's sample().
  */
 export function shallowDrawShader(s: ShallowShaderSpec): string {
   const spikes = Math.max(1, s.spikes);
@@ -333,10 +335,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   key = p.reps[p.replica].seed.xy;
   var z: array<f32, ${spikes}>;
   ${s.spikes > 0 ? 'z = spike_normals(step);' : ''}
-  for (var r = 0u; r < RT; r++) {
-    let i = t + r * WG;
-    if (i < D) { out[n * D + i] = sample(step, i, z); }
-  }
+${each(Math.ceil(s.d / WG), (r) => `  { let i = t + ${r}u * WG; if (i < D) { out[n * D + i] = sample(step, i, z); } }`)}
 }
 `;
 }
