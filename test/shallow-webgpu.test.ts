@@ -14,6 +14,7 @@ import {
   SHALLOW_MAX_REPLICAS,
   SHALLOW_REPLICA_BYTES,
   SHALLOW_UNIFORM_HEADER,
+  SHALLOW_WGSL_ACTIVATIONS,
   shallowLayout,
   shallowStepShader,
 } from '../src/backend/webgpu/wgsl-shallow.ts';
@@ -86,6 +87,10 @@ describe('the shallow step shader (text)', () => {
   it('keeps its workgroup memory and its uniform within compat mode’s 16 KiB up to SHALLOW_MAX_K and SHALLOW_MAX_REPLICAS', () => {
     const wgsl = shallowStepShader({ d: 784, k: SHALLOW_MAX_K, spikes: 0, replicas: SHALLOW_MAX_REPLICAS });
     expect(wgsl).toContain(`reps: array<Replica, ${SHALLOW_MAX_REPLICAS}>`);
+    // The protocol sends activations by index in this order.
+    expect([...SHALLOW_WGSL_ACTIVATIONS]).toEqual([...SHALLOW_ACTIVATIONS]);
+    // No loop but the one over the steps (llvmpipe's 65,535 iterations an invocation in all).
+    expect(wgsl.match(/\bfor \(/g)).toHaveLength(1);
     expect(SHALLOW_UNIFORM_HEADER + SHALLOW_REPLICA_BYTES * SHALLOW_MAX_REPLICAS).toBeLessThanOrEqual(16384);
     const floats = [...wgsl.matchAll(/var<workgroup> \w+: array<f32, (\d+)>/g)].reduce(
       (s, m) => s + Number(m[1]),
