@@ -1,7 +1,7 @@
-// The shallow autoencoder's device trainer, worker side: θ = [W | V | b | c] and the step source
-// (a training set, or the online law) live in GPU buffers for the trainer's life; a run request
-// is a series of dispatches, each a chunk of SGD steps in one workgroup (wgsl-shallow.ts), and
-// reads nothing back. See src/shallow/webgpu-trainer.ts for the main-thread side.
+// The shallow autoencoder's device trainer, worker side: every model's θ = [W | V | b | c] and the
+// step source (a training set, or the online law) live in GPU buffers for the trainer's life; a
+// run request is a series of dispatches, each a chunk of SGD steps with one workgroup a model
+// (wgsl-shallow.ts), and reads nothing back. See src/shallow/webgpu-trainer.ts for the main-thread side.
 import {
   dispatchGrid,
   encodeDispatch,
