@@ -28,6 +28,7 @@ export * from './backend/index.ts';
 export { kernelsOf, referenceKernels } from './backend/kernels.ts';
 export { BufferPool } from './backend/pool.ts';
 export { backends } from './backend/registry.ts';
+export { SHALLOW_MAX_REPLICAS } from './backend/webgpu/wgsl-shallow.ts';
 export { runIfMain } from './cli/run-if-main.ts';
 export * from './data/index.ts';
 export { datasets } from './data/registry.ts';
@@ -190,7 +191,18 @@ export {
   type ShallowTrainOptions,
   type ShallowTrainResult,
   trainShallow,
+  trainShallowSideBySide,
 } from './shallow/train.ts';
+export {
+  philoxSeed,
+  SHALLOW_DEFAULT_CHUNK,
+  type ShallowDeviceSource,
+  type ShallowLaw,
+  type ShallowStepper,
+  shallowDeviceTrainer,
+  type WebGpuShallowOptions,
+  WebGpuShallowTrainer,
+} from './shallow/webgpu-trainer.ts';
 export { Rng, type RngState } from './tensor/rng.ts';
 export {
   assertSameShape,

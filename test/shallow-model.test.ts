@@ -262,6 +262,23 @@ describe('shallow autoencoder gradients', () => {
     ).toThrow(/unknown tiedGradient 'decoder'; expected one of full, encoder/);
   });
 
+  it('fits its parameters and scratch in the SIMD memory at any size (D = 784, K = 16 with both biases overflowed it)', () => {
+    for (const [d, k] of [
+      [784, 16],
+      [784, 32],
+      [3000, 3],
+      [5, 300],
+    ]) {
+      const m = new ShallowAutoencoder(
+        { d, k, activation: 'erf', tied: false, bias: 'both', lr: 0.1 },
+        Rng.seeded(0),
+      );
+      const x = Rng.seeded(1).fillNormal(new Float32Array(d));
+      expect(Number.isFinite(m.step(x)), `D = ${d}, K = ${k}`).toBe(true);
+      expect(m.c!.length).toBe(d);
+    }
+  });
+
   it('has exactly the parameters its placement names', () => {
     for (const bias of SHALLOW_BIASES) {
       const m = new ShallowAutoencoder(

@@ -145,10 +145,11 @@ export class ShallowAutoencoder {
       throw new RangeError(`ShallowAutoencoder: encoderBiasLr must be positive, got ${lrB}`);
     const initStd = options.initStd ?? 0.1;
     const float64 = (options.precision ?? 'float32') === 'float64';
-    // float32 parameters and scratch live in the SIMD kernels' memory (one block, sized here).
+    // float32 parameters and scratch live in the SIMD kernels' memory (one block, sized here): W,
+    // V, b, c and ten scratch vectors of max(D, K), each padded to 16 bytes, after 16 bytes.
     const kernels = float64
       ? null
-      : instantiateShallowKernels(4 * (8 * d + 8 * k + 2 * d * k) + 16 * 16, options.cacheDir);
+      : instantiateShallowKernels(4 * (2 * d * k + d + k + 10 * Math.max(d, k)) + 16 * 16, options.cacheDir);
     let top = 16;
     const make = (n: number): Buffer => {
       if (float64) return new Float64Array(n);

@@ -1,5 +1,6 @@
 import type { ShallowAutoencoder } from './model.ts';
 import { bestUnitOverlaps, overlapMatrix, subspaceOverlaps } from './overlap.ts';
+import type { ShallowStepper } from './webgpu-trainer.ts';
 
 export interface ShallowTrainOptions {
   /** Training samples, n × D row-major; step s uses sample s mod n (online SGD: one pass when n ≥ steps). */
@@ -18,6 +19,12 @@ export interface ShallowTrainOptions {
    * sample this fills (D values) instead of training sample s mod trainCount.
    */
   draw?: (out: Float32Array) => void;
+  /**
+   * Steps somewhere else (the webgpu device, webgpu-trainer.ts): between records it runs the steps
+   * and reads nothing; at a record it puts the parameters back into the model, which the host then
+   * measures. `train` and `draw` are then the device's business (its source was given to it).
+   */
+  device?: ShallowStepper;
   /** Called after each measurement, e.g. for progress. */
   onRecord?: (record: ShallowRecord) => void;
 }
@@ -56,12 +63,14 @@ export function logSpacedSteps(steps: number, n: number): number[] {
   return [...out].filter((s) => s <= steps).sort((a, b) => a - b);
 }
 
-/** Vanilla online SGD with measurements at log-spaced steps. Stops early, marked, if the loss stops being finite. */
-export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions): ShallowTrainResult {
-  const d = model.d;
-  const at = logSpacedSteps(o.steps, o.records);
+type MeasureOptions = Pick<
+  ShallowTrainOptions,
+  'test' | 'testCount' | 'components' | 'componentCount' | 'onRecord'
+>;
+
+/** A model's records: `measure(step)` records it, or returns false, recording nothing, when its weights are no longer finite. */
+function recorder(model: ShallowAutoencoder, o: MeasureOptions) {
   const records: ShallowRecord[] = [];
-  /** Records the model at `step`; false, recording nothing, when its weights are no longer finite. */
   const measure = (step: number): boolean => {
     const testMse = model.meanSquaredError(o.test, o.testCount);
     // A step can return a finite loss (measured before it) and leave infinite weights behind.
@@ -80,10 +89,33 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
     o.onRecord?.(record);
     return true;
   };
+  const result = (diverged: boolean): ShallowTrainResult => {
+    const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
+    return {
+      records,
+      // Empty when diverged: the weights are no longer numbers.
+      finalOverlap: diverged ? [] : Array.from(overlapMatrix(vectors, o.components, o.componentCount)),
+      diverged,
+    };
+  };
+  return { measure, result };
+}
+
+/** Vanilla online SGD with measurements at log-spaced steps. Stops early, marked, if the loss stops being finite. */
+export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions): ShallowTrainResult {
+  const d = model.d;
+  const at = logSpacedSteps(o.steps, o.records);
+  const { measure, result } = recorder(model, o);
   let step = 0;
   let diverged = false;
   const fresh = o.draw ? new Float32Array(d) : null;
   for (const target of at) {
+    if (o.device) {
+      // A diverged device run shows at the record: its test MSE is no longer finite.
+      o.device.advance(step, target);
+      step = target;
+      o.device.pull();
+    }
     for (; step < target; step++) {
       if (fresh) o.draw!(fresh);
       const loss = fresh ? model.step(fresh, 0) : model.step(o.train, (step % o.trainCount) * d);
@@ -97,11 +129,27 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
       break;
     }
   }
-  const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
-  return {
-    records,
-    // Empty when diverged: the weights are no longer numbers.
-    finalOverlap: diverged ? [] : Array.from(overlapMatrix(vectors, o.components, o.componentCount)),
-    diverged,
-  };
+  return result(diverged);
+}
+
+/**
+ * trainShallow for models that step side by side on one device (WebGpuShallowTrainer with all of
+ * them): the same records for each, as if each trained alone with `device`. A model whose test MSE
+ * stops being finite is marked diverged and no longer measured; the others go on.
+ */
+export function trainShallowSideBySide(
+  models: readonly ShallowAutoencoder[],
+  o: MeasureOptions & Pick<ShallowTrainOptions, 'steps' | 'records'> & { device: ShallowStepper },
+): ShallowTrainResult[] {
+  const at = logSpacedSteps(o.steps, o.records);
+  const each = models.map((model) => ({ ...recorder(model, o), diverged: false }));
+  let step = 0;
+  for (const target of at) {
+    o.device.advance(step, target);
+    step = target;
+    o.device.pull();
+    for (const m of each) if (!m.diverged && !m.measure(step)) m.diverged = true;
+    if (each.every((m) => m.diverged)) break;
+  }
+  return each.map((m) => m.result(m.diverged));
 }

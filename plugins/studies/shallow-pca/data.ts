@@ -8,6 +8,8 @@ import {
   type Pca,
   pcaReconstructionMse,
   type Rng,
+  type ShallowActivation,
+  type ShallowBias,
   type StudyContext,
   z,
 } from 'nmfinit';
@@ -37,6 +39,22 @@ export interface PreparedData {
   eigenvalues: number[];
   /** The law fresh samples are drawn from (online entries): x = √bulk·ξ + Σ_r amplitude_r·z_r·u_r. */
   law: { basis: Float64Array; amplitude: number[]; noise: number } | null;
+  /**
+   * The grid of the study's runs on this data set (prepareAll sets it), which a webgpu run trains
+   * side by side. Here, not in the runs: a run's config must not depend on its backend.
+   */
+  grid?: SideBySide;
+}
+
+/** The runs of a data set but for their data set's own fields: the spec's model grid and seeds. */
+export interface SideBySide {
+  activations: ShallowActivation[];
+  tied: boolean[];
+  biases: ShallowBias[];
+  /** 'encoder' when the spec's tied runs step W along its encoder use alone (model.tiedGradient). */
+  tiedGradient?: 'full' | 'encoder';
+  firstSeed: number;
+  seeds: number;
 }
 
 /**
@@ -244,7 +262,18 @@ export async function prepareAll(spec: ShallowPcaSpec, ctx: StudyContext): Promi
       ...(p.pcaMseByRank.length > 0 ? { pcaMseByRank: p.pcaMseByRank } : {}),
       eigenvalues: p.eigenvalues,
     });
-    out[entry.label] = p;
+    const { activations, tied, biases, tiedGradient } = spec.model;
+    out[entry.label] = {
+      ...p,
+      grid: {
+        activations,
+        tied,
+        biases,
+        ...(tiedGradient ? { tiedGradient } : {}),
+        firstSeed: spec.firstSeed,
+        seeds: spec.seeds,
+      },
+    };
     ctx.log(`${entry.label}: D = ${p.d}, K = ${p.k}, PCA-${p.k} test MSE ${p.pcaMse.toPrecision(4)}`);
   }
   return out;

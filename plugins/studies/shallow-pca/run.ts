@@ -1,15 +1,22 @@
 import {
   gridPoints,
+  philoxSeed,
+  Rng,
   type RunContext,
   SHALLOW_ACTIVATIONS,
+  SHALLOW_MAX_REPLICAS,
   type ShallowActivation,
   ShallowAutoencoder,
   type ShallowBias,
+  type ShallowTrainResult,
   type StudyRun,
+  shallowDeviceTrainer,
   trainShallow,
+  trainShallowSideBySide,
   z,
 } from 'nmfinit';
-import { onlineSampler, type PreparedData } from './data.ts';
+import { onlineSampler, type PreparedData, type SideBySide } from './data.ts';
+
 import type { ShallowPcaSpec } from './spec.ts';
 
 export interface ShallowPcaRun extends StudyRun {
@@ -105,14 +112,8 @@ export function expandRuns(spec: ShallowPcaSpec, backend: string): ShallowPcaRun
   });
 }
 
-export async function executeRun(
-  run: ShallowPcaRun,
-  data: Record<string, PreparedData>,
-  ctx: RunContext,
-): Promise<ShallowPcaResult> {
-  const p = data[run.dataset];
-  if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
-  const model = new ShallowAutoencoder(
+function buildModel(run: ShallowPcaRun, p: PreparedData, ctx: RunContext, rng: Rng): ShallowAutoencoder {
+  return new ShallowAutoencoder(
     {
       d: p.d,
       k: run.k,
@@ -124,20 +125,16 @@ export async function executeRun(
       tiedGradient: run.tiedGradient ?? 'full',
       cacheDir: ctx.cacheDir,
     },
-    ctx.rng.child('init'),
+    rng,
   );
-  const result = trainShallow(model, {
-    train: p.train,
-    trainCount: p.trainCount,
-    test: p.test,
-    testCount: p.testCount,
-    steps: run.steps,
-    records: run.records,
-    components: p.components,
-    componentCount: run.k,
-    draw: run.online ? onlineSampler(p, ctx.rng.child('online')) : undefined,
-    onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
-  });
+}
+
+function resultOf(
+  run: ShallowPcaRun,
+  p: PreparedData,
+  model: ShallowAutoencoder,
+  result: ShallowTrainResult,
+): ShallowPcaResult {
   const last = result.records.at(-1);
   const image = p.imageShape[0] > 1 && p.imageShape[1] > 1 && !result.diverged;
   return {
@@ -148,4 +145,136 @@ export async function executeRun(
     finalOverlap: result.finalOverlap,
     weights: image ? Array.from({ length: run.k }, (_, k) => Array.from(model.encoderVector(k))) : null,
   };
+}
+
+function lawOf(p: PreparedData) {
+  if (!p.law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
+  return p.law;
+}
+
+/** A run's identity for the side-by-side results kept for its siblings (its fields, sorted). */
+const keyOf = (run: ShallowPcaRun) =>
+  JSON.stringify(
+    Object.keys(run)
+      .sort()
+      .map((k) => [k, run[k as keyof ShallowPcaRun]]),
+  );
+
+/** Results of runs trained side by side with an earlier one, until their own execute asks for them. */
+const sideResults = new Map<string, ShallowPcaResult>();
+
+/** The runs of `run`'s side-by-side grid, as expandRuns makes them (`run` among them). */
+function siblings(run: ShallowPcaRun, g: SideBySide): ShallowPcaRun[] {
+  // tiedGradient is a tied run's field only (expandRuns): not inherited from `run`.
+  const { tiedGradient: _own, ...shared } = run;
+  return gridPoints(
+    { activation: g.activations, tied: g.tied, bias: g.biases },
+    { first: g.firstSeed, count: g.seeds },
+  ).map(({ activation, tied, bias, seed }) => ({
+    ...shared,
+    id: `${run.dataset}__${configName({ activation, tied, bias })}__s${seed}`,
+    seed,
+    activation,
+    tied,
+    bias,
+    ...(tied && g.tiedGradient === 'encoder' ? { tiedGradient: 'encoder' as const } : {}),
+  }));
+}
+
+/** Trains `run`'s whole grid side by side on the webgpu device; keeps the siblings' results. */
+function executeSideBySide(
+  run: ShallowPcaRun,
+  g: SideBySide,
+  p: PreparedData,
+  ctx: RunContext,
+): ShallowPcaResult | undefined {
+  const group = siblings(run, g);
+  const own = group.findIndex((r) => keyOf(r) === keyOf(run));
+  if (own < 0) throw new Error(`run ${run.id}: not in its own side-by-side grid`);
+  // The rng of a run is Rng.seeded(run.seed): each sibling's own streams, as if it ran alone.
+  const models = group.map((r) => buildModel(r, p, ctx, Rng.seeded(r.seed).child('init')));
+  const device = shallowDeviceTrainer(
+    ctx.backend,
+    models,
+    run.online
+      ? { law: lawOf(p), seeds: group.map((r) => philoxSeed(Rng.seeded(r.seed).child('online'))) }
+      : { train: p.train, trainCount: p.trainCount },
+  );
+  if (!device) return undefined;
+  let results: ShallowTrainResult[];
+  try {
+    results = trainShallowSideBySide(models, {
+      test: p.test,
+      testCount: p.testCount,
+      steps: run.steps,
+      records: run.records,
+      components: p.components,
+      componentCount: run.k,
+      device,
+      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+    });
+  } finally {
+    device.dispose();
+  }
+  group.forEach((r, i) => {
+    if (i !== own) sideResults.set(keyOf(r), resultOf(r, p, models[i], results[i]));
+  });
+  return resultOf(run, p, models[own], results[own]);
+}
+
+export async function executeRun(
+  run: ShallowPcaRun,
+  data: Record<string, PreparedData>,
+  ctx: RunContext,
+): Promise<ShallowPcaResult> {
+  const p = data[run.dataset];
+  if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
+  // On webgpu the data set's grid trains side by side (one workgroup a run): the first of its
+  // runs to execute trains all, its siblings then take their results from this worker. Each
+  // run's numbers are those it gets alone (test/shallow-webgpu.test.ts). One worker (--workers 1)
+  // keeps a grid to one device pass; each further worker trains the grid again.
+  const grid = p.grid;
+  if (
+    ctx.backend.name === 'webgpu' &&
+    grid &&
+    grid.activations.length * grid.tied.length * grid.biases.length * grid.seeds <= SHALLOW_MAX_REPLICAS
+  ) {
+    const key = keyOf(run);
+    const done = sideResults.get(key);
+    if (done) {
+      sideResults.delete(key);
+      return done;
+    }
+    const result = executeSideBySide(run, grid, p, ctx);
+    if (result) return result;
+  }
+  const model = buildModel(run, p, ctx, ctx.rng.child('init'));
+  // On webgpu the steps run on the device (online: its own Philox draws, keyed by the run's
+  // 'online' stream); every other backend steps on the host as before.
+  const device = shallowDeviceTrainer(
+    ctx.backend,
+    model,
+    run.online
+      ? { law: lawOf(p), seeds: [philoxSeed(ctx.rng.child('online'))] }
+      : { train: p.train, trainCount: p.trainCount },
+  );
+  let result: ShallowTrainResult;
+  try {
+    result = trainShallow(model, {
+      train: p.train,
+      trainCount: p.trainCount,
+      test: p.test,
+      testCount: p.testCount,
+      steps: run.steps,
+      records: run.records,
+      components: p.components,
+      componentCount: run.k,
+      draw: run.online && !device ? onlineSampler(p, ctx.rng.child('online')) : undefined,
+      device,
+      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+    });
+  } finally {
+    device?.dispose();
+  }
+  return resultOf(run, p, model, result);
 }

@@ -39,7 +39,9 @@ export type Op =
   /** The device-resident trainer's requests (trainer-protocol.ts). */
   | 'trainer'
   /** The device SAE trainer's requests (sae-trainer-protocol.ts). */
-  | 'saeTrainer';
+  | 'saeTrainer'
+  /** The shallow autoencoder's device trainer's requests (shallow-protocol.ts). */
+  | 'shallow';
 
 export interface Request {
   readonly seq: number;

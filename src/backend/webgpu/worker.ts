@@ -25,6 +25,7 @@ import {
 } from './wgsl.ts';
 import { handleResident } from './worker-resident.ts';
 import { saeTrainerRequest } from './worker-sae-trainer.ts';
+import { shallowRequest } from './worker-shallow.ts';
 import { trainerRequest } from './worker-trainer.ts';
 
 const init = workerData as WorkerInit & { port: import('node:worker_threads').MessagePort };
@@ -276,6 +277,8 @@ async function handle(runner: Runner, req: Request): Promise<Float32Array[]> {
       return trainerRequest(runner, req);
     case 'saeTrainer':
       return saeTrainerRequest(runner, req);
+    case 'shallow':
+      return shallowRequest(runner, req);
     default:
       if ((RESIDENT_OPS as readonly string[]).includes(op)) return handleResident(runner, req);
       throw new Error(`webgpu worker: unknown op '${op as string}'`);
