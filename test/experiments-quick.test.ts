@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,14 +58,54 @@ const REPORT_MUST_MATCH: Record<string, RegExp[]> = {
   ],
 };
 
+/** Experiments running at once: two, one a core (each trains with --workers 1 and waits on it). */
+const SLOTS = 2;
+let free = SLOTS;
+const waiting: (() => void)[] = [];
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (free > 0) free--;
+  else await new Promise<void>((resolve) => waiting.push(resolve));
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  }
+}
+
 function runQuick(file: string, extra: string[]) {
   const out = join(root, file.replace(/\.ts$/, ''));
-  const r = spawnSync(
-    tsx,
-    [join(experimentsDir, file), '--quick', '--out', out, '--workers', '1', '--progress', 'none', ...extra],
-    { encoding: 'utf8', env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') }, timeout: 240_000 },
+  return slot(
+    () =>
+      new Promise<{ out: string; code: number | null; stderr: string; stdout: string }>((resolve, reject) => {
+        const child = spawn(
+          tsx,
+          [
+            join(experimentsDir, file),
+            '--quick',
+            '--out',
+            out,
+            '--workers',
+            '1',
+            '--progress',
+            'none',
+            ...extra,
+          ],
+          { env: { ...process.env, NMFINIT_CACHE_DIR: join(root, 'cache') }, timeout: 240_000 },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          stdout += d;
+        });
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ out, code, stderr, stdout }));
+      }),
   );
-  return { out, code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
 describe('every experiment file runs end to end with --quick', () => {
@@ -74,9 +114,11 @@ describe('every experiment file runs end to end with --quick', () => {
     expect(files.sort()).toEqual(Object.keys(FILES).sort());
   });
 
+  // Concurrent, SLOTS at a time: the files are independent processes (their shared cache
+  // directory is written atomically), and one at a time left a core idle.
   for (const [file, extra] of Object.entries(FILES)) {
-    it(`${file} --quick writes a report from its stored runs`, { timeout: 300_000 }, () => {
-      const r = runQuick(file, extra);
+    it.concurrent(`${file} --quick writes a report from its stored runs`, { timeout: 300_000 }, async ({ expect }) => {
+      const r = await runQuick(file, extra);
       expect(r.stderr.trim() === '' ? r.code : `${r.code}\n${r.stderr}`).toBe(0);
       const report = readFileSync(join(r.out, 'report.md'), 'utf8');
       expect(report).toMatch(/^(# \S|\| )/m); // a heading or a table
