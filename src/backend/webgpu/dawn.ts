@@ -1,11 +1,27 @@
 // What every part of the device worker shares about talking to Dawn (worker.ts, its resident
-// store and its trainer): the buffer usage flags, the 2-D layout of large dispatches, and the one
-// way to wait on a Dawn promise.
+// store and its trainers): the buffer usage flags, the 2-D layout of large dispatches, the one way
+// to wait on a Dawn promise, and what a trainer records.
 
 export const USAGE_STORAGE = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
 export const USAGE_UNIFORM = 0x40 | 0x08; // UNIFORM | COPY_DST
 export const USAGE_READBACK = 0x01 | 0x08; // MAP_READ | COPY_DST
 export const MAP_READ = 0x01;
+
+/** What a device trainer needs of the worker's runner: the device and its pipeline cache (which counts compiles). */
+export interface PipelineHost {
+  readonly device: GPUDevice;
+  pipeline(key: string, source: () => string): GPUComputePipeline;
+}
+
+/** A dispatch recorded once and submitted every step: its pipeline, bindings and workgroup grid. */
+export interface RecordedDispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  groups: [number, number];
+}
+
+/** Bytes of a trainer dispatch's uniform block (its parameters, padded). */
+export const TRAINER_UNIFORM_BYTES = 32;
 
 /** One dimension of a dispatch holds at most 65,535 workgroups. */
 const MAX_GROUPS_PER_DIMENSION = 65535;

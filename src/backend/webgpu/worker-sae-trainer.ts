@@ -3,7 +3,17 @@
 // step is one submission of every dispatch (gather, centre, encode, top-k, decode, loss with
 // AuxK, backward, Adam, renormalisation, counters) whose only readback is SAE_STEP_SUMS floats.
 // See sae-trainer.ts for the main-thread side and the step's arithmetic.
-import { dispatchGrid, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
+import {
+  dispatchGrid,
+  MAP_READ,
+  type PipelineHost,
+  type RecordedDispatch,
+  settle,
+  TRAINER_UNIFORM_BYTES,
+  USAGE_READBACK,
+  USAGE_STORAGE,
+  USAGE_UNIFORM,
+} from './dawn.ts';
 import type { Request } from './protocol.ts';
 import { SAE_STEP_SUMS, SaeSum, SaeTrainerOp } from './sae-trainer-protocol.ts';
 import {
@@ -41,25 +51,11 @@ import {
 } from './wgsl-sae.ts';
 import { gatherRowsShader, sumPartialsShader } from './wgsl-trainer.ts';
 
-/** What the trainer needs of the worker's runner: the device and its pipeline cache. */
-export interface SaeTrainerHost {
-  readonly device: GPUDevice;
-  pipeline(key: string, source: () => string): GPUComputePipeline;
-}
-
-const UNIFORM_BYTES = 32;
-
-interface Dispatch {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  groups: [number, number];
-}
-
 /** A uniform rewritten before every step from that step's lrT and k_aux. */
 type PerStep = (lrT: number, kAuxNow: number) => void;
 
 interface Plan {
-  dispatches: Dispatch[];
+  dispatches: RecordedDispatch[];
   perStep: PerStep[];
 }
 
@@ -68,7 +64,7 @@ const groups1d = (count: number, perGroup = WORKGROUP_INVOCATIONS): [number, num
 
 /** A uniform of u32 and f32 fields, in order ('f' marks a float). */
 function uniform(fields: readonly (number | { f: number })[]): ArrayBuffer {
-  const out = new ArrayBuffer(UNIFORM_BYTES);
+  const out = new ArrayBuffer(TRAINER_UNIFORM_BYTES);
   const u = new Uint32Array(out);
   const f = new Float32Array(out);
   fields.forEach((v, i) => {
@@ -135,7 +131,7 @@ class WorkerSaeTrainer {
   private readonly dummy: GPUBuffer;
 
   constructor(
-    private readonly host: SaeTrainerHost,
+    private readonly host: PipelineHost,
     private readonly s: SaeWorkerSpec,
   ) {
     const { batch: m, d, n, k, kAux } = s;
@@ -188,7 +184,7 @@ class WorkerSaeTrainer {
 
   /** One dispatch with its own uniform buffer; returns the uniform for per-step rewrites. */
   private add(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     key: string,
     source: () => string,
     buffers: GPUBuffer[],
@@ -197,7 +193,7 @@ class WorkerSaeTrainer {
   ): GPUBuffer {
     const { device } = this.host;
     const pipeline = this.host.pipeline(key, source);
-    const ub = device.createBuffer({ size: UNIFORM_BYTES, usage: USAGE_UNIFORM });
+    const ub = device.createBuffer({ size: TRAINER_UNIFORM_BYTES, usage: USAGE_UNIFORM });
     this.uniforms.push(ub);
     device.queue.writeBuffer(ub, 0, u);
     const entries = [...buffers, ub].map((buffer, binding) => ({ binding, resource: { buffer } }));
@@ -207,7 +203,7 @@ class WorkerSaeTrainer {
   }
 
   private gemm(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     transA: boolean,
     transB: boolean,
     accumulate: boolean,
@@ -221,13 +217,13 @@ class WorkerSaeTrainer {
     this.add(out, 'gemm', gemmShader, [a, b, c], uniform([m, n, k, flags]), groups);
   }
 
-  private columnSum(out: Dispatch[], g: GPUBuffer, rows: number, cols: number, dst: GPUBuffer): void {
+  private columnSum(out: RecordedDispatch[], g: GPUBuffer, rows: number, cols: number, dst: GPUBuffer): void {
     this.add(out, 'columnSum', columnSumShader, [g, dst], uniform([rows, cols, 0]), groups1d(cols));
   }
 
   /** Σ (p − t)² into sums[slot] (and, with `grad`, c·(p − t) into gr). */
   private squares(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     p: GPUBuffer,
     t: GPUBuffer,
     gr: GPUBuffer | null,
@@ -247,7 +243,7 @@ class WorkerSaeTrainer {
     this.sumInto(out, chunks, slot);
   }
 
-  private sumInto(out: Dispatch[], chunks: number, slot: number): void {
+  private sumInto(out: RecordedDispatch[], chunks: number, slot: number): void {
     this.add(
       out,
       'trainer-sum',
@@ -263,7 +259,7 @@ class WorkerSaeTrainer {
    * the step's k_aux (rewritten before each step); the aux one accumulates (acc = 1).
    */
   private perSelection(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     perStep: PerStep[],
     aux: boolean,
     make: (
@@ -290,7 +286,7 @@ class WorkerSaeTrainer {
   }
 
   /** A selection's entries listed by latent: its slots scattered into S, counted, offset, listed, S cleared. */
-  private lists(out: Dispatch[], perStep: PerStep[], sel: 'main' | 'aux'): void {
+  private lists(out: RecordedDispatch[], perStep: PerStep[], sel: 'main' | 'aux'): void {
     const { batch: m, n } = this.s;
     const L = this.list[sel];
     const cols = sel === 'main' ? this.i : this.ia;
@@ -337,7 +333,7 @@ class WorkerSaeTrainer {
   }
 
   private buildStep(indexed: boolean, aux: boolean): Plan {
-    const out: Dispatch[] = [];
+    const out: RecordedDispatch[] = [];
     const perStep: PerStep[] = [];
     const { batch: m, d, n, k, kAux } = this.s;
     const md = m * d;
@@ -655,7 +651,7 @@ class WorkerSaeTrainer {
 const trainers = new Map<number, WorkerSaeTrainer>();
 
 /** Serves one 'saeTrainer' request (see sae-trainer-protocol.ts). */
-export async function saeTrainerRequest(host: SaeTrainerHost, req: Request): Promise<Float32Array[]> {
+export async function saeTrainerRequest(host: PipelineHost, req: Request): Promise<Float32Array[]> {
   const [code, id, ...p] = req.params;
   if (code === SaeTrainerOp.create) {
     const [batch, d, n, k, kAux, alpha, mseScale, cap, fire, beta1, beta2, epsilon] = p;

@@ -2,6 +2,8 @@
 // step source (a training set, or the online law) live in GPU buffers for the trainer's life; a
 // run request is a series of dispatches, each a chunk of SGD steps with one workgroup a model
 // (wgsl-shallow.ts), and reads nothing back. See src/shallow/webgpu-trainer.ts for the main-thread side.
+
+import type { PipelineHost } from './dawn.ts';
 import {
   dispatchGrid,
   encodeDispatch,
@@ -28,7 +30,6 @@ import {
   shallowLayout,
   shallowStepShader,
 } from './wgsl-shallow.ts';
-import type { TrainerHost } from './worker-trainer.ts';
 
 const bytesFor = (floats: number) => Math.max(16, Math.ceil((floats * 4) / 16) * 16);
 
@@ -44,7 +45,7 @@ class ShallowDevice {
   private readonly key: string;
 
   constructor(
-    private readonly host: TrainerHost,
+    private readonly host: PipelineHost,
     private readonly spec: ShallowShaderSpec,
     /** 1/√D and 1/D. */
     private readonly scales: readonly [number, number],
@@ -209,7 +210,7 @@ class ShallowDevice {
 const devices = new Map<number, ShallowDevice>();
 
 /** Serves one 'shallow' request (see shallow-protocol.ts). */
-export async function shallowRequest(host: TrainerHost, req: Request): Promise<Float32Array[]> {
+export async function shallowRequest(host: PipelineHost, req: Request): Promise<Float32Array[]> {
   const [code, id, ...p] = req.params;
   if (code === ShallowOp.create) {
     const [d, k, spikes, count, invSqrtD, invD, ...settings] = p;

@@ -4,7 +4,17 @@
 // readback is the batch's loss (4 bytes). See trainer.ts for the main-thread side.
 import { ACTIVATIONS } from '../activations.ts';
 import type { ActivationName } from '../types.ts';
-import { dispatchGrid, MAP_READ, settle, USAGE_READBACK, USAGE_STORAGE, USAGE_UNIFORM } from './dawn.ts';
+import {
+  dispatchGrid,
+  MAP_READ,
+  type PipelineHost,
+  type RecordedDispatch,
+  settle,
+  TRAINER_UNIFORM_BYTES,
+  USAGE_READBACK,
+  USAGE_STORAGE,
+  USAGE_UNIFORM,
+} from './dawn.ts';
 import type { Request } from './protocol.ts';
 import { TrainerOp } from './trainer-protocol.ts';
 import {
@@ -19,20 +29,6 @@ import {
   WORKGROUP_INVOCATIONS,
 } from './wgsl.ts';
 import { gatherRowsShader, sumPartialsShader } from './wgsl-trainer.ts';
-
-/** What the trainer needs of the worker's runner: the device and its pipeline cache (which counts compiles). */
-export interface TrainerHost {
-  readonly device: GPUDevice;
-  pipeline(key: string, source: () => string): GPUComputePipeline;
-}
-
-const UNIFORM_BYTES = 32;
-
-interface Dispatch {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  groups: [number, number];
-}
 
 interface Layer {
   din: number;
@@ -73,12 +69,12 @@ class WorkerTrainer {
   private readback: GPUBuffer | null = null;
   private readonly data: (DataSet | null)[] = [null, null];
   /** Dispatch lists by what they do and for which rows; dropped when a data set changes. */
-  private plans = new Map<string, { dispatches: Dispatch[]; adamUniforms: GPUBuffer[] }>();
+  private plans = new Map<string, { dispatches: RecordedDispatch[]; adamUniforms: GPUBuffer[] }>();
   private readonly uniforms: GPUBuffer[] = [];
   private readonly owned: GPUBuffer[] = [];
 
   constructor(
-    private readonly host: TrainerHost,
+    private readonly host: PipelineHost,
     readonly batch: number,
     readonly inputDim: number,
     units: number[],
@@ -138,10 +134,10 @@ class WorkerTrainer {
     buffers: GPUBuffer[],
     uniform: ArrayBuffer,
     groups: [number, number],
-  ): { d: Dispatch; u: GPUBuffer } {
+  ): { d: RecordedDispatch; u: GPUBuffer } {
     const { device } = this.host;
     const pipeline = this.host.pipeline(key, source);
-    const u = device.createBuffer({ size: UNIFORM_BYTES, usage: USAGE_UNIFORM });
+    const u = device.createBuffer({ size: TRAINER_UNIFORM_BYTES, usage: USAGE_UNIFORM });
     this.uniforms.push(u);
     device.queue.writeBuffer(u, 0, uniform);
     const entries = [...buffers, u].map((buffer, binding) => ({ binding, resource: { buffer } }));
@@ -150,7 +146,7 @@ class WorkerTrainer {
   }
 
   private gemm(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     transA: boolean,
     transB: boolean,
     m: number,
@@ -166,7 +162,7 @@ class WorkerTrainer {
   }
 
   /** Gather `rows` rows of data set `slot` into h[0] (and the targets into yb), by index or from `start`. */
-  private gather(out: Dispatch[], slot: number, rows: number, start: number, indexed: boolean): void {
+  private gather(out: RecordedDispatch[], slot: number, rows: number, start: number, indexed: boolean): void {
     const set = this.data[slot];
     if (!set) throw new Error(`webgpu trainer: no data set in slot ${slot}`);
     const one = (src: GPUBuffer, dst: GPUBuffer, cols: number) =>
@@ -183,7 +179,7 @@ class WorkerTrainer {
     if (set.y) one(set.y, this.yb, this.outputDim);
   }
 
-  private forward(out: Dispatch[], rows: number): void {
+  private forward(out: RecordedDispatch[], rows: number): void {
     this.layers.forEach((L, l) => {
       this.gemm(out, false, false, rows, L.dout, L.din, this.h[l], L.w, this.h[l + 1]);
       out.push(
@@ -200,7 +196,7 @@ class WorkerTrainer {
 
   /** Squared errors of h[L] against the targets summed into out[slot]; with `grad`, dh[L] = 2(p − t)/count. */
   private squaredError(
-    out: Dispatch[],
+    out: RecordedDispatch[],
     rows: number,
     targetsAreX: boolean,
     grad: boolean,
@@ -229,7 +225,7 @@ class WorkerTrainer {
   }
 
   /** Backward through every layer (the Tape's order), then Adam on every parameter. */
-  private backwardAndAdam(out: Dispatch[], rows: number): GPUBuffer[] {
+  private backwardAndAdam(out: RecordedDispatch[], rows: number): GPUBuffer[] {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const L = this.layers[l];
       const n = rows * L.dout;
@@ -269,16 +265,16 @@ class WorkerTrainer {
   }
 
   private adamUniform(count: number, lrT: number): ArrayBuffer {
-    const uniform = new ArrayBuffer(UNIFORM_BYTES);
+    const uniform = new ArrayBuffer(TRAINER_UNIFORM_BYTES);
     new Uint32Array(uniform, 0, 1)[0] = count;
     new Float32Array(uniform, 4, 4).set([lrT, 1 - this.beta1, 1 - this.beta2, this.epsilon]);
     return uniform;
   }
 
-  private plan(key: string, build: (out: Dispatch[]) => GPUBuffer[] | undefined) {
+  private plan(key: string, build: (out: RecordedDispatch[]) => GPUBuffer[] | undefined) {
     let p = this.plans.get(key);
     if (!p) {
-      const dispatches: Dispatch[] = [];
+      const dispatches: RecordedDispatch[] = [];
       const adamUniforms = build(dispatches) ?? [];
       p = { dispatches, adamUniforms };
       this.plans.set(key, p);
@@ -292,7 +288,7 @@ class WorkerTrainer {
     this.plans.clear();
   }
 
-  private encode(encoder: GPUCommandEncoder, dispatches: Dispatch[]): void {
+  private encode(encoder: GPUCommandEncoder, dispatches: RecordedDispatch[]): void {
     const pass = encoder.beginComputePass();
     for (const d of dispatches) {
       pass.setPipeline(d.pipeline);
@@ -457,7 +453,7 @@ class WorkerTrainer {
 }
 
 const u32s = (...v: number[]) => {
-  const out = new ArrayBuffer(UNIFORM_BYTES);
+  const out = new ArrayBuffer(TRAINER_UNIFORM_BYTES);
   new Uint32Array(out, 0, v.length).set(v);
   return out;
 };
@@ -465,7 +461,7 @@ const u32s = (...v: number[]) => {
 const trainers = new Map<number, WorkerTrainer>();
 
 /** Serves one 'trainer' request (see trainer-protocol.ts). */
-export async function trainerRequest(host: TrainerHost, req: Request): Promise<Float32Array[]> {
+export async function trainerRequest(host: PipelineHost, req: Request): Promise<Float32Array[]> {
   const [code, id, ...p] = req.params;
   if (code === TrainerOp.create) {
     const [batch, inputDim, L] = p;
