@@ -8,6 +8,7 @@ import {
   type ShallowActivation,
   ShallowAutoencoder,
   type ShallowBias,
+  type ShallowRecord,
   type ShallowTrainResult,
   type StudyRun,
   shallowDeviceTrainer,
@@ -147,6 +148,19 @@ function resultOf(
   };
 }
 
+/** How a run is measured (test set, log-spaced records, the PCA directions) and reports progress. */
+function measuring(run: ShallowPcaRun, p: PreparedData, ctx: RunContext) {
+  return {
+    test: p.test,
+    testCount: p.testCount,
+    steps: run.steps,
+    records: run.records,
+    components: p.components,
+    componentCount: run.k,
+    onRecord: (r: ShallowRecord) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+  };
+}
+
 function lawOf(p: PreparedData) {
   if (!p.law) throw new Error('online sampling needs a data set with a law (spiked-gaussian)');
   return p.law;
@@ -203,16 +217,7 @@ function executeSideBySide(
   if (!device) return undefined;
   let results: ShallowTrainResult[];
   try {
-    results = trainShallowSideBySide(models, {
-      test: p.test,
-      testCount: p.testCount,
-      steps: run.steps,
-      records: run.records,
-      components: p.components,
-      componentCount: run.k,
-      device,
-      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
-    });
+    results = trainShallowSideBySide(models, { ...measuring(run, p, ctx), device });
   } finally {
     device.dispose();
   }
@@ -261,17 +266,11 @@ export async function executeRun(
   let result: ShallowTrainResult;
   try {
     result = trainShallow(model, {
+      ...measuring(run, p, ctx),
       train: p.train,
       trainCount: p.trainCount,
-      test: p.test,
-      testCount: p.testCount,
-      steps: run.steps,
-      records: run.records,
-      components: p.components,
-      componentCount: run.k,
       draw: run.online && !device ? onlineSampler(p, ctx.rng.child('online')) : undefined,
       device,
-      onRecord: (r) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
     });
   } finally {
     device?.dispose();
