@@ -117,7 +117,9 @@ describe('every experiment file runs end to end with --quick', () => {
   // Concurrent, SLOTS at a time: the files are independent processes (their shared cache
   // directory is written atomically), and one at a time left a core idle.
   for (const [file, extra] of Object.entries(FILES)) {
-    it.concurrent(`${file} --quick writes a report from its stored runs`, { timeout: 300_000 }, async ({ expect }) => {
+    it.concurrent(`${file} --quick writes a report from its stored runs`, { timeout: 300_000 }, async ({
+      expect,
+    }) => {
       const r = await runQuick(file, extra);
       expect(r.stderr.trim() === '' ? r.code : `${r.code}\n${r.stderr}`).toBe(0);
       const report = readFileSync(join(r.out, 'report.md'), 'utf8');
