@@ -191,6 +191,7 @@ export {
   type ShallowTrainOptions,
   type ShallowTrainResult,
   trainShallow,
+  trainShallowOnOneStream,
   trainShallowSideBySide,
 } from './shallow/train.ts';
 export {

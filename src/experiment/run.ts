@@ -250,6 +250,7 @@ export async function runExperiment(raw: unknown, overrides: RunOverrides = {}):
       );
       const pool = new Scheduler({
         workers,
+        groupOf: kind.group ? (c) => kind.group!(c, data) : undefined,
         kind: kind.name,
         data,
         cacheDir,

@@ -22,6 +22,8 @@ export interface SchedulerOptions {
   /** The output directory (checkpoints live under it). */
   dir: string;
   pluginModules: string[];
+  /** A run's group (StudyKind.group): the slot that starts a group's first run takes all of it. */
+  groupOf?(config: StudyRun): string | undefined;
 }
 
 // Built (dist/), the worker is plain JS; from the sources it needs tsx's loader registered first.
@@ -62,6 +64,8 @@ export class Scheduler {
     // modules do not load) would die again, so that ends the study.
     const runSlot = (slot: number) =>
       new Promise<void>((resolve, reject) => {
+        // The rest of the groups this slot has started, run here before anything from the queue.
+        const own: StudyRun[] = [];
         const spawn = () => {
           const worker = new Worker(WORKER_URL, { workerData: init, execArgv: [] });
           this.workers.push(worker);
@@ -70,8 +74,8 @@ export class Scheduler {
           let died: string | undefined;
           const next = () => {
             current = undefined;
-            while (!this.stopped && current === undefined && queue.length > 0) {
-              const c = queue.shift()!;
+            while (!this.stopped && current === undefined && (own.length > 0 || queue.length > 0)) {
+              const c = own.length > 0 ? own.shift()! : takeWithGroup(queue, own, this.options.groupOf);
               if (hooks.claim?.(c) ?? true) current = c;
             }
             if (!current) {
@@ -120,7 +124,7 @@ export class Scheduler {
             } catch (e) {
               return reject(e);
             }
-            if (queue.length > 0) spawn();
+            if (queue.length > 0 || own.length > 0) spawn();
             else resolve();
           });
         };
@@ -135,4 +139,24 @@ export class Scheduler {
     this.stopped = true;
     await Promise.all([...this.workers].map((w) => w.terminate()));
   }
+}
+
+/**
+ * Takes the queue's first run for a slot; the rest of its group (`groupOf`), if it has one, moves
+ * from the queue to the slot's own list `own`, in queue order.
+ */
+export function takeWithGroup(
+  queue: StudyRun[],
+  own: StudyRun[],
+  groupOf?: (config: StudyRun) => string | undefined,
+): StudyRun {
+  const first = queue.shift();
+  if (!first) throw new Error('takeWithGroup: the queue is empty');
+  const group = groupOf?.(first);
+  if (group === undefined) return first;
+  for (let i = 0; i < queue.length; ) {
+    if (groupOf!(queue[i]) === group) own.push(...queue.splice(i, 1));
+    else i++;
+  }
+  return first;
 }

@@ -176,6 +176,12 @@ export interface StudyKind<
   prepare(spec: Spec, runs: readonly Run[], ctx: StudyContext): Promise<Data>;
   /** Relative work of a run: longer runs start first, and the ETA weighs runs by it. Default 1. */
   cost?(run: Run, data: Data): number;
+  /**
+   * Runs one execute trains together (shallow-pca's side-by-side models) share a group name: the
+   * worker that starts one of them is handed the rest of its group next, where their results
+   * already wait. Default: no groups, each run to the first free worker.
+   */
+  group?(run: Run, data: Data): string | undefined;
   /** One run. It must depend only on `run` and `data`: the same seed gives the same numbers. */
   execute(run: Run, data: Data, ctx: RunContext): Promise<Result>;
   /** The schema of a stored result, checked when it is read back. */

@@ -153,3 +153,42 @@ export function trainShallowSideBySide(
   }
   return each.map((m) => m.result(m.diverged));
 }
+
+/**
+ * trainShallow for models that train on one stream of fresh samples (the online runs of one seed,
+ * whose draws do not depend on the model): each sample is drawn once and stepped by every model,
+ * so a group of G models costs one draw and G steps a step instead of G draws. Each model gets the
+ * records trainShallow gives it alone with the same `draw`. A model whose loss or test MSE stops
+ * being finite is marked diverged and no longer stepped; the draws go on for the others.
+ */
+export function trainShallowOnOneStream(
+  models: readonly ShallowAutoencoder[],
+  o: MeasureOptions & Pick<ShallowTrainOptions, 'steps' | 'records'> & { draw: (out: Float32Array) => void },
+): ShallowTrainResult[] {
+  const d = models[0]?.d ?? 0;
+  for (const m of models)
+    if (m.d !== d)
+      throw new Error(`trainShallowOnOneStream: models of D = ${m.d} and ${d} cannot share samples`);
+  const at = logSpacedSteps(o.steps, o.records);
+  const each = models.map((model) => ({ model, ...recorder(model, o), diverged: false }));
+  const fresh = new Float32Array(d);
+  let live = each;
+  let step = 0;
+  for (const target of at) {
+    for (; step < target && live.length > 0; step++) {
+      o.draw(fresh);
+      let lost = false;
+      for (const m of live) {
+        if (Number.isFinite(m.model.step(fresh, 0))) continue;
+        m.diverged = true;
+        lost = true;
+      }
+      if (lost) live = live.filter((m) => !m.diverged);
+    }
+    step = target;
+    for (const m of live) if (!m.measure(target)) m.diverged = true;
+    live = live.filter((m) => !m.diverged);
+    if (live.length === 0) break;
+  }
+  return each.map((m) => m.result(m.diverged));
+}

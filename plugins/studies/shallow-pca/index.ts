@@ -7,6 +7,7 @@ import { shallowPcaDocument } from './report.ts';
 import {
   executeRun,
   expandRuns,
+  runGroup,
   type ShallowPcaResult,
   type ShallowPcaRun,
   shallowPcaResultSchema,
@@ -43,6 +44,7 @@ export const shallowPcaStudy = defineStudyKind<
     const evaluation = 0.5 * run.records * (p?.testCount ?? 0);
     return d * (run.k + 4) * (run.steps * (run.tied ? 1.5 : 1) + evaluation);
   },
+  group: runGroup,
   execute: executeRun,
   result: shallowPcaResultSchema,
   // 3: run configs name the bias placement (`bias`), and the encoder bias steps at the authors' η/D.

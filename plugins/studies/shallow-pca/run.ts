@@ -13,6 +13,7 @@ import {
   type StudyRun,
   shallowDeviceTrainer,
   trainShallow,
+  trainShallowOnOneStream,
   trainShallowSideBySide,
   z,
 } from 'nmfinit';
@@ -227,6 +228,43 @@ function executeSideBySide(
   return resultOf(run, p, models[own], results[own]);
 }
 
+/** Whether `run`'s data set's whole grid fits one webgpu side-by-side pass. */
+const fitsDevice = (g: SideBySide) =>
+  g.activations.length * g.tied.length * g.biases.length * g.seeds <= SHALLOW_MAX_REPLICAS;
+
+/**
+ * The runs one execute trains together (StudyKind.group): on webgpu the data set's whole grid; on
+ * the host, the online runs of one seed (they draw the same samples). The scheduler hands a group
+ * to one worker, so the first of its runs trains all and the rest take their results.
+ */
+export function runGroup(run: ShallowPcaRun, data: Record<string, PreparedData>): string | undefined {
+  const grid = data[run.dataset]?.grid;
+  if (!grid) return undefined;
+  if (run.backend === 'webgpu') return fitsDevice(grid) ? run.dataset : undefined;
+  return run.online ? `${run.dataset}__s${run.seed}` : undefined;
+}
+
+/**
+ * Trains the online runs of `run`'s seed on the host, side by side on one stream of draws: the
+ * draws are the seed's 'online' stream, which every one of them would draw alone, so each gets
+ * the numbers it gets alone (test/shallow-one-stream.test.ts) for one draw a step instead of one
+ * each (the draw is most of a D = 500 step). Keeps the siblings' results.
+ */
+function executeOnOneStream(run: ShallowPcaRun, g: SideBySide, p: PreparedData, ctx: RunContext) {
+  const group = siblings(run, g).filter((r) => r.seed === run.seed);
+  const own = group.findIndex((r) => keyOf(r) === keyOf(run));
+  if (own < 0) throw new Error(`run ${run.id}: not in its own side-by-side grid`);
+  const models = group.map((r) => buildModel(r, p, ctx, Rng.seeded(r.seed).child('init')));
+  const results = trainShallowOnOneStream(models, {
+    ...measuring(run, p, ctx),
+    draw: onlineSampler(p, Rng.seeded(run.seed).child('online')),
+  });
+  group.forEach((r, i) => {
+    if (i !== own) sideResults.set(keyOf(r), resultOf(r, p, models[i], results[i]));
+  });
+  return resultOf(run, p, models[own], results[own]);
+}
+
 export async function executeRun(
   run: ShallowPcaRun,
   data: Record<string, PreparedData>,
@@ -235,23 +273,21 @@ export async function executeRun(
   const p = data[run.dataset];
   if (!p) throw new Error(`run ${run.id}: no prepared data for '${run.dataset}'`);
   // On webgpu the data set's grid trains side by side (one workgroup a run): the first of its
-  // runs to execute trains all, its siblings then take their results from this worker. Each
-  // run's numbers are those it gets alone (test/shallow-webgpu.test.ts). One worker (--workers 1)
-  // keeps a grid to one device pass; each further worker trains the grid again.
+  // runs to execute trains all, its siblings then take their results from this worker (the
+  // scheduler hands the group to it: runGroup). Each run's numbers are those it gets alone
+  // (test/shallow-webgpu.test.ts). On the host, the online runs of one seed share their draws
+  // the same way (executeOnOneStream).
   const grid = p.grid;
-  if (
-    ctx.backend.name === 'webgpu' &&
-    grid &&
-    grid.activations.length * grid.tied.length * grid.biases.length * grid.seeds <= SHALLOW_MAX_REPLICAS
-  ) {
-    const key = keyOf(run);
-    const done = sideResults.get(key);
-    if (done) {
-      sideResults.delete(key);
-      return done;
-    }
+  const done = sideResults.get(keyOf(run));
+  if (done) {
+    sideResults.delete(keyOf(run));
+    return done;
+  }
+  if (ctx.backend.name === 'webgpu' && grid && fitsDevice(grid)) {
     const result = executeSideBySide(run, grid, p, ctx);
     if (result) return result;
+  } else if (ctx.backend.name !== 'webgpu' && grid && run.online) {
+    return executeOnOneStream(run, grid, p, ctx);
   }
   const model = buildModel(run, p, ctx, ctx.rng.child('init'));
   // On webgpu the steps run on the device (online: its own Philox draws, keyed by the run's
