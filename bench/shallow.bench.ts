@@ -94,8 +94,40 @@ function authorsOnlineFigures(log: (line: string) => void): Figure[] {
   log(
     `authors' spiked online, D = ${d}, K = 4: draw ${drawOnly.toFixed(0)}/s, draw + step ${both.toFixed(0)} steps/s`,
   );
+  // The authors' grid of 12 configurations for one seed: each with its own draws (as the runs
+  // trained one by one), or on one stream of draws (shallow-pca's host side by side).
+  const grid: ShallowAutoencoder[] = [];
+  for (const activation of ACTS)
+    for (const tied of [true, false])
+      for (const bias of ['none', 'encoder'] as const)
+        grid.push(
+          new ShallowAutoencoder(
+            { d, k: 4, activation, tied, bias, lr: 1e-3, tiedGradient: 'encoder' },
+            Rng.seeded(grid.length),
+          ),
+        );
+  const alone =
+    grid.length *
+    rate(() => {
+      for (const m of grid) {
+        draw(x);
+        m.step(x, 0);
+      }
+    });
+  const shared =
+    grid.length *
+    rate(() => {
+      draw(x);
+      for (const m of grid) m.step(x, 0);
+    });
+  log(
+    `the authors' 12 configurations of one seed: ${alone.toFixed(0)} model-steps/s one by one, ${shared.toFixed(0)} on one stream of draws (${(shared / alone).toFixed(2)}×)`,
+  );
   return [
     { name: 'online draw D=500 (spiked law)', value: drawOnly, unit: 'draws/s' },
     { name: 'online draw + step D=500 K=4 erf untied', value: both, unit: 'steps/s' },
+    { name: "authors' 12 configurations, each its own draws", value: alone, unit: 'model-steps/s' },
+    { name: "authors' 12 configurations on one stream of draws", value: shared, unit: 'model-steps/s' },
+    { name: 'one stream / own draws', value: shared / alone, unit: '×' },
   ];
 }
