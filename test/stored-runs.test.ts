@@ -1,0 +1,41 @@
+// The runs of long studies kept in git (experiments/runs/): a later session or a reader reuses
+// them only while today's code expands the study to the same run ids and configuration hashes. A
+// change to a run's fields or to the kind's result version would silently retrain them; this
+// test fails first.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { shallowPcaStudy } from '../plugins/studies/shallow-pca/index.ts';
+import { checkShallowPca, shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
+import { runConfigHash } from '../src/experiment/hash.ts';
+
+const root = join(import.meta.dirname, '..', 'experiments', 'runs');
+
+interface StoredFile {
+  kind: string;
+  id: string;
+  configHash: string;
+  result: unknown;
+}
+
+const stored = (folder: string): StoredFile[] =>
+  readdirSync(join(root, folder, 'runs'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(root, folder, 'runs', f), 'utf8')) as StoredFile);
+
+describe('stored runs (experiments/runs/)', () => {
+  it('shallow-authors-spiked: every run of the part, each with the hash today’s code gives it and a result its schema takes', async () => {
+    const { parts } = await import('../experiments/shallow-authors.ts');
+    const spec = checkShallowPca(shallowPcaSpecSchema.parse(parts.spiked));
+    // The part runs on simd where no GPU is chosen (its log: "backend simd").
+    const runs = shallowPcaStudy.expand(spec, 'simd');
+    const files = stored('shallow-authors-spiked');
+    expect(files.map((f) => f.id).sort()).toEqual(runs.map((r) => r.id).sort());
+    for (const f of files) {
+      const run = runs.find((r) => r.id === f.id)!;
+      expect(f.kind, f.id).toBe('shallow-pca');
+      expect(f.configHash, f.id).toBe(runConfigHash('shallow-pca', shallowPcaStudy.resultVersion, run));
+      expect(() => shallowPcaStudy.result.parse(f.result), f.id).not.toThrow();
+    }
+  });
+});
