@@ -1,10 +1,13 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { autoCandidates, DEFAULT_WORKLOAD } from '../src/backend/index.ts';
 import { referenceBackendFactory } from '../src/backend/reference.ts';
 import { backends } from '../src/backend/registry.ts';
 import { type BackendFactory, defineBackend } from '../src/backend/types.ts';
-import { missingPrerequisites } from '../src/backend/webgpu/channel.ts';
+import { gpuDeviceNodes, missingPrerequisites } from '../src/backend/webgpu/channel.ts';
 import { webgpuBackendFactory } from '../src/backend/webgpu/index.ts';
 
 // `autoEligible` lets a backend stay out of `auto` without being started: auto must not even ask
@@ -36,7 +39,20 @@ describe("auto asks a backend's autoEligible before starting it", () => {
     expect(probes).not.toContain('test-ineligible');
   });
 
-  it('webgpu is eligible exactly where a Vulkan loader is installed', () => {
-    expect(webgpuBackendFactory.autoEligible?.()).toBe(missingPrerequisites(['vulkan']).length === 0);
+  it('webgpu is eligible exactly where a Vulkan loader is installed and a GPU has a device node', () => {
+    expect(webgpuBackendFactory.autoEligible?.()).toBe(
+      missingPrerequisites(['vulkan']).length === 0 && gpuDeviceNodes().length > 0,
+    );
+  });
+
+  it("counts NVIDIA's and DRM render nodes as GPUs, and nothing else", () => {
+    const dev = mkdtempSync(join(tmpdir(), 'dev-'));
+    expect(gpuDeviceNodes(dev)).toEqual([]);
+    mkdirSync(join(dev, 'dri'));
+    for (const f of ['nvidiactl', 'nvidia-uvm', 'null', 'dri/card0']) writeFileSync(join(dev, f), '');
+    expect(gpuDeviceNodes(dev)).toEqual([]);
+    for (const f of ['nvidia0', 'dri/renderD128']) writeFileSync(join(dev, f), '');
+    expect(gpuDeviceNodes(dev)).toEqual([`${dev}/nvidia0`, `${dev}/dri/renderD128`]);
+    expect(gpuDeviceNodes(join(dev, 'missing'))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { DawnBackend, DeviceInfo, Op, Reply, Request, WorkerInit } from './protocol.ts';
 
@@ -116,6 +116,24 @@ function libraryDirs(): string[] {
  * Vulkan (Debian: libvulkan1) and the unversioned `libEGL.so` for OpenGL ES (Debian: libegl-dev,
  * with Mesa's libegl-mesa0 and libgl1-mesa-dri for llvmpipe), and EGL needs an X display.
  */
+/**
+ * The device nodes of a GPU that a Vulkan driver could drive: NVIDIA's /dev/nvidia<N> and DRM
+ * render nodes /dev/dri/renderD<N>. Without one, Dawn's Vulkan backend finds at most a software
+ * device (Mesa's lavapipe, which mesa-vulkan-drivers installs), no faster than llvmpipe.
+ */
+export function gpuDeviceNodes(dev = '/dev'): string[] {
+  const matching = (dir: string, pattern: RegExp) => {
+    try {
+      return readdirSync(dir)
+        .filter((f) => pattern.test(f))
+        .map((f) => `${dir}/${f}`);
+    } catch {
+      return []; // no such directory: no such devices
+    }
+  };
+  return [...matching(dev, /^nvidia\d+$/), ...matching(`${dev}/dri`, /^renderD\d+$/)];
+}
+
 export function missingPrerequisites(backends: readonly DawnBackend[]): string[] {
   const why: string[] = [];
   const has = (lib: string) => libraryDirs().some((d) => existsSync(`${d}/${lib}`));

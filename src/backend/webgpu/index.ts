@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BackendFactory } from '../types.ts';
 import { WebGpuBackend } from './backend.ts';
-import { DeviceChannel, missingPrerequisites } from './channel.ts';
+import { DeviceChannel, gpuDeviceNodes, missingPrerequisites } from './channel.ts';
 import { DAWN_BACKENDS, type DawnBackend } from './protocol.ts';
 
 export { WebGpuBackend, type WebGpuBackendOptions } from './backend.ts';
@@ -60,10 +60,11 @@ export const webgpuBackendFactory: BackendFactory<typeof params> = {
   // Below the CPU backends: outside a resident chain every call is a round trip.
   priority: 5,
   isAvailable: () => 'channel' in probeWebGpu(),
-  // auto tries it only where Dawn can reach a GPU through Vulkan. Through OpenGL ES (llvmpipe, a
-  // software renderer) it measured far slower than simd on every workload (README, WebGPU), and
-  // starting Dawn there prints its warnings into every study's output.
-  autoEligible: () => missingPrerequisites(['vulkan']).length === 0,
+  // auto tries it only where Dawn can reach a GPU through Vulkan: a Vulkan loader and a GPU's
+  // device node. Through OpenGL ES (llvmpipe) or Vulkan without a GPU (lavapipe) it is a software
+  // renderer, far slower than simd on every workload (README, WebGPU), and starting Dawn there
+  // prints its warnings into every study's output.
+  autoEligible: () => missingPrerequisites(['vulkan']).length === 0 && gpuDeviceNodes().length > 0,
   unavailableReason: () => {
     const probe = probeWebGpu();
     return 'channel' in probe ? '' : probe.reason;
