@@ -25,7 +25,7 @@ import type {
   ResidentMatrix,
   ResidentOps,
 } from '../src/backend/types.ts';
-import { missingPrerequisites } from '../src/backend/webgpu/channel.ts';
+import { webgpuBackendFactory } from '../src/backend/webgpu/index.ts';
 
 const fake = (name: string): Backend => ({ name, description: name, gemm: () => {} });
 
@@ -358,10 +358,11 @@ describe('auto backend selection', () => {
   });
 
   it('offers webgpu for a model or a chained workload (where it is available), never for bare products', () => {
-    // auto tries webgpu only where Dawn could reach a GPU through Vulkan (a loader is installed).
+    // auto tries webgpu only where Dawn could reach a GPU through Vulkan (its autoEligible: a
+    // loader and a GPU's device node; test/backend-auto-eligible.test.ts holds the rule).
     const webgpuHere =
       listBackends().some((b) => b.name === 'webgpu' && b.available) &&
-      missingPrerequisites(['vulkan']).length === 0;
+      webgpuBackendFactory.autoEligible?.() === true;
     expect(DEVICE_RESIDENT_BACKENDS).toEqual(['webgpu']);
     expect(autoCandidates(trainingStepWorkload([6, 4, 6], 8))).not.toContain('webgpu');
     expect(autoCandidates(denseTrainingWorkload([6, 4, 6], 8, 'relu', 'sigmoid')).includes('webgpu')).toBe(
