@@ -8,17 +8,16 @@ import {
   type HtmlRunDetail,
   htmlId,
   imageGridPng,
-  loadStudy,
   type ReportDocument,
   runsIndex,
-  type StoredRun,
   type StudyReportInput,
 } from 'nmfinit';
+import { ablationSection, comparisonSection, studyVerdicts } from './compare.ts';
 import { pcaArtifactSchema } from './data.ts';
 import { learningCurveSpec, overlapMatrixSpec, overlapSpec, weightImage } from './figures.ts';
 import { configName, configTitle, type ShallowPcaResult, type ShallowPcaRun } from './run.ts';
 import type { ShallowPcaSpec } from './spec.ts';
-import { type ConfigSummary, realImageVerdict, summarize, type Verdict, verdicts } from './verdicts.ts';
+import type { summarize } from './verdicts.ts';
 
 type Input = StudyReportInput<ShallowPcaSpec, ShallowPcaRun, ShallowPcaResult>;
 type Run = Input['runs'][number];
@@ -81,85 +80,6 @@ function tiedGradientNote(
     : ' Tied weights step along the full gradient, the encoder and decoder uses of W summed.';
 }
 
-/** The claims' verdicts of one study's stored runs, with the real-image one where both kinds of data are there. */
-function studyVerdicts(
-  spec: ShallowPcaSpec,
-  stored: readonly { config: ShallowPcaRun; result: ShallowPcaResult }[],
-  artifacts: Input['artifacts'],
-): { summaries: ConfigSummary[]; all: Verdict[] } {
-  const runs = stored.map((r) => ({ config: r.config, result: r.result }));
-  const summaries = summarize(runs, spec.tolerance, spec.overlapThreshold);
-  const all = verdicts(summaries, spec.tolerance, spec.overlapThreshold);
-  const isImage = (label: string) => {
-    const [h, w] = artifacts.read(`pca/${label}.json`, pcaArtifactSchema).imageShape;
-    return h > 1 && w > 1;
-  };
-  const synthetic = spec.datasets.find((d) => !isImage(d.label))?.label;
-  const images = spec.datasets.find((d) => isImage(d.label))?.label;
-  const real = synthetic && images ? realImageVerdict(all, synthetic, images) : null;
-  if (real) all.push(real);
-  return { summaries, all };
-}
-
-/**
- * The verdicts of another stored shallow-pca study (`outputs.compareWith`) next to this one's,
- * claim by claim: e.g. the authors' setup against today's configuration. Says why when the other
- * study cannot be read.
- */
-function comparisonSection(spec: ShallowPcaSpec, here: readonly Verdict[]): DocSection | null {
-  const other = spec.outputs.compareWith;
-  if (!other) return null;
-  const title = `Next to ${other.title}`;
-  let theirs: Verdict[];
-  let missing = 0;
-  try {
-    const loaded = loadStudy([other.dir]);
-    if (loaded.kind.name !== 'shallow-pca')
-      throw new Error(`it holds a '${loaded.kind.name}' study, not a shallow-pca one`);
-    const otherSpec = loaded.input.spec as ShallowPcaSpec;
-    theirs = studyVerdicts(
-      otherSpec,
-      loaded.input.runs as StoredRun<ShallowPcaRun, ShallowPcaResult>[],
-      loaded.input.artifacts,
-    ).all;
-    missing = loaded.input.missing.length;
-  } catch (e) {
-    return {
-      title,
-      blocks: [
-        {
-          type: 'text',
-          text: `Not drawn: outputs.compareWith.dir '${other.dir}' could not be read (${(e as Error).message}). Run that study there, then \`nmfinit report\` this one again.`,
-        },
-      ],
-    };
-  }
-  const say = (vs: readonly Verdict[], claim: string) =>
-    vs
-      .filter((v) => v.claim === claim)
-      .map((v) => `${v.dataset}: ${v.holds ? 'holds' : 'does not hold'}`)
-      .join('; ') || '(not judged)';
-  const claims = [...new Set([...here, ...theirs].map((v) => v.claim))];
-  return {
-    title,
-    blocks: [
-      {
-        type: 'text',
-        text: `Each claim's verdict in this study and in ${other.title} (\`${other.dir}\`, generated from its stored runs by the same code${missing > 0 ? `; ${missing} of its runs are missing` : ''}).`,
-      },
-      columnTable(
-        'comparison',
-        [
-          { key: 'claim', label: 'claim', value: (c) => c },
-          { key: 'here', label: 'this study', value: (c) => say(here, c) },
-          { key: 'there', label: other.title, value: (c) => say(theirs, c) },
-        ],
-        claims,
-      ),
-    ],
-  };
-}
-
 /**
  * The report: per data set the learning curves against PCA-K, one run's overlaps and the learned
  * weights; the verdicts generated from the runs; the table per configuration; every run.
@@ -168,6 +88,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
   const { spec, artifacts } = input;
   const { summaries, all } = studyVerdicts(spec, input.runs, artifacts);
   const comparison = comparisonSection(spec, all);
+  const ablation = ablationSection(spec, all);
   const sections: DocSection[] = [];
   const names = displayNames(spec.datasets, (n) => (datasets.has(n) ? datasets.get(n) : undefined));
   for (const ds of spec.datasets) {
@@ -254,6 +175,7 @@ export function shallowPcaDocument(input: Input): ReportDocument {
       ],
     },
     ...(comparison ? [comparison] : []),
+    ...(ablation ? [ablation] : []),
     {
       title: 'Per configuration',
       blocks: [

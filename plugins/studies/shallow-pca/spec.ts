@@ -42,12 +42,10 @@ const datasetEntry = z
     /**
      * 'paper': the authors' preparation of images: divide by twice the overall standard deviation
      * and subtract the overall mean (scalars; pixels keep their own means), with the PCA line
-     * taken from the second moment as theirs is. 'standardize': subtract every pixel's training
-     * mean, then divide by twice the overall standard deviation (centred data, ordinary PCA).
-     */
-    /**
-     * 'authors': as src/utils.py preprocessData does it, each split by its own scalars (divide by
-     * twice its overall standard deviation, subtract its overall mean), PCA line as 'paper'.
+     * taken from the second moment as theirs is. 'authors': as their src/utils.py preprocessData
+     * does it, each split by its own scalars, PCA line as 'paper'. 'standardize': subtract every
+     * pixel's training mean, then divide by twice the overall standard deviation (centred data,
+     * ordinary PCA).
      */
     preprocess: z.enum(['none', 'standardize', 'paper', 'authors']).default('none'),
     /**
@@ -56,6 +54,15 @@ const datasetEntry = z
      * only; trainCount samples still give the PCA line). Default false: sample s mod trainCount.
      */
     online: z.boolean().optional(),
+  })
+  .strict();
+
+/** Another stored shallow-pca study, by its results folder and the words that name it in the report. */
+const storedStudy = z
+  .object({
+    /** A path as given (relative to where the report is written from). */
+    dir: z.string().min(1),
+    title: z.string().min(1),
   })
   .strict();
 
@@ -109,8 +116,14 @@ export const shallowPcaSpecSchema = z
          * claim by claim (the authors' setup against today's, issue 23). A path as given (relative
          * to where the report is written from) and the words that name it in the report.
          */
-        compareWith: z
-          .object({ dir: z.string().min(1), title: z.string().min(1) })
+        compareWith: storedStudy.optional(),
+        /**
+         * A one-at-a-time ablation whose verdicts the report sets side by side: a baseline study
+         * and studies that each move one setting of it (towards this study's), so each claim names
+         * the settings that turn its verdict (issue 23). `title` of a moved study names the setting.
+         */
+        ablation: z
+          .object({ baseline: storedStudy, moved: z.array(storedStudy).min(1) })
           .strict()
           .optional(),
       })
