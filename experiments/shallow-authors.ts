@@ -182,9 +182,9 @@ export const parts = {
       },
     },
   }),
-  ...Object.fromEntries(
+  ...(Object.fromEntries(
     (Object.keys(moves) as (keyof typeof moves)[]).map((m) => [`ablation-${m}`, ablationPart(m)]),
-  ),
+  ) as Record<`ablation-${keyof typeof moves}`, ReturnType<typeof ablationPart>>),
 };
 
 const part = process.env.SHALLOW_AUTHORS_PART ?? 'spiked';

@@ -214,6 +214,48 @@ describe('the ETA', () => {
   });
 });
 
+describe('the plain log of long runs', () => {
+  it('says where the runs in flight are at most once a heartbeat, counting from its last line', () => {
+    let ms = 0;
+    const lines: string[] = [];
+    const runs = [
+      { id: 'a', seed: 0, backend: 'reference' },
+      { id: 'b', seed: 0, backend: 'reference' },
+    ];
+    const r = new PlainReporter(
+      runs,
+      () => 1,
+      (l) => lines.push(l),
+      () => ms,
+      60,
+    );
+    r.start(2, 0);
+    r.runStarted(0, runs[0]);
+    r.runStarted(1, runs[1]);
+    const progress = (slot: number, fraction: number, seconds: number) => {
+      ms = seconds * 1000;
+      r.runEvent(slot, runs[slot], { type: 'progress', fraction });
+    };
+    progress(0, 0.1, 30);
+    expect(lines).toHaveLength(1); // only "2 run(s) to train"
+    progress(1, 0.2, 61);
+    expect(lines).toHaveLength(2);
+    // Both runs, their fractions, and an ETA from them: 0.3 of 2 units done in 61 s,
+    // 61 s · (2 − 0.3) / 0.3 = 345.7 s left.
+    expect(lines[1]).toBe('  [0/2 done] running: a 10%, b 20%; ETA 5m46s');
+    progress(0, 0.5, 100);
+    expect(lines).toHaveLength(2);
+    ms = 110_000;
+    r.runFinished(0, runs[0], 'ok');
+    expect(lines).toHaveLength(3);
+    // The finished run's line restarts the clock: nothing at 160 s, a line at 170 s.
+    progress(1, 0.6, 160);
+    expect(lines).toHaveLength(3);
+    progress(1, 0.7, 170);
+    expect(lines.at(-1)).toMatch(/^ {2}\[1\/2 done\] running: b 70%; ETA /);
+  });
+});
+
 describe('errors name the file or field', () => {
   const aeSpec = (dir: string) => ({
     name: 'names',

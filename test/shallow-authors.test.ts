@@ -63,7 +63,75 @@ describe('shallow-pca: stored runs keep their identity', () => {
 
   it('the authors-setup experiment steps its tied runs as their detached decoder does', async () => {
     const { parts } = await import('../experiments/shallow-authors.ts');
-    for (const part of Object.values(parts)) expect(part.model?.tiedGradient).toBe('encoder');
+    for (const part of [parts.spiked, parts.fashion]) expect(part.model?.tiedGradient).toBe('encoder');
+  });
+
+  it("each ablation part moves exactly one setting of today's spiked set, to the authors' value", async () => {
+    const { parts } = await import('../experiments/shallow-authors.ts');
+    const { spec: today } = await import('../experiments/shallow-pca.ts');
+    const parse = (p: unknown) => shallowPcaSpecSchema.parse(p);
+    const ours = parse(parts['ablation-ours']);
+    const authors = parse(parts.spiked);
+    // The base is today's spiked set as experiments/shallow-pca.ts declares it, on the authors' grid.
+    expect(ours.datasets).toEqual([parse(today).datasets.find((d) => d.label === 'spiked')]);
+    expect(ours.model).toEqual({ ...authors.model, tiedGradient: undefined });
+    // Leaf paths where two specs differ, apart from what names a study.
+    const leaves = (v: unknown, at = ''): [string, unknown][] =>
+      v !== null && typeof v === 'object'
+        ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k))
+        : [[at, v]];
+    const differ = (a: unknown, b: unknown) => {
+      const [x, y] = [new Map(leaves(a)), new Map(leaves(b))];
+      return [...new Set([...x.keys(), ...y.keys()])]
+        .filter((k) => !/^(name|description|outputs\.)/.test(k) && x.get(k) !== y.get(k))
+        .sort();
+    };
+    const [mine, theirs] = [ours.datasets[0], authors.datasets[0]];
+    const expected: Record<string, [string[], (p: typeof ours) => void]> = {
+      spikes: [
+        [
+          'datasets.0.k',
+          'datasets.0.params.spikes.0',
+          'datasets.0.params.spikes.1',
+          'datasets.0.params.spikes.2',
+          'datasets.0.params.spikes.3',
+        ],
+        (p) => {
+          expect(p.datasets[0].params.spikes).toEqual(theirs.params.spikes);
+          expect(p.datasets[0].k).toBe(theirs.k);
+        },
+      ],
+      dim: [
+        ['datasets.0.params.dim', 'datasets.0.steps'],
+        (p) => {
+          expect(p.datasets[0].params.dim).toBe(theirs.params.dim);
+          // The same time t = steps / D as the base.
+          expect(p.datasets[0].steps / 500).toBe(mine.steps / 100);
+        },
+      ],
+      online: [['datasets.0.online'], (p) => expect(p.datasets[0].online).toBe(theirs.online)],
+      length: [
+        ['datasets.0.steps'],
+        (p) => expect(p.datasets[0].steps / 100).toBe(theirs.steps / (theirs.params.dim as number)),
+      ],
+      'tied-gradient': [
+        ['model.tiedGradient'],
+        (p) => expect(p.model.tiedGradient).toBe(authors.model.tiedGradient),
+      ],
+    };
+    const moves = Object.keys(parts).filter((k) => k.startsWith('ablation-') && k !== 'ablation-ours');
+    expect(moves.map((k) => k.slice('ablation-'.length)).sort()).toEqual(Object.keys(expected).sort());
+    for (const [move, [paths, check]] of Object.entries(expected)) {
+      const p = parse(parts[`ablation-${move}` as keyof typeof parts]);
+      expect(differ(ours, p)).toEqual(paths);
+      check(p);
+    }
+    // The spiked part's report reads every ablation part's results.
+    const ablation = authors.outputs.ablation;
+    expect(ablation?.baseline.dir).toBe(ours.outputs.dir);
+    expect(ablation?.moved.map((m) => m.dir).sort()).toEqual(
+      moves.map((k) => parse(parts[k as keyof typeof parts]).outputs.dir).sort(),
+    );
   });
 
   it('online needs a law: refused by name on a data set without one', () => {

@@ -17,7 +17,7 @@ import { takeWithGroup } from '../src/experiment/scheduler.ts';
 import { loadStudy } from '../src/experiment/study.ts';
 import type { RunContext, StudyRun } from '../src/experiment/study-kind.ts';
 import { SHALLOW_ACTIVATIONS, ShallowAutoencoder, type ShallowBias } from '../src/shallow/model.ts';
-import { trainShallow, trainShallowOnOneStream } from '../src/shallow/train.ts';
+import { PROGRESS_STEPS, trainShallow, trainShallowOnOneStream } from '../src/shallow/train.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 const cacheDir = mkdtempSync(join(tmpdir(), 'shallow-one-stream-'));
@@ -112,6 +112,51 @@ describe('trainShallowOnOneStream', () => {
       }),
     ).toThrow(/D = 6 and 5/);
   });
+});
+
+describe('progress between log-spaced records', () => {
+  it('comes at most PROGRESS_STEPS steps apart, records included, and changes no record', () => {
+    const p = spikedData(4);
+    const steps = Math.round(2.5 * PROGRESS_STEPS);
+    const model = () =>
+      new ShallowAutoencoder(
+        { d: 4, k: 1, activation: 'erf', tied: false, bias: 'none', lr: 0.05, cacheDir },
+        Rng.seeded(3),
+      );
+    const base = {
+      test: p.test,
+      testCount: 5,
+      components: p.components,
+      componentCount: 1,
+      steps,
+      records: 3,
+    };
+    const check = (
+      run: (o: { onProgress?: (s: number) => void; onRecord?: (r: { step: number }) => void }) => unknown,
+    ) => {
+      const marks: [string, number][] = [];
+      const heard = run({
+        onProgress: (s) => marks.push(['progress', s]),
+        onRecord: (r) => marks.push(['record', r.step]),
+      });
+      expect(heard).toEqual(run({}));
+      const at = marks.map(([, s]) => s);
+      for (let i = 1; i < at.length; i++) {
+        expect(at[i]).toBeGreaterThan(at[i - 1]);
+        expect(at[i] - at[i - 1]).toBeLessThanOrEqual(PROGRESS_STEPS);
+      }
+      expect(marks.filter(([m]) => m === 'progress').length).toBeGreaterThanOrEqual(2);
+      expect(at.at(-1)).toBe(steps);
+    };
+    check((o) => trainShallow(model(), { ...base, ...o, train: p.train, trainCount: p.trainCount }));
+    check((o) =>
+      trainShallowOnOneStream([model()], {
+        ...base,
+        ...o,
+        draw: onlineSampler(p, Rng.seeded(5).child('online')),
+      }),
+    );
+  }, 60_000);
 });
 
 describe('a shallow-pca grid of online runs on the host', () => {

@@ -124,4 +124,82 @@ describe('the shallow-pca study kind', () => {
       /Not drawn: outputs\.compareWith\.dir '.*nowhere' could not be read \(report: .*spec\.json not found/,
     );
   });
+
+  it('sets a one-at-a-time ablation side by side and names the moves that turn each verdict (outputs.ablation)', async () => {
+    const cacheDir = join(root, 'cache');
+    const study = (name: string, lr: number) => {
+      const s = { ...spec(join(root, name)), name: `shpca-${name}` };
+      s.datasets = [{ ...s.datasets[0], lr }];
+      return s;
+    };
+    // The baseline; a move that turns verdicts (a rate at which SGD diverges); a move that changes nothing.
+    await runExperiment(study('base', 0.1), { ...options, cacheDir });
+    await runExperiment(study('fast', 40), { ...options, cacheDir });
+    await runExperiment(study('same', 0.1), { ...options, cacheDir });
+    const moved = [
+      { dir: join(root, 'fast'), title: 'rate 40' },
+      { dir: join(root, 'same'), title: 'nothing' },
+      { dir: join(root, 'never-run'), title: 'unrun' },
+    ];
+    const top = { ...study('top', 0.1) };
+    top.outputs = {
+      dir: top.outputs.dir,
+      ablation: { baseline: { dir: join(root, 'base'), title: 'base' }, moved },
+    } as never;
+    await runExperiment(top, { ...options, cacheDir });
+    const md = readFileSync(join(root, 'top', 'report.md'), 'utf8');
+    expect(md).toMatch(/^## One setting at a time$/m);
+    expect(md).toMatch(/\| claim \| base \| rate 40 \| nothing \| unrun \| this study \| turned by \|/);
+    expect(md).toMatch(/Not read: outputs\.ablation '.*never-run' \(unrun\): /);
+
+    // Each study's verdicts, recomputed here from its stored runs.
+    const judged = (name: string) => {
+      const runs = loadStudy([join(root, name)]).input.runs.map((r) => ({
+        config: r.config as unknown as ShallowPcaRun,
+        result: r.result as ShallowPcaResult,
+      }));
+      return new Map(verdicts(summarize(runs, 0.1, 0.5), 0.1, 0.5).map((v) => [v.claim, v.holds]));
+    };
+    const [base, fast, same] = [judged('base'), judged('fast'), judged('same')];
+    const from = md.indexOf('## One setting at a time');
+    const rows = md
+      .slice(from, md.indexOf('\n## ', from + 1))
+      .split('\n')
+      .filter((l) => l.startsWith('| ') && !l.startsWith('| claim') && !l.startsWith('| ---'))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.length).toBe(base.size);
+    let turned = 0;
+    for (const [, claim, b, f, n, unrun, , by] of rows) {
+      const say = (h: boolean | undefined) =>
+        h === undefined ? '(not judged)' : `spiked: ${h ? 'holds' : 'does not hold'}`;
+      expect(b).toBe(say(base.get(claim)));
+      expect(f).toBe(say(fast.get(claim)));
+      expect(n).toBe(say(same.get(claim)));
+      expect(unrun).toBe('not read');
+      const fastTurns = fast.has(claim) && fast.get(claim) !== base.get(claim);
+      // 'same' repeats the baseline with the same seeds, so it never turns a verdict.
+      expect(same.get(claim)).toBe(base.get(claim));
+      if (fastTurns) turned++;
+      expect(by).toMatch(
+        fastTurns ? /^rate 40$/ : /^nothing: the same verdict throughout \(1 moved study not read/,
+      );
+    }
+    // The fast rate diverges, so at least the linear claim turns: the column is not vacuous.
+    expect(turned).toBeGreaterThan(0);
+
+    // A study that differs from the baseline where no single move does: it turns only together.
+    const together = study('together', 40);
+    together.outputs = {
+      dir: together.outputs.dir,
+      ablation: { baseline: { dir: join(root, 'base'), title: 'base' }, moved: [moved[1]] },
+    } as never;
+    await runExperiment(together, { ...options, cacheDir });
+    const md2 = readFileSync(join(root, 'together', 'report.md'), 'utf8');
+    const turnedClaims = [...base].filter(([c, h]) => fast.has(c) && fast.get(c) !== h).map(([c]) => c);
+    for (const claim of turnedClaims)
+      expect(md2).toContain(`| ${claim} | spiked: ${base.get(claim) ? 'holds' : 'does not hold'} |`);
+    expect(md2.match(/\| no single move; it turns with the settings together \|$/gm)?.length).toBe(
+      turnedClaims.length,
+    );
+  });
 });

@@ -84,44 +84,59 @@ abstract class BaseReporter implements ProgressReporter {
   abstract stop(): void;
 }
 
-/** One plain line per finished run: for logs and CI. */
+/**
+ * One plain line per finished run, for logs and CI; and, while runs report fractions, a line at
+ * most every `heartbeatSeconds` saying where each run in flight is, so a log of hour-long runs
+ * shows it is alive.
+ */
 export class PlainReporter extends BaseReporter {
+  private lastLine = 0;
+
   constructor(
     configs: readonly StudyRun[],
     cost: (c: StudyRun) => number,
     private readonly write: (line: string) => void = (l) => console.log(l),
     now?: () => number,
+    private readonly heartbeatSeconds = 60,
   ) {
     super(configs, cost, now);
   }
 
+  private say(line: string): void {
+    this.lastLine = this.now();
+    this.write(line);
+  }
+
   override start(total: number, skipped: number): void {
     super.start(total, skipped);
-    this.write(`${total} run(s) to train${skipped > 0 ? `, ${skipped} already stored (skipped)` : ''}`);
+    this.say(`${total} run(s) to train${skipped > 0 ? `, ${skipped} already stored (skipped)` : ''}`);
   }
 
   override runFinished(slot: number, config: StudyRun, summary: string): void {
     super.runFinished(slot, config, summary);
     const width = String(this.total).length;
-    this.write(
+    this.say(
       `[${String(this.done).padStart(width)}/${this.total}] ${config.id}: ${summary}; ETA ${fmtDuration(this.eta())}`,
     );
   }
 
   override runFailed(slot: number, config: StudyRun, message: string): void {
     super.runFailed(slot, config, message);
-    this.write(`[failed] ${config.id}: ${message.split('\n')[0]}`);
+    this.say(`[failed] ${config.id}: ${message.split('\n')[0]}`);
   }
 
   override runEvent(slot: number, config: StudyRun, event: RunEvent): void {
     super.runEvent(slot, config, event);
-    if (event.type === 'log') this.write(`  ${config.id}: ${event.message}`);
+    if (event.type === 'log') this.say(`  ${config.id}: ${event.message}`);
     // One line per epoch per run, like Keras verbose=2.
     else if (event.type === 'epoch') {
       const val = event.valLoss === undefined ? '' : ` - val_loss ${event.valLoss.toFixed(4)}`;
-      this.write(
-        `  ${config.id}: epoch ${event.epoch}/${event.epochs} - loss ${event.loss.toFixed(4)}${val}`,
-      );
+      this.say(`  ${config.id}: epoch ${event.epoch}/${event.epochs} - loss ${event.loss.toFixed(4)}${val}`);
+    } else if (event.type === 'progress' && this.now() - this.lastLine >= this.heartbeatSeconds * 1000) {
+      const where = [...this.inFlight.values()]
+        .map((f) => `${f.config.id} ${(100 * f.fraction).toFixed(0)}%`)
+        .join(', ');
+      this.say(`  [${this.done}/${this.total} done] running: ${where}; ETA ${fmtDuration(this.eta())}`);
     }
   }
 

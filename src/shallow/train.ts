@@ -27,7 +27,15 @@ export interface ShallowTrainOptions {
   device?: ShallowStepper;
   /** Called after each measurement, e.g. for progress. */
   onRecord?: (record: ShallowRecord) => void;
+  /**
+   * Called with the step reached every PROGRESS_STEPS host steps between records: log-spaced
+   * records leave an hour-long run minutes apart at the end.
+   */
+  onProgress?: (step: number) => void;
 }
+
+/** How many host steps pass between onProgress calls. */
+export const PROGRESS_STEPS = 1 << 20;
 
 export interface ShallowRecord {
   step: number;
@@ -65,8 +73,16 @@ export function logSpacedSteps(steps: number, n: number): number[] {
 
 type MeasureOptions = Pick<
   ShallowTrainOptions,
-  'test' | 'testCount' | 'components' | 'componentCount' | 'onRecord'
+  'test' | 'testCount' | 'components' | 'componentCount' | 'onRecord' | 'onProgress'
 >;
+
+/** The ends of the stretches from `step` to `target`, at most PROGRESS_STEPS long each. */
+function stretches(step: number, target: number): number[] {
+  const ends: number[] = [];
+  for (let s = step; s < target; s = Math.min(target, s + PROGRESS_STEPS))
+    ends.push(Math.min(target, s + PROGRESS_STEPS));
+  return ends;
+}
 
 /** A model's records: `measure(step)` records it, or returns false, recording nothing, when its weights are no longer finite. */
 function recorder(model: ShallowAutoencoder, o: MeasureOptions) {
@@ -116,13 +132,17 @@ export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions):
       step = target;
       o.device.pull();
     }
-    for (; step < target; step++) {
-      if (fresh) o.draw!(fresh);
-      const loss = fresh ? model.step(fresh, 0) : model.step(o.train, (step % o.trainCount) * d);
-      if (!Number.isFinite(loss)) {
-        diverged = true;
-        break;
+    for (const end of stretches(step, target)) {
+      for (; step < end; step++) {
+        if (fresh) o.draw!(fresh);
+        const loss = fresh ? model.step(fresh, 0) : model.step(o.train, (step % o.trainCount) * d);
+        if (!Number.isFinite(loss)) {
+          diverged = true;
+          break;
+        }
       }
+      if (diverged) break;
+      if (end < target) o.onProgress?.(end);
     }
     if (diverged || !measure(step)) {
       diverged = true;
@@ -175,15 +195,19 @@ export function trainShallowOnOneStream(
   let live = each;
   let step = 0;
   for (const target of at) {
-    for (; step < target && live.length > 0; step++) {
-      o.draw(fresh);
-      let lost = false;
-      for (const m of live) {
-        if (Number.isFinite(m.model.step(fresh, 0))) continue;
-        m.diverged = true;
-        lost = true;
+    for (const end of stretches(step, target)) {
+      for (; step < end && live.length > 0; step++) {
+        o.draw(fresh);
+        let lost = false;
+        for (const m of live) {
+          if (Number.isFinite(m.model.step(fresh, 0))) continue;
+          m.diverged = true;
+          lost = true;
+        }
+        if (lost) live = live.filter((m) => !m.diverged);
       }
-      if (lost) live = live.filter((m) => !m.diverged);
+      if (live.length === 0) break;
+      if (end < target) o.onProgress?.(end);
     }
     step = target;
     for (const m of live) if (!m.measure(target)) m.diverged = true;

@@ -159,6 +159,7 @@ function measuring(run: ShallowPcaRun, p: PreparedData, ctx: RunContext) {
     components: p.components,
     componentCount: run.k,
     onRecord: (r: ShallowRecord) => ctx.emit({ type: 'progress', fraction: r.step / run.steps }),
+    onProgress: (step: number) => ctx.emit({ type: 'progress', fraction: step / run.steps }),
   };
 }
 
