@@ -27,13 +27,14 @@
 //            not × no bias or the encoder's (the authors' default is erf, untied, no bias), 3 seeds;
 //   fashion  Fashion-MNIST, all 60,000 training images cycled, 10,000 test images, K = 4, lr 0.1,
 //            10⁵·784 = 7.84·10⁷ steps, the same grid.
-//   ablation-<x>  the one-at-a-time ablation on spiked data: today's spiked set (shallow-pca.ts:
+//   ablation-<x>  the one-at-a-time ablation on spiked data: today's spiked study (shallow-pca.ts:
 //            D = 100, spikes 4, 2, 1 × D, K = 3, 100,000 finite samples, 10⁵ steps, the full tied
-//            gradient) with the authors' grid (biases none or the encoder's), and ONE setting moved
-//            to the authors': <x> is ours (nothing moved), spikes (289, 81, 25, 9 × D, K = 4), dim
-//            (D = 500 at the same t = steps/D = 1000), online (a fresh draw every step), length
-//            (t = 10⁵: 10⁷ steps) or tied-gradient (W stepped along its encoder use alone).
-//            The spiked part's report sets their verdicts side by side (outputs.ablation).
+//            gradient, biases none, the encoder's or both, 40 records) with ONE setting moved to the
+//            authors': <x> is ours (nothing moved), biases (none or the encoder's), records (50),
+//            spikes (289, 81, 25, 9 × D, K = 4), dim (D = 500 at the same t = steps/D = 1000),
+//            online (a fresh draw every step), length (t = 10⁵: 10⁷ steps) or tied-gradient (W
+//            stepped along its encoder use alone). The spiked part's report sets their verdicts
+//            side by side (outputs.ablation). Not moved: the test set (1,000 samples, theirs 10,000).
 // Every record keeps the K × K overlap matrix, for the paper's plots.
 //
 //   npx tsx experiments/shallow-authors.ts                              the spiked part
@@ -41,6 +42,7 @@
 //   SHALLOW_AUTHORS_PART=ablation-spikes npx tsx experiments/shallow-authors.ts  one ablation part
 //   npx tsx experiments/shallow-authors.ts --quick                      the same pipeline small
 import { defineExperiment, runIfMain } from 'nmfinit';
+import { spec as today } from './shallow-pca.ts';
 
 const T = 1e5; // the authors' --steps default, in units of D
 
@@ -53,61 +55,49 @@ const model = {
   tiedGradient: 'encoder' as const,
 };
 
-/** Today's spiked set (experiments/shallow-pca.ts), the base of the ablation. */
-const todaysSpiked = {
-  label: 'spiked',
-  title: 'Spiked Gaussian (D = 100)',
-  name: 'spiked-gaussian',
-  params: { dim: 100, spikes: [4, 2, 1], bulk: 1, trainCount: 100000, testCount: 1000 },
-  trainCount: 100000,
-  testCount: 1000,
-  k: 3,
-  steps: 100000,
-  lr: 0.1,
-};
+/** Today's spiked set as experiments/shallow-pca.ts declares it: the base of the ablation. */
+const todaysSpiked = today.datasets.find((d) => d.label === 'spiked')!;
 
-/** The moves of the ablation: each takes one setting of today's spiked set to the authors'. */
+/** The moves of the ablation: each takes one setting of today's spiked study to the authors'. */
 const moves = {
-  ours: { title: "today's spiked set (nothing moved)", dataset: {}, model: {} },
+  ours: { title: "today's spiked set (nothing moved)" },
+  biases: {
+    title: "biases none or the encoder's (no output bias)",
+    model: { biases: ['none', 'encoder'] },
+  },
+  records: { title: '50 records (not 40)', study: { records: 50 } },
   spikes: {
     title: 'spikes 289, 81, 25, 9 × D (K = 4)',
     dataset: { params: { ...todaysSpiked.params, spikes: [289, 81, 25, 9] }, k: 4 },
-    model: {},
   },
   dim: {
     title: 'D = 500 (t = 1000 kept)',
     dataset: { params: { ...todaysSpiked.params, dim: 500 }, steps: 1000 * 500 },
-    model: {},
   },
-  online: { title: 'online (a fresh draw every step)', dataset: { online: true }, model: {} },
-  length: { title: 't = 10⁵ (10⁷ steps)', dataset: { steps: T * 100 }, model: {} },
+  online: { title: 'online (a fresh draw every step)', dataset: { online: true } },
+  length: { title: 't = 10⁵ (10⁷ steps)', dataset: { steps: T * 100 } },
   'tied-gradient': {
     title: 'tied W stepped along its encoder use alone',
-    dataset: {},
     model: { tiedGradient: 'encoder' as const },
   },
 };
+type Move = { title: string; dataset?: object; model?: object; study?: object };
 
 const ablationDir = (move: string) => `results/shallow-ablation-${move}`;
 
 function ablationPart(move: keyof typeof moves) {
-  const { title, dataset, model: moved } = moves[move];
+  const { title, dataset = {}, model: moved = {}, study = {} } = moves[move] as Move;
   return defineExperiment({
     name: `shallow-ablation-${move}`,
     kind: 'shallow-pca',
     description: `Shallow autoencoders, today's spiked set with one setting moved to the authors': ${title} (issue 23).`,
     datasets: [{ ...todaysSpiked, ...dataset }],
-    model: {
-      activations: ['linear', 'relu', 'erf'],
-      tied: [true, false],
-      biases: ['none', 'encoder'],
-      initStd: 0.1,
-      ...moved,
-    },
-    seeds: 3,
-    records: 50,
-    tolerance: 0.1,
-    overlapThreshold: 0.5,
+    model: { ...today.model, ...moved },
+    seeds: today.seeds,
+    records: today.records,
+    tolerance: today.tolerance,
+    overlapThreshold: today.overlapThreshold,
+    ...study,
     outputs: { dir: ablationDir(move) },
   });
 }
@@ -145,10 +135,12 @@ export const parts = {
       },
       ablation: {
         baseline: { dir: ablationDir('ours'), title: moves.ours.title },
-        moved: (['spikes', 'dim', 'online', 'length', 'tied-gradient'] as const).map((m) => ({
-          dir: ablationDir(m),
-          title: moves[m].title,
-        })),
+        moved: (['biases', 'records', 'spikes', 'dim', 'online', 'length', 'tied-gradient'] as const).map(
+          (m) => ({
+            dir: ablationDir(m),
+            title: moves[m].title,
+          }),
+        ),
       },
     },
   }),
