@@ -8,6 +8,7 @@ import { auxVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts'
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy } from '../src/experiment/study.ts';
+import { formatMeanSd } from '../src/report/format.ts';
 import { MIN_PAIRED_SEEDS } from '../src/report/stats.ts';
 
 // The 'sae' study kind end to end on a tiny planted problem: validation, workers, store, resume, report.
@@ -19,6 +20,7 @@ const options = {
   workers: 1,
   log: () => {},
 };
+const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const params = { height: 4, width: 4, features: 24, meanActive: 2, trainCount: 512, testCount: 128 };
 
 const spec = (dir: string) => ({
@@ -72,6 +74,33 @@ describe('the sae study kind', () => {
     expect(again.trained).toHaveLength(0);
     const md = readFileSync(join(dir, 'report.md'), 'utf8');
     expect(md).toContain('| 32 | 2 | yes | sae-standard | 2 |');
+    // Recovery of the planted directions by mean max cosine and by optimal matching, side by side,
+    // each the mean ± sd over the seeds' stored results.
+    expect(md).toMatch(
+      /\| recovery: mean max cosine \| matched cosine \(optimal one-to-one\) \| matched cosine > 0\.9 % \|/,
+    );
+    const plantedRuns = input.runs.filter((r) => (r.config as unknown as SaeRun).label === 'superposition');
+    for (const aux of [true, false]) {
+      const here = plantedRuns
+        .filter((r) => (r.config as unknown as SaeRun).aux === aux)
+        .map((r) => r.result as SaeResult);
+      expect(here).toHaveLength(2);
+      const cells = [
+        formatMeanSd(here.map((r) => r.recovery!)),
+        formatMeanSd(here.map((r) => r.matching!.meanCosine)),
+        formatMeanSd(
+          here.map((r) => 100 * r.matching!.fractionAbove),
+          3,
+        ),
+      ];
+      for (const r of here) expect(r.matching!.meanCosine).toBeLessThanOrEqual(r.recovery! + 1e-6);
+      expect(md).toContain(`| ${aux ? 'yes' : 'no'} | sae-standard | 2 |`);
+      expect(md).toMatch(
+        new RegExp(
+          `\\| ${aux ? 'yes' : 'no'} \\| sae-standard \\| 2 \\|.*\\| ${literally(cells.join(' | '))} \\|`,
+        ),
+      );
+    }
     expect(md).toContain('the auxiliary loss lowers the dead fraction');
     expect(md).toContain('the NMF dictionary has a lower normalised MSE');
     for (const f of [

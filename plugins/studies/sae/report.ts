@@ -71,11 +71,16 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
       deadFraction: f((r) => r.final.deadFraction),
       neverFiredFraction: f((r) => r.final.neverFiredFraction),
       recovery: truth ? f((r) => r.recovery ?? Number.NaN) : null,
+      // Runs stored before issue 23 have no matching: NaN, which the mean ± sd leaves out.
+      matchedCosine: truth ? f((r) => r.matching?.meanCosine ?? Number.NaN) : null,
+      matchedAbove: truth ? f((r) => r.matching?.fractionAbove ?? Number.NaN) : null,
+      matchedThreshold: group.find((r) => r.result.matching)?.result.matching?.threshold ?? null,
       samplesPerSecond: f((r) => r.samplesPerSecond),
     };
   });
   type Row = (typeof results)[number];
   const percent = (xs: number[]) => xs.map((v) => 100 * v);
+  const threshold = results.find((r) => r.matchedThreshold !== null)?.matchedThreshold ?? 0.9;
   const mean = (xs: number[], digits?: number) => meanCell(xs, formatMeanSd(xs, digits));
   const table = columnTable<Row>(
     id,
@@ -89,7 +94,17 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
       rightColumn('l0', 'L0', (r) => mean(r.l0)),
       rightColumn('dead', 'dead %', (r) => mean(percent(r.deadFraction), 3)),
       rightColumn('never', 'never fired on eval %', (r) => mean(percent(r.neverFiredFraction), 3)),
-      ...(truth ? [rightColumn<Row>('recovery', 'recovery', (r) => mean(r.recovery ?? []))] : []),
+      ...(truth
+        ? [
+            rightColumn<Row>('recovery', 'recovery: mean max cosine', (r) => mean(r.recovery ?? [])),
+            rightColumn<Row>('matched', 'matched cosine (optimal one-to-one)', (r) =>
+              mean((r.matchedCosine ?? []).filter(Number.isFinite)),
+            ),
+            rightColumn<Row>('matchedAbove', `matched cosine > ${threshold} %`, (r) =>
+              mean(percent((r.matchedAbove ?? []).filter(Number.isFinite)), 3),
+            ),
+          ]
+        : []),
       rightColumn('speed', 'samples/s', (r) => mean(r.samplesPerSecond, 2)),
     ],
     results,
