@@ -6,9 +6,12 @@
 //   reference      (default) the preset with k_aux 256, all 60,000 MNIST samples, at least 50
 //                  passes and on until the dead fraction is flat over the last tenth (moves
 //                  ≤ 0.005; at most 200 passes); n ∈ {1024, 4096}, k ∈ {8, 16, 32}, with and
-//                  without AuxK, 3 seeds; the NMF dictionary at n = 1024; planted features across
-//                  L0 (k ∈ {2, 4, 8, 16}) with recovery by optimal matching;
+//                  without AuxK, 3 seeds; the NMF dictionary at n = 1024;
 //   reference-512  the same with k_aux 512 (the paper's figure);
+//   planted        the preset with k_aux 256 on planted features in superposition (8 × 8, 256
+//                  directions, 4 active on average, 20,000 samples; n = 512), across L0 (k ∈ {2, 4,
+//                  8, 16}), with and without AuxK, 3 seeds, as long as the reference part: recovery
+//                  by mean max cosine and by optimal matching;
 //   ablation-<x>   the one-at-a-time ablation: today's configuration (20,000 samples, 5 epochs,
 //                  k_aux 2k, dead window one epoch, mean b_pre, no rescale, b_pre once, atoms
 //                  renormalised after the step) with ONE setting moved to the reference's, at
@@ -42,14 +45,6 @@ function referencePart(kAux: number) {
         latents: [1024],
         dictionaries: [{ name: 'sae-nmf', params: { rank: 128, samples: 2000 } }],
       },
-      {
-        name: 'superposition',
-        params: { height: 8, width: 8, features: 256, meanActive: 4, trainCount: 20000, testCount: 1000 },
-        trainSamples: 20000,
-        evalSamples: 1000,
-        latents: [512],
-        k: [2, 4, 8, 16],
-      },
     ],
     latents: [1024, 4096],
     k: [8, 16, 32],
@@ -61,6 +56,32 @@ function referencePart(kAux: number) {
     outputs: { dir: `results/sae-reference-kaux${kAux}` },
   });
 }
+
+/** Planted features at the reference configuration, across L0: recovery by max cosine and by optimal matching. */
+const planted = defineExperiment({
+  kind: 'sae',
+  name: 'sae-reference-planted',
+  description:
+    "TopK SAEs on sparse features in superposition at openai/sparse_autoencoder's configuration: recovery of the planted directions across L0 (issue 23).",
+  preset: 'reference',
+  kAux: 256,
+  datasets: [
+    {
+      name: 'superposition',
+      params: { height: 8, width: 8, features: 256, meanActive: 4, trainCount: 20000, testCount: 1000 },
+      trainSamples: 20000,
+      evalSamples: 1000,
+    },
+  ],
+  latents: [512],
+  k: [2, 4, 8, 16],
+  aux: [true, false],
+  dictionaries: [{ name: 'sae-standard' }],
+  seeds: 3,
+  ...REFERENCE_LENGTH,
+  batchSize: 256,
+  outputs: { dir: 'results/sae-reference-planted' },
+});
 
 /** Today's configuration (experiments/sae.ts) at n = 4,096, k ≤ 16, with `moved` on top. */
 function ablationPart(name: string, moved: Record<string, unknown>, trainSamples = 20000) {
@@ -84,6 +105,7 @@ function ablationPart(name: string, moved: Record<string, unknown>, trainSamples
 export const parts = {
   reference: referencePart(256),
   'reference-512': referencePart(512),
+  planted,
   'ablation-ours': ablationPart('ours', {}),
   'ablation-k-aux': ablationPart('k-aux', { kAux: 256 }),
   'ablation-dead-window': ablationPart('dead-window', { deadSamples: 60000 }),
