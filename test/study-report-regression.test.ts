@@ -16,7 +16,9 @@ import { loadStudy, writeReport } from '../src/experiment/study.ts';
 // "epochs to val MSE ≤" threshold taken from the best baseline at epoch 10 or the last (ae); the one
 // statistics policy (STATISTICS_POLICY: paired t, judged and bold only from MIN_PAIRED_SEEDS pairs,
 // p with its df below that) in ae's and sae's sentences, p tables and verdict sentences in results.json;
-// shallow-pca's data-set line saying how tied runs step W (issue #23).
+// shallow-pca's data-set line saying how tied runs step W (issue #23); sae's per-configuration
+// table with recovery by optimal matching beside the mean max cosine ('—' and null for these runs,
+// stored before matching existed; issue #23).
 // Figures redrawn deliberately since: sae's titles and headings name a data set by its display name
 // ('Planted superposition'), shallow-pca's colour legend reads 'activation g'.
 // For the kinds that describe their report as a document, report.html must also

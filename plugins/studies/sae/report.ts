@@ -59,6 +59,7 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
   const results = byConfig(here).map((group) => {
     const c = group[0].config;
     const f = (g: (r: SaeResult) => number) => group.map((r) => g(r.result));
+    const matched = truth && group.some((r) => r.result.matching);
     return {
       label: c.label,
       latents: c.latents,
@@ -71,9 +72,9 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
       deadFraction: f((r) => r.final.deadFraction),
       neverFiredFraction: f((r) => r.final.neverFiredFraction),
       recovery: truth ? f((r) => r.recovery ?? Number.NaN) : null,
-      // Runs stored before issue 23 have no matching: NaN, which the mean ± sd leaves out.
-      matchedCosine: truth ? f((r) => r.matching?.meanCosine ?? Number.NaN) : null,
-      matchedAbove: truth ? f((r) => r.matching?.fractionAbove ?? Number.NaN) : null,
+      // Runs stored before issue 23 have no matching: null where none has it, else NaN for those.
+      matchedCosine: matched ? f((r) => r.matching?.meanCosine ?? Number.NaN) : null,
+      matchedAbove: matched ? f((r) => r.matching?.fractionAbove ?? Number.NaN) : null,
       matchedThreshold: group.find((r) => r.result.matching)?.result.matching?.threshold ?? null,
       samplesPerSecond: f((r) => r.samplesPerSecond),
     };
