@@ -5,6 +5,7 @@ import { getBackend, listBackends, parseBackendName } from '../src/backend/index
 import { kernelsOf, referenceKernels } from '../src/backend/kernels.ts';
 import { backends } from '../src/backend/registry.ts';
 import { parseOrThrow, ValidationError } from '../src/registry/parse.ts';
+import { MAX_NAMED_ISSUES } from '../src/registry/zod-errors.ts';
 import { Rng } from '../src/tensor/rng.ts';
 
 const available = listBackends()
@@ -83,6 +84,22 @@ describe('parseOrThrow', () => {
     expect(() => parseOrThrow(schema, { a: 1.5, b: { c: 2, d: 1 } }, 'thing')).toThrow(
       /^thing: a: .*; b\.c: .*; b\.d: unknown key$/,
     );
+  });
+  it('names the first MAX_NAMED_ISSUES bad fields and counts the rest', () => {
+    const many = z.array(z.number());
+    const bad = Array.from({ length: MAX_NAMED_ISSUES + 7 }, () => null);
+    const message = (() => {
+      try {
+        parseOrThrow(many, bad, 'records');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      throw new Error('expected a throw');
+    })();
+    expect(message.match(/\[\d+\]: /g)).toHaveLength(MAX_NAMED_ISSUES);
+    expect(message).toMatch(/^records: \[0\]: .*; \[9\]: [^;]*; … and 7 more$/);
+    // At the cap, nothing is left to count.
+    expect(() => parseOrThrow(many, bad.slice(0, MAX_NAMED_ISSUES), 'r')).toThrow(/\[9\]: [^;]*$/);
   });
   it('throws the error class asked for', () => {
     class MyError extends Error {}

@@ -145,4 +145,39 @@ describe('trainShallow', () => {
     }
     expect(r.finalOverlap).toEqual([]);
   });
+
+  it("marks a ReLU run diverged when a unit's weights are NaN, though the unit outputs 0 and the test MSE stays finite", () => {
+    const d = 12;
+    const x = Rng.seeded(4).fillNormal(new Float32Array(100 * d));
+    const comps = Float64Array.from(
+      spikedGaussianBasis({ dim: d, spikes: [1, 1], seed: 1 }).flatMap((u) => [...u]),
+    );
+    const model = () =>
+      new ShallowAutoencoder(
+        { d, k: 2, activation: 'relu', tied: false, bias: 'both', lr: 0.01 },
+        Rng.seeded(2),
+      );
+    const poisoned = model();
+    for (let i = 0; i < d; i++) poisoned.w[i * poisoned.k] = Number.NaN; // unit 0's w
+    // The case: the loss cannot see it.
+    expect(Number.isFinite(poisoned.meanSquaredError(x, 100))).toBe(true);
+    expect(poisoned.isFinite()).toBe(false);
+    expect(model().isFinite()).toBe(true);
+    const options = {
+      train: x,
+      trainCount: 100,
+      test: x,
+      testCount: 100,
+      steps: 50,
+      records: 5,
+      components: comps,
+      componentCount: 2,
+    };
+    const r = trainShallow(poisoned, options);
+    expect(r.diverged).toBe(true);
+    expect(r.records).toEqual([]);
+    expect(r.finalOverlap).toEqual([]);
+    // A healthy model of the same kind is measured at every record.
+    expect(trainShallow(model(), options).records).toHaveLength(5);
+  });
 });

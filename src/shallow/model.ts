@@ -450,6 +450,13 @@ export class ShallowAutoencoder {
   }
 
   /** Column k of W, w^k (D values, float64). */
+  /** Whether every parameter is a finite number (a ReLU unit with NaN weights outputs 0 and leaves the loss finite). */
+  isFinite(): boolean {
+    for (const buffer of [this.w, this.v, this.b, this.c])
+      if (buffer) for (let i = 0; i < buffer.length; i++) if (!Number.isFinite(buffer[i])) return false;
+    return true;
+  }
+
   encoderVector(k: number, out = new Float64Array(this.d)): Float64Array {
     for (let i = 0; i < this.d; i++) out[i] = this.w[i * this.k + k];
     return out;

@@ -89,8 +89,9 @@ function recorder(model: ShallowAutoencoder, o: MeasureOptions) {
   const records: ShallowRecord[] = [];
   const measure = (step: number): boolean => {
     const testMse = model.meanSquaredError(o.test, o.testCount);
-    // A step can return a finite loss (measured before it) and leave infinite weights behind.
-    if (!Number.isFinite(testMse)) return false;
+    // A step can return a finite loss (measured before it) and leave infinite weights behind; and
+    // a ReLU unit whose weights are NaN outputs 0, so the test MSE stays finite without it.
+    if (!Number.isFinite(testMse) || !model.isFinite()) return false;
     const vectors = Array.from({ length: model.k }, (_, k) => model.encoderVector(k));
     const matrix = overlapMatrix(vectors, o.components, o.componentCount);
     const small = model.k <= OVERLAP_RECORD_LIMIT && o.componentCount <= OVERLAP_RECORD_LIMIT;
@@ -117,7 +118,7 @@ function recorder(model: ShallowAutoencoder, o: MeasureOptions) {
   return { measure, result };
 }
 
-/** Vanilla online SGD with measurements at log-spaced steps. Stops early, marked, if the loss stops being finite. */
+/** Vanilla online SGD with measurements at log-spaced steps. Stops early, marked, if the loss or a parameter stops being finite. */
 export function trainShallow(model: ShallowAutoencoder, o: ShallowTrainOptions): ShallowTrainResult {
   const d = model.d;
   const at = logSpacedSteps(o.steps, o.records);
