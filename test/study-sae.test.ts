@@ -176,3 +176,34 @@ describe('the aux-loss verdict', () => {
     }
   });
 });
+
+describe('the per-configuration order', () => {
+  it('orders n and k as numbers within each entry, as the entries come', async () => {
+    const { byConfig } = await import('../plugins/studies/sae/figures.ts');
+    const run = (label: string, latents: number, k: number, aux: boolean) =>
+      ({
+        config: { label, latents, k, aux, dictionary: 'sae-standard', seed: 0 } as SaeRun,
+        result: {} as SaeResult,
+      }) as StoredSae;
+    // As a store lists them, by id: k16 before k2, n1024 before n512.
+    const runs = [
+      run('mnist', 1024, 16, true),
+      run('mnist', 1024, 2, true),
+      run('mnist', 512, 4, false),
+      run('mnist', 512, 4, true),
+      run('planted', 64, 16, true),
+      run('planted', 64, 8, true),
+    ];
+    const order = byConfig(runs).map(
+      (g) => `${g[0].config.label} ${g[0].config.latents} ${g[0].config.k} ${g[0].config.aux}`,
+    );
+    expect(order).toEqual([
+      'mnist 512 4 false',
+      'mnist 512 4 true',
+      'mnist 1024 2 true',
+      'mnist 1024 16 true',
+      'planted 64 8 true',
+      'planted 64 16 true',
+    ]);
+  });
+});

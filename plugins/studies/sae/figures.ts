@@ -14,7 +14,13 @@ export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
     const key = `${r.config.label}|${configName(r.config)}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()];
+  // Stored runs come sorted by id, where k = 16 sorts before k = 2: order n and k as numbers,
+  // keeping the entries' and the rest's order as they come.
+  const entries = [...new Set(runs.map((r) => r.config.label))];
+  return [...groups.values()].sort((a, b) => {
+    const [x, y] = [a[0].config, b[0].config];
+    return entries.indexOf(x.label) - entries.indexOf(y.label) || x.latents - y.latents || x.k - y.k;
+  });
 }
 
 /** Mean over seeds of a record field at each recorded step, one row per configuration and step. */
