@@ -207,3 +207,20 @@ describe('the per-configuration order', () => {
     ]);
   });
 });
+
+describe('the training length a report states', () => {
+  it('gives the epochs, or with settle the rule, the range trained and the runs stopped at the cap', async () => {
+    const { trainingLength } = await import('../plugins/studies/sae/report.ts');
+    const run = (epochsTrained?: number) =>
+      ({ config: {}, result: { epochsTrained } }) as unknown as StoredSae;
+    const spec = { epochs: 50, batchSize: 256 } as never;
+    expect(trainingLength(spec, [run(), run()])).toBe('50 epochs of batches of 256');
+    const settling = { epochs: 50, batchSize: 256, settle: { maxEpochs: 200, tolerance: 0.005 } } as never;
+    expect(trainingLength(settling, [run(50), run(200), run(73), run(200)])).toBe(
+      'batches of 256 for at least 50 epochs, on until the dead fraction moves ≤ 0.005 over the last tenth, at most 200: the runs trained 50–200 epochs, 2 of 4 stopping at the cap, where the dead fraction may not have settled',
+    );
+    expect(trainingLength(settling, [run(50), run(50)])).toMatch(
+      /the runs trained 50 epochs, 0 of 2 stopping at the cap/,
+    );
+  });
+});

@@ -114,6 +114,19 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
   return { table, results };
 }
 
+/**
+ * How long the entry's runs trained: the spec's epochs, or with `settle` the rule, the range of
+ * epochs the runs took and how many stopped at the cap (their dead fraction may not have settled).
+ */
+export function trainingLength(spec: SaeSpec, runs: readonly StoredSae[]): string {
+  if (!spec.settle) return `${spec.epochs} epochs of batches of ${spec.batchSize}`;
+  const { maxEpochs, tolerance } = spec.settle;
+  const trained = runs.map((r) => r.result.epochsTrained ?? spec.epochs);
+  const capped = trained.filter((e) => e >= maxEpochs).length;
+  const [low, high] = [Math.min(...trained), Math.max(...trained)];
+  return `batches of ${spec.batchSize} for at least ${spec.epochs} epochs, on until the dead fraction moves ≤ ${tolerance} over the last tenth, at most ${maxEpochs}: the runs trained ${low === high ? low : `${low}–${high}`} epochs, ${capped} of ${runs.length} stopping at the cap, where the dead fraction may not have settled`;
+}
+
 /** The exact sign-flip test per configuration, for one comparison. */
 function perConfigTable(id: string, configs: readonly ConfigComparison[], what: string): DocTable {
   return columnTable<ConfigComparison>(
@@ -191,7 +204,7 @@ export function saeDocument(input: Input): ReportDocument {
     const blocks: DocBlock[] = [
       {
         type: 'text',
-        text: `${info.dataset}, d = ${info.d}, ${info.trainRows} training samples, metrics on ${info.evalRows} evaluation samples; ${spec.epochs} epochs of batches of ${spec.batchSize}. Dead: no firing (value > 1e-3 in the top k) in the last ${here[0].config.deadSamples} training samples.`,
+        text: `${info.dataset}, d = ${info.d}, ${info.trainRows} training samples, metrics on ${info.evalRows} evaluation samples; ${trainingLength(spec, here)}. Dead: no firing (value > 1e-3 in the top k) in the last ${here[0].config.deadSamples} training samples.`,
       },
       configs.table,
       figure('mse', curveSpec(name, here, 'normalizedMse'), 'log'),
