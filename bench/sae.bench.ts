@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { standardDictionary } from '../plugins/sae/dictionaries.ts';
-import { Parameter, Tape } from '../src/autodiff/tape.ts';
+import { Tape } from '../src/autodiff/tape.ts';
 import { densify, sparseMatmul, topk } from '../src/autodiff/topk.ts';
 import { getBackend } from '../src/backend/index.ts';
 import { SparseAutoencoder } from '../src/sae/model.ts';

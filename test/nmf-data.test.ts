@@ -238,9 +238,11 @@ describe('NMF of data agrees with a float64 reference loop', () => {
             const rw = p.w.slice();
             const rh = p.h.slice();
             const pen = penalties(model.options, p.n, p.d);
+            const snapshots: [Float64Array, Float64Array][] = [];
             for (let i = 0; i < ITERS; i++) {
               if (solver === 'cd') refCdIteration(p, rw, rh, pen);
               else refMuIteration(p, rw, rh, betaLoss === 'kullback-leibler', pen);
+              snapshots.push([rw.slice(), rh.slice()]);
             }
             const refErr =
               betaLoss === 'frobenius'
@@ -249,7 +251,16 @@ describe('NMF of data agrees with a float64 reference loop', () => {
             expect(relDiff(model.components, rh)).toBeLessThan(2e-3);
             expect(relDiff(w, rw)).toBeLessThan(2e-3);
             expect(Math.abs(model.reconstructionErr - refErr)).toBeLessThanOrEqual(1e-3 * refErr + 1e-5);
-            expect(model.nIter).toBe(ITERS);
+            // tol 0 runs every iteration, unless cd's violation reaches exactly 0 (scikit-learn's
+            // stop as well): then the factors are at a fixed point, and the reference stopped there
+            // agrees with the reference run to the end.
+            expect(model.nIter).toBeLessThanOrEqual(ITERS);
+            if (model.nIter < ITERS) {
+              expect(solver).toBe('cd');
+              const [sw, sh] = snapshots[model.nIter - 1];
+              expect(relDiff(sh, rh)).toBeLessThan(2e-3);
+              expect(relDiff(sw, rw)).toBeLessThan(2e-3);
+            }
           },
         ),
         { numRuns: 25 },

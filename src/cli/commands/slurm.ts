@@ -115,8 +115,10 @@ export function slurmScripts(o: SlurmOptions, scriptDir: string): Record<string,
       '--shard',
       `"\${SLURM_ARRAY_TASK_ID}/${o.shards}"`,
       '--out',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for the batch script
       `${shardDir('"${SLURM_ARRAY_TASK_ID}"')}`,
       '--workers',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for the batch script
       '"${SLURM_CPUS_PER_TASK:-1}"',
       '--progress',
       'plain',
@@ -139,8 +141,10 @@ export function slurmScripts(o: SlurmOptions, scriptDir: string): Record<string,
     'set -euo pipefail',
     'here="$(cd "$(dirname "$0")" && pwd)"',
     'shards="$(sbatch --parsable "$here/shards.sbatch")"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for the batch script
     'shards="${shards%%;*}"',
     'report="$(sbatch --parsable --dependency=afterany:"$shards" "$here/report.sbatch")"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, for the batch script
     'report="${report%%;*}"',
     `echo "shards: job $shards (array 1-${o.shards}); report: job $report, after it; logs in $here/logs"`,
     '',
