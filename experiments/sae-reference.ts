@@ -12,6 +12,7 @@
 //                  directions, 4 active on average, 20,000 samples; n = 512), across L0 (k ∈ {2, 4,
 //                  8, 16}), with and without AuxK, 3 seeds, as long as the reference part: recovery
 //                  by mean max cosine and by optimal matching;
+//   planted-today  the same planted grid at today's configuration (5 epochs, k_aux 2k), beside it;
 //   ablation-<x>   the one-at-a-time ablation: today's configuration (20,000 samples, 5 epochs,
 //                  k_aux 2k, dead window one epoch, mean b_pre, no rescale, b_pre once, atoms
 //                  renormalised after the step) with ONE setting moved to the reference's, at
@@ -57,14 +58,9 @@ function referencePart(kAux: number) {
   });
 }
 
-/** Planted features at the reference configuration, across L0: recovery by max cosine and by optimal matching. */
-const planted = defineExperiment({
+/** Planted features (experiments/sae.ts's entry) across L0, at n = 512, with and without AuxK, 3 seeds. */
+const plantedGrid = {
   kind: 'sae',
-  name: 'sae-reference-planted',
-  description:
-    "TopK SAEs on sparse features in superposition at openai/sparse_autoencoder's configuration: recovery of the planted directions across L0 (issue 23).",
-  preset: 'reference',
-  kAux: 256,
   datasets: [
     {
       name: 'superposition',
@@ -78,9 +74,29 @@ const planted = defineExperiment({
   aux: [true, false],
   dictionaries: [{ name: 'sae-standard' }],
   seeds: 3,
-  ...REFERENCE_LENGTH,
   batchSize: 256,
+} as const;
+
+/** Planted features at the reference configuration, across L0: recovery by max cosine and by optimal matching. */
+const planted = defineExperiment({
+  ...plantedGrid,
+  name: 'sae-reference-planted',
+  description:
+    "TopK SAEs on sparse features in superposition at openai/sparse_autoencoder's configuration: recovery of the planted directions across L0 (issue 23).",
+  preset: 'reference',
+  kAux: 256,
+  ...REFERENCE_LENGTH,
   outputs: { dir: 'results/sae-reference-planted' },
+});
+
+/** The same planted grid at today's configuration (experiments/sae.ts: 5 epochs, k_aux 2k), to set beside it. */
+const plantedToday = defineExperiment({
+  ...plantedGrid,
+  name: 'sae-planted-today',
+  description:
+    "TopK SAEs on sparse features in superposition at today's configuration (experiments/sae.ts), across L0 (issue 23).",
+  epochs: 5,
+  outputs: { dir: 'results/sae-planted-today' },
 });
 
 /** Today's configuration (experiments/sae.ts) at n = 4,096, k ≤ 16, with `moved` on top. */
@@ -106,6 +122,7 @@ export const parts = {
   reference: referencePart(256),
   'reference-512': referencePart(512),
   planted,
+  'planted-today': plantedToday,
   'ablation-ours': ablationPart('ours', {}),
   'ablation-k-aux': ablationPart('k-aux', { kAux: 256 }),
   'ablation-dead-window': ablationPart('dead-window', { deadSamples: 60000 }),
