@@ -13,6 +13,9 @@
 //                  8, 16}), with and without AuxK, 3 seeds, as long as the reference part: recovery
 //                  by mean max cosine and by optimal matching;
 //   planted-today  the same planted grid at today's configuration (5 epochs, k_aux 2k), beside it;
+//   ablation-nmf-ours, ablation-nmf-encoder-rescale  the NMF-dictionary verdict's pairs at today's
+//                  configuration (n = 1,024, k ∈ {8, 16, 32}), as is and with the encoder rescale
+//                  (the one move that turns the AuxK verdict);
 //   ablation-<x>   the one-at-a-time ablation: today's configuration (20,000 samples, 5 epochs,
 //                  k_aux 2k, dead window one epoch, mean b_pre, no rescale, b_pre once, atoms
 //                  renormalised after the step) with ONE setting moved to the reference's, at
@@ -118,6 +121,38 @@ function ablationPart(name: string, moved: Record<string, unknown>, trainSamples
   });
 }
 
+/**
+ * The NMF-dictionary verdict's pairs at today's configuration (experiments/sae.ts: n = 1,024, the
+ * NMF-of-data dictionary against the standard one, k ∈ {8, 16, 32}, with and without AuxK, 3 seeds,
+ * 20,000 samples, 5 epochs), with `moved` on top.
+ */
+function nmfAblationPart(name: string, moved: Record<string, unknown>) {
+  return defineExperiment({
+    kind: 'sae',
+    name: `sae-ablation-nmf-${name}`,
+    description: `TopK SAEs, the NMF dictionary against the standard one at today's configuration with one setting moved to the reference's: ${name} (issue 23).`,
+    datasets: [
+      { name: 'mnist', trainSamples: 20000, evalSamples: 1000 },
+      {
+        label: 'mnist-nmf',
+        name: 'mnist',
+        trainSamples: 20000,
+        evalSamples: 1000,
+        dictionaries: [{ name: 'sae-nmf', params: { rank: 128, samples: 2000 } }],
+      },
+    ],
+    latents: [1024],
+    k: [8, 16, 32],
+    aux: [true, false],
+    dictionaries: [{ name: 'sae-standard' }],
+    seeds: 3,
+    epochs: 5,
+    batchSize: 256,
+    ...moved,
+    outputs: { dir: `results/sae-ablation-nmf-${name}` },
+  });
+}
+
 export const parts = {
   reference: referencePart(256),
   'reference-512': referencePart(512),
@@ -134,6 +169,9 @@ export const parts = {
   'ablation-normalization-order': ablationPart('normalization-order', {
     decoderNormalization: 'before-step',
   }),
+  // The setting that turns the AuxK verdict, tried on the NMF-dictionary verdict.
+  'ablation-nmf-ours': nmfAblationPart('ours', {}),
+  'ablation-nmf-encoder-rescale': nmfAblationPart('encoder-rescale', { encoderRescale: true }),
 };
 
 const part = process.env.SAE_REFERENCE_PART ?? 'reference';
