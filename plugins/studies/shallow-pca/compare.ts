@@ -73,12 +73,15 @@ function outcome(vs: readonly Verdict[], claim: string): { text: string; key: st
 const cell = (r: Read, claim: string) =>
   'error' in r ? 'not read' : (outcome(r.verdicts, claim)?.text ?? '(not judged)');
 
+/** A message as a sentence: ended by a full stop unless it ends with one already (or a question mark). */
+const sentence = (message: string) => (/[.?!]$/.test(message) ? message : `${message}.`);
+
 /** Which studies could not be read and why, and which lack runs: said above the table. */
 function readNotes(reads: readonly Read[], option: string): string[] {
   return reads
     .map((r) =>
       'error' in r
-        ? `Not read: ${option} '${r.ref.dir}' (${r.ref.title}): ${r.error}. Run that study there, then \`nmfinit report\` this one again.`
+        ? `Not read: ${option} '${r.ref.dir}' (${r.ref.title}): ${sentence(r.error)} Run that study there, then \`nmfinit report\` this one again.`
         : r.missing > 0
           ? `${r.ref.title} (\`${r.ref.dir}\`): ${r.missing} of its runs are missing; its verdicts are from the runs stored.`
           : '',
