@@ -29,6 +29,7 @@
 //   SAE_REFERENCE_PART=ablation-k-aux npx tsx experiments/sae-reference.ts one ablation part
 //   npx tsx experiments/sae-reference.ts --quick                          the same pipeline small
 import { defineExperiment, runIfMain } from 'nmfinit';
+import { spec as today } from './sae.ts';
 
 const REFERENCE_LENGTH = { epochs: 50, settle: { maxEpochs: 200, tolerance: 0.005 } };
 
@@ -122,32 +123,16 @@ function ablationPart(name: string, moved: Record<string, unknown>, trainSamples
 }
 
 /**
- * The NMF-dictionary verdict's pairs at today's configuration (experiments/sae.ts: n = 1,024, the
- * NMF-of-data dictionary against the standard one, k ∈ {8, 16, 32}, with and without AuxK, 3 seeds,
- * 20,000 samples, 5 epochs), with `moved` on top.
+ * The NMF-dictionary verdict's pairs as today's study (experiments/sae.ts) has them: its MNIST
+ * entries at n = 1,024, the NMF-of-data dictionary against the standard one, with `moved` on top.
  */
 function nmfAblationPart(name: string, moved: Record<string, unknown>) {
   return defineExperiment({
-    kind: 'sae',
+    ...today,
     name: `sae-ablation-nmf-${name}`,
     description: `TopK SAEs, the NMF dictionary against the standard one at today's configuration with one setting moved to the reference's: ${name} (issue 23).`,
-    datasets: [
-      { name: 'mnist', trainSamples: 20000, evalSamples: 1000 },
-      {
-        label: 'mnist-nmf',
-        name: 'mnist',
-        trainSamples: 20000,
-        evalSamples: 1000,
-        dictionaries: [{ name: 'sae-nmf', params: { rank: 128, samples: 2000 } }],
-      },
-    ],
+    datasets: today.datasets.filter((d) => d.name === 'mnist'),
     latents: [1024],
-    k: [8, 16, 32],
-    aux: [true, false],
-    dictionaries: [{ name: 'sae-standard' }],
-    seeds: 3,
-    epochs: 5,
-    batchSize: 256,
     ...moved,
     outputs: { dir: `results/sae-ablation-nmf-${name}` },
   });

@@ -11,6 +11,7 @@ import { matchedCosines, meanMaxCosine } from '../src/sae/metrics.ts';
 import { normalizeRows, SparseAutoencoder } from '../src/sae/model.ts';
 import { dataMoments, deadFractionFlat, type SaeTrainOptions, trainSae } from '../src/sae/train.ts';
 import { Rng } from '../src/tensor/rng.ts';
+import { specDifferences } from './helpers/spec-diff.ts';
 
 // Issue 23: the reference configuration's settings, each an option that defaults to today's.
 
@@ -290,18 +291,6 @@ describe('sae metrics rows', () => {
 });
 
 describe('the parts of experiments/sae-reference.ts', () => {
-  /** Leaf paths where two parsed specs differ, apart from what names a study. */
-  const differ = (a: unknown, b: unknown) => {
-    const leaves = (v: unknown, at = ''): [string, unknown][] =>
-      v !== null && typeof v === 'object'
-        ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k))
-        : [[at, v]];
-    const [x, y] = [new Map(leaves(a)), new Map(leaves(b))];
-    return [...new Set([...x.keys(), ...y.keys()])]
-      .filter((k) => !/^(name|description|outputs\.)/.test(k) && x.get(k) !== y.get(k))
-      .sort();
-  };
-
   it('each parses and expands to runs, every part to its own results folder', async () => {
     const { parts } = await import('../experiments/sae-reference.ts');
     const dirs = new Set<string>();
@@ -319,7 +308,7 @@ describe('the parts of experiments/sae-reference.ts', () => {
       saeSpecSchema.parse(parts['planted-today']),
       saeSpecSchema.parse(parts.planted),
     ];
-    expect(differ(today, reference)).toEqual(
+    expect(specDifferences(today, reference)).toEqual(
       ['epochs', 'kAux', 'preset', 'settle.maxEpochs', 'settle.tolerance'].sort(),
     );
     expect(reference.preset).toBe('reference');
@@ -330,7 +319,7 @@ describe('the parts of experiments/sae-reference.ts', () => {
     const { parts } = await import('../experiments/sae-reference.ts');
     const ours = saeSpecSchema.parse(parts['ablation-nmf-ours']);
     const moved = saeSpecSchema.parse(parts['ablation-nmf-encoder-rescale']);
-    expect(differ(ours, moved)).toEqual(['encoderRescale']);
+    expect(specDifferences(ours, moved)).toEqual(['encoderRescale']);
     expect(moved.encoderRescale).toBe(REFERENCE_PRESET.encoderRescale);
     // The pairs of today's verdict: the NMF dictionary and the standard one at n = 1,024.
     const runs = expandSae(ours, 'simd');

@@ -8,6 +8,7 @@ import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import { bestUnitOverlaps } from '../src/shallow/overlap.ts';
 import { trainShallow } from '../src/shallow/train.ts';
 import { Rng } from '../src/tensor/rng.ts';
+import { specDifferences } from './helpers/spec-diff.ts';
 
 // Issue 23: the shallow autoencoder at the authors' configuration (mariaref/NonLinearShallowAE).
 
@@ -70,23 +71,12 @@ describe('shallow-pca: stored runs keep their identity', () => {
     const { parts } = await import('../experiments/shallow-authors.ts');
     const { spec: today } = await import('../experiments/shallow-pca.ts');
     const parse = (p: unknown) => shallowPcaSpecSchema.parse(p);
-    // Leaf paths where two specs differ, apart from what names a study.
-    const leaves = (v: unknown, at = ''): [string, unknown][] =>
-      v !== null && typeof v === 'object'
-        ? Object.entries(v).flatMap(([k, x]) => leaves(x, at ? `${at}.${k}` : k))
-        : [[at, v]];
-    const differ = (a: unknown, b: unknown) => {
-      const [x, y] = [new Map(leaves(a)), new Map(leaves(b))];
-      return [...new Set([...x.keys(), ...y.keys()])]
-        .filter((k) => !/^(name|description|outputs\.)/.test(k) && x.get(k) !== y.get(k))
-        .sort();
-    };
     const ours = parse(parts['ablation-ours']);
     const authors = parse(parts.spiked);
     // The base is today's spiked study as experiments/shallow-pca.ts declares it.
     const todays = parse(today);
     expect(ours.datasets).toEqual([todays.datasets.find((d) => d.label === 'spiked')]);
-    expect(differ(ours, { ...todays, datasets: ours.datasets })).toEqual([]);
+    expect(specDifferences(ours, { ...todays, datasets: ours.datasets })).toEqual([]);
     const [mine, theirs] = [ours.datasets[0], authors.datasets[0]];
     const expected: Record<string, [string[], (p: typeof ours) => void]> = {
       biases: [['model.biases.2'], (p) => expect(p.model.biases).toEqual(authors.model.biases)],
@@ -126,7 +116,7 @@ describe('shallow-pca: stored runs keep their identity', () => {
     expect(moves.map((k) => k.slice('ablation-'.length)).sort()).toEqual(Object.keys(expected).sort());
     for (const [move, [paths, check]] of Object.entries(expected)) {
       const p = parse(parts[`ablation-${move}` as keyof typeof parts]);
-      expect(differ(ours, p)).toEqual(paths);
+      expect(specDifferences(ours, p)).toEqual(paths);
       check(p);
     }
     // The spiked part's report reads every ablation part's results.
