@@ -1,4 +1,5 @@
 import { by4ThenBy1 } from '../backend/simd/wat-loops.ts';
+import { shallowK4KernelsWat } from './kernels-k4-wat.ts';
 
 /**
  * WebAssembly text (f32x4 SIMD) for the batch-1 products of the shallow autoencoder: vector ×
@@ -124,5 +125,6 @@ export function shallowKernelsWat(): string {
     (local.set $wp (local.get $w))
     ${rowLoop(axpyRow('$a', '$wp', '$bp', ['$bp', '$b']))}
   )
+${shallowK4KernelsWat()}
 )`;
 }

@@ -44,6 +44,11 @@ export interface ShallowOptions {
   precision?: 'float32' | 'float64';
   /** Where the compiled SIMD kernels are cached (default: defaultCacheDir(); a run passes its --cache-dir). */
   cacheDir?: string;
+  /**
+   * At K = 4 and D a multiple of 4, step with the fused K = 4 kernels (default true). They leave
+   * bit-for-bit the weights the generic kernels leave; false is for the test that checks it.
+   */
+  fusedK4?: boolean;
 }
 
 export const TIED_GRADIENTS = ['full', 'encoder'] as const;
@@ -102,6 +107,13 @@ export class ShallowAutoencoder {
   private readonly e: Float64Array;
   /** The SIMD kernels and their float32 scratch vectors; null for float64 or without WebAssembly SIMD. */
   private readonly kernels: ShallowKernels | null;
+  /** Whether stepSimd takes the fused K = 4 kernels (see ShallowOptions.fusedK4). */
+  private readonly fusedK4: boolean;
+
+  /** Which code a training step runs: the fused K = 4 kernels, the generic SIMD kernels, or TypeScript loops. */
+  get stepPath(): 'fused-k4' | 'simd' | 'typescript' {
+    return this.fusedK4 ? 'fused-k4' : this.kernels ? 'simd' : 'typescript';
+  }
   private fx!: Float32Array;
   private fLambda!: Float32Array;
   private fH!: Float32Array;
@@ -179,6 +191,7 @@ export class ShallowAutoencoder {
     this.s = new Float64Array(k);
     this.e = new Float64Array(d);
     this.kernels = kernels;
+    this.fusedK4 = kernels !== null && k === 4 && d % 4 === 0 && (options.fusedK4 ?? true);
     if (kernels) {
       const scratch = () => make(Math.max(d, k)) as Float32Array;
       this.fx = scratch();
@@ -274,17 +287,10 @@ export class ShallowAutoencoder {
     const { d, k } = this;
     const at = ShallowAutoencoder.at;
     const fx = this.fx;
-    if (x instanceof Float32Array) fx.set(x.subarray(offset, offset + d));
-    else for (let i = 0; i < d; i++) fx[i] = x[offset + i];
+    this.loadSimd(x, offset);
     kn.vecmat(at(fx), at(this.w), d, k, at(this.fLambda));
-    const lam = this.fLambda;
+    this.activateSimd();
     const h = this.fH;
-    const b = this.b;
-    for (let j = 0; j < k; j++) {
-      const z = lam[j] * this.invSqrtD + (b ? b[j] : 0);
-      lam[j] = z;
-      h[j] = this.g(z);
-    }
     if (this.v) kn.vecmat(at(h), at(this.v), k, d, at(this.fXhat));
     else kn.matvec(at(this.w), at(h), d, k, at(this.fXhat));
     const xhat = this.fXhat;
@@ -299,8 +305,74 @@ export class ShallowAutoencoder {
     return sq;
   }
 
+  /** The copy of x (D values at `offset`) the SIMD kernels read. */
+  private loadSimd(x: ArrayLike<number>, offset: number): void {
+    const { d, fx } = this;
+    if (x instanceof Float32Array) fx.set(x.subarray(offset, offset + d));
+    else for (let i = 0; i < d; i++) fx[i] = x[offset + i];
+  }
+
+  /** λ = λ/√D + b and h = g(λ) on the SIMD scratch, from fLambda = xᵀW. */
+  private activateSimd(): void {
+    const lam = this.fLambda;
+    const h = this.fH;
+    const b = this.b;
+    for (let j = 0; j < this.k; j++) {
+      const z = lam[j] * this.invSqrtD + (b ? b[j] : 0);
+      lam[j] = z;
+      h[j] = this.g(z);
+    }
+  }
+
+  /** δ = g'(λ)·s/D, then the encoder bias's step; the decoder bias's step from e. */
+  private biasStepsSimd(): void {
+    const { d, k } = this;
+    const invD = 1 / d;
+    const delta = this.fDelta;
+    const lam = this.fLambda;
+    const h = this.fH;
+    const s = this.fS;
+    for (let j = 0; j < k; j++) delta[j] = this.gPrime(lam[j], h[j]) * s[j] * invD;
+    if (this.b) {
+      const b = this.b;
+      for (let j = 0; j < k; j++) b[j] += this.lrB * delta[j];
+    }
+    if (this.c) {
+      const c = this.c;
+      const e = this.fE;
+      const a = this.lrC * invD;
+      for (let i = 0; i < d; i++) c[i] += a * e[i];
+    }
+  }
+
+  /** stepSimd at K = 4: three passes over the weights (kernels-k4-wat.ts), the same numbers. */
+  private stepFusedK4(x: ArrayLike<number>, offset: number): number {
+    const kn = this.kernels!;
+    const d = this.d;
+    const at = ShallowAutoencoder.at;
+    const invD = 1 / d;
+    this.loadSimd(x, offset);
+    kn.enc4(at(this.fx), at(this.w), d, at(this.fLambda));
+    this.activateSimd();
+    const h = this.fH;
+    const cAt = this.c ? at(this.c) : 0;
+    let sq: number;
+    if (this.v) {
+      const coef = this.fCoef;
+      for (let j = 0; j < 4; j++) coef[j] = this.lrV * h[j] * invD;
+      sq = kn.untied_residual4(at(this.v), at(h), at(coef), at(this.fx), cAt, d, at(this.fE), at(this.fS));
+    } else {
+      sq = kn.tied_residual4(at(this.w), at(h), at(this.fx), cAt, d, at(this.fE), at(this.fS));
+    }
+    this.biasStepsSimd();
+    const ae = this.tied && this.tiedGradient === 'full' ? this.lrW * invD : 0;
+    kn.update4(at(this.w), at(this.fx), this.lrW * this.invSqrtD, at(this.fDelta), at(this.fE), ae, at(h), d);
+    return sq / (2 * d);
+  }
+
   /** One SGD step with the SIMD kernels: the same arithmetic as the loops of step(), in float32. */
   private stepSimd(x: ArrayLike<number>, offset: number): number {
+    if (this.fusedK4) return this.stepFusedK4(x, offset);
     const kn = this.kernels!;
     const { d, k } = this;
     const at = ShallowAutoencoder.at;
@@ -316,18 +388,8 @@ export class ShallowAutoencoder {
     } else {
       kn.vecmat(at(e), at(this.w), d, k, at(s)); // s_k = Σ_i e_i W[i, k]
     }
+    this.biasStepsSimd();
     const delta = this.fDelta;
-    const lam = this.fLambda;
-    for (let j = 0; j < k; j++) delta[j] = this.gPrime(lam[j], h[j]) * s[j] * invD;
-    if (this.b) {
-      const b = this.b;
-      for (let j = 0; j < k; j++) b[j] += this.lrB * delta[j];
-    }
-    if (this.c) {
-      const c = this.c;
-      const a = this.lrC * invD;
-      for (let i = 0; i < d; i++) c[i] += a * e[i];
-    }
     const xs = this.fXs;
     const fx = this.fx;
     const aw = this.lrW * this.invSqrtD;

@@ -16,6 +16,20 @@ export interface ShallowKernels {
   dot_axpy(w: number, e: number, coef: number, rows: number, cols: number, out: number): void;
   ger(w: number, a: number, b: number, rows: number, cols: number): void;
   ger2(w: number, a1: number, b1: number, a2: number, b2: number, rows: number, cols: number): void;
+  // K = 4 only (kernels-k4-wat.ts): one step's passes fused, bit-for-bit the generic ones.
+  enc4(x: number, w: number, d: number, out: number): void;
+  tied_residual4(w: number, h: number, x: number, c: number, d: number, e: number, s: number): number;
+  untied_residual4(
+    v: number,
+    h: number,
+    coef: number,
+    x: number,
+    c: number,
+    d: number,
+    e: number,
+    s: number,
+  ): number;
+  update4(w: number, x: number, aw: number, delta: number, e: number, ae: number, h: number, d: number): void;
 }
 
 const SOURCE = { name: 'shallow', text: shallowKernelsWat(), features: { simd: true, bulk_memory: true } };
