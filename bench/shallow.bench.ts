@@ -1,13 +1,15 @@
 // Online SGD at batch 1 for the shallow autoencoder, D = 784, K = 32, encoder and output biases: nmfinit's fused
 // SIMD step against the same model in PyTorch (bench/python/shallow_torch.py, one thread:
 // torch.set_num_threads(1), since nmfinit's step is single-threaded) when torch is installed.
+// Then K = 4 at D = 784 (the Fashion-MNIST part's models): the fused K = 4 kernels against the
+// generic ones, side by side.
 // Run: npm run bench -- shallow   (SHALLOW_BENCH_STEPS=N to change the 20,000 timed steps)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onlineSampler, type PreparedData, spikedLaw } from '../plugins/studies/shallow-pca/data.ts';
 import { ShallowAutoencoder } from '../src/shallow/model.ts';
 import { Rng } from '../src/tensor/rng.ts';
-import { defineBench, type Figure } from './harness.ts';
+import { defineBench, type Figure, median } from './harness.ts';
 import { pythonWith } from './python.ts';
 
 const D = 784;
@@ -40,6 +42,7 @@ export default defineBench({
         });
       }
     }
+    figures.push(...fusedK4Figures(log));
     figures.push(...authorsOnlineFigures(log));
     const py = pythonWith('torch');
     if (!py) {
@@ -130,4 +133,59 @@ function authorsOnlineFigures(log: (line: string) => void): Figure[] {
     { name: "authors' 12 configurations on one stream of draws", value: shared, unit: 'model-steps/s' },
     { name: 'one stream / own draws', value: shared / alone, unit: '×' },
   ];
+}
+
+/**
+ * The Fashion-MNIST part's models (D = 784, K = 4, experiments/shallow-authors.ts): the fused K = 4
+ * step (src/shallow/kernels-k4-wat.ts) against the generic SIMD kernels on the same model and
+ * samples, interleaved in five rounds; medians and their ratio. The two leave the same bits
+ * (test/shallow-k4.test.ts), so the ratio is all that changes.
+ */
+function fusedK4Figures(log: (line: string) => void): Figure[] {
+  const d = 784;
+  const steps = Math.max(1000, Math.round(STEPS / 2));
+  const x = Rng.seeded(5).fillNormal(new Float32Array(1000 * d));
+  const figures: Figure[] = [];
+  const kinds = [
+    { label: 'tied, full gradient', tied: true, tiedGradient: 'full' },
+    { label: 'tied, encoder gradient', tied: true, tiedGradient: 'encoder' },
+    { label: 'untied', tied: false, tiedGradient: 'full' },
+  ] as const;
+  for (const kind of kinds) {
+    const make = (fusedK4: boolean) =>
+      new ShallowAutoencoder(
+        {
+          d,
+          k: 4,
+          activation: 'erf',
+          tied: kind.tied,
+          tiedGradient: kind.tiedGradient,
+          bias: 'encoder',
+          lr: 0.01,
+          fusedK4,
+        },
+        Rng.seeded(1),
+      );
+    const models = { fused: make(true), generic: make(false) };
+    const rates: Record<keyof typeof models, number[]> = { fused: [], generic: [] };
+    for (let round = 0; round < 5; round++) {
+      for (const name of ['generic', 'fused'] as const) {
+        const model = models[name];
+        const t0 = performance.now();
+        for (let i = 0; i < steps; i++) model.step(x, (i % 1000) * d);
+        rates[name].push(steps / ((performance.now() - t0) / 1000));
+      }
+    }
+    const fused = median(rates.fused);
+    const generic = median(rates.generic);
+    log(
+      `D = ${d}, K = 4, erf ${kind.label}: fused ${fused.toFixed(0)} vs generic ${generic.toFixed(0)} steps/s (${(fused / generic).toFixed(2)}×)`,
+    );
+    figures.push(
+      { name: `K=4 D=784 erf ${kind.label}: fused kernels`, value: fused, unit: 'steps/s' },
+      { name: `K=4 D=784 erf ${kind.label}: generic kernels`, value: generic, unit: 'steps/s' },
+      { name: `K=4 D=784 erf ${kind.label}: fused / generic`, value: fused / generic, unit: '×' },
+    );
+  }
+  return figures;
 }

@@ -99,6 +99,17 @@ describe('shallow-pca: the PCA-m lines', () => {
       1,
     );
   });
+
+  it('says in the title whether the runs drew online or cycled a finite training set', () => {
+    const title = (runs: Stored[]) =>
+      (learningCurveSpec('d', runs, 0.5, 3) as { title: { text: string } }).title.text;
+    const finite = storedRun(3, [0, 10, 100], () => 0.5);
+    const online = { ...finite, config: { ...finite.config, online: true as const } };
+    expect(title([finite])).toContain('cycling the training samples');
+    expect(title([finite])).not.toContain('online');
+    expect(title([online])).toContain('online: a fresh sample every step');
+    expect(title([online, finite])).toContain('1 of 2 runs online');
+  });
 });
 
 describe('shallow-pca: the overlap matrices over time', () => {

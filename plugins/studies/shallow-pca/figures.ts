@@ -23,6 +23,14 @@ function stepAxis(rows: readonly { step: number }[], title: string) {
   };
 }
 
+/** How the runs drew their samples: online (a fresh one every step) or by cycling a finite set. */
+function samplingWords(runs: Input['runs']): string {
+  const online = runs.filter((r) => r.config.online).length;
+  if (online === runs.length) return 'online: a fresh sample every step';
+  if (online === 0) return 'cycling the training samples';
+  return `${online} of ${runs.length} runs online, the rest cycling the training samples`;
+}
+
 /**
  * Mean over seeds of test MSE at each recorded step, log–log, with the PCA-K line: one panel each
  * for tied and untied weights, colour for g, the dash pattern for where the biases sit.
@@ -87,7 +95,7 @@ export function learningCurveSpec(
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `${dataset}: test MSE over online SGD, mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
+      text: `${dataset}: test MSE over SGD at batch 1 (${samplingWords(runs)}), mean of ${seeds} seed${seeds === 1 ? '' : 's'}`,
       subtitle: [
         `black: the PCA-${k} error ${pcaMse.toPrecision(4)}${lower.length > 1 ? `; grey: PCA-1…${lower.length}` : lower.length === 1 ? '; grey: PCA-1' : ''}`,
         ...(diverged.length > 0
