@@ -12,6 +12,7 @@ import { RunStore } from '../src/experiment/store.ts';
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-faults-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const FAULTS = resolve('test/fixtures/faults/initializers.ts');
+const GROUP_KIND = resolve('test/fixtures/faults/group-kind.ts');
 const quiet = {
   plugins: [...BUILTIN_PLUGIN_MODULES, FAULTS],
   progress: 'none' as const,
@@ -65,5 +66,39 @@ describe('a run that fails', () => {
       /cache-dir: '.*not-a-dir' is not a directory/,
     );
     expect(new RunStore(dir).all().runs).toEqual([]);
+  });
+});
+
+describe('a worker that dies inside a run group', () => {
+  it('fails that run alone; a replacement worker computes the rest of its group, each run once, before the queue goes on', async () => {
+    const dir = join(root, 'group-crash');
+    const outcome = await runExperiment(
+      { kind: 'group-demo', name: 'group-crash', groups: { a: 3, b: 2 }, crash: ['a1'], outputs: { dir } },
+      { ...quiet, plugins: [...BUILTIN_PLUGIN_MODULES, GROUP_KIND] },
+    );
+    expect(outcome.failed).toEqual(['a1']);
+    expect([...outcome.trained].sort()).toEqual(['a2', 'a3', 'b1', 'b2']);
+    expect(new RunStore(dir).failures().map((f) => [f.id, f.error])).toEqual([
+      ['a1', expect.stringMatching(/worker crashed during a1: .*a1 crashes its worker/)],
+    ]);
+    const stored = new Map(
+      new RunStore(dir)
+        .all()
+        .runs.map((r) => [r.id, r.result as { value: number; computedBy: string; thread: number }]),
+    );
+    // Each run has the value it gets alone. a1's group went on in the replacement worker: a2
+    // computed the group there (a1's result died with the first worker) and a3 took its share.
+    expect(Object.fromEntries([...stored].map(([id, r]) => [id, r.value]))).toEqual({
+      a2: 20,
+      a3: 30,
+      b1: 10,
+      b2: 20,
+    });
+    expect(stored.get('a2')!.computedBy).toBe('a2');
+    expect(stored.get('a3')!.computedBy).toBe('a2');
+    expect(stored.get('b2')!.computedBy).toBe('b1');
+    expect(stored.get('a3')!.thread).toBe(stored.get('a2')!.thread);
+    // The group stayed on its slot: the replacement took a2 and a3 before b1 from the queue.
+    expect(stored.get('b1')!.thread).toBe(stored.get('a2')!.thread);
   });
 });
