@@ -7,7 +7,10 @@
 //                  passes and on until the dead fraction is flat over the last tenth (moves
 //                  ≤ 0.005; at most 200 passes); n ∈ {1024, 4096}, k ∈ {8, 16, 32}, with and
 //                  without AuxK, 3 seeds; the NMF dictionary at n = 1024;
-//   reference-512  the same with k_aux 512 (the paper's figure);
+//   reference-512  the same with k_aux 512 (the paper's figure). Its runs without AuxK are the
+//                  reference part's (a run without AuxK carries none of its settings): copy
+//                  results/sae-reference-kaux256/runs/*__noaux__*.json into its runs/ first and
+//                  it trains only the runs with AuxK;
 //   planted        the preset with k_aux 256 on planted features in superposition (8 × 8, 256
 //                  directions, 4 active on average, 20,000 samples; n = 512), across L0 (k ∈ {2, 4,
 //                  8, 16}), with and without AuxK, 3 seeds, as long as the reference part: recovery

@@ -327,3 +327,47 @@ describe('the parts of experiments/sae-reference.ts', () => {
     expect(new Set(runs.map((r) => r.latents))).toEqual(new Set([1024]));
   });
 });
+
+describe('a run without AuxK carries none of its settings', () => {
+  it('they cannot change it: k_aux, the coefficient, the residual and b_pre twice leave its training bit for bit', async () => {
+    const d = await data();
+    const train = async (extra: Partial<SaeTrainOptions>) => {
+      const m = await model(d);
+      const r = trainSae(m, d.x, d.rows, { ...base, ...extra, auxCoefficient: 0 }, Rng.seeded(2));
+      return { records: r.records, decoder: Array.from(m.decoderKernel.value.data) };
+    };
+    const plain = await train({});
+    expect(plain.records.length).toBeGreaterThan(2);
+    expect(await train({ kAux: 7, auxResidual: 'attached', auxPreBias: 'twice' })).toEqual(plain);
+    // With AuxK on, the same settings do change the training (the comparison above can fail).
+    const aux = async (extra: Partial<SaeTrainOptions>) => {
+      const m = await model(d);
+      return trainSae(m, d.x, d.rows, { ...base, ...extra }, Rng.seeded(2)).records;
+    };
+    expect(await aux({ kAux: 7, auxPreBias: 'twice' })).not.toEqual(await aux({}));
+  });
+
+  it('so the k_aux 256 and 512 parts share every run without AuxK, hash for hash, and none with it', async () => {
+    const { parts } = await import('../experiments/sae-reference.ts');
+    const hashes = (part: unknown) =>
+      new Map(expandSae(saeSpecSchema.parse(part), 'simd').map((r) => [r.id, runConfigHash('sae', 1, r)]));
+    const k256 = hashes(parts.reference);
+    const k512 = hashes(parts['reference-512']);
+    expect([...k512.keys()]).toEqual([...k256.keys()]);
+    const shared = [...k256].filter(([id, h]) => k512.get(id) === h).map(([id]) => id);
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared).toEqual([...k256.keys()].filter((id) => id.includes('__noaux__')));
+    // Likewise the ablation parts that move an AuxK setting share the base's runs without it, and
+    // a part that moves a setting that matters without AuxK (the dead window) shares none.
+    const ours = hashes(parts['ablation-ours']);
+    for (const [name, sharesNoAux] of [
+      ['ablation-k-aux', true],
+      ['ablation-aux-pre-bias', true],
+      ['ablation-dead-window', false],
+    ] as const) {
+      const moved = hashes(parts[name]);
+      for (const [id, h] of ours)
+        expect(moved.get(id) === h, `${name} ${id}`).toBe(sharesNoAux && id.includes('__noaux__'));
+    }
+  });
+});

@@ -220,6 +220,11 @@ export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   const runs: SaeRun[] = [];
   const preset = spec.preset === 'reference' ? REFERENCE_PRESET : undefined;
   const choices = { ...trainingChoices(spec), ...(spec.settle ? { settle: spec.settle } : {}) };
+  // Without the auxiliary loss its settings cannot change a run, so such a run carries today's
+  // (k_aux 2k, coefficient 1/32, residual detached, b_pre once): parts that differ only in them
+  // (k_aux 256 and 512, the aux-pre-bias ablation) then share their runs without AuxK.
+  const { auxResidual: _residual, auxPreBias: _preBias, ...withoutAux } = choices;
+  const auxCoefficientDefault = saeSpecSchema.shape.auxCoefficient.parse(undefined);
   // auxCoefficient has a schema default equal to the preset's, so the preset needs no override.
   spec.datasets.forEach((ds, di) => {
     const label = entryLabel(ds);
@@ -243,12 +248,12 @@ export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
         epochs: spec.epochs,
         batchSize: spec.batchSize,
         learningRate: spec.learningRate ?? null,
-        auxCoefficient: spec.auxCoefficient,
-        kAux: spec.kAux ?? preset?.kAux ?? 2 * k,
+        auxCoefficient: aux ? spec.auxCoefficient : auxCoefficientDefault,
+        kAux: aux ? (spec.kAux ?? preset?.kAux ?? 2 * k) : 2 * k,
         deadSamples: spec.deadSamples ?? preset?.deadSamples ?? ds.trainSamples,
         recordEvery: spec.recordEvery,
         atomsShown: seed === spec.firstSeed ? spec.atomsShown : 0,
-        ...choices,
+        ...(aux ? choices : withoutAux),
       });
   });
   return runs;
