@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { saeStudy } from '../plugins/studies/sae/index.ts';
+import { checkSae, saeSpecSchema } from '../plugins/studies/sae/spec.ts';
 import { shallowPcaStudy } from '../plugins/studies/shallow-pca/index.ts';
 import { checkShallowPca, shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
 import { runConfigHash } from '../src/experiment/hash.ts';
@@ -28,10 +30,29 @@ const stored = (folder: string): StoredFile[] =>
  * study that takes longer than one machine's session is stored as far as it went, and goes on
  * from there).
  */
-const FOLDERS = [
-  { folder: 'shallow-authors-spiked', part: 'spiked', complete: true },
-  { folder: 'shallow-authors-fashion', part: 'fashion', complete: false },
-] as const;
+const FOLDERS: readonly {
+  folder: string;
+  experiment: keyof typeof EXPERIMENTS;
+  part: string;
+  complete: boolean;
+}[] = [
+  { folder: 'shallow-authors-spiked', experiment: 'shallow-authors', part: 'spiked', complete: true },
+  { folder: 'shallow-authors-fashion', experiment: 'shallow-authors', part: 'fashion', complete: false },
+];
+
+/** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
+const EXPERIMENTS = {
+  'shallow-authors': async (part: string) => {
+    const { parts } = await import('../experiments/shallow-authors.ts');
+    const spec = checkShallowPca(shallowPcaSpecSchema.parse(parts[part as keyof typeof parts]));
+    return { study: shallowPcaStudy, runs: shallowPcaStudy.expand(spec, 'simd') };
+  },
+  'sae-reference': async (part: string) => {
+    const { parts } = await import('../experiments/sae-reference.ts');
+    const spec = checkSae(saeSpecSchema.parse(parts[part as keyof typeof parts]));
+    return { study: saeStudy, runs: saeStudy.expand(spec, 'simd') };
+  },
+} as const;
 
 describe('stored runs (experiments/runs/)', () => {
   it('covers every folder there is', () => {
@@ -42,12 +63,9 @@ describe('stored runs (experiments/runs/)', () => {
     expect(there).toEqual(FOLDERS.map((f) => f.folder).sort());
   });
 
-  for (const { folder, part, complete } of FOLDERS)
+  for (const { folder, experiment, part, complete } of FOLDERS)
     it(`${folder}: ${complete ? 'every run of the part' : 'runs of the part'}, each with the hash today’s code gives it and a result its schema takes`, async () => {
-      const { parts } = await import('../experiments/shallow-authors.ts');
-      const spec = checkShallowPca(shallowPcaSpecSchema.parse(parts[part]));
-      // The parts run on simd where no GPU is chosen (their logs: "backend simd").
-      const runs = shallowPcaStudy.expand(spec, 'simd');
+      const { study, runs } = await EXPERIMENTS[experiment](part);
       const files = stored(folder);
       const ids = files.map((f) => f.id).sort();
       if (complete) expect(ids).toEqual(runs.map((r) => r.id).sort());
@@ -57,9 +75,9 @@ describe('stored runs (experiments/runs/)', () => {
       }
       for (const f of files) {
         const run = runs.find((r) => r.id === f.id)!;
-        expect(f.kind, f.id).toBe('shallow-pca');
-        expect(f.configHash, f.id).toBe(runConfigHash('shallow-pca', shallowPcaStudy.resultVersion, run));
-        expect(() => shallowPcaStudy.result.parse(f.result), f.id).not.toThrow();
+        expect(f.kind, f.id).toBe(study.name);
+        expect(f.configHash, f.id).toBe(runConfigHash(study.name, study.resultVersion, run));
+        expect(() => study.result.parse(f.result), f.id).not.toThrow();
       }
     });
 });
