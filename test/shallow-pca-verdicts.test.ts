@@ -189,6 +189,25 @@ describe('shallow-pca verdicts', () => {
     );
     expect(claims).toEqual(['linear', 'components']);
   });
+
+  it('judge a claim of two halves only when both ran (a partial grid with tied runs alone says nothing about untied ones)', () => {
+    const judged = (keep: (r: Stored) => boolean) =>
+      verdicts(summarize(paperWorld('a').filter(keep), TOL, THRESHOLD), TOL, THRESHOLD).map((v) =>
+        v.claim.split(' ').slice(0, 3).join(' '),
+      );
+    // Tied runs only: tied erf fails, but no untied erf run shows that untied ones reach.
+    expect(judged((r) => r.config.tied)).not.toContain('sigmoidal (erf) autoencoders');
+    expect(judged((r) => !r.config.tied)).not.toContain('sigmoidal (erf) autoencoders');
+    // ReLU with no biases alone, or with biases alone: "needs trainable biases" has one side.
+    const reluWithout = (r: Stored) => r.config.activation !== 'relu' || r.config.bias === 'none';
+    const reluWith = (r: Stored) => r.config.activation !== 'relu' || r.config.bias !== 'none';
+    expect(judged(reluWithout)).not.toContain('ReLU autoencoders need');
+    expect(judged(reluWith)).not.toContain('ReLU autoencoders need');
+    // With both halves, both are judged (the filters above can fail).
+    expect(judged(() => true)).toEqual(
+      expect.arrayContaining(['sigmoidal (erf) autoencoders', 'ReLU autoencoders need']),
+    );
+  });
 });
 
 describe('the real-images verdict', () => {
