@@ -67,6 +67,22 @@ describe('shallow-pca: stored runs keep their identity', () => {
     for (const part of [parts.spiked, parts.fashion]) expect(part.model?.tiedGradient).toBe('encoder');
   });
 
+  it('the fashion-tied-full part moves the tied gradient alone (and keeps one seed), so its untied runs are the fashion part’s', async () => {
+    const { parts } = await import('../experiments/shallow-authors.ts');
+    const fashion = shallowPcaSpecSchema.parse(parts.fashion);
+    const full = shallowPcaSpecSchema.parse(parts['fashion-tied-full']);
+    expect(specDifferences(fashion, full)).toEqual(['model.tiedGradient', 'seeds']);
+    expect(full.outputs.compareWith?.dir).toBe(fashion.outputs.dir);
+    const hashes = (p: typeof fashion) =>
+      new Map(expandRuns(p, 'simd').map((r) => [r.id, runConfigHash('shallow-pca', 3, r)]));
+    const [a, b] = [hashes(fashion), hashes(full)];
+    expect(b.size).toBe(12);
+    for (const [id, h] of b) {
+      expect(a.has(id), id).toBe(true);
+      expect(a.get(id) === h, id).toBe(id.includes('-untied-'));
+    }
+  });
+
   it("each ablation part moves exactly one setting of today's spiked set, to the authors' value", async () => {
     const { parts } = await import('../experiments/shallow-authors.ts');
     const { spec: today } = await import('../experiments/shallow-pca.ts');
