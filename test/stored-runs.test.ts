@@ -37,7 +37,13 @@ const FOLDERS: readonly {
   complete: boolean;
 }[] = [
   { folder: 'shallow-authors-spiked', experiment: 'shallow-authors', part: 'spiked', complete: true },
-  { folder: 'shallow-authors-fashion', experiment: 'shallow-authors', part: 'fashion', complete: false },
+  { folder: 'shallow-authors-fashion', experiment: 'shallow-authors', part: 'fashion', complete: true },
+  {
+    folder: 'shallow-authors-fashion-tied-full',
+    experiment: 'shallow-authors',
+    part: 'fashion-tied-full',
+    complete: true,
+  },
 ];
 
 /** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
