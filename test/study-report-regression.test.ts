@@ -18,9 +18,11 @@ import { loadStudy, writeReport } from '../src/experiment/study.ts';
 // p with its df below that) in ae's and sae's sentences, p tables and verdict sentences in results.json;
 // shallow-pca's data-set line saying how tied runs step W (issue #23); sae's per-configuration
 // table with recovery by optimal matching beside the mean max cosine ('—' and null for these runs,
-// stored before matching existed; issue #23).
+// stored before matching existed; issue #23); shallow-pca's tied-erf claim no longer judged
+// here, where no untied erf run shows its other half (issue #23).
 // Figures redrawn deliberately since: sae's titles and headings name a data set by its display name
-// ('Planted superposition'), shallow-pca's colour legend reads 'activation g'.
+// ('Planted superposition'), shallow-pca's colour legend reads 'activation g' and its curve
+// title says how the runs drew samples (issue #23).
 // For the kinds that describe their report as a document, report.html must also
 // carry every table cell and every sentence of report.md.
 const fixtures = join(import.meta.dirname, 'fixtures', 'reports');
