@@ -59,6 +59,15 @@ const model = {
   tiedGradient: 'encoder' as const,
 };
 
+/** The study settings of both authors'-setup parts (spiked and Fashion-MNIST). */
+const authorsStudy = { model, seeds: 3, records: 50, tolerance: 0.1, overlapThreshold: 0.5 };
+
+/** Both authors'-setup reports set their verdicts next to today's configuration. */
+const comparedWithToday = {
+  dir: 'results/shallow-pca',
+  title: "today's configuration (experiments/shallow-pca.ts)",
+};
+
 /** Today's spiked set as experiments/shallow-pca.ts declares it: the base of the ablation. */
 const todaysSpiked = today.datasets.find((d) => d.label === 'spiked')!;
 
@@ -123,17 +132,10 @@ const fashion = defineExperiment({
       preprocess: 'authors',
     },
   ],
-  model,
-  seeds: 3,
-  records: 50,
-  tolerance: 0.1,
-  overlapThreshold: 0.5,
+  ...authorsStudy,
   outputs: {
     dir: 'results/shallow-authors-fashion',
-    compareWith: {
-      dir: 'results/shallow-pca',
-      title: "today's configuration (experiments/shallow-pca.ts)",
-    },
+    compareWith: comparedWithToday,
   },
 });
 
@@ -157,17 +159,10 @@ export const parts = {
         online: true,
       },
     ],
-    model,
-    seeds: 3,
-    records: 50,
-    tolerance: 0.1,
-    overlapThreshold: 0.5,
+    ...authorsStudy,
     outputs: {
       dir: 'results/shallow-authors-spiked',
-      compareWith: {
-        dir: 'results/shallow-pca',
-        title: "today's configuration (experiments/shallow-pca.ts)",
-      },
+      compareWith: comparedWithToday,
       ablation: {
         baseline: { dir: ablationDir('ours'), title: moves.ours.title },
         moved: (['biases', 'records', 'spikes', 'dim', 'online', 'length', 'tied-gradient'] as const).map(
