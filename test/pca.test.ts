@@ -182,16 +182,22 @@ describe('fitPca', () => {
           const scale = totalVariance(data) / d;
           const exact = fitPca(x, n, d, r, opts);
           // float32 storage of x puts it within ~1e-7 relative of the subspace: error ~1e-14·scale.
-          expect(pcaReconstructionMse(exact, x, n, d, opts)).toBeLessThan(1e-9 * scale);
+          const exactMse = pcaReconstructionMse(exact, x, n, d, opts);
+          expect(exactMse).toBeLessThan(1e-9 * scale);
+          // Dropping a direction leaves its variance, far above float32's floor. A random basis
+          // can make that variance small (seed 2147483639, r 4, d 5: 9e-7 of the total), so the
+          // bound is against the floor, not a fixed share of the total.
           const short = fitPca(x, n, d, r - 1, opts);
-          expect(pcaReconstructionMse(short, x, n, d, opts)).toBeGreaterThan(1e-6 * scale);
+          const shortMse = pcaReconstructionMse(short, x, n, d, opts);
+          expect(shortMse).toBeGreaterThan(1e-10 * scale);
+          expect(shortMse).toBeGreaterThan(100 * exactMse);
           // And the reconstructions of the exact fit are the samples themselves.
           const xHat = pcaReconstruct(exact, x, n, d, opts);
           for (let k = 0; k < n * d; k++)
             expect(Math.abs(xHat[k] - x[k])).toBeLessThan(1e-4 * Math.sqrt(scale) + 1e-5);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: 30, examples: [[2147483639, 4, 1]] },
     );
   });
 
