@@ -13,6 +13,7 @@ import {
   simdModule,
   simdSupported,
 } from './module.ts';
+import { columnOrder, type SparseTraversal } from './sparse-order.ts';
 import { Staging } from './staging.ts';
 import { GemmHelpers } from './threads.ts';
 import { wasmApi } from './wasm-api.ts';
@@ -42,7 +43,20 @@ export interface SimdBackendOptions extends HeapOptions {
    * worse while another process keeps the second core busy, e.g. a second training run).
    */
   threads?: number;
+  /**
+   * The order the sparse kernels visit their entries (sparse-order.ts): 'auto' (default) by column
+   * where columns repeat enough to pay, else by row. Every choice gives the same bits.
+   */
+  sparseTraversal?: SparseTraversal;
 }
+
+/**
+ * Entries per distinct column from which the column order pays under 'auto' (bench/
+ * sparse-traversal.bench.ts): the decoder's backward fetches one row of W and gW per entry in row
+ * order; the encoder's backward copies four columns of W and gW in and out per block of columns,
+ * so it needs more entries to pay.
+ */
+const COLUMNS_FROM = { decoderBackward: 2, encoderBackward: 4 };
 
 /** Below this many multiply-adds a gemm stays on one thread: waking a helper costs ~10–50 µs. */
 const THREADED_MIN_MACS = 1 << 20;
@@ -101,7 +115,7 @@ export class SimdBackend implements Backend {
       threads > 1
         ? new GemmHelpers(this.heap, module, threads - 1, { a: this.aPack.length, b: this.bPack.length })
         : null;
-    this.kernels = simdKernels(this.wasm, this.staging, this.helpers);
+    this.kernels = simdKernels(this.wasm, this.staging, this.helpers, options.sparseTraversal ?? 'auto');
     this.description = `WebAssembly SIMD gemm (${mr}×${nr} f32x4 register tile, packed panels, blocks mc ${mc} kc ${kc} nc ${nc}), ${threads === 1 ? 'one thread' : `${threads} threads`}`;
   }
 
@@ -185,6 +199,7 @@ function simdKernels(
   w: SimdExports,
   staging: Staging,
   helpers: GemmHelpers | null,
+  traversal: SparseTraversal,
 ): Partial<ElementwiseKernels> {
   const arg = (data: Float32Array, length: number, read: boolean, write: boolean) => ({
     data,
@@ -289,12 +304,31 @@ function simdKernels(
         arg(asFloats(idx), m * k, true, false),
         arg(wt, wt.length, true, false),
       ];
+      // gW's row sums run over rows in order either way, so any order of a row's columns will do.
+      const order = columnOrder(idx, m, k, wt.length / d, traversal, false, COLUMNS_FROM.decoderBackward);
+      args.push(order ? arg(asFloats(order), order.length, true, false) : arg(EMPTY, 0, false, false));
       if (gv) args.push(arg(gv, m * k, true, true));
       if (gw) args.push(arg(gw, wt.length, true, true));
-      staging.run(args, ([gA, vA, iA, wA, ...rest]) => {
+      staging.run(args, ([gA, vA, iA, wA, orderA, ...rest]) => {
         const gvA = gv ? rest[0] : 0;
         const gwA = gw ? rest[gv ? 1 : 0] : 0;
-        w.sparse_rows_matmul_backward(gA, vA, iA, m, k, wA, d, gvA, gwA, gv ? 1 : 0, gw ? 1 : 0);
+        const flags = [gv ? 1 : 0, gw ? 1 : 0] as const;
+        if (order)
+          w.sparse_rows_matmul_backward_cols(
+            gA,
+            vA,
+            iA,
+            m,
+            k,
+            wA,
+            d,
+            gvA,
+            gwA,
+            ...flags,
+            orderA,
+            order.length,
+          );
+        else w.sparse_rows_matmul_backward(gA, vA, iA, m, k, wA, d, gvA, gwA, ...flags);
       });
     },
 
@@ -311,12 +345,45 @@ function simdKernels(
         arg(x, m * d, true, false),
         arg(wt, d * n, true, false),
       ];
+      // gx's sums run over a row's entries in order: the column order keeps that only for sorted rows.
+      const order = columnOrder(idx, m, k, n, traversal, gx !== null, COLUMNS_FROM.encoderBackward);
+      if (order)
+        args.push(
+          arg(asFloats(order), order.length, true, false),
+          // Scratch, neither read nor written back: four columns of W, four of gW, m·d doubles.
+          arg(EMPTY, 4 * d, false, false),
+          arg(EMPTY, 4 * d, false, false),
+          arg(EMPTY, 2 * m * d, false, false),
+        );
       if (gw) args.push(arg(gw, d * n, true, true));
       if (gx) args.push(arg(gx, m * d, true, true));
-      staging.run(args, ([gA, iA, xA, wA, ...rest]) => {
+      staging.run(args, (addresses) => {
+        const [gA, iA, xA, wA] = addresses;
+        const [orderA, colWA, colGA, accA] = order ? addresses.slice(4, 8) : [];
+        const rest = addresses.slice(order ? 8 : 4);
         const gwA = gw ? rest[0] : 0;
         const gxA = gx ? rest[gw ? 1 : 0] : 0;
-        w.sparse_linear_backward(gA, iA, m, k, xA, d, wA, n, gwA, gxA, gw ? 1 : 0, gx ? 1 : 0);
+        const flags = [gw ? 1 : 0, gx ? 1 : 0] as const;
+        if (order)
+          w.sparse_linear_backward_cols(
+            gA,
+            iA,
+            m,
+            k,
+            xA,
+            d,
+            wA,
+            n,
+            gwA,
+            gxA,
+            ...flags,
+            orderA,
+            order.length,
+            colWA,
+            colGA,
+            accA,
+          );
+        else w.sparse_linear_backward(gA, iA, m, k, xA, d, wA, n, gwA, gxA, ...flags);
       });
     },
 
@@ -422,6 +489,9 @@ function splitByWork(work: (r: number) => number, rows: number, parts: number): 
 }
 
 /** The bits of an index array as floats, so staging copies them like any argument (same-type copies keep every bit). */
+/** Stands for a scratch argument: staged (space reserved) but never copied in or out. */
+const EMPTY = new Float32Array(0);
+
 function asFloats(idx: Int32Array): Float32Array {
   return new Float32Array(idx.buffer, idx.byteOffset, idx.length);
 }

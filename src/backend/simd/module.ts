@@ -68,6 +68,42 @@ export interface SimdExports {
   ): void;
   /** Rows r0..r1 of csrTimes (see sparse-wat.ts); the arguments in the order of CsrRowsArgs. */
   csr_rows(...args: CsrRowsArgs): void;
+  /** The two sparse backward kernels above visiting `count` entries in the order at `order` (see sparse-order.ts). */
+  sparse_rows_matmul_backward_cols(
+    g: number,
+    v: number,
+    idx: number,
+    m: number,
+    k: number,
+    w: number,
+    d: number,
+    gv: number,
+    gw: number,
+    hasGv: number,
+    hasGw: number,
+    order: number,
+    count: number,
+  ): void;
+  /** With scratch for four columns of W and of gW (4·d floats each) and gx's sums (m·d doubles). */
+  sparse_linear_backward_cols(
+    g: number,
+    idx: number,
+    m: number,
+    k: number,
+    x: number,
+    d: number,
+    w: number,
+    n: number,
+    gw: number,
+    gx: number,
+    hasGw: number,
+    hasGx: number,
+    order: number,
+    count: number,
+    colW: number,
+    colG: number,
+    acc: number,
+  ): void;
 }
 
 /** csr_rows' arguments (addresses in bytes, flags 0/1). */

@@ -288,6 +288,193 @@ const csrRows = `
     )}`,
   )})`;
 
+// The column-order variants of the two backward kernels. With many entries per column (the AuxK
+// term: 256 of a few thousand dead latents a sample), visiting the entries row by row fetches a
+// far-away row (or column) of W and gW per entry. These visit them in the order the caller gives,
+// `order` (count flat entry numbers j, row i = j / k), sorted by column and, within a column, by
+// row: W's and gW's rows (or columns) are then fetched once per column and stay in cache. Every
+// float32 sum still sees its terms in the reference's order:
+// - gW[c, :] (and gW[:, c]) sums over rows i in increasing order either way;
+// - gx[i, :] sums over row i's entries in their order, which is increasing column order when each
+//   row's columns are non-decreasing (the caller checks: top-k sorts them);
+// - gv[j] is one dot product whatever the order.
+// (The forward o = s·W gained nothing from the column order in bench/sparse-traversal.bench.ts.)
+
+/** sparseRowsMatmulBackward with the entries in column order (any order of a row's columns). */
+const sparseRowsMatmulBackwardCols = `
+(func (export "sparse_rows_matmul_backward_cols") (param $g i32) (param $v i32) (param $idx i32) (param $m i32) (param $k i32) (param $w i32) (param $d i32) (param $gv i32) (param $gw i32) (param $hasGv i32) (param $hasGw i32) (param $order i32) (param $count i32)
+  ${axpyLocals} (local $t i32) (local $j i32) (local $rowBytes i32) (local $wrow i32) (local $grow i32)
+  (local $pa i32) (local $pb i32) (local $s01 v128) (local $s23 v128) (local $dot f64)
+  ${set('rowBytes', '(i32.shl (local.get $d) (i32.const 2))')}
+  ${forLoop(
+    't',
+    '(i32.const 0)',
+    get('count'),
+    `${set('j', `(i32.load ${at4('order', get('t'))})`)}
+    ${set('grow', add(get('g'), mul('(i32.div_u (local.get $j) (local.get $k))', get('rowBytes'))))}
+    ${set('wrow', add(get('w'), mul(`(i32.load ${at4('idx', get('j'))})`, get('rowBytes'))))}
+    (if (local.get $hasGv) (then
+      ${set('pa', get('grow'))}
+      ${set('pb', get('wrow'))}
+      ${dot4}
+      ${storeF(at4('gv', get('j')), `(f64.add ${loadF(at4('gv', get('j')))} (local.get $dot))`)}))
+    ${set('a', loadF(at4('v', get('j'))))}
+    (if (i32.and (local.get $hasGw) (f64.ne (local.get $a) (f64.const 0))) (then
+      ${set('a2', '(f64x2.splat (local.get $a))')}
+      ${set('dst', add(get('gw'), `(i32.sub ${get('wrow')} ${get('w')})`))}
+      ${set('src', get('grow'))}
+      ${axpyRow()}))`,
+  )})`;
+
+/** i32x4 lanes (a0, b0, a1, b1) or (a2, b2, a3, b3) of a and b; and (x0, x1, y0, y1) or (x2, x3, y2, y3). */
+const interleave = (half: 0 | 1, a: string, b: string) =>
+  half === 0
+    ? `(i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 ${a} ${b})`
+    : `(i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 ${a} ${b})`;
+const pairs = (half: 0 | 1, a: string, b: string) =>
+  half === 0
+    ? `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${a} ${b})`
+    : `(i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 ${a} ${b})`;
+
+/**
+ * Copies columns $c0..$c0+3 of the d × n matrix at $<matrix> (row p at p·n floats) to the block at
+ * $<block> (column s at s·d floats), or back. Four rows at a time as a 4 × 4 transpose in
+ * registers, so a cache line of the matrix is read once per block rather than once per column;
+ * the last d mod 4 rows, and a block past column n − 1, one float at a time. Bits are copied as
+ * integers: the columns go back exactly as they came. Uses $p $r0..$r3 $t0..$t3 $lanes.
+ */
+function blockCopy(matrix: string, block: string, toBlock: boolean): string {
+  const strided = (row: string, lane: string) =>
+    add(
+      get(matrix),
+      `(i32.shl (i32.add (i32.mul ${row} (local.get $n)) (i32.add (local.get $c0) ${lane})) (i32.const 2))`,
+    );
+  const packed = (row: string, lane: string) =>
+    add(get(block), `(i32.shl (i32.add (i32.mul ${lane} (local.get $d)) ${row}) (i32.const 2))`);
+  const [from, to] = toBlock ? [strided, packed] : [packed, strided];
+  const row = (t: number) => add(get('p'), `(i32.const ${t})`);
+  // Rows (or, going back, columns) r0..r3 in, their transpose out: (r0, r1, r2, r3) → columns.
+  const transpose = (dest: (t: number) => string) => `
+      ${set('t0', interleave(0, get('r0'), get('r1')))}
+      ${set('t1', interleave(0, get('r2'), get('r3')))}
+      ${set('t2', interleave(1, get('r0'), get('r1')))}
+      ${set('t3', interleave(1, get('r2'), get('r3')))}
+      (v128.store ${dest(0)} ${pairs(0, get('t0'), get('t1'))})
+      (v128.store ${dest(1)} ${pairs(1, get('t0'), get('t1'))})
+      (v128.store ${dest(2)} ${pairs(0, get('t2'), get('t3'))})
+      (v128.store ${dest(3)} ${pairs(1, get('t2'), get('t3'))})`;
+  const four = toBlock
+    ? `${[0, 1, 2, 3].map((t) => set(`r${t}`, `(v128.load ${from(row(t), '(i32.const 0)')})`)).join('\n      ')}
+      ${transpose((t) => to(get('p'), `(i32.const ${t})`))}`
+    : `${[0, 1, 2, 3].map((t) => set(`r${t}`, `(v128.load ${from(get('p'), `(i32.const ${t})`)})`)).join('\n      ')}
+      ${transpose((t) => to(row(t), '(i32.const 0)'))}`;
+  const one = forLoop(
+    'lanes',
+    '(i32.const 0)',
+    get('width'),
+    `(i32.store ${to(get('p'), get('lanes'))} (i32.load ${from(get('p'), get('lanes'))}))`,
+  );
+  return `${set('width', '(select (i32.const 4) (i32.sub (local.get $n) (local.get $c0)) (i32.le_u (i32.add (local.get $c0) (i32.const 4)) (local.get $n)))')}
+    ${set('p', '(i32.const 0)')}
+    (if (i32.eq (local.get $width) (i32.const 4)) (then
+      (block $four_done (loop $four_loop
+        (br_if $four_done (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $d)))
+        ${four}
+        ${set('p', add(get('p'), '(i32.const 4)'))}
+        (br $four_loop)))))
+    (block $one_done (loop $one_loop
+      (br_if $one_done (i32.ge_u (local.get $p) (local.get $d)))
+      ${one}
+      ${set('p', add(get('p'), '(i32.const 1)'))}
+      (br $one_loop)))`;
+}
+
+/**
+ * sparseLinearBackward with the entries in column order (rows' columns non-decreasing when gx is
+ * wanted). Columns c0..c0+3 (c0 = 4⌊c/4⌋) of W and of gW are copied to $colW and $colG (4·d floats
+ * each) when the order reaches them, updated there with contiguous f64x2 steps, and gW's copied
+ * back when it moves on; gx's sums over a row's entries are kept in double in $acc (m × d doubles)
+ * and added at the end, as the reference adds each (i, p) sum once.
+ */
+const sparseLinearBackwardCols = `
+(func (export "sparse_linear_backward_cols") (param $g i32) (param $idx i32) (param $m i32) (param $k i32) (param $input i32) (param $d i32) (param $w i32) (param $n i32) (param $gw i32) (param $gx i32) (param $hasGw i32) (param $hasGx i32) (param $order i32) (param $count i32) (param $colW i32) (param $colG i32) (param $acc i32)
+  ${axpyLocals} (local $t i32) (local $j i32) (local $c0 i32) (local $lane i32) (local $p i32) (local $rowBytes i32) (local $arow i32) (local $e i32)
+  (local $width i32) (local $lanes i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $colBytes i32)
+  ${set('rowBytes', '(i32.shl (local.get $d) (i32.const 2))')}
+  (if (local.get $hasGx) (then
+    (memory.fill (local.get $acc) (i32.const 0) (i32.shl ${mul(get('m'), get('d'))} (i32.const 3)))))
+  ${set('c0', '(i32.const -1)')}
+  ${forLoop(
+    't',
+    '(i32.const 0)',
+    get('count'),
+    `${set('j', `(i32.load ${at4('order', get('t'))})`)}
+    (if (i32.ne (i32.and (i32.load ${at4('idx', get('j'))}) (i32.const -4)) (local.get $c0)) (then
+      (if (i32.and (local.get $hasGw) (i32.ge_s (local.get $c0) (i32.const 0))) (then
+        ${blockCopy('gw', 'colG', false)}))
+      ${set('c0', `(i32.and (i32.load ${at4('idx', get('j'))}) (i32.const -4))`)}
+      (if (local.get $hasGw) (then ${blockCopy('gw', 'colG', true)}))
+      (if (local.get $hasGx) (then ${blockCopy('w', 'colW', true)}))))
+    ${set('colBytes', mul(`(i32.and (i32.load ${at4('idx', get('j'))}) (i32.const 3))`, get('rowBytes')))}
+    ${set('a', loadF(at4('g', get('j'))))}
+    (if (f64.ne (local.get $a) (f64.const 0)) (then
+      ${set('a2', '(f64x2.splat (local.get $a))')}
+      (if (local.get $hasGw) (then
+        ${set('dst', add(get('colG'), get('colBytes')))}
+        ${set('src', add(get('input'), mul('(i32.div_u (local.get $j) (local.get $k))', get('rowBytes'))))}
+        ${axpyRow()}))
+      (if (local.get $hasGx) (then
+        ${set('arow', add(get('acc'), `(i32.shl ${mul('(i32.div_u (local.get $j) (local.get $k))', get('d'))} (i32.const 3))`))}
+        ${accumulateRow()}))))`,
+  )}
+  (if (i32.and (local.get $hasGw) (i32.ge_s (local.get $c0) (i32.const 0))) (then
+    ${blockCopy('gw', 'colG', false)}))
+  (if (local.get $hasGx) (then
+    ${forLoop(
+      'e',
+      '(i32.const 0)',
+      mul(get('m'), get('d')),
+      storeF(
+        at4('gx', get('e')),
+        `(f64.add ${loadF(at4('gx', get('e')))} (f64.load (i32.add (local.get $acc) (i32.shl (local.get $e) (i32.const 3)))))`,
+      ),
+    )})))`;
+
+/**
+ * acc[q] ← acc[q] + a·colW[q] in double for q < d: the doubles at $arow, the floats at $colW,
+ * a in $a2 (both lanes) and $a. Uses $q $x $lo $hi $dst $src.
+ */
+function accumulateRow(): string {
+  const lane = (offset: number, half: (v: string) => string) =>
+    `(v128.store offset=${offset} (local.get $dst) (f64x2.add (v128.load offset=${offset} (local.get $dst)) (f64x2.mul (local.get $a2) (f64x2.promote_low_f32x4 ${half('(local.get $x)')}))))`;
+  return `${set('dst', get('arow'))}
+    ${set('src', add(get('colW'), get('colBytes')))}
+    ${set('q', '(i32.const 0)')}
+    (block $acc_done (loop $acc_loop
+      (br_if $acc_done (i32.gt_s (i32.add (local.get $q) (i32.const 4)) (local.get $d)))
+      ${set('x', '(v128.load (local.get $src))')}
+      ${lane(0, (v) => v)}
+      ${lane(16, hiHalf)}
+      ${set('dst', add(get('dst'), '(i32.const 32)'))}
+      ${set('src', add(get('src'), '(i32.const 16)'))}
+      ${set('q', add(get('q'), '(i32.const 4)'))}
+      (br $acc_loop)))
+    (block $acc_tail_done (loop $acc_tail_loop
+      (br_if $acc_tail_done (i32.ge_s (local.get $q) (local.get $d)))
+      (f64.store (local.get $dst) (f64.add (f64.load (local.get $dst)) (f64.mul (local.get $a) ${loadF(get('src'))})))
+      ${set('dst', add(get('dst'), '(i32.const 8)'))}
+      ${set('src', add(get('src'), '(i32.const 4)'))}
+      ${set('q', add(get('q'), '(i32.const 1)'))}
+      (br $acc_tail_loop)))`;
+}
+
 export function sparseWat(): string {
-  return [sparseRowsMatmul, sparseRowsMatmulBackward, sparseLinearBackward, csrRows].join('\n');
+  return [
+    sparseRowsMatmul,
+    sparseRowsMatmulBackward,
+    sparseLinearBackward,
+    csrRows,
+    sparseRowsMatmulBackwardCols,
+    sparseLinearBackwardCols,
+  ].join('\n');
 }

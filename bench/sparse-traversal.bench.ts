@@ -1,0 +1,150 @@
+// The sparse kernels of the top-k ops in row order against column order (src/backend/simd/
+// sparse-order.ts; the forward has no column order, it gained nothing) at the SAE's shapes: batch 256, d = 784; the AuxK term (k_aux 256 drawn from
+// the dead latents) and the main TopK term (k of all n). The two orders give the same bits
+// (test/sparse-kernels.test.ts); 'auto' picks the column order from COLUMNS_FROM entries per
+// column. Then whole training steps of a TopK SAE with AuxK on, 'rows' against 'auto'.
+// Medians of interleaved rounds, so a busy machine slows both sides alike.
+// Run: npm run bench -- sparse-traversal
+import { standardDictionary } from '../plugins/sae/dictionaries.ts';
+import { SimdBackend } from '../src/backend/simd/backend.ts';
+import type { SparseTraversal } from '../src/backend/simd/sparse-order.ts';
+import { SparseAutoencoder } from '../src/sae/model.ts';
+import { dataMoments, trainSae } from '../src/sae/train.ts';
+import { Rng } from '../src/tensor/rng.ts';
+import { defineBench, type Figure, median } from './harness.ts';
+
+const M = 256;
+const D = 784;
+const ROUNDS = 7;
+
+/** Sorted columns for each of M rows: k of a pool of `pool` columns (of n) shared by every row. */
+function entries(rng: Rng, n: number, k: number, pool: number): Int32Array {
+  const shared = rng.permutation(n).subarray(0, pool);
+  const idx = new Int32Array(M * k);
+  for (let i = 0; i < M; i++) {
+    const pick = rng.permutation(pool).subarray(0, k);
+    idx.set(Int32Array.from(pick, (q) => shared[q]).sort(), i * k);
+  }
+  return idx;
+}
+
+export default defineBench({
+  name: 'sparse-traversal',
+  description: `top-k sparse kernels, row vs column order, batch ${M}, d = ${D}; SAE training steps with AuxK`,
+  async run(log) {
+    const figures: Figure[] = [];
+    const backends = {
+      rows: new SimdBackend({ sparseTraversal: 'rows' }),
+      columns: new SimdBackend({ sparseTraversal: 'columns' }),
+    };
+    const shapes = [
+      { what: 'AuxK, n = 4096', n: 4096, k: 256, pool: 2048 },
+      { what: 'AuxK, n = 1024', n: 1024, k: 256, pool: 512 },
+      { what: 'TopK, n = 4096, k = 32', n: 4096, k: 32, pool: 4096 },
+      { what: 'TopK, n = 4096, k = 8', n: 4096, k: 8, pool: 4096 },
+      { what: 'TopK, n = 1024, k = 32', n: 1024, k: 32, pool: 1024 },
+      { what: 'TopK, n = 1024, k = 8', n: 1024, k: 8, pool: 1024 },
+    ];
+    for (const { what, n, k, pool } of shapes) {
+      const rng = Rng.seeded(n + k);
+      const idx = entries(rng, n, k, pool);
+      const perColumn = (M * k) / new Set(idx).size;
+      const calls = Object.fromEntries(
+        Object.entries(backends).map(([order, be]) => {
+          const buf = (len: number) => {
+            const a = be.alloc(len);
+            for (let i = 0; i < len; i++) a[i] = rng.normal();
+            return a;
+          };
+          const [v, w, g, x, gw, gv, gx] = [M * k, n * D, M * D, M * D, n * D, M * k, M * D].map(buf);
+          const kern = be.kernels;
+          return [
+            order,
+            {
+              'decoder backward': () => kern.sparseRowsMatmulBackward!(g, v, idx, M, k, w, D, gv, gw),
+              'encoder backward': () => kern.sparseLinearBackward!(v, idx, M, k, x, D, w, n, gw, gx),
+            },
+          ];
+        }),
+      );
+      const line: string[] = [];
+      for (const kernel of ['decoder backward', 'encoder backward'] as const) {
+        const times: Record<string, number[]> = { rows: [], columns: [] };
+        for (let r = 0; r <= ROUNDS; r++)
+          for (const order of ['rows', 'columns']) {
+            const t0 = performance.now();
+            calls[order][kernel]();
+            if (r > 0) times[order].push(performance.now() - t0);
+          }
+        const [rowsMs, colsMs] = [median(times.rows), median(times.columns)];
+        line.push(
+          `${kernel} ${rowsMs.toFixed(2)} / ${colsMs.toFixed(2)} ms (${(rowsMs / colsMs).toFixed(2)}×)`,
+        );
+        figures.push(
+          { name: `${what}: ${kernel}, row order`, value: rowsMs, unit: 'ms' },
+          { name: `${what}: ${kernel}, column order`, value: colsMs, unit: 'ms' },
+          {
+            name: `${what}: ${kernel}, row / column`,
+            value: rowsMs / colsMs,
+            unit: '×',
+            details: { perColumn },
+          },
+        );
+      }
+      log(`${what} (${perColumn.toFixed(1)} entries a column), row / column order: ${line.join('; ')}`);
+    }
+
+    // Whole steps: AuxK on, a dead window short enough that k_aux = 256 dead latents exist.
+    const n = 4096;
+    const k = 8;
+    const rows = M * 16;
+    const rng = Rng.seeded(1);
+    const x = Float32Array.from({ length: rows * D }, () => Math.max(0, rng.normal()));
+    const steps: Record<string, number[]> = { rows: [], auto: [] };
+    const models: Record<string, SparseAutoencoder> = Object.fromEntries(
+      await Promise.all(
+        (['rows', 'auto'] as SparseTraversal[]).map(async (order) => {
+          const model = new SparseAutoencoder(new SimdBackend({ sparseTraversal: order }), {
+            inputDim: D,
+            latents: n,
+            k,
+          });
+          const atoms = await standardDictionary.init({
+            latents: n,
+            inputDim: D,
+            data: { x, rows },
+            params: {},
+            rng: Rng.seeded(2),
+          });
+          model.setDictionary(atoms, dataMoments(x, rows, D).mean);
+          return [order, model];
+        }),
+      ),
+    );
+    const options = {
+      epochs: 1,
+      batchSize: M,
+      auxCoefficient: 1 / 32,
+      kAux: 256,
+      deadSamples: M * 2,
+      recordEvery: 1e9,
+      evalSet: { x, rows: 1 },
+    };
+    for (let r = 0; r <= 3; r++)
+      for (const order of ['rows', 'auto']) {
+        const t = trainSae(models[order], x, rows, options, Rng.seeded(r));
+        if (r > 0) steps[order].push((t.seconds * 1000) / t.steps);
+      }
+    const [rowsStep, autoStep] = [median(steps.rows), median(steps.auto)];
+    log(
+      `SAE step with AuxK (n = ${n}, k = ${k}, k_aux 256, batch ${M}): row order ${rowsStep.toFixed(1)} ms, auto ${autoStep.toFixed(1)} ms (${(rowsStep / autoStep).toFixed(2)}×)`,
+    );
+    figures.push(
+      { name: `SAE step with AuxK n=${n} k=${k}, row order`, value: rowsStep, unit: 'ms' },
+      { name: `SAE step with AuxK n=${n} k=${k}, auto order`, value: autoStep, unit: 'ms' },
+      { name: `SAE step with AuxK n=${n} k=${k}, row / auto`, value: rowsStep / autoStep, unit: '×' },
+    );
+    for (const model of Object.values(models)) model.dispose();
+    return figures;
+  },
+});
