@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -17,5 +18,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one test file at a time on CI's two.
+    // Most files keep one core busy, so two at once halve the wall time there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
