@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { SaeRun } from '../plugins/studies/sae/spec.ts';
 import { auxVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
-import { loadStudy } from '../src/experiment/study.ts';
+import { loadStudy, writeReport } from '../src/experiment/study.ts';
 import { formatMeanSd } from '../src/report/format.ts';
 import { MIN_PAIRED_SEEDS } from '../src/report/stats.ts';
 
@@ -110,6 +110,19 @@ describe('the sae study kind', () => {
       'atoms-superposition',
     ])
       expect(existsSync(join(dir, `${f}.png`))).toBe(true);
+
+    // Part of the grid, as a long study stands between sessions: the standard dictionary's runs
+    // with AuxK alone, so neither pairing has a pair.
+    const partial = join(root, 'a-partial');
+    cpSync(dir, partial, { recursive: true });
+    for (const f of readdirSync(join(partial, 'runs')))
+      if (f.includes('__noaux__') || f.includes('sae-nmf')) rmSync(join(partial, 'runs', f));
+    await writeReport(loadStudy([partial]), { log: () => {}, allowPartial: true });
+    const partialMd = readFileSync(join(partial, 'report.md'), 'utf8');
+    expect(partialMd).toContain('No run has its pair yet');
+    expect(partialMd).not.toContain('| claim | entry |');
+    expect(partialMd).not.toContain('### Per configuration');
+    expect(partialMd).toMatch(/## Missing runs \(6\)/);
   }, 60_000);
 
   it('rejects an unknown dictionary before any run, naming the field and the nearest name', async () => {

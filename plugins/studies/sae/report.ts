@@ -258,38 +258,52 @@ export function saeDocument(input: Input): ReportDocument {
         type: 'text',
         text: `Generated from the stored runs. Each run with AuxK is paired with the run without it that shares the entry, n, k, dictionary and seed (the same initial dictionary and batch order); the NMF dictionary is paired likewise with the standard one. Verdict per entry: the paired t-test over all its (configuration, seed) pairs, two-sided, at ${ALPHA}; "holds" = lower and significant, "contradicted" = higher and significant. ${STATISTICS_POLICY} Per configuration the exact paired sign-flip test is shown: it assumes only symmetric differences, but with s seeds it cannot go below 2/2^s (0.25 for 3), so no single configuration can decide.`,
       },
-      columnTable<Verdict>(
-        'verdicts',
-        [
-          left('claim', 'claim', (v) => v.claim),
-          left('label', 'entry', (v) => v.label),
-          rightColumn('pairs', 'pairs', (v) => v.pairs),
-          left('split', 'lower / equal / higher', (v) => `${v.lower} / ${v.ties} / ${v.higher}`),
-          rightColumn('diff', 'mean difference', (v) =>
-            num(v.meanDifference, v.meanDifference.toExponential(2)),
-          ),
-          rightColumn('t', 'paired t p', (v) => num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs))),
-          {
-            ...rightColumn('p', 'Wilcoxon p', (v) => num(v.wilcoxonP, v.wilcoxonP.toPrecision(2))),
-            only: 'html',
-          },
-          left('status', 'verdict', (v) => v.status),
-        ],
-        verdicts,
-      ),
-      { type: 'list', items: verdicts.map((v) => `${v.claim}: ${v.text}`) },
+      ...(verdicts.length === 0
+        ? [
+            {
+              type: 'text' as const,
+              text: 'No run has its pair yet (the same configuration and seed with and without AuxK, or with the NMF and the standard dictionary), so there is no verdict.',
+            },
+          ]
+        : [
+            columnTable<Verdict>(
+              'verdicts',
+              [
+                left('claim', 'claim', (v) => v.claim),
+                left('label', 'entry', (v) => v.label),
+                rightColumn('pairs', 'pairs', (v) => v.pairs),
+                left('split', 'lower / equal / higher', (v) => `${v.lower} / ${v.ties} / ${v.higher}`),
+                rightColumn('diff', 'mean difference', (v) =>
+                  num(v.meanDifference, v.meanDifference.toExponential(2)),
+                ),
+                rightColumn('t', 'paired t p', (v) =>
+                  num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs)),
+                ),
+                {
+                  ...rightColumn('p', 'Wilcoxon p', (v) => num(v.wilcoxonP, v.wilcoxonP.toPrecision(2))),
+                  only: 'html',
+                },
+                left('status', 'verdict', (v) => v.status),
+              ],
+              verdicts,
+            ),
+            { type: 'list' as const, items: verdicts.map((v) => `${v.claim}: ${v.text}`) },
+          ]),
     ],
-    subsections: [
-      {
-        title: 'Per configuration',
-        blocks: [
-          perConfigTable('per-config-aux', aux.configs, 'aux − no aux'),
-          ...(dict.configs.length > 0
-            ? [perConfigTable('per-config-dictionary', dict.configs, 'nmf − standard')]
-            : []),
-        ],
-      },
-    ],
+    subsections:
+      aux.configs.length + dict.configs.length === 0
+        ? []
+        : [
+            {
+              title: 'Per configuration',
+              blocks: [
+                perConfigTable('per-config-aux', aux.configs, 'aux − no aux'),
+                ...(dict.configs.length > 0
+                  ? [perConfigTable('per-config-dictionary', dict.configs, 'nmf − standard')]
+                  : []),
+              ],
+            },
+          ],
   });
   return {
     title: `${spec.name}: top-k sparse autoencoders`,
