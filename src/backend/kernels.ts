@@ -1,4 +1,5 @@
 import { activationRule } from './activations.ts';
+import { referenceRowKernels } from './row-kernels.ts';
 import { referenceSparseKernels } from './sparse-kernels.ts';
 import type { Backend, ElementwiseKernels } from './types.ts';
 
@@ -8,6 +9,7 @@ import type { Backend, ElementwiseKernels } from './types.ts';
  */
 export const referenceKernels: ElementwiseKernels = {
   ...referenceSparseKernels,
+  ...referenceRowKernels,
 
   biasActivation(z, bias, rows, cols, act) {
     const { forward } = activationRule(act);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PluginBase } from '../registry/registry.ts';
+import type { RowKernels } from './row-kernels.ts';
 import type { SparseKernels } from './sparse-kernels.ts';
 
 /** Activation functions the engine knows by name. */
@@ -9,7 +10,7 @@ export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh';
  * Elementwise kernels a backend may accelerate. All buffers are row-major Float32Arrays; every
  * kernel has a TypeScript reference in src/backend/kernels.ts that a backend must agree with.
  */
-export interface ElementwiseKernels extends SparseKernels {
+export interface ElementwiseKernels extends SparseKernels, RowKernels {
   /** z ← act(z + bias) in place; z is rows×cols, bias has cols entries. */
   biasActivation(z: Float32Array, bias: Float32Array, rows: number, cols: number, act: ActivationName): void;
   /** g ← g ⊙ act'(·), written in place, with the derivative expressed through the activation's output y. */

@@ -1,6 +1,8 @@
 import * as ops from '../autodiff/ops.ts';
 import { Parameter, type Tape, type Var } from '../autodiff/tape.ts';
 import { type SparseRows, sparseMatmul, type TopKSelection, topkLinear } from '../autodiff/topk.ts';
+import { kernelsOf } from '../backend/kernels.ts';
+import { referenceRowKernels } from '../backend/row-kernels.ts';
 import type { Backend } from '../backend/types.ts';
 import { BackendModel } from '../nn/backend-model.ts';
 import { formatShape, ShapeError, Tensor } from '../tensor/tensor.ts';
@@ -77,7 +79,7 @@ export class SparseAutoencoder extends BackendModel {
     if (preBias.length !== d)
       throw new ShapeError(`setDictionary: pre-bias of ${preBias.length} for d = ${d}`);
     this.decoderKernel.value.data.set(atoms);
-    normalizeRows(this.decoderKernel.value.data, n, d);
+    kernelsOf(this.backend).normalizeRows(this.decoderKernel.value.data, n, d);
     const wd = this.decoderKernel.value.data;
     const we = this.encoderKernel.value.data;
     for (let j = 0; j < n; j++) for (let p = 0; p < d; p++) we[p * n + j] = wd[j * d + p];
@@ -134,27 +136,5 @@ export interface SaeForward {
   readonly preBias: Var;
 }
 
-/** Scales each row of an r × c matrix to unit Euclidean norm (a zero row is left as is). */
-export function normalizeRows(a: Float32Array, r: number, c: number): void {
-  for (let i = 0; i < r; i++) {
-    let s = 0;
-    for (let q = 0; q < c; q++) s += a[i * c + q] ** 2;
-    if (s > 0) {
-      const inv = 1 / Math.sqrt(s);
-      for (let q = 0; q < c; q++) a[i * c + q] *= inv;
-    }
-  }
-}
-
-/**
- * Removes from each row of the gradient g its component along the same row of w (assumed unit
- * norm): g ← g − (g·w)w. With unit-norm atoms, a step along g then changes an atom's direction
- * and not (to first order) its length, which the renormalisation after the step would undo anyway.
- */
-export function removeParallelComponent(g: Float32Array, w: Float32Array, r: number, c: number): void {
-  for (let i = 0; i < r; i++) {
-    let dot = 0;
-    for (let q = 0; q < c; q++) dot += g[i * c + q] * w[i * c + q];
-    if (dot !== 0) for (let q = 0; q < c; q++) g[i * c + q] -= dot * w[i * c + q];
-  }
-}
+/** The row kernels' references (src/backend/row-kernels.ts), for callers outside a backend. */
+export const { normalizeRows, removeParallelComponent } = referenceRowKernels;

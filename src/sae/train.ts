@@ -1,12 +1,13 @@
 import * as ops from '../autodiff/ops.ts';
 import { sparseMatmul } from '../autodiff/topk.ts';
+import { kernelsOf } from '../backend/kernels.ts';
 import { Adam } from '../optim/adam.ts';
 import type { Rng } from '../tensor/rng.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import { DeadLatentTracker } from './dead-latents.ts';
 import { type DeviceSaeRun, openDeviceSaeRun } from './device-train.ts';
 import { type DensityHistogram, densityHistogram, evaluateSae } from './metrics.ts';
-import { normalizeRows, removeParallelComponent, type SparseAutoencoder } from './model.ts';
+import type { SparseAutoencoder } from './model.ts';
 
 // Training as in openai/sparse_autoencoder (train.py) with these stated choices:
 // - loss = mse(x̂, x)/σ² + α·L_aux. mse is (1/(m·d))Σ‖x − x̂‖², i.e. (1/d)‖x − x̂‖² averaged over
@@ -164,6 +165,7 @@ export function trainSae(
   );
   const params = model.parameters;
   const wd = model.decoderKernel;
+  const atomKernels = kernelsOf(model.backend);
   const xBuf = model.allocate(batch * d);
   const eBuf = new Float32Array(batch * d);
   const records: SaeRecord[] = [];
@@ -248,10 +250,10 @@ export function trainSae(
         }
         lastLoss = loss.item();
         tape.backward(loss);
-        if (beforeStep) normalizeRows(wd.value.data, n, d);
-        removeParallelComponent(wd.grad.data, wd.value.data, n, d);
+        if (beforeStep) atomKernels.normalizeRows(wd.value.data, n, d);
+        atomKernels.removeParallelComponent(wd.grad.data, wd.value.data, n, d);
         optimizer.step(params, tape.kernels);
-        if (!beforeStep) normalizeRows(wd.value.data, n, d);
+        if (!beforeStep) atomKernels.normalizeRows(wd.value.data, n, d);
         tracker.update(out.latents.indices, out.latents.values.value.data, batch);
         if (settle) deadHistory.push(tracker.deadFraction());
         tape.release();

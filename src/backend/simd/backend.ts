@@ -387,6 +387,19 @@ function simdKernels(
       });
     },
 
+    normalizeRows(a, r, c) {
+      needLength('normalizeRows', 'a', a, r * c, 'r·c');
+      staging.run([arg(a, r * c, true, true)], ([aA]) => w.normalize_rows(aA, r, c));
+    },
+
+    removeParallelComponent(g, wt, r, c) {
+      needLength('removeParallelComponent', 'g', g, r * c, 'r·c');
+      needLength('removeParallelComponent', 'w', wt, r * c, 'r·c');
+      staging.run([arg(g, r * c, true, true), arg(wt, r * c, true, false)], ([gA, wA]) =>
+        w.remove_parallel(gA, wA, r, c),
+      );
+    },
+
     csrTimes(ptr, idx, v, rows, b, k, out, accumulate, segments) {
       const count = segments?.count ?? 1;
       const stride = segments?.stride ?? 0;

@@ -8,6 +8,7 @@
 import { defaultCacheDir } from '../../util/files.ts';
 import { elementwiseWat } from './elementwise-wat.ts';
 import { checkGemmShape, DEFAULT_GEMM_SHAPE, type GemmShape, gemmWat } from './gemm-wat.ts';
+import { rowsWat } from './rows-wat.ts';
 import { sparseWat } from './sparse-wat.ts';
 import type { WasmGlobal, WasmModule } from './wasm-api.ts';
 import { cachedWasmModule, type WatSource, wasmFeaturesSupported } from './wasm-cache.ts';
@@ -68,6 +69,9 @@ export interface SimdExports {
   ): void;
   /** Rows r0..r1 of csrTimes (see sparse-wat.ts); the arguments in the order of CsrRowsArgs. */
   csr_rows(...args: CsrRowsArgs): void;
+  /** The row kernels (see RowKernels, rows-wat.ts). */
+  normalize_rows(a: number, rows: number, cols: number): void;
+  remove_parallel(g: number, w: number, rows: number, cols: number): void;
   /** The two sparse backward kernels above visiting `count` entries in the order at `order` (see sparse-order.ts). */
   sparse_rows_matmul_backward_cols(
     g: number,
@@ -158,6 +162,7 @@ export function simdModuleWat(shape: GemmShape): string {
   ${gemmWat(shape)}
   ${elementwiseWat()}
   ${sparseWat()}
+  ${rowsWat()}
 )`;
 }
 
