@@ -52,7 +52,7 @@ export interface SimdBackendOptions extends HeapOptions {
 
 /**
  * Entries per distinct column from which the column order pays under 'auto' (bench/
- * sparse-traversal.bench.ts): the decoder's backward fetches one row of W and gW per entry in row
+ * sae-kernels.bench.ts): the decoder's backward fetches one row of W and gW per entry in row
  * order; the encoder's backward copies four columns of W and gW in and out per block of columns,
  * so it needs more entries to pay.
  */

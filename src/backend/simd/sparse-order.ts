@@ -14,7 +14,7 @@ export type SparseTraversal = 'auto' | 'rows' | 'columns';
  * or null where `traversal` and the shape say to stay in row order. `sortedRows`: the kernel
  * needs each row's columns non-decreasing to keep its sums' order (then checked here; a row out
  * of order keeps the row order). `minPerColumn`: under 'auto', the entries per distinct column
- * from which the column order pays (measured in bench/sae.bench.ts's sparseTraversal group).
+ * from which the column order pays (measured in bench/sae-kernels.bench.ts).
  */
 export function columnOrder(
   idx: Int32Array,

@@ -298,7 +298,7 @@ const csrRows = `
 // - gx[i, :] sums over row i's entries in their order, which is increasing column order when each
 //   row's columns are non-decreasing (the caller checks: top-k sorts them);
 // - gv[j] is one dot product whatever the order.
-// (The forward o = s·W gained nothing from the column order in bench/sparse-traversal.bench.ts.)
+// (The forward o = s·W gained nothing from the column order in bench/sae-kernels.bench.ts.)
 
 /** sparseRowsMatmulBackward with the entries in column order (any order of a row's columns). */
 const sparseRowsMatmulBackwardCols = `

@@ -1,11 +1,15 @@
-// The sparse kernels of the top-k ops in row order against column order (src/backend/simd/
-// sparse-order.ts; the forward has no column order, it gained nothing) at the SAE's shapes: batch 256, d = 784; the AuxK term (k_aux 256 drawn from
+// The SAE's own kernels on simd. (1) The top-k ops' backward kernels in row order against column
+// order (src/backend/simd/sparse-order.ts; the forward has no column order, it gained nothing) at
+// the SAE's shapes: batch 256, d = 784; the AuxK term (k_aux 256 drawn from
 // the dead latents) and the main TopK term (k of all n). The two orders give the same bits
 // (test/sparse-kernels.test.ts); 'auto' picks the column order from COLUMNS_FROM entries per
-// column. Then whole training steps of a TopK SAE with AuxK on, 'rows' against 'auto'.
+// column. (2) The decoder's row kernels (unit-norm rows, parallel gradient removed; src/backend/
+// row-kernels.ts) in WebAssembly against their TypeScript references, n = 4,096. (3) Whole
+// training steps of a TopK SAE with AuxK on, 'rows' against 'auto'.
 // Medians of interleaved rounds, so a busy machine slows both sides alike.
-// Run: npm run bench -- sparse-traversal
+// Run: npm run bench -- sae-kernels
 import { standardDictionary } from '../plugins/sae/dictionaries.ts';
+import { referenceRowKernels } from '../src/backend/row-kernels.ts';
 import { SimdBackend } from '../src/backend/simd/backend.ts';
 import type { SparseTraversal } from '../src/backend/simd/sparse-order.ts';
 import { SparseAutoencoder } from '../src/sae/model.ts';
@@ -29,8 +33,8 @@ function entries(rng: Rng, n: number, k: number, pool: number): Int32Array {
 }
 
 export default defineBench({
-  name: 'sparse-traversal',
-  description: `top-k sparse kernels, row vs column order, batch ${M}, d = ${D}; SAE training steps with AuxK`,
+  name: 'sae-kernels',
+  description: `SAE kernels on simd: top-k backward in row vs column order (batch ${M}, d = ${D}), decoder row kernels vs TypeScript, training steps with AuxK`,
   async run(log) {
     const figures: Figure[] = [];
     const backends = {
@@ -92,6 +96,39 @@ export default defineBench({
         );
       }
       log(`${what} (${perColumn.toFixed(1)} entries a column), row / column order: ${line.join('; ')}`);
+    }
+
+    // The decoder's row kernels at n = 4096: WebAssembly against the TypeScript references.
+    {
+      const n = 4096;
+      const be = backends.rows;
+      const rng = Rng.seeded(3);
+      const fill = (a: Float32Array) => {
+        for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+        return a;
+      };
+      const [w, g] = [fill(be.alloc(n * D)), fill(be.alloc(n * D))];
+      referenceRowKernels.normalizeRows(w, n, D);
+      const sides = { typescript: referenceRowKernels, simd: be.kernels } as const;
+      const line: string[] = [];
+      for (const kernel of ['normalizeRows', 'removeParallelComponent'] as const) {
+        const times: Record<string, number[]> = { typescript: [], simd: [] };
+        for (let r = 0; r <= ROUNDS; r++)
+          for (const side of ['typescript', 'simd'] as const) {
+            const t0 = performance.now();
+            if (kernel === 'normalizeRows') sides[side].normalizeRows!(w, n, D);
+            else sides[side].removeParallelComponent!(g, w, n, D);
+            if (r > 0) times[side].push(performance.now() - t0);
+          }
+        const [tsMs, simdMs] = [median(times.typescript), median(times.simd)];
+        line.push(`${kernel} ${tsMs.toFixed(2)} / ${simdMs.toFixed(2)} ms (${(tsMs / simdMs).toFixed(2)}×)`);
+        figures.push(
+          { name: `${kernel} ${n}×${D}, TypeScript`, value: tsMs, unit: 'ms' },
+          { name: `${kernel} ${n}×${D}, simd`, value: simdMs, unit: 'ms' },
+          { name: `${kernel} ${n}×${D}, TypeScript / simd`, value: tsMs / simdMs, unit: '×' },
+        );
+      }
+      log(`decoder row kernels, ${n}×${D}, TypeScript / simd: ${line.join('; ')}`);
     }
 
     // Whole steps: AuxK on, a dead window short enough that k_aux = 256 dead latents exist.
