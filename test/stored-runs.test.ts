@@ -4,12 +4,14 @@
 // test fails first.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { saeStudy } from '../plugins/studies/sae/index.ts';
 import { checkSae, saeSpecSchema } from '../plugins/studies/sae/spec.ts';
 import { shallowPcaStudy } from '../plugins/studies/shallow-pca/index.ts';
 import { checkShallowPca, shallowPcaSpecSchema } from '../plugins/studies/shallow-pca/spec.ts';
+import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runConfigHash } from '../src/experiment/hash.ts';
+import { loadPluginModules } from '../src/experiment/plugins.ts';
 
 const root = join(import.meta.dirname, '..', 'experiments', 'runs');
 
@@ -44,6 +46,8 @@ const FOLDERS: readonly {
     part: 'fashion-tied-full',
     complete: true,
   },
+  // The SAE's reference part goes on over sessions: the runs finished so far.
+  { folder: 'sae-reference-kaux256', experiment: 'sae-reference', part: 'reference', complete: false },
 ];
 
 /** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
@@ -59,6 +63,9 @@ const EXPERIMENTS = {
     return { study: saeStudy, runs: saeStudy.expand(spec, 'simd') };
   },
 } as const;
+
+// The sae kind's spec names its dictionaries and data sets by their registered plugins.
+beforeAll(() => loadPluginModules([...BUILTIN_PLUGIN_MODULES]));
 
 describe('stored runs (experiments/runs/)', () => {
   it('covers every folder there is', () => {
