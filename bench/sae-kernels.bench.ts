@@ -5,13 +5,12 @@
 // (test/sparse-kernels.test.ts); 'auto' picks the column order from COLUMNS_FROM entries per
 // column. (2) The decoder's row kernels (unit-norm rows, parallel gradient removed; src/backend/
 // row-kernels.ts) in WebAssembly against their TypeScript references, n = 4,096. (3) Whole
-// training steps of a TopK SAE with AuxK on, 'rows' against 'auto'.
+// training steps of a TopK SAE with and without AuxK, before these kernels and after.
 // Medians of interleaved rounds, so a busy machine slows both sides alike.
 // Run: npm run bench -- sae-kernels
 import { standardDictionary } from '../plugins/sae/dictionaries.ts';
 import { referenceRowKernels } from '../src/backend/row-kernels.ts';
 import { SimdBackend } from '../src/backend/simd/backend.ts';
-import type { SparseTraversal } from '../src/backend/simd/sparse-order.ts';
 import { SparseAutoencoder } from '../src/sae/model.ts';
 import { dataMoments, trainSae } from '../src/sae/train.ts';
 import { Rng } from '../src/tensor/rng.ts';
@@ -131,56 +130,56 @@ export default defineBench({
       log(`decoder row kernels, ${n}×${D}, TypeScript / simd: ${line.join('; ')}`);
     }
 
-    // Whole steps: AuxK on, a dead window short enough that k_aux = 256 dead latents exist.
+    // Whole steps, with AuxK (a dead window short enough that k_aux = 256 dead latents exist) and
+    // without: "before" = row order and the TypeScript row kernels (as the code stood before
+    // these kernels), "after" = the defaults. Same bits either way (test/sae.test.ts).
     const n = 4096;
     const k = 8;
     const rows = M * 16;
     const rng = Rng.seeded(1);
     const x = Float32Array.from({ length: rows * D }, () => Math.max(0, rng.normal()));
-    const steps: Record<string, number[]> = { rows: [], auto: [] };
-    const models: Record<string, SparseAutoencoder> = Object.fromEntries(
-      await Promise.all(
-        (['rows', 'auto'] as SparseTraversal[]).map(async (order) => {
-          const model = new SparseAutoencoder(new SimdBackend({ sparseTraversal: order }), {
-            inputDim: D,
-            latents: n,
-            k,
-          });
-          const atoms = await standardDictionary.init({
-            latents: n,
-            inputDim: D,
-            data: { x, rows },
-            params: {},
-            rng: Rng.seeded(2),
-          });
-          model.setDictionary(atoms, dataMoments(x, rows, D).mean);
-          return [order, model];
-        }),
-      ),
-    );
-    const options = {
-      epochs: 1,
-      batchSize: M,
-      auxCoefficient: 1 / 32,
-      kAux: 256,
-      deadSamples: M * 2,
-      recordEvery: 1e9,
-      evalSet: { x, rows: 1 },
+    const makeModel = async (side: 'before' | 'after') => {
+      const backend = new SimdBackend({ sparseTraversal: side === 'before' ? 'rows' : 'auto' });
+      if (side === 'before') Object.assign(backend.kernels, referenceRowKernels);
+      const m = new SparseAutoencoder(backend, { inputDim: D, latents: n, k });
+      const atoms = await standardDictionary.init({
+        latents: n,
+        inputDim: D,
+        data: { x, rows },
+        params: {},
+        rng: Rng.seeded(2),
+      });
+      m.setDictionary(atoms, dataMoments(x, rows, D).mean);
+      return m;
     };
-    for (let r = 0; r <= 3; r++)
-      for (const order of ['rows', 'auto']) {
-        const t = trainSae(models[order], x, rows, options, Rng.seeded(r));
-        if (r > 0) steps[order].push((t.seconds * 1000) / t.steps);
-      }
-    const [rowsStep, autoStep] = [median(steps.rows), median(steps.auto)];
-    log(
-      `SAE step with AuxK (n = ${n}, k = ${k}, k_aux 256, batch ${M}): row order ${rowsStep.toFixed(1)} ms, auto ${autoStep.toFixed(1)} ms (${(rowsStep / autoStep).toFixed(2)}×)`,
-    );
-    figures.push(
-      { name: `SAE step with AuxK n=${n} k=${k}, row order`, value: rowsStep, unit: 'ms' },
-      { name: `SAE step with AuxK n=${n} k=${k}, auto order`, value: autoStep, unit: 'ms' },
-      { name: `SAE step with AuxK n=${n} k=${k}, row / auto`, value: rowsStep / autoStep, unit: '×' },
-    );
+    const models = { before: await makeModel('before'), after: await makeModel('after') };
+    for (const aux of [true, false]) {
+      const options = {
+        epochs: 1,
+        batchSize: M,
+        auxCoefficient: aux ? 1 / 32 : 0,
+        kAux: 256,
+        deadSamples: M * 2,
+        recordEvery: 1e9,
+        evalSet: { x, rows: 1 },
+      };
+      const steps: Record<string, number[]> = { before: [], after: [] };
+      for (let r = 0; r <= 3; r++)
+        for (const side of ['before', 'after'] as const) {
+          const t = trainSae(models[side], x, rows, options, Rng.seeded(r));
+          if (r > 0) steps[side].push((t.seconds * 1000) / t.steps);
+        }
+      const [beforeMs, afterMs] = [median(steps.before), median(steps.after)];
+      const what = `SAE step ${aux ? 'with AuxK (k_aux 256)' : 'without AuxK'}, n = ${n}, k = ${k}, batch ${M}`;
+      log(
+        `${what}: before ${beforeMs.toFixed(1)} ms, after ${afterMs.toFixed(1)} ms (${(beforeMs / afterMs).toFixed(2)}×)`,
+      );
+      figures.push(
+        { name: `${what}, before`, value: beforeMs, unit: 'ms' },
+        { name: `${what}, after`, value: afterMs, unit: 'ms' },
+        { name: `${what}, before / after`, value: beforeMs / afterMs, unit: '×' },
+      );
+    }
     for (const model of Object.values(models)) model.dispose();
     return figures;
   },
