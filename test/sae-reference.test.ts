@@ -188,6 +188,20 @@ describe('sae reference options: what each does', () => {
     expect(deadFractionFlat([0.5, 0.5, 0.5, 0.5], 0)).toBe(true);
     expect(deadFractionFlat([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95], 0.01)).toBe(false);
     expect(deadFractionFlat([0.2], 1)).toBe(false); // one step says nothing
+    // A level series with per-step jitter (as a dead count crossing the window's edge): the range
+    // rule sees the jitter, the trend rule the level; a steady drift is no flat for either.
+    const rng = Rng.seeded(9);
+    const jitter = Array.from({ length: 2000 }, () => 0.3 + 0.004 * (rng.uniform() - 0.5) * 2);
+    expect(deadFractionFlat(jitter, 0.005, 'range')).toBe(false);
+    expect(deadFractionFlat(jitter, 0.005)).toBe(false);
+    expect(deadFractionFlat(jitter, 0.005, 'trend')).toBe(true);
+    const drift = Array.from({ length: 2000 }, (_, i) => 0.3 + i * 0.00005);
+    // The tail (last 200 steps) drifts 199 · 0.00005 = 0.00995: not flat at 0.005, flat at 0.01.
+    expect(deadFractionFlat(drift, 0.005, 'trend')).toBe(false);
+    expect(deadFractionFlat(drift, 0.0099, 'trend')).toBe(false);
+    expect(deadFractionFlat(drift, 0.01, 'trend')).toBe(true);
+    expect(deadFractionFlat([0.5, 0.5, 0.5, 0.5], 0, 'trend')).toBe(true);
+    expect(deadFractionFlat([0.2], 1, 'trend')).toBe(false);
     const d = await data(64);
     const flat = trainSae(
       await model(d),
@@ -369,5 +383,23 @@ describe('a run without AuxK carries none of its settings', () => {
       for (const [id, h] of ours)
         expect(moved.get(id) === h, `${name} ${id}`).toBe(sharesNoAux && id.includes('__noaux__'));
     }
+  });
+
+  it('the settle rule: the MNIST parts read the trend, the planted part the range it ran with; range is left out of a run', async () => {
+    const { parts } = await import('../experiments/sae-reference.ts');
+    const settleOf = (part: unknown) => expandSae(saeSpecSchema.parse(part), 'simd')[0].settle;
+    for (const name of ['reference', 'reference-512', 'ablation-length'] as const)
+      expect(settleOf(parts[name]), name).toEqual({ maxEpochs: 200, tolerance: 0.005, rule: 'trend' });
+    expect(settleOf(parts.planted)).toEqual({ maxEpochs: 200, tolerance: 0.005 });
+    // Writing the default rule out changes no run's hash; the trend rule changes every run's.
+    const hashes = (rule?: 'range' | 'trend') =>
+      expandSae(
+        saeSpecSchema.parse({ ...parts.planted, settle: { maxEpochs: 200, tolerance: 0.005, rule } }),
+        'simd',
+      ).map((r) => runConfigHash('sae', 1, r));
+    expect(hashes('range')).toEqual(hashes(undefined));
+    const trend = hashes('trend');
+    const range = hashes(undefined);
+    expect(trend.filter((h, i) => h === range[i])).toEqual([]);
   });
 });

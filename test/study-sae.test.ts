@@ -230,7 +230,15 @@ describe('the training length a report states', () => {
     expect(trainingLength(spec, [run(), run()])).toBe('50 epochs of batches of 256');
     const settling = { epochs: 50, batchSize: 256, settle: { maxEpochs: 200, tolerance: 0.005 } } as never;
     expect(trainingLength(settling, [run(50), run(200), run(73), run(200)])).toBe(
-      'batches of 256 for at least 50 epochs, on until the dead fraction moves ≤ 0.005 over the last tenth, at most 200: the runs trained 50–200 epochs, 2 of 4 stopping at the cap, where the dead fraction may not have settled',
+      'batches of 256 for at least 50 epochs, on until the dead fraction is flat (over the last tenth its values after each step differ by ≤ 0.005), at most 200: the runs trained 50–200 epochs, 2 of 4 stopping at the cap, where the dead fraction may not have settled',
+    );
+    const trend = {
+      epochs: 50,
+      batchSize: 256,
+      settle: { maxEpochs: 200, tolerance: 0.005, rule: 'trend' },
+    } as never;
+    expect(trainingLength(trend, [run(50), run(61)])).toMatch(
+      /on until the dead fraction is flat \(its least-squares trend over the last tenth moves it ≤ 0\.005\), at most 200: the runs trained 50–61 epochs, 0 of 2 stopping/,
     );
     expect(trainingLength(settling, [run(50), run(50)])).toMatch(
       /the runs trained 50 epochs, 0 of 2 stopping at the cap/,

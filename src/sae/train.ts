@@ -67,9 +67,10 @@ export interface SaeTrainOptions {
   readonly decoderNormalization?: 'after-step' | 'before-step';
   /**
    * Train past `epochs` until the dead fraction is flat: stop at the first epoch end where it
-   * moved by ≤ `tolerance` over the last tenth of the steps, or at `maxEpochs`.
+   * moved by ≤ `tolerance` over the last tenth of the steps (`rule`, see deadFractionFlat), or at
+   * `maxEpochs`.
    */
-  readonly settle?: { readonly maxEpochs: number; readonly tolerance: number };
+  readonly settle?: { readonly maxEpochs: number; readonly tolerance: number; readonly rule?: SettleRule };
 }
 
 export interface SaeRecord {
@@ -92,11 +93,42 @@ export interface SaeTrainResult {
   readonly seconds: number;
 }
 
+/**
+ * How "moved by ≤ tolerance over the last tenth" is read from the dead fraction after each step:
+ * - 'range' (default): its largest minus its smallest value there. A per-step count jitters as
+ *   latents cross the dead window's edge, by a few latents, so at 0.005 this ends on chance: a
+ *   run of n = 4,096 without AuxK, level at 30% dead, went on from epoch 50 to past 80.
+ * - 'trend': the least-squares line through it, from the tail's first step to its last: how far
+ *   it drifted, with the jitter averaged out.
+ */
+export type SettleRule = 'range' | 'trend';
+
 /** Whether the dead fraction moved by ≤ tolerance over the last tenth of the steps (at least 2 steps). */
-export function deadFractionFlat(history: readonly number[], tolerance: number): boolean {
+export function deadFractionFlat(
+  history: readonly number[],
+  tolerance: number,
+  rule: SettleRule = 'range',
+): boolean {
   const tail = history.slice(history.length - Math.max(2, Math.ceil(history.length / 10)));
   if (tail.length < 2) return false;
-  return Math.max(...tail) - Math.min(...tail) <= tolerance;
+  if (rule === 'range') return Math.max(...tail) - Math.min(...tail) <= tolerance;
+  return Math.abs(leastSquaresSlope(tail) * (tail.length - 1)) <= tolerance;
+}
+
+/** The slope of the least-squares line through (i, y[i]), in double. */
+function leastSquaresSlope(y: readonly number[]): number {
+  const n = y.length;
+  const meanX = (n - 1) / 2;
+  let meanY = 0;
+  for (const v of y) meanY += v;
+  meanY /= n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (i - meanX) * (y[i] - meanY);
+    sxx += (i - meanX) ** 2;
+  }
+  return sxy / sxx;
 }
 
 export function defaultLearningRate(latents: number): number {
@@ -203,7 +235,9 @@ export function trainSae(
   let epoch = 0;
   const more = () =>
     epoch < options.epochs ||
-    (settle !== undefined && epoch < settle.maxEpochs && !deadFractionFlat(deadHistory, settle.tolerance));
+    (settle !== undefined &&
+      epoch < settle.maxEpochs &&
+      !deadFractionFlat(deadHistory, settle.tolerance, settle.rule));
   try {
     for (; more(); epoch++) {
       const order = rng.child(`shuffle/${epoch}`).permutation(rows);

@@ -120,11 +120,15 @@ function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
  */
 export function trainingLength(spec: SaeSpec, runs: readonly StoredSae[]): string {
   if (!spec.settle) return `${spec.epochs} epochs of batches of ${spec.batchSize}`;
-  const { maxEpochs, tolerance } = spec.settle;
+  const { maxEpochs, tolerance, rule } = spec.settle;
+  const moves =
+    rule === 'trend'
+      ? `its least-squares trend over the last tenth moves it ≤ ${tolerance}`
+      : `over the last tenth its values after each step differ by ≤ ${tolerance}`;
   const trained = runs.map((r) => r.result.epochsTrained ?? spec.epochs);
   const capped = trained.filter((e) => e >= maxEpochs).length;
   const [low, high] = [Math.min(...trained), Math.max(...trained)];
-  return `batches of ${spec.batchSize} for at least ${spec.epochs} epochs, on until the dead fraction moves ≤ ${tolerance} over the last tenth, at most ${maxEpochs}: the runs trained ${low === high ? low : `${low}–${high}`} epochs, ${capped} of ${runs.length} stopping at the cap, where the dead fraction may not have settled`;
+  return `batches of ${spec.batchSize} for at least ${spec.epochs} epochs, on until the dead fraction is flat (${moves}), at most ${maxEpochs}: the runs trained ${low === high ? low : `${low}–${high}`} epochs, ${capped} of ${runs.length} stopping at the cap, where the dead fraction may not have settled`;
 }
 
 /** The exact sign-flip test per configuration, for one comparison. */

@@ -85,9 +85,17 @@ export const saeSpecSchema = z
     auxPreBias: z.enum(['once', 'twice']).optional(),
     /** When atoms are renormalised: 'after-step' (default) or 'before-step' (the reference's order). */
     decoderNormalization: z.enum(['after-step', 'before-step']).optional(),
-    /** Train past `epochs` until the dead fraction moves ≤ tolerance over the last tenth of the steps, at most maxEpochs. */
+    /**
+     * Train past `epochs` until the dead fraction moves ≤ tolerance over the last tenth of the
+     * steps, at most maxEpochs; `rule` says how the move is read (trainSae's SettleRule: 'range',
+     * the default and left out of run configs, or 'trend').
+     */
     settle: z
-      .object({ maxEpochs: positiveInt, tolerance: z.number().min(0).default(0.005) })
+      .object({
+        maxEpochs: positiveInt,
+        tolerance: z.number().min(0).default(0.005),
+        rule: z.enum(['range', 'trend']).optional(),
+      })
       .strict()
       .optional(),
     /** Atoms kept per run (seed firstSeed only) for the figure: this many most and least used. */
@@ -202,7 +210,11 @@ export interface SaeRun extends Readonly<TrainingChoices> {
   readonly deadSamples: number;
   readonly recordEvery: number;
   readonly atomsShown: number;
-  readonly settle?: { readonly maxEpochs: number; readonly tolerance: number };
+  readonly settle?: {
+    readonly maxEpochs: number;
+    readonly tolerance: number;
+    readonly rule?: 'range' | 'trend';
+  };
 }
 
 /** The grid of one entry: its own fields where given, the spec's otherwise. */
@@ -219,7 +231,13 @@ export function entryGrid(spec: SaeSpec, entry: SaeDatasetEntry) {
 export function expandSae(spec: SaeSpec, backend: string): SaeRun[] {
   const runs: SaeRun[] = [];
   const preset = spec.preset === 'reference' ? REFERENCE_PRESET : undefined;
-  const choices = { ...trainingChoices(spec), ...(spec.settle ? { settle: spec.settle } : {}) };
+  // 'range' is the rule a settle meant before there was a choice: left out, so those runs keep their hash.
+  const settle = spec.settle && {
+    maxEpochs: spec.settle.maxEpochs,
+    tolerance: spec.settle.tolerance,
+    ...(spec.settle.rule === 'trend' ? { rule: spec.settle.rule } : {}),
+  };
+  const choices = { ...trainingChoices(spec), ...(settle ? { settle } : {}) };
   // Without the auxiliary loss its settings cannot change a run, so such a run carries today's
   // (k_aux 2k, coefficient 1/32, residual detached, b_pre once): parts that differ only in them
   // (k_aux 256 and 512, the aux-pre-bias ablation) then share their runs without AuxK.
