@@ -36,7 +36,7 @@ import { spec as today } from './sae.ts';
 
 // The MNIST parts read "flat" from the dead fraction's trend over the last tenth (trainSae's
 // SettleRule): its per-step value jitters by a few latents, and the range rule ended on chance
-// (runs of the same configuration stopped at 52, 56 and past 80 epochs). The planted part ran
+// (two seeds of one configuration stopped at 52 and 56 epochs; the third still went on at 80). The planted part ran
 // with the range rule and keeps it, so its stored figures stand.
 const REFERENCE_LENGTH = { epochs: 50, settle: { maxEpochs: 200, tolerance: 0.005, rule: 'trend' } } as const;
 const PLANTED_LENGTH = { epochs: 50, settle: { maxEpochs: 200, tolerance: 0.005 } };
