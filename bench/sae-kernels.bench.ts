@@ -33,7 +33,7 @@ function entries(rng: Rng, n: number, k: number, pool: number): Int32Array {
 
 export default defineBench({
   name: 'sae-kernels',
-  description: `SAE kernels on simd: top-k backward in row vs column order (batch ${M}, d = ${D}), decoder row kernels vs TypeScript, training steps with AuxK`,
+  description: `SAE kernels on simd: top-k backward in row vs column order (batch ${M}, d = ${D}), decoder row kernels vs TypeScript, training steps with and without AuxK`,
   async run(log) {
     const figures: Figure[] = [];
     const backends = {
