@@ -114,6 +114,20 @@ const dot4 = `${set('s01', '(f64x2.splat (f64.const 0))')}
         ${set('q', add(get('q'), '(i32.const 1)'))}
         (br $dtail_loop)))`;
 
+/** One entry $j of sparseRowsMatmulBackward, with $grow at row i of g: gv[j] += gᵢ·W[c, :], gW[c, :] += v[j]·gᵢ. */
+const decoderBackwardEntry = `${set('wrow', add(get('w'), mul(`(i32.load ${at4('idx', get('j'))})`, get('rowBytes'))))}
+      (if (local.get $hasGv) (then
+        ${set('pa', get('grow'))}
+        ${set('pb', get('wrow'))}
+        ${dot4}
+        ${storeF(at4('gv', get('j')), `(f64.add ${loadF(at4('gv', get('j')))} (local.get $dot))`)}))
+      ${set('a', loadF(at4('v', get('j'))))}
+      (if (i32.and (local.get $hasGw) (f64.ne (local.get $a) (f64.const 0))) (then
+        ${set('a2', '(f64x2.splat (local.get $a))')}
+        ${set('dst', add(get('gw'), `(i32.sub ${get('wrow')} ${get('w')})`))}
+        ${set('src', get('grow'))}
+        ${axpyRow()}))`;
+
 /** gv += g·Wᵀ at the kept entries, gW[c, :] += v·gᵢ (see sparseRowsMatmulBackward). */
 const sparseRowsMatmulBackward = `
 (func (export "sparse_rows_matmul_backward") (param $g i32) (param $v i32) (param $idx i32) (param $m i32) (param $k i32) (param $w i32) (param $d i32) (param $gv i32) (param $gw i32) (param $hasGv i32) (param $hasGw i32)
@@ -125,23 +139,7 @@ const sparseRowsMatmulBackward = `
     '(i32.const 0)',
     get('m'),
     `${set('grow', add(get('g'), mul(get('i'), get('rowBytes'))))}
-    ${forLoop(
-      'j',
-      mul(get('i'), get('k')),
-      add(mul(get('i'), get('k')), get('k')),
-      `${set('wrow', add(get('w'), mul(`(i32.load ${at4('idx', get('j'))})`, get('rowBytes'))))}
-      (if (local.get $hasGv) (then
-        ${set('pa', get('grow'))}
-        ${set('pb', get('wrow'))}
-        ${dot4}
-        ${storeF(at4('gv', get('j')), `(f64.add ${loadF(at4('gv', get('j')))} (local.get $dot))`)}))
-      ${set('a', loadF(at4('v', get('j'))))}
-      (if (i32.and (local.get $hasGw) (f64.ne (local.get $a) (f64.const 0))) (then
-        ${set('a2', '(f64x2.splat (local.get $a))')}
-        ${set('dst', add(get('gw'), `(i32.sub ${get('wrow')} ${get('w')})`))}
-        ${set('src', get('grow'))}
-        ${axpyRow()}))`,
-    )}`,
+    ${forLoop('j', mul(get('i'), get('k')), add(mul(get('i'), get('k')), get('k')), decoderBackwardEntry)}`,
   )})`;
 
 /** gW[p, c] += x[i,p]·g[i,j], gx[i,p] += Σⱼ g[i,j]·W[p, c] (see sparseLinearBackward). */
@@ -312,18 +310,7 @@ const sparseRowsMatmulBackwardCols = `
     get('count'),
     `${set('j', `(i32.load ${at4('order', get('t'))})`)}
     ${set('grow', add(get('g'), mul('(i32.div_u (local.get $j) (local.get $k))', get('rowBytes'))))}
-    ${set('wrow', add(get('w'), mul(`(i32.load ${at4('idx', get('j'))})`, get('rowBytes'))))}
-    (if (local.get $hasGv) (then
-      ${set('pa', get('grow'))}
-      ${set('pb', get('wrow'))}
-      ${dot4}
-      ${storeF(at4('gv', get('j')), `(f64.add ${loadF(at4('gv', get('j')))} (local.get $dot))`)}))
-    ${set('a', loadF(at4('v', get('j'))))}
-    (if (i32.and (local.get $hasGw) (f64.ne (local.get $a) (f64.const 0))) (then
-      ${set('a2', '(f64x2.splat (local.get $a))')}
-      ${set('dst', add(get('gw'), `(i32.sub ${get('wrow')} ${get('w')})`))}
-      ${set('src', get('grow'))}
-      ${axpyRow()}))`,
+    ${decoderBackwardEntry}`,
   )})`;
 
 /** i32x4 lanes (a0, b0, a1, b1) or (a2, b2, a3, b3) of a and b; and (x0, x1, y0, y1) or (x2, x3, y2, y3). */
