@@ -219,6 +219,37 @@ describe('the per-configuration order', () => {
       'planted 64 16 true',
     ]);
   });
+
+  it('lists the verdicts per configuration by n and k as numbers, with the pooled verdict unchanged', () => {
+    const run = (latents: number, k: number, aux: boolean, seed: number, dead: number) =>
+      ({
+        config: { label: 'mnist', latents, k, aux, dictionary: 'sae-standard', seed } as SaeRun,
+        result: {
+          final: { deadFraction: dead, normalizedMse: 0.2, l0: k, neverFiredFraction: 0 },
+        } as SaeResult,
+      }) as StoredSae;
+    // By id, as a store lists them: n4096 before n512, k16 before k8.
+    const ids: [number, number][] = [
+      [4096, 16],
+      [4096, 8],
+      [512, 16],
+      [512, 8],
+    ];
+    const stored = ids.flatMap(([n, k], i) =>
+      [0, 1].flatMap((s) => [run(n, k, true, s, 0.1 + 0.01 * i + 0.003 * s), run(n, k, false, s, 0.3)]),
+    );
+    const { configs, verdicts } = auxVerdicts(stored);
+    const rows = configs.filter((c) => c.metric === 'deadFraction').map((c) => c.config);
+    expect(rows).toEqual([
+      'n = 512, k = 8, sae-standard',
+      'n = 512, k = 16, sae-standard',
+      'n = 4096, k = 8, sae-standard',
+      'n = 4096, k = 16, sae-standard',
+    ]);
+    const dead = verdicts.find((v) => v.metric === 'deadFraction')!;
+    expect(dead.pairs).toBe(8);
+    expect(dead.lower).toBe(8);
+  });
 });
 
 describe('the training length a report states', () => {

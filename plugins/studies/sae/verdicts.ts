@@ -96,7 +96,11 @@ function compare(
   const configs: ConfigComparison[] = [];
   const t: number[] = [];
   const b: number[] = [];
+  // Rows by n and k as numbers (runs come sorted by id, where k = 16 sorts before k = 8); the
+  // pooled differences keep the groups' own order.
+  const order = new Map<string, number[]>();
   for (const [key, pairs] of groups) {
+    order.set(configName(key), [pairs[0].treatment.config.latents, pairs[0].treatment.config.k]);
     const tv = pairs.map((p) => p.treatment.result.final[metric]);
     const bv = pairs.map((p) => p.baseline.result.final[metric]);
     t.push(...tv);
@@ -112,6 +116,8 @@ function compare(
       smallestPossibleP: test.smallestPossibleP,
     });
   }
+  const rank = (c: ConfigComparison) => order.get(c.config) ?? [0, 0];
+  configs.sort((x, y) => rank(x)[0] - rank(y)[0] || rank(x)[1] - rank(y)[1]);
   if (t.length === 0) return { verdict: null, configs };
   const diffs = t.map((v, i) => v - b[i]);
   const meanDifference = diffs.reduce((s, v) => s + v, 0) / diffs.length;
