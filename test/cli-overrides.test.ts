@@ -41,9 +41,17 @@ function flags(argv: string[]) {
 }
 
 describe('the grid flags the built-in kinds declare', () => {
-  it('are the five flags users have, each of one type, with the kinds that take it', () => {
+  it('are the six flags users have, each of one type, with the kinds that take it', () => {
     const d = declaredFlags();
-    expect([...d.keys()].sort()).toEqual(['datasets', 'epochs', 'initializers', 'samples', 'seeds']);
+    expect([...d.keys()].sort()).toEqual([
+      'datasets',
+      'epochs',
+      'initializers',
+      'latents',
+      'samples',
+      'seeds',
+    ]);
+    expect(d.get('latents')).toMatchObject({ type: 'counts', kinds: ['sae'] });
     expect(d.get('datasets')).toMatchObject({ type: 'names', kinds: ['autoencoder-init', 'nmf-data'] });
     expect(d.get('samples')).toMatchObject({ type: 'sizes', kinds: ['autoencoder-init', 'nmf-data'] });
     expect(d.get('seeds')).toMatchObject({ type: 'count', kinds: ['autoencoder-init', 'nmf-data'] });
@@ -92,8 +100,13 @@ describe('the grid flags the built-in kinds declare', () => {
   });
 
   it('refuse a flag the chosen kind does not declare, naming the flag, the kind and the kinds that take it', () => {
+    expect(() =>
+      applyOverrides(kind('shallow-pca'), { kind: 'shallow-pca' }, flags(['--epochs', '3'])),
+    ).toThrow(
+      "--epochs: not supported by study kind 'shallow-pca' (it takes no grid flags); --epochs is a flag of 'autoencoder-init'",
+    );
     expect(() => applyOverrides(kind('sae'), { kind: 'sae' }, flags(['--epochs', '3']))).toThrow(
-      "--epochs: not supported by study kind 'sae' (it takes no grid flags); --epochs is a flag of 'autoencoder-init'",
+      "--epochs: not supported by study kind 'sae' (its grid flags: --latents); --epochs is a flag of 'autoencoder-init'",
     );
     expect(() =>
       applyOverrides(kind('nmf-data'), { kind: 'nmf-data' }, { grid: { initializers: ['nmf'] } }),
@@ -199,12 +212,15 @@ describe('a grid flag of a kind that a --plugin module registers', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(readdirSync(join(dir, 'runs')).sort()).toEqual(['n3.json', 'n7.json']);
-    const other = join(root, 'sae.json');
-    writeFileSync(other, JSON.stringify({ kind: 'sae', name: 'x', outputs: { dir: join(root, 'sae') } }));
+    const other = join(root, 'shallow.json');
+    writeFileSync(
+      other,
+      JSON.stringify({ kind: 'shallow-pca', name: 'x', outputs: { dir: join(root, 'shallow') } }),
+    );
     const refused = nmfinit('run', other, '--plugin', plugin, '--sizes', '3');
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(
-      /nmfinit: --sizes: not supported by study kind 'sae' \(it takes no grid flags\); --sizes is a flag of 'flag-demo'/,
+      /nmfinit: --sizes: not supported by study kind 'shallow-pca' \(it takes no grid flags\); --sizes is a flag of 'flag-demo'/,
     );
     // Without the module, no kind declares it: yargs refuses the unknown flag.
     expect(nmfinit('run', spec, '--sizes', '3').err).toMatch(/Unknown argument: sizes/);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // End to end: every experiment file as a user runs it, `npx tsx experiments/<file>.ts --quick`,
 // in its own process, through the CLI, the kind's quick hook, the worker pool and the report.
 // Files of the autoencoder kinds are narrowed further with the CLI's own flags so the whole set
-// stays a few CPU-minutes in CI; the other kinds take no grid flags and run their quick hook whole.
+// stays a few CPU-minutes in CI; the other kinds run their quick hook whole.
 const root = mkdtempSync(join(tmpdir(), 'nmfinit-quick-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -4,6 +4,7 @@
 import { defineStudyKind, trainingStepWorkload } from 'nmfinit';
 import { prepareSae, type SaeData } from './data.ts';
 import { saeMetrics } from './metrics.ts';
+import { saeOverrides } from './overrides.ts';
 import { saeDocument } from './report.ts';
 import { executeSae, type SaeResult, saeResultSchema } from './run.ts';
 import {
@@ -40,6 +41,7 @@ export const saeStudy = defineStudyKind<SaeSpec, SaeRun, SaeResult, SaeData>({
     ),
   expand: expandSae,
   prepare: (spec, _runs, ctx) => prepareSae(spec, ctx),
+  cliOverrides: saeOverrides,
   cost: (run, data) => run.epochs * (data[run.dataset]?.trainRows ?? 1) * run.latents,
   execute: executeSae,
   result: saeResultSchema,
