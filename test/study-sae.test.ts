@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SaeResult } from '../plugins/studies/sae/run.ts';
 import type { SaeRun } from '../plugins/studies/sae/spec.ts';
-import { auxVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts';
+import { auxVerdicts, dictionaryVerdicts, type StoredSae } from '../plugins/studies/sae/verdicts.ts';
 import { BUILTIN_PLUGIN_MODULES } from '../src/cli/builtins.ts';
 import { runExperiment } from '../src/experiment/run.ts';
 import { loadStudy, writeReport } from '../src/experiment/study.ts';
@@ -179,6 +179,27 @@ describe('the aux-loss verdict', () => {
     // The verdict follows t, not Wilcoxon, whose floor with 5 pairs is 2/2⁵ = 0.0625.
     expect(five.wilcoxonP).toBeGreaterThanOrEqual(0.0625);
     expect(five.text).not.toContain('df');
+  });
+
+  it('with one pair (a partial study) runs no test and does not judge, for AuxK and for the dictionary', () => {
+    const one = auxVerdicts([stored(false, 0, 8, 0.5), stored(true, 0, 8, 0.4)]).verdicts.find(
+      (v) => v.metric === 'deadFraction',
+    )!;
+    expect(one.status).toBe('not judged');
+    expect(one.pairs).toBe(1);
+    expect(one.lower).toBe(1);
+    expect(Number.isNaN(one.wilcoxonP) && Number.isNaN(one.pairedTP)).toBe(true);
+    expect(one.text).toBe(
+      'x: over 1 paired run the dead fraction is lower in 1, higher in 0; mean difference -1.00e-1 (one pair: no test): not judged: fewer than 5 pairs.',
+    );
+    const dict = (name: string, label: string, dead: number): StoredSae => ({
+      config: { label, latents: 64, k: 8, aux: false, dictionary: name, seed: 0 } as SaeRun,
+      result: {
+        final: { deadFraction: dead, normalizedMse: 0.5, l0: 8, neverFiredFraction: 0 },
+      } as SaeResult,
+    });
+    const d = dictionaryVerdicts([dict('sae-standard', 'a', 0.1), dict('sae-nmf', 'b', 0.6)], () => 'mnist');
+    expect(d.verdicts.map((v) => v.status)).toEqual(['not judged', 'not judged']);
   });
 
   it('per configuration, 3 seeds never reach 0.05: the exact sign-flip floor is 0.25', () => {

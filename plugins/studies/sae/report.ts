@@ -281,10 +281,14 @@ export function saeDocument(input: Input): ReportDocument {
                   num(v.meanDifference, v.meanDifference.toExponential(2)),
                 ),
                 rightColumn('t', 'paired t p', (v) =>
-                  num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs)),
+                  Number.isFinite(v.pairedTP)
+                    ? num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs))
+                    : '–',
                 ),
                 {
-                  ...rightColumn('p', 'Wilcoxon p', (v) => num(v.wilcoxonP, v.wilcoxonP.toPrecision(2))),
+                  ...rightColumn('p', 'Wilcoxon p', (v) =>
+                    Number.isFinite(v.wilcoxonP) ? num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)) : '–',
+                  ),
                   only: 'html',
                 },
                 left('status', 'verdict', (v) => v.status),

@@ -121,8 +121,10 @@ function compare(
   if (t.length === 0) return { verdict: null, configs };
   const diffs = t.map((v, i) => v - b[i]);
   const meanDifference = diffs.reduce((s, v) => s + v, 0) / diffs.length;
-  const wilcoxonP = wilcoxonSignedRank(t, b).pValue;
-  const pairedTP = t.length >= 2 ? pairedT(t, b).pValue : Number.NaN;
+  // One pair (a partial study) has no test; it is not judged either way.
+  const tested = t.length >= 2;
+  const wilcoxonP = tested ? wilcoxonSignedRank(t, b).pValue : Number.NaN;
+  const pairedTP = tested ? pairedT(t, b).pValue : Number.NaN;
   const judged = enoughPairs(diffs.length) && Number.isFinite(pairedTP);
   const significant = judged && pairedTP < ALPHA;
   const status = !judged
@@ -136,9 +138,11 @@ function compare(
   const higher = diffs.filter((d) => d > 0).length;
   const m = metricName[metric];
   const text =
-    `${label}: over ${diffs.length} paired runs the ${m} is lower in ${lower}, higher in ${higher}` +
+    `${label}: over ${diffs.length} paired run${diffs.length === 1 ? '' : 's'} the ${m} is lower in ${lower}, higher in ${higher}` +
     `${diffs.length - lower - higher > 0 ? `, equal in ${diffs.length - lower - higher}` : ''}; mean difference ${meanDifference.toExponential(2)} ` +
-    `(paired t p = ${pairedTP.toPrecision(2)}${judged ? '' : ` with ${diffs.length - 1} df`}; Wilcoxon p = ${wilcoxonP.toPrecision(2)}): ` +
+    (tested
+      ? `(paired t p = ${pairedTP.toPrecision(2)}${judged ? '' : ` with ${diffs.length - 1} df`}; Wilcoxon p = ${wilcoxonP.toPrecision(2)}): `
+      : '(one pair: no test): ') +
     (!judged
       ? `not judged: fewer than ${MIN_PAIRED_SEEDS} pairs.`
       : status === 'holds'
