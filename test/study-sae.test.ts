@@ -273,6 +273,28 @@ describe('the per-configuration order', () => {
   });
 });
 
+describe('the figures', () => {
+  it('put the facets in the order of n and k as numbers, which Vega-Lite would sort as strings', async () => {
+    const { curveSpec, densitySpec } = await import('../plugins/studies/sae/figures.ts');
+    const record = { step: 1, samples: 256, loss: 1, normalizedMse: 0.5, l0: 8, deadFraction: 0.1 };
+    const run = (latents: number, k: number) =>
+      ({
+        config: { label: 'mnist', latents, k, aux: true, dictionary: 'sae-standard', seed: 0 } as SaeRun,
+        result: {
+          records: [record],
+          histogram: { edges: [-3, -2, -1], counts: [1, 2], neverFired: 0 },
+        } as unknown as SaeResult,
+      }) as StoredSae;
+    // As a store lists them: by id.
+    const runs = [run(1024, 16), run(1024, 32), run(1024, 8), run(512, 16), run(512, 2)];
+    for (const spec of [curveSpec('x', runs, 'deadFraction'), densitySpec('x', runs)]) {
+      const { facet } = spec as { facet: { row: { sort: string[] }; column: { sort: string[] } } };
+      expect(facet.row.sort).toEqual(['n = 512', 'n = 1024']);
+      expect(facet.column.sort).toEqual(['k = 2', 'k = 8', 'k = 16', 'k = 32']);
+    }
+  });
+});
+
 describe('the training length a report states', () => {
   it('gives the epochs, or with settle the rule, the range trained and the runs stopped at the cap', async () => {
     const { trainingLength } = await import('../plugins/studies/sae/report.ts');

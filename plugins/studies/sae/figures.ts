@@ -25,7 +25,7 @@ export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
 
 /** Mean over seeds of a record field at each recorded step, one row per configuration and step. */
 function curveRows(runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFraction') {
-  const rows: object[] = [];
+  const rows: FacetRow[] = [];
   for (const group of byConfig(runs)) {
     const c = group[0].config;
     group[0].result.records.forEach((rec, i) => {
@@ -45,14 +45,21 @@ function curveRows(runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFra
   return rows;
 }
 
-function facetted(title: string, rows: object[], layer: object): object {
+/** A figure row: its facet ('n = 1024', 'k = 8') and whatever the marks read. */
+type FacetRow = { n: string; k: string } & Record<string, unknown>;
+
+function facetted(title: string, rows: readonly FacetRow[], layer: object): object {
+  // Vega-Lite sorts nominal facet values as strings ("k = 16" before "k = 8"), and `sort: null`
+  // does not keep the data's order: name the order, by the number in each value.
+  const order = (key: 'n' | 'k') =>
+    [...new Set(rows.map((r) => r[key]))].sort((a, b) => Number(a.split('= ')[1]) - Number(b.split('= ')[1]));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values: rows },
     facet: {
-      row: { field: 'n', type: 'nominal', title: null, sort: null },
-      column: { field: 'k', type: 'nominal', title: null, sort: null },
+      row: { field: 'n', type: 'nominal', title: null, sort: order('n') },
+      column: { field: 'k', type: 'nominal', title: null, sort: order('k') },
     },
     spec: { width: 220, height: 160, ...layer },
     resolve: { scale: { y: 'shared' } },
@@ -124,7 +131,7 @@ function auxAndDictionary(runs: readonly StoredSae[]): object {
 
 /** Latent density: the count of latents per log10-frequency bin (mean of seeds); never-fired latents at the far left. */
 export function densitySpec(label: string, runs: readonly StoredSae[]) {
-  const rows: object[] = [];
+  const rows: FacetRow[] = [];
   let neverX = 0;
   for (const group of byConfig(runs)) {
     const c = group[0].config;
