@@ -283,11 +283,11 @@ export function saeDocument(input: Input): ReportDocument {
                 rightColumn('t', 'paired t p', (v) =>
                   Number.isFinite(v.pairedTP)
                     ? num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs))
-                    : '–',
+                    : '—',
                 ),
                 {
                   ...rightColumn('p', 'Wilcoxon p', (v) =>
-                    Number.isFinite(v.wilcoxonP) ? num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)) : '–',
+                    Number.isFinite(v.wilcoxonP) ? num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)) : '—',
                   ),
                   only: 'html',
                 },
