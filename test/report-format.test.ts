@@ -3,8 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMeanSd, meanSd } from '../src/report/format.ts';
+import { finiteCell } from '../src/report/columns.ts';
+import { formatMeanSd, MISSING_MARK, meanSd } from '../src/report/format.ts';
 import { writeFigure } from '../src/report/write-figure.ts';
+
+describe('finiteCell', () => {
+  it('prints a finite number through its format, sorting by the number; anything else as the missing mark, sorting as none', () => {
+    expect(finiteCell(0.0123, (v) => v.toPrecision(2))).toEqual({ value: 0.0123, text: '0.012' });
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(finiteCell(v, () => 'never called')).toEqual({ value: null, text: MISSING_MARK });
+    }
+    expect(MISSING_MARK).toBe(formatMeanSd([]));
+  });
+});
 
 describe('formatMeanSd', () => {
   it('prints the mean to `digits` significant digits and the sd to the same decimal place', () => {

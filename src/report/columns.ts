@@ -1,4 +1,5 @@
 import type { DocCell, DocColumn, DocTable } from './document.ts';
+import { MISSING_MARK } from './format.ts';
 
 // A table declared column by column: each column says once which field it is, what it is called
 // and how its cell is read from one item (a run, a configuration). Every kind's run index and
@@ -38,3 +39,7 @@ export function rightColumn<T>(key: string, label: string, value: (item: T) => D
 
 /** A cell that sorts by the number and prints the text (e.g. a fixed number of decimals). */
 export const numberCell = (value: number, text: string): DocCell => ({ value, text });
+
+/** A number printed by `format`, or the missing mark where it is not finite (a test that was not run). */
+export const finiteCell = (value: number, format: (v: number) => string): DocCell =>
+  Number.isFinite(value) ? numberCell(value, format(value)) : { value: null, text: MISSING_MARK };

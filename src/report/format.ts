@@ -12,6 +12,9 @@ export function meanSd(values: readonly number[]): {
   return { mean, sd, n, nonFinite: values.length - n };
 }
 
+/** The mark for a value that is not there (no runs, a test not run), in report.md and report.html alike. */
+export const MISSING_MARK = '—';
+
 /**
  * "mean ± sd" for a table cell, e.g. [0.0211, 0.0215] → "0.0213 ± 0.0003": the mean to `digits`
  * significant digits and the sd to the same decimal place. A single value has no "± sd".
@@ -21,7 +24,7 @@ export function formatMeanSd(values: readonly number[], digits = 3): string {
   if (!(Number.isInteger(digits) && digits >= 1 && digits <= 15)) {
     throw new RangeError(`formatMeanSd: digits must be an integer in 1..15, got ${digits}`);
   }
-  if (values.length === 0) return '—';
+  if (values.length === 0) return MISSING_MARK;
   const { mean, sd, n, nonFinite } = meanSd(values);
   const note = nonFinite > 0 ? ` (${nonFinite}/${values.length} non-finite)` : '';
   if (n === 0) return `non-finite (${nonFinite}/${values.length})`;

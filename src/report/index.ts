@@ -1,6 +1,6 @@
 // Figures and table formatting for reports.
 
-export { columnRows, columnTable, numberCell, rightColumn, type ValueColumn } from './columns.ts';
+export { columnRows, columnTable, finiteCell, numberCell, rightColumn, type ValueColumn } from './columns.ts';
 export { displayNames } from './display-names.ts';
 export type {
   DocBlock,
@@ -16,7 +16,14 @@ export type {
   ReportDocument,
 } from './document.ts';
 export { FONT_FAMILY, FONT_FILES, measureTextWidth } from './fonts.ts';
-export { escapeMarkdownText, formatMeanSd, meanSd, WALL_TIME_NOTE, wallLabel } from './format.ts';
+export {
+  escapeMarkdownText,
+  formatMeanSd,
+  MISSING_MARK,
+  meanSd,
+  WALL_TIME_NOTE,
+  wallLabel,
+} from './format.ts';
 export * from './html/index.ts';
 export {
   ERROR_COLOR,

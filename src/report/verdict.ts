@@ -3,7 +3,7 @@
 // much, with what p-value, and whether the seed study's claim holds there. Pure: curves in, data
 // and Markdown sentences out; nothing here is written by hand about results.
 import type { DocBlock, DocTable } from './document.ts';
-import { formatMeanSd, meanSd } from './format.ts';
+import { formatMeanSd, MISSING_MARK, meanSd } from './format.ts';
 import { markdownBlock } from './markdown.ts';
 import {
   allTests,
@@ -346,7 +346,7 @@ function pValueTable(verdicts: readonly EpochVerdict[], id: string): DocTable | 
       ...Object.fromEntries(
         verdicts.map((v) => {
           const c = v.comparisons.find((x) => x.label === label);
-          if (c === undefined) return [`e${v.epoch}`, '—'];
+          if (c === undefined) return [`e${v.epoch}`, MISSING_MARK];
           const p = c.pValue === null ? 'n/a' : pWithDf(formatP(c.pValue), c.pairedSeeds.length);
           const mark = v.best !== label ? '' : v.significant.at05 ? '**best** ' : 'lowest mean, ';
           return [`e${v.epoch}`, { value: c.pValue, text: `${mark}${p} (${c.versus})` }];

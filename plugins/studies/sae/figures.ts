@@ -5,7 +5,10 @@ import type { SaeRun } from './spec.ts';
 import type { StoredSae } from './verdicts.ts';
 
 const auxName = (aux: boolean) => (aux ? 'with AuxK' : 'without AuxK');
-export const configName = (c: SaeRun) => `n = ${c.latents}, k = ${c.k}, ${auxName(c.aux)}, ${c.dictionary}`;
+const nLabel = (latents: number) => `n = ${latents}`;
+const kLabel = (k: number) => `k = ${k}`;
+export const configName = (c: SaeRun) =>
+  `${nLabel(c.latents)}, ${kLabel(c.k)}, ${auxName(c.aux)}, ${c.dictionary}`;
 
 /** Runs grouped by configuration (everything but the seed), in the grid's order. */
 export function byConfig(runs: readonly StoredSae[]): StoredSae[][] {
@@ -32,8 +35,8 @@ function curveRows(runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFra
       const values = group.map((r) => r.result.records[i]?.[field]).filter(Number.isFinite);
       if (values.length === 0) return;
       rows.push({
-        n: `n = ${c.latents}`,
-        k: `k = ${c.k}`,
+        n: nLabel(c.latents),
+        k: kLabel(c.k),
         aux: auxName(c.aux),
         dictionary: c.dictionary,
         config: configName(c),
@@ -45,21 +48,30 @@ function curveRows(runs: readonly StoredSae[], field: 'normalizedMse' | 'deadFra
   return rows;
 }
 
+/** The distinct values, smallest first, as their facet labels. */
+const numericOrder = (values: readonly number[], label: (v: number) => string) =>
+  [...new Set(values)].sort((a, b) => a - b).map(label);
+
 /** A figure row: its facet ('n = 1024', 'k = 8') and whatever the marks read. */
 type FacetRow = { n: string; k: string } & Record<string, unknown>;
 
-function facetted(title: string, rows: readonly FacetRow[], layer: object): object {
+function facetted(
+  title: string,
+  runs: readonly StoredSae[],
+  rows: readonly FacetRow[],
+  layer: object,
+): object {
   // Vega-Lite sorts nominal facet values as strings ("k = 16" before "k = 8"), and `sort: null`
-  // does not keep the data's order: name the order, by the number in each value.
-  const order = (key: 'n' | 'k') =>
-    [...new Set(rows.map((r) => r[key]))].sort((a, b) => Number(a.split('= ')[1]) - Number(b.split('= ')[1]));
+  // does not keep the data's order: name the order, from the runs' n and k as numbers.
+  const latents = runs.map((r) => r.config.latents);
+  const ks = runs.map((r) => r.config.k);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
     data: { values: rows },
     facet: {
-      row: { field: 'n', type: 'nominal', title: null, sort: order('n') },
-      column: { field: 'k', type: 'nominal', title: null, sort: order('k') },
+      row: { field: 'n', type: 'nominal', title: null, sort: numericOrder(latents, nLabel) },
+      column: { field: 'k', type: 'nominal', title: null, sort: numericOrder(ks, kLabel) },
     },
     spec: { width: 220, height: 160, ...layer },
     resolve: { scale: { y: 'shared' } },
@@ -74,6 +86,7 @@ export function curveSpec(
   const mse = field === 'normalizedMse';
   return facetted(
     `${label}: ${mse ? 'normalised MSE on the evaluation set' : 'fraction of dead latents'} over training (mean of seeds)`,
+    runs,
     curveRows(runs, field),
     {
       mark: { type: 'line', point: { size: 12 } },
@@ -140,8 +153,8 @@ export function densitySpec(label: string, runs: readonly StoredSae[]) {
     neverX = h.edges[0] - width;
     const meanOf = (f: (r: SaeResult) => number) => group.reduce((s, r) => s + f(r.result), 0) / group.length;
     const base = {
-      n: `n = ${c.latents}`,
-      k: `k = ${c.k}`,
+      n: nLabel(c.latents),
+      k: kLabel(c.k),
       aux: auxName(c.aux),
       dictionary: c.dictionary,
       config: configName(c),
@@ -153,6 +166,7 @@ export function densitySpec(label: string, runs: readonly StoredSae[]) {
   }
   return facetted(
     `${label}: latent density on the evaluation set (leftmost point, x = ${neverX.toFixed(2)}: never fired)`,
+    runs,
     rows,
     {
       mark: { type: 'line', point: { size: 12 }, interpolate: 'step' },

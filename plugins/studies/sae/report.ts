@@ -6,10 +6,12 @@ import {
   type DocTable,
   datasets,
   displayNames,
+  finiteCell,
   formatMeanSd,
   type HtmlRunDetail,
   htmlId,
   imageGridPng,
+  numberCell,
   pWithDf,
   type ReportDocument,
   rightColumn,
@@ -51,8 +53,6 @@ function meanCell(values: number[], text: string): DocCell {
   const v = values.filter(Number.isFinite);
   return { value: v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : null, text };
 }
-
-const num = (value: number, text: string): DocCell => ({ value, text });
 
 /** The table of one data set entry: a row per configuration, mean ± sd over seeds (and results.json's rows). */
 function configTable(id: string, here: readonly StoredSae[], truth: boolean) {
@@ -140,9 +140,11 @@ function perConfigTable(id: string, configs: readonly ConfigComparison[], what: 
       left('config', 'configuration', (c) => c.config),
       left('metric', 'metric', (c) => c.metric),
       rightColumn('seeds', 'seeds', (c) => c.seeds),
-      rightColumn('diff', `mean (${what})`, (c) => num(c.meanDifference, c.meanDifference.toExponential(2))),
+      rightColumn('diff', `mean (${what})`, (c) =>
+        numberCell(c.meanDifference, c.meanDifference.toExponential(2)),
+      ),
       rightColumn('p', 'sign-flip p (floor)', (c) =>
-        num(c.signFlipP, `${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)})`),
+        numberCell(c.signFlipP, `${c.signFlipP.toPrecision(2)} (${c.smallestPossibleP.toPrecision(2)})`),
       ),
     ],
     configs,
@@ -278,17 +280,13 @@ export function saeDocument(input: Input): ReportDocument {
                 rightColumn('pairs', 'pairs', (v) => v.pairs),
                 left('split', 'lower / equal / higher', (v) => `${v.lower} / ${v.ties} / ${v.higher}`),
                 rightColumn('diff', 'mean difference', (v) =>
-                  num(v.meanDifference, v.meanDifference.toExponential(2)),
+                  numberCell(v.meanDifference, v.meanDifference.toExponential(2)),
                 ),
                 rightColumn('t', 'paired t p', (v) =>
-                  Number.isFinite(v.pairedTP)
-                    ? num(v.pairedTP, pWithDf(v.pairedTP.toPrecision(2), v.pairs))
-                    : '—',
+                  finiteCell(v.pairedTP, (p) => pWithDf(p.toPrecision(2), v.pairs)),
                 ),
                 {
-                  ...rightColumn('p', 'Wilcoxon p', (v) =>
-                    Number.isFinite(v.wilcoxonP) ? num(v.wilcoxonP, v.wilcoxonP.toPrecision(2)) : '—',
-                  ),
+                  ...rightColumn('p', 'Wilcoxon p', (v) => finiteCell(v.wilcoxonP, (p) => p.toPrecision(2))),
                   only: 'html',
                 },
                 left('status', 'verdict', (v) => v.status),

@@ -93,31 +93,33 @@ function compare(
   metric: Metric,
   configName: (key: string) => string,
 ): { verdict: Verdict | null; configs: ConfigComparison[] } {
-  const configs: ConfigComparison[] = [];
+  const rows: { latents: number; k: number; row: ConfigComparison }[] = [];
   const t: number[] = [];
   const b: number[] = [];
-  // Rows by n and k as numbers (runs come sorted by id, where k = 16 sorts before k = 8); the
-  // pooled differences keep the groups' own order.
-  const order = new Map<string, number[]>();
   for (const [key, pairs] of groups) {
-    order.set(configName(key), [pairs[0].treatment.config.latents, pairs[0].treatment.config.k]);
+    const { latents, k } = pairs[0].treatment.config;
     const tv = pairs.map((p) => p.treatment.result.final[metric]);
     const bv = pairs.map((p) => p.baseline.result.final[metric]);
     t.push(...tv);
     b.push(...bv);
     const test = pairedTest(tv, bv);
-    configs.push({
-      label,
-      config: configName(key),
-      metric,
-      seeds: pairs.length,
-      meanDifference: test.meanDifference,
-      signFlipP: test.p,
-      smallestPossibleP: test.smallestPossibleP,
+    rows.push({
+      latents,
+      k,
+      row: {
+        label,
+        config: configName(key),
+        metric,
+        seeds: pairs.length,
+        meanDifference: test.meanDifference,
+        signFlipP: test.p,
+        smallestPossibleP: test.smallestPossibleP,
+      },
     });
   }
-  const rank = (c: ConfigComparison) => order.get(c.config) ?? [0, 0];
-  configs.sort((x, y) => rank(x)[0] - rank(y)[0] || rank(x)[1] - rank(y)[1]);
+  // Rows by n and k as numbers (runs come sorted by id, where k = 16 sorts before k = 8); the
+  // pooled differences above keep the groups' own order, so the verdicts' sums do not move.
+  const configs = rows.sort((x, y) => x.latents - y.latents || x.k - y.k).map((r) => r.row);
   if (t.length === 0) return { verdict: null, configs };
   const diffs = t.map((v, i) => v - b[i]);
   const meanDifference = diffs.reduce((s, v) => s + v, 0) / diffs.length;
