@@ -12,6 +12,7 @@ import {
   z,
 } from 'nmfinit';
 import type { SaeData } from './data.ts';
+import { runFraction, settlingMessage } from './progress.ts';
 import type { SaeRun } from './spec.ts';
 
 const recordSchema = z
@@ -95,7 +96,9 @@ export async function executeSae(run: SaeRun, data: SaeData, ctx: RunContext): P
     model.setDictionary(atoms, preBias);
     if (run.tiedStart === false) untieEncoder(model, ctx.rng.child('encoder'));
     if (run.encoderRescale) rescaleEncoder(model, ctx.rng.child('encoder-rescale'));
-    const totalSteps = Math.floor(ds.trainRows / run.batchSize) * (run.settle?.maxEpochs ?? run.epochs);
+    const stepsPerEpoch = Math.floor(ds.trainRows / run.batchSize);
+    const minimumSteps = stepsPerEpoch * run.epochs;
+    let settling = false;
     const trained = trainSae(
       model,
       ds.train,
@@ -116,7 +119,16 @@ export async function executeSae(run: SaeRun, data: SaeData, ctx: RunContext): P
         settle: run.settle,
       },
       ctx.rng.child('train'),
-      (r) => ctx.emit({ type: 'progress', fraction: r.step / Math.max(1, totalSteps) }),
+      (r) => {
+        if (run.settle && !settling && r.step > minimumSteps) {
+          settling = true;
+          ctx.emit({ type: 'log', message: settlingMessage(run.epochs, run.settle.maxEpochs) });
+        }
+        ctx.emit({
+          type: 'progress',
+          fraction: runFraction(r.step, stepsPerEpoch, run.epochs, !!run.settle),
+        });
+      },
     );
     const last = trained.records[trained.records.length - 1];
     const freq = trained.frequencies;
