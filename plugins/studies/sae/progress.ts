@@ -1,7 +1,8 @@
 // What an SAE run tells the progress display. With `settle`, a run trains its `epochs` and then
 // on until the dead fraction is flat, at most `maxEpochs`: its end is unknown past the minimum.
-// Counting the cap as the run's length put a run that stopped at 50 of 200 epochs at 25% and an
-// ETA four times too long; counting only the minimum would read 100% while it still trains.
+// Counting the cap as the run's length put a run that stopped at 50 of 200 epochs at 25% when it
+// ended, and the ETA, read from these fractions, as many times too long; counting only the
+// minimum would read 100% while the run still trains.
 
 /**
  * The fraction of a run done at `step`: of the minimum length, and past the last epoch before it,
