@@ -48,6 +48,13 @@ const FOLDERS: readonly {
   },
   // The SAE's reference part goes on over sessions: the runs finished so far.
   { folder: 'sae-reference-kaux256', experiment: 'sae-reference', part: 'reference', complete: false },
+  // Its k_aux 512 part: only the runs with AuxK it trained (its runs without AuxK are reference's).
+  {
+    folder: 'sae-reference-kaux512',
+    experiment: 'sae-reference',
+    part: 'reference-512',
+    complete: false,
+  },
 ];
 
 /** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
