@@ -46,8 +46,8 @@ const FOLDERS: readonly {
     part: 'fashion-tied-full',
     complete: true,
   },
-  // The SAE's reference part goes on over sessions: the runs finished so far.
-  { folder: 'sae-reference-kaux256', experiment: 'sae-reference', part: 'reference', complete: false },
+  // The SAE's reference part, all 54 runs (trained over four sessions).
+  { folder: 'sae-reference-kaux256', experiment: 'sae-reference', part: 'reference', complete: true },
   // Its k_aux 512 part: only the runs with AuxK it trained (its runs without AuxK are reference's).
   {
     folder: 'sae-reference-kaux512',
