@@ -36,7 +36,7 @@ const FOLDERS: readonly {
   folder: string;
   experiment: keyof typeof EXPERIMENTS;
   part: string;
-  keeps?: (id: string) => boolean;
+  keeps?: (run: Record<string, unknown>) => boolean;
   complete: boolean;
 }[] = [
   { folder: 'shallow-authors-spiked', experiment: 'shallow-authors', part: 'spiked', complete: true },
@@ -54,7 +54,7 @@ const FOLDERS: readonly {
     folder: 'sae-reference-kaux512',
     experiment: 'sae-reference',
     part: 'reference-512',
-    keeps: (id) => id.includes('__aux__'),
+    keeps: (run) => run.aux === true,
     complete: false,
   },
 ];
@@ -90,7 +90,7 @@ describe('stored runs (experiments/runs/)', () => {
       const { study, runs } = await EXPERIMENTS[experiment](part);
       const files = stored(folder);
       const ids = files.map((f) => f.id).sort();
-      const kept = runs.map((r) => r.id).filter(keeps);
+      const kept = runs.filter((r) => keeps(r as unknown as Record<string, unknown>)).map((r) => r.id);
       if (complete) expect(ids).toEqual(kept.sort());
       else {
         expect(files.length).toBeGreaterThan(0);
