@@ -295,6 +295,39 @@ describe('the figures', () => {
   });
 });
 
+describe('the curves of a long run', () => {
+  it('drop the per-record points once a curve has too many to stay apart, and label samples in SI units', async () => {
+    const { curveSpec } = await import('../plugins/studies/sae/figures.ts');
+    const run = (records: number) =>
+      ({
+        config: {
+          label: 'mnist',
+          latents: 1024,
+          k: 8,
+          aux: true,
+          dictionary: 'sae-standard',
+          seed: 0,
+        } as SaeRun,
+        result: {
+          records: Array.from({ length: records }, (_, i) => ({
+            step: i * 20,
+            samples: i * 20 * 256,
+            loss: 1,
+            normalizedMse: 0.5,
+            l0: 8,
+            deadFraction: 0.1,
+          })),
+        } as unknown as SaeResult,
+      }) as StoredSae;
+    const layer = (records: number) =>
+      (curveSpec('x', [run(records)], 'deadFraction') as { spec: { mark: { point?: unknown } } }).spec;
+    expect(layer(20).mark.point).toBeDefined();
+    expect(layer(600).mark.point).toBeUndefined();
+    const x = (layer(600) as unknown as { encoding: { x: { axis: { format: string } } } }).encoding.x;
+    expect(x.axis.format).toBe('~s');
+  });
+});
+
 describe('the training length a report states', () => {
   it('gives the epochs, or with settle the rule, the range trained and the runs stopped at the cap', async () => {
     const { trainingLength } = await import('../plugins/studies/sae/report.ts');

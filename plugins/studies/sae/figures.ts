@@ -89,9 +89,16 @@ export function curveSpec(
     runs,
     curveRows(runs, field),
     {
-      mark: { type: 'line', point: { size: 12 } },
+      mark: { type: 'line', ...(pointsReadable(runs) && { point: { size: 12 } }) },
       encoding: {
-        x: { field: 'samples', type: 'quantitative', title: 'training samples' },
+        // SI labels (500k, 1M, 1.5M): the full numbers of a long run overlap, and Vega drops all
+        // but the first and last. Vega gives every tick the span's prefix, so 0 would read "0M".
+        x: {
+          field: 'samples',
+          type: 'quantitative',
+          title: 'training samples',
+          axis: { format: '~s', tickCount: 6, labelExpr: "datum.value === 0 ? '0' : datum.label" },
+        },
         y: {
           field: 'value',
           type: 'quantitative',
@@ -103,6 +110,14 @@ export function curveSpec(
     },
   );
 }
+
+/**
+ * A point per record while they stay apart; a long run records hundreds per panel, where the
+ * points merge into a thick band that hides the line and the curve under it.
+ */
+const MAX_POINTS_PER_CURVE = 60;
+const pointsReadable = (runs: readonly StoredSae[]) =>
+  runs.every((r) => r.result.records.length <= MAX_POINTS_PER_CURVE);
 
 /**
  * With and without AuxK often give the same curve: the one with AuxK is drawn wide and pale under
