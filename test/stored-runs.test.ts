@@ -49,13 +49,13 @@ const FOLDERS: readonly {
   },
   // The SAE's reference part, all 54 runs (trained over several sessions).
   { folder: 'sae-reference-kaux256', experiment: 'sae-reference', part: 'reference', complete: true },
-  // Its k_aux 512 part keeps only its runs with AuxK: its runs without AuxK are reference's.
+  // Its k_aux 512 part, all 27 runs with AuxK: its runs without AuxK are reference's.
   {
     folder: 'sae-reference-kaux512',
     experiment: 'sae-reference',
     part: 'reference-512',
     keeps: (run) => run.aux === true,
-    complete: false,
+    complete: true,
   },
 ];
 
