@@ -57,6 +57,8 @@ const FOLDERS: readonly {
     keeps: (run) => run.aux === true,
     complete: true,
   },
+  // The one-at-a-time ablation's `length` part (12 runs of about 24 minutes each), under way.
+  { folder: 'sae-ablation-length', experiment: 'sae-reference', part: 'ablation-length', complete: false },
 ];
 
 /** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
