@@ -57,7 +57,7 @@ const FOLDERS: readonly {
     keeps: (run) => run.aux === true,
     complete: true,
   },
-  // The one-at-a-time ablation's `length` part (12 runs of about 24 minutes each), under way.
+  // The one-at-a-time ablation's `length` part (12 runs of 18–25 minutes each), under way.
   { folder: 'sae-ablation-length', experiment: 'sae-reference', part: 'ablation-length', complete: false },
 ];
 
