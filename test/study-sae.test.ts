@@ -273,18 +273,21 @@ describe('the per-configuration order', () => {
   });
 });
 
+/** A stored MNIST run (standard dictionary, AuxK, seed 0) with the given records, for the figure tests. */
+const figureRun = (latents: number, k: number, records: Record<string, number>[]) =>
+  ({
+    config: { label: 'mnist', latents, k, aux: true, dictionary: 'sae-standard', seed: 0 } as SaeRun,
+    result: {
+      records,
+      histogram: { edges: [-3, -2, -1], counts: [1, 2], neverFired: 0 },
+    } as unknown as SaeResult,
+  }) as StoredSae;
+
 describe('the figures', () => {
   it('put the facets in the order of n and k as numbers, which Vega-Lite would sort as strings', async () => {
     const { curveSpec, densitySpec } = await import('../plugins/studies/sae/figures.ts');
     const record = { step: 1, samples: 256, loss: 1, normalizedMse: 0.5, l0: 8, deadFraction: 0.1 };
-    const run = (latents: number, k: number) =>
-      ({
-        config: { label: 'mnist', latents, k, aux: true, dictionary: 'sae-standard', seed: 0 } as SaeRun,
-        result: {
-          records: [record],
-          histogram: { edges: [-3, -2, -1], counts: [1, 2], neverFired: 0 },
-        } as unknown as SaeResult,
-      }) as StoredSae;
+    const run = (latents: number, k: number) => figureRun(latents, k, [record]);
     // As a store lists them: by id.
     const runs = [run(1024, 16), run(1024, 32), run(1024, 8), run(512, 16), run(512, 2)];
     for (const spec of [curveSpec('x', runs, 'deadFraction'), densitySpec('x', runs)]) {
@@ -299,26 +302,18 @@ describe('the curves of a long run', () => {
   it('drop the per-record points once a curve has too many to stay apart, and label samples in SI units', async () => {
     const { curveSpec } = await import('../plugins/studies/sae/figures.ts');
     const run = (records: number) =>
-      ({
-        config: {
-          label: 'mnist',
-          latents: 1024,
-          k: 8,
-          aux: true,
-          dictionary: 'sae-standard',
-          seed: 0,
-        } as SaeRun,
-        result: {
-          records: Array.from({ length: records }, (_, i) => ({
-            step: i * 20,
-            samples: i * 20 * 256,
-            loss: 1,
-            normalizedMse: 0.5,
-            l0: 8,
-            deadFraction: 0.1,
-          })),
-        } as unknown as SaeResult,
-      }) as StoredSae;
+      figureRun(
+        1024,
+        8,
+        Array.from({ length: records }, (_, i) => ({
+          step: i * 20,
+          samples: i * 20 * 256,
+          loss: 1,
+          normalizedMse: 0.5,
+          l0: 8,
+          deadFraction: 0.1,
+        })),
+      );
     const layer = (records: number) =>
       (curveSpec('x', [run(records)], 'deadFraction') as { spec: { mark: { point?: unknown } } }).spec;
     expect(layer(20).mark.point).toBeDefined();
