@@ -58,7 +58,7 @@ const FOLDERS: readonly {
     complete: true,
   },
   // The one-at-a-time ablation's `length` part (12 runs of 18–25 minutes each), under way.
-  { folder: 'sae-ablation-length', experiment: 'sae-reference', part: 'ablation-length', complete: false },
+  { folder: 'sae-ablation-length', experiment: 'sae-reference', part: 'ablation-length', complete: true },
 ];
 
 /** Each experiment file's parts, expanded as its study kind does on simd (their logs: "backend simd"). */
