@@ -13,7 +13,7 @@ const listing = listBackends().find((b) => b.name === 'gpujs:headlessgl');
 const glAvailable = listing?.available ?? false;
 const inCi = process.env.CI === 'true';
 const HOW =
-  'build gl (cd node_modules/gl && npx node-gyp rebuild --nodedir=/usr), start an X server (Xvfb :99 &) and run with DISPLAY=:99';
+  'build gl (cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr), start an X server (Xvfb :99 &) and run with DISPLAY=:99';
 if (!glAvailable && !inCi) {
   console.warn(
     `gpujs:headlessgl GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: ${HOW}.`,

@@ -27,7 +27,7 @@ const glAvailable = listing?.available ?? false;
 const inCi = process.env.CI === 'true';
 if (!glAvailable && !inCi) {
   console.warn(
-    `gpujs:headlessgl resident GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: build gl (cd node_modules/gl && npx node-gyp rebuild --nodedir=/usr), start Xvfb :99 and run with DISPLAY=:99.`,
+    `gpujs:headlessgl resident GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: build gl (cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr), start Xvfb :99 and run with DISPLAY=:99.`,
   );
 }
 const U = 2 ** -24;

@@ -38,7 +38,7 @@ function probe(): { info: GlInfo | null; reason: string } {
   } catch (e) {
     return {
       info: null,
-      reason: `the optional 'gl' module did not load (${firstLine(e)}); build it: cd node_modules/gl && npx node-gyp rebuild --nodedir=/usr`,
+      reason: `the optional 'gl' module did not load (${firstLine(e)}); build it: cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr`,
     };
   }
   let gl: GlContext | null = null;
