@@ -57,7 +57,7 @@ const FOLDERS: readonly {
     keeps: (run) => run.aux === true,
     complete: true,
   },
-  // The one-at-a-time ablation's `length` part (12 runs of 18–25 minutes each), under way.
+  // The one-at-a-time ablation's `length` part, all 12 runs (18–25 minutes each, over two sessions).
   { folder: 'sae-ablation-length', experiment: 'sae-reference', part: 'ablation-length', complete: true },
 ];
 
