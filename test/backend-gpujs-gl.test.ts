@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { GL_BUILD_COMMAND } from '../src/backend/gpujs/gl-info.ts';
 import { GpujsBackend } from '../src/backend/gpujs/index.ts';
 import { getBackend, listBackends } from '../src/backend/index.ts';
 import { type GemmCase, worstRatio } from './helpers/gemm-oracle.ts';
@@ -12,8 +13,7 @@ import { type GemmCase, worstRatio } from './helpers/gemm-oracle.ts';
 const listing = listBackends().find((b) => b.name === 'gpujs:headlessgl');
 const glAvailable = listing?.available ?? false;
 const inCi = process.env.CI === 'true';
-const HOW =
-  'build gl (cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr), start an X server (Xvfb :99 &) and run with DISPLAY=:99';
+const HOW = `build gl (${GL_BUILD_COMMAND}), start an X server (Xvfb :99 &) and run with DISPLAY=:99`;
 if (!glAvailable && !inCi) {
   console.warn(
     `gpujs:headlessgl GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: ${HOW}.`,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, activationRule } from '../src/backend/activations.ts';
-import { headlessGlInfo } from '../src/backend/gpujs/gl-info.ts';
+import { GL_BUILD_COMMAND, headlessGlInfo } from '../src/backend/gpujs/gl-info.ts';
 import { GpujsBackend, isSoftwareRenderer } from '../src/backend/gpujs/index.ts';
 import { activationFunctionSource } from '../src/backend/gpujs/resident.ts';
 import { getBackend, listBackends, referenceGemm } from '../src/backend/index.ts';
@@ -27,7 +27,7 @@ const glAvailable = listing?.available ?? false;
 const inCi = process.env.CI === 'true';
 if (!glAvailable && !inCi) {
   console.warn(
-    `gpujs:headlessgl resident GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: build gl (cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr), start Xvfb :99 and run with DISPLAY=:99.`,
+    `gpujs:headlessgl resident GL tests did NOT run: ${listing?.reason ?? 'not registered'}. To run them: build gl (${GL_BUILD_COMMAND}), start Xvfb :99 and run with DISPLAY=:99.`,
   );
 }
 const U = 2 ** -24;

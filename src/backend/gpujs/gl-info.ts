@@ -18,6 +18,9 @@ interface GlContext {
 
 type GlFactory = (w: number, h: number, o?: object) => GlContext | null;
 
+/** How to build headless-gl from the sources `npm ci` installed (its install script does not run). */
+export const GL_BUILD_COMMAND = 'cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr';
+
 let probed: { info: GlInfo | null; reason: string } | undefined;
 
 /**
@@ -38,7 +41,7 @@ function probe(): { info: GlInfo | null; reason: string } {
   } catch (e) {
     return {
       info: null,
-      reason: `the optional 'gl' module did not load (${firstLine(e)}); build it: cd node_modules/gl && npx node-gyp rebuild --jobs max --nodedir=/usr`,
+      reason: `the optional 'gl' module did not load (${firstLine(e)}); build it: ${GL_BUILD_COMMAND}`,
     };
   }
   let gl: GlContext | null = null;
